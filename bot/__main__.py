@@ -1,0 +1,81 @@
+"""Entry point: ``python -m bot`` runs the bot; ``python -m bot check-content`` checks decks."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from pydantic import ValidationError
+
+from bot.logs import configure_logging
+from tutor.config import Settings
+from tutor.content import ContentError, ItemKind, load_library
+
+USAGE = "usage: python -m bot [run | check-content]"
+NO_TOKEN = (
+    "TELEGRAM_BOT_TOKEN is not set: open Telegram, talk to @BotFather, send /newbot, "
+    "and put the token it gives you in .env as TELEGRAM_BOT_TOKEN=... (see .env.example)."
+)
+
+log = logging.getLogger("bot")
+
+
+def check_content(settings: Settings) -> int:
+    """Validate every deck and print one line per deck."""
+    try:
+        library = load_library(settings.content_dir)
+    except ContentError as exc:
+        print(f"invalid content: {exc}", file=sys.stderr)
+        return 1
+    for deck_id, deck in library.decks.items():
+        counts = {kind: len(library.items_of_kind(kind, [deck_id])) for kind in ItemKind}
+        print(
+            f"{deck_id}: {deck.title!r}: {counts[ItemKind.CARD]} cards, "
+            f"{counts[ItemKind.QUIZ]} quiz questions, {counts[ItemKind.EXPLAIN]} explain prompts"
+        )
+    return 0
+
+
+def run(settings: Settings) -> int:
+    """Run the bot until SIGINT or SIGTERM."""
+    from bot.app import ALLOWED_UPDATES, build_application
+
+    if settings.telegram_bot_token is None:
+        print(NO_TOKEN, file=sys.stderr)
+        return 1
+    try:
+        library = load_library(settings.content_dir)
+    except ContentError as exc:
+        print(f"invalid content: {exc}", file=sys.stderr)
+        return 1
+    application = build_application(settings, library=library)
+    log.info("starting: long polling %s", settings.telegram_api_url)
+    application.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
+    log.info("stopped")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command, read the settings, and run it."""
+    args = sys.argv[1:] if argv is None else argv
+    command = args[0] if args else "run"
+    if command not in ("run", "check-content") or len(args) > 1:
+        print(USAGE, file=sys.stderr)
+        return 2
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']).upper() or 'settings'}: {e['msg']}"
+            for e in exc.errors()
+        )
+        print(f"invalid configuration: {problems}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    if command == "check-content":
+        return check_content(settings)
+    return run(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""The application factory: every handler, the services they share, start-up and clean-up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.callbacks import CallbackCodec, CallbackDataError
+from bot.handlers import errors, review, start
+from bot.services import Services, codec_secret, services, utc_now
+from tutor.config import Settings
+from tutor.content import Library, load_library
+from tutor.store import Database
+
+log = logging.getLogger(__name__)
+
+# The update kinds the bot handles; Telegram sends nothing else.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+MAX_CONCURRENT_UPDATES = 64
+
+PRIVATE_COMMANDS = [
+    BotCommand("review", "Review your due flashcards"),
+    BotCommand("start", "Welcome and first cards"),
+    BotCommand("help", "What I can do"),
+]
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Updates from different chats run concurrently; one chat's updates run in order.
+
+    Concurrency keeps a slow database write for one learner from stalling the class; the
+    per-chat order keeps a learner's own taps from racing each other.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _chat_key(update)
+        if key is None:
+            await coroutine
+            return
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to clean up."""
+
+
+def _chat_key(update: object) -> int | None:
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else None
+
+
+class PressAwareRateLimiter(AIORateLimiter):
+    """PTB's AIORateLimiter, with edits in private chats kept out of the 30/s bucket.
+
+    Telegram's overall limit is about sending messages; editing the card a learner just
+    pressed is the answer to that press. Group chats keep their 20-a-minute limit for
+    everything, every request still waits out ``retry_after``.
+    """
+
+    async def process_request(
+        self,
+        callback: Callable[..., Any],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        chat_id = data.get("chat_id")
+        if endpoint.startswith("edit") and isinstance(chat_id, int) and chat_id > 0:
+            data = {key: value for key, value in data.items() if key != "chat_id"}
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Decode a button press and hand it to its feature; refuse bad data with a notice."""
+    query = update.callback_query
+    assert query is not None
+    shared = services(context)
+    try:
+        payload = shared.codec.unpack(query.data, presser_id=query.from_user.id)
+    except CallbackDataError as exc:
+        log.info("refused button data from user %s: %s", query.from_user.id, type(exc).__name__)
+        await query.answer(exc.notice)
+        return
+    await shared.buttons[type(payload)](update, context, payload)
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    shared: Services = application.bot_data["services"]
+    await shared.database.create_tables()
+    await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+    me = application.bot
+    log.info("started as @%s with %d decks", me.username, len(shared.library.decks))
+
+
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    shared: Services = application.bot_data["services"]
+    await shared.database.close()
+
+
+def build_application(
+    settings: Settings,
+    *,
+    library: Library | None = None,
+    database: Database | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Assemble the bot: services, handlers, rate limiter and life-cycle hooks."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is required")
+    token = settings.telegram_bot_token.get_secret_value()
+    shared = Services(
+        settings=settings,
+        library=library if library is not None else load_library(settings.content_dir),
+        database=database if database is not None else Database(settings.database_url),
+        codec=CallbackCodec(codec_secret(token)),
+        clock=clock,
+    )
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{settings.telegram_api_url}/bot")
+        .base_file_url(f"{settings.telegram_api_url}/file/bot")
+        .rate_limiter(PressAwareRateLimiter(max_retries=3))
+        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .connection_pool_size(MAX_CONCURRENT_UPDATES)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data["services"] = shared
+
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("start", start.start_command, filters=private))
+    application.add_handler(CommandHandler("help", start.help_command, filters=private))
+    application.add_handler(CommandHandler("review", review.review_command, filters=private))
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(MessageHandler(private & filters.COMMAND, start.unknown_command))
+    application.add_handler(MessageHandler(private & ~filters.COMMAND, start.other_message))
+    application.add_error_handler(errors.on_error)
+
+    shared.buttons.update(review.BUTTONS)
+    return application

@@ -1,0 +1,155 @@
+"""The callback-data codec: compact, versioned, signed button payloads bound to one user.
+
+Any client can send any 64 bytes as callback data, so every payload carries its owner's
+id and a truncated HMAC over both; a forged, altered or foreign press is refused before
+any handler sees it. Layout (ASCII, at most 64 bytes)::
+
+    <version><action>:<field>:<field>...:<owner base36>:<signature>
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
+from tutor.content import ID_PATTERN
+
+CODEC_VERSION = "1"
+CALLBACK_DATA_MAX_BYTES = 64  # Telegram's limit
+SIGNATURE_CHARS = 8  # 48 bits of HMAC: forging one by chance takes ~2^47 tries
+_ITEM_RE = re.compile(ID_PATTERN)
+_INT_RE = re.compile(r"^[0-9a-z]{1,12}$")
+
+
+class CallbackDataError(Exception):
+    """Button data that cannot be honoured; ``notice`` is what the presser is told."""
+
+    notice = "This button is not valid."
+
+
+class MalformedData(CallbackDataError):
+    """Not data this bot wrote (wrong shape, unknown action, bad field)."""
+
+
+class ForgedData(CallbackDataError):
+    """Well-formed, but the signature does not match."""
+
+
+class NotYourButton(CallbackDataError):
+    """A valid button, pressed by someone other than the user it was made for."""
+
+    notice = "This button belongs to someone else."
+
+
+@dataclass(frozen=True)
+class Payload:
+    """Base of every button payload; subclasses declare ``action`` and typed fields."""
+
+    action: ClassVar[str]
+
+
+@dataclass(frozen=True)
+class StartReview(Payload):
+    """Start (or continue) a review session."""
+
+    action: ClassVar[str] = "s"
+
+
+@dataclass(frozen=True)
+class Reveal(Payload):
+    """Show the back of a card drawn at ``version`` (its review count) at ``shown_at``."""
+
+    action: ClassVar[str] = "v"
+    item_id: str
+    version: int
+    shown_at: int
+
+
+@dataclass(frozen=True)
+class Rate(Payload):
+    """Rate a revealed card."""
+
+    action: ClassVar[str] = "r"
+    item_id: str
+    version: int
+    shown_at: int
+    rating: int
+
+
+PAYLOADS: dict[str, type[Payload]] = {cls.action: cls for cls in (StartReview, Reveal, Rate)}
+
+
+def _b36(number: int) -> str:
+    if number < 0:
+        raise ValueError("only non-negative integers are encoded")
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if number == 0:
+            return out
+
+
+class CallbackCodec:
+    """Packs payloads into callback data and back, signing them with a server secret."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def _sign(self, body: str) -> str:
+        digest = hmac.new(self._secret, body.encode("ascii"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode("ascii")[:SIGNATURE_CHARS]
+
+    def pack(self, payload: Payload, *, owner_id: int) -> str:
+        """Encode ``payload`` for a button only ``owner_id`` may press."""
+        parts = [CODEC_VERSION + payload.action]
+        for spec in fields(payload):
+            value = getattr(payload, spec.name)
+            parts.append(_b36(value) if isinstance(value, int) else str(value))
+        # Telegram user ids are positive; group chats never own a button.
+        parts.append(_b36(owner_id))
+        body = ":".join(parts)
+        data = f"{body}:{self._sign(body)}"
+        if len(data.encode("utf-8")) > CALLBACK_DATA_MAX_BYTES:
+            raise ValueError(f"callback data too long ({len(data)} bytes): {payload!r}")
+        return data
+
+    def unpack(self, data: str | None, *, presser_id: int) -> Payload:
+        """Decode and check button data pressed by ``presser_id``.
+
+        Raises:
+            MalformedData: the data is not of this bot's making.
+            ForgedData: the signature does not match.
+            NotYourButton: the button was made for another user.
+        """
+        if not data or len(data) > CALLBACK_DATA_MAX_BYTES or not data.isascii():
+            raise MalformedData(data)
+        body, _, signature = data.rpartition(":")
+        parts = body.split(":")
+        head = parts[0]
+        if len(head) != 2 or head[0] != CODEC_VERSION or head[1] not in PAYLOADS:
+            raise MalformedData(data)
+        cls = PAYLOADS[head[1]]
+        specs = fields(cls)
+        if len(parts) != len(specs) + 2 or not _INT_RE.match(parts[-1]):
+            raise MalformedData(data)
+        values: dict[str, object] = {}
+        for spec, raw in zip(specs, parts[1:-1], strict=True):
+            if spec.type in ("int", int):
+                if not _INT_RE.match(raw):
+                    raise MalformedData(data)
+                values[spec.name] = int(raw, 36)
+            else:
+                if not _ITEM_RE.match(raw):
+                    raise MalformedData(data)
+                values[spec.name] = raw
+        if not hmac.compare_digest(signature, self._sign(body)):
+            raise ForgedData(data)
+        if int(parts[-1], 36) != presser_id:
+            raise NotYourButton(data)
+        return cls(**values)

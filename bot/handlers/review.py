@@ -1,0 +1,257 @@
+"""/review: a card's front, Show answer, the back with four ratings, then the next card.
+
+One message carries the whole session: a reveal turns it to the card's back, a rating is
+stored and the same message becomes the next card, so the chat stays readable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.callbacks import CallbackCodec, Rate, Reveal, StartReview
+from bot.format import escape, long_duration, short_duration
+from bot.services import ButtonHandler, services
+from tutor import study
+from tutor.content import Card
+from tutor.scheduling import Rating
+
+SHOW_ANSWER = "Show answer"
+RATING_LABELS = {
+    Rating.AGAIN: "Again",
+    Rating.HARD: "Hard",
+    Rating.GOOD: "Good",
+    Rating.EASY: "Easy",
+}
+FRONT = "<b>{deck}</b> · {tag}\n\n{front}"
+BACK = (
+    "<b>{deck}</b> · {tag}\n\n{front}\n\n<b>Answer</b>\n{back}\n\n"
+    "<i>How well did you remember it?</i>"
+)
+TAG_NEW = "new card"
+TAG_DUE = "{due} due"
+CAUGHT_UP = "<b>All caught up!</b> You reviewed {reviewed} today."
+CAUGHT_NONE = "<b>Nothing to review right now.</b>"
+NEXT_DUE = "Your next card is due in {delta}."
+NEW_CAP = "You have met today's {cap} new cards; more come tomorrow (change it in /settings)."
+NO_CARDS = "There are no cards in your decks."
+RATED_TOAST = "{rating}: see it again in {delta}."
+ALREADY_RATED = "This card was already rated."
+UNKNOWN_CARD = "This card no longer exists."
+INVALID_RATING = "This button is not valid."
+
+
+def _cards(count: int) -> str:
+    return "1 card" if count == 1 else f"{count} cards"
+
+
+def _tag(show: study.CardToShow) -> str:
+    return TAG_NEW if show.is_new else TAG_DUE.format(due=show.due_count)
+
+
+def render_front(
+    show: study.CardToShow, *, codec: CallbackCodec, owner_id: int, now: datetime
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A card's front and its Show answer button."""
+    text = FRONT.format(
+        deck=escape(show.deck_title), tag=_tag(show), front=escape(show.card.front)
+    )
+    reveal = Reveal(item_id=show.card.id, version=show.version, shown_at=int(now.timestamp()))
+    button = InlineKeyboardButton(SHOW_ANSWER, callback_data=codec.pack(reveal, owner_id=owner_id))
+    return text, InlineKeyboardMarkup([[button]])
+
+
+def render_caught_up(caught: study.Caught, *, now: datetime, new_cap: int) -> str:
+    """What a learner with nothing to review sees."""
+    if caught.reviewed_today:
+        lines = [CAUGHT_UP.format(reviewed=_cards(caught.reviewed_today))]
+    else:
+        lines = [CAUGHT_NONE]
+    if caught.new_cap_reached:
+        lines.append(NEW_CAP.format(cap=new_cap))
+    if caught.next_due is not None:
+        lines.append(NEXT_DUE.format(delta=long_duration(caught.next_due - now)))
+    elif not caught.new_cap_reached:
+        lines.append(NO_CARDS)
+    return "\n".join(lines)
+
+
+def render_next(
+    result: study.CardToShow | study.Caught,
+    *,
+    codec: CallbackCodec,
+    owner_id: int,
+    now: datetime,
+    new_cap: int,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The next card's front, or the caught-up summary."""
+    if isinstance(result, study.Caught):
+        return render_caught_up(result, now=now, new_cap=new_cap), None
+    return render_front(result, codec=codec, owner_id=owner_id, now=now)
+
+
+async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the learner's next due or new card."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    await send_next_card(message, context, user_id=user.id, first_name=user.first_name)
+
+
+async def send_next_card(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, *, user_id: int, first_name: str
+) -> None:
+    """Reply to ``message`` with the learner's next card (used by /review and buttons)."""
+    shared = services(context)
+    now = shared.clock()
+    async with shared.database.session() as session:
+        learner = await study.start_learner(
+            session=session, learner_id=user_id, first_name=first_name, now=now
+        )
+        zone = study.learner_zone(learner, shared.settings.default_timezone)
+        result = await study.next_card(
+            session=session, library=shared.library, learner=learner, now=now, zone=zone
+        )
+    text, markup = render_next(
+        result, codec=shared.codec, owner_id=user_id, now=now, new_cap=learner.new_per_day
+    )
+    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def on_start_review(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: StartReview
+) -> None:
+    """The Start reviewing button: answer the press and send the next card."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    await query.answer()
+    if isinstance(query.message, Message):
+        await send_next_card(
+            query.message,
+            context,
+            user_id=query.from_user.id,
+            first_name=query.from_user.first_name,
+        )
+
+
+async def _edit(message: object, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    if not isinstance(message, Message):
+        return
+    try:
+        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:
+        # A double tap may try to draw what is already there; that is fine.
+        if "not modified" not in exc.message.lower():
+            raise
+
+
+async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: Reveal) -> None:
+    """Show answer: turn the message to the card's back with the four rating buttons."""
+    query = update.callback_query
+    assert query is not None
+    shared = services(context)
+    card = shared.library.item(payload.item_id)
+    if not isinstance(card, Card):
+        await query.answer(UNKNOWN_CARD)
+        return
+    now = shared.clock()
+    async with shared.database.session() as session:
+        learner = await study.start_learner(
+            session=session,
+            learner_id=query.from_user.id,
+            first_name=query.from_user.first_name,
+            now=now,
+        )
+        memory = await study.current_memory(
+            session=session, learner_id=learner.id, item_id=card.id
+        )
+    if (memory.reps if memory else 0) != payload.version:
+        await query.answer(ALREADY_RATED)
+        return
+    intervals = study.preview_intervals(memory, now, desired_retention=learner.desired_retention)
+    buttons = [
+        InlineKeyboardButton(
+            f"{label} · {short_duration(intervals[rating])}",
+            callback_data=shared.codec.pack(
+                Rate(
+                    item_id=card.id,
+                    version=payload.version,
+                    shown_at=payload.shown_at,
+                    rating=int(rating),
+                ),
+                owner_id=query.from_user.id,
+            ),
+        )
+        for rating, label in RATING_LABELS.items()
+    ]
+    deck = shared.library.decks[shared.library.deck_of[card.id]].title
+    tag = TAG_NEW if memory is None else "review"
+    text = BACK.format(
+        deck=escape(deck), tag=tag, front=escape(card.front), back=escape(card.back)
+    )
+    markup = InlineKeyboardMarkup([buttons[:2], buttons[2:]])
+    await asyncio.gather(query.answer(), _edit(query.message, text, markup))
+
+
+async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: Rate) -> None:
+    """A rating: store it first, then turn the message into the next card."""
+    query = update.callback_query
+    assert query is not None
+    shared = services(context)
+    try:
+        rating = Rating(payload.rating)
+    except ValueError:
+        await query.answer(INVALID_RATING)
+        return
+    now = shared.clock()
+    shown_at = datetime.fromtimestamp(payload.shown_at, UTC)
+    async with shared.database.session() as session:
+        learner = await study.start_learner(
+            session=session,
+            learner_id=query.from_user.id,
+            first_name=query.from_user.first_name,
+            now=now,
+        )
+        result = await study.record_rating(
+            session=session,
+            library=shared.library,
+            learner=learner,
+            item=payload.item_id,
+            version=payload.version,
+            rating=rating,
+            now=now,
+            shown_at=shown_at,
+        )
+        if result.outcome is not study.Outcome.RECORDED:
+            notice = (
+                UNKNOWN_CARD if result.outcome is study.Outcome.UNKNOWN_ITEM else ALREADY_RATED
+            )
+            await query.answer(notice)
+            return
+        zone = study.learner_zone(learner, shared.settings.default_timezone)
+        upcoming = await study.next_card(
+            session=session, library=shared.library, learner=learner, now=now, zone=zone
+        )
+    assert result.memory is not None
+    toast = RATED_TOAST.format(
+        rating=RATING_LABELS[rating], delta=long_duration(result.memory.due - now)
+    )
+    text, markup = render_next(
+        upcoming,
+        codec=shared.codec,
+        owner_id=query.from_user.id,
+        now=now,
+        new_cap=learner.new_per_day,
+    )
+    await asyncio.gather(query.answer(toast), _edit(query.message, text, markup))
+
+
+BUTTONS: dict[type, ButtonHandler] = {
+    StartReview: on_start_review,
+    Reveal: on_reveal,
+    Rate: on_rate,
+}

@@ -1,0 +1,75 @@
+"""/start, /help, unknown commands and stray text in private chats."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.callbacks import StartReview
+from bot.format import escape
+from bot.services import services
+from tutor import study
+
+GREETING = (
+    "Hi {name}! I'm your learning-rate tutor.\n\n"
+    "The learning rate decides whether a neural network learns slowly, well, or not at "
+    "all. I teach it with short flashcards and spaced review: you rate how well you "
+    "remembered each card, and I bring it back just before you would forget it.\n\n"
+    "Your decks: {decks}.\nTap below for your first cards, or send /help."
+)
+FOCUSED = "\n\nThis link picked the deck <b>{title}</b>: your reviews come from it."
+START_BUTTON = "Start reviewing"
+HELP = (
+    "<b>What I can do</b>\n"
+    "/review — your next due or new flashcard, rated Again / Hard / Good / Easy\n"
+    "/start — the welcome message and your first cards\n"
+    "/help — this list"
+)
+UNKNOWN_COMMAND = "I don't know {command}. Send /help to see what I can do."
+OTHER_MESSAGE = "To study, send /review. /help lists everything I can do."
+
+
+async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet the learner, create them on first contact, and offer the first cards."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    shared = services(context)
+    library = shared.library
+    payload = context.args[0] if context.args else None
+    async with shared.database.session() as session:
+        learner = await study.start_learner(
+            session=session, learner_id=user.id, first_name=user.first_name, now=shared.clock()
+        )
+        if payload in library.decks:
+            await study.focus_deck(session=session, learner=learner, deck_id=payload)
+    decks = ", ".join(escape(library.decks[d].title) for d in study.active_decks(library, learner))
+    text = GREETING.format(name=escape(user.first_name), decks=decks)
+    if payload in library.decks:
+        text += FOCUSED.format(title=escape(library.decks[payload].title))
+    button = InlineKeyboardButton(
+        START_BUTTON, callback_data=shared.codec.pack(StartReview(), owner_id=user.id)
+    )
+    await message.reply_text(
+        text, parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup([[button]])
+    )
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List every command with one line each."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(HELP, parse_mode=ParseMode.HTML)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a command the bot does not have with a pointer to /help."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    command = message.text.split()[0][:40]
+    await message.reply_text(UNKNOWN_COMMAND.format(command=command))
+
+
+async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Point stray text (or stickers, photos, ...) to the commands."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(OTHER_MESSAGE)

@@ -1,0 +1,254 @@
+"""Deck schema and loader: YAML files in the content directory become a validated Library."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+# Telegram's limits for native quiz polls, so every question can also run in a group.
+POLL_QUESTION_MAX = 300
+POLL_OPTION_MAX = 100
+POLL_EXPLANATION_MAX = 200
+# Item ids travel inside callback data (64 bytes in all), so they stay short.
+ITEM_ID_MAX = 24
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+
+ItemId = Annotated[
+    str, StringConstraints(pattern=ID_PATTERN, min_length=2, max_length=ITEM_ID_MAX)
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+DemoName = Literal["lr", "schedule", "differential"]
+
+
+class Level(enum.StrEnum):
+    """How far into the subject an item reaches."""
+
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class ItemKind(enum.StrEnum):
+    """The three kinds of study item; each has its own memory state per learner."""
+
+    CARD = "card"
+    QUIZ = "quiz"
+    EXPLAIN = "explain"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Card(_Strict):
+    """A flashcard: a question on the front, the answer on the back."""
+
+    id: ItemId
+    level: Level
+    front: Annotated[Text, StringConstraints(max_length=1000)]
+    back: Annotated[Text, StringConstraints(max_length=2000)]
+    demo: DemoName | None = None
+
+    @property
+    def kind(self) -> ItemKind:
+        return ItemKind.CARD
+
+
+class Option(_Strict):
+    """One answer of a multiple-choice question."""
+
+    text: Annotated[Text, StringConstraints(max_length=POLL_OPTION_MAX)]
+    correct: bool = False
+    why_wrong: Annotated[Text, StringConstraints(max_length=400)] | None = None
+
+    @model_validator(mode="after")
+    def _reason_only_for_wrong(self) -> Option:
+        if self.correct and self.why_wrong is not None:
+            raise ValueError("the correct option cannot have a why_wrong")
+        return self
+
+
+class QuizQuestion(_Strict):
+    """A multiple-choice question with exactly one correct option."""
+
+    id: ItemId
+    level: Level
+    question: Annotated[Text, StringConstraints(max_length=POLL_QUESTION_MAX)]
+    options: list[Option] = Field(min_length=3, max_length=4)
+    explanation: Annotated[Text, StringConstraints(max_length=POLL_EXPLANATION_MAX)]
+    note: Annotated[Text, StringConstraints(max_length=1500)] | None = None
+
+    @model_validator(mode="after")
+    def _one_correct(self) -> QuizQuestion:
+        correct = sum(option.correct for option in self.options)
+        if correct != 1:
+            raise ValueError(f"exactly one option must be correct, found {correct}")
+        texts = [option.text.casefold() for option in self.options]
+        if len(set(texts)) != len(texts):
+            raise ValueError("options must differ from each other")
+        return self
+
+    @property
+    def kind(self) -> ItemKind:
+        return ItemKind.QUIZ
+
+    @property
+    def correct_index(self) -> int:
+        return next(i for i, option in enumerate(self.options) if option.correct)
+
+
+class Concept(_Strict):
+    """A key idea of an explain prompt and the phrasings that show a learner has it."""
+
+    name: Annotated[Text, StringConstraints(max_length=80)]
+    phrases: list[Annotated[Text, StringConstraints(max_length=80)]] = Field(min_length=2)
+
+
+class ExplainPrompt(_Strict):
+    """An open question answered in the learner's own words, graded by key concepts."""
+
+    id: ItemId
+    level: Level
+    prompt: Annotated[Text, StringConstraints(max_length=500)]
+    hint: Annotated[Text, StringConstraints(max_length=300)]
+    concepts: list[Concept] = Field(min_length=3, max_length=4)
+    model_answer: Annotated[Text, StringConstraints(max_length=1500)]
+
+    @property
+    def kind(self) -> ItemKind:
+        return ItemKind.EXPLAIN
+
+
+Item = Card | QuizQuestion | ExplainPrompt
+
+
+class Deck(_Strict):
+    """One deck file: its metadata and its items in teaching order."""
+
+    id: ItemId
+    title: Annotated[Text, StringConstraints(max_length=60)]
+    description: Annotated[Text, StringConstraints(max_length=300)]
+    cards: list[Card] = Field(min_length=1)
+    quiz: list[QuizQuestion] = Field(default_factory=list)
+    explain: list[ExplainPrompt] = Field(default_factory=list)
+
+    def items(self) -> Iterator[Item]:
+        """Every item of the deck: cards, then quiz questions, then explain prompts."""
+        yield from self.cards
+        yield from self.quiz
+        yield from self.explain
+
+
+class ContentError(Exception):
+    """A deck file is missing, unreadable or invalid; the message names file, item and field."""
+
+
+@dataclass(frozen=True)
+class Library:
+    """All decks, with every item reachable by its id."""
+
+    decks: dict[str, Deck]
+    items: dict[str, Item] = field(repr=False)
+    deck_of: dict[str, str] = field(repr=False)
+
+    def item(self, item_id: str) -> Item | None:
+        return self.items.get(item_id)
+
+    def items_of_kind(self, kind: ItemKind, deck_ids: list[str] | None = None) -> list[Item]:
+        """Items of one kind in deck and teaching order, optionally only from some decks."""
+        chosen = self.decks if deck_ids is None else [d for d in self.decks if d in deck_ids]
+        return [item for d in chosen for item in self.decks[d].items() if item.kind is kind]
+
+
+def _describe(error: ValidationError, raw: Any) -> str:
+    """Turn pydantic's first error into 'item <id>: field <path>: <message>'."""
+    first = error.errors()[0]
+    loc = list(first["loc"])
+    where = "deck"
+    # Locations look like ("quiz", 3, "options", 1, "text"): name the item by its id.
+    if len(loc) >= 2 and loc[0] in ("cards", "quiz", "explain") and isinstance(loc[1], int):
+        section, index = loc[0], loc[1]
+        entries = raw.get(section) if isinstance(raw, dict) else None
+        item_id = None
+        if isinstance(entries, list) and index < len(entries) and isinstance(entries[index], dict):
+            item_id = entries[index].get("id")
+        where = f"item {item_id!r}" if item_id else f"{section}[{index}]"
+        loc = loc[2:]
+    field_path = ".".join(str(part) for part in loc) or "(item)"
+    return f"{where}: field {field_path!r}: {first['msg']}"
+
+
+def load_deck(path: Path) -> Deck:
+    """Read and validate one deck file.
+
+    Raises:
+        ContentError: naming the file, the item and the field that is wrong.
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError(f"{path}: cannot read: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ContentError(f"{path}: a deck must be a mapping with id, title, cards, ...")
+    try:
+        return Deck.model_validate(raw)
+    except ValidationError as exc:
+        raise ContentError(f"{path}: {_describe(exc, raw)}") from None
+
+
+def load_library(directory: Path) -> Library:
+    """Load every ``*.yaml`` deck in ``directory``; ids must be unique across all decks.
+
+    Raises:
+        ContentError: if the directory holds no deck, or any deck is invalid.
+    """
+    if not directory.is_dir():
+        raise ContentError(f"{directory}: content directory not found")
+    paths = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    if not paths:
+        raise ContentError(f"{directory}: no deck files (*.yaml) found")
+    return library_of([load_deck(path) for path in paths], sources=paths)
+
+
+def library_of(decks: list[Deck], sources: list[Path] | None = None) -> Library:
+    """Index decks into a Library; ids must be unique across decks and items.
+
+    Raises:
+        ContentError: naming the file of the second use of an id.
+    """
+    names = [str(path) for path in sources] if sources else [f"deck {d.id}" for d in decks]
+    by_id: dict[str, Deck] = {}
+    items: dict[str, Item] = {}
+    deck_of: dict[str, str] = {}
+    seen_in: dict[str, str] = {}
+    for deck, name in zip(decks, names, strict=True):
+        if deck.id in seen_in:
+            other = seen_in[deck.id]
+            raise ContentError(f"{name}: deck {deck.id!r}: field 'id': already used in {other}")
+        seen_in[deck.id] = name
+        by_id[deck.id] = deck
+        for item in deck.items():
+            if item.id in seen_in:
+                other = seen_in[item.id]
+                raise ContentError(
+                    f"{name}: item {item.id!r}: field 'id': already used in {other}"
+                )
+            items[item.id] = item
+            deck_of[item.id] = deck.id
+            seen_in[item.id] = name
+    return Library(decks=by_id, items=items, deck_of=deck_of)

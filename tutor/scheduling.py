@@ -1,0 +1,185 @@
+"""Spaced repetition with FSRS: memory states, ratings, and what to study next."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import fsrs
+
+DESIRED_RETENTION_MIN = 0.80
+DESIRED_RETENTION_MAX = 0.97
+
+
+class Rating(enum.IntEnum):
+    """Anki's four answers to "how well did you remember it?"."""
+
+    AGAIN = 1
+    HARD = 2
+    GOOD = 3
+    EASY = 4
+
+
+@dataclass(frozen=True)
+class Memory:
+    """One learner's memory of one item, as FSRS models it.
+
+    Attributes:
+        state: FSRS state (1 learning, 2 review, 3 relearning).
+        step: Learning or relearning step, None in the review state.
+        stability: Days until recall probability falls to 90%.
+        difficulty: FSRS difficulty, 1 (easy) to 10 (hard).
+        due: When the item should next be reviewed (UTC).
+        last_review: When it was last reviewed (UTC).
+        reps: Reviews so far.
+        lapses: Times it was forgotten (rated Again) after being learned.
+    """
+
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+    reps: int = 0
+    lapses: int = 0
+
+
+def _check_utc(now: datetime) -> None:
+    if now.tzinfo is None or now.utcoffset() != timedelta(0):
+        raise ValueError("now must be a UTC-aware datetime")
+
+
+@lru_cache(maxsize=32)
+def _scheduler(desired_retention: float) -> fsrs.Scheduler:
+    # No fuzz: a learner's schedule is reproducible, and the tests can state exact intervals.
+    return fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+
+
+def new_memory(now: datetime) -> Memory:
+    """The memory of an item never seen: due now, in the first learning step."""
+    _check_utc(now)
+    return Memory(
+        state=int(fsrs.State.Learning),
+        step=0,
+        stability=None,
+        difficulty=None,
+        due=now,
+        last_review=None,
+    )
+
+
+def _to_card(memory: Memory) -> fsrs.Card:
+    # card_id given explicitly: fsrs sleeps a millisecond when it has to invent one.
+    return fsrs.Card(
+        card_id=1,
+        state=fsrs.State(memory.state),
+        step=memory.step,
+        stability=memory.stability,
+        difficulty=memory.difficulty,
+        due=memory.due,
+        last_review=memory.last_review,
+    )
+
+
+def schedule_review(
+    memory: Memory | None, rating: Rating, now: datetime, *, desired_retention: float = 0.9
+) -> Memory:
+    """Apply one rating at ``now`` and return the new memory (the input is not changed).
+
+    Args:
+        memory: The item's memory before the review, or None for a first review.
+        rating: How well the learner remembered.
+        now: The review time, UTC-aware.
+        desired_retention: The recall probability the learner wants at review time.
+
+    Returns:
+        The memory after the review, with the next due time.
+    """
+    _check_utc(now)
+    if not DESIRED_RETENTION_MIN <= desired_retention <= DESIRED_RETENTION_MAX:
+        raise ValueError(f"desired_retention {desired_retention} out of range")
+    before = memory if memory is not None else new_memory(now)
+    card, _log = _scheduler(round(desired_retention, 2)).review_card(
+        _to_card(before), fsrs.Rating(int(rating)), now
+    )
+    lapsed = rating is Rating.AGAIN and before.state == int(fsrs.State.Review)
+    return Memory(
+        state=int(card.state),
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=card.due,
+        last_review=card.last_review,
+        reps=before.reps + 1,
+        lapses=before.lapses + int(lapsed),
+    )
+
+
+def retrievability(memory: Memory, now: datetime, *, desired_retention: float = 0.9) -> float:
+    """FSRS's predicted probability that the learner recalls the item at ``now``."""
+    _check_utc(now)
+    return float(
+        _scheduler(round(desired_retention, 2)).get_card_retrievability(_to_card(memory), now)
+    )
+
+
+def start_of_local_day(now: datetime, zone: str) -> datetime:
+    """The UTC instant at which the learner's local day containing ``now`` began."""
+    _check_utc(now)
+    local = now.astimezone(ZoneInfo(zone))
+    # zoneinfo derives the offset from the wall time, so a DST day's midnight is right.
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class StudyPick:
+    """What to study next: an item id and whether it is new to the learner."""
+
+    item_id: str
+    is_new: bool
+
+
+def pick_next(
+    item_ids: Sequence[str],
+    memories: Mapping[str, Memory],
+    now: datetime,
+    *,
+    new_allowed: int,
+    skip: Iterable[str] = (),
+) -> StudyPick | None:
+    """Choose the next item: the most overdue first, then new items in teaching order.
+
+    Args:
+        item_ids: Candidate items in teaching order.
+        memories: The learner's memories of those items that were ever reviewed.
+        now: The current time, UTC-aware.
+        new_allowed: How many new items may still be introduced today.
+        skip: Items not to pick (for example, already shown in this round).
+
+    Returns:
+        The pick, or None when nothing is due and no new item may start.
+    """
+    _check_utc(now)
+    skipped = set(skip)
+    due = [
+        (memories[i].due, i)
+        for i in item_ids
+        if i in memories and i not in skipped and memories[i].due <= now
+    ]
+    if due:
+        return StudyPick(item_id=min(due)[1], is_new=False)
+    if new_allowed > 0:
+        for item_id in item_ids:
+            if item_id not in memories and item_id not in skipped:
+                return StudyPick(item_id=item_id, is_new=True)
+    return None
+
+
+def count_due(item_ids: Iterable[str], memories: Mapping[str, Memory], until: datetime) -> int:
+    """How many of the items that were seen fall due at or before ``until``."""
+    return sum(1 for i in item_ids if i in memories and memories[i].due <= until)

@@ -1,0 +1,313 @@
+"""The store: SQLModel tables, the async engine, and the queries the use-cases need."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    String,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always UTC-aware in Python, whatever the database keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass UTC-aware times")
+        value = value.astimezone(UTC)
+        # SQLite has no time zone type: keep naive UTC there.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _learner_fk() -> Any:
+    return Column(BigInteger, ForeignKey("learner.id", ondelete="CASCADE"), nullable=False)
+
+
+class Learner(SQLModel, table=True):
+    """A Telegram user who studies with the bot, with their settings."""
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    first_name: str = Field(default="", max_length=128)
+    timezone: str | None = Field(default=None, max_length=64)
+    new_per_day: int = 10
+    reminder_time: str = Field(default="09:00", max_length=5)
+    reminders_on: bool = True
+    desired_retention: float = 0.9
+    # None means every deck is on; otherwise the ids of the decks switched on.
+    decks: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    active: bool = True
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class ItemState(SQLModel, table=True):
+    """One learner's FSRS memory state of one item (card, quiz question or explain prompt)."""
+
+    __table_args__ = (Index("ix_itemstate_learner_due", "learner_id", "due"),)
+
+    learner_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    item_id: str = Field(sa_column=Column(String(32), primary_key=True))
+    state: int
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    last_review: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # Number of reviews so far; doubles as the version a button was drawn at.
+    reps: int = 0
+    lapses: int = 0
+
+
+class ReviewLog(SQLModel, table=True):
+    """Every rating ever given, kept so FSRS parameters can be fitted later."""
+
+    __table_args__ = (Index("ix_reviewlog_learner_time", "learner_id", "reviewed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(sa_column=_learner_fk())
+    item_id: str = Field(max_length=32)
+    rating: int
+    reviewed_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    duration_ms: int | None = None
+    # What the review came from: "review", "quiz", "explain" or "group".
+    source: str = Field(default="review", max_length=16)
+    was_new: bool = False
+
+
+def async_url(url: str) -> str:
+    """Map a plain SQLAlchemy URL to its async driver (aiosqlite or asyncpg)."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers and the one writer work at once; NORMAL is durable across crashes
+    # of the process in WAL mode, and foreign keys make /forget's cascade real.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class Database:
+    """The async engine and its sessions; one per process, opened at start-up."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = async_url(url)
+        parsed = make_url(self.url)
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        else:
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._sessions = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    async def create_tables(self) -> None:
+        """Create any missing table (idempotent)."""
+        async with self.engine.begin() as connection:
+            await connection.run_sync(SQLModel.metadata.create_all)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session for one use-case; the use-case commits, anything left is rolled back."""
+        async with self._sessions() as session:
+            yield session
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _insert_ignore(session: AsyncSession, table: Any) -> Any:
+    """An INSERT that skips rows whose key exists, in the session's dialect."""
+    name = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if name == "postgresql" else sqlite.insert
+    return insert(table)
+
+
+async def get_learner(*, session: AsyncSession, learner_id: int) -> Learner | None:
+    return await session.get(Learner, learner_id)
+
+
+async def ensure_learner(
+    *, session: AsyncSession, learner_id: int, first_name: str, now: datetime
+) -> Learner:
+    """Return the learner, creating them on first contact (safe against concurrent inserts)."""
+    learner = await session.get(Learner, learner_id)
+    if learner is None:
+        statement = (
+            _insert_ignore(session, Learner)
+            .values(id=learner_id, first_name=first_name[:128], created_at=now)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        await session.execute(statement)
+        learner = await session.get(Learner, learner_id)
+        assert learner is not None
+    elif learner.first_name != first_name[:128] or not learner.active:
+        learner.first_name = first_name[:128]
+        # Writing to the bot again means they unblocked it.
+        learner.active = True
+        session.add(learner)
+    return learner
+
+
+async def load_states(
+    *, session: AsyncSession, learner_id: int, item_ids: Sequence[str]
+) -> dict[str, ItemState]:
+    """The learner's memory states for the given items, by item id (missing = never seen)."""
+    if not item_ids:
+        return {}
+    rows = await session.execute(
+        select(ItemState).where(
+            ItemState.learner_id == learner_id,  # type: ignore[arg-type]
+            ItemState.item_id.in_(item_ids),  # type: ignore[attr-defined]
+        )
+    )
+    return {row.item_id: row for row in rows.scalars()}
+
+
+async def first_reviews_since(*, session: AsyncSession, learner_id: int, since: datetime) -> int:
+    """How many items the learner saw for the first time since ``since``."""
+    result = await session.execute(
+        select(func.count())
+        .select_from(ReviewLog)
+        .where(
+            ReviewLog.learner_id == learner_id,  # type: ignore[arg-type]
+            ReviewLog.reviewed_at >= since,  # type: ignore[arg-type]
+            ReviewLog.was_new.is_(True),  # type: ignore[attr-defined]
+        )
+    )
+    return int(result.scalar_one())
+
+
+async def reviews_since(
+    *, session: AsyncSession, learner_id: int, since: datetime, source: str | None = None
+) -> int:
+    """How many reviews the learner made since ``since`` (optionally from one source)."""
+    statement = (
+        select(func.count())
+        .select_from(ReviewLog)
+        .where(
+            ReviewLog.learner_id == learner_id,  # type: ignore[arg-type]
+            ReviewLog.reviewed_at >= since,  # type: ignore[arg-type]
+        )
+    )
+    if source is not None:
+        statement = statement.where(ReviewLog.source == source)  # type: ignore[arg-type]
+    result = await session.execute(statement)
+    return int(result.scalar_one())
+
+
+async def save_first_review(*, session: AsyncSession, state: ItemState, log: ReviewLog) -> bool:
+    """Store the first review of an item; False if another review got there first."""
+    values = {column: getattr(state, column) for column in ItemState.model_fields}
+    statement = (
+        _insert_ignore(session, ItemState)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["learner_id", "item_id"])
+    )
+    result = await session.execute(statement)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.add(log)
+    return True
+
+
+async def save_next_review(
+    *, session: AsyncSession, state: ItemState, expected_reps: int, log: ReviewLog
+) -> bool:
+    """Store a review of a seen item if it is still at ``expected_reps``; False if not.
+
+    The compare-and-set on ``reps`` makes a double tap, or two instances racing on one
+    button, record exactly one rating.
+    """
+    values = {
+        column: getattr(state, column)
+        for column in ItemState.model_fields
+        if column not in ("learner_id", "item_id")
+    }
+    statement = (
+        update(ItemState)
+        .where(
+            ItemState.learner_id == state.learner_id,  # type: ignore[arg-type]
+            ItemState.item_id == state.item_id,  # type: ignore[arg-type]
+            ItemState.reps == expected_reps,  # type: ignore[arg-type]
+        )
+        .values(**values)
+    )
+    result = await session.execute(statement)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.add(log)
+    return True
+
+
+async def next_due_time(
+    *, session: AsyncSession, learner_id: int, item_ids: Sequence[str]
+) -> datetime | None:
+    """When the earliest of these items falls due, or None if none was ever seen."""
+    if not item_ids:
+        return None
+    result = await session.execute(
+        select(func.min(ItemState.due)).where(
+            ItemState.learner_id == learner_id,  # type: ignore[arg-type]
+            ItemState.item_id.in_(item_ids),  # type: ignore[attr-defined]
+        )
+    )
+    value = result.scalar_one_or_none()
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value

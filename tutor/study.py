@@ -1,0 +1,224 @@
+"""Study use-cases: who the learner is, what to review next, and recording a rating."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tutor import store
+from tutor.content import Card, Item, ItemKind, Library
+from tutor.scheduling import (
+    Memory,
+    Rating,
+    count_due,
+    pick_next,
+    schedule_review,
+    start_of_local_day,
+)
+from tutor.store import ItemState, Learner, ReviewLog
+
+# Longer answers say more about a distraction than about memory (Anki caps at 60 s too).
+MAX_REVIEW_DURATION_MS = 60_000
+
+
+def learner_zone(learner: Learner, default_zone: str) -> str:
+    """The learner's IANA time zone, or the operator's default."""
+    return learner.timezone or default_zone
+
+
+def active_decks(library: Library, learner: Learner) -> list[str]:
+    """Ids of the decks switched on for the learner, in library order."""
+    if learner.decks is None:
+        return list(library.decks)
+    chosen = [d for d in library.decks if d in learner.decks]
+    # A deck list that names only removed decks falls back to everything.
+    return chosen or list(library.decks)
+
+
+def to_memory(row: ItemState) -> Memory:
+    return Memory(
+        state=row.state,
+        step=row.step,
+        stability=row.stability,
+        difficulty=row.difficulty,
+        due=row.due,
+        last_review=row.last_review,
+        reps=row.reps,
+        lapses=row.lapses,
+    )
+
+
+async def start_learner(
+    *, session: AsyncSession, learner_id: int, first_name: str, now: datetime
+) -> Learner:
+    """Create the learner on first contact (or refresh their name) and commit."""
+    learner = await store.ensure_learner(
+        session=session, learner_id=learner_id, first_name=first_name, now=now
+    )
+    await session.commit()
+    return learner
+
+
+async def focus_deck(*, session: AsyncSession, learner: Learner, deck_id: str) -> None:
+    """Switch the learner's studies to one deck (a /start deep link) and commit."""
+    learner.decks = [deck_id]
+    session.add(learner)
+    await session.commit()
+
+
+@dataclass(frozen=True)
+class CardToShow:
+    """A card picked for review, with what the learner sees around it."""
+
+    card: Card
+    deck_title: str
+    version: int
+    is_new: bool
+    due_count: int
+    new_left: int
+
+
+@dataclass(frozen=True)
+class Caught:
+    """Nothing to review now: what was done today and when the next card falls due."""
+
+    reviewed_today: int
+    next_due: datetime | None
+    new_cap_reached: bool
+
+
+async def next_card(
+    *, session: AsyncSession, library: Library, learner: Learner, now: datetime, zone: str
+) -> CardToShow | Caught:
+    """The learner's next card: the most overdue, else a new one under the daily cap."""
+    card_ids = [
+        item.id for item in library.items_of_kind(ItemKind.CARD, active_decks(library, learner))
+    ]
+    rows = await store.load_states(session=session, learner_id=learner.id, item_ids=card_ids)
+    memories = {item_id: to_memory(row) for item_id, row in rows.items()}
+    day_start = start_of_local_day(now, zone)
+    new_today = await store.first_reviews_since(
+        session=session, learner_id=learner.id, since=day_start
+    )
+    new_left = max(0, learner.new_per_day - new_today)
+    pick = pick_next(card_ids, memories, now, new_allowed=new_left)
+    if pick is None:
+        reviewed = await store.reviews_since(
+            session=session, learner_id=learner.id, since=day_start, source="review"
+        )
+        upcoming = [m.due for m in memories.values()]
+        unseen_left = any(i not in memories for i in card_ids)
+        return Caught(
+            reviewed_today=reviewed,
+            next_due=min(upcoming) if upcoming else None,
+            new_cap_reached=unseen_left and new_left == 0,
+        )
+    card = library.items[pick.item_id]
+    assert isinstance(card, Card)
+    return CardToShow(
+        card=card,
+        deck_title=library.decks[library.deck_of[card.id]].title,
+        version=0 if pick.is_new else memories[pick.item_id].reps,
+        is_new=pick.is_new,
+        due_count=count_due(card_ids, memories, now),
+        new_left=new_left,
+    )
+
+
+async def current_memory(*, session: AsyncSession, learner_id: int, item_id: str) -> Memory | None:
+    """The learner's memory of one item, None if never reviewed."""
+    row = await session.get(ItemState, (learner_id, item_id))
+    return None if row is None else to_memory(row)
+
+
+def preview_intervals(
+    memory: Memory | None, now: datetime, *, desired_retention: float
+) -> dict[Rating, timedelta]:
+    """How long until the item is due again for each possible rating (for the buttons)."""
+    return {
+        rating: schedule_review(memory, rating, now, desired_retention=desired_retention).due - now
+        for rating in Rating
+    }
+
+
+class Outcome(enum.Enum):
+    """What became of a rating."""
+
+    RECORDED = "recorded"
+    ALREADY_RATED = "already_rated"
+    UNKNOWN_ITEM = "unknown_item"
+
+
+@dataclass(frozen=True)
+class RatingResult:
+    outcome: Outcome
+    memory: Memory | None = None
+
+
+async def record_rating(
+    *,
+    session: AsyncSession,
+    library: Library,
+    learner: Learner,
+    item: Item | str,
+    version: int,
+    rating: Rating,
+    now: datetime,
+    shown_at: datetime | None = None,
+    source: str = "review",
+) -> RatingResult:
+    """Apply and commit one rating of an item drawn at ``version``.
+
+    The memory state and its review log are written in one transaction, and only if the
+    item is still at ``version``: a second tap on the same card changes nothing.
+    """
+    item_id = item if isinstance(item, str) else item.id
+    if item_id not in library.items:
+        return RatingResult(Outcome.UNKNOWN_ITEM)
+    row = await session.get(ItemState, (learner.id, item_id))
+    current = None if row is None else to_memory(row)
+    if (current.reps if current else 0) != version:
+        return RatingResult(Outcome.ALREADY_RATED)
+    after = schedule_review(current, rating, now, desired_retention=learner.desired_retention)
+    duration = None
+    if shown_at is not None:
+        duration = max(
+            0, min(MAX_REVIEW_DURATION_MS, int((now - shown_at).total_seconds() * 1000))
+        )
+    state = ItemState(
+        learner_id=learner.id,
+        item_id=item_id,
+        state=after.state,
+        step=after.step,
+        stability=after.stability,
+        difficulty=after.difficulty,
+        due=after.due,
+        last_review=after.last_review,
+        reps=after.reps,
+        lapses=after.lapses,
+    )
+    log = ReviewLog(
+        learner_id=learner.id,
+        item_id=item_id,
+        rating=int(rating),
+        reviewed_at=now,
+        duration_ms=duration,
+        source=source,
+        was_new=current is None,
+    )
+    if row is not None:
+        # The row was read into this session; detach it so the guarded UPDATE decides.
+        session.expunge(row)
+        saved = await store.save_next_review(
+            session=session, state=state, expected_reps=version, log=log
+        )
+    else:
+        saved = await store.save_first_review(session=session, state=state, log=log)
+    if not saved:
+        await session.rollback()
+        return RatingResult(Outcome.ALREADY_RATED)
+    await session.commit()
+    return RatingResult(Outcome.RECORDED, after)
