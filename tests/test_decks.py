@@ -1,0 +1,135 @@
+"""The shipped decks in content/: present, big enough, within Telegram's limits, complete."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import get_args
+
+import pytest
+
+from tutor.content import POLL_EXPLANATION_MAX, Deck, DemoName, Library, load_library
+
+CONTENT = Path(__file__).resolve().parents[1] / "content"
+
+# Explain prompts restored from the seed pages, with the concept counts the seeds show
+# ("You got /4 concepts" on the basics page, "/3" on the differential page).
+SEED_PROMPT_CONCEPTS = {
+    "b-explain-why-lr": 4,
+    "b-explain-strategy": 4,
+    "d-explain-what": 3,
+    "d-explain-pytorch": 3,
+}
+
+# Topics beyond the seed pages that each deck must cover (searched case-insensitively).
+BEYOND_SEED = {
+    "lr-basics": ["warm", "cosine", "OneCycle", "range test", "Adam", "ReduceLROnPlateau"],
+    "lr-differential": ["named_parameters", "param_groups", "requires_grad", "OneCycle", "Adam"],
+}
+# The brief's list, checked over both decks together as well.
+BEYOND_SEED_ANYWHERE = ["warm", "cosine", "OneCycle", "range test", "Adam", "named_parameters"]
+
+PREFIX = {"lr-basics": "b-", "lr-differential": "d-"}
+
+
+@pytest.fixture(scope="module")
+def library() -> Library:
+    return load_library(CONTENT)
+
+
+def _deck_text(deck: Deck) -> str:
+    """Every piece of text in a deck, joined, for topic searches."""
+    return "\n".join(_strings(deck.model_dump()))
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _normalise(phrase: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", phrase.casefold()))
+
+
+def test_both_decks_exist(library: Library) -> None:
+    assert {"lr-basics", "lr-differential"} <= set(library.decks)
+
+
+@pytest.mark.parametrize("deck_id", ["lr-basics", "lr-differential"])
+def test_deck_sizes(library: Library, deck_id: str) -> None:
+    deck = library.decks[deck_id]
+    assert len(deck.cards) >= 12
+    assert len(deck.quiz) >= 10
+    assert len(deck.explain) >= 3
+
+
+@pytest.mark.parametrize("deck_id", ["lr-basics", "lr-differential"])
+def test_item_ids_carry_the_deck_prefix(library: Library, deck_id: str) -> None:
+    for item in library.decks[deck_id].items():
+        assert item.id.startswith(PREFIX[deck_id]), item.id
+
+
+def test_quiz_explanations_fit_a_poll(library: Library) -> None:
+    for deck in library.decks.values():
+        for question in deck.quiz:
+            assert len(question.explanation) <= POLL_EXPLANATION_MAX, question.id
+            assert len(question.explanation) <= 200, question.id
+
+
+def test_quiz_questions_have_one_correct_option(library: Library) -> None:
+    for deck in library.decks.values():
+        for question in deck.quiz:
+            assert 3 <= len(question.options) <= 4, question.id
+            assert sum(option.correct for option in question.options) == 1, question.id
+
+
+def test_seed_prompts_keep_their_concept_counts(library: Library) -> None:
+    for prompt_id, count in SEED_PROMPT_CONCEPTS.items():
+        item = library.item(prompt_id)
+        assert item is not None, f"seed prompt {prompt_id} is missing"
+        assert item in library.decks[library.deck_of[prompt_id]].explain
+        assert len(item.concepts) == count, prompt_id
+
+
+def test_concept_phrases_are_usable(library: Library) -> None:
+    """4 to 10 short phrases per concept, and no phrase shared by two concepts of a prompt."""
+    for deck in library.decks.values():
+        for prompt in deck.explain:
+            owner: dict[str, str] = {}
+            for concept in prompt.concepts:
+                assert 4 <= len(concept.phrases) <= 10, (prompt.id, concept.name)
+                for phrase in concept.phrases:
+                    words = _normalise(phrase).split()
+                    assert 1 <= len(words) <= 4, (prompt.id, phrase)
+                    key = " ".join(words)
+                    assert owner.setdefault(key, concept.name) == concept.name, (prompt.id, phrase)
+
+
+def test_demo_links_name_known_demos(library: Library) -> None:
+    known = set(get_args(DemoName))
+    assert known == {"lr", "schedule", "differential"}
+    linked = set()
+    for deck in library.decks.values():
+        for card in deck.cards:
+            if card.demo is not None:
+                assert card.demo in known, card.id
+                linked.add(card.demo)
+    assert linked == known, "every demo should be reachable from some card"
+
+
+@pytest.mark.parametrize("deck_id", ["lr-basics", "lr-differential"])
+def test_beyond_seed_topics_are_covered(library: Library, deck_id: str) -> None:
+    text = _deck_text(library.decks[deck_id]).casefold()
+    for topic in BEYOND_SEED[deck_id]:
+        assert topic.casefold() in text, f"{deck_id} does not mention {topic!r}"
+
+
+def test_beyond_seed_topics_across_decks(library: Library) -> None:
+    text = "\n".join(_deck_text(deck) for deck in library.decks.values()).casefold()
+    for topic in BEYOND_SEED_ANYWHERE:
+        assert topic.casefold() in text, f"no deck mentions {topic!r}"

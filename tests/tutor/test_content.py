@@ -1,0 +1,137 @@
+"""The deck loader: valid decks load, and each kind of mistake names file, item and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tutor.content import ContentError, ItemKind, load_library
+
+GOOD_DECK = {
+    "id": "demo-deck",
+    "title": "A deck",
+    "description": "For the loader's tests.",
+    "cards": [
+        {"id": "c-one", "level": "beginner", "front": "Front?", "back": "Back.", "demo": "lr"}
+    ],
+    "quiz": [
+        {
+            "id": "q-one",
+            "level": "intermediate",
+            "question": "Which?",
+            "options": [
+                {"text": "This one", "correct": True},
+                {"text": "That one", "why_wrong": "Because."},
+                {"text": "The other"},
+            ],
+            "explanation": "Short.",
+        }
+    ],
+    "explain": [
+        {
+            "id": "x-one",
+            "level": "advanced",
+            "prompt": "Explain it.",
+            "hint": "Think.",
+            "concepts": [
+                {"name": f"Idea {n}", "phrases": [f"phrase {n}a", f"phrase {n}b"]}
+                for n in range(3)
+            ],
+            "model_answer": "A model answer.",
+        }
+    ],
+}
+
+
+def _write(directory: Path, name: str, deck: object) -> Path:
+    path = directory / name
+    path.write_text(yaml.safe_dump(deck), encoding="utf-8")
+    return path
+
+
+def _broken(**changes: object) -> dict[str, object]:
+    """GOOD_DECK with dotted paths replaced, e.g. ``{"quiz.0.explanation": "x" * 201}``."""
+    deck = yaml.safe_load(yaml.safe_dump(GOOD_DECK))
+    for dotted, value in changes.items():
+        *path, last = dotted.split(".")
+        node = deck
+        for part in path:
+            node = node[int(part)] if part.isdigit() else node[part]
+        if value is None:
+            del node[int(last) if last.isdigit() else last]
+        else:
+            node[int(last) if last.isdigit() else last] = value
+    return deck
+
+
+def test_good_deck_loads(tmp_path: Path) -> None:
+    _write(tmp_path, "one.yaml", GOOD_DECK)
+    library = load_library(tmp_path)
+    assert list(library.decks) == ["demo-deck"]
+    assert [i.id for i in library.items_of_kind(ItemKind.QUIZ)] == ["q-one"]
+    assert library.deck_of["x-one"] == "demo-deck"
+    quiz = library.items["q-one"]
+    assert quiz.correct_index == 0  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"quiz.0.explanation": "x" * 201}, "item 'q-one': field 'explanation'"),
+        (
+            {"quiz.0.options.2.correct": True},
+            "item 'q-one': field '(item)': Value error, exactly one",
+        ),
+        (
+            {"quiz.0.options": [{"text": "a", "correct": True}, {"text": "b"}]},
+            "item 'q-one': field 'options'",
+        ),
+        ({"cards.0.level": "expert"}, "item 'c-one': field 'level'"),
+        ({"cards.0.back": None}, "item 'c-one': field 'back': Field required"),
+        ({"cards.0.demo": "gpu"}, "item 'c-one': field 'demo'"),
+        ({"cards.0.id": "Bad Id"}, "item 'Bad Id': field 'id': String should match pattern"),
+        ({"explain.0.concepts": []}, "item 'x-one': field 'concepts'"),
+        (
+            {"explain.0.concepts.0.phrases": ["only one"]},
+            "item 'x-one': field 'concepts.0.phrases'",
+        ),
+        ({"cards.0.colour": "red"}, "item 'c-one': field 'colour': Extra inputs"),
+        ({"title": None}, "deck: field 'title'"),
+    ],
+)
+def test_invalid_deck_names_file_item_and_field(
+    tmp_path: Path, changes: dict[str, object], expected: str
+) -> None:
+    path = _write(tmp_path, "broken.yaml", _broken(**changes))
+    with pytest.raises(ContentError) as caught:
+        load_library(tmp_path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert expected in str(caught.value)
+
+
+def test_ids_are_unique_across_decks(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", GOOD_DECK)
+    second = _broken(id="other-deck")
+    second_path = _write(tmp_path, "b.yaml", second)
+    with pytest.raises(ContentError, match="item 'c-one': field 'id': already used in") as caught:
+        load_library(tmp_path)
+    assert str(caught.value).startswith(str(second_path))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("id: [unclosed", "not valid YAML"), ("- just\n- a list\n", "must be a mapping")],
+)
+def test_unreadable_deck(tmp_path: Path, text: str, expected: str) -> None:
+    (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError, match=expected):
+        load_library(tmp_path)
+
+
+def test_empty_or_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(ContentError, match="no deck files"):
+        load_library(tmp_path)
+    with pytest.raises(ContentError, match="not found"):
+        load_library(tmp_path / "nowhere")
