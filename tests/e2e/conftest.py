@@ -1,0 +1,96 @@
+"""End-to-end fixtures: the real Application long-polling the Bot API stand-in over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.services import utc_now
+from tests.conftest import ROOT
+from tests.standin import BotApiStandin
+from tutor.config import Settings
+from tutor.content import Library
+from tutor.store import Database
+
+TOKEN = "4242:e2e-secret-token-never-logged"
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+RunningBot = Callable[..., AbstractAsyncContextManager[AnyApplication]]
+
+
+def make_settings(server: BotApiStandin, database_url: str, **overrides: Any) -> Settings:
+    """Settings for a bot talking to the stand-in; no .env is read."""
+    values: dict[str, Any] = {
+        "telegram_bot_token": TOKEN,
+        "telegram_api_url": server.base_url,
+        "database_url": database_url,
+        "content_dir": ROOT / "content",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def run_application(
+    settings: Settings,
+    *,
+    library: Library | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> AsyncIterator[AnyApplication]:
+    """Start the bot as ``run_polling`` would (short long-poll timeout), stop it after."""
+    application = build_application(settings, library=library, clock=clock)
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
+    )
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[BotApiStandin]:
+    """A stand-in Bot API server on 127.0.0.1 that knows the bot's token."""
+    async with BotApiStandin(token=TOKEN, username="lr_tutor_bot") as server:
+        yield server
+
+
+@pytest.fixture
+def e2e_database_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A fresh SQLite file per test (PostgreSQL runs the store's own tests)."""
+    return f"sqlite:///{tmp_path / 'e2e.db'}"
+
+
+@pytest.fixture
+def running_bot(server: BotApiStandin, e2e_database_url: str) -> RunningBot:
+    """``async with running_bot(library=..., clock=...) as app``: the bot, up and polling."""
+
+    def start(**kwargs: Any) -> AbstractAsyncContextManager[AnyApplication]:
+        settings = make_settings(server, e2e_database_url, **kwargs.pop("settings", {}))
+        return run_application(settings, **kwargs)
+
+    return start
+
+
+@pytest.fixture
+async def store(e2e_database_url: str) -> AsyncIterator[Database]:
+    """A second handle on the bot's database, for asserting what it holds."""
+    database = Database(e2e_database_url)
+    yield database
+    await database.close()
