@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any
 
@@ -22,8 +23,9 @@ from telegram.ext import (
 )
 
 from bot.callbacks import CallbackCodec, CallbackDataError
-from bot.handlers import errors, review, start
+from bot.handlers import account, errors, explain, quiz, review, start, stats
 from bot.services import Services, codec_secret, services, utc_now
+from tutor import workers
 from tutor.config import Settings
 from tutor.content import Library, load_library
 from tutor.store import Database
@@ -36,6 +38,15 @@ MAX_CONCURRENT_UPDATES = 64
 
 PRIVATE_COMMANDS = [
     BotCommand("review", "Review your due flashcards"),
+    BotCommand("quiz", "A round of 5 multiple-choice questions"),
+    BotCommand("explain", "Explain a concept in your own words"),
+    BotCommand("stats", "Your progress, with a chart"),
+    BotCommand("decks", "Switch decks on or off"),
+    BotCommand("settings", "Reminder, time zone, new cards per day, retention"),
+    BotCommand("remind", "Set the daily reminder: /remind 07:30 or /remind off"),
+    BotCommand("timezone", "Set your time zone: /timezone Europe/Berlin"),
+    BotCommand("cancel", "Drop the prompt waiting for your answer"),
+    BotCommand("forget", "Delete everything stored about you"),
     BotCommand("start", "Welcome and first cards"),
     BotCommand("help", "What I can do"),
 ]
@@ -125,6 +136,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     shared: Services = application.bot_data["services"]
+    if shared.pool is None:
+        shared.pool = workers.start_pool()
+        application.bot_data["owns_pool"] = True
     await shared.database.create_tables()
     await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     me = application.bot
@@ -133,6 +147,8 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     shared: Services = application.bot_data["services"]
+    if shared.pool is not None and application.bot_data.get("owns_pool"):
+        shared.pool.shutdown(wait=False, cancel_futures=True)
     await shared.database.close()
 
 
@@ -142,6 +158,7 @@ def build_application(
     library: Library | None = None,
     database: Database | None = None,
     clock: Callable[[], datetime] = utc_now,
+    pool: Executor | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Assemble the bot: services, handlers, rate limiter and life-cycle hooks."""
     if settings.telegram_bot_token is None:
@@ -153,6 +170,7 @@ def build_application(
         database=database if database is not None else Database(settings.database_url),
         codec=CallbackCodec(codec_secret(token)),
         clock=clock,
+        pool=pool,
     )
     application = (
         ApplicationBuilder()
@@ -169,13 +187,27 @@ def build_application(
     application.bot_data["services"] = shared
 
     private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("start", start.start_command, filters=private))
-    application.add_handler(CommandHandler("help", start.help_command, filters=private))
-    application.add_handler(CommandHandler("review", review.review_command, filters=private))
+    private_commands = {
+        "start": start.start_command,
+        "help": start.help_command,
+        "review": review.review_command,
+        "quiz": quiz.quiz_command,
+        "explain": explain.explain_command,
+        "cancel": explain.cancel_command,
+        "stats": stats.stats_command,
+        "decks": account.decks_command,
+        "settings": account.settings_command,
+        "remind": account.remind_command,
+        "timezone": account.timezone_command,
+        "forget": account.forget_command,
+    }
+    for command, callback in private_commands.items():
+        application.add_handler(CommandHandler(command, callback, filters=private))
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(MessageHandler(private & filters.COMMAND, start.unknown_command))
-    application.add_handler(MessageHandler(private & ~filters.COMMAND, start.other_message))
+    application.add_handler(MessageHandler(private & ~filters.COMMAND, explain.on_text))
     application.add_error_handler(errors.on_error)
 
-    shared.buttons.update(review.BUTTONS)
+    for feature in (review, quiz, explain, account):
+        shared.buttons.update(feature.BUTTONS)
     return application

@@ -80,7 +80,86 @@ class Rate(Payload):
     rating: int
 
 
-PAYLOADS: dict[str, type[Payload]] = {cls.action: cls for cls in (StartReview, Reveal, Rate)}
+@dataclass(frozen=True)
+class StartQuiz(Payload):
+    """Start a new quiz round."""
+
+    action: ClassVar[str] = "q"
+
+
+@dataclass(frozen=True)
+class AnswerQuiz(Payload):
+    """Pick option ``chosen`` (the deck's index) for question ``index`` of a round."""
+
+    action: ClassVar[str] = "a"
+    round_id: int
+    index: int
+    chosen: int
+    shown_at: int
+
+
+@dataclass(frozen=True)
+class StartExplain(Payload):
+    """Ask for another explain prompt."""
+
+    action: ClassVar[str] = "e"
+
+
+@dataclass(frozen=True)
+class ToggleDeck(Payload):
+    """Switch a deck on or off."""
+
+    action: ClassVar[str] = "d"
+    deck_id: str
+
+
+@dataclass(frozen=True)
+class OpenSettings(Payload):
+    """Show a page of the settings menu ("main" or one setting's choices)."""
+
+    action: ClassVar[str] = "m"
+    page: str
+
+
+@dataclass(frozen=True)
+class ChangeSetting(Payload):
+    """Set one setting to a value; values are small integers (see bot.handlers.settings)."""
+
+    action: ClassVar[str] = "o"
+    name: str
+    value: int
+
+
+@dataclass(frozen=True)
+class ConfirmForget(Payload):
+    """Yes, delete everything about me."""
+
+    action: ClassVar[str] = "f"
+
+
+@dataclass(frozen=True)
+class CancelForget(Payload):
+    """No, keep my progress."""
+
+    action: ClassVar[str] = "k"
+
+
+PAYLOADS: dict[str, type[Payload]] = {
+    cls.action: cls
+    for cls in (
+        StartReview,
+        Reveal,
+        Rate,
+        StartQuiz,
+        AnswerQuiz,
+        StartExplain,
+        ToggleDeck,
+        OpenSettings,
+        ChangeSetting,
+        ConfirmForget,
+        CancelForget,
+    )
+}
 
 
 def _b36(number: int) -> str:

@@ -97,15 +97,15 @@ def test_seed_prompts_keep_their_concept_counts(library: Library) -> None:
 
 
 def test_concept_phrases_are_usable(library: Library) -> None:
-    """4 to 10 short phrases per concept, and no phrase shared by two concepts of a prompt."""
+    """4 to 16 short phrases per concept, and no phrase shared by two concepts of a prompt."""
     for deck in library.decks.values():
         for prompt in deck.explain:
             owner: dict[str, str] = {}
             for concept in prompt.concepts:
-                assert 4 <= len(concept.phrases) <= 10, (prompt.id, concept.name)
+                assert 4 <= len(concept.phrases) <= 16, (prompt.id, concept.name)
                 for phrase in concept.phrases:
                     words = _normalise(phrase).split()
-                    assert 1 <= len(words) <= 4, (prompt.id, phrase)
+                    assert 1 <= len(words) <= 5, (prompt.id, phrase)
                     key = " ".join(words)
                     assert owner.setdefault(key, concept.name) == concept.name, (prompt.id, phrase)
 

@@ -183,3 +183,20 @@ def pick_next(
 def count_due(item_ids: Iterable[str], memories: Mapping[str, Memory], until: datetime) -> int:
     """How many of the items that were seen fall due at or before ``until``."""
     return sum(1 for i in item_ids if i in memories and memories[i].due <= until)
+
+
+def rank_for_practice(
+    item_ids: Sequence[str], memories: Mapping[str, Memory], now: datetime
+) -> list[str]:
+    """Order items for a practice round: due ones (most overdue first), then new ones in
+    teaching order, then the rest by how soon they fall due.
+
+    Quiz rounds and explain prompts always have something to offer, unlike flashcards, so
+    items not yet due still fill a round once the due and new ones run out.
+    """
+    _check_utc(now)
+    seen = [i for i in item_ids if i in memories]
+    due = sorted((i for i in seen if memories[i].due <= now), key=lambda i: memories[i].due)
+    new = [i for i in item_ids if i not in memories]
+    later = sorted((i for i in seen if memories[i].due > now), key=lambda i: memories[i].due)
+    return due + new + later

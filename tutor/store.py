@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,12 @@ class Learner(SQLModel, table=True):
     decks: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     active: bool = True
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # The daily reminder's schedule, kept here so a restart loses nothing: the UTC instant
+    # of the next reminder (None when off), and the local date of the last one claimed.
+    next_reminder_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True, index=True)
+    )
+    last_reminded_on: date | None = None
 
 
 class ItemState(SQLModel, table=True):
@@ -111,6 +117,32 @@ class ReviewLog(SQLModel, table=True):
     # What the review came from: "review", "quiz", "explain" or "group".
     source: str = Field(default="review", max_length=16)
     was_new: bool = False
+
+
+class QuizRound(SQLModel, table=True):
+    """A private quiz round: its questions in order, how far it got and the score so far."""
+
+    __table_args__ = (Index("ix_quizround_learner", "learner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(sa_column=_learner_fk())
+    item_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    answered: int = 0
+    correct: int = 0
+    started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class PendingExplain(SQLModel, table=True):
+    """An explain prompt waiting for the learner's answer (their next text message)."""
+
+    learner_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    item_id: str = Field(max_length=32)
+    version: int = 0
+    asked_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
 def async_url(url: str) -> str:
@@ -219,9 +251,11 @@ async def load_states(
     return {row.item_id: row for row in rows.scalars()}
 
 
-async def first_reviews_since(*, session: AsyncSession, learner_id: int, since: datetime) -> int:
-    """How many items the learner saw for the first time since ``since``."""
-    result = await session.execute(
+async def first_reviews_since(
+    *, session: AsyncSession, learner_id: int, since: datetime, source: str | None = None
+) -> int:
+    """How many items the learner saw for the first time since ``since`` (from ``source``)."""
+    statement = (
         select(func.count())
         .select_from(ReviewLog)
         .where(
@@ -230,6 +264,9 @@ async def first_reviews_since(*, session: AsyncSession, learner_id: int, since: 
             ReviewLog.was_new.is_(True),  # type: ignore[attr-defined]
         )
     )
+    if source is not None:
+        statement = statement.where(ReviewLog.source == source)  # type: ignore[arg-type]
+    result = await session.execute(statement)
     return int(result.scalar_one())
 
 

@@ -100,8 +100,9 @@ async def next_card(
     rows = await store.load_states(session=session, learner_id=learner.id, item_ids=card_ids)
     memories = {item_id: to_memory(row) for item_id, row in rows.items()}
     day_start = start_of_local_day(now, zone)
+    # The daily cap is on new flashcards; quizzes and explain prompts have their own pace.
     new_today = await store.first_reviews_since(
-        session=session, learner_id=learner.id, since=day_start
+        session=session, learner_id=learner.id, since=day_start, source="review"
     )
     new_left = max(0, learner.new_per_day - new_today)
     pick = pick_next(card_ids, memories, now, new_allowed=new_left)

@@ -11,12 +11,11 @@ from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.callbacks import CallbackCodec, Rate, Reveal, StartReview
 from bot.format import escape, long_duration, short_duration
-from bot.services import ButtonHandler, services
+from bot.services import ButtonHandler, edit_message, services
 from tutor import study
 from tutor.content import Card
 from tutor.scheduling import Rating
@@ -138,17 +137,6 @@ async def on_start_review(
         )
 
 
-async def _edit(message: object, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    if not isinstance(message, Message):
-        return
-    try:
-        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as exc:
-        # A double tap may try to draw what is already there; that is fine.
-        if "not modified" not in exc.message.lower():
-            raise
-
-
 async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: Reveal) -> None:
     """Show answer: turn the message to the card's back with the four rating buttons."""
     query = update.callback_query
@@ -194,7 +182,7 @@ async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
         deck=escape(deck), tag=tag, front=escape(card.front), back=escape(card.back)
     )
     markup = InlineKeyboardMarkup([buttons[:2], buttons[2:]])
-    await asyncio.gather(query.answer(), _edit(query.message, text, markup))
+    await asyncio.gather(query.answer(), edit_message(query.message, text, markup))
 
 
 async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: Rate) -> None:
@@ -247,7 +235,7 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
         now=now,
         new_cap=learner.new_per_day,
     )
-    await asyncio.gather(query.answer(toast), _edit(query.message, text, markup))
+    await asyncio.gather(query.answer(toast), edit_message(query.message, text, markup))
 
 
 BUTTONS: dict[type, ButtonHandler] = {

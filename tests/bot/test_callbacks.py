@@ -4,13 +4,18 @@ import pytest
 
 from bot.callbacks import (
     CALLBACK_DATA_MAX_BYTES,
+    PAYLOADS,
+    AnswerQuiz,
     CallbackCodec,
+    ChangeSetting,
     ForgedData,
     MalformedData,
     NotYourButton,
+    Payload,
     Rate,
     Reveal,
     StartReview,
+    ToggleDeck,
 )
 
 CODEC = CallbackCodec(b"k" * 32)
@@ -24,6 +29,9 @@ LONGEST_ID = "x" * 24
         StartReview(),
         Reveal(item_id="b-too-high", version=0, shown_at=1_790_000_000),
         Rate(item_id=LONGEST_ID, version=999, shown_at=4_000_000_000, rating=4),
+        AnswerQuiz(round_id=2**40, index=19, chosen=3, shown_at=4_000_000_000),
+        ToggleDeck(deck_id=LONGEST_ID),
+        ChangeSetting(name="retention", value=97),
     ],
 )
 def test_round_trip_within_telegram_limit(payload: object) -> None:
@@ -75,3 +83,7 @@ def test_malformed_data_is_refused(data: str | None) -> None:
 def test_pack_refuses_what_telegram_would() -> None:
     with pytest.raises(ValueError):
         CODEC.pack(Rate(item_id="x" * 60, version=1, shown_at=1, rating=1), owner_id=OWNER)
+
+
+def test_every_payload_has_its_own_action() -> None:
+    assert sorted(PAYLOADS.values(), key=str) == sorted(Payload.__subclasses__(), key=str)

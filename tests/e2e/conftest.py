@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import Executor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.services import utc_now
 from tests.conftest import ROOT
 from tests.standin import BotApiStandin
+from tutor import workers
 from tutor.config import Settings
 from tutor.content import Library
 from tutor.store import Database
@@ -43,9 +45,10 @@ async def run_application(
     *,
     library: Library | None = None,
     clock: Callable[[], datetime] = utc_now,
+    pool: Executor | None = None,
 ) -> AsyncIterator[AnyApplication]:
     """Start the bot as ``run_polling`` would (short long-poll timeout), stop it after."""
-    application = build_application(settings, library=library, clock=clock)
+    application = build_application(settings, library=library, clock=clock, pool=pool)
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
@@ -77,12 +80,21 @@ def e2e_database_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
     return f"sqlite:///{tmp_path / 'e2e.db'}"
 
 
+@pytest.fixture(scope="session")
+def worker_pool() -> Iterator[Executor]:
+    """The bot's worker process, started once for the whole run (it takes a second)."""
+    pool = workers.start_pool()
+    yield pool
+    pool.shutdown(cancel_futures=True)
+
+
 @pytest.fixture
-def running_bot(server: BotApiStandin, e2e_database_url: str) -> RunningBot:
+def running_bot(server: BotApiStandin, e2e_database_url: str, worker_pool: Executor) -> RunningBot:
     """``async with running_bot(library=..., clock=...) as app``: the bot, up and polling."""
 
     def start(**kwargs: Any) -> AbstractAsyncContextManager[AnyApplication]:
         settings = make_settings(server, e2e_database_url, **kwargs.pop("settings", {}))
+        kwargs.setdefault("pool", worker_pool)
         return run_application(settings, **kwargs)
 
     return start

@@ -10,6 +10,7 @@ from tutor.scheduling import (
     count_due,
     new_memory,
     pick_next,
+    rank_for_practice,
     retrievability,
     schedule_review,
     start_of_local_day,
@@ -131,3 +132,17 @@ def test_pick_next_prefers_most_overdue_then_new_in_order() -> None:
     assert pick_next(ids, memories, NOW, new_allowed=0, skip={"b", "c"}) is None
     assert count_due(ids, memories, NOW) == 2
     assert count_due(ids, memories, NOW + timedelta(days=1)) == 3
+
+
+def test_practice_ranks_due_then_new_then_soonest() -> None:
+    now = NOW
+    seen = {
+        "late": schedule_review(None, Rating.GOOD, now - timedelta(days=3)),  # 3 days overdue
+        "later": schedule_review(None, Rating.EASY, now),  # due in 8 days
+        "soon": schedule_review(None, Rating.AGAIN, now),  # due in 1 minute
+        "overdue": schedule_review(None, Rating.AGAIN, now - timedelta(days=1)),
+    }
+    ids = ["later", "fresh1", "soon", "late", "fresh2", "overdue"]
+    assert rank_for_practice(ids, seen, now) == [
+        "late", "overdue", "fresh1", "fresh2", "soon", "later",
+    ]  # fmt: skip

@@ -1,0 +1,409 @@
+"""/settings (with /remind and /timezone), /decks and /forget: the learner's own account."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.callbacks import (
+    CallbackCodec,
+    CancelForget,
+    ChangeSetting,
+    ConfirmForget,
+    OpenSettings,
+    Payload,
+    ToggleDeck,
+)
+from bot.format import escape
+from bot.services import ButtonHandler, Services, edit_message, services
+from tutor import learners, stats, study
+from tutor.content import Library
+from tutor.store import Learner
+
+# --- /settings ---------------------------------------------------------------------------
+SETTINGS = (
+    "<b>Your settings</b>\n"
+    "Daily reminder: {reminder}\n"
+    "Time zone: {zone}\n"
+    "New cards per day: {new_per_day}\n"
+    "Desired retention: {retention}\n\n"
+    "<i>Shortcuts: /remind 07:30, /remind off, /timezone Europe/Berlin</i>"
+)
+REMINDER_ON = "{time}"
+REMINDER_OFF = "off (at {time} when on)"
+PAGE_TITLES = {
+    "time": "<b>Reminder time</b>\nWhen should I remind you, in your time zone ({zone})? "
+    "For another time send /remind HH:MM.",
+    "zone": "<b>Time zone</b>\nPick yours, or send /timezone Area/City (for example "
+    "/timezone America/Sao_Paulo).",
+    "new": "<b>New cards per day</b>\nHow many new flashcards may I introduce each day?",
+    "retention": "<b>Desired retention</b>\nHow likely should you be to remember a card when "
+    "it comes back? Higher means more frequent reviews.",
+}
+MENU = (
+    ("⏰ Reminder time", "time"),
+    ("🌍 Time zone", "zone"),
+    ("🆕 New per day", "new"),
+    ("🎯 Retention", "retention"),
+)
+TOGGLE_ON = "🔔 Reminders: on"
+TOGGLE_OFF = "🔕 Reminders: off"
+BACK = "« Back"
+SAVED = "Saved."
+# Button choices; values travel as small integers in the callback data.
+TIME_CHOICES = (7 * 60, 8 * 60, 9 * 60, 12 * 60, 18 * 60, 20 * 60, 21 * 60, 22 * 60)
+ZONE_CHOICES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Moscow",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+)
+NEW_CHOICES = (5, 10, 15, 20, 30, 50)
+RETENTION_CHOICES = (80, 85, 90, 95, 97)
+
+REMIND_USAGE = "Usage: /remind HH:MM (your local time, like /remind 07:30) or /remind off."
+REMIND_SET = "I'll remind you at {time} ({zone}) on days with reviews due."
+REMIND_OFF = "Reminders are off. Turn them on again with /remind HH:MM."
+TIMEZONE_USAGE = "Usage: /timezone Area/City, like /timezone Europe/Berlin. Yours is {zone}."
+TIMEZONE_SET = "Time zone set to {zone}. Your reminder comes at {time} there."
+SETTING_GONE = "This button is not valid."
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def render_settings(learner: Learner, zone: str) -> str:
+    reminder = (REMINDER_ON if learner.reminders_on else REMINDER_OFF).format(
+        time=learner.reminder_time
+    )
+    return SETTINGS.format(
+        reminder=reminder,
+        zone=escape(zone),
+        new_per_day=learner.new_per_day,
+        retention=f"{learner.desired_retention:.0%}",
+    )
+
+
+def _button(label: str, payload: Payload, codec: CallbackCodec, owner_id: int) -> Any:
+    return InlineKeyboardButton(label, callback_data=codec.pack(payload, owner_id=owner_id))
+
+
+def settings_keyboard(learner: Learner, codec: CallbackCodec) -> InlineKeyboardMarkup:
+    owner = learner.id
+    menu = [_button(label, OpenSettings(page=page), codec, owner) for label, page in MENU]
+    toggle = _button(
+        TOGGLE_ON if learner.reminders_on else TOGGLE_OFF,
+        ChangeSetting(name="reminders", value=0 if learner.reminders_on else 1),
+        codec,
+        owner,
+    )
+    return InlineKeyboardMarkup([menu[:2], menu[2:], [toggle]])
+
+
+def page_keyboard(page: str, learner: Learner, codec: CallbackCodec) -> InlineKeyboardMarkup:
+    owner = learner.id
+    if page == "time":
+        choices = [(_clock(m), m) for m in TIME_CHOICES]
+    elif page == "zone":
+        choices = [(zone, n) for n, zone in enumerate(ZONE_CHOICES)]
+    elif page == "new":
+        choices = [(str(n), n) for n in NEW_CHOICES]
+    else:
+        choices = [(f"{n}%", n) for n in RETENTION_CHOICES]
+    per_row = 2 if page == "zone" else 4
+    buttons = [
+        _button(label, ChangeSetting(name=page, value=value), codec, owner)
+        for label, value in choices
+    ]
+    rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    rows.append([_button(BACK, OpenSettings(page="main"), codec, owner)])
+    return InlineKeyboardMarkup(rows)
+
+
+def _context(shared: Services) -> dict[str, Any]:
+    """What a settings change needs besides the values: the default zone and the time."""
+    return {"default_zone": shared.settings.default_timezone, "now": shared.clock()}
+
+
+async def _learner(shared: Services, user_id: int, first_name: str, session: Any) -> Learner:
+    return await study.start_learner(
+        session=session, learner_id=user_id, first_name=first_name, now=shared.clock()
+    )
+
+
+async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the learner's settings with buttons to change each."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    shared = services(context)
+    async with shared.database.session() as session:
+        learner = await _learner(shared, user.id, user.first_name, session)
+    zone = study.learner_zone(learner, shared.settings.default_timezone)
+    await message.reply_text(
+        render_settings(learner, zone),
+        parse_mode=ParseMode.HTML,
+        reply_markup=settings_keyboard(learner, shared.codec),
+    )
+
+
+async def on_open_settings(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: OpenSettings
+) -> None:
+    """A settings menu button: show that page (or the main page again)."""
+    query = update.callback_query
+    assert query is not None
+    shared = services(context)
+    if payload.page != "main" and payload.page not in PAGE_TITLES:
+        await query.answer(SETTING_GONE)
+        return
+    async with shared.database.session() as session:
+        learner = await _learner(shared, query.from_user.id, query.from_user.first_name, session)
+    zone = study.learner_zone(learner, shared.settings.default_timezone)
+    if payload.page == "main":
+        text, markup = render_settings(learner, zone), settings_keyboard(learner, shared.codec)
+    else:
+        text = PAGE_TITLES[payload.page].format(zone=escape(zone))
+        markup = page_keyboard(payload.page, learner, shared.codec)
+    await asyncio.gather(query.answer(), edit_message(query.message, text, markup))
+
+
+def _change(name: str, value: int) -> dict[str, Any] | None:
+    """The update_settings arguments a ChangeSetting stands for, None if it is not valid."""
+    if name == "reminders" and value in (0, 1):
+        return {"reminders_on": bool(value)}
+    if name == "time" and value in TIME_CHOICES:
+        return {"reminder_time": _clock(value), "reminders_on": True}
+    if name == "zone" and 0 <= value < len(ZONE_CHOICES):
+        return {"timezone": ZONE_CHOICES[value]}
+    if name == "new" and value in NEW_CHOICES:
+        return {"new_per_day": value}
+    if name == "retention" and value in RETENTION_CHOICES:
+        return {"desired_retention": value / 100}
+    return None
+
+
+async def on_change_setting(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: ChangeSetting
+) -> None:
+    """A choice pressed: store it and return to the main settings page."""
+    query = update.callback_query
+    assert query is not None
+    shared = services(context)
+    change = _change(payload.name, payload.value)
+    if change is None:
+        await query.answer(SETTING_GONE)
+        return
+    async with shared.database.session() as session:
+        learner = await _learner(shared, query.from_user.id, query.from_user.first_name, session)
+        learner = await learners.update_settings(
+            session=session, learner=learner, **_context(shared), **change
+        )
+    zone = study.learner_zone(learner, shared.settings.default_timezone)
+    await asyncio.gather(
+        query.answer(SAVED),
+        edit_message(
+            query.message,
+            render_settings(learner, zone),
+            settings_keyboard(learner, shared.codec),
+        ),
+    )
+
+
+async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/remind HH:MM sets the daily reminder time; /remind off turns reminders off."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    shared = services(context)
+    args = context.args or []
+    if len(args) != 1:
+        await message.reply_text(REMIND_USAGE)
+        return
+    async with shared.database.session() as session:
+        learner = await _learner(shared, user.id, user.first_name, session)
+        if args[0].lower() in ("off", "stop", "none"):
+            await learners.update_settings(
+                session=session, learner=learner, reminders_on=False, **_context(shared)
+            )
+            await message.reply_text(REMIND_OFF)
+            return
+        try:
+            time = learners.parse_clock(args[0])
+        except learners.SettingError as exc:
+            await message.reply_text(f"{exc} {REMIND_USAGE}")
+            return
+        await learners.update_settings(
+            session=session,
+            learner=learner,
+            reminder_time=time,
+            reminders_on=True,
+            **_context(shared),
+        )
+    zone = study.learner_zone(learner, shared.settings.default_timezone)
+    await message.reply_text(REMIND_SET.format(time=time, zone=zone))
+
+
+async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/timezone Area/City sets the learner's IANA time zone."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    shared = services(context)
+    args = context.args or []
+    async with shared.database.session() as session:
+        learner = await _learner(shared, user.id, user.first_name, session)
+        zone = study.learner_zone(learner, shared.settings.default_timezone)
+        if len(args) != 1:
+            await message.reply_text(TIMEZONE_USAGE.format(zone=zone))
+            return
+        try:
+            learner = await learners.update_settings(
+                session=session, learner=learner, timezone=args[0], **_context(shared)
+            )
+        except learners.SettingError as exc:
+            await message.reply_text(str(exc))
+            return
+    await message.reply_text(
+        TIMEZONE_SET.format(zone=learner.timezone, time=learner.reminder_time)
+    )
+
+
+# --- /decks ------------------------------------------------------------------------------
+DECKS = "<b>Your decks</b>\n{lines}\n\n<i>Tap a deck to switch it on or off.</i>"
+DECK_LINE = "{mark} <b>{title}</b>: {learned}/{total} learned\n    {description}"
+DECK_ON, DECK_OFF = "✅", "⬜"
+DECK_SWITCHED_ON = "{title} is on."
+DECK_SWITCHED_OFF = "{title} is off."
+
+
+async def render_decks(
+    shared: Services, learner: Learner, session: Any
+) -> tuple[str, InlineKeyboardMarkup]:
+    library: Library = shared.library
+    zone = study.learner_zone(learner, shared.settings.default_timezone)
+    numbers = await stats.learner_stats(
+        session=session, library=library, learner=learner, now=shared.clock(), zone=zone
+    )
+    on = set(study.active_decks(library, learner))
+    lines = [
+        DECK_LINE.format(
+            mark=DECK_ON if progress.deck_id in on else DECK_OFF,
+            title=escape(progress.title),
+            learned=progress.learned,
+            total=progress.total,
+            description=escape(library.decks[progress.deck_id].description),
+        )
+        for progress in numbers.decks
+    ]
+    buttons = [
+        [
+            _button(
+                f"{DECK_ON if deck_id in on else DECK_OFF} {deck.title}",
+                ToggleDeck(deck_id=deck_id),
+                shared.codec,
+                learner.id,
+            )
+        ]
+        for deck_id, deck in library.decks.items()
+    ]
+    return DECKS.format(lines="\n".join(lines)), InlineKeyboardMarkup(buttons)
+
+
+async def decks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the decks with the learner's progress and on/off buttons."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    shared = services(context)
+    async with shared.database.session() as session:
+        learner = await _learner(shared, user.id, user.first_name, session)
+        text, markup = await render_decks(shared, learner, session)
+    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def on_toggle_deck(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: ToggleDeck
+) -> None:
+    """Switch a deck on or off (the last one on stays on)."""
+    query = update.callback_query
+    assert query is not None
+    shared = services(context)
+    async with shared.database.session() as session:
+        learner = await _learner(shared, query.from_user.id, query.from_user.first_name, session)
+        try:
+            now_on = await learners.toggle_deck(
+                session=session, library=shared.library, learner=learner, deck_id=payload.deck_id
+            )
+        except learners.SettingError as exc:
+            await query.answer(str(exc))
+            return
+        text, markup = await render_decks(shared, learner, session)
+    title = shared.library.decks[payload.deck_id].title
+    notice = (DECK_SWITCHED_ON if now_on else DECK_SWITCHED_OFF).format(title=title)
+    await asyncio.gather(query.answer(notice), edit_message(query.message, text, markup))
+
+
+# --- /forget -----------------------------------------------------------------------------
+FORGET_ASK = (
+    "<b>Delete everything I know about you?</b>\n"
+    "Your progress on every card, your review history, quiz rounds and settings are "
+    "deleted for good. This cannot be undone."
+)
+FORGET_YES = "Yes, delete everything"
+FORGET_NO = "No, keep it"
+FORGOTTEN = "Done: I deleted everything about you ({rows} records). Send /start to begin anew."
+KEPT = "Nothing was deleted."
+
+
+async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask for confirmation before deleting the learner's data."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    codec = services(context).codec
+    markup = InlineKeyboardMarkup(
+        [
+            [_button(FORGET_YES, ConfirmForget(), codec, user.id)],
+            [_button(FORGET_NO, CancelForget(), codec, user.id)],
+        ]
+    )
+    await message.reply_text(FORGET_ASK, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def on_confirm_forget(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: ConfirmForget
+) -> None:
+    """Delete every row about the learner."""
+    query = update.callback_query
+    assert query is not None
+    shared = services(context)
+    async with shared.database.session() as session:
+        forgotten = await learners.forget(session=session, learner_id=query.from_user.id)
+    text = FORGOTTEN.format(rows=forgotten.total)
+    await asyncio.gather(query.answer(), edit_message(query.message, text, None))
+
+
+async def on_cancel_forget(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: CancelForget
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    await asyncio.gather(query.answer(), edit_message(query.message, KEPT, None))
+
+
+BUTTONS: dict[type, ButtonHandler] = {
+    OpenSettings: on_open_settings,
+    ChangeSetting: on_change_setting,
+    ToggleDeck: on_toggle_deck,
+    ConfirmForget: on_confirm_forget,
+    CancelForget: on_cancel_forget,
+}

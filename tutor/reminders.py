@@ -1,0 +1,220 @@
+"""Daily reminders: when each learner's next one falls, and claiming the ones due now.
+
+The schedule lives in the learner rows (``next_reminder_at`` in UTC and the local date of
+the last reminder), so a restart loses nothing. A reminder is claimed, by moving the row
+to its next slot with a compare-and-set, before it is sent: two bot processes on one
+database never send the same one, and a crash between claim and send loses that day's
+reminder rather than sending it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, Table, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tutor.store import ItemState, Learner
+
+CLAIM_BATCH = 500
+LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
+ITEM_STATE: Table = ItemState.__table__  # type: ignore[attr-defined]
+
+
+def _check_utc(now: datetime) -> None:
+    if now.tzinfo is None or now.utcoffset() != timedelta(0):
+        raise ValueError("now must be a UTC-aware datetime")
+
+
+def slot_on(day: date, reminder_time: str, zone: str) -> datetime:
+    """The UTC instant of the local ``reminder_time`` ("HH:MM") on ``day`` in ``zone``.
+
+    A time that does not exist that day (skipped by a daylight-saving switch) falls an hour
+    later in wall-clock terms; a time that happens twice takes the first.
+    """
+    hour, minute = (int(part) for part in reminder_time.split(":"))
+    local = datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC)
+
+
+def first_slot_after(
+    reminder_time: str, zone: str, now: datetime, *, not_on_or_before: date | None = None
+) -> datetime:
+    """The next reminder instant after ``now`` on a local day after ``not_on_or_before``."""
+    _check_utc(now)
+    day = now.astimezone(ZoneInfo(zone)).date()
+    if not_on_or_before is not None and day <= not_on_or_before:
+        day = not_on_or_before + timedelta(days=1)
+    while (slot := slot_on(day, reminder_time, zone)) <= now:
+        day += timedelta(days=1)
+    return slot
+
+
+@dataclass(frozen=True)
+class SlotDecision:
+    """What to do with a learner whose reminder slot has come."""
+
+    send: bool
+    next_at: datetime
+    reminded_on: date | None
+
+
+def decide(
+    slot: datetime,
+    reminder_time: str,
+    zone: str,
+    now: datetime,
+    last_reminded_on: date | None,
+) -> SlotDecision:
+    """Decide on a slot at or before ``now``: send today's reminder, or move on.
+
+    A slot from an earlier local day (the bot was down) stands for today's slot: sent if
+    today's time has passed, else kept for later today. Never two on one local day.
+    """
+    _check_utc(now)
+    tz = ZoneInfo(zone)
+    today = now.astimezone(tz).date()
+    if slot.astimezone(tz).date() < today:
+        todays = slot_on(today, reminder_time, zone)
+        if todays > now:
+            return SlotDecision(send=False, next_at=todays, reminded_on=last_reminded_on)
+    tomorrow = slot_on(today + timedelta(days=1), reminder_time, zone)
+    if last_reminded_on is not None and last_reminded_on >= today:
+        return SlotDecision(send=False, next_at=tomorrow, reminded_on=last_reminded_on)
+    return SlotDecision(send=True, next_at=tomorrow, reminded_on=today)
+
+
+def reschedule(learner: Learner, *, default_zone: str, now: datetime) -> None:
+    """Set the learner's next reminder after a change of time, zone or on/off (no commit)."""
+    if not learner.reminders_on:
+        learner.next_reminder_at = None
+        return
+    learner.next_reminder_at = first_slot_after(
+        learner.reminder_time,
+        learner.timezone or default_zone,
+        now,
+        not_on_or_before=learner.last_reminded_on,
+    )
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A claimed reminder, to be sent."""
+
+    learner_id: int
+    first_name: str
+    due_count: int
+
+
+async def schedule_unscheduled(
+    *, session: AsyncSession, default_zone: str, now: datetime, limit: int = CLAIM_BATCH
+) -> int:
+    """Give learners with reminders on but no next slot (new ones) their first, and commit."""
+    rows = (
+        (
+            await session.execute(
+                select(Learner)
+                .where(
+                    Learner.reminders_on.is_(True),  # type: ignore[attr-defined]
+                    Learner.active.is_(True),  # type: ignore[attr-defined]
+                    Learner.next_reminder_at.is_(None),  # type: ignore[union-attr]
+                )
+                .limit(limit)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for learner in rows:
+        reschedule(learner, default_zone=default_zone, now=now)
+        session.add(learner)
+    await session.commit()
+    return len(rows)
+
+
+def _due_slots(now: datetime, limit: int, *, lock: bool) -> Select[Any]:
+    learner = LEARNER.c
+    statement = (
+        select(
+            learner.id,
+            learner.first_name,
+            learner.timezone,
+            learner.reminder_time,
+            learner.next_reminder_at,
+            learner.last_reminded_on,
+        )
+        .where(
+            learner.reminders_on.is_(True),
+            learner.active.is_(True),
+            learner.next_reminder_at <= now,
+        )
+        .order_by(learner.next_reminder_at)
+        .limit(limit)
+    )
+    # PostgreSQL: another instance skips the rows this one is claiming instead of waiting.
+    return statement.with_for_update(skip_locked=True) if lock else statement
+
+
+async def claim_due(
+    *,
+    session: AsyncSession,
+    default_zone: str,
+    now: datetime,
+    limit: int = CLAIM_BATCH,
+) -> tuple[list[Reminder], int]:
+    """Claim the reminder slots that have come, move each to its next slot, and commit.
+
+    Returns:
+        The reminders to send now (learners with something due), and how many slots were
+        handled in all; fewer than ``limit`` means none is left for now.
+    """
+    _check_utc(now)
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    rows = (await session.execute(_due_slots(now, limit, lock=dialect == "postgresql"))).all()
+    to_send: dict[int, str] = {}
+    for learner_id, first_name, zone, reminder_time, slot, last in rows:
+        decision = decide(slot, reminder_time, zone or default_zone, now, last)
+        claimed = await session.execute(
+            update(LEARNER)
+            .where(LEARNER.c.id == learner_id, LEARNER.c.next_reminder_at == slot)
+            .values(next_reminder_at=decision.next_at, last_reminded_on=decision.reminded_on)
+        )
+        if claimed.rowcount == 1 and decision.send:  # type: ignore[attr-defined]
+            to_send[learner_id] = first_name
+    counts = await due_counts(session=session, learner_ids=list(to_send), now=now)
+    await session.commit()
+    reminders = [
+        Reminder(learner_id=learner_id, first_name=name, due_count=counts[learner_id])
+        for learner_id, name in to_send.items()
+        if counts.get(learner_id)
+    ]
+    return reminders, len(rows)
+
+
+async def due_counts(
+    *, session: AsyncSession, learner_ids: Sequence[int], now: datetime
+) -> dict[int, int]:
+    """How many items each learner has due at ``now`` (learners with none are left out)."""
+    if not learner_ids:
+        return {}
+    state = ITEM_STATE.c
+    result = await session.execute(
+        select(state.learner_id, func.count())
+        .where(state.learner_id.in_(learner_ids), state.due <= now)
+        .group_by(state.learner_id)
+    )
+    return {int(learner_id): int(count) for learner_id, count in result.all()}
+
+
+async def mark_unreachable(*, session: AsyncSession, learner_id: int) -> None:
+    """The learner blocked the bot: no more reminders until they write again; commit."""
+    await session.execute(
+        update(Learner)
+        .where(Learner.id == learner_id)  # type: ignore[arg-type]
+        .values(active=False)
+    )
+    await session.commit()

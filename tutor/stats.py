@@ -1,0 +1,135 @@
+"""A learner's progress in numbers: reviews, learned items, what is due, retention, streak."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tutor.content import Library
+from tutor.scheduling import Rating, retrievability
+from tutor.store import ItemState, Learner, ReviewLog
+from tutor.study import to_memory
+
+HISTORY_DAYS = 30
+FORECAST_DAYS = 14
+# fsrs.State.Review: out of the short learning steps, on long intervals.
+REVIEW_STATE = 2
+
+
+@dataclass(frozen=True)
+class DeckProgress:
+    """How much of one deck the learner has seen and learned."""
+
+    deck_id: str
+    title: str
+    total: int
+    seen: int
+    learned: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Everything /stats shows; day counts are in the learner's time zone."""
+
+    reviews_today: int
+    reviews_week: int
+    reviews_all: int
+    decks: tuple[DeckProgress, ...]
+    due_today: int
+    due_tomorrow: int
+    retention: float | None
+    predicted_recall: float | None
+    streak_days: int
+    quiz_answers: int
+    quiz_correct: int
+    history: tuple[tuple[date, int], ...]
+    forecast: tuple[tuple[date, int], ...]
+
+    @property
+    def quiz_accuracy(self) -> float | None:
+        return self.quiz_correct / self.quiz_answers if self.quiz_answers else None
+
+
+def streak(days: set[date], today: date) -> int:
+    """Consecutive days with a review, ending today (or yesterday, if today has none yet)."""
+    day = today if today in days else today - timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+async def learner_stats(
+    *, session: AsyncSession, library: Library, learner: Learner, now: datetime, zone: str
+) -> Stats:
+    """Compute the learner's statistics at ``now``."""
+    tz = ZoneInfo(zone)
+    today = now.astimezone(tz).date()
+    logs = (
+        await session.execute(
+            select(
+                ReviewLog.__table__.c.reviewed_at,  # type: ignore[attr-defined]
+                ReviewLog.__table__.c.rating,  # type: ignore[attr-defined]
+                ReviewLog.__table__.c.source,  # type: ignore[attr-defined]
+            ).where(ReviewLog.learner_id == learner.id)  # type: ignore[arg-type]
+        )
+    ).all()
+    states = (
+        (await session.execute(select(ItemState).where(ItemState.learner_id == learner.id)))  # type: ignore[arg-type]
+        .scalars()
+        .all()
+    )
+    review_days = [reviewed_at.astimezone(tz).date() for reviewed_at, _, _ in logs]
+    per_day = Counter(review_days)
+    week_start = today - timedelta(days=6)
+
+    known = [s for s in states if s.item_id in library.items]
+    by_deck: dict[str, list[ItemState]] = {}
+    for state in known:
+        by_deck.setdefault(library.deck_of[state.item_id], []).append(state)
+    decks = tuple(
+        DeckProgress(
+            deck_id=deck_id,
+            title=deck.title,
+            total=sum(1 for _ in deck.items()),
+            seen=len(by_deck.get(deck_id, [])),
+            learned=sum(1 for s in by_deck.get(deck_id, []) if s.state == REVIEW_STATE),
+        )
+        for deck_id, deck in library.decks.items()
+    )
+
+    due_days = Counter(max(s.due.astimezone(tz).date(), today) for s in known)
+    memories = [to_memory(s) for s in known if s.stability is not None]
+    recall = [
+        retrievability(m, now, desired_retention=learner.desired_retention) for m in memories
+    ]
+    quiz = [rating for _, rating, source in logs if source == "quiz"]
+    return Stats(
+        reviews_today=per_day[today],
+        reviews_week=sum(n for day, n in per_day.items() if day >= week_start),
+        reviews_all=len(logs),
+        decks=decks,
+        due_today=due_days[today],
+        due_tomorrow=due_days[today + timedelta(days=1)],
+        retention=(
+            sum(1 for _, rating, _ in logs if rating != Rating.AGAIN) / len(logs) if logs else None
+        ),
+        predicted_recall=sum(recall) / len(recall) if recall else None,
+        streak_days=streak(set(per_day), today),
+        quiz_answers=len(quiz),
+        quiz_correct=sum(1 for rating in quiz if rating != Rating.AGAIN),
+        history=tuple(
+            (day, per_day[day])
+            for day in (today - timedelta(days=n) for n in range(HISTORY_DAYS - 1, -1, -1))
+        ),
+        forecast=tuple(
+            (day, due_days[day])
+            for day in (today + timedelta(days=n) for n in range(FORECAST_DAYS))
+        ),
+    )
