@@ -22,6 +22,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import jobs
 from bot.callbacks import CallbackCodec, CallbackDataError
 from bot.handlers import account, errors, explain, quiz, review, start, stats
 from bot.services import Services, codec_secret, services, utc_now
@@ -159,6 +160,7 @@ def build_application(
     database: Database | None = None,
     clock: Callable[[], datetime] = utc_now,
     pool: Executor | None = None,
+    reminder_interval: float = jobs.REMINDER_TICK_SECONDS,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Assemble the bot: services, handlers, rate limiter and life-cycle hooks."""
     if settings.telegram_bot_token is None:
@@ -210,4 +212,7 @@ def build_application(
 
     for feature in (review, quiz, explain, account):
         shared.buttons.update(feature.BUTTONS)
+    application.bot_data["reminders"] = jobs.schedule_jobs(
+        application, reminder_interval=reminder_interval
+    )
     return application

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,19 @@ def make_settings(server: BotApiStandin, database_url: str, **overrides: Any) ->
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+class FakeClock:
+    """A clock the test moves by hand; the bot reads it for every "now"."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
 @asynccontextmanager
 async def run_application(
     settings: Settings,
@@ -46,9 +59,15 @@ async def run_application(
     library: Library | None = None,
     clock: Callable[[], datetime] = utc_now,
     pool: Executor | None = None,
+    reminder_interval: float = 3600.0,
 ) -> AsyncIterator[AnyApplication]:
-    """Start the bot as ``run_polling`` would (short long-poll timeout), stop it after."""
-    application = build_application(settings, library=library, clock=clock, pool=pool)
+    """Start the bot as ``run_polling`` would (short long-poll timeout), stop it after.
+
+    Reminder ticks are rare unless a test asks for them with ``reminder_interval``.
+    """
+    application = build_application(
+        settings, library=library, clock=clock, pool=pool, reminder_interval=reminder_interval
+    )
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
