@@ -11,7 +11,6 @@ from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -25,6 +24,7 @@ from telegram.ext import (
 from bot import jobs
 from bot.callbacks import CallbackCodec, CallbackDataError
 from bot.handlers import account, errors, explain, quiz, review, start, stats
+from bot.ratelimit import TelegramRateLimiter
 from bot.services import Services, codec_secret, services, utc_now
 from tutor import workers
 from tutor.config import Settings
@@ -96,31 +96,6 @@ def _chat_key(update: object) -> int | None:
     return update.effective_user.id if update.effective_user is not None else None
 
 
-class PressAwareRateLimiter(AIORateLimiter):
-    """PTB's AIORateLimiter, with edits in private chats kept out of the 30/s bucket.
-
-    Telegram's overall limit is about sending messages; editing the card a learner just
-    pressed is the answer to that press. Group chats keep their 20-a-minute limit for
-    everything, every request still waits out ``retry_after``.
-    """
-
-    async def process_request(
-        self,
-        callback: Callable[..., Any],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> Any:
-        chat_id = data.get("chat_id")
-        if endpoint.startswith("edit") and isinstance(chat_id, int) and chat_id > 0:
-            data = {key: value for key, value in data.items() if key != "chat_id"}
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
-
-
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Decode a button press and hand it to its feature; refuse bad data with a notice."""
     query = update.callback_query
@@ -179,7 +154,7 @@ def build_application(
         .token(token)
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
-        .rate_limiter(PressAwareRateLimiter(max_retries=3))
+        .rate_limiter(TelegramRateLimiter(max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .connection_pool_size(MAX_CONCURRENT_UPDATES)
         .post_init(_post_init)

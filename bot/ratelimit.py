@@ -1,0 +1,108 @@
+"""Telegram's flood limits, kept strictly: PTB's AIORateLimiter with sliding windows.
+
+aiolimiter's leaky bucket lets a full bucket out at once and then refills it, so about
+twice the rate can pass in the first second; Telegram (and the stand-in) count calls in
+a sliding window and answer the excess with 429. A window of call times never lets more
+than the limit through in any period, which is what "zero 429s" needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from telegram import constants
+from telegram.ext import AIORateLimiter
+
+# Calls reach Telegram a little after they leave the limiter, unevenly; the margin keeps
+# that jitter from squeezing one call too many into a window.
+WINDOW_MARGIN = 0.05
+
+
+class SlidingWindowLimiter:
+    """``async with`` admits at most ``limit`` entries in any ``period`` seconds."""
+
+    def __init__(self, limit: int, period: float, *, margin: float = WINDOW_MARGIN) -> None:
+        self.max_rate = limit
+        self.period = period + margin
+        self._times: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    def _forget_old(self, now: float) -> None:
+        while self._times and self._times[0] <= now - self.period:
+            self._times.popleft()
+
+    def has_capacity(self, amount: float = 1) -> bool:
+        """Whether ``amount`` entries could go now (PTB uses it to drop idle group limiters)."""
+        self._forget_old(asyncio.get_running_loop().time())
+        return len(self._times) + amount <= self.max_rate
+
+    async def __aenter__(self) -> None:
+        loop = asyncio.get_running_loop()
+        async with self._lock:
+            while True:
+                now = loop.time()
+                self._forget_old(now)
+                if len(self._times) < self.max_rate:
+                    self._times.append(now)
+                    return
+                await asyncio.sleep(self._times[0] + self.period - now)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None
+
+
+class TelegramRateLimiter(AIORateLimiter):
+    """30 messages a second overall and 20 a minute per group, as sliding windows.
+
+    Edits in private chats stay out of the overall window: Telegram's limit is on sending
+    messages, and editing the card a learner just pressed is the answer to that press.
+    Every request still waits out ``retry_after`` and is retried ``max_retries`` times.
+    """
+
+    def __init__(
+        self,
+        *,
+        overall_per_second: int = constants.FloodLimit.MESSAGES_PER_SECOND,
+        per_group_per_minute: int = constants.FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP,
+        max_retries: int = 3,
+    ) -> None:
+        super().__init__(max_retries=max_retries)
+        self._base_limiter = SlidingWindowLimiter(overall_per_second, 1.0)  # type: ignore[assignment]
+        self._per_group = per_group_per_minute
+        self._windows: dict[str | int, SlidingWindowLimiter] = {}
+
+    def _get_group_limiter(self, group_id: str | int | bool) -> Any:
+        key = group_id if not isinstance(group_id, bool) else int(group_id)
+        if len(self._windows) > 512:
+            for old in [
+                k for k, w in self._windows.items() if k != key and w.has_capacity(w.max_rate)
+            ]:
+                del self._windows[old]
+        if key not in self._windows:
+            self._windows[key] = SlidingWindowLimiter(self._per_group, 60.0)
+        return self._windows[key]
+
+    async def process_request(
+        self,
+        callback: Callable[..., Any],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        chat_id = data.get("chat_id")
+        if endpoint.startswith("edit") and isinstance(chat_id, int) and chat_id > 0:
+            data = {key: value for key, value in data.items() if key != "chat_id"}
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
