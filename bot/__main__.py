@@ -49,6 +49,10 @@ def run(settings: Settings) -> int:
         print(f"invalid content: {exc}", file=sys.stderr)
         return 1
     application = build_application(settings, library=library)
+    if settings.webhook_url:
+        from bot.webhook import serve_webhook
+
+        return serve_webhook(application, settings)
     log.info("starting: long polling %s", settings.telegram_api_url)
     application.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
     log.info("stopped")

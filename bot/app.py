@@ -4,26 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    PollAnswerHandler,
+    PollHandler,
     filters,
 )
 
 from bot import jobs
 from bot.callbacks import CallbackCodec, CallbackDataError
-from bot.handlers import account, errors, explain, quiz, review, start, stats
+from bot.handlers import account, classroom, errors, explain, quiz, review, start, stats
 from bot.ratelimit import TelegramRateLimiter
 from bot.services import Services, codec_secret, services, utc_now
 from tutor import workers
@@ -34,9 +42,24 @@ from tutor.store import Database
 log = logging.getLogger(__name__)
 
 # The update kinds the bot handles; Telegram sends nothing else.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.POLL,
+    Update.POLL_ANSWER,
+    Update.MY_CHAT_MEMBER,
+]
 MAX_CONCURRENT_UPDATES = 64
 
+GROUP_COMMANDS = [
+    BotCommand("quiz", "Start a quiz: /quiz [questions] [seconds]"),
+    BotCommand("stop", "End the running quiz with its leaderboard"),
+    BotCommand("leaderboard", "Standings over all sessions"),
+    BotCommand("daily", "A quiz every day: /daily HH:MM [questions] or /daily off"),
+    BotCommand("timezone", "The chat's time zone: /timezone Europe/Berlin"),
+    BotCommand("access", "Who may start quizzes: /access admins or /access everyone"),
+    BotCommand("help", "What I do in this chat"),
+]
 PRIVATE_COMMANDS = [
     BotCommand("review", "Review your due flashcards"),
     BotCommand("quiz", "A round of 5 multiple-choice questions"),
@@ -62,7 +85,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
@@ -88,9 +111,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to clean up."""
 
 
-def _chat_key(update: object) -> int | None:
+def _chat_key(update: object) -> Hashable | None:
+    """What must run in order: one chat's updates; a poll's answers and its closing."""
     if not isinstance(update, Update):
         return None
+    if update.poll_answer is not None:
+        return ("poll", update.poll_answer.poll_id)
+    if update.poll is not None:
+        return ("poll", update.poll.id)
     if update.effective_chat is not None:
         return update.effective_chat.id
     return update.effective_user.id if update.effective_user is not None else None
@@ -110,6 +138,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await shared.buttons[type(payload)](update, context, payload)
 
 
+async def _resume(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await classroom.resume_sessions(context.application)
+
+
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     shared: Services = application.bot_data["services"]
     if shared.pool is None:
@@ -117,6 +149,10 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         application.bot_data["owns_pool"] = True
     await shared.database.create_tables()
     await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+    await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    assert application.job_queue is not None
+    # Sessions that were running when the bot stopped go on once it is up.
+    application.job_queue.run_once(_resume, when=0.0, name="resume-sessions")
     me = application.bot
     log.info("started as @%s with %d decks", me.username, len(shared.library.decks))
 
@@ -180,6 +216,27 @@ def build_application(
     }
     for command, callback in private_commands.items():
         application.add_handler(CommandHandler(command, callback, filters=private))
+    groups = filters.ChatType.GROUPS
+    group_commands = {
+        "quiz": classroom.quiz_command,
+        "stop": classroom.stop_command,
+        "leaderboard": classroom.leaderboard_command,
+        "daily": classroom.daily_command,
+        "timezone": classroom.timezone_command,
+        "access": classroom.access_command,
+        "help": classroom.help_command,
+        "start": classroom.help_command,
+    }
+    for command, callback in group_commands.items():
+        application.add_handler(CommandHandler(command, callback, filters=groups))
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.MIGRATE, classroom.on_migrate), group=1
+    )
+    application.add_handler(PollAnswerHandler(classroom.on_poll_answer))
+    application.add_handler(PollHandler(classroom.on_poll))
+    application.add_handler(
+        ChatMemberHandler(classroom.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(MessageHandler(private & filters.COMMAND, start.unknown_command))
     application.add_handler(MessageHandler(private & ~filters.COMMAND, explain.on_text))

@@ -13,6 +13,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.callbacks import StartReview
 from bot.format import escape
+from bot.handlers import classroom
 from bot.services import Services
 from tutor import reminders
 
@@ -44,7 +45,7 @@ class ReminderSender:
     async def tick(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """One pass: schedule new learners, then claim and send until nothing is due."""
         if self._running.locked():
-            log.info("reminder tick skipped: the previous one is still sending")
+            log.debug("reminder tick skipped: the previous one is still sending")
             return
         async with self._running:
             await self.run_once(context.application)
@@ -71,6 +72,7 @@ class ReminderSender:
             total += sum(results)
             if handled < reminders.CLAIM_BATCH:
                 break
+        await classroom.run_dailies(application)
         if total:
             log.info("sent %d reminders", total)
         self.sent += total
@@ -136,6 +138,8 @@ def schedule_jobs(
         interval=reminder_interval,
         first=min(1.0, reminder_interval),
         name=REMINDER_JOB,
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+        # A second instance may start while a long tick sends; it returns at once (see
+        # ReminderSender.tick) instead of APScheduler warning about every skipped run.
+        job_kwargs={"max_instances": 2, "coalesce": True, "misfire_grace_time": None},
     )
     return sender

@@ -9,6 +9,7 @@ than the limit through in any period, which is what "zero 429s" needs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Callable
 from types import TracebackType
@@ -17,39 +18,49 @@ from typing import Any
 from telegram import constants
 from telegram.ext import AIORateLimiter
 
-# Calls reach Telegram a little after they leave the limiter, unevenly; the margin keeps
-# that jitter from squeezing one call too many into a window.
-WINDOW_MARGIN = 0.05
+# A call counts from when it is let through until a window after its answer came back:
+# Telegram saw it somewhere in between, and that is all the limiter can know. The small
+# margin covers clock granularity.
+WINDOW_MARGIN = 0.01
 
 
 class SlidingWindowLimiter:
-    """``async with`` admits at most ``limit`` entries in any ``period`` seconds."""
+    """``async with`` lets at most ``limit`` calls reach the server in any ``period``.
+
+    A call occupies a place from when it enters until ``period`` after it left. Counting
+    from the answer, not from the start, makes the guarantee hold however late a call
+    actually reaches the server (connection pool waits, event-loop lag).
+    """
 
     def __init__(self, limit: int, period: float, *, margin: float = WINDOW_MARGIN) -> None:
         self.max_rate = limit
         self.period = period + margin
-        self._times: deque[float] = deque()
+        self._in_flight = 0
+        self._finished: deque[float] = deque()
+        self._changed = asyncio.Event()
         self._lock = asyncio.Lock()
 
     def _forget_old(self, now: float) -> None:
-        while self._times and self._times[0] <= now - self.period:
-            self._times.popleft()
+        while self._finished and self._finished[0] <= now - self.period:
+            self._finished.popleft()
+
+    def _used(self, now: float) -> int:
+        self._forget_old(now)
+        return self._in_flight + len(self._finished)
 
     def has_capacity(self, amount: float = 1) -> bool:
-        """Whether ``amount`` entries could go now (PTB uses it to drop idle group limiters)."""
-        self._forget_old(asyncio.get_running_loop().time())
-        return len(self._times) + amount <= self.max_rate
+        """Whether ``amount`` calls could go now (PTB uses it to drop idle group limiters)."""
+        return self._used(asyncio.get_running_loop().time()) + amount <= self.max_rate
 
     async def __aenter__(self) -> None:
         loop = asyncio.get_running_loop()
         async with self._lock:
-            while True:
-                now = loop.time()
-                self._forget_old(now)
-                if len(self._times) < self.max_rate:
-                    self._times.append(now)
-                    return
-                await asyncio.sleep(self._times[0] + self.period - now)
+            while self._used(now := loop.time()) >= self.max_rate:
+                self._changed.clear()
+                timeout = self._finished[0] + self.period - now if self._finished else None
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), timeout)
+            self._in_flight += 1
 
     async def __aexit__(
         self,
@@ -57,7 +68,10 @@ class SlidingWindowLimiter:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        return None
+        self._in_flight -= 1
+        # Finish times are appended in order, so the deque stays sorted.
+        self._finished.append(asyncio.get_running_loop().time())
+        self._changed.set()
 
 
 class TelegramRateLimiter(AIORateLimiter):

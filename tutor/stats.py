@@ -109,7 +109,8 @@ async def learner_stats(
     recall = [
         retrievability(m, now, desired_retention=learner.desired_retention) for m in memories
     ]
-    quiz = [rating for _, rating, source in logs if source == "quiz"]
+    # Private quiz rounds and group quiz polls alike.
+    quiz = [rating for _, rating, source in logs if source in ("quiz", "group")]
     return Stats(
         reviews_today=per_day[today],
         reviews_week=sum(n for day, n in per_day.items() if day >= week_start),

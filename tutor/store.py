@@ -20,6 +20,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -143,6 +144,86 @@ class PendingExplain(SQLModel, table=True):
     item_id: str = Field(max_length=32)
     version: int = 0
     asked_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class GroupChat(SQLModel, table=True):
+    """A group or supergroup the bot is in: its settings and its daily quiz."""
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    title: str = Field(default="", max_length=255)
+    timezone: str | None = Field(default=None, max_length=64)
+    # Who may start and stop sessions: admins only, unless opened to everyone.
+    open_to_all: bool = False
+    daily_time: str | None = Field(default=None, max_length=5)
+    daily_questions: int = 5
+    next_daily_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True, index=True)
+    )
+    last_daily_on: date | None = None
+    active: bool = True
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class QuizSession(SQLModel, table=True):
+    """A group quiz session: its questions, the one open now, and whether it is over."""
+
+    __table_args__ = (
+        # One running session per chat, enforced by the database for every instance.
+        Index(
+            "ux_quizsession_running",
+            "chat_id",
+            unique=True,
+            sqlite_where=text("finished_at IS NULL"),
+            postgresql_where=text("finished_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    item_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    seconds: int
+    # The question open now; -1 before the first is sent.
+    position: int = -1
+    started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class SessionPoll(SQLModel, table=True):
+    """A quiz poll the bot sent for a session, so answers find their question."""
+
+    poll_id: str = Field(primary_key=True, max_length=64)
+    session_id: int = Field(
+        sa_column=Column(ForeignKey("quizsession.id", ondelete="CASCADE"), nullable=False)
+    )
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    position: int
+    item_id: str = Field(max_length=32)
+    correct_option: int
+    message_id: int | None = None
+    opened_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    closes_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    closed: bool = False
+
+
+class PollVote(SQLModel, table=True):
+    """A member's answer to a session poll (the first one counts)."""
+
+    __table_args__ = (Index("ix_pollvote_chat", "chat_id"),)
+
+    poll_id: str = Field(primary_key=True, max_length=64)
+    learner_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    session_id: int = Field(
+        sa_column=Column(ForeignKey("quizsession.id", ondelete="CASCADE"), nullable=False)
+    )
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    first_name: str = Field(default="", max_length=128)
+    correct: bool
+    elapsed_ms: int
+    answered_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
 def async_url(url: str) -> str:

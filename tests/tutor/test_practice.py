@@ -210,7 +210,8 @@ async def test_forget_deletes_every_row_of_one_learner(
     async with database.session() as session:
         before = await learners.count_rows(session=session, learner_id=1)
         assert before == {
-            "reviewlog": 1, "itemstate": 1, "quizround": 1, "pendingexplain": 0, "learner": 1,
+            "reviewlog": 1, "itemstate": 1, "quizround": 1, "pendingexplain": 0, "pollvote": 0,
+            "learner": 1,
         }  # fmt: skip
         forgotten = await learners.forget(session=session, learner_id=1)
         assert forgotten.total == sum(before.values())

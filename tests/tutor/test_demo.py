@@ -1,0 +1,329 @@
+"""The demos teach what they claim: the lessons hold in the numbers, and the pictures are sound."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import struct
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from tutor.demo.captions import build_caption
+from tutor.demo.plots import render
+from tutor.demo.reference import reference_train
+from tutor.demo.request import (
+    DEFAULT_LR_RATES,
+    MAX_RATES,
+    DemoName,
+    DemoRequest,
+    DemoUsageError,
+    parse_demo_args,
+)
+from tutor.demo.results import Curve, TrainingResult, find_divergence, make_curve
+from tutor.demo.specs import DemoSpecs, LrSpec, ScheduleSpec
+from tutor.demo.training import configure_torch, resolve_device, train
+
+CPU = torch.device("cpu")
+# A shorter schedule run for the tests that train it more than once.
+_SMALL = DemoSpecs(
+    schedule=ScheduleSpec(steps=120, step_size=40, warmup_steps=10, plateau_patience=10)
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread() -> None:
+    configure_torch()
+
+
+@pytest.fixture(scope="module")
+def lr_result() -> TrainingResult:
+    return train(DemoRequest(DemoName.LR), CPU)
+
+
+@pytest.fixture(scope="module")
+def schedule_result() -> TrainingResult:
+    return train(DemoRequest(DemoName.SCHEDULE), CPU)
+
+
+@pytest.fixture(scope="module")
+def differential_result() -> TrainingResult:
+    return train(DemoRequest(DemoName.DIFFERENTIAL), CPU)
+
+
+def _by_label(result: TrainingResult) -> dict[str, Curve]:
+    return {curve.label: curve for curve in result.curves}
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+# Arguments.
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["lr"], DemoRequest(DemoName.LR)),
+        (["LR"], DemoRequest(DemoName.LR)),
+        (["schedule"], DemoRequest(DemoName.SCHEDULE)),
+        (["differential"], DemoRequest(DemoName.DIFFERENTIAL)),
+        (["lr", "0.1", "0.001", "1.5"], DemoRequest(DemoName.LR, (0.001, 0.1, 1.5))),
+        (["lr", "1e-3", "0.001", "10"], DemoRequest(DemoName.LR, (0.001, 10.0))),
+        (["lr", *map(str, DEFAULT_LR_RATES)], DemoRequest(DemoName.LR)),
+        (["lr", "1", "2", "3", "4", "5", "6"], DemoRequest(DemoName.LR, (1, 2, 3, 4, 5, 6))),
+    ],
+)
+def test_parse_demo_args_accepts(args: list[str], expected: DemoRequest) -> None:
+    assert parse_demo_args(args) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ([], "Which demo"),
+        (["banana"], "no demo called"),
+        (["lr", "banana"], "not a number"),
+        (["lr", "nan"], "above 0 and at most 10"),
+        (["lr", "inf"], "above 0 and at most 10"),
+        (["lr", "-0.1"], "above 0 and at most 10"),
+        (["lr", "0"], "above 0 and at most 10"),
+        (["lr", "10.5"], "above 0 and at most 10"),
+        (["lr", *["0.1"] * (MAX_RATES + 1)], "at most 6"),
+        (["schedule", "0.1"], "Only the lr demo"),
+    ],
+)
+def test_parse_demo_args_refuses_with_usage(args: list[str], problem: str) -> None:
+    with pytest.raises(DemoUsageError) as caught:
+        parse_demo_args(args)
+    assert problem in caught.value.problem
+    assert str(caught.value).endswith("e.g. /demo lr 0.001 0.1 1.5")
+    assert len(str(caught.value)) < 400
+
+
+def test_a_request_with_rates_for_another_demo_is_refused() -> None:
+    with pytest.raises(DemoUsageError):
+        DemoRequest(DemoName.DIFFERENTIAL, (0.1,))
+
+
+# The lessons, measured.
+
+
+def test_lr_too_low_crawls_good_converges_too_high_diverges(lr_result: TrainingResult) -> None:
+    curves = _by_label(lr_result)
+    low, good, high, huge = (curves[f"lr={rate:g}"] for rate in DEFAULT_LR_RATES)
+    assert lr_result.best is good
+    assert good.final_loss < good.initial_loss / 30
+    assert low.diverged_at is None and low.final_loss > 5 * good.final_loss
+    assert good.spikes == 0
+    assert high.spikes >= 3  # oscillates: the loss keeps jumping back up
+    assert huge.diverged_at is not None and huge.diverged_at < 10
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_lr_lesson_holds_on_other_seeds(seed: int) -> None:
+    curves = _by_label(train(DemoRequest(DemoName.LR, seed=seed), CPU))
+    low, good, huge = curves["lr=0.01"], curves["lr=0.05"], curves["lr=0.5"]
+    assert low.final_loss > 3 * good.final_loss
+    assert huge.diverged_at is not None or huge.final_loss > 3 * good.final_loss
+
+
+def test_schedule_draws_four_runs_with_the_right_rates(schedule_result: TrainingResult) -> None:
+    spec = ScheduleSpec()
+    assert [c.label for c in schedule_result.curves] == [
+        "constant",
+        "StepLR",
+        "ReduceLROnPlateau",
+        "cosine + warm-up",
+    ]
+    constant, step, plateau, cosine = (c.lr or () for c in schedule_result.curves)
+    assert all(len(lr) == spec.steps for lr in (constant, step, plateau, cosine))
+    assert constant == pytest.approx([spec.peak_lr] * spec.steps)
+    # StepLR: the peak until its step, then multiplied by gamma at each step_size.
+    assert step[spec.step_size - 1] == pytest.approx(spec.peak_lr)
+    assert step[spec.step_size] == pytest.approx(spec.peak_lr * spec.step_gamma)
+    assert step[2 * spec.step_size] == pytest.approx(spec.peak_lr * spec.step_gamma**2)
+    # Warm-up rises linearly from peak/warmup to the peak, then cosine falls to about 0.
+    warmup = spec.warmup_steps
+    assert cosine[0] == pytest.approx(spec.peak_lr / warmup)
+    rises = [b - a for a, b in itertools.pairwise(cosine[: warmup + 1])]
+    assert rises == pytest.approx([rises[0]] * warmup, rel=1e-4)
+    assert cosine[warmup] == pytest.approx(spec.peak_lr)
+    assert all(b <= a for a, b in itertools.pairwise(cosine[warmup:]))
+    assert cosine[-1] < spec.peak_lr / 1000
+    # ReduceLROnPlateau: only ever cut, by its factor, at least once in this run.
+    cuts = [b / a for a, b in itertools.pairwise(plateau) if b != a]
+    assert cuts and cuts == pytest.approx([spec.plateau_factor] * len(cuts))
+
+
+def test_decaying_schedules_settle_below_the_constant_rate(
+    schedule_result: TrainingResult,
+) -> None:
+    constant, *decaying = schedule_result.curves
+    assert all(curve.diverged_at is None for curve in schedule_result.curves)
+    assert all(curve.final_loss < constant.final_loss / 2 for curve in decaying)
+
+
+def test_parameter_groups_learn_task_b_and_keep_task_a(
+    differential_result: TrainingResult,
+) -> None:
+    one_rate, frozen, groups = differential_result.curves
+    assert [c.label for c in differential_result.curves] == [
+        "one rate for all",
+        "frozen body",
+        "parameter groups",
+    ]
+    assert groups.final_loss < groups.initial_loss / 20  # task B learnt
+    assert groups.final_kept_loss is not None and one_rate.final_kept_loss is not None
+    assert groups.final_kept_loss < one_rate.final_kept_loss / 2  # task A kept far better
+    # Frozen: task A exactly as pretrained, but task B learnt much less than with groups.
+    assert frozen.kept_loss is not None
+    assert frozen.final_kept_loss == pytest.approx(frozen.kept_loss[0], rel=1e-5)
+    assert frozen.final_loss > 5 * groups.final_loss
+
+
+# Determinism and agreement with the plain training.
+
+
+@pytest.mark.parametrize("demo", list(DemoName))
+def test_same_seed_same_numbers(demo: DemoName) -> None:
+    first = train(DemoRequest(demo, seed=7), CPU, _SMALL)
+    again = train(DemoRequest(demo, seed=7), CPU, _SMALL)
+    other = train(DemoRequest(demo, seed=8), CPU, _SMALL)
+    assert first.curves == again.curves
+    assert first.curves != other.curves
+
+
+def test_fast_lr_training_draws_the_reference_curves(lr_result: TrainingResult) -> None:
+    reference = _by_label(reference_train(DemoRequest(DemoName.LR), CPU))
+    fast = _by_label(lr_result)
+    # Smooth runs agree to float32 rounding; the spiking and diverging ones are chaotic, so
+    # they are compared on what they show: the same divergence step, spikes in both.
+    for label in ("lr=0.01", "lr=0.05"):
+        assert fast[label].loss == pytest.approx(reference[label].loss, rel=1e-4)
+    assert fast["lr=0.5"].diverged_at == reference["lr=0.5"].diverged_at
+    assert fast["lr=0.5"].loss == pytest.approx(reference["lr=0.5"].loss, rel=1e-4)
+    assert fast["lr=0.2"].spikes > 0 and reference["lr=0.2"].spikes > 0
+
+
+def test_fast_schedules_match_torch_schedulers() -> None:
+    request = DemoRequest(DemoName.SCHEDULE)
+    fast = train(request, CPU, _SMALL)
+    reference = reference_train(request, CPU, _SMALL)
+    for mine, theirs in zip(fast.curves, reference.curves, strict=True):
+        assert mine.lr == pytest.approx(theirs.lr, rel=1e-6)
+        assert mine.loss == pytest.approx(theirs.loss, rel=1e-2)
+
+
+def test_fast_fine_tuning_draws_the_reference_curves(
+    differential_result: TrainingResult,
+) -> None:
+    reference = reference_train(DemoRequest(DemoName.DIFFERENTIAL), CPU)
+    for mine, theirs in zip(differential_result.curves, reference.curves, strict=True):
+        assert mine.loss == pytest.approx(theirs.loss, rel=1e-3)
+        assert mine.kept_loss == pytest.approx(theirs.kept_loss, rel=1e-3)
+
+
+# Divergence.
+
+
+def test_make_curve_cuts_at_divergence_and_drops_non_finite_values() -> None:
+    assert find_divergence([1.0, 0.5, 0.4]) is None
+    exploded = make_curve("x", [1.0, 3.0, 11.0, math.inf, math.nan])
+    assert exploded.diverged_at == 2 and exploded.loss == (1.0, 3.0, 11.0)
+    nan = make_curve("y", [1.0, 2.0, math.nan, 5.0], lr=[0.1, 0.1, 0.1, 0.1])
+    assert nan.diverged_at == 2 and nan.loss == (1.0, 2.0) and nan.lr == (0.1, 0.1)
+
+
+def test_a_run_broken_from_the_start_still_draws_and_captions() -> None:
+    broken = make_curve("lr=1", [math.nan, math.nan])
+    result = TrainingResult(DemoRequest(DemoName.LR, (1.0,)), (broken,), LrSpec(), "cpu")
+    assert broken.loss == () and broken.diverged_at == 0
+    assert _png_size(render(result)) == (1200, 800)
+    assert "lr=1 diverged at step 0" in build_caption(result)
+
+
+def test_a_huge_rate_diverges_cleanly_and_still_draws() -> None:
+    result = train(DemoRequest(DemoName.LR, (0.05, 10.0)), CPU)
+    good, huge = result.curves
+    assert good.diverged_at is None and len(good.loss) == result.steps
+    assert huge.diverged_at is not None and huge.diverged_at <= 3
+    assert len(huge.loss) <= huge.diverged_at + 1
+    assert all(math.isfinite(value) for value in huge.loss)
+    assert _png_size(render(result)) == (1200, 800)
+    assert f"lr=10 diverged at step {huge.diverged_at}" in build_caption(result)
+
+
+def test_all_rates_diverging_still_draws() -> None:
+    result = train(DemoRequest(DemoName.LR, (2.0, 5.0, 10.0)), CPU)
+    assert all(curve.diverged_at is not None for curve in result.curves)
+    assert result.best is None
+    assert _png_size(render(result)) == (1200, 800)
+
+
+# Pictures and captions.
+
+
+@pytest.mark.parametrize("name", ["lr_result", "schedule_result", "differential_result"])
+def test_png_is_1200_by_800(name: str, request: pytest.FixtureRequest) -> None:
+    result: TrainingResult = request.getfixturevalue(name)
+    png = render(result)
+    assert _png_size(png) == (1200, 800)
+    assert 20_000 < len(png) < 1_000_000
+
+
+def test_lr_caption_states_the_measurements(lr_result: TrainingResult) -> None:
+    caption = build_caption(lr_result)
+    curves = _by_label(lr_result)
+    assert len(caption) <= 1024
+    assert f"lr=0.5 diverged at step {curves['lr=0.5'].diverged_at}" in caption
+    assert "lr=0.05 reached 0.021 (best)" in caption
+    assert f"spiked {curves['lr=0.2'].spikes} times" in caption
+
+
+def test_schedule_and_differential_captions_state_the_measurements(
+    schedule_result: TrainingResult, differential_result: TrainingResult
+) -> None:
+    schedule = build_caption(schedule_result)
+    assert len(schedule) <= 1024
+    assert all(curve.label in schedule for curve in schedule_result.curves)
+    assert "(best)" in schedule
+    differential = build_caption(differential_result)
+    assert len(differential) <= 1024
+    assert "Task B loss:" in differential and "Task A loss kept:" in differential
+    assert "frozen body 0.0093 (lowest)" in differential
+
+
+def test_six_long_rates_still_fit_a_caption() -> None:
+    rates = (0.000123456789, 0.00123456789, 0.0123456789, 0.123456789, 1.23456789, 9.87654321)
+    result = train(DemoRequest(DemoName.LR, rates), CPU, DemoSpecs())
+    assert len(build_caption(result)) <= 1024
+
+
+# Device and process boundaries.
+
+
+def test_device_setting() -> None:
+    assert resolve_device("cpu") == CPU
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert resolve_device("auto").type == expected
+    with pytest.raises(ValueError, match="DEMO_DEVICE"):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA"):
+            resolve_device("cuda")
+
+
+def test_the_runner_module_does_not_import_torch_or_matplotlib() -> None:
+    code = (
+        "import sys, tutor.demo.runner, tutor.demo.request; "
+        "loaded = {'torch', 'matplotlib', 'numpy'} & set(sys.modules); "
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

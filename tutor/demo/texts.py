@@ -1,0 +1,111 @@
+"""Every word the demos show a learner: usage, setting names, plot labels and caption phrases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tutor.demo.specs import DifferentialSpec, ScheduleSpec
+
+# Asking for a demo.
+USAGE_TEMPLATE = (
+    "Usage: /demo lr | schedule | differential\n"
+    "For lr you may give 1 to {max_rates} learning rates of your own, each above 0 and at most "
+    "{max_rate:g}, e.g. /demo lr 0.001 0.1 1.5"
+)
+NO_DEMO = "Which demo?"
+UNKNOWN_DEMO = "There is no demo called “{name}”."
+RATES_ONLY_FOR_LR = "Only the lr demo takes learning rates, not {demo}."
+RATE_COUNT = "Give 1 to {max_rates} learning rates."
+TOO_MANY_RATES = "Give at most {max_rates} learning rates."
+NOT_A_NUMBER = "“{text}” is not a number."
+RATE_RANGE = "A learning rate must be a number above 0 and at most {max_rate:g}."
+
+# Running one.
+BUSY = "Your previous demo is still running; it will arrive in a moment."
+QUEUE_FULL = "Too many demos are waiting right now; please try again in a minute."
+FAILED = "The demo could not run this time; please try again later."
+
+# Setting names (legend entries and caption clauses) and how each was configured.
+LR_LABEL = "lr={rate:g}"
+SCHEDULE_SETTINGS = (
+    ("constant", "lr={peak:g} throughout"),
+    ("StepLR", "×{gamma:g} every {step_size} steps"),
+    ("ReduceLROnPlateau", "×{factor:g} after {patience} flat steps"),
+    ("cosine + warm-up", "{warmup}-step warm-up, cosine"),
+)
+DIFFERENTIAL_SETTINGS = (
+    ("one rate for all", "lr={large:g} everywhere"),
+    ("frozen body", "body 0, new head {large:g}"),
+    ("parameter groups", "body {small:g}, new head {large:g}"),
+)
+
+# Plots.
+STEP_AXIS = "training step"
+LOSS_AXIS = "loss (MSE, log scale)"
+LR_AXIS = "learning rate"
+LR_TITLE = "Same network, same data: only the learning rate differs"
+LR_SUBTITLE = "plain SGD, full batch, {steps} steps"
+LR_LEGEND = "learning rate"
+SCHEDULE_LEGEND = "schedule"
+DIFFERENTIAL_LEGEND = "fine-tuning rates"
+LEGEND_FINAL = "final loss {loss}"
+LEGEND_SPIKES = "loss spiked {spikes}×"
+LEGEND_FINE_TUNED = "final: B {new}, A {old}"
+LEGEND_DIVERGED = "diverged at step {step}"
+SCHEDULE_TITLE = "Learning-rate schedules: mini-batch SGD from lr={peak:g}"
+SCHEDULE_LOSS_PANEL = "training loss (whole data set)"
+SCHEDULE_LR_PANEL = "learning rate each schedule used"
+DIFFERENTIAL_TITLE = "Fine-tuning a pretrained network on a new task"
+DIFFERENTIAL_NEW_PANEL = "new task B: loss (lower = learnt)"
+DIFFERENTIAL_OLD_PANEL = "old task A: loss (lower = kept)"
+PRETRAINED_MARK = "after pretraining"
+DIVERGED_MARK = "diverged at step {step}"
+THRESHOLD_MARK = "divergence: loss above {factor:g}× its start"
+
+# Captions.
+CAPTION_LIMIT = 1024  # Telegram's limit for a photo's caption
+LR_CAPTION_HEAD = "Plain full-batch SGD, {steps} steps, same network, data and start."
+REACHED_CLAUSE = "{label} reached {loss}"
+SPIKES_CLAUSE = " but its loss spiked {spikes} time{s}"
+DIVERGED_CLAUSE = "{label} diverged at step {step}"
+BEST_MARK = " (best)"
+SCHEDULE_CAPTION_HEAD = "Mini-batch SGD from lr={peak:g}, {steps} steps. Final loss:"
+SCHEDULE_CLAUSE = "{label} ({detail}) {loss}"
+DIFFERENTIAL_CAPTION_HEAD = (
+    "Pretrained on task A (loss {pretrained}), then {steps} fine-tuning steps on task B "
+    "with a new head, three ways: {settings}."
+)
+DIFFERENTIAL_SETTING = "{label} ({detail})"
+DIFFERENTIAL_NEW_LINE = "Task B loss: {clauses}."
+DIFFERENTIAL_OLD_LINE = "Task A loss kept: {clauses}."
+DIFFERENTIAL_CLAUSE = "{label} {loss}"
+LOWEST_MARK = " (lowest)"
+
+
+def format_loss(value: float) -> str:
+    """A loss as shown to a learner: 2 significant digits, 3 from 10 up (0.021, 1.2, 141)."""
+    return f"{value:.2g}" if value < 10 else f"{value:.3g}"
+
+
+def lr_labels(rates: Sequence[float]) -> list[str]:
+    """The ``lr`` demo's setting names, one per rate."""
+    return [LR_LABEL.format(rate=rate) for rate in rates]
+
+
+def schedule_settings(spec: ScheduleSpec) -> list[tuple[str, str]]:
+    """The ``schedule`` demo's (name, configuration) pairs, in `Schedule` order."""
+    values = {
+        "peak": spec.peak_lr,
+        "gamma": spec.step_gamma,
+        "step_size": spec.step_size,
+        "factor": spec.plateau_factor,
+        "patience": spec.plateau_patience,
+        "warmup": spec.warmup_steps,
+    }
+    return [(name, detail.format(**values)) for name, detail in SCHEDULE_SETTINGS]
+
+
+def differential_settings(spec: DifferentialSpec) -> list[tuple[str, str]]:
+    """The ``differential`` demo's (name, configuration) pairs: one rate, frozen, groups."""
+    values = {"large": spec.large_lr, "small": spec.small_lr}
+    return [(name, detail.format(**values)) for name, detail in DIFFERENTIAL_SETTINGS]
