@@ -31,12 +31,13 @@ from telegram.ext import (
 
 from bot import jobs
 from bot.callbacks import CallbackCodec, CallbackDataError
-from bot.handlers import account, classroom, errors, explain, quiz, review, start, stats
+from bot.handlers import account, classroom, demo, errors, explain, quiz, review, start, stats
 from bot.ratelimit import TelegramRateLimiter
 from bot.services import Services, codec_secret, services, utc_now
 from tutor import workers
 from tutor.config import Settings
 from tutor.content import Library, load_library
+from tutor.demo.runner import DemoRunner
 from tutor.store import Database
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ PRIVATE_COMMANDS = [
     BotCommand("review", "Review your due flashcards"),
     BotCommand("quiz", "A round of 5 multiple-choice questions"),
     BotCommand("explain", "Explain a concept in your own words"),
+    BotCommand("demo", "Train a small network and see its loss curves"),
     BotCommand("stats", "Your progress, with a chart"),
     BotCommand("decks", "Switch decks on or off"),
     BotCommand("settings", "Reminder, time zone, new cards per day, retention"),
@@ -147,6 +149,11 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     if shared.pool is None:
         shared.pool = workers.start_pool()
         application.bot_data["owns_pool"] = True
+    if shared.demos is None:
+        # Training runs in its own pre-warmed process; torch is never imported here.
+        shared.demos = DemoRunner(shared.settings.demo_device)
+        await shared.demos.start()
+        application.bot_data["owns_demos"] = True
     await shared.database.create_tables()
     await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
@@ -159,6 +166,8 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     shared: Services = application.bot_data["services"]
+    if shared.demos is not None and application.bot_data.get("owns_demos"):
+        await shared.demos.close()
     if shared.pool is not None and application.bot_data.get("owns_pool"):
         shared.pool.shutdown(wait=False, cancel_futures=True)
     await shared.database.close()
@@ -171,6 +180,7 @@ def build_application(
     database: Database | None = None,
     clock: Callable[[], datetime] = utc_now,
     pool: Executor | None = None,
+    demos: DemoRunner | None = None,
     reminder_interval: float = jobs.REMINDER_TICK_SECONDS,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Assemble the bot: services, handlers, rate limiter and life-cycle hooks."""
@@ -184,6 +194,7 @@ def build_application(
         codec=CallbackCodec(codec_secret(token)),
         clock=clock,
         pool=pool,
+        demos=demos,
     )
     application = (
         ApplicationBuilder()
@@ -208,6 +219,7 @@ def build_application(
         "explain": explain.explain_command,
         "cancel": explain.cancel_command,
         "stats": stats.stats_command,
+        "demo": demo.demo_command,
         "decks": account.decks_command,
         "settings": account.settings_command,
         "remind": account.remind_command,
@@ -242,7 +254,7 @@ def build_application(
     application.add_handler(MessageHandler(private & ~filters.COMMAND, explain.on_text))
     application.add_error_handler(errors.on_error)
 
-    for feature in (review, quiz, explain, account):
+    for feature in (review, quiz, explain, account, demo):
         shared.buttons.update(feature.BUTTONS)
     application.bot_data["reminders"] = jobs.schedule_jobs(
         application, reminder_interval=reminder_interval

@@ -144,6 +144,14 @@ class CancelForget(Payload):
     action: ClassVar[str] = "k"
 
 
+@dataclass(frozen=True)
+class RunDemo(Payload):
+    """Run one of the demos with its default settings."""
+
+    action: ClassVar[str] = "u"
+    name: str
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     cls.action: cls
     for cls in (
@@ -158,6 +166,7 @@ PAYLOADS: dict[str, type[Payload]] = {
         ChangeSetting,
         ConfirmForget,
         CancelForget,
+        RunDemo,
     )
 }
 

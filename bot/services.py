@@ -22,6 +22,7 @@ from bot.callbacks import CallbackCodec, Payload
 from tutor import workers
 from tutor.config import Settings
 from tutor.content import Library
+from tutor.demo.runner import DemoRunner
 from tutor.store import Database
 
 
@@ -44,6 +45,7 @@ class Services:
     rng: random.Random = field(default_factory=random.Random)
     buttons: dict[type[Payload], ButtonHandler] = field(default_factory=dict)
     pool: Executor | None = None
+    demos: DemoRunner | None = None
 
     async def in_worker(self, target: str, *args: Any, **kwargs: Any) -> Any:
         """Run ``module:function`` in the worker process without blocking the event loop."""

@@ -263,5 +263,8 @@ def serve_webhook(application: AnyApplication, settings: Settings) -> int:
     except WebhookError as exc:
         log.error("%s", exc)
         return 1
+    except TelegramError as exc:  # getMe at start-up: a wrong token, Telegram unreachable
+        log.error("could not start: %s", exc)
+        return 1
     log.info("stopped")
     return 0

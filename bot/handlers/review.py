@@ -15,6 +15,7 @@ from telegram.ext import ContextTypes
 
 from bot.callbacks import CallbackCodec, Rate, Reveal, StartReview
 from bot.format import escape, long_duration, short_duration
+from bot.handlers.demo import demo_button
 from bot.services import ButtonHandler, edit_message, services
 from tutor import study
 from tutor.content import Card
@@ -181,7 +182,10 @@ async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
     text = BACK.format(
         deck=escape(deck), tag=tag, front=escape(card.front), back=escape(card.back)
     )
-    markup = InlineKeyboardMarkup([buttons[:2], buttons[2:]])
+    rows = [buttons[:2], buttons[2:]]
+    if card.demo is not None:
+        rows.append([demo_button(card.demo, owner_id=query.from_user.id, codec=shared.codec)])
+    markup = InlineKeyboardMarkup(rows)
     await asyncio.gather(query.answer(), edit_message(query.message, text, markup))
 
 

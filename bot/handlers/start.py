@@ -26,6 +26,7 @@ HELP = (
     "/quiz — a round of 5 multiple-choice questions\n"
     "/explain — explain a concept in your own words; I grade the key ideas\n"
     "/cancel — drop the prompt waiting for your answer\n"
+    "/demo — train a small network and see its loss curves (/demo lr 0.001 0.1 1.5)\n"
     "/stats — your progress, with a chart\n"
     "/decks — switch decks on or off\n"
     "/settings — reminder time, time zone, new cards per day, retention\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -19,6 +20,7 @@ from tests.standin import BotApiStandin
 from tutor import workers
 from tutor.config import Settings
 from tutor.content import Library
+from tutor.demo.runner import DemoRunner
 from tutor.store import Database
 
 TOKEN = "4242:e2e-secret-token-never-logged"
@@ -59,6 +61,7 @@ async def run_application(
     library: Library | None = None,
     clock: Callable[[], datetime] = utc_now,
     pool: Executor | None = None,
+    demos: DemoRunner | None = None,
     reminder_interval: float = 3600.0,
 ) -> AsyncIterator[AnyApplication]:
     """Start the bot as ``run_polling`` would (short long-poll timeout), stop it after.
@@ -66,7 +69,12 @@ async def run_application(
     Reminder ticks are rare unless a test asks for them with ``reminder_interval``.
     """
     application = build_application(
-        settings, library=library, clock=clock, pool=pool, reminder_interval=reminder_interval
+        settings,
+        library=library,
+        clock=clock,
+        pool=pool,
+        demos=demos,
+        reminder_interval=reminder_interval,
     )
     await application.initialize()
     if application.post_init is not None:
@@ -107,13 +115,25 @@ def worker_pool() -> Iterator[Executor]:
     pool.shutdown(cancel_futures=True)
 
 
+@pytest.fixture(scope="session")
+def demo_runner() -> Iterator[DemoRunner]:
+    """The demo worker process, started once for the whole run."""
+    runner = DemoRunner("cpu")
+    asyncio.run(runner.start())
+    yield runner
+    asyncio.run(runner.close())
+
+
 @pytest.fixture
-def running_bot(server: BotApiStandin, e2e_database_url: str, worker_pool: Executor) -> RunningBot:
+def running_bot(
+    server: BotApiStandin, e2e_database_url: str, worker_pool: Executor, demo_runner: DemoRunner
+) -> RunningBot:
     """``async with running_bot(library=..., clock=...) as app``: the bot, up and polling."""
 
     def start(**kwargs: Any) -> AbstractAsyncContextManager[AnyApplication]:
         settings = make_settings(server, e2e_database_url, **kwargs.pop("settings", {}))
         kwargs.setdefault("pool", worker_pool)
+        kwargs.setdefault("demos", demo_runner)
         return run_application(settings, **kwargs)
 
     return start

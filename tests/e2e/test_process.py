@@ -43,6 +43,15 @@ async def test_the_bot_process_answers_and_stops_on_sigterm_within_5_seconds(
         await alice.send("/start")
         greeting = await alice.wait_for_message(timeout=10)
         assert (greeting.text or "").startswith("Hi Alice!")
+        # Torch and matplotlib live in the worker processes, not in the bot's.
+        rss_kib = int(
+            next(
+                line.split()[1]
+                for line in Path(f"/proc/{process.pid}/status").read_text().splitlines()
+                if line.startswith("VmRSS:")
+            )
+        )
+        assert rss_kib < 200 * 1024, f"the bot process uses {rss_kib // 1024} MiB"
         await asyncio.sleep(0.3)  # so that a long poll is in flight when the signal comes
         stopping = time.monotonic()
         process.send_signal(signal.SIGTERM)

@@ -1,0 +1,53 @@
+"""/demo end to end: a real training run answered with a PNG, while other chats are served."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tests.e2e.conftest import RunningBot
+from tests.standin import BotApiStandin, image_size
+
+
+async def test_demo_lr_sends_a_plot_and_other_chats_are_answered_meanwhile(
+    server: BotApiStandin, running_bot: RunningBot
+) -> None:
+    alice, bob = server.user(1001, "Alice"), server.user(1002, "Bob")
+    async with running_bot():
+        await alice.send("/demo lr 0.001 0.1 9")
+        await server.wait_for_request("sendChatAction", timeout=5)
+        started = time.perf_counter()
+        await bob.send("/start")
+        await bob.wait_for_message(timeout=5)
+        bob_waited = time.perf_counter() - started
+        photo = await alice.wait_for_message(lambda m: m.photo is not None, timeout=30)
+        assert photo.photo is not None and image_size(photo.photo) == (1200, 800)
+        caption = photo.caption or ""
+        assert "lr=9 diverged at step" in caption and "lr=0.1 reached" in caption
+        assert len(caption) <= 1024
+        assert server.last_request("sendChatAction").params["action"] == "upload_photo"
+
+        # The same request again is served from Telegram's copy, with no training.
+        sent_before = len(server.requests("sendPhoto"))
+        await alice.send("/demo lr 9 0.1 0.001")
+        again = await alice.wait_for_message(lambda m: m.photo is not None, timeout=10)
+        assert again.caption == caption
+        request = server.requests("sendPhoto")[sent_before]
+        assert isinstance(request.params["photo"], str)  # a file_id, not an upload
+    assert bob_waited < 0.5, f"/start waited {bob_waited:.2f}s behind the demo"
+
+
+async def test_bad_demo_arguments_get_the_usage_and_no_training(
+    server: BotApiStandin, running_bot: RunningBot
+) -> None:
+    alice = server.user(1001, "Alice")
+    async with running_bot():
+        for bad in ("lr banana", "lr nan", "lr inf", "lr -1", "lr 11", "lr 1 2 3 4 5 6 7", "fly"):
+            await alice.send(f"/demo {bad}")
+            reply = (await alice.wait_for_message()).text or ""
+            assert "Usage: /demo lr | schedule | differential" in reply, bad
+        await alice.send("/demo")
+        menu = await alice.wait_for_message()
+        assert len(menu.button_labels) == 3
+        await asyncio.sleep(0.2)
+    assert server.requests("sendPhoto") == []
