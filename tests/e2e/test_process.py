@@ -17,6 +17,12 @@ from tests.standin import BotApiStandin
 NO_TOKEN_START = "TELEGRAM_BOT_TOKEN is not set: open Telegram, talk to @BotFather"
 
 
+def resident_kib(pid: int) -> int:
+    """A process's resident memory, from /proc."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+
+
 def bot_env(**values: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
     env.update(values)
@@ -44,14 +50,8 @@ async def test_the_bot_process_answers_and_stops_on_sigterm_within_5_seconds(
         greeting = await alice.wait_for_message(timeout=10)
         assert (greeting.text or "").startswith("Hi Alice!")
         # Torch and matplotlib live in the worker processes, not in the bot's.
-        rss_kib = int(
-            next(
-                line.split()[1]
-                for line in Path(f"/proc/{process.pid}/status").read_text().splitlines()
-                if line.startswith("VmRSS:")
-            )
-        )
-        assert rss_kib < 200 * 1024, f"the bot process uses {rss_kib // 1024} MiB"
+        rss = resident_kib(process.pid)
+        assert rss < 200 * 1024, f"the bot process uses {rss // 1024} MiB"
         await asyncio.sleep(0.3)  # so that a long poll is in flight when the signal comes
         stopping = time.monotonic()
         process.send_signal(signal.SIGTERM)
