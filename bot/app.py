@@ -32,6 +32,7 @@ from telegram.ext import (
 from bot import jobs
 from bot.callbacks import CallbackCodec, CallbackDataError
 from bot.handlers import account, classroom, demo, errors, explain, quiz, review, start, stats
+from bot.metrics import InstrumentedRequest, Metrics, instrument
 from bot.ratelimit import TelegramRateLimiter
 from bot.services import Services, codec_secret, services, utc_now
 from tutor import workers
@@ -196,6 +197,7 @@ def build_application(
         pool=pool,
         demos=demos,
     )
+    metrics = Metrics()
     application = (
         ApplicationBuilder()
         .token(token)
@@ -203,12 +205,14 @@ def build_application(
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .rate_limiter(TelegramRateLimiter(max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
-        .connection_pool_size(MAX_CONCURRENT_UPDATES)
+        .request(InstrumentedRequest(metrics, connection_pool_size=MAX_CONCURRENT_UPDATES))
+        .get_updates_request(InstrumentedRequest(metrics, connection_pool_size=1))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
     application.bot_data["services"] = shared
+    instrument(application, metrics, update_kinds=ALLOWED_UPDATES)
 
     private = filters.ChatType.PRIVATE
     private_commands = {

@@ -14,6 +14,7 @@ from telegram.ext import Application, ContextTypes
 from bot.callbacks import StartReview
 from bot.format import escape
 from bot.handlers import classroom
+from bot.metrics import metrics_of
 from bot.services import Services
 from tutor import reminders
 
@@ -76,6 +77,7 @@ class ReminderSender:
         if total:
             log.info("sent %d reminders", total)
         self.sent += total
+        metrics_of(application).count_reminders(total)
         return total
 
     async def _send(

@@ -202,7 +202,7 @@ async def webhook_server(
                 drop_pending_updates=False,
             )
         except TelegramError as exc:
-            raise WebhookError(f"Telegram refused the webhook URL: {exc.message}") from None
+            raise WebhookError(f"Telegram refused setWebhook: {exc.message}") from None
         log.info("webhook set; serving updates on port %d", port)
         yield port
     finally:

@@ -13,6 +13,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.format import escape
+from bot.metrics import metrics_of
 from bot.services import Services, services
 from tutor import classroom, learners
 from tutor.classroom import PollToSend, SessionOver, Standing
@@ -473,7 +474,7 @@ async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
                 break
         await asyncio.sleep(POLL_ROW_WAIT_SECONDS)
     async with shared.database.session() as session:
-        await classroom.record_vote(
+        correct = await classroom.record_vote(
             session=session,
             library=shared.library,
             poll_id=answer.poll_id,
@@ -482,6 +483,9 @@ async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             option_ids=list(answer.option_ids),
             now=shared.clock(),
         )
+    if correct is not None:
+        metrics_of(context).count_review("group")
+        metrics_of(context).count_quiz_answer(correct=correct)
 
 
 async def on_poll(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

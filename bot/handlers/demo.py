@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -13,6 +14,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.callbacks import CallbackCodec, RunDemo
+from bot.metrics import metrics_of
 from bot.services import ButtonHandler, services
 from tutor.demo import DemoError, DemoName, DemoRequest, DemoUsageError, parse_demo_args
 
@@ -76,12 +78,15 @@ async def run_demo(
     async def tell_place(place: int) -> None:
         await message.reply_text(QUEUED.format(place=place))
 
+    started = time.perf_counter()
     try:
         async with _uploading_photo(message):
             result = await runner.run(request, requester_id=user_id, on_queued=tell_place)
     except DemoError as exc:
+        metrics_of(context).observe_demo(time.perf_counter() - started, ok=False)
         await message.reply_text(str(exc))
         return
+    metrics_of(context).observe_demo(time.perf_counter() - started)
     sent = await message.reply_photo(result.png, caption=result.caption)
     if sent.photo:
         runner.remember_sent_file_id(request, sent.photo[-1].file_id)

@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 from bot.callbacks import StartExplain
 from bot.format import escape
 from bot.handlers import start
+from bot.metrics import metrics_of
 from bot.services import ButtonHandler, services
 from tutor import explain, study
 from tutor.grading import Grade
@@ -140,6 +141,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if result is None:
         await start.other_message(update, context)
         return
+    metrics_of(context).count_review("explain")
     button = InlineKeyboardButton(
         ANOTHER_PROMPT, callback_data=shared.codec.pack(StartExplain(), owner_id=user.id)
     )

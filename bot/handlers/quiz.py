@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.callbacks import AnswerQuiz, CallbackCodec, StartQuiz
 from bot.format import escape
+from bot.metrics import metrics_of
 from bot.services import ButtonHandler, edit_message, services
 from tutor import quiz, study
 
@@ -168,6 +169,8 @@ async def on_answer(
         await query.answer(NOTICES[result.outcome])
         return
     assert result.question is not None
+    metrics_of(context).count_review("quiz")
+    metrics_of(context).count_quiz_answer(correct=result.correct)
     deck = shared.library.decks[shared.library.deck_of[result.question.id]].title
     verdict = render_verdict(result, number=payload.index + 1, total=result.total, deck=deck)
     await asyncio.gather(

@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 from bot.callbacks import CallbackCodec, Rate, Reveal, StartReview
 from bot.format import escape, long_duration, short_duration
 from bot.handlers.demo import demo_button
+from bot.metrics import metrics_of
 from bot.services import ButtonHandler, edit_message, services
 from tutor import study
 from tutor.content import Card
@@ -229,6 +230,7 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
             session=session, library=shared.library, learner=learner, now=now, zone=zone
         )
     assert result.memory is not None
+    metrics_of(context).count_review("review")
     toast = RATED_TOAST.format(
         rating=RATING_LABELS[rating], delta=long_duration(result.memory.due - now)
     )

@@ -30,6 +30,7 @@ from tests.e2e.test_process import bot_env
 from tests.standin import BotApiStandin
 from tutor.config import Settings
 from tutor.content import Library, library_of
+from tutor.demo.runner import DemoRunner
 from tutor.store import Database
 
 SECRET = "webhook-secret_42"
@@ -54,7 +55,7 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def webhook_bot(
-    server: BotApiStandin, database_url: str, pool: Executor
+    server: BotApiStandin, database_url: str, pool: Executor, demos: DemoRunner
 ) -> AsyncIterator[tuple[AnyApplication, str]]:
     """The bot in webhook mode on a free port: ``(application, "http://127.0.0.1:PORT")``."""
     sock = bound_socket()
@@ -67,7 +68,7 @@ async def webhook_bot(
         webhook_port=port,
         webhook_secret=SECRET,
     )
-    application = build_application(settings, pool=pool, reminder_interval=3600.0)
+    application = build_application(settings, pool=pool, demos=demos, reminder_interval=3600.0)
     async with webhook_server(application, settings, sock=sock):
         yield application, f"http://127.0.0.1:{port}"
 
@@ -111,11 +112,12 @@ async def test_start_over_the_webhook_greets_and_is_counted(
     server: BotApiStandin,
     e2e_database_url: str,
     worker_pool: Executor,
+    demo_runner: DemoRunner,
     production_logging: pytest.LogCaptureFixture,
 ) -> None:
     alice = server.user(1001, "Alice")
     async with (
-        webhook_bot(server, e2e_database_url, worker_pool) as (_, base),
+        webhook_bot(server, e2e_database_url, worker_pool, demo_runner) as (_, base),
         aiohttp.ClientSession() as http,
     ):
         webhook = server.webhook
@@ -140,12 +142,12 @@ async def test_start_over_the_webhook_greets_and_is_counted(
 
 
 async def test_posts_without_the_right_secret_are_refused_and_never_handled(
-    server: BotApiStandin, e2e_database_url: str, worker_pool: Executor
+    server: BotApiStandin, e2e_database_url: str, worker_pool: Executor, demo_runner: DemoRunner
 ) -> None:
     alice = server.user(1001, "Alice")
     body = json.dumps(forged_start()).encode()
     async with (
-        webhook_bot(server, e2e_database_url, worker_pool) as (_, base),
+        webhook_bot(server, e2e_database_url, worker_pool, demo_runner) as (_, base),
         aiohttp.ClientSession() as http,
     ):
         url = f"{base}{WEBHOOK_PATH}"
@@ -169,10 +171,14 @@ async def test_posts_without_the_right_secret_are_refused_and_never_handled(
 
 
 async def test_healthz_reports_the_database_and_the_decks(
-    server: BotApiStandin, e2e_database_url: str, worker_pool: Executor, library: Library
+    server: BotApiStandin,
+    e2e_database_url: str,
+    worker_pool: Executor,
+    demo_runner: DemoRunner,
+    library: Library,
 ) -> None:
     async with (
-        webhook_bot(server, e2e_database_url, worker_pool) as (application, base),
+        webhook_bot(server, e2e_database_url, worker_pool, demo_runner) as (application, base),
         aiohttp.ClientSession() as http,
     ):
         async with http.get(f"{base}/healthz") as response:
@@ -195,11 +201,16 @@ async def test_healthz_reports_the_database_and_the_decks(
     ("problem", "message"),
     [
         ("port taken", "cannot listen on 127.0.0.1:"),
-        ("secret refused", "Telegram refused the webhook URL: Bad Request: secret token contains"),
+        ("secret refused", "Telegram refused setWebhook: Secret token contains unallowed"),
     ],
 )
 async def test_a_server_that_cannot_start_says_why_and_shuts_the_bot_down(
-    server: BotApiStandin, e2e_database_url: str, worker_pool: Executor, problem: str, message: str
+    server: BotApiStandin,
+    e2e_database_url: str,
+    worker_pool: Executor,
+    demo_runner: DemoRunner,
+    problem: str,
+    message: str,
 ) -> None:
     with bound_socket() as taken:
         taken.listen()
@@ -212,7 +223,9 @@ async def test_a_server_that_cannot_start_says_why_and_shuts_the_bot_down(
             webhook_port=port,
             webhook_secret="not allowed!" if problem == "secret refused" else SECRET,
         )
-        application = build_application(settings, pool=worker_pool)
+        application = build_application(
+            settings, pool=worker_pool, demos=demo_runner, reminder_interval=3600.0
+        )
         with pytest.raises(WebhookError) as refused:
             async with webhook_server(application, settings):
                 pytest.fail("the server should not have started")
