@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.callbacks import CallbackCodec, RunDemo
@@ -72,8 +72,12 @@ async def run_demo(
         return
     cached = runner.cached(request)
     if cached is not None and cached.sent_file_id is not None:
-        await message.reply_photo(cached.sent_file_id, caption=cached.caption)
-        return
+        try:
+            await message.reply_photo(cached.sent_file_id, caption=cached.caption)
+            return
+        except BadRequest as exc:
+            # Telegram no longer knows the file (another bot, a wiped test server): upload.
+            log.info("cached demo photo refused (%s); sending the PNG again", exc.message)
 
     async def tell_place(place: int) -> None:
         await message.reply_text(QUEUED.format(place=place))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -15,7 +16,7 @@ from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.services import utc_now
-from tests.conftest import ROOT
+from tests.conftest import ROOT, _pg_admin
 from tests.standin import BotApiStandin
 from tutor import workers
 from tutor.config import Settings
@@ -101,10 +102,17 @@ async def server() -> AsyncIterator[BotApiStandin]:
         yield server
 
 
-@pytest.fixture
-def e2e_database_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    """A fresh SQLite file per test (PostgreSQL runs the store's own tests)."""
-    return f"sqlite:///{tmp_path / 'e2e.db'}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def e2e_database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty database per test: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'e2e.db'}"
+        return
+    server: str = request.getfixturevalue("postgres_url")  # skips when no server runs
+    name = f"lr_tutor_e2e_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    yield f"{server.rsplit('/', 1)[0]}/{name}"
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
