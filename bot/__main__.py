@@ -1,17 +1,22 @@
-"""Entry point: ``python -m bot`` runs the bot; ``python -m bot check-content`` checks decks."""
+"""Entry point: ``python -m bot`` runs the bot; ``check-content`` checks decks; ``migrate``."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 
 from pydantic import ValidationError
 
 from bot.logs import configure_logging
 from tutor.config import Settings
 from tutor.content import ContentError, ItemKind, load_library
+from tutor.schema import SchemaError, inspect_schema, prepare, upgrade
+from tutor.store import Database
 
-USAGE = "usage: python -m bot [run | check-content]"
+USAGE = "usage: python -m bot [run | check-content | migrate]"
+COMMANDS = ("run", "check-content", "migrate")
 NO_TOKEN = (
     "TELEGRAM_BOT_TOKEN is not set: open Telegram, talk to @BotFather, send /newbot, "
     "and put the token it gives you in .env as TELEGRAM_BOT_TOKEN=... (see .env.example)."
@@ -36,6 +41,31 @@ def check_content(settings: Settings) -> int:
     return 0
 
 
+async def _on_database(url: str, action: Callable[[Database], Awaitable[None]]) -> None:
+    database = Database(url)
+    try:
+        await action(database)
+    finally:
+        await database.close()
+
+
+def migrate(settings: Settings) -> int:
+    """Upgrade the database to the schema this version needs and print its revision."""
+    revisions: list[str] = []
+
+    async def upgrade_and_read(database: Database) -> None:
+        await upgrade(database)
+        revisions.extend((await inspect_schema(database)).revisions)
+
+    try:
+        asyncio.run(_on_database(settings.database_url, upgrade_and_read))
+    except SchemaError as exc:
+        print(f"cannot migrate: {exc}", file=sys.stderr)
+        return 1
+    print(f"database at revision {', '.join(revisions)}")
+    return 0
+
+
 def run(settings: Settings) -> int:
     """Run the bot until SIGINT or SIGTERM."""
     from bot.app import ALLOWED_UPDATES, build_application
@@ -47,6 +77,13 @@ def run(settings: Settings) -> int:
         library = load_library(settings.content_dir)
     except ContentError as exc:
         print(f"invalid content: {exc}", file=sys.stderr)
+        return 1
+    try:
+        # Here rather than only in post_init, so that an old database stops start-up with
+        # one line instead of a traceback out of the polling loop.
+        asyncio.run(_on_database(settings.database_url, prepare))
+    except SchemaError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
         return 1
     application = build_application(settings, library=library)
     if settings.webhook_url:
@@ -63,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command, read the settings, and run it."""
     args = sys.argv[1:] if argv is None else argv
     command = args[0] if args else "run"
-    if command not in ("run", "check-content") or len(args) > 1:
+    if command not in COMMANDS or len(args) > 1:
         print(USAGE, file=sys.stderr)
         return 2
     try:
@@ -78,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings)
     if command == "check-content":
         return check_content(settings)
+    if command == "migrate":
+        return migrate(settings)
     return run(settings)
 
 

@@ -35,7 +35,7 @@ from bot.handlers import account, classroom, demo, errors, explain, quiz, review
 from bot.metrics import InstrumentedRequest, Metrics, instrument
 from bot.ratelimit import TelegramRateLimiter
 from bot.services import Services, codec_secret, services, utc_now
-from tutor import workers
+from tutor import schema, workers
 from tutor.config import Settings
 from tutor.content import Library, load_library
 from tutor.demo.runner import DemoRunner
@@ -155,12 +155,17 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         shared.demos = DemoRunner(shared.settings.demo_device)
         await shared.demos.start()
         application.bot_data["owns_demos"] = True
-    await shared.database.create_tables()
+    await schema.prepare(shared.database)
     await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
     assert application.job_queue is not None
     # Sessions that were running when the bot stopped go on once it is up.
     application.job_queue.run_once(_resume, when=0.0, name="resume-sessions")
+    # Scheduled last: a first tick timed from before the slow start-up steps would be
+    # skipped by the scheduler and come a whole interval late.
+    application.bot_data["reminders"] = jobs.schedule_jobs(
+        application, reminder_interval=application.bot_data["reminder_interval"]
+    )
     me = application.bot
     log.info("started as @%s with %d decks", me.username, len(shared.library.decks))
 
@@ -260,7 +265,5 @@ def build_application(
 
     for feature in (review, quiz, explain, account, demo):
         shared.buttons.update(feature.BUTTONS)
-    application.bot_data["reminders"] = jobs.schedule_jobs(
-        application, reminder_interval=reminder_interval
-    )
+    application.bot_data["reminder_interval"] = reminder_interval
     return application

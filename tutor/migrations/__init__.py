@@ -1,0 +1,1 @@
+"""Alembic's migration environment and revisions; run them through ``tutor.schema``."""

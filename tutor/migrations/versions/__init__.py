@@ -1,0 +1,1 @@
+"""The schema's revisions, one file each, oldest first by their number."""
