@@ -1,0 +1,154 @@
+"""Two bot processes on one PostgreSQL database and one Bot API: nothing is sent twice."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import TOKEN
+from tests.e2e.test_process import bot_env
+from tests.standin import BotApiStandin
+from tutor import schema
+from tutor.content import Library, QuizQuestion
+from tutor.store import Database, GroupChat, ItemState, Learner, QuizSession, SessionPoll
+
+LEARNERS = 40
+GROUP_ID = -1009876543210
+SECRET = "two-instances-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def seed(url: str, library: Library, now: datetime) -> str:
+    """Learners with a reminder due now, and a group session whose poll has just closed."""
+    database = Database(url)
+    await schema.upgrade(database)
+    question = next(q for q in library.items.values() if isinstance(q, QuizQuestion))
+    async with database.session() as session:
+        for n in range(1, LEARNERS + 1):
+            session.add(
+                Learner(
+                    id=n,
+                    first_name=f"L{n}",
+                    created_at=now - timedelta(days=2),
+                    next_reminder_at=now - timedelta(minutes=1),
+                )
+            )
+        await session.flush()
+        for n in range(1, LEARNERS + 1):
+            session.add(
+                ItemState(
+                    learner_id=n,
+                    item_id=question.id,
+                    state=2,
+                    due=now - timedelta(hours=1),
+                    reps=1,
+                    stability=1.0,
+                    difficulty=5.0,
+                    last_review=now - timedelta(days=1),
+                )
+            )
+        session.add(GroupChat(id=GROUP_ID, title="Class", created_at=now))
+        running = QuizSession(
+            chat_id=GROUP_ID,
+            item_ids=[question.id, question.id],
+            seconds=30,
+            position=0,
+            started_at=now - timedelta(minutes=1),
+        )
+        session.add(running)
+        await session.flush()
+        assert running.id is not None
+        session.add(
+            SessionPoll(
+                poll_id="old-poll",
+                session_id=running.id,
+                chat_id=GROUP_ID,
+                position=0,
+                item_id=question.id,
+                correct_option=0,
+                opened_at=now - timedelta(seconds=40),
+                closes_at=now - timedelta(seconds=10),
+            )
+        )
+        await session.commit()
+    await database.close()
+    return question.question
+
+
+async def test_two_instances_send_each_reminder_and_each_quiz_step_once(
+    server: BotApiStandin, postgres_url: str, library: Library
+) -> None:
+    from tests.conftest import _pg_admin
+
+    name = "lr_tutor_two_instances"
+    await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    url = f"{postgres_url.rsplit('/', 1)[0]}/{name}"
+    question = await seed(url, library, datetime.now(UTC))
+    for n in range(1, LEARNERS + 1):
+        server.user(n, f"L{n}")
+    server.group(GROUP_ID, "Class")
+
+    port_a, port_b = free_port(), free_port()
+    # Behind a load balancer both have the same public URL; here it leads to instance A.
+    webhook_url = f"http://127.0.0.1:{port_a}/telegram"
+    processes = []
+    for port in (port_a, port_b):
+        env = bot_env(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_URL=server.base_url,
+            DATABASE_URL=url,
+            WEBHOOK_URL=webhook_url,
+            WEBHOOK_SECRET=SECRET,
+            WEBHOOK_LISTEN="127.0.0.1",
+            WEBHOOK_PORT=str(port),
+        )
+        processes.append(
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                cwd=ROOT,
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        )
+    try:
+        for _ in range(2):
+            await server.wait_for_request("setWebhook", timeout=30)
+
+        def reminders() -> Counter[int]:
+            return Counter(
+                r.params["chat_id"]
+                for r in server.requests("sendMessage")
+                if "waiting for review" in str(r.params.get("text"))
+            )
+
+        for _ in range(100):
+            if len(reminders()) == LEARNERS and server.requests("sendPoll"):
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(2.5)  # both instances tick again meanwhile
+        counts = reminders()
+        polls = server.requests("sendPoll")
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.terminate()
+        outputs = [(await p.communicate())[0].decode() for p in processes]
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert sorted(counts) == list(range(1, LEARNERS + 1)), outputs
+    assert set(counts.values()) == {1}
+    # The closed poll's session moves on to its second question exactly once.
+    assert len(polls) == 1 and polls[0].params["question"] == f"[2/2] {question}"
+    assert all("Traceback" not in output for output in outputs), outputs
