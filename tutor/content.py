@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -156,7 +157,7 @@ class ContentError(Exception):
     """A deck file is missing, unreadable or invalid; the message names file, item and field."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: it caches per instance
 class Library:
     """All decks, with every item reachable by its id."""
 
@@ -167,10 +168,33 @@ class Library:
     def item(self, item_id: str) -> Item | None:
         return self.items.get(item_id)
 
-    def items_of_kind(self, kind: ItemKind, deck_ids: list[str] | None = None) -> list[Item]:
+    def items_of_kind(
+        self, kind: ItemKind, deck_ids: Sequence[str] | None = None
+    ) -> Sequence[Item]:
         """Items of one kind in deck and teaching order, optionally only from some decks."""
+        return self._of_kind(kind, None if deck_ids is None else tuple(deck_ids))
+
+    def ids_of_kind(self, kind: ItemKind, deck_ids: Sequence[str] | None = None) -> Sequence[str]:
+        """The ids of ``items_of_kind`` (computed once per deck selection)."""
+        return self._ids_of_kind(kind, None if deck_ids is None else tuple(deck_ids))
+
+    def id_set_of_kind(self, kind: ItemKind, deck_ids: Sequence[str] | None = None) -> Set[str]:
+        """The same ids as a set, for membership tests."""
+        return self._id_set_of_kind(kind, None if deck_ids is None else tuple(deck_ids))
+
+    # Libraries never change once loaded, and every review asks for the same lists.
+    @functools.cache  # noqa: B019
+    def _of_kind(self, kind: ItemKind, deck_ids: tuple[str, ...] | None) -> tuple[Item, ...]:
         chosen = self.decks if deck_ids is None else [d for d in self.decks if d in deck_ids]
-        return [item for d in chosen for item in self.decks[d].items() if item.kind is kind]
+        return tuple(item for d in chosen for item in self.decks[d].items() if item.kind is kind)
+
+    @functools.cache  # noqa: B019
+    def _ids_of_kind(self, kind: ItemKind, deck_ids: tuple[str, ...] | None) -> tuple[str, ...]:
+        return tuple(item.id for item in self._of_kind(kind, deck_ids))
+
+    @functools.cache  # noqa: B019
+    def _id_set_of_kind(self, kind: ItemKind, deck_ids: tuple[str, ...] | None) -> frozenset[str]:
+        return frozenset(self._ids_of_kind(kind, deck_ids))
 
 
 def _describe(error: ValidationError, raw: Any) -> str:

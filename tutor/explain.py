@@ -13,7 +13,7 @@ from tutor.content import ExplainPrompt, ItemKind, Library
 from tutor.grading import Grade, grade_explanation
 from tutor.scheduling import rank_for_practice
 from tutor.store import ItemState, Learner, PendingExplain
-from tutor.study import Outcome, active_decks, record_rating, to_memory
+from tutor.study import Outcome, active_decks, record_rating
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,15 @@ async def ask(
     Returns:
         The prompt, or None when the learner's decks have no explain prompts.
     """
-    ids = [p.id for p in library.items_of_kind(ItemKind.EXPLAIN, active_decks(library, learner))]
+    decks = active_decks(library, learner)
+    ids = library.ids_of_kind(ItemKind.EXPLAIN, decks)
     if not ids:
         return None
-    rows = await store.load_states(session=session, learner_id=learner.id, item_ids=ids)
-    memories = {item_id: to_memory(row) for item_id, row in rows.items()}
+    memories = await store.load_memories(
+        session=session,
+        learner_id=learner.id,
+        item_ids=library.id_set_of_kind(ItemKind.EXPLAIN, decks),
+    )
     prompt = library.items[rank_for_practice(ids, memories, now)[0]]
     assert isinstance(prompt, ExplainPrompt)
     pending = await session.get(PendingExplain, learner.id)

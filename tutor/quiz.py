@@ -14,7 +14,7 @@ from tutor import store
 from tutor.content import ItemKind, Library, QuizQuestion
 from tutor.scheduling import Rating, rank_for_practice
 from tutor.store import ItemState, Learner, QuizRound
-from tutor.study import Outcome, active_decks, record_rating, to_memory
+from tutor.study import Outcome, active_decks, record_rating
 
 ROUND_SIZE = 5
 
@@ -105,11 +105,15 @@ async def start_round(
     Returns:
         The round's first question, or None when the learner's decks have no questions.
     """
-    ids = [q.id for q in library.items_of_kind(ItemKind.QUIZ, active_decks(library, learner))]
+    decks = active_decks(library, learner)
+    ids = library.ids_of_kind(ItemKind.QUIZ, decks)
     if not ids:
         return None
-    rows = await store.load_states(session=session, learner_id=learner.id, item_ids=ids)
-    memories = {item_id: to_memory(row) for item_id, row in rows.items()}
+    memories = await store.load_memories(
+        session=session,
+        learner_id=learner.id,
+        item_ids=library.id_set_of_kind(ItemKind.QUIZ, decks),
+    )
     chosen = rank_for_practice(ids, memories, now)[:size]
     round_ = QuizRound(learner_id=learner.id, item_ids=chosen, started_at=now)
     session.add(round_)

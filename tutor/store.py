@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -33,6 +33,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from tutor.scheduling import Memory
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -244,7 +246,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # A writer waits its turn rather than failing: under a burst, a commit may queue behind
+    # a few others, and a lost rating is worse than a slow one.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
@@ -257,6 +261,9 @@ class Database:
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "sqlite":
+            # SQLite has one writer at a time: a few connections are all it can use, and
+            # fewer writers racing for the lock keeps the wait short and fair.
+            kwargs.update(pool_size=4, max_overflow=0)
             database = parsed.database
             if database and database != ":memory:" and not database.startswith("file:"):
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -317,19 +324,46 @@ async def ensure_learner(
     return learner
 
 
-async def load_states(
-    *, session: AsyncSession, learner_id: int, item_ids: Sequence[str]
-) -> dict[str, ItemState]:
-    """The learner's memory states for the given items, by item id (missing = never seen)."""
+async def load_memories(
+    *, session: AsyncSession, learner_id: int, item_ids: Collection[str]
+) -> dict[str, Memory]:
+    """The learner's memories of the given items, by item id (missing = never seen).
+
+    Reads plain columns of all the learner's states (the primary key's prefix) and keeps
+    the wanted ones: cheaper than an IN list of every card and than ORM objects.
+    """
     if not item_ids:
         return {}
+    state = ItemState.__table__.c  # type: ignore[attr-defined]
     rows = await session.execute(
-        select(ItemState).where(
-            ItemState.learner_id == learner_id,  # type: ignore[arg-type]
-            ItemState.item_id.in_(item_ids),  # type: ignore[attr-defined]
-        )
+        select(
+            state.item_id,
+            state.state,
+            state.step,
+            state.stability,
+            state.difficulty,
+            state.due,
+            state.last_review,
+            state.reps,
+            state.lapses,
+        ).where(state.learner_id == learner_id)
     )
-    return {row.item_id: row for row in rows.scalars()}
+    return {
+        item_id: Memory(
+            state=item_state,
+            step=step,
+            stability=stability,
+            difficulty=difficulty,
+            due=due,
+            last_review=last_review,
+            reps=reps,
+            lapses=lapses,
+        )
+        for item_id, item_state, step, stability, difficulty, due, last_review, reps, lapses in (
+            rows.all()
+        )
+        if item_id in item_ids
+    }
 
 
 async def first_reviews_since(

@@ -55,6 +55,9 @@ async def start_learner(
     *, session: AsyncSession, learner_id: int, first_name: str, now: datetime
 ) -> Learner:
     """Create the learner on first contact (or refresh their name) and commit."""
+    known = await store.get_learner(session=session, learner_id=learner_id)
+    if known is not None and known.first_name == first_name[:128] and known.active:
+        return known  # nothing to write: most presses stop here
     learner = await store.ensure_learner(
         session=session, learner_id=learner_id, first_name=first_name, now=now
     )
@@ -79,6 +82,8 @@ class CardToShow:
     is_new: bool
     due_count: int
     new_left: int
+    memory: Memory | None = None
+    desired_retention: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -94,11 +99,13 @@ async def next_card(
     *, session: AsyncSession, library: Library, learner: Learner, now: datetime, zone: str
 ) -> CardToShow | Caught:
     """The learner's next card: the most overdue, else a new one under the daily cap."""
-    card_ids = [
-        item.id for item in library.items_of_kind(ItemKind.CARD, active_decks(library, learner))
-    ]
-    rows = await store.load_states(session=session, learner_id=learner.id, item_ids=card_ids)
-    memories = {item_id: to_memory(row) for item_id, row in rows.items()}
+    decks = active_decks(library, learner)
+    card_ids = library.ids_of_kind(ItemKind.CARD, decks)
+    memories = await store.load_memories(
+        session=session,
+        learner_id=learner.id,
+        item_ids=library.id_set_of_kind(ItemKind.CARD, decks),
+    )
     day_start = start_of_local_day(now, zone)
     # The daily cap is on new flashcards; quizzes and explain prompts have their own pace.
     new_today = await store.first_reviews_since(
@@ -126,6 +133,8 @@ async def next_card(
         is_new=pick.is_new,
         due_count=count_due(card_ids, memories, now),
         new_left=new_left,
+        memory=memories.get(card.id),
+        desired_retention=learner.desired_retention,
     )
 
 

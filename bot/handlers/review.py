@@ -7,6 +7,7 @@ stored and the same message becomes the next card, so the chat stays readable.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -20,7 +21,7 @@ from bot.metrics import metrics_of
 from bot.services import ButtonHandler, edit_message, services
 from tutor import study
 from tutor.content import Card
-from tutor.scheduling import Rating
+from tutor.scheduling import Memory, Rating
 
 SHOW_ANSWER = "Show answer"
 RATING_LABELS = {
@@ -53,6 +54,29 @@ def _cards(count: int) -> str:
 
 def _tag(show: study.CardToShow) -> str:
     return TAG_NEW if show.is_new else TAG_DUE.format(due=show.due_count)
+
+
+# What the learner's cards were drawn with, so Show answer needs no database round trip:
+# (learner, card, version) -> (memory, desired retention). A miss (a restart, another
+# instance) reads the store instead.
+SHOWN_CACHE_SIZE = 20_000
+ShownCards = OrderedDict[tuple[int, str, int], tuple[Memory | None, float]]
+
+
+def _shown(context: ContextTypes.DEFAULT_TYPE) -> ShownCards:
+    cache: ShownCards = context.bot_data.setdefault("shown_cards", OrderedDict())
+    return cache
+
+
+def _remember_shown(
+    context: ContextTypes.DEFAULT_TYPE, owner_id: int, result: study.CardToShow | study.Caught
+) -> None:
+    if isinstance(result, study.Caught):
+        return
+    cache = _shown(context)
+    cache[(owner_id, result.card.id, result.version)] = (result.memory, result.desired_retention)
+    if len(cache) > SHOWN_CACHE_SIZE:
+        cache.popitem(last=False)
 
 
 def render_front(
@@ -117,6 +141,7 @@ async def send_next_card(
         result = await study.next_card(
             session=session, library=shared.library, learner=learner, now=now, zone=zone
         )
+    _remember_shown(context, user_id, result)
     text, markup = render_next(
         result, codec=shared.codec, owner_id=user_id, now=now, new_cap=learner.new_per_day
     )
@@ -149,20 +174,25 @@ async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
         await query.answer(UNKNOWN_CARD)
         return
     now = shared.clock()
-    async with shared.database.session() as session:
-        learner = await study.start_learner(
-            session=session,
-            learner_id=query.from_user.id,
-            first_name=query.from_user.first_name,
-            now=now,
-        )
-        memory = await study.current_memory(
-            session=session, learner_id=learner.id, item_id=card.id
-        )
-    if (memory.reps if memory else 0) != payload.version:
-        await query.answer(ALREADY_RATED)
-        return
-    intervals = study.preview_intervals(memory, now, desired_retention=learner.desired_retention)
+    shown = _shown(context).pop((query.from_user.id, card.id, payload.version), None)
+    if shown is None:
+        async with shared.database.session() as session:
+            learner = await study.start_learner(
+                session=session,
+                learner_id=query.from_user.id,
+                first_name=query.from_user.first_name,
+                now=now,
+            )
+            memory = await study.current_memory(
+                session=session, learner_id=learner.id, item_id=card.id
+            )
+        retention = learner.desired_retention
+        if (memory.reps if memory else 0) != payload.version:
+            await query.answer(ALREADY_RATED)
+            return
+    else:
+        memory, retention = shown
+    intervals = study.preview_intervals(memory, now, desired_retention=retention)
     buttons = [
         InlineKeyboardButton(
             f"{label} · {short_duration(intervals[rating])}",
@@ -234,6 +264,7 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
     toast = RATED_TOAST.format(
         rating=RATING_LABELS[rating], delta=long_duration(result.memory.due - now)
     )
+    _remember_shown(context, query.from_user.id, upcoming)
     text, markup = render_next(
         upcoming,
         codec=shared.codec,

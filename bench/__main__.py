@@ -1,0 +1,55 @@
+"""``python -m bench [all | review | demo]``: run the benchmarks and print their figures."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def run_demos(*, required: bool) -> int:
+    """Run ``bench.demo`` if it exists; without it, a note (and a failure if it was asked for)."""
+    try:
+        from bench import demo
+    except ModuleNotFoundError as exc:
+        if exc.name != "bench.demo":
+            raise
+        print("no demo benchmark: bench/demo.py does not exist yet", file=sys.stderr)
+        return 1 if required else 0
+    demo.main()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run what it names (everything by default)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="Print the project's benchmark figures."
+    )
+    parser.add_argument(
+        "what",
+        nargs="?",
+        choices=("all", "review", "demo"),
+        default="all",
+        help="review: review throughput and latency; demo: the demos; all: both (default)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="run the review bench's bots under cProfile, writing DIR/tutor.prof, DIR/echo.prof",
+    )
+    args = parser.parse_args(argv)
+    code = 0
+    if args.what in ("all", "review"):
+        from bench import review
+
+        code = review.main(profile_dir=args.profile)
+    if args.what in ("all", "demo"):
+        if args.what == "all":
+            print()
+        code = max(code, run_demos(required=args.what == "demo"))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
