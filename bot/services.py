@@ -7,23 +7,25 @@ import functools
 import hashlib
 import hmac
 import random
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.callbacks import CallbackCodec, Payload
-from tutor import workers
+from tutor import study, workers
 from tutor.config import Settings
 from tutor.content import Library
 from tutor.demo.runner import DemoRunner
-from tutor.store import Database
+from tutor.store import Database, Learner
 
 
 def utc_now() -> datetime:
@@ -46,6 +48,8 @@ class Services:
     buttons: dict[type[Payload], ButtonHandler] = field(default_factory=dict)
     pool: Executor | None = None
     demos: DemoRunner | None = None
+    # Learners as last read, for the review hot path (see ``current_learner``).
+    learners: dict[int, tuple[Learner, float]] = field(default_factory=dict)
 
     async def in_worker(self, target: str, *args: Any, **kwargs: Any) -> Any:
         """Run ``module:function`` in the worker process without blocking the event loop."""
@@ -78,3 +82,26 @@ async def edit_message(message: object, text: str, markup: InlineKeyboardMarkup 
         # A double tap may try to draw what is already there; that is fine.
         if "not modified" not in exc.message.lower():
             raise
+
+
+# A press reads the learner's settings; they change rarely, and a change made through
+# this process drops the copy at once (the account handlers pop it). One made by another
+# instance shows within this many seconds.
+LEARNER_COPY_SECONDS = 30.0
+
+
+async def current_learner(
+    shared: Services, session: AsyncSession, *, user_id: int, first_name: str
+) -> Learner:
+    """The learner for a review press: a recent copy, or read (and created) in ``session``."""
+    copy = shared.learners.get(user_id)
+    if copy is not None and copy[1] > time.monotonic() and copy[0].first_name == first_name[:128]:
+        return copy[0]
+    learner = await study.start_learner(
+        session=session, learner_id=user_id, first_name=first_name, now=shared.clock()
+    )
+    if len(shared.learners) > 50_000:
+        shared.learners.clear()
+    shared.learners[user_id] = (learner, time.monotonic() + LEARNER_COPY_SECONDS)
+    return learner
+

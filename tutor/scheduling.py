@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -151,6 +151,7 @@ def pick_next(
     *,
     new_allowed: int,
     skip: Iterable[str] = (),
+    item_set: Set[str] | None = None,
 ) -> StudyPick | None:
     """Choose the next item: the most overdue first, then new items in teaching order.
 
@@ -160,16 +161,19 @@ def pick_next(
         now: The current time, UTC-aware.
         new_allowed: How many new items may still be introduced today.
         skip: Items not to pick (for example, already shown in this round).
+        item_set: ``item_ids`` as a set, if the caller has one (saves building it).
 
     Returns:
         The pick, or None when nothing is due and no new item may start.
     """
     _check_utc(now)
     skipped = set(skip)
+    # Walk the learner's memories rather than every item: far fewer once a deck is big.
+    wanted = item_set if item_set is not None else frozenset(item_ids)
     due = [
-        (memories[i].due, i)
-        for i in item_ids
-        if i in memories and i not in skipped and memories[i].due <= now
+        (memory.due, i)
+        for i, memory in memories.items()
+        if memory.due <= now and i in wanted and i not in skipped
     ]
     if due:
         return StudyPick(item_id=min(due)[1], is_new=False)

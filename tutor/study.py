@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,18 +102,15 @@ async def next_card(
     """The learner's next card: the most overdue, else a new one under the daily cap."""
     decks = active_decks(library, learner)
     card_ids = library.ids_of_kind(ItemKind.CARD, decks)
-    memories = await store.load_memories(
-        session=session,
-        learner_id=learner.id,
-        item_ids=library.id_set_of_kind(ItemKind.CARD, decks),
-    )
+    card_set = library.id_set_of_kind(ItemKind.CARD, decks)
+    memories = await store.load_memories(session=session, learner_id=learner.id, item_ids=card_set)
     day_start = start_of_local_day(now, zone)
     # The daily cap is on new flashcards; quizzes and explain prompts have their own pace.
     new_today = await store.first_reviews_since(
         session=session, learner_id=learner.id, since=day_start, source="review"
     )
     new_left = max(0, learner.new_per_day - new_today)
-    pick = pick_next(card_ids, memories, now, new_allowed=new_left)
+    pick = pick_next(card_ids, memories, now, new_allowed=new_left, item_set=card_set)
     if pick is None:
         reviewed = await store.reviews_since(
             session=session, learner_id=learner.id, since=day_start, source="review"
@@ -131,7 +129,7 @@ async def next_card(
         deck_title=library.decks[library.deck_of[card.id]].title,
         version=0 if pick.is_new else memories[pick.item_id].reps,
         is_new=pick.is_new,
-        due_count=count_due(card_ids, memories, now),
+        due_count=count_due(memories.keys(), memories, now),
         new_left=new_left,
         memory=memories.get(card.id),
         desired_retention=learner.desired_retention,
@@ -179,17 +177,24 @@ async def record_rating(
     now: datetime,
     shown_at: datetime | None = None,
     source: str = "review",
+    drawn_with: Memory | Literal["unknown"] | None = "unknown",
 ) -> RatingResult:
     """Apply and commit one rating of an item drawn at ``version``.
 
     The memory state and its review log are written in one transaction, and only if the
     item is still at ``version``: a second tap on the same card changes nothing.
+    ``drawn_with`` is the memory the item was shown with, when the caller has it: the
+    compare-and-set on ``version`` makes reading it again unnecessary.
     """
     item_id = item if isinstance(item, str) else item.id
     if item_id not in library.items:
         return RatingResult(Outcome.UNKNOWN_ITEM)
-    row = await session.get(ItemState, (learner.id, item_id))
-    current = None if row is None else to_memory(row)
+    row = None
+    if drawn_with == "unknown":
+        row = await session.get(ItemState, (learner.id, item_id))
+        current = None if row is None else to_memory(row)
+    else:
+        current = drawn_with
     if (current.reps if current else 0) != version:
         return RatingResult(Outcome.ALREADY_RATED)
     after = schedule_review(current, rating, now, desired_retention=learner.desired_retention)
@@ -219,9 +224,10 @@ async def record_rating(
         source=source,
         was_new=current is None,
     )
-    if row is not None:
-        # The row was read into this session; detach it so the guarded UPDATE decides.
-        session.expunge(row)
+    if current is not None:
+        if row is not None:
+            # The row was read into this session; detach it so the guarded UPDATE decides.
+            session.expunge(row)
         saved = await store.save_next_review(
             session=session, state=state, expected_reps=version, log=log
         )

@@ -139,6 +139,8 @@ def _context(shared: Services) -> dict[str, Any]:
 
 
 async def _learner(shared: Services, user_id: int, first_name: str, session: Any) -> Learner:
+    # Whatever an account handler does may change the learner: drop the review copy.
+    shared.learners.pop(user_id, None)
     return await study.start_learner(
         session=session, learner_id=user_id, first_name=first_name, now=shared.clock()
     )
@@ -386,6 +388,7 @@ async def on_confirm_forget(
     query = update.callback_query
     assert query is not None
     shared = services(context)
+    shared.learners.pop(query.from_user.id, None)
     async with shared.database.session() as session:
         forgotten = await learners.forget(session=session, learner_id=query.from_user.id)
     text = FORGOTTEN.format(rows=forgotten.total)

@@ -18,7 +18,7 @@ from bot.callbacks import CallbackCodec, Rate, Reveal, StartReview
 from bot.format import escape, long_duration, short_duration
 from bot.handlers.demo import demo_button
 from bot.metrics import metrics_of
-from bot.services import ButtonHandler, edit_message, services
+from bot.services import ButtonHandler, current_learner, edit_message, services
 from tutor import study
 from tutor.content import Card
 from tutor.scheduling import Memory, Rating
@@ -174,7 +174,7 @@ async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
         await query.answer(UNKNOWN_CARD)
         return
     now = shared.clock()
-    shown = _shown(context).pop((query.from_user.id, card.id, payload.version), None)
+    shown = _shown(context).get((query.from_user.id, card.id, payload.version))
     if shown is None:
         async with shared.database.session() as session:
             learner = await study.start_learner(
@@ -232,12 +232,10 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
         return
     now = shared.clock()
     shown_at = datetime.fromtimestamp(payload.shown_at, UTC)
+    drawn = _shown(context).pop((query.from_user.id, payload.item_id, payload.version), None)
     async with shared.database.session() as session:
-        learner = await study.start_learner(
-            session=session,
-            learner_id=query.from_user.id,
-            first_name=query.from_user.first_name,
-            now=now,
+        learner = await current_learner(
+            shared, session, user_id=query.from_user.id, first_name=query.from_user.first_name
         )
         result = await study.record_rating(
             session=session,
@@ -248,6 +246,7 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
             rating=rating,
             now=now,
             shown_at=shown_at,
+            drawn_with=drawn[0] if drawn is not None else "unknown",
         )
         if result.outcome is not study.Outcome.RECORDED:
             notice = (

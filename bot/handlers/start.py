@@ -53,6 +53,7 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         )
         if payload in library.decks:
             await study.focus_deck(session=session, learner=learner, deck_id=payload)
+            shared.learners.pop(user.id, None)
     decks = ", ".join(escape(library.decks[d].title) for d in study.active_decks(library, learner))
     text = GREETING.format(name=escape(user.first_name), decks=decks)
     if payload in library.decks:
