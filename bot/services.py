@@ -105,3 +105,22 @@ async def current_learner(
     shared.learners[user_id] = (learner, time.monotonic() + LEARNER_COPY_SECONDS)
     return learner
 
+
+SendInReply = Callable[..., Awaitable[None]]
+
+
+async def answer_then_send(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, send: SendInReply
+) -> None:
+    """A "start" button (review, another round, another prompt): answer it, then reply
+    under its message with ``send(message, context, user_id=, first_name=)``."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    if isinstance(query.message, Message):
+        await send(
+            query.message,
+            context,
+            user_id=query.from_user.id,
+            first_name=query.from_user.first_name,
+        )

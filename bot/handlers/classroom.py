@@ -7,7 +7,7 @@ import logging
 import time
 from typing import Any
 
-from telegram import ChatMember, ChatMemberUpdated, Update
+from telegram import Chat, ChatMember, ChatMemberUpdated, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
@@ -17,7 +17,7 @@ from bot.metrics import metrics_of
 from bot.services import Services, services
 from tutor import classroom, learners
 from tutor.classroom import PollToSend, SessionOver, Standing
-from tutor.store import SessionPoll
+from tutor.store import GroupChat, SessionPoll
 
 log = logging.getLogger(__name__)
 
@@ -91,15 +91,20 @@ def render_session_over(over: SessionOver, *, stopped: bool = False) -> str:
     return render_standings(title, over.standings, NOBODY)
 
 
+async def _group(shared: Services, chat: Chat) -> GroupChat:
+    """The chat's row (created on first sight), in a session of its own."""
+    async with shared.database.session() as session:
+        return await classroom.ensure_group(
+            session=session, chat_id=chat.id, title=chat.title or "", now=shared.clock()
+        )
+
+
 async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Whether the sender may start or stop sessions: an admin, or anyone if opened."""
     chat = update.effective_chat
     assert chat is not None
     shared = services(context)
-    async with shared.database.session() as session:
-        group = await classroom.ensure_group(
-            session=session, chat_id=chat.id, title=chat.title or "", now=shared.clock()
-        )
+    group = await _group(shared, chat)
     if group.open_to_all:
         return True
     return await _is_admin(update, context)
@@ -325,10 +330,7 @@ async def daily_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert chat is not None and message is not None
     shared = services(context)
     args = context.args or []
-    async with shared.database.session() as session:
-        group = await classroom.ensure_group(
-            session=session, chat_id=chat.id, title=chat.title or "", now=shared.clock()
-        )
+    group = await _group(shared, chat)
     zone = group.timezone or shared.settings.default_timezone
     usage = DAILY_USAGE.format(zone=zone)
     if not args or len(args) > 2:
@@ -346,10 +348,8 @@ async def daily_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         except (learners.SettingError, classroom.UsageError):
             await message.reply_text(usage)
             return
+    group = await _group(shared, chat)
     async with shared.database.session() as session:
-        group = await classroom.ensure_group(
-            session=session, chat_id=chat.id, title=chat.title or "", now=shared.clock()
-        )
         await classroom.set_daily(
             session=session,
             group=group,
@@ -377,10 +377,8 @@ async def access_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _refuse(update, "change who may start quizzes")
         return
     shared = services(context)
+    group = await _group(shared, chat)
     async with shared.database.session() as session:
-        group = await classroom.ensure_group(
-            session=session, chat_id=chat.id, title=chat.title or "", now=shared.clock()
-        )
         group.open_to_all = args == ["everyone"]
         session.add(group)
         await session.commit()
@@ -412,10 +410,7 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     assert chat is not None and message is not None
     shared = services(context)
     args = context.args or []
-    async with shared.database.session() as session:
-        group = await classroom.ensure_group(
-            session=session, chat_id=chat.id, title=chat.title or "", now=shared.clock()
-        )
+    group = await _group(shared, chat)
     if len(args) != 1:
         zone = group.timezone or shared.settings.default_timezone
         await message.reply_text(GROUP_TIMEZONE_USAGE.format(zone=zone))
@@ -428,10 +423,8 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     except learners.SettingError as exc:
         await message.reply_text(str(exc))
         return
+    group = await _group(shared, chat)
     async with shared.database.session() as session:
-        group = await classroom.ensure_group(
-            session=session, chat_id=chat.id, title=chat.title or "", now=shared.clock()
-        )
         await classroom.set_group_zone(
             session=session,
             group=group,

@@ -10,7 +10,7 @@ from bot.callbacks import StartExplain
 from bot.format import escape
 from bot.handlers import start
 from bot.metrics import metrics_of
-from bot.services import ButtonHandler, services
+from bot.services import ButtonHandler, answer_then_send, services
 from tutor import explain, study
 from tutor.grading import Grade
 
@@ -94,16 +94,7 @@ async def on_start_explain(
     update: Update, context: ContextTypes.DEFAULT_TYPE, payload: StartExplain
 ) -> None:
     """The Another prompt button."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    if isinstance(query.message, Message):
-        await send_prompt(
-            query.message,
-            context,
-            user_id=query.from_user.id,
-            first_name=query.from_user.first_name,
-        )
+    await answer_then_send(update, context, send_prompt)
 
 
 async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

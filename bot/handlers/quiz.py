@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes
 from bot.callbacks import AnswerQuiz, CallbackCodec, StartQuiz
 from bot.format import escape
 from bot.metrics import metrics_of
-from bot.services import ButtonHandler, edit_message, services
+from bot.services import ButtonHandler, answer_then_send, edit_message, services
 from tutor import quiz, study
 
 LETTERS = "ABCD"
@@ -127,16 +127,7 @@ async def on_start_quiz(
     update: Update, context: ContextTypes.DEFAULT_TYPE, payload: StartQuiz
 ) -> None:
     """The Another round button."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    if isinstance(query.message, Message):
-        await send_round(
-            query.message,
-            context,
-            user_id=query.from_user.id,
-            first_name=query.from_user.first_name,
-        )
+    await answer_then_send(update, context, send_round)
 
 
 async def on_answer(

@@ -18,7 +18,7 @@ from bot.callbacks import CallbackCodec, Rate, Reveal, StartReview
 from bot.format import escape, long_duration, short_duration
 from bot.handlers.demo import demo_button
 from bot.metrics import metrics_of
-from bot.services import ButtonHandler, current_learner, edit_message, services
+from bot.services import ButtonHandler, answer_then_send, current_learner, edit_message, services
 from tutor import study
 from tutor.content import Card
 from tutor.scheduling import Memory, Rating
@@ -152,16 +152,7 @@ async def on_start_review(
     update: Update, context: ContextTypes.DEFAULT_TYPE, payload: StartReview
 ) -> None:
     """The Start reviewing button: answer the press and send the next card."""
-    query = update.callback_query
-    assert query is not None and query.message is not None
-    await query.answer()
-    if isinstance(query.message, Message):
-        await send_next_card(
-            query.message,
-            context,
-            user_id=query.from_user.id,
-            first_name=query.from_user.first_name,
-        )
+    await answer_then_send(update, context, send_next_card)
 
 
 async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: Reveal) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
@@ -145,6 +146,15 @@ def running_bot(
         return run_application(settings, **kwargs)
 
     return start
+
+
+async def rows(store: Database, table: Any, **where: Any) -> list[Any]:
+    """The rows of ``table`` (where each named column has the given value)."""
+    async with store.session() as session:
+        query = select(table)
+        for column, value in where.items():
+            query = query.where(getattr(table, column) == value)
+        return list((await session.execute(query)).scalars().all())
 
 
 @pytest.fixture

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sqlmodel import SQLModel, select
 
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import RunningBot, rows
 from tests.standin import BotApiStandin, ChatMessage, UserHandle, image_size
 from tutor.content import ExplainPrompt, Library, QuizQuestion
 from tutor.store import Database, Learner, ReviewLog
-
-
-async def rows(store: Database, table: Any, **where: Any) -> list[Any]:
-    async with store.session() as session:
-        query = select(table)
-        for column, value in where.items():
-            query = query.where(getattr(table, column) == value)
-        return list((await session.execute(query)).scalars().all())
 
 
 def question_of(message: ChatMessage, library: Library) -> QuizQuestion:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from sqlmodel import select
 
 from bot.callbacks import CALLBACK_DATA_MAX_BYTES
 from tests.conftest import tiny_deck
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import RunningBot, rows
 from tests.standin import BotApiStandin, ChatMessage, UserHandle
 from tutor.content import Library, library_of
 from tutor.store import Database, ItemState, Learner, ReviewLog
@@ -20,14 +17,6 @@ RATINGS = ("Again", "Hard", "Good", "Easy")
 @pytest.fixture
 def three_cards() -> Library:
     return library_of([tiny_deck("alpha", cards=3)])
-
-
-async def rows(store: Database, table: Any, **where: Any) -> list[Any]:
-    async with store.session() as session:
-        query = select(table)
-        for column, value in where.items():
-            query = query.where(getattr(table, column) == value)
-        return list((await session.execute(query)).scalars().all())
 
 
 def rating_label(message: ChatMessage, rating: str) -> str:
