@@ -134,7 +134,8 @@ async def test_two_instances_send_each_reminder_and_each_quiz_step_once(
                 if "waiting for review" in str(r.params.get("text"))
             )
 
-        for _ in range(100):
+        # Generous: on a loaded machine two bots and their workers take a while to start.
+        for _ in range(300):
             if len(reminders()) == LEARNERS and server.requests("sendPoll"):
                 break
             await asyncio.sleep(0.1)
