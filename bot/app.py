@@ -32,6 +32,7 @@ from telegram.ext import (
 from bot import jobs
 from bot.callbacks import CallbackCodec, CallbackDataError
 from bot.handlers import account, classroom, demo, errors, explain, quiz, review, start, stats
+from bot.logs import current_update
 from bot.metrics import InstrumentedRequest, Metrics, instrument
 from bot.ratelimit import TelegramRateLimiter
 from bot.services import Services, codec_secret, services, utc_now
@@ -91,6 +92,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if isinstance(update, Update):
+            chat = update.effective_chat
+            current_update.set((chat.id if chat else None, update.update_id))
         key = _chat_key(update)
         if key is None:
             await coroutine

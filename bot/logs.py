@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 
 from tutor.config import Settings
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s%(where)s %(message)s"
+
+# The update being handled, for every line logged while handling it.
+current_update: ContextVar[tuple[int | None, int | None]] = ContextVar(
+    "current_update", default=(None, None)
+)
+
+
+class UpdateContext(logging.Filter):
+    """Add " [chat C update U]" (the parts known) to each record as ``where``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        chat_id, update_id = current_update.get()
+        parts = []
+        if chat_id is not None:
+            parts.append(f"chat {chat_id}")
+        if update_id is not None:
+            parts.append(f"update {update_id}")
+        record.where = f" [{' '.join(parts)}]" if parts else ""
+        return True
 
 
 class RedactSecrets(logging.Filter):
@@ -40,8 +60,9 @@ def configure_logging(settings: Settings) -> None:
         for s in (settings.telegram_bot_token, settings.webhook_secret)
         if s is not None
     ]
-    redact = RedactSecrets(secrets)
+    redact, where = RedactSecrets(secrets), UpdateContext()
     for handler in logging.getLogger().handlers:
+        handler.addFilter(where)
         handler.addFilter(redact)
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)

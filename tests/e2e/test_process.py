@@ -65,6 +65,8 @@ async def test_the_bot_process_answers_and_stops_on_sigterm_within_5_seconds(
     assert process.returncode == 0, log
     assert elapsed <= 5.0, f"took {elapsed:.1f}s to stop"
     assert "started as @" in log and "stopped" in log
+    # Lines logged while handling an update name its chat and update.
+    assert " [chat 1001 update " in log
     assert "Traceback" not in log
     # The token never shows, not even in DEBUG logs of the HTTP calls.
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
