@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     event,
     func,
+    insert,
     select,
     text,
     update,
@@ -332,57 +333,69 @@ async def load_memories(
     Reads plain columns of all the learner's states (the primary key's prefix) and keeps
     the wanted ones: cheaper than an IN list of every card and than ORM objects.
     """
+    memories, _ = await load_memories_and_new_count(
+        session=session, learner_id=learner_id, item_ids=item_ids
+    )
+    return memories
+
+
+async def load_memories_and_new_count(
+    *,
+    session: AsyncSession,
+    learner_id: int,
+    item_ids: Collection[str],
+    new_since: datetime | None = None,
+    source: str = "review",
+) -> tuple[dict[str, Memory], int]:
+    """``load_memories``, and in the same round trip how many items the learner saw for
+    the first time (from ``source``) since ``new_since``.
+
+    A learner without any state has reviewed nothing, so no row means a count of 0.
+    """
     if not item_ids:
-        return {}
+        return {}, 0
     state = ItemState.__table__.c  # type: ignore[attr-defined]
-    rows = await session.execute(
-        select(
-            state.item_id,
-            state.state,
-            state.step,
-            state.stability,
-            state.difficulty,
-            state.due,
-            state.last_review,
-            state.reps,
-            state.lapses,
-        ).where(state.learner_id == learner_id)
-    )
-    return {
-        item_id: Memory(
-            state=item_state,
-            step=step,
-            stability=stability,
-            difficulty=difficulty,
-            due=due,
-            last_review=last_review,
-            reps=reps,
-            lapses=lapses,
+    log = ReviewLog.__table__.c  # type: ignore[attr-defined]
+    columns = [
+        state.item_id,
+        state.state,
+        state.step,
+        state.stability,
+        state.difficulty,
+        state.due,
+        state.last_review,
+        state.reps,
+        state.lapses,
+    ]
+    if new_since is not None:
+        counted = (
+            select(func.count())
+            .where(
+                log.learner_id == learner_id,
+                log.reviewed_at >= new_since,
+                log.was_new.is_(True),
+                log.source == source,
+            )
+            .scalar_subquery()
         )
-        for item_id, item_state, step, stability, difficulty, due, last_review, reps, lapses in (
-            rows.all()
+        columns.append(counted)
+    result = (await session.execute(select(*columns).where(state.learner_id == learner_id))).all()
+    new_count = int(result[0][9]) if result and new_since is not None else 0
+    memories = {
+        row[0]: Memory(
+            state=row[1],
+            step=row[2],
+            stability=row[3],
+            difficulty=row[4],
+            due=row[5],
+            last_review=row[6],
+            reps=row[7],
+            lapses=row[8],
         )
-        if item_id in item_ids
+        for row in result
+        if row[0] in item_ids
     }
-
-
-async def first_reviews_since(
-    *, session: AsyncSession, learner_id: int, since: datetime, source: str | None = None
-) -> int:
-    """How many items the learner saw for the first time since ``since`` (from ``source``)."""
-    statement = (
-        select(func.count())
-        .select_from(ReviewLog)
-        .where(
-            ReviewLog.learner_id == learner_id,  # type: ignore[arg-type]
-            ReviewLog.reviewed_at >= since,  # type: ignore[arg-type]
-            ReviewLog.was_new.is_(True),  # type: ignore[attr-defined]
-        )
-    )
-    if source is not None:
-        statement = statement.where(ReviewLog.source == source)  # type: ignore[arg-type]
-    result = await session.execute(statement)
-    return int(result.scalar_one())
+    return memories, new_count
 
 
 async def reviews_since(
@@ -403,6 +416,12 @@ async def reviews_since(
     return int(result.scalar_one())
 
 
+async def _insert_log(session: AsyncSession, log: ReviewLog) -> None:
+    # A plain INSERT: the ORM's unit of work costs more than the statement itself here.
+    values = {column: getattr(log, column) for column in ReviewLog.model_fields if column != "id"}
+    await session.execute(insert(ReviewLog.__table__).values(**values))  # type: ignore[attr-defined]
+
+
 async def save_first_review(*, session: AsyncSession, state: ItemState, log: ReviewLog) -> bool:
     """Store the first review of an item; False if another review got there first."""
     values = {column: getattr(state, column) for column in ItemState.model_fields}
@@ -414,7 +433,7 @@ async def save_first_review(*, session: AsyncSession, state: ItemState, log: Rev
     result = await session.execute(statement)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    session.add(log)
+    await _insert_log(session, log)
     return True
 
 
@@ -443,7 +462,7 @@ async def save_next_review(
     result = await session.execute(statement)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    session.add(log)
+    await _insert_log(session, log)
     return True
 
 

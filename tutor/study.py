@@ -103,11 +103,14 @@ async def next_card(
     decks = active_decks(library, learner)
     card_ids = library.ids_of_kind(ItemKind.CARD, decks)
     card_set = library.id_set_of_kind(ItemKind.CARD, decks)
-    memories = await store.load_memories(session=session, learner_id=learner.id, item_ids=card_set)
     day_start = start_of_local_day(now, zone)
     # The daily cap is on new flashcards; quizzes and explain prompts have their own pace.
-    new_today = await store.first_reviews_since(
-        session=session, learner_id=learner.id, since=day_start, source="review"
+    memories, new_today = await store.load_memories_and_new_count(
+        session=session,
+        learner_id=learner.id,
+        item_ids=card_set,
+        new_since=day_start,
+        source="review",
     )
     new_left = max(0, learner.new_per_day - new_today)
     pick = pick_next(card_ids, memories, now, new_allowed=new_left, item_set=card_set)
