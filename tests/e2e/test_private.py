@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlmodel import SQLModel, select
 
 from tests.e2e.conftest import RunningBot, rows
@@ -279,3 +280,25 @@ async def test_an_explain_exchange_grades_the_key_ideas(
     assert len(logs) == 2
     assert logs[0].item_id == prompt.id
     assert [log.rating for log in logs] == [1 if len(concepts) == 4 else 2, 1]
+
+
+async def test_huge_arguments_get_short_replies_and_no_errors(
+    server: BotApiStandin, running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    alice = server.user(1001, "Alice")
+    huge = "x" * 4000
+    async with running_bot():
+        for command in (
+            f"/demo lr {huge}",
+            f"/demo {huge}",
+            f"/timezone {huge}",
+            f"/remind {huge}",
+            f"/start {huge}",
+            f"/{huge}",
+        ):
+            await alice.send(command[:4096])
+            reply = await alice.wait_for_message()
+            assert reply.text is not None and len(reply.text) < 700, command[:20]
+        await server.settle()
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert not [r for r in server.requests() if r.error]
