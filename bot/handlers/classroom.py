@@ -38,7 +38,7 @@ GREETING = (
     "/timezone Area/City sets the chat's time zone\n\n"
     "Every answer also counts in your own reviews: talk to me privately with /start."
 )
-STARTING = "<b>Quiz time!</b> {questions} questions, {seconds} s each. Answer in the polls."
+STARTING = "<b>Quiz time!</b> {questions}, {seconds} s each. Answer in the polls."
 ALREADY_RUNNING = "A quiz is already running here. /stop ends it."
 NOT_RUNNING = "No quiz is running. Start one with /quiz."
 ADMINS_ONLY = (
@@ -46,7 +46,7 @@ ADMINS_ONLY = (
     "/access everyone)."
 )
 QUESTION_PREFIX = "[{number}/{total}] "
-LEADERBOARD_TITLE = "🏁 <b>Quiz over!</b> {total} questions"
+LEADERBOARD_TITLE = "🏁 <b>Quiz over!</b> {total}"
 STOPPED_TITLE = "🛑 <b>Quiz stopped.</b>"
 STANDINGS_TITLE = "<b>Standings in this chat</b> (all sessions)"
 NOBODY = "Nobody answered this time."
@@ -54,7 +54,7 @@ NO_STANDINGS = "No one has answered a quiz here yet. Start one with /quiz."
 MEDALS = ("🥇", "🥈", "🥉")
 LINE = "{place} {name}: {score}/{answered} · {seconds:.1f} s"
 DAILY_USAGE = "Usage: /daily HH:MM [questions 1-20] (the chat's time, {zone}), or /daily off."
-DAILY_SET = "A quiz of {questions} questions every day at {time} ({zone})."
+DAILY_SET = "A quiz of {questions} every day at {time} ({zone})."
 DAILY_OFF = "The daily quiz is off."
 ACCESS_USAGE = "Usage: /access admins or /access everyone (who may start and stop quizzes)."
 ACCESS_SET = {
@@ -63,6 +63,10 @@ ACCESS_SET = {
 }
 GROUP_TIMEZONE_USAGE = "Usage: /timezone Area/City, like /timezone Europe/Berlin. Now: {zone}."
 GROUP_TIMEZONE_SET = "This chat's time zone is {zone}."
+
+
+def _questions(count: int) -> str:
+    return "1 question" if count == 1 else f"{count} questions"
 
 
 def _place(index: int) -> str:
@@ -87,7 +91,7 @@ def render_standings(title: str, standings: tuple[Standing, ...], empty: str) ->
 
 
 def render_session_over(over: SessionOver, *, stopped: bool = False) -> str:
-    title = STOPPED_TITLE if stopped else LEADERBOARD_TITLE.format(total=over.total)
+    title = STOPPED_TITLE if stopped else LEADERBOARD_TITLE.format(total=_questions(over.total))
     return render_standings(title, over.standings, NOBODY)
 
 
@@ -247,7 +251,7 @@ async def start_in_chat(
     await _send_quietly(
         application,
         chat_id,
-        STARTING.format(questions=len(started.item_ids), seconds=seconds),
+        STARTING.format(questions=_questions(len(started.item_ids)), seconds=seconds),
     )
     await advance_session(application, started.id, -1)
     return True
@@ -361,7 +365,9 @@ async def daily_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if daily_time is None:
         await message.reply_text(DAILY_OFF)
     else:
-        await message.reply_text(DAILY_SET.format(questions=questions, time=daily_time, zone=zone))
+        await message.reply_text(
+            DAILY_SET.format(questions=_questions(questions), time=daily_time, zone=zone)
+        )
 
 
 async def access_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

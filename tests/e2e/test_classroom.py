@@ -218,3 +218,35 @@ async def test_the_bot_greets_a_group_it_joins(
         greeting = await alice.wait_for_message(chat=group)
         assert (greeting.text or "").startswith("Hello, ML 101! I run learning-rate quizzes")
         assert "/quiz [questions] [seconds]" in (greeting.text or "")
+
+
+async def test_an_anonymous_admin_may_start_a_quiz(
+    server: BotApiStandin, running_bot: RunningBot, group: Chat, players: dict[str, UserHandle]
+) -> None:
+    """An admin posting as the group itself ("remain anonymous") is an admin."""
+    alice = players["Alice"]
+    async with running_bot():
+        server.inject(
+            "message",
+            {
+                "message_id": 9001,
+                "date": 1_790_000_000,
+                "chat": {"id": GROUP_ID, "type": "supergroup", "title": "ML 101"},
+                "from": {
+                    "id": 1087968824,
+                    "is_bot": True,
+                    "first_name": "Group",
+                    "username": "GroupAnonymousBot",
+                },
+                "sender_chat": {"id": GROUP_ID, "type": "supergroup", "title": "ML 101"},
+                "text": "/quiz 1 5",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            },
+            chat=group,
+        )
+        start = await alice.wait_for_message(
+            lambda m: (m.text or "").startswith("Quiz time!"), chat=group
+        )
+        assert start.text == "Quiz time! 1 question, 5 s each. Answer in the polls."
+        await next_poll(alice, group)
+    assert not server.requests("getChatMember")

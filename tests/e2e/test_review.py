@@ -136,7 +136,7 @@ async def test_new_cards_are_capped_per_day(
         card = await alice.wait_for_message()
         summary = await reveal_and_rate(alice, card, "Good")
         assert summary.text is not None
-        assert "You have met today's 1 new cards" in summary.text
+        assert "That was today's last new card (1 a day)" in summary.text
 
 
 async def test_a_restart_keeps_progress(
