@@ -36,7 +36,7 @@ async def test_demo_lr_sends_a_plot_and_other_chats_are_answered_meanwhile(
         assert again.caption == caption
         request = server.requests("sendPhoto")[sent_before]
         assert isinstance(request.params["photo"], str)  # a file_id, not an upload
-    assert bob_waited < 0.5, f"/start waited {bob_waited:.2f}s behind the demo"
+    assert bob_waited < 0.2, f"/start waited {bob_waited:.2f}s behind the demo"
 
 
 async def test_bad_demo_arguments_get_the_usage_and_no_training(
