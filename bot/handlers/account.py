@@ -239,22 +239,23 @@ async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             await learners.update_settings(
                 session=session, learner=learner, reminders_on=False, **_context(shared)
             )
-            await message.reply_text(REMIND_OFF)
-            return
-        try:
-            time = learners.parse_clock(args[0])
-        except learners.SettingError as exc:
-            await message.reply_text(f"{exc} {REMIND_USAGE}")
-            return
-        await learners.update_settings(
-            session=session,
-            learner=learner,
-            reminder_time=time,
-            reminders_on=True,
-            **_context(shared),
-        )
-    zone = study.learner_zone(learner, shared.settings.default_timezone)
-    await message.reply_text(REMIND_SET.format(time=time, zone=zone))
+            reply = REMIND_OFF
+        else:
+            try:
+                time = learners.parse_clock(args[0])
+            except learners.SettingError as exc:
+                reply = f"{exc} {REMIND_USAGE}"
+            else:
+                await learners.update_settings(
+                    session=session,
+                    learner=learner,
+                    reminder_time=time,
+                    reminders_on=True,
+                    **_context(shared),
+                )
+                zone = study.learner_zone(learner, shared.settings.default_timezone)
+                reply = REMIND_SET.format(time=time, zone=zone)
+    await message.reply_text(reply)
 
 
 async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -265,20 +266,19 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     args = context.args or []
     async with shared.database.session() as session:
         learner = await _learner(shared, user.id, user.first_name, session)
-        zone = study.learner_zone(learner, shared.settings.default_timezone)
         if len(args) != 1:
-            await message.reply_text(TIMEZONE_USAGE.format(zone=zone))
-            return
-        try:
-            learner = await learners.update_settings(
-                session=session, learner=learner, timezone=args[0], **_context(shared)
-            )
-        except learners.SettingError as exc:
-            await message.reply_text(str(exc))
-            return
-    await message.reply_text(
-        TIMEZONE_SET.format(zone=learner.timezone, time=learner.reminder_time)
-    )
+            zone = study.learner_zone(learner, shared.settings.default_timezone)
+            reply = TIMEZONE_USAGE.format(zone=zone)
+        else:
+            try:
+                learner = await learners.update_settings(
+                    session=session, learner=learner, timezone=args[0], **_context(shared)
+                )
+            except learners.SettingError as exc:
+                reply = str(exc)
+            else:
+                reply = TIMEZONE_SET.format(zone=learner.timezone, time=learner.reminder_time)
+    await message.reply_text(reply)
 
 
 # --- /decks ------------------------------------------------------------------------------
@@ -340,6 +340,7 @@ async def on_toggle_deck(
     query = update.callback_query
     assert query is not None
     shared = services(context)
+    refusal = None
     async with shared.database.session() as session:
         learner = await _learner(shared, query.from_user.id, query.from_user.first_name, session)
         try:
@@ -347,9 +348,12 @@ async def on_toggle_deck(
                 session=session, library=shared.library, learner=learner, deck_id=payload.deck_id
             )
         except learners.SettingError as exc:
-            await query.answer(str(exc))
-            return
-        text, markup = await render_decks(shared, learner, session)
+            refusal = str(exc)
+        else:
+            text, markup = await render_decks(shared, learner, session)
+    if refusal is not None:
+        await query.answer(refusal)
+        return
     title = shared.library.decks[payload.deck_id].title
     notice = (DECK_SWITCHED_ON if now_on else DECK_SWITCHED_OFF).format(title=title)
     await asyncio.gather(query.answer(notice), edit_message(query.message, text, markup))

@@ -113,22 +113,26 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert user is not None and message is not None
     shared = services(context)
     now = shared.clock()
+    result = None
     async with shared.database.session() as session:
         pending = await explain.pending_prompt(
             session=session, library=shared.library, learner_id=user.id
         )
-        if pending is None:
-            await start.other_message(update, context)
-            return
-        if message.text is None:
-            await message.reply_text(NOT_TEXT)
-            return
-        learner = await study.start_learner(
-            session=session, learner_id=user.id, first_name=user.first_name, now=now
-        )
-        result = await explain.submit(
-            session=session, library=shared.library, learner=learner, answer=message.text, now=now
-        )
+        if pending is not None and message.text is not None:
+            learner = await study.start_learner(
+                session=session, learner_id=user.id, first_name=user.first_name, now=now
+            )
+            result = await explain.submit(
+                session=session,
+                library=shared.library,
+                learner=learner,
+                answer=message.text,
+                now=now,
+            )
+    # Replies go out after the session closes: no connection is held across a network call.
+    if pending is not None and message.text is None:
+        await message.reply_text(NOT_TEXT)
+        return
     if result is None:
         await start.other_message(update, context)
         return

@@ -239,16 +239,16 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
             shown_at=shown_at,
             drawn_with=drawn[0] if drawn is not None else "unknown",
         )
-        if result.outcome is not study.Outcome.RECORDED:
-            notice = (
-                UNKNOWN_CARD if result.outcome is study.Outcome.UNKNOWN_ITEM else ALREADY_RATED
+        upcoming = None
+        if result.outcome is study.Outcome.RECORDED:
+            zone = study.learner_zone(learner, shared.settings.default_timezone)
+            upcoming = await study.next_card(
+                session=session, library=shared.library, learner=learner, now=now, zone=zone
             )
-            await query.answer(notice)
-            return
-        zone = study.learner_zone(learner, shared.settings.default_timezone)
-        upcoming = await study.next_card(
-            session=session, library=shared.library, learner=learner, now=now, zone=zone
-        )
+    if upcoming is None:
+        notice = UNKNOWN_CARD if result.outcome is study.Outcome.UNKNOWN_ITEM else ALREADY_RATED
+        await query.answer(notice)
+        return
     assert result.memory is not None
     metrics_of(context).count_review("review")
     toast = RATED_TOAST.format(
