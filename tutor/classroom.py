@@ -515,20 +515,7 @@ async def migrate_chat(*, session: AsyncSession, old_id: int, new_id: int, now: 
     old = await session.get(GroupChat, old_id)
     if old is None or await session.get(GroupChat, new_id) is not None:
         return
-    session.add(
-        GroupChat(
-            id=new_id,
-            title=old.title,
-            timezone=old.timezone,
-            open_to_all=old.open_to_all,
-            daily_time=old.daily_time,
-            daily_questions=old.daily_questions,
-            next_daily_at=old.next_daily_at,
-            last_daily_on=old.last_daily_on,
-            active=True,
-            created_at=old.created_at,
-        )
-    )
+    session.add(GroupChat(**{**old.model_dump(), "id": new_id, "active": True}))
     await session.flush()
     for model in (QuizSession, SessionPoll, PollVote):
         table: Table = model.__table__  # type: ignore[union-attr]

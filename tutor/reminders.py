@@ -18,16 +18,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tutor.scheduling import check_utc
 from tutor.store import ItemState, Learner
 
 CLAIM_BATCH = 500
 LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
 ITEM_STATE: Table = ItemState.__table__  # type: ignore[attr-defined]
-
-
-def _check_utc(now: datetime) -> None:
-    if now.tzinfo is None or now.utcoffset() != timedelta(0):
-        raise ValueError("now must be a UTC-aware datetime")
 
 
 def slot_on(day: date, reminder_time: str, zone: str) -> datetime:
@@ -45,7 +41,7 @@ def first_slot_after(
     reminder_time: str, zone: str, now: datetime, *, not_on_or_before: date | None = None
 ) -> datetime:
     """The next reminder instant after ``now`` on a local day after ``not_on_or_before``."""
-    _check_utc(now)
+    check_utc(now)
     day = now.astimezone(ZoneInfo(zone)).date()
     if not_on_or_before is not None and day <= not_on_or_before:
         day = not_on_or_before + timedelta(days=1)
@@ -75,7 +71,7 @@ def decide(
     A slot from an earlier local day (the bot was down) stands for today's slot: sent if
     today's time has passed, else kept for later today. Never two on one local day.
     """
-    _check_utc(now)
+    check_utc(now)
     tz = ZoneInfo(zone)
     today = now.astimezone(tz).date()
     if slot.astimezone(tz).date() < today:
@@ -172,7 +168,7 @@ async def claim_due(
         The reminders to send now (learners with something due), and how many slots were
         handled in all; fewer than ``limit`` means none is left for now.
     """
-    _check_utc(now)
+    check_utc(now)
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     rows = (await session.execute(_due_slots(now, limit, lock=dialect == "postgresql"))).all()
     to_send: dict[int, str] = {}

@@ -49,7 +49,8 @@ class Memory:
     lapses: int = 0
 
 
-def _check_utc(now: datetime) -> None:
+def check_utc(now: datetime) -> None:
+    """Refuse a naive or non-UTC ``now``: the domain keeps time in UTC."""
     if now.tzinfo is None or now.utcoffset() != timedelta(0):
         raise ValueError("now must be a UTC-aware datetime")
 
@@ -62,7 +63,7 @@ def _scheduler(desired_retention: float) -> fsrs.Scheduler:
 
 def new_memory(now: datetime) -> Memory:
     """The memory of an item never seen: due now, in the first learning step."""
-    _check_utc(now)
+    check_utc(now)
     return Memory(
         state=int(fsrs.State.Learning),
         step=0,
@@ -100,7 +101,7 @@ def schedule_review(
     Returns:
         The memory after the review, with the next due time.
     """
-    _check_utc(now)
+    check_utc(now)
     if not DESIRED_RETENTION_MIN <= desired_retention <= DESIRED_RETENTION_MAX:
         raise ValueError(f"desired_retention {desired_retention} out of range")
     before = memory if memory is not None else new_memory(now)
@@ -122,7 +123,7 @@ def schedule_review(
 
 def retrievability(memory: Memory, now: datetime, *, desired_retention: float = 0.9) -> float:
     """FSRS's predicted probability that the learner recalls the item at ``now``."""
-    _check_utc(now)
+    check_utc(now)
     return float(
         _scheduler(round(desired_retention, 2)).get_card_retrievability(_to_card(memory), now)
     )
@@ -130,7 +131,7 @@ def retrievability(memory: Memory, now: datetime, *, desired_retention: float = 
 
 def start_of_local_day(now: datetime, zone: str) -> datetime:
     """The UTC instant at which the learner's local day containing ``now`` began."""
-    _check_utc(now)
+    check_utc(now)
     local = now.astimezone(ZoneInfo(zone))
     # zoneinfo derives the offset from the wall time, so a DST day's midnight is right.
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
@@ -166,7 +167,7 @@ def pick_next(
     Returns:
         The pick, or None when nothing is due and no new item may start.
     """
-    _check_utc(now)
+    check_utc(now)
     skipped = set(skip)
     # Walk the learner's memories rather than every item: far fewer once a deck is big.
     wanted = item_set if item_set is not None else frozenset(item_ids)
@@ -198,7 +199,7 @@ def rank_for_practice(
     Quiz rounds and explain prompts always have something to offer, unlike flashcards, so
     items not yet due still fill a round once the due and new ones run out.
     """
-    _check_utc(now)
+    check_utc(now)
     seen = [i for i in item_ids if i in memories]
     due = sorted((i for i in seen if memories[i].due <= now), key=lambda i: memories[i].due)
     new = [i for i in item_ids if i not in memories]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -464,21 +464,3 @@ async def save_next_review(
         return False
     await _insert_log(session, log)
     return True
-
-
-async def next_due_time(
-    *, session: AsyncSession, learner_id: int, item_ids: Sequence[str]
-) -> datetime | None:
-    """When the earliest of these items falls due, or None if none was ever seen."""
-    if not item_ids:
-        return None
-    result = await session.execute(
-        select(func.min(ItemState.due)).where(
-            ItemState.learner_id == learner_id,  # type: ignore[arg-type]
-            ItemState.item_id.in_(item_ids),  # type: ignore[attr-defined]
-        )
-    )
-    value = result.scalar_one_or_none()
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
