@@ -96,7 +96,9 @@ async def _time_selection(database: Database, now: datetime, runs: int = 15) -> 
         async with database.session() as session:
             started = time.perf_counter()
             rows = (
-                await session.execute(reminders._due_slots(now, reminders.CLAIM_BATCH, lock=lock))
+                await session.execute(
+                    reminders.reminder_slots(now, reminders.CLAIM_BATCH, lock=lock)
+                )
             ).all()
             counts = await reminders.due_counts(
                 session=session, learner_ids=[row[0] for row in rows], now=now

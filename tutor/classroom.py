@@ -458,41 +458,27 @@ async def claim_dailies(
     *, session: AsyncSession, default_zone: str, now: datetime, limit: int = 100
 ) -> list[DailyQuiz]:
     """Claim the daily quizzes whose time has come (same rules as reminders); commits."""
-    group_table = GroupChat.__table__.c  # type: ignore[attr-defined]
-    statement = (
-        select(
-            group_table.id,
-            group_table.timezone,
-            group_table.daily_time,
-            group_table.next_daily_at,
-            group_table.last_daily_on,
-            group_table.daily_questions,
-        )
-        .where(
-            group_table.active.is_(True),
-            group_table.daily_time.is_not(None),
-            group_table.next_daily_at <= now,
-        )
-        .order_by(group_table.next_daily_at)
-        .limit(limit)
+    groups: Table = GroupChat.__table__  # type: ignore[attr-defined]
+    columns = {"slot_time": "daily_time", "next_at": "next_daily_at", "last_on": "last_daily_on"}
+    query = reminders.slots_query(
+        groups,
+        **columns,
+        conditions=[groups.c.active.is_(True), groups.c.daily_time.is_not(None)],
+        extra=["daily_questions"],
+        now=now,
+        limit=limit,
+        lock=reminders.locks_rows(session),
     )
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    if dialect == "postgresql":
-        statement = statement.with_for_update(skip_locked=True)
-    due: list[DailyQuiz] = []
-    for chat_id, zone, daily_time, slot, last, questions in (
-        await session.execute(statement)
-    ).all():
-        decision = reminders.decide(slot, daily_time, zone or default_zone, now, last)
-        claimed = await session.execute(
-            update(GroupChat.__table__)  # type: ignore[attr-defined]
-            .where(group_table.id == chat_id, group_table.next_daily_at == slot)
-            .values(next_daily_at=decision.next_at, last_daily_on=decision.reminded_on)
-        )
-        if claimed.rowcount == 1 and decision.send:  # type: ignore[attr-defined]
-            due.append(DailyQuiz(chat_id=int(chat_id), questions=int(questions)))
+    rows, _ = await reminders.claim_slots(
+        session=session,
+        query=query,
+        table=groups,
+        **columns,
+        default_zone=default_zone,
+        now=now,
+    )
     await session.commit()
-    return due
+    return [DailyQuiz(chat_id=int(row[0]), questions=int(row[5])) for row in rows]
 
 
 async def leave_chat(*, session: AsyncSession, chat_id: int, now: datetime) -> None:

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Table, func, select, update
+from sqlalchemy import ColumnElement, Select, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tutor.scheduling import check_utc
@@ -132,27 +132,89 @@ async def schedule_unscheduled(
     return len(rows)
 
 
-def _due_slots(now: datetime, limit: int, *, lock: bool) -> Select[Any]:
-    learner = LEARNER.c
+def slots_query(
+    table: Table,
+    *,
+    slot_time: str,
+    next_at: str,
+    last_on: str,
+    conditions: Sequence[ColumnElement[bool]],
+    extra: Sequence[str],
+    now: datetime,
+    limit: int,
+    lock: bool,
+) -> Select[Any]:
+    """The rows of ``table`` whose daily slot has come, oldest first.
+
+    Each row starts with the id, the time zone, the local time of day, the slot and the
+    local date last served, then the ``extra`` columns.
+    """
+    c = table.c
     statement = (
-        select(
-            learner.id,
-            learner.first_name,
-            learner.timezone,
-            learner.reminder_time,
-            learner.next_reminder_at,
-            learner.last_reminded_on,
-        )
-        .where(
-            learner.reminders_on.is_(True),
-            learner.active.is_(True),
-            learner.next_reminder_at <= now,
-        )
-        .order_by(learner.next_reminder_at)
+        select(c.id, c.timezone, c[slot_time], c[next_at], c[last_on], *(c[n] for n in extra))
+        .where(*conditions, c[next_at] <= now)
+        .order_by(c[next_at])
         .limit(limit)
     )
     # PostgreSQL: another instance skips the rows this one is claiming instead of waiting.
     return statement.with_for_update(skip_locked=True) if lock else statement
+
+
+def reminder_slots(now: datetime, limit: int, *, lock: bool) -> Select[Any]:
+    """The learners whose reminder slot has come (with their first names)."""
+    return slots_query(
+        LEARNER,
+        slot_time="reminder_time",
+        next_at="next_reminder_at",
+        last_on="last_reminded_on",
+        conditions=[LEARNER.c.reminders_on.is_(True), LEARNER.c.active.is_(True)],
+        extra=["first_name"],
+        now=now,
+        limit=limit,
+        lock=lock,
+    )
+
+
+async def claim_slots(
+    *,
+    session: AsyncSession,
+    query: Select[Any],
+    table: Table,
+    slot_time: str,
+    next_at: str,
+    last_on: str,
+    default_zone: str,
+    now: datetime,
+) -> tuple[list[tuple[Any, ...]], int]:
+    """Move every row of ``query`` (a ``slots_query``) to its next slot, with a
+    compare-and-set on the slot it had; no commit.
+
+    Reminders and daily class quizzes share this: the schedule lives in the row, and
+    whoever moves the slot on is the one who serves it.
+
+    Returns:
+        The rows to serve now (claimed here, and due today by ``decide``), and how many
+        rows were handled in all; fewer than the query's limit means none is left for now.
+    """
+    check_utc(now)
+    rows = (await session.execute(query)).all()
+    claimed_rows: list[tuple[Any, ...]] = []
+    for row in rows:
+        key, zone, local_time, slot, last = row[:5]
+        decision = decide(slot, local_time, zone or default_zone, now, last)
+        claimed = await session.execute(
+            update(table)
+            .where(table.c.id == key, table.c[next_at] == slot)
+            .values({next_at: decision.next_at, last_on: decision.reminded_on})
+        )
+        if claimed.rowcount == 1 and decision.send:  # type: ignore[attr-defined]
+            claimed_rows.append(tuple(row))
+    return claimed_rows, len(rows)
+
+
+def locks_rows(session: AsyncSession) -> bool:
+    """Whether the session's database can skip rows another instance has locked."""
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
 async def claim_due(
@@ -168,27 +230,25 @@ async def claim_due(
         The reminders to send now (learners with something due), and how many slots were
         handled in all; fewer than ``limit`` means none is left for now.
     """
-    check_utc(now)
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    rows = (await session.execute(_due_slots(now, limit, lock=dialect == "postgresql"))).all()
-    to_send: dict[int, str] = {}
-    for learner_id, first_name, zone, reminder_time, slot, last in rows:
-        decision = decide(slot, reminder_time, zone or default_zone, now, last)
-        claimed = await session.execute(
-            update(LEARNER)
-            .where(LEARNER.c.id == learner_id, LEARNER.c.next_reminder_at == slot)
-            .values(next_reminder_at=decision.next_at, last_reminded_on=decision.reminded_on)
-        )
-        if claimed.rowcount == 1 and decision.send:  # type: ignore[attr-defined]
-            to_send[learner_id] = first_name
-    counts = await due_counts(session=session, learner_ids=list(to_send), now=now)
+    rows, handled = await claim_slots(
+        session=session,
+        query=reminder_slots(now, limit, lock=locks_rows(session)),
+        table=LEARNER,
+        slot_time="reminder_time",
+        next_at="next_reminder_at",
+        last_on="last_reminded_on",
+        default_zone=default_zone,
+        now=now,
+    )
+    names = {int(row[0]): str(row[5]) for row in rows}
+    counts = await due_counts(session=session, learner_ids=list(names), now=now)
     await session.commit()
     reminders = [
         Reminder(learner_id=learner_id, first_name=name, due_count=counts[learner_id])
-        for learner_id, name in to_send.items()
+        for learner_id, name in names.items()
         if counts.get(learner_id)
     ]
-    return reminders, len(rows)
+    return reminders, handled
 
 
 async def due_counts(
