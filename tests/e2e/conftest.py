@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor
@@ -101,6 +103,21 @@ async def server() -> AsyncIterator[BotApiStandin]:
     """A stand-in Bot API server on 127.0.0.1 that knows the bot's token."""
     async with BotApiStandin(token=TOKEN, username="lr_tutor_bot") as server:
         yield server
+
+
+def bot_env(**values: str) -> dict[str, str]:
+    """This process's environment without bot settings, plus ``values``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    env.update(values)
+    return env
+
+
+async def spawn_bot(env: dict[str, str]) -> asyncio.subprocess.Process:
+    """``python -m bot`` as an operator runs it, its log on stdout."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

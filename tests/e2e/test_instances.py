@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import TOKEN
-from tests.e2e.test_process import bot_env
+from tests.e2e.conftest import TOKEN, bot_env, spawn_bot
+from tests.e2e.test_webhook import free_port
 from tests.standin import BotApiStandin
 from tutor import schema
 from tutor.content import Library, QuizQuestion
@@ -19,12 +16,6 @@ from tutor.store import Database, GroupChat, ItemState, Learner, QuizSession, Se
 LEARNERS = 40
 GROUP_ID = -1009876543210
 SECRET = "two-instances-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def seed(url: str, library: Library, now: datetime) -> str:
@@ -112,17 +103,7 @@ async def test_two_instances_send_each_reminder_and_each_quiz_step_once(
             WEBHOOK_LISTEN="127.0.0.1",
             WEBHOOK_PORT=str(port),
         )
-        processes.append(
-            await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                cwd=ROOT,
-                env=env,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        )
+        processes.append(await spawn_bot(env))
     try:
         for _ in range(2):
             await server.wait_for_request("setWebhook", timeout=30)

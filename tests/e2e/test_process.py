@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -11,7 +10,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import TOKEN
+from tests.e2e.conftest import TOKEN, bot_env, spawn_bot
 from tests.standin import BotApiStandin
 
 NO_TOKEN_START = "TELEGRAM_BOT_TOKEN is not set: open Telegram, talk to @BotFather"
@@ -23,12 +22,6 @@ def resident_kib(pid: int) -> int:
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
 
 
-def bot_env(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
-    env.update(values)
-    return env
-
-
 async def test_the_bot_process_answers_and_stops_on_sigterm_within_5_seconds(
     server: BotApiStandin, tmp_path: Path
 ) -> None:
@@ -38,10 +31,7 @@ async def test_the_bot_process_answers_and_stops_on_sigterm_within_5_seconds(
         DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
         LOG_LEVEL="DEBUG",
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+    process = await spawn_bot(env)
     try:
         alice = server.user(1001, "Alice")
         # Requests are logged when answered: deleteWebhook comes just before polling starts.

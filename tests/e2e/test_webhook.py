@@ -7,7 +7,6 @@ import json
 import logging
 import signal
 import socket
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Executor
@@ -24,9 +23,7 @@ from bot.logs import RedactSecrets
 from bot.services import Services
 from bot.webhook import SECRET_HEADER, Health, WebhookError, check_health, webhook_server
 from tests.bot.test_metrics import parse_exposition, sample
-from tests.conftest import ROOT
-from tests.e2e.conftest import TOKEN, AnyApplication, make_settings
-from tests.e2e.test_process import bot_env
+from tests.e2e.conftest import TOKEN, AnyApplication, bot_env, make_settings, spawn_bot
 from tests.standin import BotApiStandin
 from tutor.config import Settings
 from tutor.content import Library, library_of
@@ -263,10 +260,7 @@ async def test_python_m_bot_serves_the_webhook_and_stops_on_sigterm_within_5_sec
         WEBHOOK_SECRET=SECRET,
         LOG_LEVEL="DEBUG",
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+    process = await spawn_bot(env)
     try:
         alice = server.user(1001, "Alice")
         await server.wait_for_request("setWebhook", timeout=30)
