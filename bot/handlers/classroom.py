@@ -494,14 +494,15 @@ async def on_poll(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await close_and_advance(context.application, poll.id)
 
 
+# Statuses in which the bot is in the chat.
+PRESENT = frozenset(
+    {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED}
+)
+
+
 def _joined(change: ChatMemberUpdated) -> tuple[bool, bool]:
-    was = change.old_chat_member.status in (
-        ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED
-    )  # fmt: skip
-    now_in = change.new_chat_member.status in (
-        ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED
-    )  # fmt: skip
-    return was, now_in
+    """Whether the bot was in the chat before the change, and whether it is now."""
+    return change.old_chat_member.status in PRESENT, change.new_chat_member.status in PRESENT
 
 
 async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
