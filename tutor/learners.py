@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,7 +40,9 @@ def parse_clock(text: str) -> str:
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+@functools.cache
 def _zone_index() -> dict[str, str]:
+    # available_timezones() walks the tz database on disk: once per process is enough.
     return {name.casefold(): name for name in available_timezones()}
 
 
