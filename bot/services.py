@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.callbacks import CallbackCodec, Payload
-from tutor import study, workers
+from tutor import workers
 from tutor.config import Settings
 from tutor.content import Library
 from tutor.demo.runner import DemoRunner
@@ -90,20 +89,21 @@ async def edit_message(message: object, text: str, markup: InlineKeyboardMarkup 
 LEARNER_COPY_SECONDS = 30.0
 
 
-async def current_learner(
-    shared: Services, session: AsyncSession, *, user_id: int, first_name: str
-) -> Learner:
-    """The learner for a review press: a recent copy, or read (and created) in ``session``."""
+def learner_copy(shared: Services, *, user_id: int, first_name: str) -> Learner | None:
+    """A recent copy of the learner for a review press, or None: then read it."""
     copy = shared.learners.get(user_id)
     if copy is not None and copy[1] > time.monotonic() and copy[0].first_name == first_name[:128]:
         return copy[0]
-    learner = await study.start_learner(
-        session=session, learner_id=user_id, first_name=first_name, now=shared.clock()
-    )
+    return None
+
+
+def keep_learner_copy(shared: Services, learner: Learner) -> None:
+    """Keep ``learner`` as read for the next presses (see ``LEARNER_COPY_SECONDS``)."""
+    if learner.id in shared.learners and shared.learners[learner.id][0] is learner:
+        return
     if len(shared.learners) > 50_000:
         shared.learners.clear()
-    shared.learners[user_id] = (learner, time.monotonic() + LEARNER_COPY_SECONDS)
-    return learner
+    shared.learners[learner.id] = (learner, time.monotonic() + LEARNER_COPY_SECONDS)
 
 
 SendInReply = Callable[..., Awaitable[None]]

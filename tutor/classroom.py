@@ -319,8 +319,8 @@ async def record_vote(
         or now > poll.closes_at + timedelta(seconds=2)
     ):
         return None
-    learner = await store.ensure_learner(
-        session=session, learner_id=user_id, first_name=first_name, now=now
+    learner = await session.run_sync(
+        store.ensure_learner, learner_id=user_id, first_name=first_name, now=now
     )
     correct = option_ids[0] == poll.correct_option
     elapsed = max(0, int((now - poll.opened_at).total_seconds() * 1000))
@@ -342,8 +342,8 @@ async def record_vote(
         await session.commit()
         return None
     state = await session.get(ItemState, (user_id, poll.item_id))
-    result = await record_rating(
-        session=session,
+    result = await session.run_sync(
+        record_rating,
         library=library,
         learner=learner,
         item=poll.item_id,

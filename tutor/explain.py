@@ -36,8 +36,8 @@ async def ask(
     ids = library.ids_of_kind(ItemKind.EXPLAIN, decks)
     if not ids:
         return None
-    memories = await store.load_memories(
-        session=session,
+    memories = await session.run_sync(
+        store.load_memories,
         learner_id=learner.id,
         item_ids=library.id_set_of_kind(ItemKind.EXPLAIN, decks),
     )
@@ -112,8 +112,8 @@ async def submit(
         return None
     grade = grade_explanation(prompt, answer)
     state = await session.get(ItemState, (learner.id, prompt.id))
-    recorded = await record_rating(
-        session=session,
+    recorded = await session.run_sync(
+        record_rating,
         library=library,
         learner=learner,
         item=prompt,

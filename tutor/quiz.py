@@ -109,8 +109,8 @@ async def start_round(
     ids = library.ids_of_kind(ItemKind.QUIZ, decks)
     if not ids:
         return None
-    memories = await store.load_memories(
-        session=session,
+    memories = await session.run_sync(
+        store.load_memories,
         learner_id=learner.id,
         item_ids=library.id_set_of_kind(ItemKind.QUIZ, decks),
     )
@@ -173,8 +173,8 @@ async def answer_question(
         await session.rollback()
         return AnswerResult(AnswerOutcome.ALREADY_ANSWERED)
     state = await session.get(ItemState, (learner.id, question.id))
-    recorded = await record_rating(
-        session=session,
+    recorded = await session.run_sync(
+        record_rating,
         library=library,
         learner=learner,
         item=question,

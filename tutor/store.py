@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -17,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    create_engine,
     event,
     func,
     insert,
@@ -26,16 +30,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from tutor.scheduling import Memory
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -240,7 +249,13 @@ def async_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+# How long a writer waits for SQLite's write lock before giving up.
+SQLITE_LOCK_WAIT_SECONDS = 30
+
+
+def _sqlite_pragmas(
+    dbapi_connection: Any, _record: Any, *, busy_timeout_ms: int = 1000 * SQLITE_LOCK_WAIT_SECONDS
+) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers and the one writer work at once; NORMAL is durable across crashes
     # of the process in WAL mode, and foreign keys make /forget's cascade real.
@@ -249,18 +264,43 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     # A writer waits its turn rather than failing: under a burst, a commit may queue behind
     # a few others, and a lost rating is worse than a slow one.
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.close()
 
 
+def _sqlite_pragmas_no_wait(dbapi_connection: Any, record: Any) -> None:
+    # The inline connection runs on the event loop's thread: it must never wait for a lock.
+    _sqlite_pragmas(dbapi_connection, record, busy_timeout_ms=0)
+
+
+def _note_commit(session: Session) -> None:
+    session.info["committed"] = True
+
+
+def _is_lock_wait(error: OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds a lock (BUSY or LOCKED)."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return (
+        isinstance(error.orig, sqlite3.OperationalError)
+        and code is not None
+        and (code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED))
+    )
+
+
 class Database:
-    """The async engine and its sessions; one per process, opened at start-up."""
+    """The store's engines and sessions; one per process, opened at start-up.
+
+    Use-cases either open an ``AsyncSession`` (``session()``) or, on the hot paths, are
+    written as one synchronous unit of work over a plain ``Session`` and handed to
+    ``run()``.
+    """
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = async_url(url)
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}
+        self._inline: sessionmaker[Session] | None = None
         if self.dialect == "sqlite":
             # SQLite has one writer at a time: a few connections are all it can use, and
             # fewer writers racing for the lock keeps the wait short and fair.
@@ -268,6 +308,16 @@ class Database:
             database = parsed.database
             if database and database != ":memory:" and not database.startswith("file:"):
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                # One plain connection for units of work run on the loop's thread (run()).
+                inline = create_engine(
+                    parsed.set(drivername="sqlite+pysqlite"),
+                    echo=echo,
+                    pool_size=1,
+                    max_overflow=0,
+                )
+                event.listen(inline, "connect", _sqlite_pragmas_no_wait)
+                self._inline = sessionmaker(inline, expire_on_commit=False)
+                event.listen(self._inline, "after_commit", _note_commit)
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
@@ -288,34 +338,69 @@ class Database:
         async with self._sessions() as session:
             yield session
 
+    async def run(
+        self, work: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run ``work(session, *args, **kwargs)``, one synchronous unit of work that commits
+        what it writes, and return its result.
+
+        On SQLite the unit runs right here, on the event loop's thread, through a connection
+        that never waits for a lock: its statements take microseconds, where an async
+        driver's thread round trips (several per statement) cost more than the work. Never
+        yielding, such a unit never holds the lock across an await. If another connection
+        holds the write lock (an ``AsyncSession`` mid-transaction, another process), the
+        unit is rolled back and tried again after a pause that lets the holder go on; so it
+        must touch nothing but the database. Elsewhere (PostgreSQL) it runs through
+        ``AsyncSession.run_sync``.
+        """
+        if self._inline is None:
+            async with self._sessions() as session:
+                return await session.run_sync(work, *args, **kwargs)
+        deadline = time.monotonic() + SQLITE_LOCK_WAIT_SECONDS
+        pause = 0.001
+        while True:
+            with self._inline() as session:
+                try:
+                    return work(session, *args, **kwargs)
+                except OperationalError as error:
+                    # Once part of the unit is committed, running it again could do it twice.
+                    retry = _is_lock_wait(error) and not session.info.get("committed")
+                    if not retry or time.monotonic() > deadline:
+                        raise
+            await asyncio.sleep(pause)
+            pause = min(2 * pause, 0.05)
+
     async def close(self) -> None:
         await self.engine.dispose()
+        if self._inline is not None:
+            bind = self._inline.kw["bind"]
+            bind.dispose()
 
 
-def _insert_ignore(session: AsyncSession, table: Any) -> Any:
+def _insert_ignore(session: Session | AsyncSession, table: Any) -> Any:
     """An INSERT that skips rows whose key exists, in the session's dialect."""
-    name = session.bind.dialect.name if session.bind is not None else "sqlite"
+    name = session.get_bind().dialect.name
     insert = postgresql.insert if name == "postgresql" else sqlite.insert
     return insert(table)
 
 
-async def get_learner(*, session: AsyncSession, learner_id: int) -> Learner | None:
-    return await session.get(Learner, learner_id)
+def get_learner(session: Session, *, learner_id: int) -> Learner | None:
+    return session.get(Learner, learner_id)
 
 
-async def ensure_learner(
-    *, session: AsyncSession, learner_id: int, first_name: str, now: datetime
+def ensure_learner(
+    session: Session, *, learner_id: int, first_name: str, now: datetime
 ) -> Learner:
     """Return the learner, creating them on first contact (safe against concurrent inserts)."""
-    learner = await session.get(Learner, learner_id)
+    learner = session.get(Learner, learner_id)
     if learner is None:
         statement = (
             _insert_ignore(session, Learner)
             .values(id=learner_id, first_name=first_name[:128], created_at=now)
             .on_conflict_do_nothing(index_elements=["id"])
         )
-        await session.execute(statement)
-        learner = await session.get(Learner, learner_id)
+        session.execute(statement)
+        learner = session.get(Learner, learner_id)
         assert learner is not None
     elif learner.first_name != first_name[:128] or not learner.active:
         learner.first_name = first_name[:128]
@@ -325,23 +410,23 @@ async def ensure_learner(
     return learner
 
 
-async def load_memories(
-    *, session: AsyncSession, learner_id: int, item_ids: Collection[str]
+def load_memories(
+    session: Session, *, learner_id: int, item_ids: Collection[str]
 ) -> dict[str, Memory]:
     """The learner's memories of the given items, by item id (missing = never seen).
 
     Reads plain columns of all the learner's states (the primary key's prefix) and keeps
     the wanted ones: cheaper than an IN list of every card and than ORM objects.
     """
-    memories, _ = await load_memories_and_new_count(
+    memories, _ = load_memories_and_new_count(
         session=session, learner_id=learner_id, item_ids=item_ids
     )
     return memories
 
 
-async def load_memories_and_new_count(
+def load_memories_and_new_count(
+    session: Session,
     *,
-    session: AsyncSession,
     learner_id: int,
     item_ids: Collection[str],
     new_since: datetime | None = None,
@@ -379,7 +464,7 @@ async def load_memories_and_new_count(
             .scalar_subquery()
         )
         columns.append(counted)
-    result = (await session.execute(select(*columns).where(state.learner_id == learner_id))).all()
+    result = (session.execute(select(*columns).where(state.learner_id == learner_id))).all()
     new_count = int(result[0][9]) if result and new_since is not None else 0
     memories = {
         row[0]: Memory(
@@ -398,8 +483,8 @@ async def load_memories_and_new_count(
     return memories, new_count
 
 
-async def reviews_since(
-    *, session: AsyncSession, learner_id: int, since: datetime, source: str | None = None
+def reviews_since(
+    session: Session, *, learner_id: int, since: datetime, source: str | None = None
 ) -> int:
     """How many reviews the learner made since ``since`` (optionally from one source)."""
     statement = (
@@ -412,17 +497,17 @@ async def reviews_since(
     )
     if source is not None:
         statement = statement.where(ReviewLog.source == source)  # type: ignore[arg-type]
-    result = await session.execute(statement)
+    result = session.execute(statement)
     return int(result.scalar_one())
 
 
-async def _insert_log(session: AsyncSession, log: ReviewLog) -> None:
+def _insert_log(session: Session, log: ReviewLog) -> None:
     # A plain INSERT: the ORM's unit of work costs more than the statement itself here.
     values = {column: getattr(log, column) for column in ReviewLog.model_fields if column != "id"}
-    await session.execute(insert(ReviewLog.__table__).values(**values))  # type: ignore[attr-defined]
+    session.execute(insert(ReviewLog.__table__).values(**values))  # type: ignore[attr-defined]
 
 
-async def save_first_review(*, session: AsyncSession, state: ItemState, log: ReviewLog) -> bool:
+def save_first_review(session: Session, *, state: ItemState, log: ReviewLog) -> bool:
     """Store the first review of an item; False if another review got there first."""
     values = {column: getattr(state, column) for column in ItemState.model_fields}
     statement = (
@@ -430,15 +515,15 @@ async def save_first_review(*, session: AsyncSession, state: ItemState, log: Rev
         .values(**values)
         .on_conflict_do_nothing(index_elements=["learner_id", "item_id"])
     )
-    result = await session.execute(statement)
+    result = session.execute(statement)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    await _insert_log(session, log)
+    _insert_log(session, log)
     return True
 
 
-async def save_next_review(
-    *, session: AsyncSession, state: ItemState, expected_reps: int, log: ReviewLog
+def save_next_review(
+    session: Session, *, state: ItemState, expected_reps: int, log: ReviewLog
 ) -> bool:
     """Store a review of a seen item if it is still at ``expected_reps``; False if not.
 
@@ -459,8 +544,8 @@ async def save_next_review(
         )
         .values(**values)
     )
-    result = await session.execute(statement)
+    result = session.execute(statement)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    await _insert_log(session, log)
+    _insert_log(session, log)
     return True

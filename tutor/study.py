@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from tutor import store
 from tutor.content import Card, Item, ItemKind, Library
@@ -52,25 +52,21 @@ def to_memory(row: ItemState) -> Memory:
     )
 
 
-async def start_learner(
-    *, session: AsyncSession, learner_id: int, first_name: str, now: datetime
-) -> Learner:
+def start_learner(session: Session, *, learner_id: int, first_name: str, now: datetime) -> Learner:
     """Create the learner on first contact (or refresh their name) and commit."""
-    known = await store.get_learner(session=session, learner_id=learner_id)
+    known = store.get_learner(session, learner_id=learner_id)
     if known is not None and known.first_name == first_name[:128] and known.active:
         return known  # nothing to write: most presses stop here
-    learner = await store.ensure_learner(
-        session=session, learner_id=learner_id, first_name=first_name, now=now
-    )
-    await session.commit()
+    learner = store.ensure_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    session.commit()
     return learner
 
 
-async def focus_deck(*, session: AsyncSession, learner: Learner, deck_id: str) -> None:
+def focus_deck(session: Session, *, learner: Learner, deck_id: str) -> None:
     """Switch the learner's studies to one deck (a /start deep link) and commit."""
     learner.decks = [deck_id]
     session.add(learner)
-    await session.commit()
+    session.commit()
 
 
 @dataclass(frozen=True)
@@ -96,8 +92,8 @@ class Caught:
     new_cap_reached: bool
 
 
-async def next_card(
-    *, session: AsyncSession, library: Library, learner: Learner, now: datetime, zone: str
+def next_card(
+    session: Session, *, library: Library, learner: Learner, now: datetime, zone: str
 ) -> CardToShow | Caught:
     """The learner's next card: the most overdue, else a new one under the daily cap."""
     decks = active_decks(library, learner)
@@ -105,8 +101,8 @@ async def next_card(
     card_set = library.id_set_of_kind(ItemKind.CARD, decks)
     day_start = start_of_local_day(now, zone)
     # The daily cap is on new flashcards; quizzes and explain prompts have their own pace.
-    memories, new_today = await store.load_memories_and_new_count(
-        session=session,
+    memories, new_today = store.load_memories_and_new_count(
+        session,
         learner_id=learner.id,
         item_ids=card_set,
         new_since=day_start,
@@ -115,8 +111,8 @@ async def next_card(
     new_left = max(0, learner.new_per_day - new_today)
     pick = pick_next(card_ids, memories, now, new_allowed=new_left, item_set=card_set)
     if pick is None:
-        reviewed = await store.reviews_since(
-            session=session, learner_id=learner.id, since=day_start, source="review"
+        reviewed = store.reviews_since(
+            session, learner_id=learner.id, since=day_start, source="review"
         )
         upcoming = [m.due for m in memories.values()]
         unseen_left = any(i not in memories for i in card_ids)
@@ -139,9 +135,9 @@ async def next_card(
     )
 
 
-async def current_memory(*, session: AsyncSession, learner_id: int, item_id: str) -> Memory | None:
+def current_memory(session: Session, *, learner_id: int, item_id: str) -> Memory | None:
     """The learner's memory of one item, None if never reviewed."""
-    row = await session.get(ItemState, (learner_id, item_id))
+    row = session.get(ItemState, (learner_id, item_id))
     return None if row is None else to_memory(row)
 
 
@@ -169,9 +165,9 @@ class RatingResult:
     memory: Memory | None = None
 
 
-async def record_rating(
+def record_rating(
+    session: Session,
     *,
-    session: AsyncSession,
     library: Library,
     learner: Learner,
     item: Item | str,
@@ -194,7 +190,7 @@ async def record_rating(
         return RatingResult(Outcome.UNKNOWN_ITEM)
     row = None
     if drawn_with == "unknown":
-        row = await session.get(ItemState, (learner.id, item_id))
+        row = session.get(ItemState, (learner.id, item_id))
         current = None if row is None else to_memory(row)
     else:
         current = drawn_with
@@ -231,13 +227,93 @@ async def record_rating(
         if row is not None:
             # The row was read into this session; detach it so the guarded UPDATE decides.
             session.expunge(row)
-        saved = await store.save_next_review(
-            session=session, state=state, expected_reps=version, log=log
-        )
+        saved = store.save_next_review(session, state=state, expected_reps=version, log=log)
     else:
-        saved = await store.save_first_review(session=session, state=state, log=log)
+        saved = store.save_first_review(session, state=state, log=log)
     if not saved:
-        await session.rollback()
+        session.rollback()
         return RatingResult(Outcome.ALREADY_RATED)
-    await session.commit()
+    session.commit()
     return RatingResult(Outcome.RECORDED, after)
+
+
+# --- the review session's units of work (see ``store.Database.run``) -------------------------
+@dataclass(frozen=True)
+class Drawn:
+    """The learner as read (or created) and what to show them next."""
+
+    learner: Learner
+    upcoming: CardToShow | Caught
+
+
+def draw_next(
+    session: Session,
+    *,
+    library: Library,
+    learner_id: int,
+    first_name: str,
+    now: datetime,
+    default_zone: str,
+) -> Drawn:
+    """/review: the learner (created on first contact) and their next card."""
+    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    zone = learner_zone(learner, default_zone)
+    upcoming = next_card(session, library=library, learner=learner, now=now, zone=zone)
+    return Drawn(learner, upcoming)
+
+
+def reveal(
+    session: Session, *, learner_id: int, first_name: str, item_id: str, now: datetime
+) -> tuple[Learner, Memory | None]:
+    """Show answer without the card's drawing at hand: the learner and their memory of it."""
+    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    return learner, current_memory(session, learner_id=learner.id, item_id=item_id)
+
+
+@dataclass(frozen=True)
+class Rated:
+    """A rating's outcome and, if it was recorded, the card to show next."""
+
+    learner: Learner
+    result: RatingResult
+    upcoming: CardToShow | Caught | None
+
+
+def rate_and_draw(
+    session: Session,
+    *,
+    library: Library,
+    learner: Learner | None,
+    learner_id: int,
+    first_name: str,
+    item_id: str,
+    version: int,
+    rating: Rating,
+    now: datetime,
+    shown_at: datetime,
+    drawn_with: Memory | Literal["unknown"] | None,
+    default_zone: str,
+) -> Rated:
+    """A rating on /review: record it (committed), then draw the next card.
+
+    ``learner`` is a recent copy of the learner if the caller has one; without it the
+    learner is read (and created on first contact).
+    """
+    if learner is None:
+        learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    result = record_rating(
+        session,
+        library=library,
+        learner=learner,
+        item=item_id,
+        version=version,
+        rating=rating,
+        now=now,
+        shown_at=shown_at,
+        drawn_with=drawn_with,
+    )
+    upcoming = None
+    if result.outcome is Outcome.RECORDED:
+        zone = learner_zone(learner, default_zone)
+        upcoming = next_card(session, library=library, learner=learner, now=now, zone=zone)
+    return Rated(learner, result, upcoming)

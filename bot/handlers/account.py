@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
@@ -138,11 +139,13 @@ def _context(shared: Services) -> dict[str, Any]:
     return {"default_zone": shared.settings.default_timezone, "now": shared.clock()}
 
 
-async def _learner(shared: Services, user_id: int, first_name: str, session: Any) -> Learner:
+async def _learner(
+    shared: Services, user_id: int, first_name: str, session: AsyncSession
+) -> Learner:
     # Whatever an account handler does may change the learner: drop the review copy.
     shared.learners.pop(user_id, None)
-    return await study.start_learner(
-        session=session, learner_id=user_id, first_name=first_name, now=shared.clock()
+    return await session.run_sync(
+        study.start_learner, learner_id=user_id, first_name=first_name, now=shared.clock()
     )
 
 

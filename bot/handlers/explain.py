@@ -62,8 +62,8 @@ async def send_prompt(
     shared = services(context)
     now = shared.clock()
     async with shared.database.session() as session:
-        learner = await study.start_learner(
-            session=session, learner_id=user_id, first_name=first_name, now=now
+        learner = await session.run_sync(
+            study.start_learner, learner_id=user_id, first_name=first_name, now=now
         )
         shown = await explain.ask(
             session=session, library=shared.library, learner=learner, now=now
@@ -119,8 +119,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             session=session, library=shared.library, learner_id=user.id
         )
         if pending is not None and message.text is not None:
-            learner = await study.start_learner(
-                session=session, learner_id=user.id, first_name=user.first_name, now=now
+            learner = await session.run_sync(
+                study.start_learner, learner_id=user.id, first_name=user.first_name, now=now
             )
             result = await explain.submit(
                 session=session,

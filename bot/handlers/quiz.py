@@ -103,8 +103,8 @@ async def send_round(
     shared = services(context)
     now = shared.clock()
     async with shared.database.session() as session:
-        learner = await study.start_learner(
-            session=session, learner_id=user_id, first_name=first_name, now=now
+        learner = await session.run_sync(
+            study.start_learner, learner_id=user_id, first_name=first_name, now=now
         )
         first = await quiz.start_round(
             session=session, library=shared.library, learner=learner, now=now, rng=shared.rng
@@ -139,8 +139,8 @@ async def on_answer(
     shared = services(context)
     now = shared.clock()
     async with shared.database.session() as session:
-        learner = await study.start_learner(
-            session=session,
+        learner = await session.run_sync(
+            study.start_learner,
             learner_id=query.from_user.id,
             first_name=query.from_user.first_name,
             now=now,

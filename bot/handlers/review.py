@@ -18,7 +18,14 @@ from bot.callbacks import CallbackCodec, Rate, Reveal, StartReview
 from bot.format import escape, long_duration, short_duration
 from bot.handlers.demo import demo_button
 from bot.metrics import metrics_of
-from bot.services import ButtonHandler, answer_then_send, current_learner, edit_message, services
+from bot.services import (
+    ButtonHandler,
+    answer_then_send,
+    edit_message,
+    keep_learner_copy,
+    learner_copy,
+    services,
+)
 from tutor import study
 from tutor.content import Card
 from tutor.scheduling import Memory, Rating
@@ -133,17 +140,21 @@ async def send_next_card(
     """Reply to ``message`` with the learner's next card (used by /review and buttons)."""
     shared = services(context)
     now = shared.clock()
-    async with shared.database.session() as session:
-        learner = await study.start_learner(
-            session=session, learner_id=user_id, first_name=first_name, now=now
-        )
-        zone = study.learner_zone(learner, shared.settings.default_timezone)
-        result = await study.next_card(
-            session=session, library=shared.library, learner=learner, now=now, zone=zone
-        )
-    _remember_shown(context, user_id, result)
+    drawn = await shared.database.run(
+        study.draw_next,
+        library=shared.library,
+        learner_id=user_id,
+        first_name=first_name,
+        now=now,
+        default_zone=shared.settings.default_timezone,
+    )
+    _remember_shown(context, user_id, drawn.upcoming)
     text, markup = render_next(
-        result, codec=shared.codec, owner_id=user_id, now=now, new_cap=learner.new_per_day
+        drawn.upcoming,
+        codec=shared.codec,
+        owner_id=user_id,
+        now=now,
+        new_cap=drawn.learner.new_per_day,
     )
     await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
@@ -167,16 +178,13 @@ async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
     now = shared.clock()
     shown = _shown(context).get((query.from_user.id, card.id, payload.version))
     if shown is None:
-        async with shared.database.session() as session:
-            learner = await study.start_learner(
-                session=session,
-                learner_id=query.from_user.id,
-                first_name=query.from_user.first_name,
-                now=now,
-            )
-            memory = await study.current_memory(
-                session=session, learner_id=learner.id, item_id=card.id
-            )
+        learner, memory = await shared.database.run(
+            study.reveal,
+            learner_id=query.from_user.id,
+            first_name=query.from_user.first_name,
+            item_id=card.id,
+            now=now,
+        )
         retention = learner.desired_retention
         if (memory.reps if memory else 0) != payload.version:
             await query.answer(ALREADY_RATED)
@@ -224,27 +232,23 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
     now = shared.clock()
     shown_at = datetime.fromtimestamp(payload.shown_at, UTC)
     drawn = _shown(context).pop((query.from_user.id, payload.item_id, payload.version), None)
-    async with shared.database.session() as session:
-        learner = await current_learner(
-            shared, session, user_id=query.from_user.id, first_name=query.from_user.first_name
-        )
-        result = await study.record_rating(
-            session=session,
-            library=shared.library,
-            learner=learner,
-            item=payload.item_id,
-            version=payload.version,
-            rating=rating,
-            now=now,
-            shown_at=shown_at,
-            drawn_with=drawn[0] if drawn is not None else "unknown",
-        )
-        upcoming = None
-        if result.outcome is study.Outcome.RECORDED:
-            zone = study.learner_zone(learner, shared.settings.default_timezone)
-            upcoming = await study.next_card(
-                session=session, library=shared.library, learner=learner, now=now, zone=zone
-            )
+    user = query.from_user
+    rated = await shared.database.run(
+        study.rate_and_draw,
+        library=shared.library,
+        learner=learner_copy(shared, user_id=user.id, first_name=user.first_name),
+        learner_id=user.id,
+        first_name=user.first_name,
+        item_id=payload.item_id,
+        version=payload.version,
+        rating=rating,
+        now=now,
+        shown_at=shown_at,
+        drawn_with=drawn[0] if drawn is not None else "unknown",
+        default_zone=shared.settings.default_timezone,
+    )
+    keep_learner_copy(shared, rated.learner)
+    result, upcoming, learner = rated.result, rated.upcoming, rated.learner
     if upcoming is None:
         notice = UNKNOWN_CARD if result.outcome is study.Outcome.UNKNOWN_ITEM else ALREADY_RATED
         await query.answer(notice)

@@ -48,11 +48,11 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     library = shared.library
     payload = context.args[0] if context.args else None
     async with shared.database.session() as session:
-        learner = await study.start_learner(
-            session=session, learner_id=user.id, first_name=user.first_name, now=shared.clock()
+        learner = await session.run_sync(
+            study.start_learner, learner_id=user.id, first_name=user.first_name, now=shared.clock()
         )
         if payload in library.decks:
-            await study.focus_deck(session=session, learner=learner, deck_id=payload)
+            await session.run_sync(study.focus_deck, learner=learner, deck_id=payload)
             shared.learners.pop(user.id, None)
     decks = ", ".join(escape(library.decks[d].title) for d in study.active_decks(library, learner))
     text = GREETING.format(name=escape(user.first_name), decks=decks)

@@ -71,8 +71,8 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     shared = services(context)
     now = shared.clock()
     async with shared.database.session() as session:
-        learner = await study.start_learner(
-            session=session, learner_id=user.id, first_name=user.first_name, now=now
+        learner = await session.run_sync(
+            study.start_learner, learner_id=user.id, first_name=user.first_name, now=now
         )
         zone = study.learner_zone(learner, shared.settings.default_timezone)
         numbers = await stats.learner_stats(

@@ -48,8 +48,8 @@ def quiz_library() -> Library:
 
 async def learner_in(database: Database, learner_id: int = 1) -> Learner:
     async with database.session() as session:
-        return await study.start_learner(
-            session=session, learner_id=learner_id, first_name="Ada", now=NOW
+        return await session.run_sync(
+            study.start_learner, learner_id=learner_id, first_name="Ada", now=NOW
         )
 
 
@@ -59,8 +59,8 @@ async def test_a_round_takes_due_questions_first_then_new_ones(
     learner = await learner_in(database)
     async with database.session() as session:
         # alpha-q5 was answered wrong yesterday: it is due now and leads the round.
-        await study.record_rating(
-            session=session, library=quiz_library, learner=learner, item="alpha-q5",
+        await session.run_sync(
+            study.record_rating, library=quiz_library, learner=learner, item="alpha-q5",
             version=0, rating=Rating.AGAIN, now=NOW - timedelta(days=1), source="quiz",
         )  # fmt: skip
     async with database.session() as session:
@@ -203,8 +203,8 @@ async def test_forget_deletes_every_row_of_one_learner(
                 session=session, library=quiz_library, learner=learner, now=NOW,
                 rng=random.Random(0),
             )  # fmt: skip
-            await study.record_rating(
-                session=session, library=quiz_library, learner=learner, item="alpha-c0",
+            await session.run_sync(
+                study.record_rating, library=quiz_library, learner=learner, item="alpha-c0",
                 version=0, rating=Rating.GOOD, now=NOW,
             )  # fmt: skip
     async with database.session() as session:
@@ -241,8 +241,8 @@ async def test_stats_count_in_the_learners_time_zone(
             ("alpha-q1", NOW, Rating.AGAIN),
             ("alpha-c0", NOW, Rating.EASY),
         ]:
-            await study.record_rating(
-                session=session, library=quiz_library, learner=learner, item=item, version=0,
+            await session.run_sync(
+                study.record_rating, library=quiz_library, learner=learner, item=item, version=0,
                 rating=rating, now=when, source="quiz" if "-q" in item else "review",
             )  # fmt: skip
         numbers = await stats.learner_stats(

@@ -89,13 +89,13 @@ NOW = utc(2026, 3, 2, 9, 0)
 async def learners_with_due_cards(database: Database, library: Library, count: int) -> None:
     async with database.session() as session:
         for learner_id in range(1, count + 1):
-            learner = await study.start_learner(
-                session=session, learner_id=learner_id, first_name=f"L{learner_id}",
+            learner = await session.run_sync(
+                study.start_learner, learner_id=learner_id, first_name=f"L{learner_id}",
                 now=NOW - timedelta(days=1),
             )  # fmt: skip
             if learner_id % 5 != 0:  # every fifth has nothing due
-                await study.record_rating(
-                    session=session, library=library, learner=learner, item="alpha-c0",
+                await session.run_sync(
+                    study.record_rating, library=library, learner=learner, item="alpha-c0",
                     version=0, rating=Rating.AGAIN, now=NOW - timedelta(hours=1),
                 )  # fmt: skip
         while await reminders.schedule_unscheduled(

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from tutor import study
 from tutor.content import Library
@@ -28,10 +33,10 @@ async def _count(db: Database, table: type) -> int:
 
 async def test_learner_is_created_once_and_renamed(database: Database) -> None:
     async with database.session() as session:
-        await study.start_learner(session=session, learner_id=42, first_name="Ada", now=NOW)
+        await session.run_sync(study.start_learner, learner_id=42, first_name="Ada", now=NOW)
     async with database.session() as session:
-        again = await study.start_learner(
-            session=session, learner_id=42, first_name="Ada L", now=NOW
+        again = await session.run_sync(
+            study.start_learner, learner_id=42, first_name="Ada L", now=NOW
         )
     assert again.first_name == "Ada L"
     assert again.created_at == NOW
@@ -42,9 +47,12 @@ async def test_learner_is_created_once_and_renamed(database: Database) -> None:
 async def test_concurrent_first_contact_makes_one_learner(database: Database) -> None:
     async def contact() -> None:
         async with database.session() as session:
-            await study.start_learner(session=session, learner_id=7, first_name="Bo", now=NOW)
+            await session.run_sync(study.start_learner, learner_id=7, first_name="Bo", now=NOW)
 
-    await asyncio.gather(*(contact() for _ in range(5)))
+    async def unit_of_work() -> None:
+        await database.run(study.start_learner, learner_id=7, first_name="Bo", now=NOW)
+
+    await asyncio.gather(*(contact() for _ in range(3)), *(unit_of_work() for _ in range(3)))
     assert await _count(database, Learner) == 1
 
 
@@ -52,28 +60,26 @@ async def test_rating_is_stored_once_with_its_log(
     database: Database, tiny_library: Library
 ) -> None:
     card = tiny_library.items_of_kind(study.ItemKind.CARD)[0]
-    async with database.session() as session:
-        learner = await study.start_learner(session=session, learner_id=1, first_name="A", now=NOW)
-        first = await study.record_rating(
-            session=session,
-            library=tiny_library,
-            learner=learner,
-            item=card.id,
-            version=0,
-            rating=Rating.GOOD,
-            now=NOW,
-            shown_at=NOW - timedelta(seconds=4),
-        )
-    async with database.session() as session:
-        double_tap = await study.record_rating(
-            session=session,
-            library=tiny_library,
-            learner=learner,
-            item=card.id,
-            version=0,
-            rating=Rating.EASY,
-            now=NOW,
-        )
+    learner = await database.run(study.start_learner, learner_id=1, first_name="A", now=NOW)
+    first = await database.run(
+        study.record_rating,
+        library=tiny_library,
+        learner=learner,
+        item=card.id,
+        version=0,
+        rating=Rating.GOOD,
+        now=NOW,
+        shown_at=NOW - timedelta(seconds=4),
+    )
+    double_tap = await database.run(
+        study.record_rating,
+        library=tiny_library,
+        learner=learner,
+        item=card.id,
+        version=0,
+        rating=Rating.EASY,
+        now=NOW,
+    )
     assert first.outcome is study.Outcome.RECORDED
     assert double_tap.outcome is study.Outcome.ALREADY_RATED
     async with database.session() as session:
@@ -93,9 +99,11 @@ async def test_second_review_needs_the_version_it_was_drawn_at(
     card = tiny_library.items_of_kind(study.ItemKind.CARD)[0]
     later = NOW + timedelta(minutes=10)
     async with database.session() as session:
-        learner = await study.start_learner(session=session, learner_id=1, first_name="A", now=NOW)
-        await study.record_rating(
-            session=session,
+        learner = await session.run_sync(
+            study.start_learner, learner_id=1, first_name="A", now=NOW
+        )
+        await session.run_sync(
+            study.record_rating,
             library=tiny_library,
             learner=learner,
             item=card.id,
@@ -106,8 +114,8 @@ async def test_second_review_needs_the_version_it_was_drawn_at(
     outcomes = []
     for version in (0, 1, 1):
         async with database.session() as session:
-            result = await study.record_rating(
-                session=session,
+            result = await session.run_sync(
+                study.record_rating,
                 library=tiny_library,
                 learner=learner,
                 item=card.id,
@@ -130,9 +138,11 @@ async def test_second_review_needs_the_version_it_was_drawn_at(
 
 async def test_unknown_item_changes_nothing(database: Database, tiny_library: Library) -> None:
     async with database.session() as session:
-        learner = await study.start_learner(session=session, learner_id=1, first_name="A", now=NOW)
-        result = await study.record_rating(
-            session=session,
+        learner = await session.run_sync(
+            study.start_learner, learner_id=1, first_name="A", now=NOW
+        )
+        result = await session.run_sync(
+            study.record_rating,
             library=tiny_library,
             learner=learner,
             item="no-such-card",
@@ -148,7 +158,9 @@ async def test_new_cards_are_capped_per_local_day(
     database: Database, tiny_library: Library
 ) -> None:
     async with database.session() as session:
-        learner = await study.start_learner(session=session, learner_id=5, first_name="C", now=NOW)
+        learner = await session.run_sync(
+            study.start_learner, learner_id=5, first_name="C", now=NOW
+        )
         learner.new_per_day = 2
         learner.timezone = "America/St_Johns"
         session.add(learner)
@@ -156,8 +168,8 @@ async def test_new_cards_are_capped_per_local_day(
     seen = []
     for _ in range(3):
         async with database.session() as session:
-            shown = await study.next_card(
-                session=session,
+            shown = await session.run_sync(
+                study.next_card,
                 library=tiny_library,
                 learner=learner,
                 now=NOW,
@@ -167,8 +179,8 @@ async def test_new_cards_are_capped_per_local_day(
                 break
             assert shown.is_new
             seen.append(shown.card.id)
-            await study.record_rating(
-                session=session,
+            await session.run_sync(
+                study.record_rating,
                 library=tiny_library,
                 learner=learner,
                 item=shown.card,
@@ -182,15 +194,15 @@ async def test_new_cards_are_capped_per_local_day(
     assert shown.next_due == NOW + timedelta(days=8)
     # 02:30 UTC on the 2nd is 23:00 on the 1st in St John's: still the same local day...
     async with database.session() as session:
-        same_day = await study.next_card(
-            session=session,
+        same_day = await session.run_sync(
+            study.next_card,
             library=tiny_library,
             learner=learner,
             now=datetime(2026, 3, 2, 2, 29, tzinfo=UTC),
             zone="America/St_Johns",
         )
-        next_day = await study.next_card(
-            session=session,
+        next_day = await session.run_sync(
+            study.next_card,
             library=tiny_library,
             learner=learner,
             now=datetime(2026, 3, 2, 3, 31, tzinfo=UTC),
@@ -205,9 +217,11 @@ async def test_new_cards_are_capped_per_local_day(
 async def test_due_card_comes_before_new_ones(database: Database, tiny_library: Library) -> None:
     cards = tiny_library.items_of_kind(study.ItemKind.CARD)
     async with database.session() as session:
-        learner = await study.start_learner(session=session, learner_id=9, first_name="D", now=NOW)
-        await study.record_rating(
-            session=session,
+        learner = await session.run_sync(
+            study.start_learner, learner_id=9, first_name="D", now=NOW
+        )
+        await session.run_sync(
+            study.record_rating,
             library=tiny_library,
             learner=learner,
             item=cards[3],
@@ -216,11 +230,11 @@ async def test_due_card_comes_before_new_ones(database: Database, tiny_library: 
             now=NOW,
         )
     async with database.session() as session:
-        early = await study.next_card(
-            session=session, library=tiny_library, learner=learner, now=NOW, zone="UTC"
+        early = await session.run_sync(
+            study.next_card, library=tiny_library, learner=learner, now=NOW, zone="UTC"
         )
-        late = await study.next_card(
-            session=session,
+        late = await session.run_sync(
+            study.next_card,
             library=tiny_library,
             learner=learner,
             now=NOW + timedelta(minutes=1),
@@ -229,3 +243,51 @@ async def test_due_card_comes_before_new_ones(database: Database, tiny_library: 
     assert isinstance(early, study.CardToShow) and early.card.id == cards[0].id
     assert isinstance(late, study.CardToShow)
     assert (late.card.id, late.is_new, late.version, late.due_count) == (cards[3].id, False, 1, 1)
+
+
+# --- units of work on SQLite (Database.run) ------------------------------------------------
+async def test_a_unit_of_work_waits_for_a_writer_mid_transaction(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'lock.db'}")
+    await database.create_tables()
+    try:
+        async with database.session() as holder:
+            holder.add(Learner(id=1, first_name="Holder", created_at=NOW))
+            await holder.flush()  # the write lock is held now, across awaits
+            unit = asyncio.ensure_future(
+                database.run(study.start_learner, learner_id=2, first_name="Waiter", now=NOW)
+            )
+            await asyncio.sleep(0.2)
+            assert not unit.done()  # waiting, without holding up the holder's loop
+            await holder.commit()
+        learner = await asyncio.wait_for(unit, 5)
+        assert learner.first_name == "Waiter"
+        assert await _count(database, Learner) == 2
+    finally:
+        await database.close()
+
+
+async def test_a_unit_that_committed_is_not_run_again(tmp_path: Path) -> None:
+    path = tmp_path / "lock.db"
+    database = Database(f"sqlite:///{path}")
+    await database.create_tables()
+    runs = 0
+    other = sqlite3.connect(path, isolation_level=None)
+
+    def unit(session: Session) -> None:
+        nonlocal runs
+        runs += 1
+        study.start_learner(session, learner_id=3, first_name="Once", now=NOW)  # commits
+        other.execute("BEGIN IMMEDIATE")  # another process takes the write lock
+        study.start_learner(session, learner_id=4, first_name="Twice?", now=NOW)
+
+    try:
+        with pytest.raises(OperationalError, match="locked"):
+            await database.run(unit)
+        other.execute("ROLLBACK")
+        assert runs == 1
+        async with database.session() as session:
+            names = (await session.execute(select(Learner.first_name))).scalars().all()
+        assert names == ["Once"]
+    finally:
+        other.close()
+        await database.close()
