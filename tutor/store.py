@@ -19,7 +19,9 @@ from sqlalchemy import (
     Dialect,
     ForeignKey,
     Index,
+    Select,
     String,
+    bindparam,
     create_engine,
     event,
     func,
@@ -424,6 +426,37 @@ def load_memories(
     return memories
 
 
+# The review hot path's statements, built once: building a statement and its cache key on
+# every call costs more than SQLite takes to run it.
+_STATE = ItemState.__table__.c  # type: ignore[attr-defined]
+_LOG = ReviewLog.__table__.c  # type: ignore[attr-defined]
+_MEMORY_COLUMNS = (
+    _STATE.item_id,
+    _STATE.state,
+    _STATE.step,
+    _STATE.stability,
+    _STATE.difficulty,
+    _STATE.due,
+    _STATE.last_review,
+    _STATE.reps,
+    _STATE.lapses,
+)
+_NEW_SINCE = (
+    select(func.count())
+    .where(
+        _LOG.learner_id == bindparam("learner_id"),
+        _LOG.reviewed_at >= bindparam("since"),
+        _LOG.was_new.is_(True),
+        _LOG.source == bindparam("source"),
+    )
+    .scalar_subquery()
+)
+_MEMORIES = select(*_MEMORY_COLUMNS).where(_STATE.learner_id == bindparam("learner_id"))
+_MEMORIES_AND_NEW = select(*_MEMORY_COLUMNS, _NEW_SINCE).where(
+    _STATE.learner_id == bindparam("learner_id")
+)
+
+
 def load_memories_and_new_count(
     session: Session,
     *,
@@ -439,33 +472,10 @@ def load_memories_and_new_count(
     """
     if not item_ids:
         return {}, 0
-    state = ItemState.__table__.c  # type: ignore[attr-defined]
-    log = ReviewLog.__table__.c  # type: ignore[attr-defined]
-    columns = [
-        state.item_id,
-        state.state,
-        state.step,
-        state.stability,
-        state.difficulty,
-        state.due,
-        state.last_review,
-        state.reps,
-        state.lapses,
-    ]
-    if new_since is not None:
-        counted = (
-            select(func.count())
-            .where(
-                log.learner_id == learner_id,
-                log.reviewed_at >= new_since,
-                log.was_new.is_(True),
-                log.source == source,
-            )
-            .scalar_subquery()
-        )
-        columns.append(counted)
-    result = (session.execute(select(*columns).where(state.learner_id == learner_id))).all()
-    new_count = int(result[0][9]) if result and new_since is not None else 0
+    statement: Select[Any] = _MEMORIES if new_since is None else _MEMORIES_AND_NEW
+    parameters = {"learner_id": learner_id, "since": new_since, "source": source}
+    rows = session.execute(statement, parameters).all()
+    new_count = int(rows[0][9]) if rows and new_since is not None else 0
     memories = {
         row[0]: Memory(
             state=row[1],
@@ -477,7 +487,7 @@ def load_memories_and_new_count(
             reps=row[7],
             lapses=row[8],
         )
-        for row in result
+        for row in rows
         if row[0] in item_ids
     }
     return memories, new_count
@@ -501,51 +511,69 @@ def reviews_since(
     return int(result.scalar_one())
 
 
-def _insert_log(session: Session, log: ReviewLog) -> None:
-    # A plain INSERT: the ORM's unit of work costs more than the statement itself here.
-    values = {column: getattr(log, column) for column in ReviewLog.model_fields if column != "id"}
-    session.execute(insert(ReviewLog.__table__).values(**values))  # type: ignore[attr-defined]
+_INSERT_LOG = insert(ReviewLog.__table__)  # type: ignore[attr-defined]
+# Keyed by dialect: the first review's INSERT that skips a row another review made.
+_INSERT_FIRST: dict[str, Any] = {}
+# The later reviews' compare-and-set: the SET clause comes from the parameters' names.
+_UPDATE_NEXT = update(ItemState.__table__).where(  # type: ignore[attr-defined]
+    _STATE.learner_id == bindparam("key_learner_id"),
+    _STATE.item_id == bindparam("key_item_id"),
+    _STATE.reps == bindparam("key_reps"),
+)
 
 
-def save_first_review(session: Session, *, state: ItemState, log: ReviewLog) -> bool:
-    """Store the first review of an item; False if another review got there first."""
-    values = {column: getattr(state, column) for column in ItemState.model_fields}
-    statement = (
-        _insert_ignore(session, ItemState)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["learner_id", "item_id"])
-    )
-    result = session.execute(statement)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    _insert_log(session, log)
-    return True
-
-
-def save_next_review(
-    session: Session, *, state: ItemState, expected_reps: int, log: ReviewLog
+def save_review(
+    session: Session,
+    *,
+    learner_id: int,
+    item_id: str,
+    after: Memory,
+    expected_reps: int,
+    rating: int,
+    reviewed_at: datetime,
+    duration_ms: int | None,
+    source: str,
 ) -> bool:
-    """Store a review of a seen item if it is still at ``expected_reps``; False if not.
+    """Store a review, the item's memory ``after`` it and its log line, if the item is
+    still at ``expected_reps`` (0: never reviewed); False if another review got there
+    first. Nothing is committed.
 
     The compare-and-set on ``reps`` makes a double tap, or two instances racing on one
     button, record exactly one rating.
     """
-    values = {
-        column: getattr(state, column)
-        for column in ItemState.model_fields
-        if column not in ("learner_id", "item_id")
+    memory = {
+        "state": after.state,
+        "step": after.step,
+        "stability": after.stability,
+        "difficulty": after.difficulty,
+        "due": after.due,
+        "last_review": after.last_review,
+        "reps": after.reps,
+        "lapses": after.lapses,
     }
-    statement = (
-        update(ItemState)
-        .where(
-            ItemState.learner_id == state.learner_id,  # type: ignore[arg-type]
-            ItemState.item_id == state.item_id,  # type: ignore[arg-type]
-            ItemState.reps == expected_reps,  # type: ignore[arg-type]
-        )
-        .values(**values)
-    )
-    result = session.execute(statement)
+    if expected_reps == 0:
+        dialect = session.get_bind().dialect.name
+        statement = _INSERT_FIRST.get(dialect)
+        if statement is None:
+            statement = _INSERT_FIRST[dialect] = _insert_ignore(
+                session,
+                ItemState.__table__,  # type: ignore[attr-defined]
+            ).on_conflict_do_nothing(index_elements=["learner_id", "item_id"])
+        key = {"learner_id": learner_id, "item_id": item_id}
+        result = session.execute(statement, {**key, **memory})
+    else:
+        guard = {"key_learner_id": learner_id, "key_item_id": item_id, "key_reps": expected_reps}
+        result = session.execute(_UPDATE_NEXT, {**memory, **guard})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    _insert_log(session, log)
+    log = {
+        "learner_id": learner_id,
+        "item_id": item_id,
+        "rating": rating,
+        "reviewed_at": reviewed_at,
+        "duration_ms": duration_ms,
+        "source": source,
+        "was_new": expected_reps == 0,
+    }
+    session.execute(_INSERT_LOG, log)
     return True

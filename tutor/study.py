@@ -19,7 +19,7 @@ from tutor.scheduling import (
     schedule_review,
     start_of_local_day,
 )
-from tutor.store import ItemState, Learner, ReviewLog
+from tutor.store import ItemState, Learner
 
 # Longer answers say more about a distraction than about memory (Anki caps at 60 s too).
 MAX_REVIEW_DURATION_MS = 60_000
@@ -202,34 +202,20 @@ def record_rating(
         duration = max(
             0, min(MAX_REVIEW_DURATION_MS, int((now - shown_at).total_seconds() * 1000))
         )
-    state = ItemState(
+    if row is not None:
+        # The row was read into this session; detach it so the guarded write decides.
+        session.expunge(row)
+    saved = store.save_review(
+        session,
         learner_id=learner.id,
         item_id=item_id,
-        state=after.state,
-        step=after.step,
-        stability=after.stability,
-        difficulty=after.difficulty,
-        due=after.due,
-        last_review=after.last_review,
-        reps=after.reps,
-        lapses=after.lapses,
-    )
-    log = ReviewLog(
-        learner_id=learner.id,
-        item_id=item_id,
+        after=after,
+        expected_reps=version,
         rating=int(rating),
         reviewed_at=now,
         duration_ms=duration,
         source=source,
-        was_new=current is None,
     )
-    if current is not None:
-        if row is not None:
-            # The row was read into this session; detach it so the guarded UPDATE decides.
-            session.expunge(row)
-        saved = store.save_next_review(session, state=state, expected_reps=version, log=log)
-    else:
-        saved = store.save_first_review(session, state=state, log=log)
     if not saved:
         session.rollback()
         return RatingResult(Outcome.ALREADY_RATED)
