@@ -47,7 +47,7 @@ class Services:
     buttons: dict[type[Payload], ButtonHandler] = field(default_factory=dict)
     pool: Executor | None = None
     demos: DemoRunner | None = None
-    # Learners as last read, for the review hot path (see ``current_learner``).
+    # Learners as last read, for the review hot path (see ``learner_copy``).
     learners: dict[int, tuple[Learner, float]] = field(default_factory=dict)
 
     async def in_worker(self, target: str, *args: Any, **kwargs: Any) -> Any:
