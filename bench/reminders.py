@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from bench.deck import BENCH_DECK_ID, bench_deck
 from bot.app import ALLOWED_UPDATES, build_application
 from tests.standin import BotApiStandin, RateLimits
 from tutor import reminders, schema
@@ -31,6 +32,9 @@ DELIVERIES = 10_000
 T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TOKEN = "777:bench-reminders"
+
+# The items of the selection's learners: the first cards of the bench deck.
+SELECTION_LIBRARY = library_of([bench_deck(ITEMS_PER_LEARNER)])
 
 # Learners' reminders are spread over the day from T0, item due times over +-30 days.
 _SQLITE_FILL = [
@@ -47,7 +51,8 @@ _SQLITE_FILL = [
     WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n
                             WHERE i < {LEARNERS * ITEMS_PER_LEARNER - 1})
     INSERT INTO itemstate (learner_id, item_id, state, due, reps, lapses)
-    SELECT 1 + i / {ITEMS_PER_LEARNER}, 'item-' || (i % {ITEMS_PER_LEARNER}), 2,
+    SELECT 1 + i / {ITEMS_PER_LEARNER},
+           '{BENCH_DECK_ID}-c' || printf('%04d', i % {ITEMS_PER_LEARNER}), 2,
            strftime('%Y-%m-%d %H:%M:%S', '2026-03-02',
                     printf('%+d seconds', (i * 104729) % 5184000 - 2592000)) || '.000000',
            3, 0
@@ -64,7 +69,8 @@ _PG_FILL = [
     """,
     f"""
     INSERT INTO itemstate (learner_id, item_id, state, due, reps, lapses)
-    SELECT 1 + i / {ITEMS_PER_LEARNER}, 'item-' || (i % {ITEMS_PER_LEARNER}), 2,
+    SELECT 1 + i / {ITEMS_PER_LEARNER},
+           '{BENCH_DECK_ID}-c' || lpad((i % {ITEMS_PER_LEARNER})::text, 4, '0'), 2,
            timestamptz '2026-03-02 00:00:00+00'
              + ((i::bigint * 104729) % 5184000 - 2592000) * interval '1 second',
            3, 0
@@ -101,7 +107,10 @@ async def _time_selection(database: Database, now: datetime, runs: int = 15) -> 
                 )
             ).all()
             counts = await reminders.due_counts(
-                session=session, learner_ids=[row[0] for row in rows], now=now
+                session=session,
+                library=SELECTION_LIBRARY,
+                decks_of={row[0]: row[6] for row in rows},
+                now=now,
             )
             times.append((time.perf_counter() - started) * 1000)
             due = len(rows)

@@ -64,7 +64,10 @@ class ReminderSender:
         while True:
             async with shared.database.session() as session:
                 batch, handled = await reminders.claim_due(
-                    session=session, default_zone=zone, now=shared.clock()
+                    session=session,
+                    library=shared.library,
+                    default_zone=zone,
+                    now=shared.clock(),
                 )
             gate = asyncio.Semaphore(SEND_CONCURRENCY)
             results = await asyncio.gather(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Iterator, Sequence, Set
+from collections.abc import Collection, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -164,6 +164,13 @@ class Library:
     decks: dict[str, Deck]
     items: dict[str, Item] = field(repr=False)
     deck_of: dict[str, str] = field(repr=False)
+
+    def chosen_decks(self, deck_ids: Collection[str] | None) -> list[str]:
+        """The ids of ``deck_ids`` (None: every deck) in library order; every deck if none
+        of them exists any more."""
+        if deck_ids is None:
+            return list(self.decks)
+        return [d for d in self.decks if d in deck_ids] or list(self.decks)
 
     def item(self, item_id: str) -> Item | None:
         return self.items.get(item_id)

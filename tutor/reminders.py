@@ -9,15 +9,17 @@ reminder rather than sending it twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, Table, func, select, update
+from sqlalchemy import ColumnElement, Select, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tutor.content import Library
 from tutor.scheduling import check_utc
 from tutor.store import ItemState, Learner
 
@@ -161,14 +163,14 @@ def slots_query(
 
 
 def reminder_slots(now: datetime, limit: int, *, lock: bool) -> Select[Any]:
-    """The learners whose reminder slot has come (with their first names)."""
+    """The learners whose reminder slot has come (with their first names and decks)."""
     return slots_query(
         LEARNER,
         slot_time="reminder_time",
         next_at="next_reminder_at",
         last_on="last_reminded_on",
         conditions=[LEARNER.c.reminders_on.is_(True), LEARNER.c.active.is_(True)],
-        extra=["first_name"],
+        extra=["first_name", "decks"],
         now=now,
         limit=limit,
         lock=lock,
@@ -220,6 +222,7 @@ def locks_rows(session: AsyncSession) -> bool:
 async def claim_due(
     *,
     session: AsyncSession,
+    library: Library,
     default_zone: str,
     now: datetime,
     limit: int = CLAIM_BATCH,
@@ -227,8 +230,9 @@ async def claim_due(
     """Claim the reminder slots that have come, move each to its next slot, and commit.
 
     Returns:
-        The reminders to send now (learners with something due), and how many slots were
-        handled in all; fewer than ``limit`` means none is left for now.
+        The reminders to send now (learners with something due in the decks they study),
+        and how many slots were handled in all; fewer than ``limit`` means none is left
+        for now.
     """
     rows, handled = await claim_slots(
         session=session,
@@ -241,7 +245,8 @@ async def claim_due(
         now=now,
     )
     names = {int(row[0]): str(row[5]) for row in rows}
-    counts = await due_counts(session=session, learner_ids=list(names), now=now)
+    decks = {int(row[0]): row[6] for row in rows}
+    counts = await due_counts(session=session, library=library, decks_of=decks, now=now)
     await session.commit()
     reminders = [
         Reminder(learner_id=learner_id, first_name=name, due_count=counts[learner_id])
@@ -252,18 +257,30 @@ async def claim_due(
 
 
 async def due_counts(
-    *, session: AsyncSession, learner_ids: Sequence[int], now: datetime
+    *,
+    session: AsyncSession,
+    library: Library,
+    decks_of: Mapping[int, Collection[str] | None],
+    now: datetime,
 ) -> dict[int, int]:
-    """How many items each learner has due at ``now`` (learners with none are left out)."""
-    if not learner_ids:
+    """How many items each learner has due at ``now`` in the decks they have switched on
+    (``decks_of``: learner id to their deck list, None for all); learners with none are
+    left out. Items no longer in the library do not count.
+    """
+    if not decks_of:
         return {}
+    wanted = {learner_id: set(library.chosen_decks(d)) for learner_id, d in decks_of.items()}
     state = ITEM_STATE.c
     result = await session.execute(
-        select(state.learner_id, func.count())
-        .where(state.learner_id.in_(learner_ids), state.due <= now)
-        .group_by(state.learner_id)
+        select(state.learner_id, state.item_id).where(
+            state.learner_id.in_(list(decks_of)), state.due <= now
+        )
     )
-    return {int(learner_id): int(count) for learner_id, count in result.all()}
+    counts: Counter[int] = Counter()
+    for learner_id, item_id in result.all():
+        if library.deck_of.get(item_id) in wanted[learner_id]:
+            counts[learner_id] += 1
+    return dict(counts)
 
 
 async def mark_unreachable(*, session: AsyncSession, learner_id: int) -> None:

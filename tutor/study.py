@@ -32,11 +32,7 @@ def learner_zone(learner: Learner, default_zone: str) -> str:
 
 def active_decks(library: Library, learner: Learner) -> list[str]:
     """Ids of the decks switched on for the learner, in library order."""
-    if learner.decks is None:
-        return list(library.decks)
-    chosen = [d for d in library.decks if d in learner.decks]
-    # A deck list that names only removed decks falls back to everything.
-    return chosen or list(library.decks)
+    return library.chosen_decks(learner.decks)
 
 
 def to_memory(row: ItemState) -> Memory:

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from tutor import reminders, study
 from tutor.content import Library
 from tutor.scheduling import Rating
-from tutor.store import Database, Learner
+from tutor.store import Database, ItemState, Learner
 
 
 def utc(*args: int) -> datetime:
@@ -110,15 +110,20 @@ async def test_claims_send_to_learners_with_due_items_once(
     await learners_with_due_cards(database, tiny_library, 10)
     async with database.session() as session:
         early, handled = await reminders.claim_due(
-            session=session, default_zone="UTC", now=NOW - timedelta(minutes=1)
+            session=session,
+            library=tiny_library,
+            default_zone="UTC",
+            now=NOW - timedelta(minutes=1),
         )
         assert (early, handled) == ([], 0)
-        sent, handled = await reminders.claim_due(session=session, default_zone="UTC", now=NOW)
+        sent, handled = await reminders.claim_due(
+            session=session, library=tiny_library, default_zone="UTC", now=NOW
+        )
         assert handled == 10
         assert sorted(r.learner_id for r in sent) == [1, 2, 3, 4, 6, 7, 8, 9]
         assert {r.due_count for r in sent} == {1}
         again, handled = await reminders.claim_due(
-            session=session, default_zone="UTC", now=NOW + timedelta(hours=5)
+            session=session, library=tiny_library, default_zone="UTC", now=NOW + timedelta(hours=5)
         )
         assert (again, handled) == ([], 0)
         learner = await session.get(Learner, 1)
@@ -137,8 +142,32 @@ async def test_inactive_or_off_learners_get_nothing(
             update(Learner).where(Learner.id == 2).values(reminders_on=False)  # type: ignore[arg-type]
         )
         await session.commit()
-        sent, _ = await reminders.claim_due(session=session, default_zone="UTC", now=NOW)
+        sent, _ = await reminders.claim_due(
+            session=session, library=tiny_library, default_zone="UTC", now=NOW
+        )
     assert [r.learner_id for r in sent] == [3]
+
+
+async def test_due_counts_only_the_decks_the_learner_studies(
+    database: Database, tiny_library: Library
+) -> None:
+    await learners_with_due_cards(database, tiny_library, 4)  # alpha-c0 due for 1-4
+    async with database.session() as session:
+        for learner_id, item in [(1, "beta-c0"), (2, "beta-c0"), (3, "gone-c9")]:
+            session.add(ItemState(learner_id=learner_id, item_id=item, state=2, due=NOW, reps=1))
+        # 1 studies both decks, 2 beta only, 3 alpha only (its other item left the decks),
+        # 4 beta only: its one due card is in a deck switched off.
+        decks = {1: None, 2: ["beta"], 3: ["alpha"], 4: ["beta"]}
+        for learner_id, chosen in decks.items():
+            await session.execute(
+                update(Learner).where(Learner.id == learner_id).values(decks=chosen)  # type: ignore[arg-type]
+            )
+        await session.commit()
+        sent, handled = await reminders.claim_due(
+            session=session, library=tiny_library, default_zone="UTC", now=NOW
+        )
+    assert handled == 4
+    assert {r.learner_id: r.due_count for r in sent} == {1: 2, 2: 1, 3: 1}
 
 
 async def test_two_runners_at_once_send_each_reminder_exactly_once(
@@ -153,7 +182,11 @@ async def test_two_runners_at_once_send_each_reminder_exactly_once(
             while True:
                 async with db.session() as session:
                     batch, handled = await reminders.claim_due(
-                        session=session, default_zone="UTC", now=NOW, limit=40
+                        session=session,
+                        library=tiny_library,
+                        default_zone="UTC",
+                        now=NOW,
+                        limit=40,
                     )
                 claimed += [r.learner_id for r in batch]
                 if handled < 40:
