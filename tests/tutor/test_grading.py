@@ -236,6 +236,8 @@ CONCEPTS = {
     "d-explain-what": ("different", "pretrained", "new"),
     "d-explain-freeze": ("frozen", "adapt", "depends"),
     "d-explain-forgetting": ("overwrite", "smaller", "freeze"),
+    "d-explain-pytorch": ("groups", "params", "lr"),
+    "d-explain-named-params": ("by-name", "no-decay", "once"),
 }
 
 ANSWERS = [
@@ -426,6 +428,53 @@ ANSWERS = [
         {"smaller", "freeze"},
     ),
     ("d-explain-forgetting", "Fine-tuning overwrote the weights.", {"overwrite"}),
+    # d-explain-pytorch
+    (
+        "d-explain-pytorch",
+        'optimizer = torch.optim.SGD([{"params": model.base.parameters()}, {"params": '
+        'model.classifier.parameters(), "lr": 1e-3}], lr=1e-2, momentum=0.9). Each dict is '
+        "one group; a group without its own lr uses the default given after the list.",
+        {"groups", "params", "lr"},
+    ),
+    (
+        "d-explain-pytorch",
+        "Pass param groups instead of model.parameters(), each with its own learning rate.",
+        {"groups", "lr"},
+    ),
+    (
+        "d-explain-pytorch",
+        "You give the optimizer a list of dicts, one per part of the model.",
+        {"groups"},
+    ),
+    (
+        "d-explain-pytorch",
+        "Use a smaller learning rate for early layers and a bigger one for the head.",
+        set(),
+    ),
+    # d-explain-named-params
+    (
+        "d-explain-named-params",
+        "Go through model.named_parameters(); if the name starts with 'fc.' put it in the "
+        "head group with lr 1e-2, else the body. Parameters with ndim 1 (biases, norm "
+        "weights) go to a group with weight_decay 0. Each parameter must be in exactly one "
+        "group.",
+        {"by-name", "no-decay", "once"},
+    ),
+    (
+        "d-explain-named-params",
+        "Check the name: anything with the head prefix gets the higher rate.",
+        {"by-name"},
+    ),
+    (
+        "d-explain-named-params",
+        "Biases and LayerNorm weights get zero weight decay.",
+        {"no-decay"},
+    ),
+    (
+        "d-explain-named-params",
+        "Make one group for the head and one for the rest, with a bigger rate on the head.",
+        set(),
+    ),
 ]
 
 OFF_TOPIC = [
@@ -543,9 +592,6 @@ def test_a_single_common_word_covers_nothing(library: Library, word: str) -> Non
 
 
 def test_repeating_the_question_covers_nothing(library: Library) -> None:
-    # Two prompts are left out: their own wording holds a deck phrase (see the deck notes).
-    loose = {"d-explain-pytorch", "d-explain-named-params"}
     for prompt in _explain_prompts(library):
-        if prompt.id not in loose:
-            assert grade_explanation(prompt, prompt.prompt).covered == (), prompt.id
-            assert grade_explanation(prompt, prompt.hint).covered == (), prompt.id
+        assert grade_explanation(prompt, prompt.prompt).covered == (), prompt.id
+        assert grade_explanation(prompt, prompt.hint).covered == (), prompt.id
