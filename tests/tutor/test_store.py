@@ -61,25 +61,21 @@ async def test_rating_is_stored_once_with_its_log(
 ) -> None:
     card = tiny_library.items_of_kind(study.ItemKind.CARD)[0]
     learner = await database.run(study.start_learner, learner_id=1, first_name="A", now=NOW)
-    first = await database.run(
-        study.record_rating,
-        library=tiny_library,
-        learner=learner,
-        item=card.id,
-        version=0,
-        rating=Rating.GOOD,
-        now=NOW,
-        shown_at=NOW - timedelta(seconds=4),
-    )
-    double_tap = await database.run(
-        study.record_rating,
-        library=tiny_library,
-        learner=learner,
-        item=card.id,
-        version=0,
-        rating=Rating.EASY,
-        now=NOW,
-    )
+
+    async def rate(rating: Rating, **shown: datetime) -> study.RatingResult:
+        return await database.run(
+            study.record_rating,
+            library=tiny_library,
+            learner=learner,
+            item=card.id,
+            version=0,
+            rating=rating,
+            now=NOW,
+            **shown,
+        )
+
+    first = await rate(Rating.GOOD, shown_at=NOW - timedelta(seconds=4))
+    double_tap = await rate(Rating.EASY)
     assert first.outcome is study.Outcome.RECORDED
     assert double_tap.outcome is study.Outcome.ALREADY_RATED
     async with database.session() as session:
