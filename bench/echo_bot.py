@@ -29,7 +29,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import ALLOWED_UPDATES, MAX_CONCURRENT_UPDATES, PerChatUpdateProcessor
+from bot.app import (
+    ALLOWED_UPDATES,
+    BOT_API_CONNECTIONS,
+    MAX_CONCURRENT_UPDATES,
+    POOL_TIMEOUT,
+    PerChatUpdateProcessor,
+)
 from bot.logs import configure_logging
 from bot.ratelimit import TelegramRateLimiter
 from tutor.config import Settings
@@ -73,7 +79,8 @@ def build_echo_application(settings: Settings) -> Application[Any, Any, Any, Any
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .rate_limiter(TelegramRateLimiter(max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
-        .connection_pool_size(MAX_CONCURRENT_UPDATES)
+        .connection_pool_size(BOT_API_CONNECTIONS)
+        .pool_timeout(POOL_TIMEOUT)
         .build()
     )
     application.add_handler(CallbackQueryHandler(on_press))

@@ -33,7 +33,7 @@ from bot import jobs
 from bot.callbacks import CallbackCodec, CallbackDataError
 from bot.handlers import account, classroom, demo, errors, explain, quiz, review, start, stats
 from bot.logs import current_update
-from bot.metrics import InstrumentedRequest, Metrics, instrument
+from bot.metrics import Metrics, instrument, instrument_requests
 from bot.ratelimit import TelegramRateLimiter
 from bot.services import Services, codec_secret, services, utc_now
 from tutor import schema, workers
@@ -53,6 +53,13 @@ ALLOWED_UPDATES = [
     Update.MY_CHAT_MEMBER,
 ]
 MAX_CONCURRENT_UPDATES = 64
+# Connections for Bot API calls. httpcore's pool does work quadratic in its connections on
+# every request and release (its sweep for idle ones): at 64 it took a third of the bot's
+# CPU with 50 learners pressing at once. Sixteen calls in flight, at Telegram's 50-100 ms
+# each, are a few hundred calls a second, more than Telegram lets one bot make; a call
+# waits up to POOL_TIMEOUT seconds for a free connection instead of failing after PTB's 1 s.
+BOT_API_CONNECTIONS = 16
+POOL_TIMEOUT = 10.0
 
 GROUP_COMMANDS = [
     BotCommand("quiz", "Start a quiz: /quiz [questions] [seconds]"),
@@ -207,19 +214,19 @@ def build_application(
         demos=demos,
     )
     metrics = Metrics()
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .rate_limiter(TelegramRateLimiter(max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
-        .request(InstrumentedRequest(metrics, connection_pool_size=MAX_CONCURRENT_UPDATES))
-        .get_updates_request(InstrumentedRequest(metrics, connection_pool_size=1))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .build()
     )
+    application = instrument_requests(
+        builder, metrics, connection_pool_size=BOT_API_CONNECTIONS, pool_timeout=POOL_TIMEOUT
+    ).build()
     application.bot_data["services"] = shared
     instrument(application, metrics, update_kinds=ALLOWED_UPDATES)
 

@@ -366,16 +366,23 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 def instrument_requests(
-    builder: AnyBuilder, metrics: Metrics, *, connection_pool_size: int = 256
+    builder: AnyBuilder,
+    metrics: Metrics,
+    *,
+    connection_pool_size: int = 256,
+    pool_timeout: float = 1.0,
 ) -> AnyBuilder:
     """Give the builder requests that count Bot API answers (calls and ``getUpdates``).
 
-    This replaces the builder's ``connection_pool_size(...)``: PTB refuses both a request
-    object and request settings, so the pool size is passed here instead.
+    This replaces the builder's ``connection_pool_size(...)`` and ``pool_timeout(...)``:
+    PTB refuses both a request object and request settings, so they are passed here.
     """
-    return builder.request(
-        InstrumentedRequest(metrics, connection_pool_size=connection_pool_size)
-    ).get_updates_request(InstrumentedRequest(metrics, connection_pool_size=1))
+    calls = InstrumentedRequest(
+        metrics, connection_pool_size=connection_pool_size, pool_timeout=pool_timeout
+    )
+    return builder.request(calls).get_updates_request(
+        InstrumentedRequest(metrics, connection_pool_size=1)
+    )
 
 
 def instrument(
