@@ -31,7 +31,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -302,6 +302,7 @@ class Database:
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}
+        self._inline_engine: Engine | None = None
         self._inline: sessionmaker[Session] | None = None
         if self.dialect == "sqlite":
             # SQLite has one writer at a time: a few connections are all it can use, and
@@ -311,7 +312,7 @@ class Database:
             if database and database != ":memory:" and not database.startswith("file:"):
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
                 # One plain connection for units of work run on the loop's thread (run()).
-                inline = create_engine(
+                inline = self._inline_engine = create_engine(
                     parsed.set(drivername="sqlite+pysqlite"),
                     echo=echo,
                     pool_size=1,
@@ -374,9 +375,8 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
-        if self._inline is not None:
-            bind = self._inline.kw["bind"]
-            bind.dispose()
+        if self._inline_engine is not None:
+            self._inline_engine.dispose()
 
 
 def _insert_ignore(session: Session | AsyncSession, table: Any) -> Any:
@@ -512,8 +512,13 @@ def reviews_since(
 
 
 _INSERT_LOG = insert(ReviewLog.__table__)  # type: ignore[attr-defined]
-# Keyed by dialect: the first review's INSERT that skips a row another review made.
-_INSERT_FIRST: dict[str, Any] = {}
+# By dialect: the first review's INSERT, which skips a row another review has just made.
+_INSERT_FIRST = {
+    name: dialect.insert(ItemState.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
+        index_elements=["learner_id", "item_id"]
+    )
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
 # The later reviews' compare-and-set: the SET clause comes from the parameters' names.
 _UPDATE_NEXT = update(ItemState.__table__).where(  # type: ignore[attr-defined]
     _STATE.learner_id == bindparam("key_learner_id"),
@@ -552,13 +557,7 @@ def save_review(
         "lapses": after.lapses,
     }
     if expected_reps == 0:
-        dialect = session.get_bind().dialect.name
-        statement = _INSERT_FIRST.get(dialect)
-        if statement is None:
-            statement = _INSERT_FIRST[dialect] = _insert_ignore(
-                session,
-                ItemState.__table__,  # type: ignore[attr-defined]
-            ).on_conflict_do_nothing(index_elements=["learner_id", "item_id"])
+        statement = _INSERT_FIRST[session.get_bind().dialect.name]
         key = {"learner_id": learner_id, "item_id": item_id}
         result = session.execute(statement, {**key, **memory})
     else:
