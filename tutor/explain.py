@@ -8,12 +8,10 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tutor import store
 from tutor.content import ExplainPrompt, ItemKind, Library
 from tutor.grading import Grade, grade_explanation
-from tutor.scheduling import rank_for_practice
 from tutor.store import ItemState, Learner, PendingExplain
-from tutor.study import Outcome, active_decks, record_rating
+from tutor.study import Outcome, practice_order, record_rating
 
 
 @dataclass(frozen=True)
@@ -32,16 +30,12 @@ async def ask(
     Returns:
         The prompt, or None when the learner's decks have no explain prompts.
     """
-    decks = active_decks(library, learner)
-    ids = library.ids_of_kind(ItemKind.EXPLAIN, decks)
-    if not ids:
-        return None
-    memories = await session.run_sync(
-        store.load_memories,
-        learner_id=learner.id,
-        item_ids=library.id_set_of_kind(ItemKind.EXPLAIN, decks),
+    order = await session.run_sync(
+        practice_order, library=library, learner=learner, kind=ItemKind.EXPLAIN, now=now
     )
-    prompt = library.items[rank_for_practice(ids, memories, now)[0]]
+    if not order:
+        return None
+    prompt = library.items[order[0]]
     assert isinstance(prompt, ExplainPrompt)
     pending = await session.get(PendingExplain, learner.id)
     if pending is None:

@@ -10,11 +10,10 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tutor import store
 from tutor.content import ItemKind, Library, QuizQuestion
-from tutor.scheduling import Rating, rank_for_practice
+from tutor.scheduling import Rating
 from tutor.store import ItemState, Learner, QuizRound
-from tutor.study import Outcome, active_decks, record_rating
+from tutor.study import Outcome, practice_order, record_rating
 
 ROUND_SIZE = 5
 
@@ -105,16 +104,12 @@ async def start_round(
     Returns:
         The round's first question, or None when the learner's decks have no questions.
     """
-    decks = active_decks(library, learner)
-    ids = library.ids_of_kind(ItemKind.QUIZ, decks)
-    if not ids:
-        return None
-    memories = await session.run_sync(
-        store.load_memories,
-        learner_id=learner.id,
-        item_ids=library.id_set_of_kind(ItemKind.QUIZ, decks),
+    order = await session.run_sync(
+        practice_order, library=library, learner=learner, kind=ItemKind.QUIZ, now=now
     )
-    chosen = rank_for_practice(ids, memories, now)[:size]
+    if not order:
+        return None
+    chosen = order[:size]
     round_ = QuizRound(learner_id=learner.id, item_ids=chosen, started_at=now)
     session.add(round_)
     await session.flush()

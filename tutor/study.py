@@ -16,6 +16,7 @@ from tutor.scheduling import (
     Rating,
     count_due,
     pick_next,
+    rank_for_practice,
     schedule_review,
     start_of_local_day,
 )
@@ -129,6 +130,21 @@ def next_card(
         memory=memories.get(card.id),
         desired_retention=learner.desired_retention,
     )
+
+
+def practice_order(
+    session: Session, *, library: Library, learner: Learner, kind: ItemKind, now: datetime
+) -> list[str]:
+    """The ids of the learner's items of ``kind`` in the decks they study, due ones first
+    (see ``rank_for_practice``); empty when those decks have none."""
+    decks = active_decks(library, learner)
+    ids = library.ids_of_kind(kind, decks)
+    if not ids:
+        return []
+    memories = store.load_memories(
+        session, learner_id=learner.id, item_ids=library.id_set_of_kind(kind, decks)
+    )
+    return rank_for_practice(ids, memories, now)
 
 
 def current_memory(session: Session, *, learner_id: int, item_id: str) -> Memory | None:
