@@ -19,6 +19,7 @@ from tutor import reminders, store
 from tutor.content import ItemKind, Library, QuizQuestion
 from tutor.scheduling import Rating
 from tutor.store import GroupChat, ItemState, PollVote, QuizSession, SessionPoll
+from tutor.store.dialects import insert_ignore
 from tutor.study import Outcome, record_rating
 
 DEFAULT_QUESTIONS, QUESTIONS_RANGE = 5, (1, 20)
@@ -53,7 +54,7 @@ async def ensure_group(
     group = await session.get(GroupChat, chat_id)
     if group is None:
         statement = (
-            store._insert_ignore(session, GroupChat)
+            insert_ignore(session, GroupChat)
             .values(id=chat_id, title=title[:255], created_at=now)
             .on_conflict_do_nothing(index_elements=["id"])
         )
@@ -325,7 +326,7 @@ async def record_vote(
     correct = option_ids[0] == poll.correct_option
     elapsed = max(0, int((now - poll.opened_at).total_seconds() * 1000))
     inserted = await session.execute(
-        store._insert_ignore(session, PollVote)
+        insert_ignore(session, PollVote)
         .values(
             poll_id=poll_id,
             learner_id=user_id,

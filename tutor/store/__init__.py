@@ -1,0 +1,49 @@
+"""The store: tables (``models``), the engine and its units of work (``engine``), and the
+queries the use-cases need, one module per area (``learners``, ``reviews``, ...).
+
+All SQL of the project lives in this package. Use-cases are synchronous functions over a
+``Session`` that call these queries and commit at their end; handlers and jobs run them
+with ``await database.run(use_case, ...)`` (see ``engine.Database.run``).
+"""
+
+from tutor.store.engine import Database, async_url
+from tutor.store.learners import ensure_learner, get_learner
+from tutor.store.models import (
+    GroupChat,
+    ItemState,
+    Learner,
+    PendingExplain,
+    PollVote,
+    QuizRound,
+    QuizSession,
+    ReviewLog,
+    SessionPoll,
+    UTCDateTime,
+)
+from tutor.store.reviews import (
+    load_memories,
+    load_memories_and_new_count,
+    reviews_since,
+    save_review,
+)
+
+__all__ = [
+    "Database",
+    "GroupChat",
+    "ItemState",
+    "Learner",
+    "PendingExplain",
+    "PollVote",
+    "QuizRound",
+    "QuizSession",
+    "ReviewLog",
+    "SessionPoll",
+    "UTCDateTime",
+    "async_url",
+    "ensure_learner",
+    "get_learner",
+    "load_memories",
+    "load_memories_and_new_count",
+    "reviews_since",
+    "save_review",
+]

@@ -1,0 +1,201 @@
+"""The store's tables (SQLModel) and the UTC timestamp type they share."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, ForeignKey, Index, String, text
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always UTC-aware in Python, whatever the database keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass UTC-aware times")
+        value = value.astimezone(UTC)
+        # SQLite has no time zone type: keep naive UTC there.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _learner_fk() -> Any:
+    return Column(BigInteger, ForeignKey("learner.id", ondelete="CASCADE"), nullable=False)
+
+
+class Learner(SQLModel, table=True):
+    """A Telegram user who studies with the bot, with their settings."""
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    first_name: str = Field(default="", max_length=128)
+    timezone: str | None = Field(default=None, max_length=64)
+    new_per_day: int = 10
+    reminder_time: str = Field(default="09:00", max_length=5)
+    reminders_on: bool = True
+    desired_retention: float = 0.9
+    # None means every deck is on; otherwise the ids of the decks switched on.
+    decks: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    active: bool = True
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # The daily reminder's schedule, kept here so a restart loses nothing: the UTC instant
+    # of the next reminder (None when off), and the local date of the last one claimed.
+    next_reminder_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True, index=True)
+    )
+    last_reminded_on: date | None = None
+
+
+class ItemState(SQLModel, table=True):
+    """One learner's FSRS memory state of one item (card, quiz question or explain prompt)."""
+
+    __table_args__ = (Index("ix_itemstate_learner_due", "learner_id", "due"),)
+
+    learner_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    item_id: str = Field(sa_column=Column(String(32), primary_key=True))
+    state: int
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    last_review: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # Number of reviews so far; doubles as the version a button was drawn at.
+    reps: int = 0
+    lapses: int = 0
+
+
+class ReviewLog(SQLModel, table=True):
+    """Every rating ever given, kept so FSRS parameters can be fitted later."""
+
+    __table_args__ = (Index("ix_reviewlog_learner_time", "learner_id", "reviewed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(sa_column=_learner_fk())
+    item_id: str = Field(max_length=32)
+    rating: int
+    reviewed_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    duration_ms: int | None = None
+    # What the review came from: "review", "quiz", "explain" or "group".
+    source: str = Field(default="review", max_length=16)
+    was_new: bool = False
+
+
+class QuizRound(SQLModel, table=True):
+    """A private quiz round: its questions in order, how far it got and the score so far."""
+
+    __table_args__ = (Index("ix_quizround_learner", "learner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(sa_column=_learner_fk())
+    item_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    answered: int = 0
+    correct: int = 0
+    started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class PendingExplain(SQLModel, table=True):
+    """An explain prompt waiting for the learner's answer (their next text message)."""
+
+    learner_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    item_id: str = Field(max_length=32)
+    version: int = 0
+    asked_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class GroupChat(SQLModel, table=True):
+    """A group or supergroup the bot is in: its settings and its daily quiz."""
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    title: str = Field(default="", max_length=255)
+    timezone: str | None = Field(default=None, max_length=64)
+    # Who may start and stop sessions: admins only, unless opened to everyone.
+    open_to_all: bool = False
+    daily_time: str | None = Field(default=None, max_length=5)
+    daily_questions: int = 5
+    next_daily_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True, index=True)
+    )
+    last_daily_on: date | None = None
+    active: bool = True
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class QuizSession(SQLModel, table=True):
+    """A group quiz session: its questions, the one open now, and whether it is over."""
+
+    __table_args__ = (
+        # One running session per chat, enforced by the database for every instance.
+        Index(
+            "ux_quizsession_running",
+            "chat_id",
+            unique=True,
+            sqlite_where=text("finished_at IS NULL"),
+            postgresql_where=text("finished_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    item_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    seconds: int
+    # The question open now; -1 before the first is sent.
+    position: int = -1
+    started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class SessionPoll(SQLModel, table=True):
+    """A quiz poll the bot sent for a session, so answers find their question."""
+
+    poll_id: str = Field(primary_key=True, max_length=64)
+    session_id: int = Field(
+        sa_column=Column(ForeignKey("quizsession.id", ondelete="CASCADE"), nullable=False)
+    )
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    position: int
+    item_id: str = Field(max_length=32)
+    correct_option: int
+    message_id: int | None = None
+    opened_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    closes_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    closed: bool = False
+
+
+class PollVote(SQLModel, table=True):
+    """A member's answer to a session poll (the first one counts)."""
+
+    __table_args__ = (Index("ix_pollvote_chat", "chat_id"),)
+
+    poll_id: str = Field(primary_key=True, max_length=64)
+    learner_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    session_id: int = Field(
+        sa_column=Column(ForeignKey("quizsession.id", ondelete="CASCADE"), nullable=False)
+    )
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    first_name: str = Field(default="", max_length=128)
+    correct: bool
+    elapsed_ms: int
+    answered_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

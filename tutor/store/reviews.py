@@ -1,0 +1,180 @@
+"""The store's queries on memories (FSRS states) and the review log: the review hot path."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from tutor.scheduling import Memory
+from tutor.store.models import ItemState, ReviewLog
+
+
+def load_memories(
+    session: Session, *, learner_id: int, item_ids: Collection[str]
+) -> dict[str, Memory]:
+    """The learner's memories of the given items, by item id (missing = never seen).
+
+    Reads plain columns of all the learner's states (the primary key's prefix) and keeps
+    the wanted ones: cheaper than an IN list of every card and than ORM objects.
+    """
+    memories, _ = load_memories_and_new_count(
+        session=session, learner_id=learner_id, item_ids=item_ids
+    )
+    return memories
+
+
+# The review hot path's statements, built once: building a statement and its cache key on
+# every call costs more than SQLite takes to run it.
+_STATE = ItemState.__table__.c  # type: ignore[attr-defined]
+_LOG = ReviewLog.__table__.c  # type: ignore[attr-defined]
+_MEMORY_COLUMNS = (
+    _STATE.item_id,
+    _STATE.state,
+    _STATE.step,
+    _STATE.stability,
+    _STATE.difficulty,
+    _STATE.due,
+    _STATE.last_review,
+    _STATE.reps,
+    _STATE.lapses,
+)
+_NEW_SINCE = (
+    select(func.count())
+    .where(
+        _LOG.learner_id == bindparam("learner_id"),
+        _LOG.reviewed_at >= bindparam("since"),
+        _LOG.was_new.is_(True),
+        _LOG.source == bindparam("source"),
+    )
+    .scalar_subquery()
+)
+_MEMORIES = select(*_MEMORY_COLUMNS).where(_STATE.learner_id == bindparam("learner_id"))
+_MEMORIES_AND_NEW = select(*_MEMORY_COLUMNS, _NEW_SINCE).where(
+    _STATE.learner_id == bindparam("learner_id")
+)
+
+
+def load_memories_and_new_count(
+    session: Session,
+    *,
+    learner_id: int,
+    item_ids: Collection[str],
+    new_since: datetime | None = None,
+    source: str = "review",
+) -> tuple[dict[str, Memory], int]:
+    """``load_memories``, and in the same round trip how many items the learner saw for
+    the first time (from ``source``) since ``new_since``.
+
+    A learner without any state has reviewed nothing, so no row means a count of 0.
+    """
+    if not item_ids:
+        return {}, 0
+    statement: Select[Any] = _MEMORIES if new_since is None else _MEMORIES_AND_NEW
+    parameters = {"learner_id": learner_id, "since": new_since, "source": source}
+    rows = session.execute(statement, parameters).all()
+    new_count = int(rows[0][9]) if rows and new_since is not None else 0
+    memories = {
+        row[0]: Memory(
+            state=row[1],
+            step=row[2],
+            stability=row[3],
+            difficulty=row[4],
+            due=row[5],
+            last_review=row[6],
+            reps=row[7],
+            lapses=row[8],
+        )
+        for row in rows
+        if row[0] in item_ids
+    }
+    return memories, new_count
+
+
+def reviews_since(
+    session: Session, *, learner_id: int, since: datetime, source: str | None = None
+) -> int:
+    """How many reviews the learner made since ``since`` (optionally from one source)."""
+    statement = (
+        select(func.count())
+        .select_from(ReviewLog)
+        .where(
+            ReviewLog.learner_id == learner_id,  # type: ignore[arg-type]
+            ReviewLog.reviewed_at >= since,  # type: ignore[arg-type]
+        )
+    )
+    if source is not None:
+        statement = statement.where(ReviewLog.source == source)  # type: ignore[arg-type]
+    result = session.execute(statement)
+    return int(result.scalar_one())
+
+
+_INSERT_LOG = insert(ReviewLog.__table__)  # type: ignore[attr-defined]
+# By dialect: the first review's INSERT, which skips a row another review has just made.
+_INSERT_FIRST = {
+    name: dialect.insert(ItemState.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
+        index_elements=["learner_id", "item_id"]
+    )
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+# The later reviews' compare-and-set: the SET clause comes from the parameters' names.
+_UPDATE_NEXT = update(ItemState.__table__).where(  # type: ignore[attr-defined]
+    _STATE.learner_id == bindparam("key_learner_id"),
+    _STATE.item_id == bindparam("key_item_id"),
+    _STATE.reps == bindparam("key_reps"),
+)
+
+
+def save_review(
+    session: Session,
+    *,
+    learner_id: int,
+    item_id: str,
+    after: Memory,
+    expected_reps: int,
+    rating: int,
+    reviewed_at: datetime,
+    duration_ms: int | None,
+    source: str,
+) -> bool:
+    """Store a review, the item's memory ``after`` it and its log line, if the item is
+    still at ``expected_reps`` (0: never reviewed); False if another review got there
+    first. Nothing is committed.
+
+    The compare-and-set on ``reps`` makes a double tap, or two instances racing on one
+    button, record exactly one rating.
+    """
+    memory = {
+        "state": after.state,
+        "step": after.step,
+        "stability": after.stability,
+        "difficulty": after.difficulty,
+        "due": after.due,
+        "last_review": after.last_review,
+        "reps": after.reps,
+        "lapses": after.lapses,
+    }
+    if expected_reps == 0:
+        statement = _INSERT_FIRST[session.get_bind().dialect.name]
+        key = {"learner_id": learner_id, "item_id": item_id}
+        result = session.execute(statement, {**key, **memory})
+    else:
+        guard = {"key_learner_id": learner_id, "key_item_id": item_id, "key_reps": expected_reps}
+        result = session.execute(_UPDATE_NEXT, {**memory, **guard})
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    log = {
+        "learner_id": learner_id,
+        "item_id": item_id,
+        "rating": rating,
+        "reviewed_at": reviewed_at,
+        "duration_ms": duration_ms,
+        "source": source,
+        "was_new": expected_reps == 0,
+    }
+    session.execute(_INSERT_LOG, log)
+    return True
