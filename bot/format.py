@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import timedelta
 
 _UNITS = (
@@ -39,3 +40,84 @@ def long_duration(delta: timedelta) -> str:
     if count == 1:
         return f"an {name}" if name == "hour" else f"a {name}"
     return f"{count} {name}s"
+
+
+# Telegram's limits on what the bot sends, counted as Telegram counts them: characters of
+# the text as shown (after HTML parsing), in UTF-16 code units.
+MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CALLBACK_ANSWER_LIMIT = 200
+POLL_QUESTION_LIMIT = 300
+POLL_OPTION_LIMIT = 100
+POLL_EXPLANATION_LIMIT = 200
+ELLIPSIS = "…"
+
+_TOKEN = re.compile(r"(<[^>]*>|&#?\w+;)")
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*>")
+
+
+def shown_length(text: str, *, is_html: bool = True) -> int:
+    """How long Telegram counts ``text``: UTF-16 code units of what it shows."""
+    if is_html:
+        text = html.unescape(re.sub(r"<[^>]*>", "", text))
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit(text: str, limit: int = MESSAGE_LIMIT, *, is_html: bool = True) -> str:
+    """``text`` cut to Telegram's ``limit``, at a line break where one is near, with an
+    ellipsis and every HTML tag left open closed again; unchanged when it fits.
+
+    The one helper for every limit on what the bot sends (message, caption, poll, button
+    answer): callers that can say something better than a cut (a leaderboard's top and
+    the reader's own place) do so first, and this keeps anything else within the limit.
+    """
+    if shown_length(text, is_html=is_html) <= limit:
+        return text
+    budget = max(0, limit - shown_length(ELLIPSIS, is_html=False))
+    tokens = _TOKEN.split(text) if is_html else [text]
+    kept: list[str] = []
+    stack: list[tuple[str, str]] = []  # (name, opening tag) of the tags open so far
+    last_break: tuple[int, int, list[tuple[str, str]]] | None = None
+    used = 0
+    for position, token in enumerate(tokens):
+        if is_html and position % 2 == 1:  # a tag or an entity
+            tag = _TAG.fullmatch(token)
+            if tag is None:  # an entity: one character (two beyond the BMP)
+                size = shown_length(token)
+                if used + size > budget:
+                    break
+                kept.append(token)
+                used += size
+            elif tag.group(1):
+                if stack and stack[-1][0] == tag.group(2).lower():
+                    stack.pop()
+                kept.append(token)
+            else:
+                stack.append((tag.group(2).lower(), token))
+                kept.append(token)
+            continue
+        room = budget - used
+        size = shown_length(token, is_html=False)
+        if size <= room:
+            if "\n" in token:
+                last_break = (len(kept), token.rindex("\n"), list(stack))
+            kept.append(token)
+            used += size
+            continue
+        piece = token.encode("utf-16-le")[: 2 * room].decode("utf-16-le", errors="ignore")
+        if "\n" in piece:
+            last_break = (len(kept), piece.rindex("\n"), list(stack))
+        kept.append(piece)
+        used += shown_length(piece, is_html=False)
+        break
+    # Cut at the last line break when it keeps most of the budget: a whole line reads better.
+    at_break = False
+    if last_break is not None:
+        index, offset, open_then = last_break
+        cut_used = shown_length("".join(kept[:index]) + kept[index][:offset], is_html=is_html)
+        if cut_used >= budget * 3 // 4:
+            kept = [*kept[:index], kept[index][:offset]]
+            stack = open_then
+            at_break = True
+    closing = "".join(f"</{name}>" for name, _opening in reversed(stack)) if is_html else ""
+    return "".join(kept).rstrip() + closing + ("\n" if at_break else "") + ELLIPSIS

@@ -190,10 +190,11 @@ def record_rating(
     source: str = "review",
     drawn_with: Memory | Literal["unknown"] | None = "unknown",
 ) -> RatingResult:
-    """Apply and commit one rating of an item drawn at ``version``.
+    """Apply one rating of an item drawn at ``version`` and commit the session.
 
-    The memory state and its review log are written in one transaction, and only if the
-    item is still at ``version``: a second tap on the same card changes nothing.
+    The memory state and its review log are written together, and only if the item is
+    still at ``version``: a second tap on the same card changes nothing. What the caller
+    wrote before in the same session is committed either way.
     ``drawn_with`` is the memory the item was shown with, when the caller has it: the
     compare-and-set on ``version`` makes reading it again unnecessary.
     """
@@ -217,6 +218,9 @@ def record_rating(
     if row is not None:
         # The row was read into this session; detach it so the guarded write decides.
         session.expunge(row)
+    # A lost race writes nothing (the guarded write matches no row), so nothing is rolled
+    # back: what the caller wrote before in this session (a group vote, a taken explain
+    # prompt) is committed either way.
     saved = store.save_review(
         session,
         learner_id=learner.id,
@@ -228,10 +232,9 @@ def record_rating(
         duration_ms=duration,
         source=source,
     )
-    if not saved:
-        session.rollback()
-        return RatingResult(Outcome.ALREADY_RATED)
     session.commit()
+    if not saved:
+        return RatingResult(Outcome.ALREADY_RATED)
     return RatingResult(Outcome.RECORDED, after)
 
 
