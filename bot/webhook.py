@@ -111,7 +111,7 @@ def make_web_app(application: AnyApplication, secret: str, path: str) -> web.App
         offered = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
         if not hmac.compare_digest(offered, expected):
             # Nothing of the request is read or kept: it did not come from Telegram.
-            metrics.webhook_refused.inc(reason="secret")
+            metrics.count_webhook_refused("secret")
             log.warning("webhook: refused a request without the right secret token")
             return web.Response(status=403, text="forbidden")
         try:
@@ -122,7 +122,7 @@ def make_web_app(application: AnyApplication, secret: str, path: str) -> web.App
         except web.HTTPException:  # a body over the size limit: aiohttp's own 413
             raise
         except Exception as exc:  # malformed input of any kind is the sender's fault: 400
-            metrics.webhook_refused.inc(reason="malformed")
+            metrics.count_webhook_refused("malformed")
             log.warning("webhook: refused a body that is not an update (%s)", type(exc).__name__)
             return web.Response(status=400, text="not an update")
         log.debug("webhook: queued update %s", update.update_id)

@@ -13,15 +13,12 @@ from telegram.ext import ApplicationBuilder, CallbackContext, TypeHandler
 
 from bot.metrics import (
     COUNT_UPDATES_GROUP,
-    Counter,
-    Histogram,
     InstrumentedRequest,
     Metrics,
     api_method,
     instrument,
     instrument_requests,
     metrics_of,
-    render,
     update_kind,
 )
 
@@ -96,50 +93,12 @@ def sample(samples: Samples, name: str, **labels: str) -> float:
     return samples[(name, frozenset(labels.items()))]
 
 
-def test_a_counter_renders_help_type_and_escaped_label_values() -> None:
-    counter = Counter("demo_things_total", "Things, with a \\ and a\nnewline.", ["kind", "who"])
-    counter.inc(kind="plain", who="x")
-    counter.inc(2.5, kind='say "hi"', who="back\\slash\nnewline")
-    counter.touch(kind="never", who="y")
-
-    assert render([counter]) == (
-        "# HELP demo_things_total Things, with a \\\\ and a\\nnewline.\n"
-        "# TYPE demo_things_total counter\n"
-        'demo_things_total{kind="never",who="y"} 0.0\n'
-        'demo_things_total{kind="plain",who="x"} 1.0\n'
-        'demo_things_total{kind="say \\"hi\\"",who="back\\\\slash\\nnewline"} 2.5\n'
-    )
-    parsed = parse_exposition(render([counter]))
-    assert sample(parsed, "demo_things_total", kind='say "hi"', who="back\\slash\nnewline") == 2.5
-
-
-def test_a_histogram_renders_cumulative_buckets_sum_and_count() -> None:
-    histogram = Histogram("demo_seconds", "Durations.", [5, 0.5, 1])
-    for seconds in (0.3, 1.0, 7.0, 500.0):
-        histogram.observe(seconds)
-
-    assert render([histogram]) == (
-        "# HELP demo_seconds Durations.\n"
-        "# TYPE demo_seconds histogram\n"
-        'demo_seconds_bucket{le="0.5"} 1.0\n'
-        'demo_seconds_bucket{le="1.0"} 2.0\n'
-        'demo_seconds_bucket{le="5.0"} 2.0\n'
-        'demo_seconds_bucket{le="+Inf"} 4.0\n'
-        "demo_seconds_sum 508.3\n"
-        "demo_seconds_count 4.0\n"
-    )
-
-
-def test_counters_refuse_going_down_and_unknown_labels() -> None:
-    counter = Counter("demo_total", "Demo.", ["kind"])
-    with pytest.raises(ValueError, match="cannot go down"):
-        counter.inc(-1, kind="a")
-    with pytest.raises(ValueError, match="takes labels"):
-        counter.inc(kind="a", extra="b")
-    with pytest.raises(ValueError, match="invalid metric name"):
-        Counter("2bad", "Bad.")
-    with pytest.raises(ValueError, match="invalid label name"):
-        Counter("ok_total", "Bad label.", ["__reserved"])
+def test_two_applications_never_share_numbers() -> None:
+    first, second = Metrics(), Metrics()
+    first.count_review("group")
+    assert first.value("tutor_reviews_total", source="group") == 1
+    assert second.value("tutor_reviews_total", source="group") == 0
+    assert "tutor_reviews_total" not in second.render().split("# TYPE tutor_reviews_total")[1]
 
 
 def test_every_metric_the_issue_names_is_exposed_and_parses() -> None:
