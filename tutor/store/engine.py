@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import sqlite3
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -11,7 +14,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 P = ParamSpec("P")
@@ -37,8 +41,60 @@ def async_url(url: str) -> str:
     return url
 
 
+# libpq's sslmode values (what managed PostgreSQL services put in their URLs), as asyncpg
+# takes them when no certificate file is named.
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+class ConfigurationError(ValueError):
+    """A database URL the store cannot use, with a message for the operator."""
+
+
+def asyncpg_ssl(query: dict[str, str]) -> str | bool | ssl.SSLContext | None:
+    """The ``ssl`` argument for asyncpg from libpq's ``sslmode`` and ``sslrootcert``.
+
+    asyncpg accepts neither as a keyword, so they are taken out of the URL and mapped:
+    ``verify-ca`` and ``verify-full`` check the server against ``sslrootcert`` (or the
+    system's certificates), and ``require`` with ``sslrootcert`` verifies the CA as libpq
+    does. None when the URL says nothing about TLS.
+    """
+    mode = query.get("sslmode")
+    root = query.get("sslrootcert")
+    if mode is None and root is None:
+        return None
+    mode = mode or "verify-full"
+    if mode not in _SSL_MODES:
+        raise ConfigurationError(f"sslmode={mode} is not one of {', '.join(_SSL_MODES)}")
+    if mode == "disable":
+        return False
+    if mode == "require" and root:
+        mode = "verify-ca"
+    if mode not in ("verify-ca", "verify-full"):
+        return mode
+    if root and not Path(root).expanduser().is_file():
+        raise ConfigurationError(f"sslrootcert={root}: no such file")
+    context = ssl.create_default_context(cafile=str(Path(root).expanduser()) if root else None)
+    context.check_hostname = mode == "verify-full"
+    return context
+
+
+def engine_options(url: str) -> tuple[URL, dict[str, Any]]:
+    """The async URL for ``url`` and the engine's ``connect_args`` that go with it."""
+    parsed = make_url(async_url(url))
+    if parsed.get_backend_name() != "postgresql":
+        return parsed, {}
+    query = {key: str(value) for key, value in parsed.query.items()}
+    ssl_argument = asyncpg_ssl(query)
+    parsed = parsed.difference_update_query(["sslmode", "sslrootcert"])
+    return parsed, ({} if ssl_argument is None else {"ssl": ssl_argument})
+
+
 # How long a writer waits for SQLite's write lock before giving up.
 SQLITE_LOCK_WAIT_SECONDS = 30
+# How often the WAL is checkpointed into the database file, off the event loop.
+CHECKPOINT_SECONDS = 2.0
+
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(
@@ -57,8 +113,14 @@ def _sqlite_pragmas(
 
 
 def _sqlite_pragmas_no_wait(dbapi_connection: Any, record: Any) -> None:
-    # The inline connection runs on the event loop's thread: it must never wait for a lock.
+    # The inline connection runs on the event loop's thread: it must never wait for a lock,
+    # nor for the disk. In WAL mode with synchronous=NORMAL a commit only appends to the
+    # WAL in the OS's cache; the fsyncs come with checkpoints, which this connection never
+    # runs (they run in a thread: Database._checkpoint).
     _sqlite_pragmas(dbapi_connection, record, busy_timeout_ms=0)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
 
 
 def _note_commit(session: Session) -> None:
@@ -76,26 +138,30 @@ def _is_lock_wait(error: OperationalError) -> bool:
 
 
 class Database:
-    """The store's engines and sessions; one per process, opened at start-up.
+    """The store's engines; one per process, opened at start-up.
 
-    Use-cases either open an ``AsyncSession`` (``session()``) or, on the hot paths, are
-    written as one synchronous unit of work over a plain ``Session`` and handed to
-    ``run()``.
+    Every use-case is one synchronous unit of work over a plain ``Session`` that commits
+    what it writes, handed to ``run()``: the one way to the database.
     """
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
-        self.url = async_url(url)
-        parsed = make_url(self.url)
+        parsed, connect_args = engine_options(url)
+        self.url = parsed.render_as_string(hide_password=False)
         self.dialect = parsed.get_backend_name()
-        kwargs: dict[str, Any] = {"echo": echo}
+        kwargs: dict[str, Any] = {"echo": echo, "connect_args": connect_args}
         self._inline_engine: Engine | None = None
         self._inline: sessionmaker[Session] | None = None
-        if self.dialect == "sqlite":
+        self._checkpoints: asyncio.Task[None] | None = None
+        database = parsed.database
+        in_memory = self.dialect == "sqlite" and (not database or database == ":memory:")
+        if in_memory:
+            # One connection (SQLAlchemy's StaticPool) holds the whole in-memory database.
+            pass
+        elif self.dialect == "sqlite":
             # SQLite has one writer at a time: a few connections are all it can use, and
             # fewer writers racing for the lock keeps the wait short and fair.
             kwargs.update(pool_size=4, max_overflow=0)
-            database = parsed.database
-            if database and database != ":memory:" and not database.startswith("file:"):
+            if database and not database.startswith("file:"):
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
                 # One plain connection for units of work run on the loop's thread (run()).
                 inline = self._inline_engine = create_engine(
@@ -107,6 +173,10 @@ class Database:
                 event.listen(inline, "connect", _sqlite_pragmas_no_wait)
                 self._inline = sessionmaker(inline, expire_on_commit=False)
                 event.listen(self._inline, "after_commit", _note_commit)
+                self._written = False
+                self._checkpointer = create_engine(
+                    parsed.set(drivername="sqlite+pysqlite"), poolclass=NullPool
+                )
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
@@ -145,6 +215,9 @@ class Database:
         if self._inline is None:
             async with self._sessions() as session:
                 return await session.run_sync(work, *args, **kwargs)
+        if self._checkpoints is None:
+            self._checkpoints = asyncio.create_task(self._checkpoint_forever())
+        self._written = True
         deadline = time.monotonic() + SQLITE_LOCK_WAIT_SECONDS
         pause = 0.001
         while True:
@@ -159,7 +232,30 @@ class Database:
             await asyncio.sleep(pause)
             pause = min(2 * pause, 0.05)
 
+    def _checkpoint(self) -> None:
+        """Copy the WAL into the database file (PASSIVE: never blocks readers or writers)."""
+        with self._checkpointer.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+    async def _checkpoint_forever(self) -> None:
+        """Checkpoint in a thread every ``CHECKPOINT_SECONDS`` after units have run."""
+        while True:
+            await asyncio.sleep(CHECKPOINT_SECONDS)
+            if not self._written:
+                continue
+            self._written = False
+            try:
+                await asyncio.to_thread(self._checkpoint)
+            except OperationalError as error:  # the database is busy or gone: next time
+                log.warning("store: WAL checkpoint skipped: %s", error.orig)
+
     async def close(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpoints
+            await asyncio.to_thread(self._checkpoint)
+            self._checkpointer.dispose()
         await self.engine.dispose()
         if self._inline_engine is not None:
             self._inline_engine.dispose()
