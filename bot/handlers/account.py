@@ -75,7 +75,7 @@ NEW_CHOICES = (5, 10, 15, 20, 30, 50)
 RETENTION_CHOICES = (80, 85, 90, 95, 97)
 
 REMIND_USAGE = "Usage: /remind HH:MM (your local time, like /remind 07:30) or /remind off."
-REMIND_SET = "I'll remind you at {time} ({zone}) on days with reviews due."
+REMIND_SET = "I'll remind you at {time} ({zone}) on days with reviews due or new cards waiting."
 REMIND_OFF = "Reminders are off. Turn them on again with /remind HH:MM."
 TIMEZONE_USAGE = "Usage: /timezone Area/City, like /timezone Europe/Berlin. Yours is {zone}."
 TIMEZONE_SET = "Time zone set to {zone}. Your reminder comes at {time} there."

@@ -154,7 +154,8 @@ async def test_settings_change_with_buttons_and_shortcuts(
         await alice.wait_for_edit(page, lambda m: "Desired retention: 95%" in (m.text or ""))
 
         replies = {
-            "/remind 07:30": "I'll remind you at 07:30 (UTC) on days with reviews due.",
+            "/remind 07:30": "I'll remind you at 07:30 (UTC) on days with reviews due or new "
+            "cards waiting.",
             "/remind 25:99": "'25:99' is not a time of day; use HH:MM, like 07:30. Usage: "
             "/remind HH:MM (your local time, like /remind 07:30) or /remind off.",
             "/timezone Mars/Olympus": "I don't know the time zone 'Mars/Olympus'. Use an IANA "
