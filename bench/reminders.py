@@ -106,10 +106,12 @@ async def _time_selection(database: Database, now: datetime, runs: int = 15) -> 
                     reminders.reminder_slots(now, reminders.CLAIM_BATCH, lock=lock)
                 )
             ).all()
-            counts = await reminders.due_counts(
-                session=session,
+            counts, _ = await session.run_sync(
+                reminders.waiting_counts,
                 library=SELECTION_LIBRARY,
                 decks_of={row[0]: row[6] for row in rows},
+                zones={row[0]: row[1] or "UTC" for row in rows},
+                caps={row[0]: row[7] for row in rows},
                 now=now,
             )
             times.append((time.perf_counter() - started) * 1000)

@@ -132,9 +132,10 @@ class ChangeSetting(Payload):
 
 @dataclass(frozen=True)
 class ConfirmForget(Payload):
-    """Yes, delete everything about me."""
+    """Yes, delete everything about me (a button made at ``shown_at``, which expires)."""
 
     action: ClassVar[str] = "f"
+    shown_at: int
 
 
 @dataclass(frozen=True)

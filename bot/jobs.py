@@ -12,7 +12,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.callbacks import StartReview
-from bot.format import escape
+from bot.format import MESSAGE_LIMIT, escape, fit
 from bot.handlers import classroom
 from bot.metrics import metrics_of
 from bot.services import Services
@@ -27,12 +27,39 @@ SEND_CONCURRENCY = 30
 # After the rate limiter's own retries, one more wait for a reminder that still got a 429.
 RETRY_ROUNDS = 3
 
-REMINDER = "<b>{name}, {count} waiting for review today.</b>\nA few minutes now keeps them fresh."
+# What is waiting, in plain words: items due for review, new cards under today's cap.
+REMINDER_DUE = "{items} waiting for review today"
+REMINDER_NEW = "{cards} waiting for you today"
+REMINDER_BOTH = "{items} waiting for review today, and {cards}"
+REMINDER = "<b>{name}, {waiting}.</b>\n{nudge}"
+NUDGE_DUE = "A few minutes now keeps them fresh."
+NUDGE_NEW = "A few minutes now gets you started."
 REMINDER_BUTTON = "Start review"
 
 
 def _items(count: int) -> str:
     return "1 item is" if count == 1 else f"{count} items are"
+
+
+def _new_cards(count: int, *, verb: bool) -> str:
+    cards = "1 new card" if count == 1 else f"{count} new cards"
+    if not verb:
+        return cards
+    return f"{cards} is" if count == 1 else f"{cards} are"
+
+
+def render_reminder(reminder: reminders.Reminder) -> str:
+    """The reminder's text: how many items are due and how many new cards wait."""
+    due, new = reminder.due_count, reminder.new_count
+    if due and new:
+        waiting = REMINDER_BOTH.format(items=_items(due), cards=_new_cards(new, verb=False))
+    elif due:
+        waiting = REMINDER_DUE.format(items=_items(due))
+    else:
+        waiting = REMINDER_NEW.format(cards=_new_cards(new, verb=True))
+    name = escape(reminder.first_name) or "Hi"
+    text = REMINDER.format(name=name, waiting=waiting, nudge=NUDGE_DUE if due else NUDGE_NEW)
+    return fit(text, MESSAGE_LIMIT, is_html=True)
 
 
 class ReminderSender:
@@ -57,18 +84,16 @@ class ReminderSender:
         total = 0
         scheduled = reminders.CLAIM_BATCH
         while scheduled == reminders.CLAIM_BATCH:
-            async with shared.database.session() as session:
-                scheduled = await reminders.schedule_unscheduled(
-                    session=session, default_zone=zone, now=shared.clock()
-                )
+            scheduled = await shared.database.run(
+                reminders.schedule_unscheduled, default_zone=zone, now=shared.clock()
+            )
         while True:
-            async with shared.database.session() as session:
-                batch, handled = await reminders.claim_due(
-                    session=session,
-                    library=shared.library,
-                    default_zone=zone,
-                    now=shared.clock(),
-                )
+            batch, handled = await shared.database.run(
+                reminders.claim_due,
+                library=shared.library,
+                default_zone=zone,
+                now=shared.clock(),
+            )
             gate = asyncio.Semaphore(SEND_CONCURRENCY)
             results = await asyncio.gather(
                 *(self._send(application, shared, reminder, gate) for reminder in batch)
@@ -94,9 +119,7 @@ class ReminderSender:
             REMINDER_BUTTON,
             callback_data=shared.codec.pack(StartReview(), owner_id=reminder.learner_id),
         )
-        text = REMINDER.format(
-            name=escape(reminder.first_name) or "Hi", count=_items(reminder.due_count)
-        )
+        text = render_reminder(reminder)
         async with gate:
             for _ in range(RETRY_ROUNDS):
                 try:
@@ -117,15 +140,31 @@ class ReminderSender:
                         return False
                     # Blocked, deactivated or gone: nobody to remind until they write again.
                     log.info("learner %s unreachable: %s", reminder.learner_id, exc.message)
-                    async with shared.database.session() as session:
-                        await reminders.mark_unreachable(
-                            session=session, learner_id=reminder.learner_id
-                        )
+                    await shared.database.run(
+                        reminders.mark_unreachable, learner_id=reminder.learner_id
+                    )
                     return False
                 except TelegramError as exc:
-                    log.warning("reminder to %s failed: %s", reminder.learner_id, exc.message)
+                    await self._give_back(shared, reminder, exc.message)
                     return False
+        await self._give_back(shared, reminder, "still rate-limited")
         return False
+
+    async def _give_back(self, shared: Services, reminder: reminders.Reminder, why: str) -> None:
+        """A claimed reminder that did not go out: tried again later today, or one line
+        saying it was skipped (never lost silently, never sent twice)."""
+        retry_at = await shared.database.run(
+            reminders.give_back, reminder=reminder, now=shared.clock()
+        )
+        if retry_at is None:
+            log.warning("reminder to %s skipped today: %s", reminder.learner_id, why)
+        else:
+            log.warning(
+                "reminder to %s not sent (%s); trying again at %s UTC",
+                reminder.learner_id,
+                why,
+                retry_at.strftime("%H:%M"),
+            )
 
 
 def schedule_jobs(

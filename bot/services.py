@@ -7,7 +7,6 @@ import functools
 import hashlib
 import hmac
 import random
-import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from tutor import workers
 from tutor.config import Settings
 from tutor.content import Library
 from tutor.demo.runner import DemoRunner
-from tutor.store import Database, Learner
+from tutor.store import Database
 
 
 def utc_now() -> datetime:
@@ -47,8 +46,6 @@ class Services:
     buttons: dict[type[Payload], ButtonHandler] = field(default_factory=dict)
     pool: Executor | None = None
     demos: DemoRunner | None = None
-    # Learners as last read, for the review hot path (see ``learner_copy``).
-    learners: dict[int, tuple[Learner, float]] = field(default_factory=dict)
 
     async def in_worker(self, target: str, *args: Any, **kwargs: Any) -> Any:
         """Run ``module:function`` in the worker process without blocking the event loop."""
@@ -81,29 +78,6 @@ async def edit_message(message: object, text: str, markup: InlineKeyboardMarkup 
         # A double tap may try to draw what is already there; that is fine.
         if "not modified" not in exc.message.lower():
             raise
-
-
-# A press reads the learner's settings; they change rarely, and a change made through
-# this process drops the copy at once (the account handlers pop it). One made by another
-# instance shows within this many seconds.
-LEARNER_COPY_SECONDS = 30.0
-
-
-def learner_copy(shared: Services, *, user_id: int, first_name: str) -> Learner | None:
-    """A recent copy of the learner for a review press, or None: then read it."""
-    copy = shared.learners.get(user_id)
-    if copy is not None and copy[1] > time.monotonic() and copy[0].first_name == first_name[:128]:
-        return copy[0]
-    return None
-
-
-def keep_learner_copy(shared: Services, learner: Learner) -> None:
-    """Keep ``learner`` as read for the next presses (see ``LEARNER_COPY_SECONDS``)."""
-    if learner.id in shared.learners and shared.learners[learner.id][0] is learner:
-        return
-    if len(shared.learners) > 50_000:
-        shared.learners.clear()
-    shared.learners[learner.id] = (learner, time.monotonic() + LEARNER_COPY_SECONDS)
 
 
 SendInReply = Callable[..., Awaitable[None]]

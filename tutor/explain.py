@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
+from tutor import store
 from tutor.content import ExplainPrompt, ItemKind, Library
 from tutor.grading import Grade, grade_explanation
-from tutor.store import ItemState, Learner, PendingExplain
-from tutor.study import Outcome, practice_order, record_rating
+from tutor.store import practice as queries
+from tutor.study import Outcome, practice_order, record_rating, start_learner
 
 
 @dataclass(frozen=True)
@@ -22,48 +22,43 @@ class PromptToShow:
     deck_title: str
 
 
-async def ask(
-    *, session: AsyncSession, library: Library, learner: Learner, now: datetime
+def ask(
+    session: Session, *, library: Library, learner_id: int, first_name: str, now: datetime
 ) -> PromptToShow | None:
     """Pick the learner's next prompt (due first), remember it as pending, and commit.
+
+    The learner is created on first contact.
 
     Returns:
         The prompt, or None when the learner's decks have no explain prompts.
     """
-    order = await session.run_sync(
-        practice_order, library=library, learner=learner, kind=ItemKind.EXPLAIN, now=now
+    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    order = practice_order(
+        session, library=library, learner=learner, kind=ItemKind.EXPLAIN, now=now
     )
     if not order:
         return None
     prompt = library.items[order[0]]
     assert isinstance(prompt, ExplainPrompt)
-    pending = await session.get(PendingExplain, learner.id)
-    if pending is None:
-        pending = PendingExplain(learner_id=learner.id, item_id=prompt.id, asked_at=now)
-    pending.item_id, pending.asked_at = prompt.id, now
-    session.add(pending)
-    await session.commit()
+    queries.set_pending(session, learner_id=learner.id, item_id=prompt.id, asked_at=now)
+    session.commit()
     return PromptToShow(prompt=prompt, deck_title=library.decks[library.deck_of[prompt.id]].title)
 
 
-async def pending_prompt(
-    *, session: AsyncSession, library: Library, learner_id: int
-) -> ExplainPrompt | None:
+def pending_prompt(session: Session, *, library: Library, learner_id: int) -> ExplainPrompt | None:
     """The prompt waiting for this learner's answer, if any."""
-    pending = await session.get(PendingExplain, learner_id)
+    pending = queries.get_pending(session, learner_id=learner_id)
     if pending is None:
         return None
     prompt = library.items.get(pending.item_id)
     return prompt if isinstance(prompt, ExplainPrompt) else None
 
 
-async def cancel(*, session: AsyncSession, learner_id: int) -> bool:
+def cancel(session: Session, *, learner_id: int) -> bool:
     """Drop the pending prompt and commit; False if there was none."""
-    result = await session.execute(
-        delete(PendingExplain).where(PendingExplain.learner_id == learner_id)  # type: ignore[arg-type]
-    )
-    await session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    dropped = queries.delete_pending(session, learner_id=learner_id)
+    session.commit()
+    return dropped
 
 
 @dataclass(frozen=True)
@@ -74,13 +69,39 @@ class ExplainResult:
     grade: Grade
 
 
-async def submit(
+@dataclass(frozen=True)
+class Reply:
+    """What became of a message: whether a prompt was waiting, and its grade if the
+    message answered it."""
+
+    pending: bool
+    result: ExplainResult | None = None
+
+
+def reply(
+    session: Session,
     *,
-    session: AsyncSession,
     library: Library,
-    learner: Learner,
-    answer: str,
+    learner_id: int,
+    first_name: str,
+    answer: str | None,
     now: datetime,
+) -> Reply:
+    """A message from the learner: the answer to the pending prompt, if one waits and the
+    message has text (``answer``); graded and recorded as a review (see ``submit``)."""
+    if pending_prompt(session, library=library, learner_id=learner_id) is None:
+        return Reply(pending=False)
+    if answer is None:
+        return Reply(pending=True)
+    start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    return Reply(
+        pending=True,
+        result=submit(session, library=library, learner_id=learner_id, answer=answer, now=now),
+    )
+
+
+def submit(
+    session: Session, *, library: Library, learner_id: int, answer: str, now: datetime
 ) -> ExplainResult | None:
     """Grade ``answer`` against the pending prompt, record it as a review, and commit.
 
@@ -90,32 +111,29 @@ async def submit(
     Returns:
         The result, or None when no prompt was waiting.
     """
-    pending = await session.get(PendingExplain, learner.id)
-    if pending is None:
+    learner = store.get_learner(session, learner_id=learner_id)
+    pending = queries.get_pending(session, learner_id=learner_id)
+    if pending is None or learner is None:
         return None
     prompt = library.items.get(pending.item_id)
     asked_at = pending.asked_at
-    taken = await session.execute(
-        delete(PendingExplain).where(
-            PendingExplain.learner_id == learner.id,  # type: ignore[arg-type]
-            PendingExplain.item_id == pending.item_id,  # type: ignore[arg-type]
-        )
-    )
-    if taken.rowcount != 1 or not isinstance(prompt, ExplainPrompt):  # type: ignore[attr-defined]
-        await session.commit()
+    taken = queries.delete_pending(session, learner_id=learner_id, item_id=pending.item_id)
+    if not taken or not isinstance(prompt, ExplainPrompt):
+        session.commit()
         return None
     grade = grade_explanation(prompt, answer)
-    state = await session.get(ItemState, (learner.id, prompt.id))
-    recorded = await session.run_sync(
-        record_rating,
+    memory = store.load_memory(session, learner_id=learner_id, item_id=prompt.id)
+    recorded = record_rating(
+        session,
         library=library,
         learner=learner,
         item=prompt,
-        version=state.reps if state is not None else 0,
+        version=memory.reps if memory is not None else 0,
         rating=grade.rating,
         now=now,
         shown_at=asked_at,
         source="explain",
+        drawn_with=memory,
     )
     if recorded.outcome is not Outcome.RECORDED:
         return None

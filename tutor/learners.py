@@ -6,17 +6,17 @@ import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import Column, delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
+from sqlalchemy.orm import Session
 
+from tutor import store
 from tutor.content import Library
 from tutor.reminders import reschedule
+from tutor.stats import LearnerStats, stats_of
 from tutor.store import Learner
-from tutor.study import active_decks
+from tutor.store import learners as queries
+from tutor.study import active_decks, start_learner
 
 NEW_PER_DAY_RANGE = (1, 50)
 RETENTION_RANGE = (0.80, 0.97)
@@ -40,14 +40,38 @@ def parse_clock(text: str) -> str:
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+# The areas of the IANA database's Area/City names. The rest of the database holds links
+# and oddities a learner never means: "Factory", "localtime", "posixrules", "EST5EDT",
+# "Etc/GMT+5" (whose sign is reversed), and the "posix/" and "right/" copies.
+ZONE_AREAS = frozenset(
+    {
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    }
+)
+
+
+def _is_place(name: str) -> bool:
+    return name == "UTC" or ("/" in name and name.split("/", 1)[0] in ZONE_AREAS)
+
+
 @functools.cache
 def _zone_index() -> dict[str, str]:
     # available_timezones() walks the tz database on disk: once per process is enough.
-    return {name.casefold(): name for name in available_timezones()}
+    return {name.casefold(): name for name in available_timezones() if _is_place(name)}
 
 
 def parse_zone(text: str) -> str:
-    """The canonical IANA name for ``text`` (case-insensitive, spaces for underscores).
+    """The canonical IANA name for ``text`` (case-insensitive, spaces for underscores):
+    an Area/City name such as Europe/Berlin, or UTC.
 
     Raises:
         SettingError: no such time zone; the message gives examples.
@@ -80,10 +104,11 @@ def check_retention(value: float) -> float:
     return round(value, 2)
 
 
-async def update_settings(
+def update_settings(
+    session: Session,
     *,
-    session: AsyncSession,
-    learner: Learner,
+    learner_id: int,
+    first_name: str,
     default_zone: str,
     now: datetime,
     reminder_time: str | None = None,
@@ -92,7 +117,8 @@ async def update_settings(
     new_per_day: int | None = None,
     desired_retention: float | None = None,
 ) -> Learner:
-    """Validate and store the given settings, then commit.
+    """Validate and store the given settings of the learner (created on first contact),
+    then commit; with no setting given, just the learner as stored.
 
     A change of reminder time, time zone or on/off moves the next reminder to match; the
     local day's reminder already sent stays the only one that day.
@@ -100,20 +126,29 @@ async def update_settings(
     Raises:
         SettingError: a value is out of range; nothing is stored.
     """
-    if reminder_time is not None:
-        learner.reminder_time = parse_clock(reminder_time)
+    # Checked before anything is written, so a refusal leaves the learner as they were.
+    clock = None if reminder_time is None else parse_clock(reminder_time)
+    zone = None if timezone is None else parse_zone(timezone)
+    per_day = None if new_per_day is None else check_new_per_day(new_per_day)
+    retention = None if desired_retention is None else check_retention(desired_retention)
+    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    changes = (clock, reminders_on, zone, per_day, retention)
+    if changes == (None,) * len(changes):
+        return learner
+    if clock is not None:
+        learner.reminder_time = clock
     if reminders_on is not None:
         learner.reminders_on = reminders_on
-    if timezone is not None:
-        learner.timezone = parse_zone(timezone)
-    if new_per_day is not None:
-        learner.new_per_day = check_new_per_day(new_per_day)
-    if desired_retention is not None:
-        learner.desired_retention = check_retention(desired_retention)
-    if (reminder_time, reminders_on, timezone) != (None, None, None):
+    if zone is not None:
+        learner.timezone = zone
+    if per_day is not None:
+        learner.new_per_day = per_day
+    if retention is not None:
+        learner.desired_retention = retention
+    if (clock, reminders_on, zone) != (None, None, None):
         reschedule(learner, default_zone=default_zone, now=now)
-    session.add(learner)
-    await session.commit()
+    store.save_learner(session, learner=learner)
+    session.commit()
     return learner
 
 
@@ -121,10 +156,8 @@ class LastDeckError(SettingError):
     """Switching off the only deck that is on."""
 
 
-async def toggle_deck(
-    *, session: AsyncSession, library: Library, learner: Learner, deck_id: str
-) -> bool:
-    """Switch a deck on or off for the learner and commit; returns whether it is now on.
+def choose_decks(library: Library, learner: Learner, deck_id: str) -> list[str] | None:
+    """The learner's deck list with ``deck_id`` switched (None: every deck is on).
 
     Raises:
         SettingError: the deck does not exist.
@@ -140,23 +173,47 @@ async def toggle_deck(
     else:
         chosen = [d for d in library.decks if d in on or d == deck_id]
     # Everything on is stored as None, so decks added later are on for this learner too.
-    learner.decks = None if len(chosen) == len(library.decks) else chosen
-    session.add(learner)
-    await session.commit()
-    return deck_id in chosen
+    return None if len(chosen) == len(library.decks) else chosen
 
 
-def _learner_columns() -> list[Column[Any]]:
-    """The column naming the learner in every table about learners, the learner's own last.
+@dataclass(frozen=True)
+class Toggled:
+    """A deck switched: whether it is now on, and the learner's decks as they stand."""
 
-    Found from the schema, so a table added later is forgotten too without a change here.
+    now_on: bool
+    decks: LearnerStats
+
+
+def toggle_deck(
+    session: Session,
+    *,
+    library: Library,
+    learner_id: int,
+    first_name: str,
+    deck_id: str,
+    now: datetime,
+    default_zone: str,
+) -> Toggled:
+    """Switch a deck on or off for the learner and commit; returns whether it is now on,
+    with the learner's statistics for the deck list.
+
+    Raises:
+        SettingError: the deck does not exist.
+        LastDeckError: it is the last deck on (at least one stays on).
     """
-    columns = [
-        table.c.learner_id
-        for table in reversed(SQLModel.metadata.sorted_tables)
-        if "learner_id" in table.c
-    ]
-    return [*columns, Learner.__table__.c.id]  # type: ignore[attr-defined]
+    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    learner.decks = choose_decks(library, learner, deck_id)
+    store.save_learner(session, learner=learner)
+    session.commit()
+    numbers = stats_of(
+        session,
+        library=library,
+        learner_id=learner_id,
+        first_name=first_name,
+        now=now,
+        default_zone=default_zone,
+    )
+    return Toggled(deck_id in active_decks(library, learner), numbers)
 
 
 @dataclass(frozen=True)
@@ -170,22 +227,13 @@ class Forgotten:
         return sum(self.rows.values())
 
 
-async def count_rows(*, session: AsyncSession, learner_id: int) -> dict[str, int]:
+def count_rows(session: Session, *, learner_id: int) -> dict[str, int]:
     """How many rows each table holds about the learner, by table name."""
-    counts: dict[str, int] = {}
-    for column in _learner_columns():
-        result = await session.execute(
-            select(func.count()).select_from(column.table).where(column == learner_id)
-        )
-        counts[str(column.table.name)] = int(result.scalar_one())
-    return counts
+    return queries.count_learner_rows(session, learner_id=learner_id)
 
 
-async def forget(*, session: AsyncSession, learner_id: int) -> Forgotten:
+def forget(session: Session, *, learner_id: int) -> Forgotten:
     """Delete every row about the learner, in one transaction, and commit."""
-    deleted: dict[str, int] = {}
-    for column in _learner_columns():
-        result = await session.execute(delete(column.table).where(column == learner_id))
-        deleted[str(column.table.name)] = int(result.rowcount)  # type: ignore[attr-defined]
-    await session.commit()
+    deleted = queries.delete_learner_rows(session, learner_id=learner_id)
+    session.commit()
     return Forgotten(deleted)

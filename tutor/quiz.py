@@ -7,13 +7,14 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
+from tutor import store
 from tutor.content import ItemKind, Library, QuizQuestion
 from tutor.scheduling import Rating
-from tutor.store import ItemState, Learner, QuizRound
-from tutor.study import Outcome, practice_order, record_rating
+from tutor.store import QuizRound
+from tutor.store import practice as queries
+from tutor.study import Outcome, practice_order, record_rating, start_learner
 
 ROUND_SIZE = 5
 
@@ -88,48 +89,45 @@ def _show(
     )
 
 
-async def start_round(
+def start_round(
+    session: Session,
     *,
-    session: AsyncSession,
     library: Library,
-    learner: Learner,
+    learner_id: int,
+    first_name: str,
     now: datetime,
     rng: random.Random,
     size: int = ROUND_SIZE,
 ) -> QuestionToShow | None:
     """Start a new round from the learner's decks (due questions first) and commit.
 
-    Starting a round ends the previous one: its buttons are answered as over.
+    The learner is created on first contact. Starting a round ends the previous one: its
+    buttons are answered as over.
 
     Returns:
         The round's first question, or None when the learner's decks have no questions.
     """
-    order = await session.run_sync(
-        practice_order, library=library, learner=learner, kind=ItemKind.QUIZ, now=now
-    )
+    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    order = practice_order(session, library=library, learner=learner, kind=ItemKind.QUIZ, now=now)
     if not order:
         return None
-    chosen = order[:size]
-    round_ = QuizRound(learner_id=learner.id, item_ids=chosen, started_at=now)
-    session.add(round_)
-    await session.flush()
+    round_ = queries.add_round(
+        session, learner_id=learner.id, item_ids=order[:size], started_at=now
+    )
+    assert round_.id is not None
     # Older rounds go only after the new one has its id: SQLite would hand a deleted
     # round's id to the next one, and the old round's buttons would work on the new.
-    await session.execute(
-        delete(QuizRound).where(
-            QuizRound.learner_id == learner.id,  # type: ignore[arg-type]
-            QuizRound.id < round_.id,  # type: ignore[arg-type,operator]
-        )
-    )
-    await session.commit()
+    queries.delete_rounds_before(session, learner_id=learner.id, round_id=round_.id)
+    session.commit()
     return _show(library, round_, 0, rng)
 
 
-async def answer_question(
+def answer_question(
+    session: Session,
     *,
-    session: AsyncSession,
     library: Library,
-    learner: Learner,
+    learner_id: int,
+    first_name: str,
     round_id: int,
     index: int,
     chosen: int,
@@ -143,13 +141,11 @@ async def answer_question(
     transaction as the review (right → Good, wrong → Again), so a double tap or an old
     message's button changes nothing.
     """
-    round_ = await session.get(QuizRound, round_id)
+    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    round_ = queries.get_round(session, round_id=round_id)
     if round_ is None or round_.learner_id != learner.id:
-        latest = await session.execute(
-            select(func.max(QuizRound.id)).where(QuizRound.learner_id == learner.id)  # type: ignore[arg-type]
-        )
         # A vanished round was replaced by a newer one; otherwise the data is foreign.
-        replaced = latest.scalar_one_or_none() is not None
+        replaced = queries.latest_round_id(session, learner_id=learner.id) is not None
         return AnswerResult(AnswerOutcome.ROUND_OVER if replaced else AnswerOutcome.UNKNOWN)
     if index >= len(round_.item_ids):
         return AnswerResult(AnswerOutcome.UNKNOWN)
@@ -159,30 +155,28 @@ async def answer_question(
     if not isinstance(question, QuizQuestion) or not 0 <= chosen < len(question.options):
         return AnswerResult(AnswerOutcome.UNKNOWN)
     correct = question.options[chosen].correct
-    advanced = await session.execute(
-        update(QuizRound)
-        .where(QuizRound.id == round_id, QuizRound.answered == index)  # type: ignore[arg-type]
-        .values(answered=index + 1, correct=QuizRound.correct + int(correct))
-    )
-    if advanced.rowcount != 1:  # type: ignore[attr-defined]
-        await session.rollback()
+    # The round was read at this answer count, and every write to it moves the count on:
+    # if the compare-and-set wins, the score it had is the one read.
+    score = round_.correct + int(correct)
+    if not queries.advance_round(session, round_id=round_id, index=index, correct=correct):
+        session.rollback()
         return AnswerResult(AnswerOutcome.ALREADY_ANSWERED)
-    state = await session.get(ItemState, (learner.id, question.id))
-    recorded = await session.run_sync(
-        record_rating,
+    memory = store.load_memory(session, learner_id=learner.id, item_id=question.id)
+    recorded = record_rating(
+        session,
         library=library,
         learner=learner,
         item=question,
-        version=state.reps if state is not None else 0,
+        version=memory.reps if memory is not None else 0,
         rating=Rating.GOOD if correct else Rating.AGAIN,
         now=now,
         shown_at=shown_at,
         source="quiz",
+        drawn_with=memory,
     )
     if recorded.outcome is not Outcome.RECORDED:
         # Another review of this question slipped in between; the press can be retried.
         return AnswerResult(AnswerOutcome.ALREADY_ANSWERED)
-    await session.refresh(round_)
     following = None
     if index + 1 < len(round_.item_ids):
         following = _show(library, round_, index + 1, rng)
@@ -191,7 +185,7 @@ async def answer_question(
         question=question,
         chosen=chosen,
         correct=correct,
-        score=round_.correct,
+        score=score,
         total=len(round_.item_ids),
         next_question=following,
     )

@@ -4,28 +4,35 @@ The schedule lives in the learner rows (``next_reminder_at`` in UTC and the loca
 the last reminder), so a restart loses nothing. A reminder is claimed, by moving the row
 to its next slot with a compare-and-set, before it is sent: two bot processes on one
 database never send the same one, and a crash between claim and send loses that day's
-reminder rather than sending it twice.
+reminder rather than sending it twice. A reminder Telegram kept refusing is given back
+(``give_back``) and tried again later the same local day.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, Table, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from tutor.content import Library
-from tutor.scheduling import check_utc
-from tutor.store import ItemState, Learner
+from tutor.content import ItemKind, Library
+from tutor.scheduling import check_utc, start_of_local_day
+from tutor.store import Learner
+from tutor.store import reminders as queries
+from tutor.store.reminders import SlotQuery, SlotTable, locks_rows, reminder_slots, slots_query
+
+# Re-exported: the class dailies claim their slots the same way.
+__all__ = ["locks_rows", "reminder_slots", "slots_query"]
 
 CLAIM_BATCH = 500
-LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
-ITEM_STATE: Table = ItemState.__table__  # type: ignore[attr-defined]
+LEARNER: SlotTable = queries.LEARNER
+# A reminder that could not be sent (Telegram kept refusing) is tried again this much later,
+# the same local day.
+RETRY_LATER = timedelta(minutes=5)
 
 
 def slot_on(day: date, reminder_time: str, zone: str) -> datetime:
@@ -101,87 +108,34 @@ def reschedule(learner: Learner, *, default_zone: str, now: datetime) -> None:
 
 @dataclass(frozen=True)
 class Reminder:
-    """A claimed reminder, to be sent."""
+    """A claimed reminder, to be sent: what is waiting, and what undoes the claim."""
 
     learner_id: int
     first_name: str
     due_count: int
+    new_count: int = 0
+    zone: str = "UTC"
+    reminded_on: date | None = None
+    previous_reminded_on: date | None = None
+    claimed_next_at: datetime | None = None
 
 
-async def schedule_unscheduled(
-    *, session: AsyncSession, default_zone: str, now: datetime, limit: int = CLAIM_BATCH
+def schedule_unscheduled(
+    session: Session, *, default_zone: str, now: datetime, limit: int = CLAIM_BATCH
 ) -> int:
     """Give learners with reminders on but no next slot (new ones) their first, and commit."""
-    rows = (
-        (
-            await session.execute(
-                select(Learner)
-                .where(
-                    Learner.reminders_on.is_(True),  # type: ignore[attr-defined]
-                    Learner.active.is_(True),  # type: ignore[attr-defined]
-                    Learner.next_reminder_at.is_(None),  # type: ignore[union-attr]
-                )
-                .limit(limit)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    rows = queries.unscheduled_learners(session, limit=limit)
     for learner in rows:
         reschedule(learner, default_zone=default_zone, now=now)
-        session.add(learner)
-    await session.commit()
+    session.commit()
     return len(rows)
 
 
-def slots_query(
-    table: Table,
+def claim_slots(
+    session: Session,
     *,
-    slot_time: str,
-    next_at: str,
-    last_on: str,
-    conditions: Sequence[ColumnElement[bool]],
-    extra: Sequence[str],
-    now: datetime,
-    limit: int,
-    lock: bool,
-) -> Select[Any]:
-    """The rows of ``table`` whose daily slot has come, oldest first.
-
-    Each row starts with the id, the time zone, the local time of day, the slot and the
-    local date last served, then the ``extra`` columns.
-    """
-    c = table.c
-    statement = (
-        select(c.id, c.timezone, c[slot_time], c[next_at], c[last_on], *(c[n] for n in extra))
-        .where(*conditions, c[next_at] <= now)
-        .order_by(c[next_at])
-        .limit(limit)
-    )
-    # PostgreSQL: another instance skips the rows this one is claiming instead of waiting.
-    return statement.with_for_update(skip_locked=True) if lock else statement
-
-
-def reminder_slots(now: datetime, limit: int, *, lock: bool) -> Select[Any]:
-    """The learners whose reminder slot has come (with their first names and decks)."""
-    return slots_query(
-        LEARNER,
-        slot_time="reminder_time",
-        next_at="next_reminder_at",
-        last_on="last_reminded_on",
-        conditions=[LEARNER.c.reminders_on.is_(True), LEARNER.c.active.is_(True)],
-        extra=["first_name", "decks"],
-        now=now,
-        limit=limit,
-        lock=lock,
-    )
-
-
-async def claim_slots(
-    *,
-    session: AsyncSession,
-    query: Select[Any],
-    table: Table,
+    query: SlotQuery,
+    table: SlotTable,
     slot_time: str,
     next_at: str,
     last_on: str,
@@ -199,29 +153,29 @@ async def claim_slots(
         rows were handled in all; fewer than the query's limit means none is left for now.
     """
     check_utc(now)
-    rows = (await session.execute(query)).all()
+    rows = queries.slot_rows(session, query=query)
     claimed_rows: list[tuple[Any, ...]] = []
     for row in rows:
         key, zone, local_time, slot, last = row[:5]
         decision = decide(slot, local_time, zone or default_zone, now, last)
-        claimed = await session.execute(
-            update(table)
-            .where(table.c.id == key, table.c[next_at] == slot)
-            .values({next_at: decision.next_at, last_on: decision.reminded_on})
+        claimed = queries.move_slot(
+            session,
+            table=table,
+            key=key,
+            next_at=next_at,
+            last_on=last_on,
+            slot=slot,
+            new_slot=decision.next_at,
+            served_on=decision.reminded_on,
         )
-        if claimed.rowcount == 1 and decision.send:  # type: ignore[attr-defined]
-            claimed_rows.append(tuple(row))
+        if claimed and decision.send:
+            claimed_rows.append(row)
     return claimed_rows, len(rows)
 
 
-def locks_rows(session: AsyncSession) -> bool:
-    """Whether the session's database can skip rows another instance has locked."""
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
-
-
-async def claim_due(
+def claim_due(
+    session: Session,
     *,
-    session: AsyncSession,
     library: Library,
     default_zone: str,
     now: datetime,
@@ -230,12 +184,12 @@ async def claim_due(
     """Claim the reminder slots that have come, move each to its next slot, and commit.
 
     Returns:
-        The reminders to send now (learners with something due in the decks they study),
-        and how many slots were handled in all; fewer than ``limit`` means none is left
-        for now.
+        The reminders to send now (learners with something due, or new cards waiting
+        under today's cap, in the decks they study), and how many slots were handled in
+        all; fewer than ``limit`` means none is left for now.
     """
-    rows, handled = await claim_slots(
-        session=session,
+    rows, handled = claim_slots(
+        session,
         query=reminder_slots(now, limit, lock=locks_rows(session)),
         table=LEARNER,
         slot_time="reminder_time",
@@ -244,50 +198,115 @@ async def claim_due(
         default_zone=default_zone,
         now=now,
     )
-    names = {int(row[0]): str(row[5]) for row in rows}
+    zones = {int(row[0]): str(row[1] or default_zone) for row in rows}
     decks = {int(row[0]): row[6] for row in rows}
-    counts = await due_counts(session=session, library=library, decks_of=decks, now=now)
-    await session.commit()
-    reminders = [
-        Reminder(learner_id=learner_id, first_name=name, due_count=counts[learner_id])
-        for learner_id, name in names.items()
-        if counts.get(learner_id)
-    ]
+    caps = {int(row[0]): int(row[7]) for row in rows}
+    due, new = waiting_counts(
+        session, library=library, decks_of=decks, zones=zones, caps=caps, now=now
+    )
+    session.commit()
+    reminders = []
+    for row in rows:
+        learner_id, zone = int(row[0]), zones[int(row[0])]
+        if not (due.get(learner_id) or new.get(learner_id)):
+            continue
+        today = now.astimezone(ZoneInfo(zone)).date()
+        reminders.append(
+            Reminder(
+                learner_id=learner_id,
+                first_name=str(row[5]),
+                due_count=due.get(learner_id, 0),
+                new_count=new.get(learner_id, 0),
+                zone=zone,
+                # What the claim wrote (decide's "send"): today, and tomorrow's slot.
+                reminded_on=today,
+                previous_reminded_on=row[4],
+                claimed_next_at=slot_on(today + timedelta(days=1), str(row[2]), zone),
+            )
+        )
     return reminders, handled
 
 
-async def due_counts(
+def waiting_counts(
+    session: Session,
     *,
-    session: AsyncSession,
     library: Library,
     decks_of: Mapping[int, Collection[str] | None],
+    zones: Mapping[int, str],
+    caps: Mapping[int, int],
     now: datetime,
-) -> dict[int, int]:
-    """How many items each learner has due at ``now`` in the decks they have switched on
-    (``decks_of``: learner id to their deck list, None for all); learners with none are
-    left out. Items no longer in the library do not count.
+) -> tuple[dict[int, int], dict[int, int]]:
+    """For each learner, how many items are due at ``now`` and how many new cards wait
+    under today's cap, in the decks they have switched on (``decks_of``: learner id to
+    their deck list, None for all). Learners with none are left out of each. Items no
+    longer in the library do not count.
+
+    The new cards are the unseen cards of those decks, at most the daily cap
+    (``caps``) less the new cards reviewed since the learner's local midnight.
     """
     if not decks_of:
-        return {}
+        return {}, {}
     wanted = {learner_id: set(library.chosen_decks(d)) for learner_id, d in decks_of.items()}
-    state = ITEM_STATE.c
-    result = await session.execute(
-        select(state.learner_id, state.item_id).where(
-            state.learner_id.in_(list(decks_of)), state.due <= now
+    due: Counter[int] = Counter()
+    seen: dict[int, set[str]] = {learner_id: set() for learner_id in decks_of}
+    for learner_id, item_id, due_at in queries.item_due_dates(session, learner_ids=decks_of):
+        seen[learner_id].add(item_id)
+        if due_at <= now and library.deck_of.get(item_id) in wanted[learner_id]:
+            due[learner_id] += 1
+    day_starts = {
+        learner_id: start_of_local_day(now, zones[learner_id]) for learner_id in decks_of
+    }
+    new_today: Counter[int] = Counter(
+        learner_id
+        for learner_id, reviewed_at in queries.first_reviews_since(
+            session, learner_ids=decks_of, since=min(day_starts.values())
         )
+        if reviewed_at >= day_starts[learner_id]
     )
-    counts: Counter[int] = Counter()
-    for learner_id, item_id in result.all():
-        if library.deck_of.get(item_id) in wanted[learner_id]:
-            counts[learner_id] += 1
-    return dict(counts)
+    new: dict[int, int] = {}
+    for learner_id in wanted:
+        left = max(0, caps[learner_id] - new_today[learner_id])
+        if not left:
+            continue
+        cards = library.ids_of_kind(ItemKind.CARD, library.chosen_decks(decks_of[learner_id]))
+        unseen = sum(1 for card_id in cards if card_id not in seen[learner_id])
+        if min(left, unseen):
+            new[learner_id] = min(left, unseen)
+    return dict(due), new
 
 
-async def mark_unreachable(*, session: AsyncSession, learner_id: int) -> None:
+def give_back(
+    session: Session, *, reminder: Reminder, now: datetime, delay: timedelta = RETRY_LATER
+) -> datetime | None:
+    """A claimed reminder could not be sent: undo its claim so that it is tried again
+    ``delay`` later, and commit. Never onto the next local day (the day's reminder would
+    come a day late), and never if the slot moved meanwhile (another instance, a change of
+    settings): then it is not given back.
+
+    Returns:
+        When it will be tried again, or None if it was not given back (skipped).
+    """
+    check_utc(now)
+    retry_at = now + delay
+    if (
+        reminder.claimed_next_at is None
+        or reminder.reminded_on is None
+        or retry_at.astimezone(ZoneInfo(reminder.zone)).date() != reminder.reminded_on
+    ):
+        return None
+    given = queries.give_back_reminder(
+        session,
+        learner_id=reminder.learner_id,
+        claimed_next_at=reminder.claimed_next_at,
+        reminded_on=reminder.reminded_on,
+        previous_reminded_on=reminder.previous_reminded_on,
+        retry_at=retry_at,
+    )
+    session.commit()
+    return retry_at if given else None
+
+
+def mark_unreachable(session: Session, *, learner_id: int) -> None:
     """The learner blocked the bot: no more reminders until they write again; commit."""
-    await session.execute(
-        update(Learner)
-        .where(Learner.id == learner_id)  # type: ignore[arg-type]
-        .values(active=False)
-    )
-    await session.commit()
+    queries.set_inactive(session, learner_id=learner_id)
+    session.commit()

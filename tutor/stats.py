@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from tutor.content import Library
 from tutor.scheduling import Rating, retrievability
-from tutor.store import ItemState, Learner, ReviewLog
-from tutor.study import to_memory
+from tutor.store import ItemState, Learner
+from tutor.store import reviews as queries
+from tutor.study import learner_zone, start_learner, to_memory
 
 HISTORY_DAYS = 30
 FORECAST_DAYS = 14
@@ -65,26 +65,39 @@ def streak(days: set[date], today: date) -> int:
     return count
 
 
-async def learner_stats(
-    *, session: AsyncSession, library: Library, learner: Learner, now: datetime, zone: str
+@dataclass(frozen=True)
+class LearnerStats:
+    """The learner as read (or created) and their statistics."""
+
+    learner: Learner
+    stats: Stats
+
+
+def stats_of(
+    session: Session,
+    *,
+    library: Library,
+    learner_id: int,
+    first_name: str,
+    now: datetime,
+    default_zone: str,
+) -> LearnerStats:
+    """/stats and /decks: the learner (created on first contact) and their statistics in
+    their time zone."""
+    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    zone = learner_zone(learner, default_zone)
+    numbers = learner_stats(session, library=library, learner=learner, now=now, zone=zone)
+    return LearnerStats(learner, numbers)
+
+
+def learner_stats(
+    session: Session, *, library: Library, learner: Learner, now: datetime, zone: str
 ) -> Stats:
     """Compute the learner's statistics at ``now``."""
     tz = ZoneInfo(zone)
     today = now.astimezone(tz).date()
-    logs = (
-        await session.execute(
-            select(
-                ReviewLog.__table__.c.reviewed_at,  # type: ignore[attr-defined]
-                ReviewLog.__table__.c.rating,  # type: ignore[attr-defined]
-                ReviewLog.__table__.c.source,  # type: ignore[attr-defined]
-            ).where(ReviewLog.learner_id == learner.id)  # type: ignore[arg-type]
-        )
-    ).all()
-    states = (
-        (await session.execute(select(ItemState).where(ItemState.learner_id == learner.id)))  # type: ignore[arg-type]
-        .scalars()
-        .all()
-    )
+    logs = queries.learner_log(session, learner_id=learner.id)
+    states = queries.learner_states(session, learner_id=learner.id)
     review_days = [reviewed_at.astimezone(tz).date() for reviewed_at, _, _ in logs]
     per_day = Counter(review_days)
     week_start = today - timedelta(days=6)

@@ -62,8 +62,25 @@ def start_learner(session: Session, *, learner_id: int, first_name: str, now: da
 def focus_deck(session: Session, *, learner: Learner, deck_id: str) -> None:
     """Switch the learner's studies to one deck (a /start deep link) and commit."""
     learner.decks = [deck_id]
-    session.add(learner)
+    store.save_learner(session, learner=learner)
     session.commit()
+
+
+def welcome(
+    session: Session,
+    *,
+    library: Library,
+    learner_id: int,
+    first_name: str,
+    now: datetime,
+    deck_id: str | None = None,
+) -> Learner:
+    """/start: the learner (created on first contact), focused on ``deck_id`` if it is one
+    of the library's decks (a deep link); commits."""
+    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    if deck_id is not None and deck_id in library.decks:
+        focus_deck(session, learner=learner, deck_id=deck_id)
+    return learner
 
 
 @dataclass(frozen=True)
@@ -149,8 +166,7 @@ def practice_order(
 
 def current_memory(session: Session, *, learner_id: int, item_id: str) -> Memory | None:
     """The learner's memory of one item, None if never reviewed."""
-    row = session.get(ItemState, (learner_id, item_id))
-    return None if row is None else to_memory(row)
+    return store.load_memory(session, learner_id=learner_id, item_id=item_id)
 
 
 def preview_intervals(
@@ -201,10 +217,8 @@ def record_rating(
     item_id = item if isinstance(item, str) else item.id
     if item_id not in library.items:
         return RatingResult(Outcome.UNKNOWN_ITEM)
-    row = None
     if drawn_with == "unknown":
-        row = session.get(ItemState, (learner.id, item_id))
-        current = None if row is None else to_memory(row)
+        current = store.load_memory(session, learner_id=learner.id, item_id=item_id)
     else:
         current = drawn_with
     if (current.reps if current else 0) != version:
@@ -215,9 +229,6 @@ def record_rating(
         duration = max(
             0, min(MAX_REVIEW_DURATION_MS, int((now - shown_at).total_seconds() * 1000))
         )
-    if row is not None:
-        # The row was read into this session; detach it so the guarded write decides.
-        session.expunge(row)
     # A lost race writes nothing (the guarded write matches no row), so nothing is rolled
     # back: what the caller wrote before in this session (a group vote, a taken explain
     # prompt) is committed either way.
@@ -284,7 +295,6 @@ def rate_and_draw(
     session: Session,
     *,
     library: Library,
-    learner: Learner | None,
     learner_id: int,
     first_name: str,
     item_id: str,
@@ -297,11 +307,10 @@ def rate_and_draw(
 ) -> Rated:
     """A rating on /review: record it (committed), then draw the next card.
 
-    ``learner`` is a recent copy of the learner if the caller has one; without it the
-    learner is read (and created on first contact).
+    The learner is read here (and created on first contact), never taken from a copy kept
+    between presses: another instance may have changed or forgotten them meanwhile.
     """
-    if learner is None:
-        learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
     result = record_rating(
         session,
         library=library,

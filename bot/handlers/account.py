@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
@@ -75,7 +75,7 @@ NEW_CHOICES = (5, 10, 15, 20, 30, 50)
 RETENTION_CHOICES = (80, 85, 90, 95, 97)
 
 REMIND_USAGE = "Usage: /remind HH:MM (your local time, like /remind 07:30) or /remind off."
-REMIND_SET = "I'll remind you at {time} ({zone}) on days with reviews due."
+REMIND_SET = "I'll remind you at {time} ({zone}) on days with reviews due or new cards waiting."
 REMIND_OFF = "Reminders are off. Turn them on again with /remind HH:MM."
 TIMEZONE_USAGE = "Usage: /timezone Area/City, like /timezone Europe/Berlin. Yours is {zone}."
 TIMEZONE_SET = "Time zone set to {zone}. Your reminder comes at {time} there."
@@ -139,13 +139,21 @@ def _context(shared: Services) -> dict[str, Any]:
     return {"default_zone": shared.settings.default_timezone, "now": shared.clock()}
 
 
-async def _learner(
-    shared: Services, user_id: int, first_name: str, session: AsyncSession
-) -> Learner:
-    # Whatever an account handler does may change the learner: drop the review copy.
-    shared.learners.pop(user_id, None)
-    return await session.run_sync(
+async def _learner(shared: Services, user_id: int, first_name: str) -> Learner:
+    """The learner as stored (created on first contact)."""
+    return await shared.database.run(
         study.start_learner, learner_id=user_id, first_name=first_name, now=shared.clock()
+    )
+
+
+async def _update(shared: Services, user_id: int, first_name: str, **change: Any) -> Learner:
+    """Store a change of the learner's settings (see ``learners.update_settings``)."""
+    return await shared.database.run(
+        learners.update_settings,
+        learner_id=user_id,
+        first_name=first_name,
+        **_context(shared),
+        **change,
     )
 
 
@@ -154,8 +162,7 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     user, message = update.effective_user, update.effective_message
     assert user is not None and message is not None
     shared = services(context)
-    async with shared.database.session() as session:
-        learner = await _learner(shared, user.id, user.first_name, session)
+    learner = await _learner(shared, user.id, user.first_name)
     zone = study.learner_zone(learner, shared.settings.default_timezone)
     await message.reply_text(
         render_settings(learner, zone),
@@ -174,8 +181,7 @@ async def on_open_settings(
     if payload.page != "main" and payload.page not in PAGE_TITLES:
         await query.answer(SETTING_GONE)
         return
-    async with shared.database.session() as session:
-        learner = await _learner(shared, query.from_user.id, query.from_user.first_name, session)
+    learner = await _learner(shared, query.from_user.id, query.from_user.first_name)
     zone = study.learner_zone(learner, shared.settings.default_timezone)
     if payload.page == "main":
         text, markup = render_settings(learner, zone), settings_keyboard(learner, shared.codec)
@@ -211,11 +217,7 @@ async def on_change_setting(
     if change is None:
         await query.answer(SETTING_GONE)
         return
-    async with shared.database.session() as session:
-        learner = await _learner(shared, query.from_user.id, query.from_user.first_name, session)
-        learner = await learners.update_settings(
-            session=session, learner=learner, **_context(shared), **change
-        )
+    learner = await _update(shared, query.from_user.id, query.from_user.first_name, **change)
     zone = study.learner_zone(learner, shared.settings.default_timezone)
     await asyncio.gather(
         query.answer(SAVED),
@@ -236,28 +238,20 @@ async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if len(args) != 1:
         await message.reply_text(REMIND_USAGE)
         return
-    async with shared.database.session() as session:
-        learner = await _learner(shared, user.id, user.first_name, session)
-        if args[0].lower() in ("off", "stop", "none"):
-            await learners.update_settings(
-                session=session, learner=learner, reminders_on=False, **_context(shared)
-            )
-            reply = REMIND_OFF
+    if args[0].lower() in ("off", "stop", "none"):
+        await _update(shared, user.id, user.first_name, reminders_on=False)
+        reply = REMIND_OFF
+    else:
+        try:
+            time = learners.parse_clock(args[0])
+        except learners.SettingError as exc:
+            reply = f"{exc} {REMIND_USAGE}"
         else:
-            try:
-                time = learners.parse_clock(args[0])
-            except learners.SettingError as exc:
-                reply = f"{exc} {REMIND_USAGE}"
-            else:
-                await learners.update_settings(
-                    session=session,
-                    learner=learner,
-                    reminder_time=time,
-                    reminders_on=True,
-                    **_context(shared),
-                )
-                zone = study.learner_zone(learner, shared.settings.default_timezone)
-                reply = REMIND_SET.format(time=time, zone=zone)
+            learner = await _update(
+                shared, user.id, user.first_name, reminder_time=time, reminders_on=True
+            )
+            zone = study.learner_zone(learner, shared.settings.default_timezone)
+            reply = REMIND_SET.format(time=time, zone=zone)
     await message.reply_text(reply)
 
 
@@ -267,20 +261,17 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     assert user is not None and message is not None
     shared = services(context)
     args = context.args or []
-    async with shared.database.session() as session:
-        learner = await _learner(shared, user.id, user.first_name, session)
-        if len(args) != 1:
-            zone = study.learner_zone(learner, shared.settings.default_timezone)
-            reply = TIMEZONE_USAGE.format(zone=zone)
+    if len(args) != 1:
+        learner = await _learner(shared, user.id, user.first_name)
+        zone = study.learner_zone(learner, shared.settings.default_timezone)
+        reply = TIMEZONE_USAGE.format(zone=zone)
+    else:
+        try:
+            learner = await _update(shared, user.id, user.first_name, timezone=args[0])
+        except learners.SettingError as exc:
+            reply = str(exc)
         else:
-            try:
-                learner = await learners.update_settings(
-                    session=session, learner=learner, timezone=args[0], **_context(shared)
-                )
-            except learners.SettingError as exc:
-                reply = str(exc)
-            else:
-                reply = TIMEZONE_SET.format(zone=learner.timezone, time=learner.reminder_time)
+            reply = TIMEZONE_SET.format(zone=learner.timezone, time=learner.reminder_time)
     await message.reply_text(reply)
 
 
@@ -292,14 +283,10 @@ DECK_SWITCHED_ON = "{title} is on."
 DECK_SWITCHED_OFF = "{title} is off."
 
 
-async def render_decks(
-    shared: Services, learner: Learner, session: Any
-) -> tuple[str, InlineKeyboardMarkup]:
+def render_decks(shared: Services, decks: stats.LearnerStats) -> tuple[str, InlineKeyboardMarkup]:
+    """The deck list with the learner's progress, and a switch per deck."""
     library: Library = shared.library
-    zone = study.learner_zone(learner, shared.settings.default_timezone)
-    numbers = await stats.learner_stats(
-        session=session, library=library, learner=learner, now=shared.clock(), zone=zone
-    )
+    learner, numbers = decks.learner, decks.stats
     on = set(study.active_decks(library, learner))
     lines = [
         DECK_LINE.format(
@@ -330,9 +317,15 @@ async def decks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     user, message = update.effective_user, update.effective_message
     assert user is not None and message is not None
     shared = services(context)
-    async with shared.database.session() as session:
-        learner = await _learner(shared, user.id, user.first_name, session)
-        text, markup = await render_decks(shared, learner, session)
+    decks = await shared.database.run(
+        stats.stats_of,
+        library=shared.library,
+        learner_id=user.id,
+        first_name=user.first_name,
+        now=shared.clock(),
+        default_zone=shared.settings.default_timezone,
+    )
+    text, markup = render_decks(shared, decks)
     await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
@@ -343,20 +336,20 @@ async def on_toggle_deck(
     query = update.callback_query
     assert query is not None
     shared = services(context)
-    refusal = None
-    async with shared.database.session() as session:
-        learner = await _learner(shared, query.from_user.id, query.from_user.first_name, session)
-        try:
-            now_on = await learners.toggle_deck(
-                session=session, library=shared.library, learner=learner, deck_id=payload.deck_id
-            )
-        except learners.SettingError as exc:
-            refusal = str(exc)
-        else:
-            text, markup = await render_decks(shared, learner, session)
-    if refusal is not None:
-        await query.answer(refusal)
+    try:
+        toggled = await shared.database.run(
+            learners.toggle_deck,
+            library=shared.library,
+            learner_id=query.from_user.id,
+            first_name=query.from_user.first_name,
+            deck_id=payload.deck_id,
+            **_context(shared),
+        )
+    except learners.SettingError as exc:
+        await query.answer(str(exc))
         return
+    now_on = toggled.now_on
+    text, markup = render_decks(shared, toggled.decks)
     title = shared.library.decks[payload.deck_id].title
     notice = (DECK_SWITCHED_ON if now_on else DECK_SWITCHED_OFF).format(title=title)
     await asyncio.gather(query.answer(notice), edit_message(query.message, text, markup))
@@ -372,16 +365,21 @@ FORGET_YES = "Yes, delete everything"
 FORGET_NO = "No, keep it"
 FORGOTTEN = "Done: I deleted everything about you ({rows} records). Send /start to begin anew."
 KEPT = "Nothing was deleted."
+FORGET_EXPIRED = "This button has expired, send /forget again."
+# The confirm button works this long after /forget: an old message's button deletes nothing.
+FORGET_VALID_FOR = timedelta(minutes=10)
 
 
 async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Ask for confirmation before deleting the learner's data."""
     user, message = update.effective_user, update.effective_message
     assert user is not None and message is not None
-    codec = services(context).codec
+    shared = services(context)
+    codec = shared.codec
+    confirm = ConfirmForget(shown_at=int(shared.clock().timestamp()))
     markup = InlineKeyboardMarkup(
         [
-            [_button(FORGET_YES, ConfirmForget(), codec, user.id)],
+            [_button(FORGET_YES, confirm, codec, user.id)],
             [_button(FORGET_NO, CancelForget(), codec, user.id)],
         ]
     )
@@ -391,13 +389,17 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def on_confirm_forget(
     update: Update, context: ContextTypes.DEFAULT_TYPE, payload: ConfirmForget
 ) -> None:
-    """Delete every row about the learner."""
+    """Delete every row about the learner, if the button is recent (``FORGET_VALID_FOR``)."""
     query = update.callback_query
     assert query is not None
     shared = services(context)
-    shared.learners.pop(query.from_user.id, None)
-    async with shared.database.session() as session:
-        forgotten = await learners.forget(session=session, learner_id=query.from_user.id)
+    age = shared.clock().timestamp() - payload.shown_at
+    if age > FORGET_VALID_FOR.total_seconds():
+        await asyncio.gather(
+            query.answer(FORGET_EXPIRED), edit_message(query.message, FORGET_EXPIRED, None)
+        )
+        return
+    forgotten = await shared.database.run(learners.forget, learner_id=query.from_user.id)
     text = FORGOTTEN.format(rows=forgotten.total)
     await asyncio.gather(query.answer(), edit_message(query.message, text, None))
 

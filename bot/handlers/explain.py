@@ -11,7 +11,7 @@ from bot.format import escape
 from bot.handlers import start
 from bot.metrics import metrics_of
 from bot.services import ButtonHandler, answer_then_send, services
-from tutor import explain, study
+from tutor import explain
 from tutor.grading import Grade
 
 PROMPT = (
@@ -61,13 +61,9 @@ async def send_prompt(
     """Pick the learner's next prompt and ask it in reply to ``message``."""
     shared = services(context)
     now = shared.clock()
-    async with shared.database.session() as session:
-        learner = await session.run_sync(
-            study.start_learner, learner_id=user_id, first_name=first_name, now=now
-        )
-        shown = await explain.ask(
-            session=session, library=shared.library, learner=learner, now=now
-        )
+    shown = await shared.database.run(
+        explain.ask, library=shared.library, learner_id=user_id, first_name=first_name, now=now
+    )
     if shown is None:
         await message.reply_text(NO_PROMPTS)
         return
@@ -102,8 +98,7 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     user, message = update.effective_user, update.effective_message
     assert user is not None and message is not None
     shared = services(context)
-    async with shared.database.session() as session:
-        dropped = await explain.cancel(session=session, learner_id=user.id)
+    dropped = await shared.database.run(explain.cancel, learner_id=user.id)
     await message.reply_text(CANCELLED if dropped else NOTHING_TO_CANCEL)
 
 
@@ -113,26 +108,19 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert user is not None and message is not None
     shared = services(context)
     now = shared.clock()
-    result = None
-    async with shared.database.session() as session:
-        pending = await explain.pending_prompt(
-            session=session, library=shared.library, learner_id=user.id
-        )
-        if pending is not None and message.text is not None:
-            learner = await session.run_sync(
-                study.start_learner, learner_id=user.id, first_name=user.first_name, now=now
-            )
-            result = await explain.submit(
-                session=session,
-                library=shared.library,
-                learner=learner,
-                answer=message.text,
-                now=now,
-            )
-    # Replies go out after the session closes: no connection is held across a network call.
-    if pending is not None and message.text is None:
+    answered = await shared.database.run(
+        explain.reply,
+        library=shared.library,
+        learner_id=user.id,
+        first_name=user.first_name,
+        answer=message.text,
+        now=now,
+    )
+    # Replies go out after the unit of work: no transaction is held across a network call.
+    if answered.pending and message.text is None:
         await message.reply_text(NOT_TEXT)
         return
+    result = answered.result
     if result is None:
         await start.other_message(update, context)
         return

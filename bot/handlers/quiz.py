@@ -13,7 +13,7 @@ from bot.callbacks import AnswerQuiz, CallbackCodec, StartQuiz
 from bot.format import escape
 from bot.metrics import metrics_of
 from bot.services import ButtonHandler, answer_then_send, edit_message, services
-from tutor import quiz, study
+from tutor import quiz
 
 LETTERS = "ABCD"
 QUESTION = "<b>Quiz {number}/{total}</b> · {deck}\n\n{question}\n\n{options}"
@@ -102,13 +102,14 @@ async def send_round(
     """Start a round and send its first question in reply to ``message``."""
     shared = services(context)
     now = shared.clock()
-    async with shared.database.session() as session:
-        learner = await session.run_sync(
-            study.start_learner, learner_id=user_id, first_name=first_name, now=now
-        )
-        first = await quiz.start_round(
-            session=session, library=shared.library, learner=learner, now=now, rng=shared.rng
-        )
+    first = await shared.database.run(
+        quiz.start_round,
+        library=shared.library,
+        learner_id=user_id,
+        first_name=first_name,
+        now=now,
+        rng=shared.rng,
+    )
     if first is None:
         await message.reply_text(NO_QUESTIONS)
         return
@@ -138,24 +139,18 @@ async def on_answer(
     assert query is not None
     shared = services(context)
     now = shared.clock()
-    async with shared.database.session() as session:
-        learner = await session.run_sync(
-            study.start_learner,
-            learner_id=query.from_user.id,
-            first_name=query.from_user.first_name,
-            now=now,
-        )
-        result = await quiz.answer_question(
-            session=session,
-            library=shared.library,
-            learner=learner,
-            round_id=payload.round_id,
-            index=payload.index,
-            chosen=payload.chosen,
-            now=now,
-            rng=shared.rng,
-            shown_at=datetime.fromtimestamp(payload.shown_at, UTC),
-        )
+    result = await shared.database.run(
+        quiz.answer_question,
+        library=shared.library,
+        learner_id=query.from_user.id,
+        first_name=query.from_user.first_name,
+        round_id=payload.round_id,
+        index=payload.index,
+        chosen=payload.chosen,
+        now=now,
+        rng=shared.rng,
+        shown_at=datetime.fromtimestamp(payload.shown_at, UTC),
+    )
     if result.outcome is not quiz.AnswerOutcome.RECORDED:
         await query.answer(NOTICES[result.outcome])
         return

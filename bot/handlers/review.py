@@ -22,8 +22,6 @@ from bot.services import (
     ButtonHandler,
     answer_then_send,
     edit_message,
-    keep_learner_copy,
-    learner_copy,
     services,
 )
 from tutor import study
@@ -236,7 +234,6 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
     rated = await shared.database.run(
         study.rate_and_draw,
         library=shared.library,
-        learner=learner_copy(shared, user_id=user.id, first_name=user.first_name),
         learner_id=user.id,
         first_name=user.first_name,
         item_id=payload.item_id,
@@ -247,7 +244,6 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
         drawn_with=drawn[0] if drawn is not None else "unknown",
         default_zone=shared.settings.default_timezone,
     )
-    keep_learner_copy(shared, rated.learner)
     result, upcoming, learner = rated.result, rated.upcoming, rated.learner
     if upcoming is None:
         notice = UNKNOWN_CARD if result.outcome is study.Outcome.UNKNOWN_ITEM else ALREADY_RATED

@@ -47,13 +47,14 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     shared = services(context)
     library = shared.library
     payload = context.args[0] if context.args else None
-    async with shared.database.session() as session:
-        learner = await session.run_sync(
-            study.start_learner, learner_id=user.id, first_name=user.first_name, now=shared.clock()
-        )
-        if payload in library.decks:
-            await session.run_sync(study.focus_deck, learner=learner, deck_id=payload)
-            shared.learners.pop(user.id, None)
+    learner = await shared.database.run(
+        study.welcome,
+        library=library,
+        learner_id=user.id,
+        first_name=user.first_name,
+        now=shared.clock(),
+        deck_id=payload,
+    )
     decks = ", ".join(escape(library.decks[d].title) for d in study.active_decks(library, learner))
     text = GREETING.format(name=escape(user.first_name), decks=decks)
     if payload in library.decks:

@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.format import escape
 from bot.services import services
-from tutor import stats, study
+from tutor import stats
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +70,16 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert user is not None and message is not None
     shared = services(context)
     now = shared.clock()
-    async with shared.database.session() as session:
-        learner = await session.run_sync(
-            study.start_learner, learner_id=user.id, first_name=user.first_name, now=now
+    numbers = (
+        await shared.database.run(
+            stats.stats_of,
+            library=shared.library,
+            learner_id=user.id,
+            first_name=user.first_name,
+            now=now,
+            default_zone=shared.settings.default_timezone,
         )
-        zone = study.learner_zone(learner, shared.settings.default_timezone)
-        numbers = await stats.learner_stats(
-            session=session, library=shared.library, learner=learner, now=now, zone=zone
-        )
+    ).stats
     text = render_stats(numbers)
     await message.reply_chat_action(ChatAction.UPLOAD_PHOTO)
     try:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import SQLModel, select
 
-from tests.e2e.conftest import RunningBot, rows
+from tests.e2e.conftest import FakeClock, RunningBot, rows
 from tests.standin import BotApiStandin, ChatMessage, UserHandle, image_size
 from tutor.content import ExplainPrompt, Library, QuizQuestion
 from tutor.store import Database, Learner, ReviewLog
@@ -153,10 +154,15 @@ async def test_settings_change_with_buttons_and_shortcuts(
         await alice.wait_for_edit(page, lambda m: "Desired retention: 95%" in (m.text or ""))
 
         replies = {
-            "/remind 07:30": "I'll remind you at 07:30 (UTC) on days with reviews due.",
+            "/remind 07:30": "I'll remind you at 07:30 (UTC) on days with reviews due or new "
+            "cards waiting.",
             "/remind 25:99": "'25:99' is not a time of day; use HH:MM, like 07:30. Usage: "
             "/remind HH:MM (your local time, like /remind 07:30) or /remind off.",
             "/timezone Mars/Olympus": "I don't know the time zone 'Mars/Olympus'. Use an IANA "
+            "name such as Europe/Berlin, America/New_York, Asia/Kolkata, UTC.",
+            "/timezone Factory": "I don't know the time zone 'Factory'. Use an IANA "
+            "name such as Europe/Berlin, America/New_York, Asia/Kolkata, UTC.",
+            "/timezone localtime": "I don't know the time zone 'localtime'. Use an IANA "
             "name such as Europe/Berlin, America/New_York, Asia/Kolkata, UTC.",
             "/timezone america/st_johns": "Time zone set to America/St_Johns. "
             "Your reminder comes at 07:30 there.",
@@ -209,9 +215,10 @@ async def test_forget_deletes_every_row_about_the_learner(
             for table in SQLModel.metadata.sorted_tables:
                 column = table.c.get("learner_id", table.c.get("id"))
                 if "learner_id" in table.c or table.name == "learner":
-                    async with store.session() as session:
-                        result = await session.execute(select(table).where(column == learner_id))
-                        found[table.name] = len(result.all())
+                    statement = select(table).where(column == learner_id)
+                    found[table.name] = await store.run(
+                        lambda session, s=statement: len(session.execute(s).all())
+                    )
             return found
 
         before = await counts(1001)
@@ -228,6 +235,35 @@ async def test_forget_deletes_every_row_about_the_learner(
 
         assert set((await counts(1001)).values()) == {0}
         assert await counts(1002) == before  # Bob keeps everything
+
+
+async def test_the_forget_button_expires_after_ten_minutes(
+    server: BotApiStandin, running_bot: RunningBot, store: Database
+) -> None:
+    alice = server.user(1001, "Alice")
+    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    async with running_bot(clock=clock):
+        await alice.send("/settings")
+        await alice.wait_for_message()
+        await alice.send("/forget")
+        ask = await alice.wait_for_message()
+        clock.advance(minutes=10, seconds=1)
+        press = await alice.press(ask, "Yes, delete everything")
+        assert (await press.answered()).text == "This button has expired, send /forget again."
+        expired = await alice.wait_for_edit(ask)
+        assert (expired.text, expired.button_labels) == (
+            "This button has expired, send /forget again.",
+            [],
+        )
+        assert len(await rows(store, Learner)) == 1  # nothing deleted
+        # A fresh /forget works within its ten minutes.
+        await alice.send("/forget")
+        ask = await alice.wait_for_message()
+        clock.advance(minutes=9)
+        await (await alice.press(ask, "Yes, delete everything")).answered()
+        done = await alice.wait_for_edit(ask)
+        assert (done.text or "").startswith("Done: I deleted everything about you")
+    assert await rows(store, Learner) == []
 
 
 async def test_an_explain_exchange_grades_the_key_ideas(

@@ -8,6 +8,7 @@ from bot.callbacks import CALLBACK_DATA_MAX_BYTES
 from tests.conftest import tiny_deck
 from tests.e2e.conftest import RunningBot, rows
 from tests.standin import BotApiStandin, ChatMessage, UserHandle
+from tutor import learners
 from tutor.content import Library, library_of
 from tutor.store import Database, ItemState, Learner, ReviewLog
 
@@ -226,3 +227,25 @@ async def test_unknown_commands_and_stray_text_get_a_hint(
         for command in ("/review", "/start", "/help"):
             assert command in help_text
     assert await rows(store, ReviewLog) == []
+
+
+async def test_a_learner_forgotten_on_another_instance_is_read_afresh(
+    server: BotApiStandin, running_bot: RunningBot, store: Database, three_cards: Library
+) -> None:
+    alice = server.user(1001, "Alice")
+    async with running_bot(library=three_cards):
+        await alice.send("/review")
+        card = await alice.wait_for_message()
+        second = await reveal_and_rate(alice, card, "Good")
+        # Another instance (its own connection pool: ``store``) handles /forget meanwhile.
+        forgotten = await store.run(learners.forget, learner_id=1001)
+        assert forgotten.rows["learner"] == 1
+        # The next rating starts the learner afresh instead of acting on what this
+        # instance read before (a foreign-key error, "Sorry, something went wrong").
+        third = await reveal_and_rate(alice, second, "Good")
+        # Forgotten: the first card is new again.
+        assert "Question 0 of alpha?" in (third.text or "")
+    [learner] = await rows(store, Learner)
+    assert learner.id == 1001
+    logs = await rows(store, ReviewLog, learner_id=1001)
+    assert [(log.item_id, log.was_new) for log in logs] == [("alpha-c1", True)]

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from tutor import learners, quiz, stats, study
 from tutor.content import Deck, Library, library_of
@@ -47,31 +48,46 @@ def quiz_library() -> Library:
 
 
 async def learner_in(database: Database, learner_id: int = 1) -> Learner:
-    async with database.session() as session:
-        return await session.run_sync(
-            study.start_learner, learner_id=learner_id, first_name="Ada", now=NOW
-        )
+    return await database.run(
+        study.start_learner, learner_id=learner_id, first_name="Ada", now=NOW
+    )
+
+
+def rate(
+    session: Session, *, library: Library, learner: Learner, item: str, rating: Rating,
+    now: datetime, source: str = "review",
+) -> None:  # fmt: skip
+    study.record_rating(
+        session, library=library, learner=learner, item=item, version=0, rating=rating,
+        now=now, source=source,
+    )  # fmt: skip
+
+
+def read(database: Database, model: type, key: object) -> object:
+    return database.run(lambda session: session.get(model, key))
+
+
+def all_of(session: Session, model: type) -> list[object]:
+    return list(session.execute(select(model)).scalars().all())
 
 
 async def test_a_round_takes_due_questions_first_then_new_ones(
     database: Database, quiz_library: Library
 ) -> None:
     learner = await learner_in(database)
-    async with database.session() as session:
-        # alpha-q5 was answered wrong yesterday: it is due now and leads the round.
-        await session.run_sync(
-            study.record_rating, library=quiz_library, learner=learner, item="alpha-q5",
-            version=0, rating=Rating.AGAIN, now=NOW - timedelta(days=1), source="quiz",
-        )  # fmt: skip
-    async with database.session() as session:
-        first = await quiz.start_round(
-            session=session, library=quiz_library, learner=learner, now=NOW,
-            rng=random.Random(1),
-        )  # fmt: skip
-        assert first is not None
-        round_ = await session.get(QuizRound, first.round_id)
-        assert round_ is not None
-        assert round_.item_ids == ["alpha-q5", "alpha-q0", "alpha-q1", "alpha-q2", "alpha-q3"]
+    # alpha-q5 was answered wrong yesterday: it is due now and leads the round.
+    await database.run(
+        rate, library=quiz_library, learner=learner, item="alpha-q5", rating=Rating.AGAIN,
+        now=NOW - timedelta(days=1), source="quiz",
+    )  # fmt: skip
+    first = await database.run(
+        quiz.start_round, library=quiz_library, learner_id=1, first_name="Ada", now=NOW,
+        rng=random.Random(1),
+    )  # fmt: skip
+    assert first is not None
+    round_ = await read(database, QuizRound, first.round_id)
+    assert isinstance(round_, QuizRound)
+    assert round_.item_ids == ["alpha-q5", "alpha-q0", "alpha-q1", "alpha-q2", "alpha-q3"]
     assert (first.index, first.total, first.question.id) == (0, 5, "alpha-q5")
     assert sorted(first.order) == [0, 1, 2]
 
@@ -79,53 +95,46 @@ async def test_a_round_takes_due_questions_first_then_new_ones(
 async def test_answers_score_review_and_refuse_replays(
     database: Database, quiz_library: Library
 ) -> None:
-    learner = await learner_in(database)
+    await learner_in(database)
     rng = random.Random(7)
-    async with database.session() as session:
-        shown = await quiz.start_round(
-            session=session, library=quiz_library, learner=learner, now=NOW, rng=rng, size=2
-        )
+    shown = await database.run(
+        quiz.start_round, library=quiz_library, learner_id=1, first_name="Ada", now=NOW,
+        rng=rng, size=2,
+    )  # fmt: skip
     assert shown is not None
-    async with database.session() as session:
-        result = await quiz.answer_question(
-            session=session, library=quiz_library, learner=learner, round_id=shown.round_id,
-            index=0, chosen=1, now=NOW, rng=rng,
+
+    def answer(round_id: int, index: int, chosen: int, learner_id: int = 1) -> object:
+        return database.run(
+            quiz.answer_question, library=quiz_library, learner_id=learner_id,
+            first_name="Ada", round_id=round_id, index=index, chosen=chosen, now=NOW, rng=rng,
         )  # fmt: skip
+
+    result = await answer(shown.round_id, 0, 1)
+    assert isinstance(result, quiz.AnswerResult)
     assert (result.outcome, result.correct, result.score) == (
         quiz.AnswerOutcome.RECORDED, False, 0,
     )  # fmt: skip
     assert result.next_question is not None and result.next_question.index == 1
-    async with database.session() as session:
-        replay = await quiz.answer_question(
-            session=session, library=quiz_library, learner=learner, round_id=shown.round_id,
-            index=0, chosen=0, now=NOW, rng=rng,
-        )  # fmt: skip
-        last = await quiz.answer_question(
-            session=session, library=quiz_library, learner=learner, round_id=shown.round_id,
-            index=1, chosen=0, now=NOW, rng=rng,
-        )  # fmt: skip
+    replay = await answer(shown.round_id, 0, 0)
+    last = await answer(shown.round_id, 1, 0)
+    assert isinstance(replay, quiz.AnswerResult) and isinstance(last, quiz.AnswerResult)
     assert replay.outcome is quiz.AnswerOutcome.ALREADY_ANSWERED
     assert (last.correct, last.score, last.total, last.finished) == (True, 1, 2, True)
-    async with database.session() as session:
-        logs = (await session.execute(select(ReviewLog))).scalars().all()
-        assert [(log.item_id, log.rating, log.source) for log in logs] == [
-            ("alpha-q0", 1, "quiz"), ("alpha-q1", 3, "quiz"),
-        ]  # fmt: skip
-        # A new round ends the old one: its buttons are refused.
-        await quiz.start_round(
-            session=session, library=quiz_library, learner=learner, now=NOW, rng=rng
-        )
-        stale = await quiz.answer_question(
-            session=session, library=quiz_library, learner=learner, round_id=shown.round_id,
-            index=1, chosen=0, now=NOW, rng=rng,
-        )  # fmt: skip
-        assert stale.outcome is quiz.AnswerOutcome.ROUND_OVER
-        other = await learner_in(database, learner_id=2)
-        foreign = await quiz.answer_question(
-            session=session, library=quiz_library, learner=other, round_id=shown.round_id + 1,
-            index=0, chosen=0, now=NOW, rng=rng,
-        )  # fmt: skip
-        assert foreign.outcome is quiz.AnswerOutcome.UNKNOWN
+    logs = await database.run(all_of, ReviewLog)
+    assert [(log.item_id, log.rating, log.source) for log in logs] == [  # type: ignore[attr-defined]
+        ("alpha-q0", 1, "quiz"), ("alpha-q1", 3, "quiz"),
+    ]  # fmt: skip
+    # A new round ends the old one: its buttons are refused.
+    await database.run(
+        quiz.start_round, library=quiz_library, learner_id=1, first_name="Ada", now=NOW, rng=rng
+    )
+    stale = await answer(shown.round_id, 1, 0)
+    assert isinstance(stale, quiz.AnswerResult)
+    assert stale.outcome is quiz.AnswerOutcome.ROUND_OVER
+    await learner_in(database, learner_id=2)
+    foreign = await answer(shown.round_id + 1, 0, 0, learner_id=2)
+    assert isinstance(foreign, quiz.AnswerResult)
+    assert foreign.outcome is quiz.AnswerOutcome.UNKNOWN
 
 
 @pytest.mark.parametrize(
@@ -157,40 +166,52 @@ def test_time_zones_are_iana_names_in_any_case() -> None:
         learners.parse_zone("../../etc/passwd")
 
 
+@pytest.mark.parametrize(
+    "text", ["localtime", "Factory", "posixrules", "EST5EDT", "Etc/GMT+5", "posix/Europe/Berlin"]
+)
+def test_only_place_names_and_utc_are_time_zones(text: str) -> None:
+    # The tz database holds these too, but none is a place a learner lives in.
+    with pytest.raises(learners.SettingError, match="Europe/Berlin"):
+        learners.parse_zone(text)
+    assert learners.parse_zone("utc") == "UTC"
+
+
 async def test_settings_out_of_range_change_nothing(database: Database) -> None:
-    learner = await learner_in(database)
-    async with database.session() as session:
-        learner = await session.get(Learner, 1)
-        assert learner is not None
-        for change in ({"new_per_day": 0}, {"new_per_day": 51}, {"desired_retention": 0.99}):
-            with pytest.raises(learners.SettingError):
-                await learners.update_settings(
-                    session=session, learner=learner, default_zone="UTC", now=NOW, **change
-                )
-            await session.rollback()
-    async with database.session() as session:
-        stored = await session.get(Learner, 1)
-        assert stored is not None
-        assert (stored.new_per_day, stored.desired_retention) == (10, 0.9)
+    await learner_in(database)
+    for change in (
+        {"new_per_day": 0},
+        {"new_per_day": 51},
+        {"desired_retention": 0.99},
+        {"timezone": "Factory", "new_per_day": 20},
+    ):
+        with pytest.raises(learners.SettingError):
+            await database.run(
+                learners.update_settings, learner_id=1, first_name="Ada", default_zone="UTC",
+                now=NOW, **change,
+            )  # fmt: skip
+    stored = await read(database, Learner, 1)
+    assert isinstance(stored, Learner)
+    assert (stored.new_per_day, stored.desired_retention, stored.timezone) == (10, 0.9, None)
 
 
 async def test_one_deck_always_stays_on(database: Database, quiz_library: Library) -> None:
-    learner = await learner_in(database)
-    async with database.session() as session:
-        learner = await session.get(Learner, 1)
-        assert learner is not None
-        assert not await learners.toggle_deck(
-            session=session, library=quiz_library, learner=learner, deck_id="alpha"
-        )
-        assert learner.decks == ["beta"]
-        with pytest.raises(learners.LastDeckError):
-            await learners.toggle_deck(
-                session=session, library=quiz_library, learner=learner, deck_id="beta"
-            )
-        assert await learners.toggle_deck(
-            session=session, library=quiz_library, learner=learner, deck_id="alpha"
-        )
-        assert learner.decks is None  # all on again
+    await learner_in(database)
+
+    def toggle(deck_id: str) -> object:
+        return database.run(
+            learners.toggle_deck, library=quiz_library, learner_id=1, first_name="Ada",
+            deck_id=deck_id, now=NOW, default_zone="UTC",
+        )  # fmt: skip
+
+    off = await toggle("alpha")
+    assert isinstance(off, learners.Toggled) and not off.now_on
+    assert off.decks.learner.decks == ["beta"]
+    with pytest.raises(learners.LastDeckError):
+        await toggle("beta")
+    on = await toggle("alpha")
+    assert isinstance(on, learners.Toggled) and on.now_on
+    stored = await read(database, Learner, 1)
+    assert isinstance(stored, Learner) and stored.decks is None  # all on again
 
 
 async def test_forget_deletes_every_row_of_one_learner(
@@ -198,27 +219,27 @@ async def test_forget_deletes_every_row_of_one_learner(
 ) -> None:
     for learner_id in (1, 2):
         learner = await learner_in(database, learner_id)
-        async with database.session() as session:
-            await quiz.start_round(
-                session=session, library=quiz_library, learner=learner, now=NOW,
-                rng=random.Random(0),
-            )  # fmt: skip
-            await session.run_sync(
-                study.record_rating, library=quiz_library, learner=learner, item="alpha-c0",
-                version=0, rating=Rating.GOOD, now=NOW,
-            )  # fmt: skip
-    async with database.session() as session:
-        before = await learners.count_rows(session=session, learner_id=1)
-        assert before == {
-            "reviewlog": 1, "itemstate": 1, "quizround": 1, "pendingexplain": 0, "pollvote": 0,
-            "learner": 1,
-        }  # fmt: skip
-        forgotten = await learners.forget(session=session, learner_id=1)
-        assert forgotten.total == sum(before.values())
-        assert set((await learners.count_rows(session=session, learner_id=1)).values()) == {0}
-        assert await learners.count_rows(session=session, learner_id=2) == before
-        remaining = await session.execute(select(func.count()).select_from(ItemState))
-        assert remaining.scalar_one() == 1
+        await database.run(
+            quiz.start_round, library=quiz_library, learner_id=learner_id, first_name="Ada",
+            now=NOW, rng=random.Random(0),
+        )  # fmt: skip
+        await database.run(
+            rate, library=quiz_library, learner=learner, item="alpha-c0", rating=Rating.GOOD,
+            now=NOW,
+        )  # fmt: skip
+    before = await database.run(learners.count_rows, learner_id=1)
+    assert before == {
+        "reviewlog": 1, "itemstate": 1, "quizround": 1, "pendingexplain": 0, "pollvote": 0,
+        "learner": 1,
+    }  # fmt: skip
+    forgotten = await database.run(learners.forget, learner_id=1)
+    assert forgotten.total == sum(before.values())
+    assert set((await database.run(learners.count_rows, learner_id=1)).values()) == {0}
+    assert await database.run(learners.count_rows, learner_id=2) == before
+    remaining = await database.run(
+        lambda session: session.execute(select(func.count()).select_from(ItemState)).scalar_one()
+    )
+    assert remaining == 1
 
 
 def test_streak_counts_consecutive_days_ending_today_or_yesterday() -> None:
@@ -234,20 +255,30 @@ async def test_stats_count_in_the_learners_time_zone(
 ) -> None:
     learner = await learner_in(database)
     zone = "America/St_Johns"  # UTC-3:30 in March
-    async with database.session() as session:
-        # 02:00 UTC on 1 March is still 28 February, 22:30, in St John's.
-        for item, when, rating in [
-            ("alpha-q0", NOW - timedelta(hours=7), Rating.GOOD),
-            ("alpha-q1", NOW, Rating.AGAIN),
-            ("alpha-c0", NOW, Rating.EASY),
-        ]:
-            await session.run_sync(
-                study.record_rating, library=quiz_library, learner=learner, item=item, version=0,
-                rating=rating, now=when, source="quiz" if "-q" in item else "review",
-            )  # fmt: skip
-        numbers = await stats.learner_stats(
-            session=session, library=quiz_library, learner=learner, now=NOW, zone=zone
+    # 02:00 UTC on 1 March is still 28 February, 22:30, in St John's.
+    for item, when, rating in [
+        ("alpha-q0", NOW - timedelta(hours=7), Rating.GOOD),
+        ("alpha-q1", NOW, Rating.AGAIN),
+        ("alpha-c0", NOW, Rating.EASY),
+    ]:
+        await database.run(
+            rate, library=quiz_library, learner=learner, item=item, rating=rating, now=when,
+            source="quiz" if "-q" in item else "review",
+        )  # fmt: skip
+    await database.run(
+        learners.update_settings, learner_id=1, first_name="Ada", default_zone="UTC", now=NOW,
+        timezone=zone,
+    )  # fmt: skip
+    numbers = (
+        await database.run(
+            stats.stats_of,
+            library=quiz_library,
+            learner_id=1,
+            first_name="Ada",
+            now=NOW,
+            default_zone="UTC",
         )
+    ).stats
     assert (numbers.reviews_today, numbers.reviews_week, numbers.reviews_all) == (2, 3, 3)
     assert numbers.streak_days == 2
     assert (numbers.quiz_answers, numbers.quiz_correct) == (2, 1)

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
-from tutor import reminders, study
+from tutor import learners, reminders, study
 from tutor.content import Library
 from tutor.scheduling import Rating
 from tutor.store import Database, ItemState, Learner
@@ -86,65 +87,114 @@ def test_a_missed_slot_is_sent_the_same_local_day_only() -> None:
 NOW = utc(2026, 3, 2, 9, 0)
 
 
+def seed(session: Session, *, library: Library, count: int) -> None:
+    """Learners 1..count; every fifth is done for today (one new card a day, reviewed Easy),
+    the others have alpha-c0 due."""
+    for learner_id in range(1, count + 1):
+        learner = study.start_learner(
+            session, learner_id=learner_id, first_name=f"L{learner_id}",
+            now=NOW - timedelta(days=1),
+        )  # fmt: skip
+        done = learner_id % 5 == 0
+        if done:
+            learner.new_per_day = 1
+            session.add(learner)
+        study.record_rating(
+            session, library=library, learner=learner, item="alpha-c0", version=0,
+            rating=Rating.EASY if done else Rating.AGAIN, now=NOW - timedelta(hours=1),
+        )  # fmt: skip
+    while reminders.schedule_unscheduled(
+        session, default_zone="UTC", now=NOW - timedelta(hours=1)
+    ):
+        pass
+
+
 async def learners_with_due_cards(database: Database, library: Library, count: int) -> None:
-    async with database.session() as session:
-        for learner_id in range(1, count + 1):
-            learner = await session.run_sync(
-                study.start_learner, learner_id=learner_id, first_name=f"L{learner_id}",
-                now=NOW - timedelta(days=1),
-            )  # fmt: skip
-            if learner_id % 5 != 0:  # every fifth has nothing due
-                await session.run_sync(
-                    study.record_rating, library=library, learner=learner, item="alpha-c0",
-                    version=0, rating=Rating.AGAIN, now=NOW - timedelta(hours=1),
-                )  # fmt: skip
-        while await reminders.schedule_unscheduled(
-            session=session, default_zone="UTC", now=NOW - timedelta(hours=1)
-        ):
-            pass
+    await database.run(seed, library=library, count=count)
 
 
-async def test_claims_send_to_learners_with_due_items_once(
+def claim(database: Database, library: Library, now: datetime, limit: int = 500) -> object:
+    return database.run(
+        reminders.claim_due, library=library, default_zone="UTC", now=now, limit=limit
+    )
+
+
+def get_learner(database: Database, learner_id: int) -> object:
+    return database.run(lambda session: session.get(Learner, learner_id))
+
+
+def execute(session: Session, statement: object) -> None:
+    session.execute(statement)  # type: ignore[call-overload]
+    session.commit()
+
+
+async def test_claims_send_to_learners_with_something_waiting_once(
     database: Database, tiny_library: Library
 ) -> None:
     await learners_with_due_cards(database, tiny_library, 10)
-    async with database.session() as session:
-        early, handled = await reminders.claim_due(
-            session=session,
-            library=tiny_library,
-            default_zone="UTC",
-            now=NOW - timedelta(minutes=1),
-        )
-        assert (early, handled) == ([], 0)
-        sent, handled = await reminders.claim_due(
-            session=session, library=tiny_library, default_zone="UTC", now=NOW
-        )
-        assert handled == 10
-        assert sorted(r.learner_id for r in sent) == [1, 2, 3, 4, 6, 7, 8, 9]
-        assert {r.due_count for r in sent} == {1}
-        again, handled = await reminders.claim_due(
-            session=session, library=tiny_library, default_zone="UTC", now=NOW + timedelta(hours=5)
-        )
-        assert (again, handled) == ([], 0)
-        learner = await session.get(Learner, 1)
-        assert learner is not None
-        assert learner.next_reminder_at == utc(2026, 3, 3, 9, 0)
-        assert learner.last_reminded_on == date(2026, 3, 2)
+    assert await claim(database, tiny_library, NOW - timedelta(minutes=1)) == ([], 0)
+    sent, handled = await claim(database, tiny_library, NOW)  # type: ignore[misc]
+    assert handled == 10
+    assert sorted(r.learner_id for r in sent) == [1, 2, 3, 4, 6, 7, 8, 9]
+    # One card due; of the cap of 10 new cards a day, one was used, 11 cards are unseen.
+    assert {(r.due_count, r.new_count) for r in sent} == {(1, 9)}
+    assert await claim(database, tiny_library, NOW + timedelta(hours=5)) == ([], 0)
+    learner = await get_learner(database, 1)
+    assert isinstance(learner, Learner)
+    assert learner.next_reminder_at == utc(2026, 3, 3, 9, 0)
+    assert learner.last_reminded_on == date(2026, 3, 2)
+
+
+async def test_a_new_learner_is_reminded_of_the_new_cards_waiting(
+    database: Database, tiny_library: Library
+) -> None:
+    # /start and /remind 07:30, nothing reviewed yet: the day's new cards are waiting.
+    await database.run(study.start_learner, learner_id=1, first_name="New", now=NOW)
+    await database.run(
+        learners.update_settings, learner_id=1, first_name="New", default_zone="UTC", now=NOW,
+        reminder_time="09:30",
+    )  # fmt: skip
+    sent, _ = await claim(database, tiny_library, NOW + timedelta(minutes=30))  # type: ignore[misc]
+    assert [(r.learner_id, r.due_count, r.new_count) for r in sent] == [(1, 0, 10)]
+    # Studying one deck of six cards: six are waiting, fewer than the cap.
+    await database.run(
+        execute,
+        update(Learner).where(Learner.id == 1).values(decks=["beta"]),  # type: ignore[arg-type]
+    )
+    counts = await database.run(
+        reminders.waiting_counts, library=tiny_library, decks_of={1: ["beta"]},
+        zones={1: "UTC"}, caps={1: 10}, now=NOW,
+    )  # fmt: skip
+    assert counts == ({}, {1: 6})
+
+
+async def test_the_new_cards_cap_counts_from_the_local_midnight(
+    database: Database, tiny_library: Library
+) -> None:
+    learner = await database.run(study.start_learner, learner_id=1, first_name="A", now=NOW)
+    # 02:00 UTC on 2 March is 23:00 on 1 March in St John's (UTC-3): yesterday there.
+    for n, when in enumerate([utc(2026, 3, 2, 2, 0), utc(2026, 3, 2, 4, 0)]):
+        await database.run(
+            study.record_rating, library=tiny_library, learner=learner, item=f"alpha-c{n}",
+            version=0, rating=Rating.EASY, now=when,
+        )  # fmt: skip
+    due, new = await database.run(
+        reminders.waiting_counts, library=tiny_library, decks_of={1: None},
+        zones={1: "America/St_Johns"}, caps={1: 3}, now=NOW,
+    )  # fmt: skip
+    assert (due, new) == ({}, {1: 2})
 
 
 async def test_inactive_or_off_learners_get_nothing(
     database: Database, tiny_library: Library
 ) -> None:
     await learners_with_due_cards(database, tiny_library, 3)
-    async with database.session() as session:
-        await reminders.mark_unreachable(session=session, learner_id=1)
-        await session.execute(
-            update(Learner).where(Learner.id == 2).values(reminders_on=False)  # type: ignore[arg-type]
-        )
-        await session.commit()
-        sent, _ = await reminders.claim_due(
-            session=session, library=tiny_library, default_zone="UTC", now=NOW
-        )
+    await database.run(reminders.mark_unreachable, learner_id=1)
+    await database.run(
+        execute,
+        update(Learner).where(Learner.id == 2).values(reminders_on=False),  # type: ignore[arg-type]
+    )
+    sent, _ = await claim(database, tiny_library, NOW)  # type: ignore[misc]
     assert [r.learner_id for r in sent] == [3]
 
 
@@ -152,22 +202,62 @@ async def test_due_counts_only_the_decks_the_learner_studies(
     database: Database, tiny_library: Library
 ) -> None:
     await learners_with_due_cards(database, tiny_library, 4)  # alpha-c0 due for 1-4
-    async with database.session() as session:
+
+    def arrange(session: Session) -> None:
         for learner_id, item in [(1, "beta-c0"), (2, "beta-c0"), (3, "gone-c9")]:
             session.add(ItemState(learner_id=learner_id, item_id=item, state=2, due=NOW, reps=1))
         # 1 studies both decks, 2 beta only, 3 alpha only (its other item left the decks),
         # 4 beta only: its one due card is in a deck switched off.
         decks = {1: None, 2: ["beta"], 3: ["alpha"], 4: ["beta"]}
         for learner_id, chosen in decks.items():
-            await session.execute(
+            session.execute(
                 update(Learner).where(Learner.id == learner_id).values(decks=chosen)  # type: ignore[arg-type]
             )
-        await session.commit()
-        sent, handled = await reminders.claim_due(
-            session=session, library=tiny_library, default_zone="UTC", now=NOW
-        )
+        session.commit()
+
+    await database.run(arrange)
+    sent, handled = await claim(database, tiny_library, NOW)  # type: ignore[misc]
     assert handled == 4
-    assert {r.learner_id: r.due_count for r in sent} == {1: 2, 2: 1, 3: 1}
+    assert {r.learner_id: r.due_count for r in sent} == {1: 2, 2: 1, 3: 1, 4: 0}
+
+
+async def test_a_reminder_not_sent_is_given_back_for_later_the_same_day(
+    database: Database, tiny_library: Library
+) -> None:
+    await learners_with_due_cards(database, tiny_library, 1)
+    (reminder,), _ = await claim(database, tiny_library, NOW)  # type: ignore[misc]
+    # Telegram kept answering 429: the claim is undone, the slot five minutes on.
+    retry_at = await database.run(reminders.give_back, reminder=reminder, now=NOW)
+    assert retry_at == NOW + reminders.RETRY_LATER
+    learner = await get_learner(database, 1)
+    assert isinstance(learner, Learner)
+    assert (learner.next_reminder_at, learner.last_reminded_on) == (retry_at, None)
+    assert await claim(database, tiny_library, NOW + timedelta(minutes=4)) == ([], 0)
+    again, _ = await claim(database, tiny_library, NOW + timedelta(minutes=5))  # type: ignore[misc]
+    assert [r.learner_id for r in again] == [1]
+    # Sent this time: nothing more that day, the next one tomorrow at 09:00.
+    assert await claim(database, tiny_library, NOW + timedelta(hours=10)) == ([], 0)
+    learner = await get_learner(database, 1)
+    assert isinstance(learner, Learner)
+    assert learner.next_reminder_at == utc(2026, 3, 3, 9, 0)
+    assert learner.last_reminded_on == date(2026, 3, 2)
+
+
+async def test_a_reminder_is_not_given_back_onto_the_next_day_or_twice(
+    database: Database, tiny_library: Library
+) -> None:
+    await learners_with_due_cards(database, tiny_library, 1)
+    (reminder,), _ = await claim(database, tiny_library, NOW)  # type: ignore[misc]
+    # 23:57 UTC: five minutes on is tomorrow; the reminder is skipped, the claim stands.
+    late = utc(2026, 3, 2, 23, 57)
+    assert await database.run(reminders.give_back, reminder=reminder, now=late) is None
+    learner = await get_learner(database, 1)
+    assert isinstance(learner, Learner)
+    assert learner.next_reminder_at == utc(2026, 3, 3, 9, 0)
+    assert learner.last_reminded_on == date(2026, 3, 2)
+    # Given back once; a second give-back of the same claim changes nothing.
+    assert await database.run(reminders.give_back, reminder=reminder, now=NOW) is not None
+    assert await database.run(reminders.give_back, reminder=reminder, now=NOW) is None
 
 
 async def test_two_runners_at_once_send_each_reminder_exactly_once(
@@ -180,14 +270,7 @@ async def test_two_runners_at_once_send_each_reminder_exactly_once(
         async def runner(db: Database) -> list[int]:
             claimed: list[int] = []
             while True:
-                async with db.session() as session:
-                    batch, handled = await reminders.claim_due(
-                        session=session,
-                        library=tiny_library,
-                        default_zone="UTC",
-                        now=NOW,
-                        limit=40,
-                    )
+                batch, handled = await claim(db, tiny_library, NOW, limit=40)  # type: ignore[misc]
                 claimed += [r.learner_id for r in batch]
                 if handled < 40:
                     return claimed

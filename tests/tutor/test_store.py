@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from tutor import study
+from tutor import learners, study
 from tutor.content import Library
 from tutor.scheduling import Rating
 from tutor.store import Database, ItemState, Learner, ReviewLog, async_url
@@ -26,18 +26,21 @@ def test_plain_urls_get_async_drivers() -> None:
     assert async_url("postgres://u@h/db") == "postgresql+asyncpg://u@h/db"
 
 
+def _count_in(session: Session, table: type) -> int:
+    return int(session.execute(select(func.count()).select_from(table)).scalar_one())
+
+
 async def _count(db: Database, table: type) -> int:
-    async with db.session() as session:
-        return int((await session.execute(select(func.count()).select_from(table))).scalar_one())
+    return await db.run(_count_in, table)
+
+
+def _row(session: Session, learner_id: int, item_id: str) -> ItemState | None:
+    return session.get(ItemState, (learner_id, item_id))
 
 
 async def test_learner_is_created_once_and_renamed(database: Database) -> None:
-    async with database.session() as session:
-        await session.run_sync(study.start_learner, learner_id=42, first_name="Ada", now=NOW)
-    async with database.session() as session:
-        again = await session.run_sync(
-            study.start_learner, learner_id=42, first_name="Ada L", now=NOW
-        )
+    await database.run(study.start_learner, learner_id=42, first_name="Ada", now=NOW)
+    again = await database.run(study.start_learner, learner_id=42, first_name="Ada L", now=NOW)
     assert again.first_name == "Ada L"
     assert again.created_at == NOW
     assert again.created_at.tzinfo is UTC
@@ -46,8 +49,7 @@ async def test_learner_is_created_once_and_renamed(database: Database) -> None:
 
 async def test_concurrent_first_contact_makes_one_learner(database: Database) -> None:
     async def contact() -> None:
-        async with database.session() as session:
-            await session.run_sync(study.start_learner, learner_id=7, first_name="Bo", now=NOW)
+        await database.run(study.start_learner, learner_id=7, first_name="Bo", now=NOW)
 
     async def unit_of_work() -> None:
         await database.run(study.start_learner, learner_id=7, first_name="Bo", now=NOW)
@@ -78,9 +80,8 @@ async def test_rating_is_stored_once_with_its_log(
     double_tap = await rate(Rating.EASY)
     assert first.outcome is study.Outcome.RECORDED
     assert double_tap.outcome is study.Outcome.ALREADY_RATED
-    async with database.session() as session:
-        row = await session.get(ItemState, (1, card.id))
-        logs = (await session.execute(select(ReviewLog))).scalars().all()
+    row = await database.run(_row, 1, card.id)
+    logs = await database.run(lambda session: session.execute(select(ReviewLog)).scalars().all())
     assert row is not None
     assert (row.reps, row.due) == (1, NOW + timedelta(minutes=10))
     assert row.due.tzinfo is UTC
@@ -94,58 +95,50 @@ async def test_second_review_needs_the_version_it_was_drawn_at(
 ) -> None:
     card = tiny_library.items_of_kind(study.ItemKind.CARD)[0]
     later = NOW + timedelta(minutes=10)
-    async with database.session() as session:
-        learner = await session.run_sync(
-            study.start_learner, learner_id=1, first_name="A", now=NOW
-        )
-        await session.run_sync(
+    learner = await database.run(study.start_learner, learner_id=1, first_name="A", now=NOW)
+    await database.run(
+        study.record_rating,
+        library=tiny_library,
+        learner=learner,
+        item=card.id,
+        version=0,
+        rating=Rating.GOOD,
+        now=NOW,
+    )
+    outcomes = []
+    for version in (0, 1, 1):
+        result = await database.run(
             study.record_rating,
             library=tiny_library,
             learner=learner,
             item=card.id,
-            version=0,
+            version=version,
             rating=Rating.GOOD,
-            now=NOW,
+            now=later,
         )
-    outcomes = []
-    for version in (0, 1, 1):
-        async with database.session() as session:
-            result = await session.run_sync(
-                study.record_rating,
-                library=tiny_library,
-                learner=learner,
-                item=card.id,
-                version=version,
-                rating=Rating.GOOD,
-                now=later,
-            )
-            outcomes.append(result.outcome)
+        outcomes.append(result.outcome)
     assert outcomes == [
         study.Outcome.ALREADY_RATED,
         study.Outcome.RECORDED,
         study.Outcome.ALREADY_RATED,
     ]
-    async with database.session() as session:
-        row = await session.get(ItemState, (1, card.id))
+    row = await database.run(_row, 1, card.id)
     assert row is not None
     assert (row.reps, row.due) == (2, later + timedelta(days=2))
     assert await _count(database, ReviewLog) == 2
 
 
 async def test_unknown_item_changes_nothing(database: Database, tiny_library: Library) -> None:
-    async with database.session() as session:
-        learner = await session.run_sync(
-            study.start_learner, learner_id=1, first_name="A", now=NOW
-        )
-        result = await session.run_sync(
-            study.record_rating,
-            library=tiny_library,
-            learner=learner,
-            item="no-such-card",
-            version=0,
-            rating=Rating.GOOD,
-            now=NOW,
-        )
+    learner = await database.run(study.start_learner, learner_id=1, first_name="A", now=NOW)
+    result = await database.run(
+        study.record_rating,
+        library=tiny_library,
+        learner=learner,
+        item="no-such-card",
+        version=0,
+        rating=Rating.GOOD,
+        now=NOW,
+    )
     assert result.outcome is study.Outcome.UNKNOWN_ITEM
     assert await _count(database, ItemState) == 0
 
@@ -153,57 +146,56 @@ async def test_unknown_item_changes_nothing(database: Database, tiny_library: Li
 async def test_new_cards_are_capped_per_local_day(
     database: Database, tiny_library: Library
 ) -> None:
-    async with database.session() as session:
-        learner = await session.run_sync(
-            study.start_learner, learner_id=5, first_name="C", now=NOW
-        )
-        learner.new_per_day = 2
-        learner.timezone = "America/St_Johns"
-        session.add(learner)
-        await session.commit()
+    learner = await database.run(
+        learners.update_settings,
+        learner_id=5,
+        first_name="C",
+        default_zone="UTC",
+        now=NOW,
+        new_per_day=2,
+        timezone="America/St_Johns",
+    )
     seen = []
     for _ in range(3):
-        async with database.session() as session:
-            shown = await session.run_sync(
-                study.next_card,
-                library=tiny_library,
-                learner=learner,
-                now=NOW,
-                zone="America/St_Johns",
-            )
-            if isinstance(shown, study.Caught):
-                break
-            assert shown.is_new
-            seen.append(shown.card.id)
-            await session.run_sync(
-                study.record_rating,
-                library=tiny_library,
-                learner=learner,
-                item=shown.card,
-                version=shown.version,
-                rating=Rating.EASY,
-                now=NOW,
-            )
+        shown = await database.run(
+            study.next_card,
+            library=tiny_library,
+            learner=learner,
+            now=NOW,
+            zone="America/St_Johns",
+        )
+        if isinstance(shown, study.Caught):
+            break
+        assert shown.is_new
+        seen.append(shown.card.id)
+        await database.run(
+            study.record_rating,
+            library=tiny_library,
+            learner=learner,
+            item=shown.card,
+            version=shown.version,
+            rating=Rating.EASY,
+            now=NOW,
+        )
     assert len(seen) == 2
     assert isinstance(shown, study.Caught)
     assert shown.new_cap_reached and shown.reviewed_today == 2
     assert shown.next_due == NOW + timedelta(days=8)
     # 02:30 UTC on the 2nd is 23:00 on the 1st in St John's: still the same local day...
-    async with database.session() as session:
-        same_day = await session.run_sync(
-            study.next_card,
-            library=tiny_library,
-            learner=learner,
-            now=datetime(2026, 3, 2, 2, 29, tzinfo=UTC),
-            zone="America/St_Johns",
-        )
-        next_day = await session.run_sync(
-            study.next_card,
-            library=tiny_library,
-            learner=learner,
-            now=datetime(2026, 3, 2, 3, 31, tzinfo=UTC),
-            zone="America/St_Johns",
-        )
+    same_day = await database.run(
+        study.next_card,
+        library=tiny_library,
+        learner=learner,
+        now=datetime(2026, 3, 2, 2, 29, tzinfo=UTC),
+        zone="America/St_Johns",
+    )
+    next_day = await database.run(
+        study.next_card,
+        library=tiny_library,
+        learner=learner,
+        now=datetime(2026, 3, 2, 3, 31, tzinfo=UTC),
+        zone="America/St_Johns",
+    )
     assert isinstance(same_day, study.Caught)
     # ...and at 00:01 local on the 2nd the cap starts afresh.
     assert isinstance(next_day, study.CardToShow) and next_day.is_new
@@ -212,30 +204,26 @@ async def test_new_cards_are_capped_per_local_day(
 
 async def test_due_card_comes_before_new_ones(database: Database, tiny_library: Library) -> None:
     cards = tiny_library.items_of_kind(study.ItemKind.CARD)
-    async with database.session() as session:
-        learner = await session.run_sync(
-            study.start_learner, learner_id=9, first_name="D", now=NOW
-        )
-        await session.run_sync(
-            study.record_rating,
-            library=tiny_library,
-            learner=learner,
-            item=cards[3],
-            version=0,
-            rating=Rating.AGAIN,
-            now=NOW,
-        )
-    async with database.session() as session:
-        early = await session.run_sync(
-            study.next_card, library=tiny_library, learner=learner, now=NOW, zone="UTC"
-        )
-        late = await session.run_sync(
-            study.next_card,
-            library=tiny_library,
-            learner=learner,
-            now=NOW + timedelta(minutes=1),
-            zone="UTC",
-        )
+    learner = await database.run(study.start_learner, learner_id=9, first_name="D", now=NOW)
+    await database.run(
+        study.record_rating,
+        library=tiny_library,
+        learner=learner,
+        item=cards[3],
+        version=0,
+        rating=Rating.AGAIN,
+        now=NOW,
+    )
+    early = await database.run(
+        study.next_card, library=tiny_library, learner=learner, now=NOW, zone="UTC"
+    )
+    late = await database.run(
+        study.next_card,
+        library=tiny_library,
+        learner=learner,
+        now=NOW + timedelta(minutes=1),
+        zone="UTC",
+    )
     assert isinstance(early, study.CardToShow) and early.card.id == cards[0].id
     assert isinstance(late, study.CardToShow)
     assert (late.card.id, late.is_new, late.version, late.due_count) == (cards[3].id, False, 1, 1)

@@ -7,7 +7,7 @@ with ``await database.run(use_case, ...)`` (see ``engine.Database.run``).
 """
 
 from tutor.store.engine import Database, async_url
-from tutor.store.learners import ensure_learner, get_learner
+from tutor.store.learners import ensure_learner, get_learner, save_learner
 from tutor.store.models import (
     GroupChat,
     ItemState,
@@ -23,6 +23,7 @@ from tutor.store.models import (
 from tutor.store.reviews import (
     load_memories,
     load_memories_and_new_count,
+    load_memory,
     reviews_since,
     save_review,
 )
@@ -44,6 +45,8 @@ __all__ = [
     "get_learner",
     "load_memories",
     "load_memories_and_new_count",
+    "load_memory",
     "reviews_since",
+    "save_learner",
     "save_review",
 ]

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Column, delete, func, select
 from sqlalchemy.orm import Session
+from sqlmodel import SQLModel
 
 from tutor.store.dialects import insert_ignore
 from tutor.store.models import Learner
 
 
 def get_learner(session: Session, *, learner_id: int) -> Learner | None:
+    """The learner by id (a primary-key read), None if unknown."""
     return session.get(Learner, learner_id)
 
 
@@ -34,3 +38,41 @@ def ensure_learner(
         learner.active = True
         session.add(learner)
     return learner
+
+
+def save_learner(session: Session, *, learner: Learner) -> None:
+    """Stage the learner's changed settings for the next commit."""
+    session.add(learner)
+
+
+def _learner_columns() -> list[Column[Any]]:
+    """The column naming the learner in every table about learners, the learner's own last.
+
+    Found from the schema, so a table added later is forgotten too without a change here.
+    """
+    columns = [
+        table.c.learner_id
+        for table in reversed(SQLModel.metadata.sorted_tables)
+        if "learner_id" in table.c
+    ]
+    return [*columns, Learner.__table__.c.id]  # type: ignore[attr-defined]
+
+
+def count_learner_rows(session: Session, *, learner_id: int) -> dict[str, int]:
+    """How many rows each table holds about the learner, by table name."""
+    counts: dict[str, int] = {}
+    for column in _learner_columns():
+        result = session.execute(
+            select(func.count()).select_from(column.table).where(column == learner_id)
+        )
+        counts[str(column.table.name)] = int(result.scalar_one())
+    return counts
+
+
+def delete_learner_rows(session: Session, *, learner_id: int) -> dict[str, int]:
+    """Delete every row about the learner (children first); how many went, by table name."""
+    deleted: dict[str, int] = {}
+    for column in _learner_columns():
+        result = session.execute(delete(column.table).where(column == learner_id))
+        deleted[str(column.table.name)] = int(result.rowcount)  # type: ignore[attr-defined]
+    return deleted

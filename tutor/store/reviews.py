@@ -178,3 +178,39 @@ def save_review(
     }
     session.execute(_INSERT_LOG, log)
     return True
+
+
+_MEMORY = select(*_MEMORY_COLUMNS[1:]).where(
+    _STATE.learner_id == bindparam("learner_id"), _STATE.item_id == bindparam("item_id")
+)
+
+
+def load_memory(session: Session, *, learner_id: int, item_id: str) -> Memory | None:
+    """The learner's memory of one item, None if never reviewed (a primary-key read)."""
+    row = session.execute(_MEMORY, {"learner_id": learner_id, "item_id": item_id}).first()
+    if row is None:
+        return None
+    return Memory(
+        state=row[0],
+        step=row[1],
+        stability=row[2],
+        difficulty=row[3],
+        due=row[4],
+        last_review=row[5],
+        reps=row[6],
+        lapses=row[7],
+    )
+
+
+def learner_states(session: Session, *, learner_id: int) -> list[ItemState]:
+    """All of the learner's item states."""
+    statement = select(ItemState).where(ItemState.learner_id == learner_id)  # type: ignore[arg-type]
+    return list(session.execute(statement).scalars().all())
+
+
+def learner_log(session: Session, *, learner_id: int) -> list[tuple[datetime, int, str]]:
+    """When, how and from where the learner reviewed: (reviewed_at, rating, source) rows."""
+    statement = select(_LOG.reviewed_at, _LOG.rating, _LOG.source).where(
+        _LOG.learner_id == learner_id
+    )
+    return [(row[0], int(row[1]), str(row[2])) for row in session.execute(statement).all()]

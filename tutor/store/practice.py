@@ -1,0 +1,79 @@
+"""The store's queries on private practice: quiz rounds and the pending explain prompt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from tutor.store.models import PendingExplain, QuizRound
+
+
+def add_round(
+    session: Session, *, learner_id: int, item_ids: list[str], started_at: datetime
+) -> QuizRound:
+    """Insert a new quiz round (flushed, so it has its id)."""
+    round_ = QuizRound(learner_id=learner_id, item_ids=item_ids, started_at=started_at)
+    session.add(round_)
+    session.flush()
+    return round_
+
+
+def delete_rounds_before(session: Session, *, learner_id: int, round_id: int) -> None:
+    """Delete the learner's rounds older than ``round_id``."""
+    session.execute(
+        delete(QuizRound).where(
+            QuizRound.learner_id == learner_id,  # type: ignore[arg-type]
+            QuizRound.id < round_id,  # type: ignore[arg-type,operator]
+        )
+    )
+
+
+def get_round(session: Session, *, round_id: int) -> QuizRound | None:
+    """A quiz round by id."""
+    return session.get(QuizRound, round_id)
+
+
+def latest_round_id(session: Session, *, learner_id: int) -> int | None:
+    """The id of the learner's newest round, None if they have none."""
+    statement = select(func.max(QuizRound.id)).where(
+        QuizRound.learner_id == learner_id  # type: ignore[arg-type]
+    )
+    found = session.execute(statement).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def advance_round(session: Session, *, round_id: int, index: int, correct: bool) -> bool:
+    """Count the answer to question ``index`` if the round is still at it (compare-and-set)."""
+    result = session.execute(
+        update(QuizRound)
+        .where(QuizRound.id == round_id, QuizRound.answered == index)  # type: ignore[arg-type]
+        .values(answered=index + 1, correct=QuizRound.correct + int(correct))
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def get_pending(session: Session, *, learner_id: int) -> PendingExplain | None:
+    """The explain prompt waiting for the learner's answer, if any."""
+    return session.get(PendingExplain, learner_id)
+
+
+def set_pending(session: Session, *, learner_id: int, item_id: str, asked_at: datetime) -> None:
+    """Make ``item_id`` the learner's pending prompt (replacing any other)."""
+    pending = session.get(PendingExplain, learner_id)
+    if pending is None:
+        pending = PendingExplain(learner_id=learner_id, item_id=item_id, asked_at=asked_at)
+    pending.item_id, pending.asked_at = item_id, asked_at
+    session.add(pending)
+
+
+def delete_pending(session: Session, *, learner_id: int, item_id: str | None = None) -> bool:
+    """Delete the learner's pending prompt (only if it is ``item_id``, when given)."""
+    statement = delete(PendingExplain).where(
+        PendingExplain.learner_id == learner_id  # type: ignore[arg-type]
+    )
+    if item_id is not None:
+        statement = statement.where(PendingExplain.item_id == item_id)  # type: ignore[arg-type]
+    result = session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
