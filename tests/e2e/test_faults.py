@@ -24,7 +24,7 @@ DELAY = 1.5
 
 @pytest.fixture(autouse=True)
 def short_read_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bot.app, "READ_TIMEOUT", READ_TIMEOUT)
+    monkeypatch.setattr(bot.app, "READ_TIMEOUT", READ_TIMEOUT, raising=False)
 
 
 @pytest.fixture
