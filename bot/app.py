@@ -33,9 +33,10 @@ from bot import jobs
 from bot.callbacks import CallbackCodec, CallbackDataError
 from bot.handlers import account, classroom, demo, errors, explain, quiz, review, start, stats
 from bot.logs import current_update
-from bot.metrics import Metrics, instrument, instrument_requests
+from bot.metrics import InstrumentedRequest, Metrics, instrument
 from bot.ratelimit import TelegramRateLimiter
 from bot.services import Services, codec_secret, services, utc_now
+from bot.telegram_io import RetryingRequest, RetryPolicy, TutorBot
 from tutor import schema, workers
 from tutor.config import Settings
 from tutor.content import Library, load_library
@@ -60,6 +61,9 @@ MAX_CONCURRENT_UPDATES = 64
 # waits up to POOL_TIMEOUT seconds for a free connection instead of failing after PTB's 1 s.
 BOT_API_CONNECTIONS = 16
 POOL_TIMEOUT = 10.0
+# How long a Bot API call may take to answer before it counts as failed (PTB's default);
+# getUpdates waits this much longer than its long-poll timeout.
+READ_TIMEOUT = 5.0
 
 GROUP_COMMANDS = [
     BotCommand("quiz", "Start a quiz: /quiz [questions] [seconds]"),
@@ -214,19 +218,36 @@ def build_application(
         demos=demos,
     )
     metrics = Metrics()
-    builder = (
+    policy = RetryPolicy()
+    # One retry policy for every call (see bot.telegram_io): the rate limiter only keeps
+    # the pace, a 429 is waited out by the policy.
+    bot = TutorBot(
+        token=token,
+        base_url=f"{settings.telegram_api_url}/bot",
+        base_file_url=f"{settings.telegram_api_url}/file/bot",
+        request=RetryingRequest(
+            InstrumentedRequest(
+                metrics,
+                connection_pool_size=BOT_API_CONNECTIONS,
+                pool_timeout=POOL_TIMEOUT,
+                read_timeout=READ_TIMEOUT,
+            ),
+            policy,
+        ),
+        get_updates_request=RetryingRequest(
+            InstrumentedRequest(metrics, connection_pool_size=1, read_timeout=READ_TIMEOUT),
+            policy,
+        ),
+        rate_limiter=TelegramRateLimiter(max_retries=0),
+    )
+    application = (
         ApplicationBuilder()
-        .token(token)
-        .base_url(f"{settings.telegram_api_url}/bot")
-        .base_file_url(f"{settings.telegram_api_url}/file/bot")
-        .rate_limiter(TelegramRateLimiter(max_retries=3))
+        .bot(bot)
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .build()
     )
-    application = instrument_requests(
-        builder, metrics, connection_pool_size=BOT_API_CONNECTIONS, pool_timeout=POOL_TIMEOUT
-    ).build()
     application.bot_data["services"] = shared
     instrument(application, metrics, update_kinds=ALLOWED_UPDATES)
 

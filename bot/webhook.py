@@ -30,6 +30,7 @@ from telegram.ext import Application
 from bot.app import ALLOWED_UPDATES
 from bot.metrics import CONTENT_TYPE, Metrics, instrument, metrics_of
 from bot.services import Services
+from tutor import inbox
 from tutor.config import Settings
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,9 @@ def make_web_app(application: AnyApplication, secret: str, path: str) -> web.App
             data = json.loads(await request.read())
             if not isinstance(data, dict):
                 raise TypeError("not a JSON object")
+            update_id = data.get("update_id")
+            if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
+                raise TypeError("update_id is not a non-negative integer")
             update = Update.de_json(data, application.bot)
         except web.HTTPException:  # a body over the size limit: aiohttp's own 413
             raise
@@ -125,6 +129,15 @@ def make_web_app(application: AnyApplication, secret: str, path: str) -> web.App
             metrics.count_webhook_refused("malformed")
             log.warning("webhook: refused a body that is not an update (%s)", type(exc).__name__)
             return web.Response(status=400, text="not an update")
+        shared: Services = application.bot_data["services"]
+        fresh = await shared.database.run(
+            inbox.take_update, update_id=update.update_id, now=shared.clock()
+        )
+        if not fresh:
+            # Telegram redelivers an update it got no 200 for in time; some instance
+            # already took this one.
+            log.info("webhook: update %s was delivered again; skipped", update.update_id)
+            return web.Response(status=200)
         log.debug("webhook: queued update %s", update.update_id)
         await application.update_queue.put(update)
         return web.Response(status=200)

@@ -24,6 +24,7 @@ from bot.services import (
     edit_message,
     services,
 )
+from bot.telegram_io import answer_quietly, show_in_place
 from tutor import study
 from tutor.content import Card
 from tutor.scheduling import Memory, Rating
@@ -262,7 +263,14 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
         now=now,
         new_cap=learner.new_per_day,
     )
-    await asyncio.gather(query.answer(toast), edit_message(query.message, text, markup))
+    # The rating is stored: whatever Telegram does now, the learner must not hear "Sorry"
+    # or be left with the old buttons. A failed answer is only a missing toast; a failed
+    # edit sends the next card as a new message.
+    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    await asyncio.gather(
+        answer_quietly(query, toast),
+        show_in_place(query.message, text, markup, chat_id=chat_id, bot=context.bot),
+    )
 
 
 BUTTONS: dict[type, ButtonHandler] = {

@@ -287,3 +287,66 @@ async def test_python_m_bot_serves_the_webhook_and_stops_on_sigterm_within_5_sec
     assert "webhook set; serving updates" in log and "stopped" in log
     assert "Traceback" not in log and not server.requests("getUpdates")
     assert TOKEN not in log and TOKEN.split(":")[1] not in log and SECRET not in log
+
+
+async def test_a_redelivered_update_is_applied_once(
+    server: BotApiStandin, e2e_database_url: str, worker_pool: Executor, demo_runner: DemoRunner
+) -> None:
+    alice = server.user(1001, "Alice")
+    start = {
+        "update_id": 900,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": alice.id, "type": "private", "first_name": "Alice"},
+            "from": {"id": alice.id, "is_bot": False, "first_name": "Alice"},
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    body = json.dumps(start).encode()
+    async with (
+        webhook_bot(server, e2e_database_url, worker_pool, demo_runner) as (_, base),
+        aiohttp.ClientSession() as http,
+    ):
+        statuses = []
+        for _ in range(2):  # Telegram got no 200 in time and sent it again
+            async with http.post(
+                f"{base}{WEBHOOK_PATH}", data=body, headers={SECRET_HEADER: SECRET}
+            ) as response:
+                statuses.append(response.status)
+        await server.settle(quiet=0.5)
+
+    assert statuses == [200, 200]
+    greetings = server.requests("sendMessage", chat_id=alice.id)
+    assert len(greetings) == 1
+
+
+@pytest.mark.parametrize(
+    "body", [{"update_id": "x"}, {"update_id": True}, {"update_id": -1}, {"message": {}}]
+)
+async def test_a_body_without_an_integer_update_id_is_refused_with_400_and_logged_once(
+    server: BotApiStandin,
+    e2e_database_url: str,
+    worker_pool: Executor,
+    demo_runner: DemoRunner,
+    caplog: pytest.LogCaptureFixture,
+    body: dict[str, Any],
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with (
+        webhook_bot(server, e2e_database_url, worker_pool, demo_runner) as (_, base),
+        aiohttp.ClientSession() as http,
+    ):
+        async with http.post(
+            f"{base}{WEBHOOK_PATH}",
+            data=json.dumps(body).encode(),
+            headers={SECRET_HEADER: SECRET},
+        ) as response:
+            status = response.status
+        await server.settle(quiet=0.3)
+
+    assert status == 400
+    refused = [r for r in caplog.records if "refused a body that is not an update" in r.message]
+    assert len(refused) == 1 and refused[0].exc_info is None
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -32,6 +32,9 @@ Behaviour worth knowing:
 * Polls follow Bot API 10.0 as PTB 22.8 does: 1-12 options, ``correct_option_ids``,
   ``allows_revoting``, ``persistent_id``, open_period 5-2628000 s. ``time_scale`` shrinks
   the stand-in's poll timers without changing what the bot sees.
+* ``server.faults.inject(method, rate=..., kinds=...)`` makes calls fail (5xx, 429,
+  dropped before or after the call is carried out, answered late) and
+  ``await server.outage(seconds)`` refuses connections; see ``tests.standin.faults``.
 * The stand-in is stricter than Telegram in one place: an inline button with two action
   fields (say url and callback_data) is refused; Telegram silently keeps the first.
 """
@@ -40,6 +43,8 @@ from .actors import UserHandle
 from .bot import StandinBot
 from .chat import CallbackAnswer, Chat, ChatMessage, PollState, Press, UserInfo
 from .errors import ApiError, StandinTimeout
+from .faults import KINDS as FAULT_KINDS
+from .faults import Faults
 from .formatting import FormattedText, format_text
 from .markup import ReplyMarkup, parse_reply_markup
 from .media import StoredFile, image_size
@@ -50,11 +55,13 @@ from .updates import DEFAULT_ALLOWED_UPDATES, UpdateQueue, WebhookConfig
 
 __all__ = [
     "DEFAULT_ALLOWED_UPDATES",
+    "FAULT_KINDS",
     "ApiError",
     "BotApiStandin",
     "CallbackAnswer",
     "Chat",
     "ChatMessage",
+    "Faults",
     "FormattedText",
     "Injection",
     "PollState",

@@ -45,7 +45,10 @@ class RecordedRequest:
         """The JSON Telegram answered (parsed on first access)."""
         if not self.body:
             return {}
-        data: dict[str, Any] = json.loads(self.body)
+        try:
+            data: dict[str, Any] = json.loads(self.body)
+        except ValueError:  # an injected proxy error page
+            return {"ok": False, "description": self.body.decode(errors="replace")}
         return data
 
     @property

@@ -20,6 +20,7 @@ from .actors import UserHandle
 from .bot import StandinBot
 from .chat import Chat, ChatMessage, PollState
 from .errors import NOT_FOUND, UNAUTHORIZED, ApiError, StandinTimeout
+from .faults import Faults
 from .methods import METHODS, Call, Described
 from .params import Params, read_request
 from .ratelimit import RateLimits
@@ -61,7 +62,12 @@ class BotApiStandin:
         webhook_timeout: float = 10.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        fault_seed: int | None = None,
     ):
+        #: Fault injection per method (see ``tests.standin.faults``).
+        self.faults = Faults(seed=fault_seed)
+        self._site: web.TCPSite | None = None
+        self._background: set[asyncio.Task[Any]] = set()
         self.rate_limits = RateLimits() if rate_limits is True else (rate_limits or None)
         self.callback_timeout = callback_timeout
         self.time_scale = time_scale
@@ -91,11 +97,38 @@ class BotApiStandin:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
+        self._site = site
         self.port = int(self._runner.addresses[0][1])
         return self
 
+    async def outage(self, seconds: float) -> None:
+        """Be unreachable for ``seconds``: connections are refused, and a request on a
+        connection kept open from before is dropped unanswered. Returns at once."""
+        self.faults.outage_until = time.perf_counter() + seconds
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+        if self._runner is not None and self._runner.server is not None:
+            for connection in list(self._runner.server.connections):
+                connection.force_close()
+                if connection.transport is not None:
+                    connection.transport.abort()
+
+        async def restore() -> None:
+            await asyncio.sleep(seconds)
+            if self._runner is not None and self._site is None:
+                site = web.TCPSite(self._runner, self.host, self.port)
+                await site.start()
+                self._site = site
+
+        task = asyncio.get_running_loop().create_task(restore())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def stop(self) -> None:
         """Stop timers, webhooks and long polls, then the server."""
+        for pending in list(self._background):
+            pending.cancel()
         tasks = [task for bot in self._bots.values() if (task := bot.shutdown()) is not None]
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -290,7 +323,75 @@ class BotApiStandin:
             record = bot.begin_request(name, {}, {})
             bot.finish_request(record, exc.code, _dumps(exc.payload()))
             return self._error(exc)
+        if self.faults.in_outage:
+            self._drop(request)
+            return web.Response(status=503)
+        fault = self.faults.pick(name)
+        kind = fault[0] if fault is not None else None
         record = bot.begin_request(name, values, files)
+        if fault is not None and kind in ("500", "502", "429", "drop_before"):
+            return self._refuse(request, bot, record, *fault)
+        if fault is not None and kind == "delay":
+            # Telegram carries the call out late, whether or not the client still waits.
+            async def late() -> tuple[int, bytes]:
+                await asyncio.sleep(fault[1].delay)
+                return await self._answer(bot, record, handler, is_async, name)
+
+            work = asyncio.ensure_future(late())
+            self._background.add(work)
+            work.add_done_callback(self._background.discard)
+            status, body = await asyncio.shield(work)
+            return web.Response(body=body, status=status, content_type="application/json")
+        status, body = await self._answer(bot, record, handler, is_async, name)
+        if kind == "drop_after":
+            self._drop(request)
+        return web.Response(body=body, status=status, content_type="application/json")
+
+    @staticmethod
+    def _drop(request: web.Request) -> None:
+        """Close the connection without an answer (the client sees it dropped)."""
+        if request.transport is not None:
+            request.transport.abort()
+
+    def _refuse(
+        self,
+        request: web.Request,
+        bot: StandinBot,
+        record: RecordedRequest,
+        kind: str,
+        rule: Any,
+    ) -> web.Response:
+        """Fail a call without carrying it out, as the fault ``kind`` says."""
+        if kind == "drop_before":
+            bot.finish_request(record, 0, b"")
+            self._drop(request)
+            return web.Response(status=503)
+        if kind == "502":
+            body = b"<html><head><title>502 Bad Gateway</title></head></html>"
+            bot.finish_request(record, 502, body)
+            return web.Response(body=body, status=502, content_type="text/html")
+        if kind == "429":
+            error = ApiError(
+                429,
+                f"Too Many Requests: retry after {rule.retry_after}",
+                {"retry_after": rule.retry_after},
+            )
+        else:
+            error = ApiError(500, "Internal Server Error")
+        body = _dumps(error.payload())
+        bot.finish_request(record, error.code, body)
+        return web.Response(body=body, status=error.code, content_type="application/json")
+
+    async def _answer(
+        self,
+        bot: StandinBot,
+        record: RecordedRequest,
+        handler: Any,
+        is_async: bool,
+        name: str,
+    ) -> tuple[int, bytes]:
+        """Carry out the call and log it; its HTTP status and JSON body."""
+        values, files = record.params, record.files
         try:
             result = handler(Call(bot, Params(values, files), record, name))
             if is_async:
@@ -320,7 +421,7 @@ class BotApiStandin:
             }
         body = _dumps(payload)
         bot.finish_request(record, status, body)
-        return web.Response(body=body, status=status, content_type="application/json")
+        return status, body
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         bot = self._bots.get(request.match_info["token"])

@@ -17,6 +17,7 @@ from tutor.store.models import (
     QuizRound,
     QuizSession,
     ReviewLog,
+    SeenUpdate,
     SessionPoll,
     UTCDateTime,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "QuizRound",
     "QuizSession",
     "ReviewLog",
+    "SeenUpdate",
     "SessionPoll",
     "UTCDateTime",
     "async_url",

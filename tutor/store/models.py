@@ -199,3 +199,15 @@ class PollVote(SQLModel, table=True):
     correct: bool
     elapsed_ms: int
     answered_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class SeenUpdate(SQLModel, table=True):
+    """A Telegram update id some instance has taken, so a redelivered one is skipped.
+
+    Telegram keeps an undelivered update for 24 hours; ids older than that are pruned.
+    """
+
+    __table_args__ = (Index("ix_seenupdate_seen_at", "seen_at"),)
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    seen_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
