@@ -25,7 +25,6 @@ REMINDER_TICK_SECONDS = 20.0
 # Sends in flight at once; the rate limiter paces them to Telegram's 30 a second.
 SEND_CONCURRENCY = 30
 # After the rate limiter's own retries, one more wait for a reminder that still got a 429.
-RETRY_ROUNDS = 3
 
 # What is waiting, in plain words: items due for review, new cards under today's cap.
 REMINDER_DUE = "{items} waiting for review today"
@@ -121,34 +120,30 @@ class ReminderSender:
         )
         text = render_reminder(reminder)
         async with gate:
-            for _ in range(RETRY_ROUNDS):
-                try:
-                    await application.bot.send_message(
-                        reminder.learner_id,
-                        text,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=InlineKeyboardMarkup([[button]]),
-                    )
-                    return True
-                except RetryAfter as exc:
-                    delay = exc.retry_after
-                    seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else delay
-                    await asyncio.sleep(float(seconds))
-                except (Forbidden, BadRequest) as exc:
-                    if isinstance(exc, BadRequest) and "chat not found" not in exc.message.lower():
-                        log.warning("reminder to %s refused: %s", reminder.learner_id, exc.message)
-                        return False
-                    # Blocked, deactivated or gone: nobody to remind until they write again.
-                    log.info("learner %s unreachable: %s", reminder.learner_id, exc.message)
-                    await shared.database.run(
-                        reminders.mark_unreachable, learner_id=reminder.learner_id
-                    )
+            try:
+                await application.bot.send_message(
+                    reminder.learner_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=InlineKeyboardMarkup([[button]]),
+                )
+                return True
+            except (Forbidden, BadRequest) as exc:
+                if isinstance(exc, BadRequest) and "chat not found" not in exc.message.lower():
+                    log.warning("reminder to %s refused: %s", reminder.learner_id, exc.message)
                     return False
-                except TelegramError as exc:
-                    await self._give_back(shared, reminder, exc.message)
-                    return False
-        await self._give_back(shared, reminder, "still rate-limited")
-        return False
+                # Blocked, deactivated or gone: nobody to remind until they write again.
+                log.info("learner %s unreachable: %s", reminder.learner_id, exc.message)
+                await shared.database.run(
+                    reminders.mark_unreachable, learner_id=reminder.learner_id
+                )
+                return False
+            except TelegramError as exc:
+                # The retry policy (bot.telegram_io) waited out 429s and retried what was
+                # safe to retry; what is left is given back for later today.
+                why = "still rate-limited" if isinstance(exc, RetryAfter) else exc.message
+                await self._give_back(shared, reminder, why)
+                return False
 
     async def _give_back(self, shared: Services, reminder: reminders.Reminder, why: str) -> None:
         """A claimed reminder that did not go out: tried again later today, or one line

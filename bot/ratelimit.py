@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections import deque
 from collections.abc import Callable
 from types import TracebackType
@@ -74,12 +75,23 @@ class SlidingWindowLimiter:
         self._changed.set()
 
 
+class _GivenUpIsLoggedOnce(logging.Filter):
+    """Drop PTB's traceback for a 429 that the retry policy already gave up on and logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Rate limit hit after maximum")
+
+
+logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_GivenUpIsLoggedOnce())
+
+
 class TelegramRateLimiter(AIORateLimiter):
     """30 messages a second overall and 20 a minute per group, as sliding windows.
 
     Edits in private chats stay out of the overall window: Telegram's limit is on sending
     messages, and editing the card a learner just pressed is the answer to that press.
-    Every request still waits out ``retry_after`` and is retried ``max_retries`` times.
+    A 429 is waited out by the one retry policy (``bot.telegram_io``), under this limiter;
+    the application builds it with ``max_retries=0``.
     """
 
     def __init__(
