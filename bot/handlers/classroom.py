@@ -17,7 +17,7 @@ from bot.metrics import metrics_of
 from bot.services import Services, services
 from tutor import classroom, learners
 from tutor.classroom import PollToSend, SessionOver, Standing
-from tutor.store import GroupChat, SessionPoll
+from tutor.store import GroupChat
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +96,10 @@ def render_session_over(over: SessionOver, *, stopped: bool = False) -> str:
 
 
 async def _group(shared: Services, chat: Chat) -> GroupChat:
-    """The chat's row (created on first sight), in a session of its own."""
-    async with shared.database.session() as session:
-        return await classroom.ensure_group(
-            session=session, chat_id=chat.id, title=chat.title or "", now=shared.clock()
-        )
+    """The chat's row (created on first sight)."""
+    return await shared.database.run(
+        classroom.ensure_group, chat_id=chat.id, title=chat.title or "", now=shared.clock()
+    )
 
 
 async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -127,15 +126,14 @@ async def advance_session(
 ) -> None:
     """Take the session's next step (if nobody else took it) and send what it needs."""
     shared: Services = application.bot_data["services"]
-    async with shared.database.session() as session:
-        step = await classroom.advance(
-            session=session,
-            library=shared.library,
-            session_id=session_id,
-            from_position=from_position,
-            now=shared.clock(),
-            rng=shared.rng,
-        )
+    step = await shared.database.run(
+        classroom.advance,
+        library=shared.library,
+        session_id=session_id,
+        from_position=from_position,
+        now=shared.clock(),
+        rng=shared.rng,
+    )
     if step is None:
         return
     if isinstance(step, SessionOver):
@@ -170,18 +168,16 @@ async def send_question(application: AnyApplication, step: PollToSend) -> None:
     except (Forbidden, BadRequest) as exc:
         # Removed from the chat, or it cannot take polls: the session ends here.
         log.info("quiz poll to chat %s refused: %s", step.chat_id, exc.message)
-        async with shared.database.session() as session:
-            await classroom.stop_session(session=session, chat_id=step.chat_id, now=shared.clock())
+        await shared.database.run(classroom.stop_session, chat_id=step.chat_id, now=shared.clock())
         return
     assert message.poll is not None
-    async with shared.database.session() as session:
-        await classroom.record_poll(
-            session=session,
-            to_send=step,
-            poll_id=message.poll.id,
-            message_id=message.message_id,
-            now=shared.clock(),
-        )
+    await shared.database.run(
+        classroom.record_poll,
+        to_send=step,
+        poll_id=message.poll.id,
+        message_id=message.message_id,
+        now=shared.clock(),
+    )
     _arm_timer(application, message.poll.id, step.seconds + TIMER_GRACE_SECONDS)
 
 
@@ -201,8 +197,7 @@ async def _poll_timer(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def close_and_advance(application: AnyApplication, poll_id: str) -> None:
     shared: Services = application.bot_data["services"]
-    async with shared.database.session() as session:
-        poll = await classroom.poll_closed(session=session, poll_id=poll_id)
+    poll = await shared.database.run(classroom.poll_closed, poll_id=poll_id)
     if poll is not None:
         await advance_session(application, poll.session_id, poll.position)
 
@@ -211,17 +206,12 @@ async def resume_sessions(application: AnyApplication) -> None:
     """After a restart: re-arm the open polls' timers, move on sessions that were due."""
     shared: Services = application.bot_data["services"]
     now = shared.clock()
-    async with shared.database.session() as session:
-        running = await classroom.all_running(session=session)
-        plans = []
-        for quiz_session in running:
-            poll = await classroom.current_poll(session=session, quiz_session=quiz_session)
-            plans.append((quiz_session.id, quiz_session.position, poll))
-    for session_id, position, poll in plans:
-        assert session_id is not None
+    plans = await shared.database.run(classroom.resume_plans)
+    for plan in plans:
+        poll = plan.poll
         if poll is None or poll.closed:
             # Never sent (a crash in between) or closed without moving on: move on now.
-            await advance_session(application, session_id, position)
+            await advance_session(application, plan.session_id, plan.position)
         elif poll.closes_at <= now:
             await close_and_advance(application, poll.poll_id)
         else:
@@ -236,16 +226,15 @@ async def start_in_chat(
 ) -> bool:
     """Open a session in the chat and send its first question; False if one runs already."""
     shared: Services = application.bot_data["services"]
-    async with shared.database.session() as session:
-        started = await classroom.start_session(
-            session=session,
-            library=shared.library,
-            chat_id=chat_id,
-            questions=questions,
-            seconds=seconds,
-            now=shared.clock(),
-            rng=shared.rng,
-        )
+    started = await shared.database.run(
+        classroom.start_session,
+        library=shared.library,
+        chat_id=chat_id,
+        questions=questions,
+        seconds=seconds,
+        now=shared.clock(),
+        rng=shared.rng,
+    )
     if started is None or started.id is None:
         return False
     await _send_quietly(
@@ -260,10 +249,11 @@ async def start_in_chat(
 async def run_dailies(application: AnyApplication) -> int:
     """Start the daily class quizzes whose time has come (called by the reminder tick)."""
     shared: Services = application.bot_data["services"]
-    async with shared.database.session() as session:
-        due = await classroom.claim_dailies(
-            session=session, default_zone=shared.settings.default_timezone, now=shared.clock()
-        )
+    due = await shared.database.run(
+        classroom.claim_dailies,
+        default_zone=shared.settings.default_timezone,
+        now=shared.clock(),
+    )
     started = 0
     for daily in due:
         started += await start_in_chat(
@@ -299,10 +289,9 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await _refuse(update, "stop a quiz")
         return
     shared = services(context)
-    async with shared.database.session() as session:
-        stopped = await classroom.stop_session(
-            session=session, chat_id=chat.id, now=shared.clock()
-        )
+    stopped = await shared.database.run(
+        classroom.stop_session, chat_id=chat.id, now=shared.clock()
+    )
     if stopped is None:
         await message.reply_text(NOT_RUNNING)
         return
@@ -321,8 +310,7 @@ async def leaderboard_command(update: Update, context: ContextTypes.DEFAULT_TYPE
     chat, message = update.effective_chat, update.effective_message
     assert chat is not None and message is not None
     shared = services(context)
-    async with shared.database.session() as session:
-        standings = await classroom.chat_standings(session=session, chat_id=chat.id)
+    standings = await shared.database.run(classroom.chat_standings, chat_id=chat.id)
     await message.reply_text(
         render_standings(STANDINGS_TITLE, standings, NO_STANDINGS), parse_mode=ParseMode.HTML
     )
@@ -343,8 +331,9 @@ async def daily_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not await may_manage(update, context):
         await _refuse(update, "schedule a daily quiz")
         return
+    questions: int | None = None
     if args[0].lower() == "off":
-        daily_time, questions = None, group.daily_questions
+        daily_time = None
     else:
         try:
             daily_time = learners.parse_clock(args[0])
@@ -352,21 +341,22 @@ async def daily_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         except (learners.SettingError, classroom.UsageError):
             await message.reply_text(usage)
             return
-    group = await _group(shared, chat)
-    async with shared.database.session() as session:
-        await classroom.set_daily(
-            session=session,
-            group=group,
-            daily_time=daily_time,
-            questions=questions,
-            default_zone=shared.settings.default_timezone,
-            now=shared.clock(),
-        )
+    group = await shared.database.run(
+        classroom.set_daily,
+        chat_id=chat.id,
+        title=chat.title or "",
+        daily_time=daily_time,
+        questions=questions,
+        default_zone=shared.settings.default_timezone,
+        now=shared.clock(),
+    )
     if daily_time is None:
         await message.reply_text(DAILY_OFF)
     else:
         await message.reply_text(
-            DAILY_SET.format(questions=_questions(questions), time=daily_time, zone=zone)
+            DAILY_SET.format(
+                questions=_questions(group.daily_questions), time=daily_time, zone=zone
+            )
         )
 
 
@@ -383,11 +373,13 @@ async def access_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _refuse(update, "change who may start quizzes")
         return
     shared = services(context)
-    group = await _group(shared, chat)
-    async with shared.database.session() as session:
-        group.open_to_all = args == ["everyone"]
-        session.add(group)
-        await session.commit()
+    await shared.database.run(
+        classroom.set_access,
+        chat_id=chat.id,
+        title=chat.title or "",
+        open_to_all=args == ["everyone"],
+        now=shared.clock(),
+    )
     await message.reply_text(ACCESS_SET[args == ["everyone"]])
 
 
@@ -429,15 +421,14 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     except learners.SettingError as exc:
         await message.reply_text(str(exc))
         return
-    group = await _group(shared, chat)
-    async with shared.database.session() as session:
-        await classroom.set_group_zone(
-            session=session,
-            group=group,
-            zone=zone,
-            default_zone=shared.settings.default_timezone,
-            now=shared.clock(),
-        )
+    await shared.database.run(
+        classroom.set_group_zone,
+        chat_id=chat.id,
+        title=chat.title or "",
+        zone=zone,
+        default_zone=shared.settings.default_timezone,
+        now=shared.clock(),
+    )
     await message.reply_text(GROUP_TIMEZONE_SET.format(zone=zone))
 
 
@@ -468,20 +459,18 @@ async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     # A fast voter's answer can arrive before the poll's row is committed (Telegram shows
     # the poll as soon as sendPoll returns): give the row a moment to appear.
     for _ in range(POLL_ROW_CHECKS):
-        async with shared.database.session() as session:
-            if await session.get(SessionPoll, answer.poll_id) is not None:
-                break
+        if await shared.database.run(classroom.poll_known, poll_id=answer.poll_id):
+            break
         await asyncio.sleep(POLL_ROW_WAIT_SECONDS)
-    async with shared.database.session() as session:
-        correct = await classroom.record_vote(
-            session=session,
-            library=shared.library,
-            poll_id=answer.poll_id,
-            user_id=answer.user.id,
-            first_name=answer.user.first_name,
-            option_ids=list(answer.option_ids),
-            now=shared.clock(),
-        )
+    correct = await shared.database.run(
+        classroom.record_vote,
+        library=shared.library,
+        poll_id=answer.poll_id,
+        user_id=answer.user.id,
+        first_name=answer.user.first_name,
+        option_ids=list(answer.option_ids),
+        now=shared.clock(),
+    )
     if correct is not None:
         metrics_of(context).count_review("group")
         metrics_of(context).count_quiz_answer(correct=correct)
@@ -512,20 +501,19 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     shared = services(context)
     was_in, is_in = _joined(change)
-    async with shared.database.session() as session:
-        if is_in and not was_in:
-            await classroom.ensure_group(
-                session=session,
-                chat_id=change.chat.id,
-                title=change.chat.title or "",
-                now=shared.clock(),
-            )
-        elif was_in and not is_in:
-            await classroom.leave_chat(session=session, chat_id=change.chat.id, now=shared.clock())
-            log.info("removed from chat %s", change.chat.id)
-            return
-        else:
-            return
+    if is_in and not was_in:
+        await shared.database.run(
+            classroom.ensure_group,
+            chat_id=change.chat.id,
+            title=change.chat.title or "",
+            now=shared.clock(),
+        )
+    elif was_in and not is_in:
+        await shared.database.run(classroom.leave_chat, chat_id=change.chat.id, now=shared.clock())
+        log.info("removed from chat %s", change.chat.id)
+        return
+    else:
+        return
     await _send_quietly(context.application, change.chat.id, escape(_greeting(change.chat.title)))
 
 
@@ -542,8 +530,7 @@ async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if old_id is None or new_id is None:
         return
     shared = services(context)
-    async with shared.database.session() as session:
-        await classroom.migrate_chat(
-            session=session, old_id=old_id, new_id=new_id, now=shared.clock()
-        )
+    await shared.database.run(
+        classroom.migrate_chat, old_id=old_id, new_id=new_id, now=shared.clock()
+    )
     log.info("chat %s migrated to %s", old_id, new_id)

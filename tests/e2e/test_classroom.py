@@ -6,9 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlmodel import select
 
-from tests.e2e.conftest import TOKEN, RunningBot
+from tests.e2e.conftest import TOKEN, RunningBot, rows
 from tests.standin import BotApiStandin, Chat, ChatMessage, UserHandle
 from tutor.store import Database, PollVote, QuizSession, ReviewLog
 
@@ -131,9 +130,7 @@ async def test_a_session_ends_with_a_leaderboard_best_first_ties_by_speed(
         assert "Reviews: 2 today" in (stats.caption or "")
         assert "Quiz accuracy: 50% of 2 answers" in (stats.caption or "")
 
-    async with store.session() as session:
-        votes = (await session.execute(select(PollVote))).scalars().all()
-        logs = (await session.execute(select(ReviewLog))).scalars().all()
+    votes, logs = await rows(store, PollVote), await rows(store, ReviewLog)
     assert len(votes) == 7
     assert sorted(log.source for log in logs) == ["group"] * 7
 
@@ -189,8 +186,7 @@ async def test_a_restart_mid_session_goes_on_and_counts_answers_sent_meanwhile(
             lambda m: "Quiz over" in (m.text or ""), chat=group, timeout=10
         )
         assert (board.text or "").splitlines()[1].startswith("🥇 Bob: 2/2")
-    async with store.session() as session:
-        sessions = (await session.execute(select(QuizSession))).scalars().all()
+    sessions = await rows(store, QuizSession)
     assert [s.finished_at is not None for s in sessions] == [True]
 
 
