@@ -12,7 +12,13 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.format import escape
+from bot.format import (
+    POLL_EXPLANATION_LIMIT,
+    POLL_OPTION_LIMIT,
+    POLL_QUESTION_LIMIT,
+    escape,
+    fit,
+)
 from bot.metrics import metrics_of
 from bot.services import Services, services
 from tutor import classroom, learners
@@ -53,6 +59,10 @@ NOBODY = "Nobody answered this time."
 NO_STANDINGS = "No one has answered a quiz here yet. Start one with /quiz."
 MEDALS = ("🥇", "🥈", "🥉")
 LINE = "{place} {name}: {score}/{answered} · {seconds:.1f} s"
+# Lines a board shows; below them, how many more played (and the reader's own place).
+BOARD_TOP = 20
+MORE_PLAYERS = "… and {count}"
+YOUR_PLACE = "Your place: {line}"
 DAILY_USAGE = "Usage: /daily HH:MM [questions 1-20] (the chat's time, {zone}), or /daily off."
 DAILY_SET = "A quiz of {questions} every day at {time} ({zone})."
 DAILY_OFF = "The daily quiz is off."
@@ -73,21 +83,37 @@ def _place(index: int) -> str:
     return MEDALS[index] if index < len(MEDALS) else f"{index + 1}."
 
 
-def render_standings(title: str, standings: tuple[Standing, ...], empty: str) -> str:
+def _line(index: int, standing: Standing) -> str:
+    return LINE.format(
+        place=_place(index),
+        name=escape(standing.name),
+        score=standing.score,
+        answered=standing.answered,
+        seconds=standing.time_ms / 1000,
+    )
+
+
+def _more(count: int) -> str:
+    return MORE_PLAYERS.format(count="1 more player" if count == 1 else f"{count} more players")
+
+
+def render_standings(
+    title: str, standings: tuple[Standing, ...], empty: str, *, reader_id: int | None = None
+) -> str:
+    """The board's top (a large class's whole board would not fit a message), how many
+    more played, and the reader's own place when it is below the top."""
     lines = [title]
     if not standings:
         lines.append(empty)
-    for index, standing in enumerate(standings):
-        lines.append(
-            LINE.format(
-                place=_place(index),
-                name=escape(standing.name),
-                score=standing.score,
-                answered=standing.answered,
-                seconds=standing.time_ms / 1000,
-            )
+    lines.extend(_line(index, standing) for index, standing in enumerate(standings[:BOARD_TOP]))
+    if len(standings) > BOARD_TOP:
+        lines.append(_more(len(standings) - BOARD_TOP))
+        place = next(
+            (index for index, s in enumerate(standings) if s.learner_id == reader_id), None
         )
-    return "\n".join(lines)
+        if place is not None and place >= BOARD_TOP:
+            lines.append(YOUR_PLACE.format(line=_line(place, standings[place])))
+    return fit("\n".join(lines))
 
 
 def render_session_over(over: SessionOver, *, stopped: bool = False) -> str:
@@ -144,7 +170,7 @@ async def advance_session(
 
 async def _send_quietly(application: AnyApplication, chat_id: int, text: str) -> None:
     try:
-        await application.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+        await application.bot.send_message(chat_id, fit(text), parse_mode=ParseMode.HTML)
     except (Forbidden, BadRequest) as exc:
         log.info("could not post to chat %s: %s", chat_id, exc.message)
 
@@ -157,12 +183,12 @@ async def send_question(application: AnyApplication, step: PollToSend) -> None:
     try:
         message = await application.bot.send_poll(
             step.chat_id,
-            prefix + question.question,
-            step.options,
+            fit(prefix + question.question, POLL_QUESTION_LIMIT, is_html=False),
+            [fit(option, POLL_OPTION_LIMIT, is_html=False) for option in step.options],
             is_anonymous=False,
             type="quiz",
             correct_option_ids=[step.correct_option],
-            explanation=question.explanation,
+            explanation=fit(question.explanation, POLL_EXPLANATION_LIMIT, is_html=False),
             open_period=step.seconds,
         )
     except (Forbidden, BadRequest) as exc:
@@ -312,7 +338,13 @@ async def leaderboard_command(update: Update, context: ContextTypes.DEFAULT_TYPE
     shared = services(context)
     standings = await shared.database.run(classroom.chat_standings, chat_id=chat.id)
     await message.reply_text(
-        render_standings(STANDINGS_TITLE, standings, NO_STANDINGS), parse_mode=ParseMode.HTML
+        render_standings(
+            STANDINGS_TITLE,
+            standings,
+            NO_STANDINGS,
+            reader_id=update.effective_user.id if update.effective_user else None,
+        ),
+        parse_mode=ParseMode.HTML,
     )
 
 
@@ -436,7 +468,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """/help or /start in a group: what the bot does there."""
     chat, message = update.effective_chat, update.effective_message
     assert chat is not None and message is not None
-    await message.reply_text(_greeting(chat.title))
+    await message.reply_text(fit(_greeting(chat.title), is_html=False))
 
 
 def _greeting(title: str | None) -> str:

@@ -246,3 +246,42 @@ async def test_an_anonymous_admin_may_start_a_quiz(
         assert start.text == "Quiz time! 1 question, 5 s each. Answer in the polls."
         await next_poll(alice, group)
     assert not server.requests("getChatMember")
+
+
+CLASS_SIZE = 200
+
+
+async def test_a_class_of_200_sees_the_top_of_the_board_and_each_their_own_place(
+    server: BotApiStandin, running_bot: RunningBot, players: dict[str, UserHandle]
+) -> None:
+    """A board of 200 players does not fit one message: the top, the rest counted, and for
+    /leaderboard the asker's own place."""
+    alice = players["Alice"]
+    crowd = [server.user(10_000 + n, f"Student {n:03d}") for n in range(CLASS_SIZE - 1)]
+    group = server.group(GROUP_ID, "Big class", members=crowd, admins=[alice])
+    last = crowd[-1]
+    async with running_bot():
+        await alice.send("/quiz 1 10", chat=group)
+        poll = await next_poll(alice, group)
+        await answer(alice, poll, right=True)
+        for student in crowd[:-1]:
+            await answer(student, poll, right=True)
+        await answer(last, poll, right=False)  # the only wrong answer: last place
+        board = await alice.wait_for_message(
+            lambda m: "Quiz over" in (m.text or ""), chat=group, timeout=30
+        )
+        lines = (board.text or "").splitlines()
+        assert lines[0] == "🏁 Quiz over! 1 question"
+        assert lines[1].startswith("🥇 Alice: 1/1")
+        assert len(lines) == 1 + 20 + 1
+        assert lines[-1] == f"… and {CLASS_SIZE - 20} more players"
+
+        await last.send("/leaderboard", chat=group)
+        standings = await last.wait_for_message(chat=group, timeout=10)
+        text = standings.text or ""
+        assert len(text) <= 4096
+        assert text.splitlines()[-2:] == [
+            f"… and {CLASS_SIZE - 20} more players",
+            f"Your place: {CLASS_SIZE}. Student {CLASS_SIZE - 2:03d}: 0/1 · "
+            + text.splitlines()[-1].split(" · ")[1],
+        ]
