@@ -288,7 +288,9 @@ def record_vote(
         source="group",
     )
     if result.outcome is not Outcome.RECORDED:
-        # The question left the decks or a review raced this one: the vote still counts.
+        # The question left the decks, or another review of it by this member got there
+        # first: the vote still counts. record_rating rolls nothing back (a lost race wrote
+        # nothing), and committing here stores the vote on every path it returns by.
         session.commit()
     return correct
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import random
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
 from tests.tutor.test_practice import quiz_deck
-from tutor import classroom
+from tutor import classroom, store
 from tutor.content import Library, library_of
 from tutor.store import Database, GroupChat
 from tutor.store import classroom as store_classroom
@@ -126,3 +127,46 @@ async def test_daily_quizzes_are_claimed_once_a_local_day(database: Database) ->
     assert await claim(later + timedelta(days=1)) == []
     left = await database.run(get_group, chat_id=CHAT)
     assert left is not None and not left.active
+
+
+async def test_a_vote_counts_when_a_review_of_the_same_item_races_it(
+    database: Database, quiz_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The member reviews the question privately just as their group vote is stored: the
+    private review wins the item (ALREADY_RATED for the vote's review), the vote stays."""
+    await database.run(classroom.ensure_group, chat_id=CHAT, title="Class", now=NOW)
+    started = await database.run(
+        classroom.start_session, library=quiz_library, chat_id=CHAT, questions=1, seconds=30,
+        now=NOW, rng=random.Random(1),
+    )  # fmt: skip
+    assert started is not None and started.id is not None
+    to_send = await database.run(
+        classroom.advance, library=quiz_library, session_id=started.id, from_position=-1,
+        now=NOW, rng=random.Random(1),
+    )  # fmt: skip
+    assert isinstance(to_send, classroom.PollToSend)
+    await database.run(classroom.record_poll, to_send=to_send, poll_id="p1", message_id=7, now=NOW)
+
+    save_review = store.save_review
+
+    def raced(session: Session, **review: Any) -> bool:
+        if review["source"] == "group":
+            # Another review of the item lands between the vote's read and its write.
+            assert save_review(session, **{**review, "source": "review"})
+        return save_review(session, **review)
+
+    monkeypatch.setattr(store, "save_review", raced)
+    correct = await database.run(
+        classroom.record_vote, library=quiz_library, poll_id="p1", user_id=31,
+        first_name="Ann", option_ids=[to_send.correct_option], now=NOW + timedelta(seconds=3),
+    )  # fmt: skip
+    assert correct is True
+    monkeypatch.undo()
+
+    def stored(session: Session) -> tuple[list[store_classroom.Standing], int]:
+        votes = store_classroom.vote_totals(session, session_id=started.id)
+        return votes, store.reviews_since(session, learner_id=31, since=NOW, source="group")
+
+    votes, group_reviews = await database.run(stored)
+    assert [(v.learner_id, v.score, v.answered) for v in votes] == [(31, 1, 1)]
+    assert group_reviews == 0  # the racing review took the item; the vote's review did not
