@@ -422,12 +422,19 @@ def leave_chat(session: Session, *, chat_id: int, now: datetime) -> None:
 
 
 def migrate_chat(session: Session, *, old_id: int, new_id: int, now: datetime) -> None:
-    """A group became a supergroup with a new id: carry its rows over; commits."""
-    old = queries.get_group(session, chat_id=old_id)
-    if old is None or queries.get_group(session, chat_id=new_id) is not None:
-        session.commit()
-        return
-    queries.copy_group_settings(session, source=old, chat_id=new_id)
+    """A group became a supergroup with a new id: carry its settings, sessions, polls and
+    votes over, whether or not the new id has a row already; commits.
+
+    Telegram sends two service messages (one in each chat) that may be handled at once or
+    on two instances: the first locks the old row and moves everything, the second then
+    finds nothing left to move.
+    """
+    old = queries.lock_group(session, chat_id=old_id)
+    if old is not None:
+        queries.copy_group_settings(session, source=old, chat_id=new_id)
+        queries.delete_group(session, chat_id=old_id)
+    if queries.running_session(session, chat_id=new_id) is not None:
+        # Only one session runs per chat: the new chat's goes on, the old one's ends.
+        queries.finish_chat_sessions(session, chat_id=old_id, now=now)
     queries.move_chat_rows(session, old_id=old_id, new_id=new_id)
-    queries.delete_group(session, chat_id=old_id)
     session.commit()

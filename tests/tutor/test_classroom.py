@@ -170,3 +170,60 @@ async def test_a_vote_counts_when_a_review_of_the_same_item_races_it(
     votes, group_reviews = await database.run(stored)
     assert [(v.learner_id, v.score, v.answered) for v in votes] == [(31, 1, 1)]
     assert group_reviews == 0  # the racing review took the item; the vote's review did not
+
+
+@pytest.mark.parametrize("supergroup_seen", [False, True])
+async def test_a_migration_moves_the_running_session_whichever_message_comes_first(
+    database: Database, quiz_library: Library, supergroup_seen: bool
+) -> None:
+    """Both service messages (in the old group and the new supergroup) migrate the chat, in
+    either order or at once, and the supergroup may have been seen already: the running
+    session, its polls and votes and the daily quiz all follow it to the new id."""
+    old, new = -5, -1005
+    await database.run(classroom.ensure_group, chat_id=old, title="Class", now=NOW)
+    await database.run(
+        classroom.set_daily, chat_id=old, title="Class", daily_time="10:00", questions=3,
+        default_zone="UTC", now=NOW,
+    )  # fmt: skip
+    started = await database.run(
+        classroom.start_session, library=quiz_library, chat_id=old, questions=2, seconds=30,
+        now=NOW, rng=random.Random(1),
+    )  # fmt: skip
+    assert started is not None and started.id is not None
+    to_send = await database.run(
+        classroom.advance, library=quiz_library, session_id=started.id, from_position=-1,
+        now=NOW, rng=random.Random(1),
+    )  # fmt: skip
+    assert isinstance(to_send, classroom.PollToSend)
+    await database.run(classroom.record_poll, to_send=to_send, poll_id="p1", message_id=7, now=NOW)
+    assert await database.run(
+        classroom.record_vote, library=quiz_library, poll_id="p1", user_id=31,
+        first_name="Ann", option_ids=[to_send.correct_option], now=NOW + timedelta(seconds=3),
+    )  # fmt: skip
+    if supergroup_seen:  # before its migration message was handled
+        await database.run(classroom.ensure_group, chat_id=new, title="Class", now=NOW)
+
+    async def migrate() -> None:
+        await database.run(classroom.migrate_chat, old_id=old, new_id=new, now=NOW)
+
+    # Open connections first, so that the migrations below run at the same time.
+    await asyncio.gather(*(database.run(get_group, chat_id=old) for _ in range(4)))
+    await asyncio.gather(*(migrate() for _ in range(4)))  # both messages, on two instances
+    await migrate()  # and one handled again later
+    assert await database.run(get_group, chat_id=old) is None
+    moved = await database.run(get_group, chat_id=new)
+    assert moved is not None and moved.active
+    assert (moved.daily_time, moved.daily_questions) == ("10:00", 3)
+    running = await database.run(classroom.running_session, chat_id=new)
+    assert running is not None and running.id == started.id
+    standings = await database.run(classroom.chat_standings, chat_id=new)
+    assert [(s.learner_id, s.score) for s in standings] == [(31, 1)]
+    assert await database.run(classroom.chat_standings, chat_id=old) == ()
+    # The session goes on in the new chat: its poll closes, the next question goes there.
+    closed = await database.run(classroom.poll_closed, poll_id="p1")
+    assert closed is not None and closed.chat_id == new
+    following = await database.run(
+        classroom.advance, library=quiz_library, session_id=started.id, from_position=0,
+        now=NOW, rng=random.Random(1),
+    )  # fmt: skip
+    assert isinstance(following, classroom.PollToSend) and following.chat_id == new
