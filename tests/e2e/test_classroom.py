@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -285,3 +286,37 @@ async def test_a_class_of_200_sees_the_top_of_the_board_and_each_their_own_place
             f"Your place: {CLASS_SIZE}. Student {CLASS_SIZE - 2:03d}: 0/1 · "
             + text.splitlines()[-1].split(" · ")[1],
         ]
+
+
+BUSY_CLASS = 400
+
+
+async def test_a_class_answering_does_not_delay_a_private_review(
+    server: BotApiStandin,
+    running_bot: RunningBot,
+    players: dict[str, UserHandle],
+    store: Database,
+) -> None:
+    alice = players["Alice"]
+    crowd = [server.user(20_000 + n, f"Pupil {n}") for n in range(BUSY_CLASS)]
+    group = server.group(GROUP_ID, "Busy class", members=crowd, admins=[alice])
+    learner = server.user(3000, "Lena")
+    async with running_bot():
+        await learner.send("/start")
+        await learner.wait_for_message(timeout=10)
+        await server.settle()
+        await alice.send("/quiz 1 60", chat=group)
+        poll = await next_poll(alice, group)
+        for pupil in crowd:
+            await answer(pupil, poll, right=True)
+        started = time.perf_counter()
+        await learner.send("/review")
+        await learner.wait_for_message(timeout=20)
+        waited = time.perf_counter() - started
+        for _ in range(200):
+            if len(await rows(store, PollVote)) == BUSY_CLASS:
+                break
+            await asyncio.sleep(0.1)
+    print(f"the review waited {waited:.2f} s")
+    assert len(await rows(store, PollVote)) == BUSY_CLASS
+    assert waited < 2.0
