@@ -8,6 +8,7 @@ second bot instance can all try to move it on and exactly one does.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +22,7 @@ from tutor.store import classroom as queries
 from tutor.store.classroom import Standing as Standing
 from tutor.study import Outcome, record_rating
 
+NUMBER = re.compile(r"[0-9]{1,4}")
 DEFAULT_QUESTIONS, QUESTIONS_RANGE = 5, (1, 20)
 DEFAULT_SECONDS, SECONDS_RANGE = 30, (5, 600)
 
@@ -35,7 +37,8 @@ def parse_session_args(args: list[str]) -> tuple[int, int]:
         f"Usage: /quiz [questions {QUESTIONS_RANGE[0]}-{QUESTIONS_RANGE[1]}] "
         f"[seconds {SECONDS_RANGE[0]}-{SECONDS_RANGE[1]}], for example /quiz 5 30."
     )
-    if len(args) > 2 or not all(arg.isdigit() for arg in args):
+    # ASCII digits only: str.isdigit also takes "²", which int() refuses.
+    if len(args) > 2 or not all(NUMBER.fullmatch(arg) for arg in args):
         raise UsageError(usage)
     questions = int(args[0]) if args else DEFAULT_QUESTIONS
     seconds = int(args[1]) if len(args) > 1 else DEFAULT_SECONDS

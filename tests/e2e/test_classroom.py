@@ -273,7 +273,7 @@ async def test_a_class_of_200_sees_the_top_of_the_board_and_each_their_own_place
         )
         lines = (board.text or "").splitlines()
         assert lines[0] == "🏁 Quiz over! 1 question"
-        assert lines[1].startswith("🥇 Alice: 1/1")
+        assert lines[1].startswith("🥇 ") and ": 1/1 · " in lines[1]
         assert len(lines) == 1 + 20 + 1
         assert lines[-1] == f"… and {CLASS_SIZE - 20} more players"
 
@@ -320,3 +320,19 @@ async def test_a_class_answering_does_not_delay_a_private_review(
     print(f"the review waited {waited:.2f} s")
     assert len(await rows(store, PollVote)) == BUSY_CLASS
     assert waited < 2.0
+
+
+async def test_numbers_in_other_scripts_get_the_usage(
+    server: BotApiStandin, running_bot: RunningBot, group: Chat, players: dict[str, UserHandle]
+) -> None:
+    """``str.isdigit`` takes "²" for a digit, ``int`` does not: only 0-9 are numbers."""
+    alice = players["Alice"]
+    async with running_bot():
+        await alice.send("/quiz ²", chat=group)
+        usage = await alice.wait_for_message(chat=group)
+        assert (usage.text or "").startswith("Usage: /quiz [questions 1-20] [seconds 5-600]")
+        await alice.send("/daily 07:00 ²", chat=group)
+        usage = await alice.wait_for_message(chat=group)
+        assert (usage.text or "").startswith("Usage: /daily HH:MM [questions 1-20]")
+        await server.settle()
+    assert server.requests("sendPoll") == []

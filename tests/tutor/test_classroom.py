@@ -32,7 +32,10 @@ def test_session_arguments(args: list[str], expected: tuple[int, int]) -> None:
     assert classroom.parse_session_args(args) == expected
 
 
-@pytest.mark.parametrize("args", [["0"], ["21"], ["5", "4"], ["5", "601"], ["x"], ["1", "2", "3"]])
+@pytest.mark.parametrize(
+    "args",
+    [["0"], ["21"], ["5", "4"], ["5", "601"], ["x"], ["1", "2", "3"], ["²"], ["5", "3²"], ["٣"]],
+)
 def test_bad_session_arguments_get_the_usage(args: list[str]) -> None:
     with pytest.raises(classroom.UsageError, match="Usage: /quiz"):
         classroom.parse_session_args(args)
