@@ -91,36 +91,74 @@ PRIVATE_COMMANDS = [
 ]
 
 
+# A poll's answers handled at once: a class answering uses a few of the update slots and
+# leaves the rest to everyone else.
+POLL_ANSWERS_AT_ONCE = 8
+# PTB's own limit is taken before an update waits for its turn; ours only once it runs.
+_UNLIMITED = 1 << 30
+
+
+class _Turns:
+    """One key's turn-taking: exclusive updates run alone, in order; shared ones (a poll's
+    answers) run together, after the exclusive ones before them and before those after."""
+
+    def __init__(self, shared_at_once: int) -> None:
+        self.last_exclusive: asyncio.Future[None] | None = None
+        self.shared_since: set[asyncio.Future[None]] = set()
+        self.shared_slots = asyncio.Semaphore(shared_at_once)
+        self.users = 0
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Updates from different chats run concurrently; one chat's updates run in order.
 
     Concurrency keeps a slow database write for one learner from stalling the class; the
-    per-chat order keeps a learner's own taps from racing each other.
+    per-chat order keeps a learner's own taps from racing each other. A poll's answers run
+    side by side (each member's vote is stored once whatever the order) but before the
+    poll's closing, which ends the question. An update waiting for its turn holds none of
+    the ``max_concurrent_updates`` slots: a busy class cannot stall other chats.
     """
 
     def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+        super().__init__(_UNLIMITED)
+        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
+        self._turns: dict[Hashable, _Turns] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if isinstance(update, Update):
             chat = update.effective_chat
             current_update.set((chat.id if chat else None, update.update_id))
-        key = _chat_key(update)
+        key, shared = _order_key(update)
         if key is None:
-            await coroutine
-            return
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
+            async with self._slots:
                 await coroutine
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
+            return
+        turns = self._turns.setdefault(key, _Turns(POLL_ANSWERS_AT_ONCE))
+        turns.users += 1
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if shared:
+            before = [turns.last_exclusive] if turns.last_exclusive is not None else []
+            turns.shared_since.add(done)
+        else:
+            before = [*turns.shared_since]
+            if turns.last_exclusive is not None:
+                before.append(turns.last_exclusive)
+            turns.last_exclusive, turns.shared_since = done, set()
+        try:
+            if before:
+                await asyncio.wait(before)  # never cancels what it waits for
+            if shared:
+                async with turns.shared_slots, self._slots:
+                    await coroutine
             else:
-                self._locks[key] = (lock, users - 1)
+                async with self._slots:
+                    await coroutine
+        finally:
+            done.set_result(None)
+            turns.shared_since.discard(done)
+            turns.users -= 1
+            if turns.users == 0:
+                del self._turns[key]
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -129,17 +167,20 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to clean up."""
 
 
-def _chat_key(update: object) -> Hashable | None:
-    """What must run in order: one chat's updates; a poll's answers and its closing."""
+def _order_key(update: object) -> tuple[Hashable | None, bool]:
+    """What must run in order (one chat's updates; a poll's answers before its closing),
+    and whether the update may run alongside others of its key (a poll's answers)."""
     if not isinstance(update, Update):
-        return None
+        return None, False
     if update.poll_answer is not None:
-        return ("poll", update.poll_answer.poll_id)
+        return ("poll", update.poll_answer.poll_id), True
     if update.poll is not None:
-        return ("poll", update.poll.id)
+        return ("poll", update.poll.id), not update.poll.is_closed
     if update.effective_chat is not None:
-        return update.effective_chat.id
-    return update.effective_user.id if update.effective_user is not None else None
+        return update.effective_chat.id, False
+    if update.effective_user is not None:
+        return update.effective_user.id, False
+    return None, False
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

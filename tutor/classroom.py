@@ -8,20 +8,21 @@ second bot instance can all try to move it on and exactly one does.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Integer, Table, cast, func, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from tutor import reminders, store
 from tutor.content import ItemKind, Library, QuizQuestion
 from tutor.scheduling import Rating
-from tutor.store import GroupChat, ItemState, PollVote, QuizSession, SessionPoll
-from tutor.store.dialects import insert_ignore
+from tutor.store import GroupChat, QuizSession, SessionPoll
+from tutor.store import classroom as queries
+from tutor.store.classroom import Standing as Standing
 from tutor.study import Outcome, record_rating
 
+NUMBER = re.compile(r"[0-9]{1,4}")
 DEFAULT_QUESTIONS, QUESTIONS_RANGE = 5, (1, 20)
 DEFAULT_SECONDS, SECONDS_RANGE = 30, (5, 600)
 
@@ -36,7 +37,8 @@ def parse_session_args(args: list[str]) -> tuple[int, int]:
         f"Usage: /quiz [questions {QUESTIONS_RANGE[0]}-{QUESTIONS_RANGE[1]}] "
         f"[seconds {SECONDS_RANGE[0]}-{SECONDS_RANGE[1]}], for example /quiz 5 30."
     )
-    if len(args) > 2 or not all(arg.isdigit() for arg in args):
+    # ASCII digits only: str.isdigit also takes "²", which int() refuses.
+    if len(args) > 2 or not all(NUMBER.fullmatch(arg) for arg in args):
         raise UsageError(usage)
     questions = int(args[0]) if args else DEFAULT_QUESTIONS
     seconds = int(args[1]) if len(args) > 1 else DEFAULT_SECONDS
@@ -47,30 +49,16 @@ def parse_session_args(args: list[str]) -> tuple[int, int]:
     return questions, seconds
 
 
-async def ensure_group(
-    *, session: AsyncSession, chat_id: int, title: str, now: datetime
-) -> GroupChat:
+def ensure_group(session: Session, *, chat_id: int, title: str, now: datetime) -> GroupChat:
     """The group's row, created on first sight (title refreshed); commits."""
-    group = await session.get(GroupChat, chat_id)
-    if group is None:
-        statement = (
-            insert_ignore(session, GroupChat)
-            .values(id=chat_id, title=title[:255], created_at=now)
-            .on_conflict_do_nothing(index_elements=["id"])
-        )
-        await session.execute(statement)
-        group = await session.get(GroupChat, chat_id)
-        assert group is not None
-    elif group.title != title[:255] or not group.active:
-        group.title, group.active = title[:255], True
-        session.add(group)
-    await session.commit()
+    group = queries.ensure_group(session, chat_id=chat_id, title=title, now=now)
+    session.commit()
     return group
 
 
-async def start_session(
+def start_session(
+    session: Session,
     *,
-    session: AsyncSession,
     library: Library,
     chat_id: int,
     questions: int,
@@ -85,32 +73,16 @@ async def start_session(
     """
     pool = [q.id for q in library.items_of_kind(ItemKind.QUIZ)]
     chosen = rng.sample(pool, min(questions, len(pool)))
-    quiz_session = QuizSession(chat_id=chat_id, item_ids=chosen, seconds=seconds, started_at=now)
-    session.add(quiz_session)
-    try:
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        return None
-    return quiz_session
-
-
-async def running_session(*, session: AsyncSession, chat_id: int) -> QuizSession | None:
-    result = await session.execute(
-        select(QuizSession).where(
-            QuizSession.chat_id == chat_id,  # type: ignore[arg-type]
-            QuizSession.finished_at.is_(None),  # type: ignore[union-attr]
-        )
+    started = queries.insert_session(
+        session, chat_id=chat_id, item_ids=chosen, seconds=seconds, now=now
     )
-    return result.scalars().first()
+    session.commit()
+    return started
 
 
-async def all_running(*, session: AsyncSession) -> list[QuizSession]:
-    """Every unfinished session (to pick up after a restart)."""
-    result = await session.execute(
-        select(QuizSession).where(QuizSession.finished_at.is_(None))  # type: ignore[union-attr]
-    )
-    return list(result.scalars().all())
+def running_session(session: Session, *, chat_id: int) -> QuizSession | None:
+    """The chat's running session, if any."""
+    return queries.running_session(session, chat_id=chat_id)
 
 
 @dataclass(frozen=True)
@@ -135,17 +107,6 @@ class PollToSend:
 
 
 @dataclass(frozen=True)
-class Standing:
-    """One player's line on a leaderboard."""
-
-    learner_id: int
-    name: str
-    score: int
-    answered: int
-    time_ms: int
-
-
-@dataclass(frozen=True)
 class SessionOver:
     """A finished session and its leaderboard, best first."""
 
@@ -155,9 +116,9 @@ class SessionOver:
     standings: tuple[Standing, ...]
 
 
-async def advance(
+def advance(
+    session: Session,
     *,
-    session: AsyncSession,
     library: Library,
     session_id: int,
     from_position: int,
@@ -169,7 +130,7 @@ async def advance(
     Returns:
         What to send, or None when another caller moved it on already.
     """
-    quiz_session = await session.get(QuizSession, session_id)
+    quiz_session = queries.get_session(session, session_id=session_id)
     if quiz_session is None or quiz_session.finished_at is not None:
         return None
     following = from_position + 1
@@ -177,23 +138,20 @@ async def advance(
         library.items.get(quiz_session.item_ids[following]), QuizQuestion
     ):
         following += 1  # a question removed from the decks since the session started
-    values: dict[str, object] = {"position": following}
-    if following >= len(quiz_session.item_ids):
-        values["finished_at"] = now
-    moved = await session.execute(
-        update(QuizSession)
-        .where(
-            QuizSession.id == session_id,  # type: ignore[arg-type]
-            QuizSession.position == from_position,  # type: ignore[arg-type]
-            QuizSession.finished_at.is_(None),  # type: ignore[union-attr]
-        )
-        .values(**values)
+    finishing = following >= len(quiz_session.item_ids)
+    moved = queries.move_session(
+        session,
+        session_id=session_id,
+        from_position=from_position,
+        to_position=following,
+        finished_at=now if finishing else None,
     )
-    await session.commit()
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    over = _session_over(session, quiz_session) if moved and finishing else None
+    session.commit()
+    if not moved:
         return None
-    if "finished_at" in values:
-        return await session_over(session=session, session_id=session_id)
+    if over is not None:
+        return over
     question = library.items[quiz_session.item_ids[following]]
     assert isinstance(question, QuizQuestion)
     order = list(range(len(question.options)))
@@ -209,52 +167,26 @@ async def advance(
     )
 
 
-async def stop_session(
-    *, session: AsyncSession, chat_id: int, now: datetime
+def stop_session(
+    session: Session, *, chat_id: int, now: datetime
 ) -> tuple[SessionOver, list[SessionPoll]] | None:
     """End the chat's running session now; returns its leaderboard and its open polls."""
-    running = await running_session(session=session, chat_id=chat_id)
+    running = queries.running_session(session, chat_id=chat_id)
     if running is None or running.id is None:
+        session.commit()
         return None
-    stopped = await session.execute(
-        update(QuizSession)
-        .where(QuizSession.id == running.id, QuizSession.finished_at.is_(None))  # type: ignore[arg-type,union-attr]
-        .values(finished_at=now)
-    )
-    polls = await open_polls(session=session, session_id=running.id)
-    await close_polls(session=session, poll_ids=[p.poll_id for p in polls])
-    await session.commit()
-    if stopped.rowcount != 1:  # type: ignore[attr-defined]
+    if not queries.finish_session(session, session_id=running.id, now=now):
+        session.commit()
         return None
-    return await session_over(session=session, session_id=running.id), polls
+    polls = queries.open_polls(session, session_id=running.id)
+    queries.close_polls(session, poll_ids=[p.poll_id for p in polls])
+    over = _session_over(session, running)
+    session.commit()
+    return over, polls
 
 
-async def open_polls(*, session: AsyncSession, session_id: int) -> list[SessionPoll]:
-    result = await session.execute(
-        select(SessionPoll).where(
-            SessionPoll.session_id == session_id,  # type: ignore[arg-type]
-            SessionPoll.closed.is_(False),  # type: ignore[attr-defined]
-        )
-    )
-    return list(result.scalars().all())
-
-
-async def close_polls(*, session: AsyncSession, poll_ids: list[str]) -> None:
-    if poll_ids:
-        await session.execute(
-            update(SessionPoll)
-            .where(SessionPoll.poll_id.in_(poll_ids))  # type: ignore[attr-defined]
-            .values(closed=True)
-        )
-
-
-async def record_poll(
-    *,
-    session: AsyncSession,
-    to_send: PollToSend,
-    poll_id: str,
-    message_id: int,
-    now: datetime,
+def record_poll(
+    session: Session, *, to_send: PollToSend, poll_id: str, message_id: int, now: datetime
 ) -> SessionPoll:
     """Remember a poll the bot sent for a session; commits."""
     poll = SessionPoll(
@@ -268,37 +200,49 @@ async def record_poll(
         opened_at=now,
         closes_at=now + timedelta(seconds=to_send.seconds),
     )
-    session.add(poll)
-    await session.commit()
+    queries.add_poll(session, poll=poll)
+    session.commit()
     return poll
 
 
-async def poll_closed(*, session: AsyncSession, poll_id: str) -> SessionPoll | None:
+def poll_known(session: Session, *, poll_id: str) -> bool:
+    """Whether the poll is one the bot sent for a session (its row is stored)."""
+    known = queries.get_poll(session, poll_id=poll_id) is not None
+    session.commit()
+    return known
+
+
+def poll_closed(session: Session, *, poll_id: str) -> SessionPoll | None:
     """Mark a session poll closed; returns it if this call closed it (None: unknown or done)."""
-    closed = await session.execute(
-        update(SessionPoll)
-        .where(SessionPoll.poll_id == poll_id, SessionPoll.closed.is_(False))  # type: ignore[arg-type,attr-defined]
-        .values(closed=True)
-    )
-    await session.commit()
-    if closed.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return await session.get(SessionPoll, poll_id)
+    closed = queries.close_polls(session, poll_ids=[poll_id]) == 1
+    poll = queries.get_poll(session, poll_id=poll_id) if closed else None
+    session.commit()
+    return poll
 
 
-async def current_poll(*, session: AsyncSession, quiz_session: QuizSession) -> SessionPoll | None:
-    result = await session.execute(
-        select(SessionPoll).where(
-            SessionPoll.session_id == quiz_session.id,  # type: ignore[arg-type]
-            SessionPoll.position == quiz_session.position,  # type: ignore[arg-type]
-        )
-    )
-    return result.scalars().first()
+@dataclass(frozen=True)
+class ResumePlan:
+    """A running session found at start-up, and the poll of its current question."""
+
+    session_id: int
+    position: int
+    poll: SessionPoll | None
 
 
-async def record_vote(
+def resume_plans(session: Session) -> list[ResumePlan]:
+    """Every unfinished session (to pick up after a restart) with its current poll."""
+    plans = []
+    for quiz_session in queries.all_running(session):
+        assert quiz_session.id is not None
+        poll = queries.poll_at(session, session_id=quiz_session.id, position=quiz_session.position)
+        plans.append(ResumePlan(quiz_session.id, quiz_session.position, poll))
+    session.commit()
+    return plans
+
+
+def record_vote(
+    session: Session,
     *,
-    session: AsyncSession,
     library: Library,
     poll_id: str,
     user_id: int,
@@ -312,140 +256,128 @@ async def record_vote(
         Whether the answer was right, or None when it does not count (unknown or closed
         poll, a retracted or repeated vote).
     """
-    poll = await session.get(SessionPoll, poll_id)
+    poll = queries.get_poll(session, poll_id=poll_id)
     if (
         poll is None
         or poll.closed
         or not option_ids
         or now > poll.closes_at + timedelta(seconds=2)
     ):
+        session.commit()
         return None
-    learner = await session.run_sync(
-        store.ensure_learner, learner_id=user_id, first_name=first_name, now=now
-    )
+    learner = store.ensure_learner(session, learner_id=user_id, first_name=first_name, now=now)
     correct = option_ids[0] == poll.correct_option
     elapsed = max(0, int((now - poll.opened_at).total_seconds() * 1000))
-    inserted = await session.execute(
-        insert_ignore(session, PollVote)
-        .values(
-            poll_id=poll_id,
-            learner_id=user_id,
-            session_id=poll.session_id,
-            chat_id=poll.chat_id,
-            first_name=first_name[:128],
-            correct=correct,
-            elapsed_ms=elapsed,
-            answered_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["poll_id", "learner_id"])
+    counted = queries.insert_vote(
+        session,
+        poll=poll,
+        learner_id=user_id,
+        first_name=first_name,
+        correct=correct,
+        elapsed_ms=elapsed,
+        now=now,
     )
-    if inserted.rowcount != 1:  # type: ignore[attr-defined]
-        await session.commit()
+    if not counted:
+        session.commit()
         return None
-    state = await session.get(ItemState, (user_id, poll.item_id))
-    result = await session.run_sync(
-        record_rating,
+    result = record_rating(
+        session,
         library=library,
         learner=learner,
         item=poll.item_id,
-        version=state.reps if state is not None else 0,
+        version=queries.item_reps(session, learner_id=user_id, item_id=poll.item_id),
         rating=Rating.GOOD if correct else Rating.AGAIN,
         now=now,
         source="group",
     )
     if result.outcome is not Outcome.RECORDED:
-        # The question left the decks or a review raced this one: the vote still counts.
-        await session.commit()
+        # The question left the decks, or another review of it by this member got there
+        # first: the vote still counts. record_rating rolls nothing back (a lost race wrote
+        # nothing), and committing here stores the vote on every path it returns by.
+        session.commit()
     return correct
 
 
-async def _standings(session: AsyncSession, *where: ColumnElement[bool]) -> tuple[Standing, ...]:
-    vote = PollVote.__table__.c  # type: ignore[attr-defined]
-    rows = await session.execute(
-        select(
-            vote.learner_id,
-            func.max(vote.first_name),
-            func.sum(cast(vote.correct, Integer)),
-            func.count(),
-            func.sum(vote.elapsed_ms),
-        )
-        .where(*where)
-        .group_by(vote.learner_id)
-    )
-    standings = [
-        Standing(
-            learner_id=int(learner_id),
-            name=str(name),
-            score=int(score or 0),
-            answered=int(answered),
-            time_ms=int(time_ms or 0),
-        )
-        for learner_id, name, score, answered, time_ms in rows.all()
-    ]
-    standings.sort(key=lambda s: (-s.score, s.time_ms, s.name))
-    return tuple(standings)
+def _sorted(standings: list[Standing]) -> tuple[Standing, ...]:
+    return tuple(sorted(standings, key=lambda s: (-s.score, s.time_ms, s.name)))
 
 
-async def session_over(*, session: AsyncSession, session_id: int) -> SessionOver:
-    quiz_session = await session.get(QuizSession, session_id)
-    assert quiz_session is not None
-    vote = PollVote.__table__.c  # type: ignore[attr-defined]
+def _session_over(session: Session, quiz_session: QuizSession) -> SessionOver:
+    assert quiz_session.id is not None
     return SessionOver(
-        session_id=session_id,
+        session_id=quiz_session.id,
         chat_id=quiz_session.chat_id,
         total=len(quiz_session.item_ids),
-        standings=await _standings(session, vote.session_id == session_id),
+        standings=_sorted(queries.vote_totals(session, session_id=quiz_session.id)),
     )
 
 
-async def chat_standings(*, session: AsyncSession, chat_id: int) -> tuple[Standing, ...]:
-    """The chat's standings over all its sessions."""
-    vote = PollVote.__table__.c  # type: ignore[attr-defined]
-    return await _standings(session, vote.chat_id == chat_id)
+def chat_standings(session: Session, *, chat_id: int) -> tuple[Standing, ...]:
+    """The chat's standings over all its sessions, best first."""
+    standings = _sorted(queries.vote_totals(session, chat_id=chat_id))
+    session.commit()
+    return standings
 
 
 # --- settings, the daily quiz, and the chat's life cycle ----------------------------------
 
 
-async def set_daily(
+def _schedule_daily(group: GroupChat, *, default_zone: str, now: datetime) -> None:
+    group.next_daily_at = (
+        None
+        if group.daily_time is None
+        else reminders.first_slot_after(
+            group.daily_time,
+            group.timezone or default_zone,
+            now,
+            not_on_or_before=group.last_daily_on,
+        )
+    )
+
+
+def set_daily(
+    session: Session,
     *,
-    session: AsyncSession,
-    group: GroupChat,
+    chat_id: int,
+    title: str,
     daily_time: str | None,
-    questions: int,
+    questions: int | None,
     default_zone: str,
     now: datetime,
 ) -> GroupChat:
-    """Schedule the chat's daily quiz at a local time (None: off); commits."""
+    """Schedule the chat's daily quiz at a local time (None: off; ``questions`` None: as
+    before); commits."""
+    group = queries.ensure_group(session, chat_id=chat_id, title=title, now=now)
     group.daily_time = daily_time
-    group.daily_questions = questions
-    group.next_daily_at = (
-        None
-        if daily_time is None
-        else reminders.first_slot_after(
-            daily_time, group.timezone or default_zone, now, not_on_or_before=group.last_daily_on
-        )
-    )
-    session.add(group)
-    await session.commit()
+    if questions is not None:
+        group.daily_questions = questions
+    _schedule_daily(group, default_zone=default_zone, now=now)
+    queries.save_group(session, group=group)
+    session.commit()
     return group
 
 
-async def set_group_zone(
-    *, session: AsyncSession, group: GroupChat, zone: str, default_zone: str, now: datetime
+def set_group_zone(
+    session: Session, *, chat_id: int, title: str, zone: str, default_zone: str, now: datetime
 ) -> GroupChat:
+    """Set the chat's time zone (its daily quiz moves with it); commits."""
+    group = queries.ensure_group(session, chat_id=chat_id, title=title, now=now)
     group.timezone = zone
     if group.daily_time is not None:
-        return await set_daily(
-            session=session,
-            group=group,
-            daily_time=group.daily_time,
-            questions=group.daily_questions,
-            default_zone=default_zone,
-            now=now,
-        )
-    session.add(group)
-    await session.commit()
+        _schedule_daily(group, default_zone=default_zone, now=now)
+    queries.save_group(session, group=group)
+    session.commit()
+    return group
+
+
+def set_access(
+    session: Session, *, chat_id: int, title: str, open_to_all: bool, now: datetime
+) -> GroupChat:
+    """Let everyone (or only admins) start and stop sessions; commits."""
+    group = queries.ensure_group(session, chat_id=chat_id, title=title, now=now)
+    group.open_to_all = open_to_all
+    queries.save_group(session, group=group)
+    session.commit()
     return group
 
 
@@ -455,59 +387,57 @@ class DailyQuiz:
     questions: int
 
 
-async def claim_dailies(
-    *, session: AsyncSession, default_zone: str, now: datetime, limit: int = 100
+def claim_dailies(
+    session: Session, *, default_zone: str, now: datetime, limit: int = 100
 ) -> list[DailyQuiz]:
-    """Claim the daily quizzes whose time has come (same rules as reminders); commits."""
-    groups: Table = GroupChat.__table__  # type: ignore[attr-defined]
-    columns = {"slot_time": "daily_time", "next_at": "next_daily_at", "last_on": "last_daily_on"}
-    query = reminders.slots_query(
-        groups,
-        **columns,
-        conditions=[groups.c.active.is_(True), groups.c.daily_time.is_not(None)],
-        extra=["daily_questions"],
-        now=now,
-        limit=limit,
-        lock=reminders.locks_rows(session),
-    )
-    rows, _ = await reminders.claim_slots(
-        session=session,
-        query=query,
-        table=groups,
-        **columns,
-        default_zone=default_zone,
-        now=now,
-    )
-    await session.commit()
-    return [DailyQuiz(chat_id=int(row[0]), questions=int(row[5])) for row in rows]
+    """Claim the daily quizzes whose time has come (same rules as reminders); commits.
 
-
-async def leave_chat(*, session: AsyncSession, chat_id: int, now: datetime) -> None:
-    """The bot was removed: end the running session and stop the daily quiz; commits."""
-    await session.execute(
-        update(QuizSession)
-        .where(QuizSession.chat_id == chat_id, QuizSession.finished_at.is_(None))  # type: ignore[arg-type,union-attr]
-        .values(finished_at=now)
-    )
-    await session.execute(
-        update(GroupChat)
-        .where(GroupChat.id == chat_id)  # type: ignore[arg-type]
-        .values(active=False, next_daily_at=None)
-    )
-    await session.commit()
-
-
-async def migrate_chat(*, session: AsyncSession, old_id: int, new_id: int, now: datetime) -> None:
-    """A group became a supergroup with a new id: carry its rows over; commits."""
-    old = await session.get(GroupChat, old_id)
-    if old is None or await session.get(GroupChat, new_id) is not None:
-        return
-    session.add(GroupChat(**{**old.model_dump(), "id": new_id, "active": True}))
-    await session.flush()
-    for model in (QuizSession, SessionPoll, PollVote):
-        table: Table = model.__table__  # type: ignore[union-attr]
-        await session.execute(
-            update(table).where(table.c.chat_id == old_id).values(chat_id=new_id)
+    Each slot is moved on with a compare-and-set before its quiz starts, so two instances
+    never start the same one.
+    """
+    claimed = []
+    for slot in queries.due_daily_slots(session, now=now, limit=limit, skip_locked=True):
+        decision = reminders.decide(
+            slot.next_daily_at,
+            slot.daily_time,
+            slot.timezone or default_zone,
+            now,
+            slot.last_daily_on,
         )
-    await session.delete(old)
-    await session.commit()
+        moved = queries.move_daily_slot(
+            session,
+            chat_id=slot.chat_id,
+            slot=slot.next_daily_at,
+            next_at=decision.next_at,
+            last_on=decision.reminded_on,
+        )
+        if moved and decision.send:
+            claimed.append(DailyQuiz(chat_id=slot.chat_id, questions=slot.questions))
+    session.commit()
+    return claimed
+
+
+def leave_chat(session: Session, *, chat_id: int, now: datetime) -> None:
+    """The bot was removed: end the running session and stop the daily quiz; commits."""
+    queries.finish_chat_sessions(session, chat_id=chat_id, now=now)
+    queries.deactivate_group(session, chat_id=chat_id)
+    session.commit()
+
+
+def migrate_chat(session: Session, *, old_id: int, new_id: int, now: datetime) -> None:
+    """A group became a supergroup with a new id: carry its settings, sessions, polls and
+    votes over, whether or not the new id has a row already; commits.
+
+    Telegram sends two service messages (one in each chat) that may be handled at once or
+    on two instances: the first locks the old row and moves everything, the second then
+    finds nothing left to move.
+    """
+    old = queries.lock_group(session, chat_id=old_id)
+    if old is not None:
+        queries.copy_group_settings(session, source=old, chat_id=new_id)
+        queries.delete_group(session, chat_id=old_id)
+    if queries.running_session(session, chat_id=new_id) is not None:
+        # Only one session runs per chat: the new chat's goes on, the old one's ends.
+        queries.finish_chat_sessions(session, chat_id=old_id, now=now)
+    queries.move_chat_rows(session, old_id=old_id, new_id=new_id)
+    session.commit()

@@ -12,12 +12,18 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.format import escape
+from bot.format import (
+    POLL_EXPLANATION_LIMIT,
+    POLL_OPTION_LIMIT,
+    POLL_QUESTION_LIMIT,
+    escape,
+    fit,
+)
 from bot.metrics import metrics_of
 from bot.services import Services, services
 from tutor import classroom, learners
 from tutor.classroom import PollToSend, SessionOver, Standing
-from tutor.store import GroupChat, SessionPoll
+from tutor.store import GroupChat
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +59,10 @@ NOBODY = "Nobody answered this time."
 NO_STANDINGS = "No one has answered a quiz here yet. Start one with /quiz."
 MEDALS = ("🥇", "🥈", "🥉")
 LINE = "{place} {name}: {score}/{answered} · {seconds:.1f} s"
+# Lines a board shows; below them, how many more played (and the reader's own place).
+BOARD_TOP = 20
+MORE_PLAYERS = "… and {count}"
+YOUR_PLACE = "Your place: {line}"
 DAILY_USAGE = "Usage: /daily HH:MM [questions 1-20] (the chat's time, {zone}), or /daily off."
 DAILY_SET = "A quiz of {questions} every day at {time} ({zone})."
 DAILY_OFF = "The daily quiz is off."
@@ -73,21 +83,37 @@ def _place(index: int) -> str:
     return MEDALS[index] if index < len(MEDALS) else f"{index + 1}."
 
 
-def render_standings(title: str, standings: tuple[Standing, ...], empty: str) -> str:
+def _line(index: int, standing: Standing) -> str:
+    return LINE.format(
+        place=_place(index),
+        name=escape(standing.name),
+        score=standing.score,
+        answered=standing.answered,
+        seconds=standing.time_ms / 1000,
+    )
+
+
+def _more(count: int) -> str:
+    return MORE_PLAYERS.format(count="1 more player" if count == 1 else f"{count} more players")
+
+
+def render_standings(
+    title: str, standings: tuple[Standing, ...], empty: str, *, reader_id: int | None = None
+) -> str:
+    """The board's top (a large class's whole board would not fit a message), how many
+    more played, and the reader's own place when it is below the top."""
     lines = [title]
     if not standings:
         lines.append(empty)
-    for index, standing in enumerate(standings):
-        lines.append(
-            LINE.format(
-                place=_place(index),
-                name=escape(standing.name),
-                score=standing.score,
-                answered=standing.answered,
-                seconds=standing.time_ms / 1000,
-            )
+    lines.extend(_line(index, standing) for index, standing in enumerate(standings[:BOARD_TOP]))
+    if len(standings) > BOARD_TOP:
+        lines.append(_more(len(standings) - BOARD_TOP))
+        place = next(
+            (index for index, s in enumerate(standings) if s.learner_id == reader_id), None
         )
-    return "\n".join(lines)
+        if place is not None and place >= BOARD_TOP:
+            lines.append(YOUR_PLACE.format(line=_line(place, standings[place])))
+    return fit("\n".join(lines))
 
 
 def render_session_over(over: SessionOver, *, stopped: bool = False) -> str:
@@ -96,11 +122,10 @@ def render_session_over(over: SessionOver, *, stopped: bool = False) -> str:
 
 
 async def _group(shared: Services, chat: Chat) -> GroupChat:
-    """The chat's row (created on first sight), in a session of its own."""
-    async with shared.database.session() as session:
-        return await classroom.ensure_group(
-            session=session, chat_id=chat.id, title=chat.title or "", now=shared.clock()
-        )
+    """The chat's row (created on first sight)."""
+    return await shared.database.run(
+        classroom.ensure_group, chat_id=chat.id, title=chat.title or "", now=shared.clock()
+    )
 
 
 async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -127,15 +152,14 @@ async def advance_session(
 ) -> None:
     """Take the session's next step (if nobody else took it) and send what it needs."""
     shared: Services = application.bot_data["services"]
-    async with shared.database.session() as session:
-        step = await classroom.advance(
-            session=session,
-            library=shared.library,
-            session_id=session_id,
-            from_position=from_position,
-            now=shared.clock(),
-            rng=shared.rng,
-        )
+    step = await shared.database.run(
+        classroom.advance,
+        library=shared.library,
+        session_id=session_id,
+        from_position=from_position,
+        now=shared.clock(),
+        rng=shared.rng,
+    )
     if step is None:
         return
     if isinstance(step, SessionOver):
@@ -146,7 +170,7 @@ async def advance_session(
 
 async def _send_quietly(application: AnyApplication, chat_id: int, text: str) -> None:
     try:
-        await application.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+        await application.bot.send_message(chat_id, fit(text), parse_mode=ParseMode.HTML)
     except (Forbidden, BadRequest) as exc:
         log.info("could not post to chat %s: %s", chat_id, exc.message)
 
@@ -159,29 +183,27 @@ async def send_question(application: AnyApplication, step: PollToSend) -> None:
     try:
         message = await application.bot.send_poll(
             step.chat_id,
-            prefix + question.question,
-            step.options,
+            fit(prefix + question.question, POLL_QUESTION_LIMIT, is_html=False),
+            [fit(option, POLL_OPTION_LIMIT, is_html=False) for option in step.options],
             is_anonymous=False,
             type="quiz",
             correct_option_ids=[step.correct_option],
-            explanation=question.explanation,
+            explanation=fit(question.explanation, POLL_EXPLANATION_LIMIT, is_html=False),
             open_period=step.seconds,
         )
     except (Forbidden, BadRequest) as exc:
         # Removed from the chat, or it cannot take polls: the session ends here.
         log.info("quiz poll to chat %s refused: %s", step.chat_id, exc.message)
-        async with shared.database.session() as session:
-            await classroom.stop_session(session=session, chat_id=step.chat_id, now=shared.clock())
+        await shared.database.run(classroom.stop_session, chat_id=step.chat_id, now=shared.clock())
         return
     assert message.poll is not None
-    async with shared.database.session() as session:
-        await classroom.record_poll(
-            session=session,
-            to_send=step,
-            poll_id=message.poll.id,
-            message_id=message.message_id,
-            now=shared.clock(),
-        )
+    await shared.database.run(
+        classroom.record_poll,
+        to_send=step,
+        poll_id=message.poll.id,
+        message_id=message.message_id,
+        now=shared.clock(),
+    )
     _arm_timer(application, message.poll.id, step.seconds + TIMER_GRACE_SECONDS)
 
 
@@ -201,8 +223,7 @@ async def _poll_timer(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def close_and_advance(application: AnyApplication, poll_id: str) -> None:
     shared: Services = application.bot_data["services"]
-    async with shared.database.session() as session:
-        poll = await classroom.poll_closed(session=session, poll_id=poll_id)
+    poll = await shared.database.run(classroom.poll_closed, poll_id=poll_id)
     if poll is not None:
         await advance_session(application, poll.session_id, poll.position)
 
@@ -211,17 +232,12 @@ async def resume_sessions(application: AnyApplication) -> None:
     """After a restart: re-arm the open polls' timers, move on sessions that were due."""
     shared: Services = application.bot_data["services"]
     now = shared.clock()
-    async with shared.database.session() as session:
-        running = await classroom.all_running(session=session)
-        plans = []
-        for quiz_session in running:
-            poll = await classroom.current_poll(session=session, quiz_session=quiz_session)
-            plans.append((quiz_session.id, quiz_session.position, poll))
-    for session_id, position, poll in plans:
-        assert session_id is not None
+    plans = await shared.database.run(classroom.resume_plans)
+    for plan in plans:
+        poll = plan.poll
         if poll is None or poll.closed:
             # Never sent (a crash in between) or closed without moving on: move on now.
-            await advance_session(application, session_id, position)
+            await advance_session(application, plan.session_id, plan.position)
         elif poll.closes_at <= now:
             await close_and_advance(application, poll.poll_id)
         else:
@@ -236,16 +252,15 @@ async def start_in_chat(
 ) -> bool:
     """Open a session in the chat and send its first question; False if one runs already."""
     shared: Services = application.bot_data["services"]
-    async with shared.database.session() as session:
-        started = await classroom.start_session(
-            session=session,
-            library=shared.library,
-            chat_id=chat_id,
-            questions=questions,
-            seconds=seconds,
-            now=shared.clock(),
-            rng=shared.rng,
-        )
+    started = await shared.database.run(
+        classroom.start_session,
+        library=shared.library,
+        chat_id=chat_id,
+        questions=questions,
+        seconds=seconds,
+        now=shared.clock(),
+        rng=shared.rng,
+    )
     if started is None or started.id is None:
         return False
     await _send_quietly(
@@ -260,10 +275,11 @@ async def start_in_chat(
 async def run_dailies(application: AnyApplication) -> int:
     """Start the daily class quizzes whose time has come (called by the reminder tick)."""
     shared: Services = application.bot_data["services"]
-    async with shared.database.session() as session:
-        due = await classroom.claim_dailies(
-            session=session, default_zone=shared.settings.default_timezone, now=shared.clock()
-        )
+    due = await shared.database.run(
+        classroom.claim_dailies,
+        default_zone=shared.settings.default_timezone,
+        now=shared.clock(),
+    )
     started = 0
     for daily in due:
         started += await start_in_chat(
@@ -299,10 +315,9 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await _refuse(update, "stop a quiz")
         return
     shared = services(context)
-    async with shared.database.session() as session:
-        stopped = await classroom.stop_session(
-            session=session, chat_id=chat.id, now=shared.clock()
-        )
+    stopped = await shared.database.run(
+        classroom.stop_session, chat_id=chat.id, now=shared.clock()
+    )
     if stopped is None:
         await message.reply_text(NOT_RUNNING)
         return
@@ -321,10 +336,15 @@ async def leaderboard_command(update: Update, context: ContextTypes.DEFAULT_TYPE
     chat, message = update.effective_chat, update.effective_message
     assert chat is not None and message is not None
     shared = services(context)
-    async with shared.database.session() as session:
-        standings = await classroom.chat_standings(session=session, chat_id=chat.id)
+    standings = await shared.database.run(classroom.chat_standings, chat_id=chat.id)
     await message.reply_text(
-        render_standings(STANDINGS_TITLE, standings, NO_STANDINGS), parse_mode=ParseMode.HTML
+        render_standings(
+            STANDINGS_TITLE,
+            standings,
+            NO_STANDINGS,
+            reader_id=update.effective_user.id if update.effective_user else None,
+        ),
+        parse_mode=ParseMode.HTML,
     )
 
 
@@ -343,8 +363,9 @@ async def daily_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not await may_manage(update, context):
         await _refuse(update, "schedule a daily quiz")
         return
+    questions: int | None = None
     if args[0].lower() == "off":
-        daily_time, questions = None, group.daily_questions
+        daily_time = None
     else:
         try:
             daily_time = learners.parse_clock(args[0])
@@ -352,21 +373,22 @@ async def daily_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         except (learners.SettingError, classroom.UsageError):
             await message.reply_text(usage)
             return
-    group = await _group(shared, chat)
-    async with shared.database.session() as session:
-        await classroom.set_daily(
-            session=session,
-            group=group,
-            daily_time=daily_time,
-            questions=questions,
-            default_zone=shared.settings.default_timezone,
-            now=shared.clock(),
-        )
+    group = await shared.database.run(
+        classroom.set_daily,
+        chat_id=chat.id,
+        title=chat.title or "",
+        daily_time=daily_time,
+        questions=questions,
+        default_zone=shared.settings.default_timezone,
+        now=shared.clock(),
+    )
     if daily_time is None:
         await message.reply_text(DAILY_OFF)
     else:
         await message.reply_text(
-            DAILY_SET.format(questions=_questions(questions), time=daily_time, zone=zone)
+            DAILY_SET.format(
+                questions=_questions(group.daily_questions), time=daily_time, zone=zone
+            )
         )
 
 
@@ -383,11 +405,13 @@ async def access_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _refuse(update, "change who may start quizzes")
         return
     shared = services(context)
-    group = await _group(shared, chat)
-    async with shared.database.session() as session:
-        group.open_to_all = args == ["everyone"]
-        session.add(group)
-        await session.commit()
+    await shared.database.run(
+        classroom.set_access,
+        chat_id=chat.id,
+        title=chat.title or "",
+        open_to_all=args == ["everyone"],
+        now=shared.clock(),
+    )
     await message.reply_text(ACCESS_SET[args == ["everyone"]])
 
 
@@ -429,15 +453,14 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     except learners.SettingError as exc:
         await message.reply_text(str(exc))
         return
-    group = await _group(shared, chat)
-    async with shared.database.session() as session:
-        await classroom.set_group_zone(
-            session=session,
-            group=group,
-            zone=zone,
-            default_zone=shared.settings.default_timezone,
-            now=shared.clock(),
-        )
+    await shared.database.run(
+        classroom.set_group_zone,
+        chat_id=chat.id,
+        title=chat.title or "",
+        zone=zone,
+        default_zone=shared.settings.default_timezone,
+        now=shared.clock(),
+    )
     await message.reply_text(GROUP_TIMEZONE_SET.format(zone=zone))
 
 
@@ -445,7 +468,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """/help or /start in a group: what the bot does there."""
     chat, message = update.effective_chat, update.effective_message
     assert chat is not None and message is not None
-    await message.reply_text(_greeting(chat.title))
+    await message.reply_text(fit(_greeting(chat.title), is_html=False))
 
 
 def _greeting(title: str | None) -> str:
@@ -468,20 +491,18 @@ async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     # A fast voter's answer can arrive before the poll's row is committed (Telegram shows
     # the poll as soon as sendPoll returns): give the row a moment to appear.
     for _ in range(POLL_ROW_CHECKS):
-        async with shared.database.session() as session:
-            if await session.get(SessionPoll, answer.poll_id) is not None:
-                break
+        if await shared.database.run(classroom.poll_known, poll_id=answer.poll_id):
+            break
         await asyncio.sleep(POLL_ROW_WAIT_SECONDS)
-    async with shared.database.session() as session:
-        correct = await classroom.record_vote(
-            session=session,
-            library=shared.library,
-            poll_id=answer.poll_id,
-            user_id=answer.user.id,
-            first_name=answer.user.first_name,
-            option_ids=list(answer.option_ids),
-            now=shared.clock(),
-        )
+    correct = await shared.database.run(
+        classroom.record_vote,
+        library=shared.library,
+        poll_id=answer.poll_id,
+        user_id=answer.user.id,
+        first_name=answer.user.first_name,
+        option_ids=list(answer.option_ids),
+        now=shared.clock(),
+    )
     if correct is not None:
         metrics_of(context).count_review("group")
         metrics_of(context).count_quiz_answer(correct=correct)
@@ -512,20 +533,19 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     shared = services(context)
     was_in, is_in = _joined(change)
-    async with shared.database.session() as session:
-        if is_in and not was_in:
-            await classroom.ensure_group(
-                session=session,
-                chat_id=change.chat.id,
-                title=change.chat.title or "",
-                now=shared.clock(),
-            )
-        elif was_in and not is_in:
-            await classroom.leave_chat(session=session, chat_id=change.chat.id, now=shared.clock())
-            log.info("removed from chat %s", change.chat.id)
-            return
-        else:
-            return
+    if is_in and not was_in:
+        await shared.database.run(
+            classroom.ensure_group,
+            chat_id=change.chat.id,
+            title=change.chat.title or "",
+            now=shared.clock(),
+        )
+    elif was_in and not is_in:
+        await shared.database.run(classroom.leave_chat, chat_id=change.chat.id, now=shared.clock())
+        log.info("removed from chat %s", change.chat.id)
+        return
+    else:
+        return
     await _send_quietly(context.application, change.chat.id, escape(_greeting(change.chat.title)))
 
 
@@ -542,8 +562,7 @@ async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if old_id is None or new_id is None:
         return
     shared = services(context)
-    async with shared.database.session() as session:
-        await classroom.migrate_chat(
-            session=session, old_id=old_id, new_id=new_id, now=shared.clock()
-        )
+    await shared.database.run(
+        classroom.migrate_chat, old_id=old_id, new_id=new_id, now=shared.clock()
+    )
     log.info("chat %s migrated to %s", old_id, new_id)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlmodel import select
 
-from tests.e2e.conftest import TOKEN, RunningBot
+from tests.e2e.conftest import TOKEN, RunningBot, rows
 from tests.standin import BotApiStandin, Chat, ChatMessage, UserHandle
 from tutor.store import Database, PollVote, QuizSession, ReviewLog
 
@@ -131,9 +131,7 @@ async def test_a_session_ends_with_a_leaderboard_best_first_ties_by_speed(
         assert "Reviews: 2 today" in (stats.caption or "")
         assert "Quiz accuracy: 50% of 2 answers" in (stats.caption or "")
 
-    async with store.session() as session:
-        votes = (await session.execute(select(PollVote))).scalars().all()
-        logs = (await session.execute(select(ReviewLog))).scalars().all()
+    votes, logs = await rows(store, PollVote), await rows(store, ReviewLog)
     assert len(votes) == 7
     assert sorted(log.source for log in logs) == ["group"] * 7
 
@@ -189,8 +187,7 @@ async def test_a_restart_mid_session_goes_on_and_counts_answers_sent_meanwhile(
             lambda m: "Quiz over" in (m.text or ""), chat=group, timeout=10
         )
         assert (board.text or "").splitlines()[1].startswith("🥇 Bob: 2/2")
-    async with store.session() as session:
-        sessions = (await session.execute(select(QuizSession))).scalars().all()
+    sessions = await rows(store, QuizSession)
     assert [s.finished_at is not None for s in sessions] == [True]
 
 
@@ -250,3 +247,92 @@ async def test_an_anonymous_admin_may_start_a_quiz(
         assert start.text == "Quiz time! 1 question, 5 s each. Answer in the polls."
         await next_poll(alice, group)
     assert not server.requests("getChatMember")
+
+
+CLASS_SIZE = 200
+
+
+async def test_a_class_of_200_sees_the_top_of_the_board_and_each_their_own_place(
+    server: BotApiStandin, running_bot: RunningBot, players: dict[str, UserHandle]
+) -> None:
+    """A board of 200 players does not fit one message: the top, the rest counted, and for
+    /leaderboard the asker's own place."""
+    alice = players["Alice"]
+    crowd = [server.user(10_000 + n, f"Student {n:03d}") for n in range(CLASS_SIZE - 1)]
+    group = server.group(GROUP_ID, "Big class", members=crowd, admins=[alice])
+    last = crowd[-1]
+    async with running_bot():
+        await alice.send("/quiz 1 10", chat=group)
+        poll = await next_poll(alice, group)
+        await answer(alice, poll, right=True)
+        for student in crowd[:-1]:
+            await answer(student, poll, right=True)
+        await answer(last, poll, right=False)  # the only wrong answer: last place
+        board = await alice.wait_for_message(
+            lambda m: "Quiz over" in (m.text or ""), chat=group, timeout=30
+        )
+        lines = (board.text or "").splitlines()
+        assert lines[0] == "🏁 Quiz over! 1 question"
+        assert lines[1].startswith("🥇 ") and ": 1/1 · " in lines[1]
+        assert len(lines) == 1 + 20 + 1
+        assert lines[-1] == f"… and {CLASS_SIZE - 20} more players"
+
+        await last.send("/leaderboard", chat=group)
+        standings = await last.wait_for_message(chat=group, timeout=10)
+        text = standings.text or ""
+        assert len(text) <= 4096
+        assert text.splitlines()[-2:] == [
+            f"… and {CLASS_SIZE - 20} more players",
+            f"Your place: {CLASS_SIZE}. Student {CLASS_SIZE - 2:03d}: 0/1 · "
+            + text.splitlines()[-1].split(" · ")[1],
+        ]
+
+
+BUSY_CLASS = 400
+
+
+async def test_a_class_answering_does_not_delay_a_private_review(
+    server: BotApiStandin,
+    running_bot: RunningBot,
+    players: dict[str, UserHandle],
+    store: Database,
+) -> None:
+    alice = players["Alice"]
+    crowd = [server.user(20_000 + n, f"Pupil {n}") for n in range(BUSY_CLASS)]
+    group = server.group(GROUP_ID, "Busy class", members=crowd, admins=[alice])
+    learner = server.user(3000, "Lena")
+    async with running_bot():
+        await learner.send("/start")
+        await learner.wait_for_message(timeout=10)
+        await server.settle()
+        await alice.send("/quiz 1 60", chat=group)
+        poll = await next_poll(alice, group)
+        for pupil in crowd:
+            await answer(pupil, poll, right=True)
+        started = time.perf_counter()
+        await learner.send("/review")
+        await learner.wait_for_message(timeout=20)
+        waited = time.perf_counter() - started
+        for _ in range(200):
+            if len(await rows(store, PollVote)) == BUSY_CLASS:
+                break
+            await asyncio.sleep(0.1)
+    print(f"the review waited {waited:.2f} s")
+    assert len(await rows(store, PollVote)) == BUSY_CLASS
+    assert waited < 2.0
+
+
+async def test_numbers_in_other_scripts_get_the_usage(
+    server: BotApiStandin, running_bot: RunningBot, group: Chat, players: dict[str, UserHandle]
+) -> None:
+    """``str.isdigit`` takes "²" for a digit, ``int`` does not: only 0-9 are numbers."""
+    alice = players["Alice"]
+    async with running_bot():
+        await alice.send("/quiz ²", chat=group)
+        usage = await alice.wait_for_message(chat=group)
+        assert (usage.text or "").startswith("Usage: /quiz [questions 1-20] [seconds 5-600]")
+        await alice.send("/daily 07:00 ²", chat=group)
+        usage = await alice.wait_for_message(chat=group)
+        assert (usage.text or "").startswith("Usage: /daily HH:MM [questions 1-20]")
+        await server.settle()
+    assert server.requests("sendPoll") == []

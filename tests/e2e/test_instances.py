@@ -6,6 +6,8 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from tests.e2e.conftest import TOKEN, bot_env, spawn_bot
 from tests.e2e.test_webhook import free_port
 from tests.standin import BotApiStandin
@@ -23,7 +25,8 @@ async def seed(url: str, library: Library, now: datetime) -> str:
     database = Database(url)
     await schema.upgrade(database)
     question = next(q for q in library.items.values() if isinstance(q, QuizQuestion))
-    async with database.session() as session:
+
+    def add_rows(session: Session) -> None:
         for n in range(1, LEARNERS + 1):
             session.add(
                 Learner(
@@ -33,7 +36,7 @@ async def seed(url: str, library: Library, now: datetime) -> str:
                     next_reminder_at=now - timedelta(minutes=1),
                 )
             )
-        await session.flush()
+        session.flush()
         for n in range(1, LEARNERS + 1):
             session.add(
                 ItemState(
@@ -56,7 +59,7 @@ async def seed(url: str, library: Library, now: datetime) -> str:
             started_at=now - timedelta(minutes=1),
         )
         session.add(running)
-        await session.flush()
+        session.flush()
         assert running.id is not None
         session.add(
             SessionPoll(
@@ -70,7 +73,9 @@ async def seed(url: str, library: Library, now: datetime) -> str:
                 closes_at=now - timedelta(seconds=10),
             )
         )
-        await session.commit()
+        session.commit()
+
+    await database.run(add_rows)
     await database.close()
     return question.question
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import random
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
 from tests.tutor.test_practice import quiz_deck
-from tutor import classroom
+from tutor import classroom, store
 from tutor.content import Library, library_of
-from tutor.store import Database, GroupChat, QuizSession
+from tutor.store import Database, GroupChat
+from tutor.store import classroom as store_classroom
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CHAT = -100777
@@ -29,7 +32,10 @@ def test_session_arguments(args: list[str], expected: tuple[int, int]) -> None:
     assert classroom.parse_session_args(args) == expected
 
 
-@pytest.mark.parametrize("args", [["0"], ["21"], ["5", "4"], ["5", "601"], ["x"], ["1", "2", "3"]])
+@pytest.mark.parametrize(
+    "args",
+    [["0"], ["21"], ["5", "4"], ["5", "601"], ["x"], ["1", "2", "3"], ["²"], ["5", "3²"], ["٣"]],
+)
 def test_bad_session_arguments_get_the_usage(args: list[str]) -> None:
     with pytest.raises(classroom.UsageError, match="Usage: /quiz"):
         classroom.parse_session_args(args)
@@ -39,26 +45,24 @@ async def test_one_session_per_chat_and_one_step_per_position(
     database: Database, quiz_library: Library
 ) -> None:
     rng = random.Random(3)
-    async with database.session() as session:
-        await classroom.ensure_group(session=session, chat_id=CHAT, title="Class", now=NOW)
-        started = await classroom.start_session(
-            session=session, library=quiz_library, chat_id=CHAT, questions=2, seconds=30,
-            now=NOW, rng=rng,
-        )  # fmt: skip
-        assert started is not None and started.id is not None
-        session_id = started.id
-        again = await classroom.start_session(
-            session=session, library=quiz_library, chat_id=CHAT, questions=2, seconds=30,
-            now=NOW, rng=rng,
-        )  # fmt: skip
-        assert again is None
+    await database.run(classroom.ensure_group, chat_id=CHAT, title="Class", now=NOW)
+    started = await database.run(
+        classroom.start_session, library=quiz_library, chat_id=CHAT, questions=2, seconds=30,
+        now=NOW, rng=rng,
+    )  # fmt: skip
+    assert started is not None and started.id is not None
+    session_id = started.id
+    again = await database.run(
+        classroom.start_session, library=quiz_library, chat_id=CHAT, questions=2, seconds=30,
+        now=NOW, rng=rng,
+    )  # fmt: skip
+    assert again is None
 
     async def step(from_position: int) -> object:
-        async with database.session() as session:
-            return await classroom.advance(
-                session=session, library=quiz_library, session_id=session_id,
-                from_position=from_position, now=NOW, rng=rng,
-            )  # fmt: skip
+        return await database.run(
+            classroom.advance, library=quiz_library, session_id=session_id,
+            from_position=from_position, now=NOW, rng=rng,
+        )  # fmt: skip
 
     # The closed-poll update and the timer race to move on: one wins.
     first = await asyncio.gather(step(-1), step(-1))
@@ -70,60 +74,159 @@ async def test_one_session_per_chat_and_one_step_per_position(
     over = await step(1)
     assert isinstance(over, classroom.SessionOver) and over.standings == ()
     assert await step(1) is None
-    async with database.session() as session:
-        # Finished: a new session may start.
-        assert await classroom.start_session(
-            session=session, library=quiz_library, chat_id=CHAT, questions=1, seconds=30,
-            now=NOW, rng=rng,
-        ) is not None  # fmt: skip
+    # Finished: a new session may start.
+    assert await database.run(
+        classroom.start_session, library=quiz_library, chat_id=CHAT, questions=1, seconds=30,
+        now=NOW, rng=rng,
+    ) is not None  # fmt: skip
+
+
+def get_group(session: Session, *, chat_id: int) -> GroupChat | None:
+    """The group's row as stored now (a test's read)."""
+    return store_classroom.get_group(session, chat_id=chat_id)
 
 
 async def test_a_migrated_group_keeps_its_settings_and_sessions(
     database: Database, quiz_library: Library
 ) -> None:
-    async with database.session() as session:
-        group = await classroom.ensure_group(session=session, chat_id=-5, title="Old", now=NOW)
-        await classroom.set_daily(
-            session=session, group=group, daily_time="10:00", questions=3, default_zone="UTC",
-            now=NOW,
-        )  # fmt: skip
-        await classroom.start_session(
-            session=session, library=quiz_library, chat_id=-5, questions=1, seconds=30,
-            now=NOW, rng=random.Random(0),
-        )  # fmt: skip
-        await classroom.migrate_chat(session=session, old_id=-5, new_id=-1005, now=NOW)
-    async with database.session() as session:
-        assert await session.get(GroupChat, -5) is None
-        moved = await session.get(GroupChat, -1005)
-        assert moved is not None and (moved.daily_time, moved.daily_questions) == ("10:00", 3)
-        running = await classroom.running_session(session=session, chat_id=-1005)
-        assert running is not None
+    await database.run(classroom.ensure_group, chat_id=-5, title="Old", now=NOW)
+    await database.run(
+        classroom.set_daily, chat_id=-5, title="Old", daily_time="10:00", questions=3,
+        default_zone="UTC", now=NOW,
+    )  # fmt: skip
+    await database.run(
+        classroom.start_session, library=quiz_library, chat_id=-5, questions=1, seconds=30,
+        now=NOW, rng=random.Random(0),
+    )  # fmt: skip
+    await database.run(classroom.migrate_chat, old_id=-5, new_id=-1005, now=NOW)
+    assert await database.run(get_group, chat_id=-5) is None
+    moved = await database.run(get_group, chat_id=-1005)
+    assert moved is not None and (moved.daily_time, moved.daily_questions) == ("10:00", 3)
+    assert await database.run(classroom.running_session, chat_id=-1005) is not None
 
 
 async def test_daily_quizzes_are_claimed_once_a_local_day(database: Database) -> None:
-    async with database.session() as session:
-        group = await classroom.ensure_group(session=session, chat_id=CHAT, title="C", now=NOW)
-        group.timezone = "Asia/Kolkata"  # UTC+5:30
-        await classroom.set_daily(
-            session=session, group=group, daily_time="15:00", questions=4, default_zone="UTC",
-            now=NOW,
-        )  # fmt: skip
-        assert group.next_daily_at == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-        assert await classroom.claim_dailies(session=session, default_zone="UTC", now=NOW) == []
-        later = NOW + timedelta(minutes=31)
-        claimed = await classroom.claim_dailies(session=session, default_zone="UTC", now=later)
-        assert claimed == [classroom.DailyQuiz(chat_id=CHAT, questions=4)]
-        assert await classroom.claim_dailies(session=session, default_zone="UTC", now=later) == []
-        stored = await session.get(GroupChat, CHAT)
-        assert stored is not None
-        await session.refresh(stored)
-        assert stored.last_daily_on == date(2026, 3, 2)
-        await classroom.leave_chat(session=session, chat_id=CHAT, now=later)
-        tomorrow = later + timedelta(days=1)
-        assert (
-            await classroom.claim_dailies(session=session, default_zone="UTC", now=tomorrow) == []
-        )
-    async with database.session() as session:
-        left = await session.get(GroupChat, CHAT)
-        assert left is not None and not left.active
-        assert await session.get(QuizSession, 1) is None
+    await database.run(classroom.ensure_group, chat_id=CHAT, title="C", now=NOW)
+    await database.run(
+        classroom.set_group_zone, chat_id=CHAT, title="C", zone="Asia/Kolkata",  # UTC+5:30
+        default_zone="UTC", now=NOW,
+    )  # fmt: skip
+    group = await database.run(
+        classroom.set_daily, chat_id=CHAT, title="C", daily_time="15:00", questions=4,
+        default_zone="UTC", now=NOW,
+    )  # fmt: skip
+    assert group.next_daily_at == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+    async def claim(now: datetime) -> list[classroom.DailyQuiz]:
+        return await database.run(classroom.claim_dailies, default_zone="UTC", now=now)
+
+    assert await claim(NOW) == []
+    later = NOW + timedelta(minutes=31)
+    assert await claim(later) == [classroom.DailyQuiz(chat_id=CHAT, questions=4)]
+    assert await claim(later) == []
+    stored = await database.run(get_group, chat_id=CHAT)
+    assert stored is not None and stored.last_daily_on == date(2026, 3, 2)
+    await database.run(classroom.leave_chat, chat_id=CHAT, now=later)
+    assert await claim(later + timedelta(days=1)) == []
+    left = await database.run(get_group, chat_id=CHAT)
+    assert left is not None and not left.active
+
+
+async def test_a_vote_counts_when_a_review_of_the_same_item_races_it(
+    database: Database, quiz_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The member reviews the question privately just as their group vote is stored: the
+    private review wins the item (ALREADY_RATED for the vote's review), the vote stays."""
+    await database.run(classroom.ensure_group, chat_id=CHAT, title="Class", now=NOW)
+    started = await database.run(
+        classroom.start_session, library=quiz_library, chat_id=CHAT, questions=1, seconds=30,
+        now=NOW, rng=random.Random(1),
+    )  # fmt: skip
+    assert started is not None and started.id is not None
+    to_send = await database.run(
+        classroom.advance, library=quiz_library, session_id=started.id, from_position=-1,
+        now=NOW, rng=random.Random(1),
+    )  # fmt: skip
+    assert isinstance(to_send, classroom.PollToSend)
+    await database.run(classroom.record_poll, to_send=to_send, poll_id="p1", message_id=7, now=NOW)
+
+    save_review = store.save_review
+
+    def raced(session: Session, **review: Any) -> bool:
+        if review["source"] == "group":
+            # Another review of the item lands between the vote's read and its write.
+            assert save_review(session, **{**review, "source": "review"})
+        return save_review(session, **review)
+
+    monkeypatch.setattr(store, "save_review", raced)
+    correct = await database.run(
+        classroom.record_vote, library=quiz_library, poll_id="p1", user_id=31,
+        first_name="Ann", option_ids=[to_send.correct_option], now=NOW + timedelta(seconds=3),
+    )  # fmt: skip
+    assert correct is True
+    monkeypatch.undo()
+
+    def stored(session: Session) -> tuple[list[store_classroom.Standing], int]:
+        votes = store_classroom.vote_totals(session, session_id=started.id)
+        return votes, store.reviews_since(session, learner_id=31, since=NOW, source="group")
+
+    votes, group_reviews = await database.run(stored)
+    assert [(v.learner_id, v.score, v.answered) for v in votes] == [(31, 1, 1)]
+    assert group_reviews == 0  # the racing review took the item; the vote's review did not
+
+
+@pytest.mark.parametrize("supergroup_seen", [False, True])
+async def test_a_migration_moves_the_running_session_whichever_message_comes_first(
+    database: Database, quiz_library: Library, supergroup_seen: bool
+) -> None:
+    """Both service messages (in the old group and the new supergroup) migrate the chat, in
+    either order or at once, and the supergroup may have been seen already: the running
+    session, its polls and votes and the daily quiz all follow it to the new id."""
+    old, new = -5, -1005
+    await database.run(classroom.ensure_group, chat_id=old, title="Class", now=NOW)
+    await database.run(
+        classroom.set_daily, chat_id=old, title="Class", daily_time="10:00", questions=3,
+        default_zone="UTC", now=NOW,
+    )  # fmt: skip
+    started = await database.run(
+        classroom.start_session, library=quiz_library, chat_id=old, questions=2, seconds=30,
+        now=NOW, rng=random.Random(1),
+    )  # fmt: skip
+    assert started is not None and started.id is not None
+    to_send = await database.run(
+        classroom.advance, library=quiz_library, session_id=started.id, from_position=-1,
+        now=NOW, rng=random.Random(1),
+    )  # fmt: skip
+    assert isinstance(to_send, classroom.PollToSend)
+    await database.run(classroom.record_poll, to_send=to_send, poll_id="p1", message_id=7, now=NOW)
+    assert await database.run(
+        classroom.record_vote, library=quiz_library, poll_id="p1", user_id=31,
+        first_name="Ann", option_ids=[to_send.correct_option], now=NOW + timedelta(seconds=3),
+    )  # fmt: skip
+    if supergroup_seen:  # before its migration message was handled
+        await database.run(classroom.ensure_group, chat_id=new, title="Class", now=NOW)
+
+    async def migrate() -> None:
+        await database.run(classroom.migrate_chat, old_id=old, new_id=new, now=NOW)
+
+    # Open connections first, so that the migrations below run at the same time.
+    await asyncio.gather(*(database.run(get_group, chat_id=old) for _ in range(4)))
+    await asyncio.gather(*(migrate() for _ in range(4)))  # both messages, on two instances
+    await migrate()  # and one handled again later
+    assert await database.run(get_group, chat_id=old) is None
+    moved = await database.run(get_group, chat_id=new)
+    assert moved is not None and moved.active
+    assert (moved.daily_time, moved.daily_questions) == ("10:00", 3)
+    running = await database.run(classroom.running_session, chat_id=new)
+    assert running is not None and running.id == started.id
+    standings = await database.run(classroom.chat_standings, chat_id=new)
+    assert [(s.learner_id, s.score) for s in standings] == [(31, 1)]
+    assert await database.run(classroom.chat_standings, chat_id=old) == ()
+    # The session goes on in the new chat: its poll closes, the next question goes there.
+    closed = await database.run(classroom.poll_closed, poll_id="p1")
+    assert closed is not None and closed.chat_id == new
+    following = await database.run(
+        classroom.advance, library=quiz_library, session_id=started.id, from_position=0,
+        now=NOW, rng=random.Random(1),
+    )  # fmt: skip
+    assert isinstance(following, classroom.PollToSend) and following.chat_id == new

@@ -1,0 +1,352 @@
+"""The store's queries on group chats: their settings, quiz sessions, polls and votes."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Integer, Table, cast, func, select, update
+from sqlalchemy.orm import Session
+
+from tutor.store.dialects import insert_ignore
+from tutor.store.models import GroupChat, ItemState, PollVote, QuizSession, SessionPoll
+
+_GROUP: Table = GroupChat.__table__  # type: ignore[attr-defined]
+_SESSION: Table = QuizSession.__table__  # type: ignore[attr-defined]
+_POLL: Table = SessionPoll.__table__  # type: ignore[attr-defined]
+_VOTE: Table = PollVote.__table__  # type: ignore[attr-defined]
+_STATE: Table = ItemState.__table__  # type: ignore[attr-defined]
+# The group's settings that follow it to a new id (everything but the key and created_at).
+_SETTINGS = (
+    "title",
+    "timezone",
+    "open_to_all",
+    "daily_time",
+    "daily_questions",
+    "next_daily_at",
+    "last_daily_on",
+)
+
+
+# --- groups ------------------------------------------------------------------------------
+
+
+def get_group(session: Session, *, chat_id: int) -> GroupChat | None:
+    """The chat's row, if the bot has seen the chat."""
+    return session.get(GroupChat, chat_id)
+
+
+def ensure_group(session: Session, *, chat_id: int, title: str, now: datetime) -> GroupChat:
+    """The chat's row, created on first sight (safe against concurrent inserts), its title
+    refreshed and marked active."""
+    group = session.get(GroupChat, chat_id)
+    if group is None:
+        statement = (
+            insert_ignore(session, GroupChat)
+            .values(id=chat_id, title=title[:255], created_at=now)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        session.execute(statement)
+        group = session.get(GroupChat, chat_id)
+        assert group is not None
+    elif group.title != title[:255] or not group.active:
+        group.title, group.active = title[:255], True
+        session.add(group)
+    return group
+
+
+def save_group(session: Session, *, group: GroupChat) -> None:
+    """Write the group's changed settings."""
+    session.add(group)
+
+
+def deactivate_group(session: Session, *, chat_id: int) -> None:
+    """Mark the chat left (no daily quiz)."""
+    session.execute(
+        update(_GROUP).where(_GROUP.c.id == chat_id).values(active=False, next_daily_at=None)
+    )
+
+
+@dataclass(frozen=True)
+class DailySlot:
+    """A group whose daily quiz time has come."""
+
+    chat_id: int
+    timezone: str | None
+    daily_time: str
+    next_daily_at: datetime
+    last_daily_on: date | None
+    questions: int
+
+
+def due_daily_slots(
+    session: Session, *, now: datetime, limit: int, skip_locked: bool
+) -> list[DailySlot]:
+    """Active groups whose daily quiz slot is at or before ``now``, oldest first
+    (``skip_locked``: rows another instance is claiming are left to it, on PostgreSQL)."""
+    c = _GROUP.c
+    statement = (
+        select(c.id, c.timezone, c.daily_time, c.next_daily_at, c.last_daily_on)
+        .add_columns(c.daily_questions)
+        .where(c.active.is_(True), c.daily_time.is_not(None), c.next_daily_at <= now)
+        .order_by(c.next_daily_at)
+        .limit(limit)
+    )
+    if skip_locked and session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    return [DailySlot(*row) for row in session.execute(statement).all()]
+
+
+def move_daily_slot(
+    session: Session, *, chat_id: int, slot: datetime, next_at: datetime, last_on: date | None
+) -> bool:
+    """Move the group's daily slot on if it is still at ``slot``; whether this call did."""
+    moved = session.execute(
+        update(_GROUP)
+        .where(_GROUP.c.id == chat_id, _GROUP.c.next_daily_at == slot)
+        .values(next_daily_at=next_at, last_daily_on=last_on)
+    )
+    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def lock_group(session: Session, *, chat_id: int) -> GroupChat | None:
+    """The chat's row, read fresh and locked for this transaction (on PostgreSQL)."""
+    statement = (
+        select(GroupChat)
+        .where(GroupChat.id == chat_id)  # type: ignore[arg-type]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.execute(statement).scalars().first()
+
+
+def copy_group_settings(session: Session, *, source: GroupChat, chat_id: int) -> None:
+    """Give the chat ``chat_id`` the settings of ``source``, creating its row if missing."""
+    settings = {name: getattr(source, name) for name in _SETTINGS}
+    session.execute(
+        insert_ignore(session, GroupChat)
+        .values(id=chat_id, created_at=source.created_at, **settings)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    session.execute(update(_GROUP).where(_GROUP.c.id == chat_id).values(active=True, **settings))
+
+
+def delete_group(session: Session, *, chat_id: int) -> None:
+    """Remove the chat's row."""
+    session.execute(_GROUP.delete().where(_GROUP.c.id == chat_id))
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+def insert_session(
+    session: Session, *, chat_id: int, item_ids: list[str], seconds: int, now: datetime
+) -> QuizSession | None:
+    """Open a session in the chat; None when one is running there already."""
+    inserted = session.execute(
+        insert_ignore(session, QuizSession)
+        .values(chat_id=chat_id, item_ids=item_ids, seconds=seconds, started_at=now)
+        .on_conflict_do_nothing()
+    )
+    if inserted.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return running_session(session, chat_id=chat_id)
+
+
+def get_session(session: Session, *, session_id: int) -> QuizSession | None:
+    """A session by its id."""
+    return session.get(QuizSession, session_id)
+
+
+def running_session(session: Session, *, chat_id: int) -> QuizSession | None:
+    """The chat's unfinished session, if any."""
+    result = session.execute(
+        select(QuizSession)
+        .where(
+            QuizSession.chat_id == chat_id,  # type: ignore[arg-type]
+            QuizSession.finished_at.is_(None),  # type: ignore[union-attr]
+        )
+        .execution_options(populate_existing=True)
+    )
+    return result.scalars().first()
+
+
+def all_running(session: Session) -> list[QuizSession]:
+    """Every unfinished session."""
+    result = session.execute(
+        select(QuizSession).where(QuizSession.finished_at.is_(None))  # type: ignore[union-attr]
+    )
+    return list(result.scalars().all())
+
+
+def move_session(
+    session: Session,
+    *,
+    session_id: int,
+    from_position: int,
+    to_position: int,
+    finished_at: datetime | None,
+) -> bool:
+    """Move an unfinished session from ``from_position`` on (finishing it if
+    ``finished_at``); whether this call did."""
+    values: dict[str, Any] = {"position": to_position}
+    if finished_at is not None:
+        values["finished_at"] = finished_at
+    moved = session.execute(
+        update(_SESSION)
+        .where(
+            _SESSION.c.id == session_id,
+            _SESSION.c.position == from_position,
+            _SESSION.c.finished_at.is_(None),
+        )
+        .values(**values)
+    )
+    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def finish_session(session: Session, *, session_id: int, now: datetime) -> bool:
+    """End an unfinished session; whether this call did."""
+    stopped = session.execute(
+        update(_SESSION)
+        .where(_SESSION.c.id == session_id, _SESSION.c.finished_at.is_(None))
+        .values(finished_at=now)
+    )
+    return bool(stopped.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def finish_chat_sessions(session: Session, *, chat_id: int, now: datetime) -> None:
+    """End every unfinished session of the chat."""
+    session.execute(
+        update(_SESSION)
+        .where(_SESSION.c.chat_id == chat_id, _SESSION.c.finished_at.is_(None))
+        .values(finished_at=now)
+    )
+
+
+def move_chat_rows(session: Session, *, old_id: int, new_id: int) -> None:
+    """Carry the chat's sessions, polls and votes over to its new id."""
+    for table in (_SESSION, _POLL, _VOTE):
+        session.execute(update(table).where(table.c.chat_id == old_id).values(chat_id=new_id))
+
+
+# --- polls and votes -----------------------------------------------------------------------
+
+
+def add_poll(session: Session, *, poll: SessionPoll) -> None:
+    """Store a poll the bot sent."""
+    session.add(poll)
+
+
+def get_poll(session: Session, *, poll_id: str) -> SessionPoll | None:
+    """A session poll by its Telegram id."""
+    return session.get(SessionPoll, poll_id)
+
+
+def open_polls(session: Session, *, session_id: int) -> list[SessionPoll]:
+    """The session's polls not closed yet."""
+    result = session.execute(
+        select(SessionPoll).where(
+            SessionPoll.session_id == session_id,  # type: ignore[arg-type]
+            SessionPoll.closed.is_(False),  # type: ignore[attr-defined]
+        )
+    )
+    return list(result.scalars().all())
+
+
+def close_polls(session: Session, *, poll_ids: Collection[str]) -> int:
+    """Mark polls closed; how many this call closed."""
+    if not poll_ids:
+        return 0
+    closed = session.execute(
+        update(_POLL).where(_POLL.c.poll_id.in_(poll_ids), _POLL.c.closed.is_(False))
+        .values(closed=True)
+    )  # fmt: skip
+    return int(closed.rowcount)  # type: ignore[attr-defined]
+
+
+def poll_at(session: Session, *, session_id: int, position: int) -> SessionPoll | None:
+    """The poll sent for the session's question at ``position``."""
+    result = session.execute(
+        select(SessionPoll).where(
+            SessionPoll.session_id == session_id,  # type: ignore[arg-type]
+            SessionPoll.position == position,  # type: ignore[arg-type]
+        )
+    )
+    return result.scalars().first()
+
+
+def insert_vote(
+    session: Session,
+    *,
+    poll: SessionPoll,
+    learner_id: int,
+    first_name: str,
+    correct: bool,
+    elapsed_ms: int,
+    now: datetime,
+) -> bool:
+    """Store a member's answer to a poll; False when they answered it already."""
+    inserted = session.execute(
+        insert_ignore(session, PollVote)
+        .values(
+            poll_id=poll.poll_id,
+            learner_id=learner_id,
+            session_id=poll.session_id,
+            chat_id=poll.chat_id,
+            first_name=first_name[:128],
+            correct=correct,
+            elapsed_ms=elapsed_ms,
+            answered_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["poll_id", "learner_id"])
+    )
+    return bool(inserted.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def item_reps(session: Session, *, learner_id: int, item_id: str) -> int:
+    """How many times the learner reviewed the item (0: never)."""
+    reps = session.execute(
+        select(_STATE.c.reps).where(_STATE.c.learner_id == learner_id, _STATE.c.item_id == item_id)
+    ).scalar()
+    return int(reps or 0)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One member's votes summed: right answers, answers and time taken."""
+
+    learner_id: int
+    name: str
+    score: int
+    answered: int
+    time_ms: int
+
+
+def vote_totals(
+    session: Session, *, session_id: int | None = None, chat_id: int | None = None
+) -> list[Standing]:
+    """Each member's totals over one session's votes, or over all of a chat's."""
+    vote = _VOTE.c
+    statement = select(
+        vote.learner_id,
+        func.max(vote.first_name),
+        func.sum(cast(vote.correct, Integer)),
+        func.count(),
+        func.sum(vote.elapsed_ms),
+    ).group_by(vote.learner_id)
+    if session_id is not None:
+        statement = statement.where(vote.session_id == session_id)
+    if chat_id is not None:
+        statement = statement.where(vote.chat_id == chat_id)
+    return [
+        Standing(
+            learner_id=int(learner_id),
+            name=str(name),
+            score=int(score or 0),
+            answered=int(answered),
+            time_ms=int(time_ms or 0),
+        )
+        for learner_id, name, score, answered, time_ms in session.execute(statement).all()
+    ]
