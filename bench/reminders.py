@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.deck import BENCH_DECK_ID, bench_deck
 from bot.app import ALLOWED_UPDATES, build_application
@@ -99,7 +100,7 @@ async def _time_selection(database: Database, now: datetime, runs: int = 15) -> 
     lock = database.dialect == "postgresql"
     times, due = [], 0
     for _ in range(runs):
-        async with database.session() as session:
+        async with AsyncSession(database.engine, expire_on_commit=False) as session:
             started = time.perf_counter()
             rows = (
                 await session.execute(
@@ -133,7 +134,7 @@ async def _selection_figures(url: str, label: str) -> None:
         ):
             # The steady state is the slots of the last 20 s; the backlog a full batch.
             start = now - timedelta(seconds=20) if "steady" in name else T0
-            async with database.session() as session:
+            async with AsyncSession(database.engine, expire_on_commit=False) as session:
                 await session.execute(
                     text(
                         "UPDATE learner SET next_reminder_at = :far "

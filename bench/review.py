@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Protocol
 
 import telegram
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.deck import BENCH_CARDS, write_bench_content
 from bench.echo_bot import ECHO_LABEL
@@ -452,7 +453,7 @@ async def create_learners(database_url: str, user_ids: Sequence[int]) -> None:
     try:
         await schema.upgrade(database)
         now = datetime.now(UTC)
-        async with database.session() as session:
+        async with AsyncSession(database.engine, expire_on_commit=False) as session:
             session.add_all(
                 Learner(
                     id=user_id,

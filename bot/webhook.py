@@ -22,7 +22,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from sqlalchemy import text
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
@@ -80,8 +79,7 @@ async def check_health(shared: Services) -> Health:
     """
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT):
-            async with shared.database.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            await shared.database.ping()
         database = True
     except Exception as exc:  # whatever the driver raises, the answer is "not reachable"
         log.warning("health check: the database did not answer (%s)", type(exc).__name__)

@@ -19,6 +19,7 @@ from tutor.content import ItemKind, Library, QuizQuestion
 from tutor.scheduling import Rating
 from tutor.store import GroupChat, QuizSession, SessionPoll
 from tutor.store import classroom as queries
+from tutor.store import reminders as reminder_queries
 from tutor.store.classroom import Standing as Standing
 from tutor.study import Outcome, record_rating
 
@@ -395,26 +396,18 @@ def claim_dailies(
     Each slot is moved on with a compare-and-set before its quiz starts, so two instances
     never start the same one.
     """
-    claimed = []
-    for slot in queries.due_daily_slots(session, now=now, limit=limit, skip_locked=True):
-        decision = reminders.decide(
-            slot.next_daily_at,
-            slot.daily_time,
-            slot.timezone or default_zone,
-            now,
-            slot.last_daily_on,
-        )
-        moved = queries.move_daily_slot(
-            session,
-            chat_id=slot.chat_id,
-            slot=slot.next_daily_at,
-            next_at=decision.next_at,
-            last_on=decision.reminded_on,
-        )
-        if moved and decision.send:
-            claimed.append(DailyQuiz(chat_id=slot.chat_id, questions=slot.questions))
+    rows, _handled = reminders.claim_slots(
+        session,
+        query=reminder_queries.daily_quiz_slots(now, limit, lock=reminders.locks_rows(session)),
+        table=reminder_queries.GROUP,
+        slot_time="daily_time",
+        next_at="next_daily_at",
+        last_on="last_daily_on",
+        default_zone=default_zone,
+        now=now,
+    )
     session.commit()
-    return claimed
+    return [DailyQuiz(chat_id=int(row[0]), questions=int(row[5])) for row in rows]
 
 
 def leave_chat(session: Session, *, chat_id: int, now: datetime) -> None:

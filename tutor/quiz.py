@@ -159,7 +159,6 @@ def answer_question(
     # if the compare-and-set wins, the score it had is the one read.
     score = round_.correct + int(correct)
     if not queries.advance_round(session, round_id=round_id, index=index, correct=correct):
-        session.rollback()
         return AnswerResult(AnswerOutcome.ALREADY_ANSWERED)
     memory = store.load_memory(session, learner_id=learner.id, item_id=question.id)
     recorded = record_rating(

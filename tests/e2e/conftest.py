@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
@@ -167,7 +168,7 @@ def running_bot(
 
 async def rows(store: Database, table: Any, **where: Any) -> list[Any]:
     """The rows of ``table`` (where each named column has the given value)."""
-    async with store.session() as session:
+    async with AsyncSession(store.engine, expire_on_commit=False) as session:
         query = select(table)
         for column, value in where.items():
             query = query.where(getattr(table, column) == value)

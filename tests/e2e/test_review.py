@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import CALLBACK_DATA_MAX_BYTES
 from tests.conftest import tiny_deck
@@ -127,7 +128,7 @@ async def test_new_cards_are_capped_per_day(
     async with running_bot(library=three_cards):
         await alice.send("/start")
         await alice.wait_for_message()
-        async with store.session() as session:
+        async with AsyncSession(store.engine, expire_on_commit=False) as session:
             learner = await session.get(Learner, 1001)
             assert learner is not None
             learner.new_per_day = 1

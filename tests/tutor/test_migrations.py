@@ -18,6 +18,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from tests.conftest import ROOT
@@ -99,7 +100,7 @@ async def execute(database: Database, sql: str) -> list[Any]:
 
 
 async def add_learner_with_a_card(database: Database) -> None:
-    async with database.session() as session:
+    async with AsyncSession(database.engine, expire_on_commit=False) as session:
         session.add(Learner(id=10**12, first_name="Ada", created_at=NOW))
         await session.flush()
         session.add(ItemState(learner_id=10**12, item_id="c1", state=1, due=NOW))

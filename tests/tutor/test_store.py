@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from tutor import learners, study
@@ -234,7 +235,7 @@ async def test_a_unit_of_work_waits_for_a_writer_mid_transaction(tmp_path: Path)
     database = Database(f"sqlite:///{tmp_path / 'lock.db'}")
     await database.create_tables()
     try:
-        async with database.session() as holder:
+        async with AsyncSession(database.engine, expire_on_commit=False) as holder:
             holder.add(Learner(id=1, first_name="Holder", created_at=NOW))
             await holder.flush()  # the write lock is held now, across awaits
             unit = asyncio.ensure_future(
@@ -269,7 +270,7 @@ async def test_a_unit_that_committed_is_not_run_again(tmp_path: Path) -> None:
             await database.run(unit)
         other.execute("ROLLBACK")
         assert runs == 1
-        async with database.session() as session:
+        async with AsyncSession(database.engine, expire_on_commit=False) as session:
             names = (await session.execute(select(Learner.first_name))).scalars().all()
         assert names == ["Once"]
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, Table, cast, func, select, update
@@ -67,48 +67,6 @@ def deactivate_group(session: Session, *, chat_id: int) -> None:
     session.execute(
         update(_GROUP).where(_GROUP.c.id == chat_id).values(active=False, next_daily_at=None)
     )
-
-
-@dataclass(frozen=True)
-class DailySlot:
-    """A group whose daily quiz time has come."""
-
-    chat_id: int
-    timezone: str | None
-    daily_time: str
-    next_daily_at: datetime
-    last_daily_on: date | None
-    questions: int
-
-
-def due_daily_slots(
-    session: Session, *, now: datetime, limit: int, skip_locked: bool
-) -> list[DailySlot]:
-    """Active groups whose daily quiz slot is at or before ``now``, oldest first
-    (``skip_locked``: rows another instance is claiming are left to it, on PostgreSQL)."""
-    c = _GROUP.c
-    statement = (
-        select(c.id, c.timezone, c.daily_time, c.next_daily_at, c.last_daily_on)
-        .add_columns(c.daily_questions)
-        .where(c.active.is_(True), c.daily_time.is_not(None), c.next_daily_at <= now)
-        .order_by(c.next_daily_at)
-        .limit(limit)
-    )
-    if skip_locked and session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(skip_locked=True)
-    return [DailySlot(*row) for row in session.execute(statement).all()]
-
-
-def move_daily_slot(
-    session: Session, *, chat_id: int, slot: datetime, next_at: datetime, last_on: date | None
-) -> bool:
-    """Move the group's daily slot on if it is still at ``slot``; whether this call did."""
-    moved = session.execute(
-        update(_GROUP)
-        .where(_GROUP.c.id == chat_id, _GROUP.c.next_daily_at == slot)
-        .values(next_daily_at=next_at, last_daily_on=last_on)
-    )
-    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def lock_group(session: Session, *, chat_id: int) -> GroupChat | None:

@@ -8,8 +8,7 @@ import logging
 import sqlite3
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -191,12 +190,6 @@ class Database:
         async with self.engine.begin() as connection:
             await connection.run_sync(SQLModel.metadata.create_all)
 
-    @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session for one use-case; the use-case commits, anything left is rolled back."""
-        async with self._sessions() as session:
-            yield session
-
     async def run(
         self, work: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
@@ -231,6 +224,11 @@ class Database:
                         raise
             await asyncio.sleep(pause)
             pause = min(2 * pause, 0.05)
+
+    async def ping(self) -> None:
+        """Ask the database for nothing (``SELECT 1``): raises if it does not answer."""
+        async with self.engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
 
     def _checkpoint(self) -> None:
         """Copy the WAL into the database file (PASSIVE: never blocks readers or writers)."""

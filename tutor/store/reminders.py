@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Table, select, update
 from sqlalchemy.orm import Session
 
-from tutor.store.models import ItemState, Learner, ReviewLog
+from tutor.store.models import GroupChat, ItemState, Learner, ReviewLog
 
 LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
 ITEM_STATE: Table = ItemState.__table__  # type: ignore[attr-defined]
+GROUP: Table = GroupChat.__table__  # type: ignore[attr-defined]
 REVIEW_LOG: Table = ReviewLog.__table__  # type: ignore[attr-defined]
 # What the use-cases hand back to these queries: a table with daily slots, and its query.
 SlotTable = Table
@@ -75,6 +76,21 @@ def reminder_slots(now: datetime, limit: int, *, lock: bool) -> Select[Any]:
         last_on="last_reminded_on",
         conditions=[LEARNER.c.reminders_on.is_(True), LEARNER.c.active.is_(True)],
         extra=["first_name", "decks", "new_per_day"],
+        now=now,
+        limit=limit,
+        lock=lock,
+    )
+
+
+def daily_quiz_slots(now: datetime, limit: int, *, lock: bool) -> Select[Any]:
+    """The groups whose daily class quiz slot has come (and how many questions it asks)."""
+    return slots_query(
+        GROUP,
+        slot_time="daily_time",
+        next_at="next_daily_at",
+        last_on="last_daily_on",
+        conditions=[GROUP.c.active.is_(True), GROUP.c.daily_time.is_not(None)],
+        extra=["daily_questions"],
         now=now,
         limit=limit,
         lock=lock,
