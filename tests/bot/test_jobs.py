@@ -28,7 +28,7 @@ class RateLimitedBot:
 
     async def send_message(self, *args: Any, **kwargs: Any) -> None:
         self.tries += 1
-        raise RetryAfter(0)
+        raise RetryAfter(timedelta(0))
 
 
 async def test_a_reminder_still_rate_limited_is_given_back_for_later_today(
