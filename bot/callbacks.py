@@ -106,6 +106,15 @@ class StartExplain(Payload):
 
 
 @dataclass(frozen=True)
+class ChangeRating(Payload):
+    """Change the rating of explain review ``review_id`` (its log id) to ``rating``."""
+
+    action: ClassVar[str] = "w"
+    review_id: int
+    rating: int
+
+
+@dataclass(frozen=True)
 class ToggleDeck(Payload):
     """Switch a deck on or off."""
 
@@ -162,6 +171,7 @@ PAYLOADS: dict[str, type[Payload]] = {
         StartQuiz,
         AnswerQuiz,
         StartExplain,
+        ChangeRating,
         ToggleDeck,
         OpenSettings,
         ChangeSetting,

@@ -1,7 +1,9 @@
-"""Explain-it prompts: ask one, wait for the learner's own words, grade them as a review."""
+"""Explain-it prompts: ask one, wait for the learner's own words, grade them as a review,
+and let the learner change that review's rating once (they have the last word)."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,8 +12,10 @@ from sqlalchemy.orm import Session
 from tutor import store
 from tutor.content import ExplainPrompt, ItemKind, Library
 from tutor.grading import Grade, grade_explanation
+from tutor.scheduling import Memory, Rating, schedule_review
 from tutor.store import practice as queries
-from tutor.study import Outcome, practice_order, record_rating, start_learner
+from tutor.store import rerating
+from tutor.study import MAX_REVIEW_DURATION_MS, practice_order, start_learner
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,18 @@ def cancel(session: Session, *, learner_id: int) -> bool:
 
 @dataclass(frozen=True)
 class ExplainResult:
-    """The grade of an answer to a prompt."""
+    """The grade of an answer to a prompt, recorded as review ``review_id`` with the
+    grade's rating; the prompt is due again at ``due``."""
 
     prompt: ExplainPrompt
     grade: Grade
+    review_id: int
+    due: datetime
+
+    @property
+    def rating(self) -> Rating:
+        """The suggested rating, recorded as the review."""
+        return self.grade.rating
 
 
 @dataclass(frozen=True)
@@ -106,7 +118,8 @@ def submit(
     """Grade ``answer`` against the pending prompt, record it as a review, and commit.
 
     The pending prompt is removed in the same transaction as the review, so one prompt is
-    graded once even if two messages arrive together.
+    graded once even if two messages arrive together. The review is kept changeable (see
+    ``change_rating``) with the prompt's memory before it, in the same transaction.
 
     Returns:
         The result, or None when no prompt was waiting.
@@ -122,19 +135,99 @@ def submit(
         session.commit()
         return None
     grade = grade_explanation(prompt, answer)
-    memory = store.load_memory(session, learner_id=learner_id, item_id=prompt.id)
-    recorded = record_rating(
+    before = store.load_memory(session, learner_id=learner_id, item_id=prompt.id)
+    after = schedule_review(before, grade.rating, now, desired_retention=learner.desired_retention)
+    duration = max(0, min(MAX_REVIEW_DURATION_MS, int((now - asked_at).total_seconds() * 1000)))
+    review_id = store.save_review(
         session,
-        library=library,
-        learner=learner,
-        item=prompt,
-        version=memory.reps if memory is not None else 0,
-        rating=grade.rating,
-        now=now,
-        shown_at=asked_at,
+        learner_id=learner_id,
+        item_id=prompt.id,
+        after=after,
+        expected_reps=before.reps if before is not None else 0,
+        rating=int(grade.rating),
+        reviewed_at=now,
+        duration_ms=duration,
         source="explain",
-        drawn_with=memory,
     )
-    if recorded.outcome is not Outcome.RECORDED:
+    if review_id is None:
+        # Another review of the prompt got there first; the taken prompt stays taken.
+        session.commit()
         return None
-    return ExplainResult(prompt=prompt, grade=grade)
+    rerating.keep_changeable(
+        session,
+        learner_id=learner_id,
+        item_id=prompt.id,
+        review_id=review_id,
+        suggested=int(grade.rating),
+        reviewed_at=now,
+        before=before,
+    )
+    session.commit()
+    return ExplainResult(prompt=prompt, grade=grade, review_id=review_id, due=after.due)
+
+
+class Change(enum.Enum):
+    """What became of a tap on a rating under a graded answer."""
+
+    CHANGED = "changed"
+    KEPT = "kept"  # the suggested rating: nothing to change
+    ALREADY_CHANGED = "already_changed"
+    STALE = "stale"  # no longer the prompt's latest review (or the learner is gone)
+
+
+@dataclass(frozen=True)
+class Rerated:
+    """The outcome of a tap; with the review's rating and the prompt's next due time when
+    it was changed or kept."""
+
+    outcome: Change
+    rating: Rating | None = None
+    due: datetime | None = None
+
+
+def change_rating(session: Session, *, learner_id: int, review_id: int, rating: Rating) -> Rerated:
+    """The learner's last word: give explain review ``review_id`` the rating ``rating``
+    instead of the suggested one, once, and commit.
+
+    The same review is changed (its log line gets the new rating), not a second one
+    added: the prompt's memory is scheduled again from the memory it had before that
+    review, at that review's time. Only the prompt's latest review can be changed, and
+    only once; the suggested rating is kept as it is. A compare-and-set on the changeable
+    review makes a double tap, or two instances, change it once.
+    """
+    changeable = rerating.get_changeable(session, learner_id=learner_id, review_id=review_id)
+    learner = store.get_learner(session, learner_id=learner_id)
+    if changeable is None or learner is None:
+        return Rerated(Change.STALE)
+    item_id = changeable.item_id
+    if changeable.changed:
+        return Rerated(Change.ALREADY_CHANGED)
+    before: Memory | None = rerating.memory_before(changeable)
+    current = store.load_memory(session, learner_id=learner_id, item_id=item_id)
+    if current is None or current.reps != (before.reps if before is not None else 0) + 1:
+        return Rerated(Change.STALE)
+    if int(rating) == changeable.suggested:
+        return Rerated(Change.KEPT, rating=rating, due=current.due)
+    after = schedule_review(
+        before, rating, changeable.reviewed_at, desired_retention=learner.desired_retention
+    )
+    if not rerating.claim_change(
+        session, learner_id=learner_id, item_id=item_id, review_id=review_id
+    ):
+        # A double tap or another instance changed it, or a later review replaced it.
+        found = rerating.get_changeable(session, learner_id=learner_id, review_id=review_id)
+        return Rerated(Change.STALE if found is None else Change.ALREADY_CHANGED)
+    replaced = rerating.replace_review(
+        session,
+        learner_id=learner_id,
+        item_id=item_id,
+        review_id=review_id,
+        after=after,
+        rating=int(rating),
+    )
+    # When the prompt's memory moved on meanwhile, nothing but the claim was written: the
+    # review is out of date, and its buttons stay spent.
+    session.commit()
+    if not replaced:
+        return Rerated(Change.STALE)
+    return Rerated(Change.CHANGED, rating=rating, due=after.due)

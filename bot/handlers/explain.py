@@ -1,18 +1,29 @@
-"""/explain: one open prompt, the learner's next message as the answer, a graded reply."""
+"""/explain: one open prompt, the learner's next message as the answer, a graded reply.
+
+The reply carries the four ratings with the grader's suggestion marked: the suggestion is
+stored as the review at once, and one tap on another rating replaces that review (the
+learner has the last word), once.
+"""
 
 from __future__ import annotations
+
+import asyncio
+from datetime import datetime
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot.callbacks import StartExplain
-from bot.format import escape
+from bot.callbacks import CallbackCodec, ChangeRating, StartExplain
+from bot.format import MESSAGE_LIMIT, escape, fit, long_duration, shown_length
 from bot.handlers import start
+from bot.handlers.review import RATING_LABELS
 from bot.metrics import metrics_of
 from bot.services import ButtonHandler, answer_then_send, services
+from bot.telegram_io import answer_quietly, show_in_place
 from tutor import explain
 from tutor.grading import Grade
+from tutor.scheduling import Rating
 
 PROMPT = (
     "<b>Explain it in your own words</b> · {deck}\n\n{prompt}\n\n"
@@ -34,6 +45,29 @@ NO_PROMPTS = "Your decks have no explain prompts. Switch on another deck in /dec
 CANCELLED = "Prompt dropped. Send /explain for a new one."
 NOTHING_TO_CANCEL = "There is nothing to cancel."
 NOT_TEXT = "Please answer the prompt in text, or send /cancel."
+CAREFUL = "⚠️ <b>Careful:</b> {correction}"
+SUGGESTED = "{label} ✓"
+RATED = (
+    "Rated <b>{rating}</b>: next review in {delta}. <i>Disagree? Tap another rating (once).</i>"
+)
+CHANGED = "Changed to <b>{rating}</b>: next review in {delta}."
+CHANGED_TOAST = "Changed to {rating}: next review in {delta}."
+KEPT = "{rating} it is: next review in {delta}."
+ALREADY_CHANGED = "You already changed this rating: it can be changed once."
+STALE = "This answer's rating can no longer be changed."
+INVALID_RATING = "This button is not valid."
+
+
+def render_misconceptions(grade: Grade) -> list[str]:
+    """A "Careful:" line for each misconception the answer shows, with its correction.
+
+    Reads the grader's ``grade.misconceptions`` (items with a ``correction``, or plain
+    texts) when the grader names them; none otherwise.
+    """
+    found = getattr(grade, "misconceptions", None) or ()
+    return [
+        CAREFUL.format(correction=escape(str(getattr(item, "correction", item)))) for item in found
+    ]
 
 
 def render_grade(grade: Grade, model_answer: str) -> str:
@@ -44,6 +78,7 @@ def render_grade(grade: Grade, model_answer: str) -> str:
         lines.append(EMPTY)
     else:
         lines.append(SCORE.format(covered=len(grade.covered), total=total))
+        lines += render_misconceptions(grade)
         if grade.off_topic:
             lines.append(OFF_TOPIC)
         elif not grade.missed:
@@ -53,6 +88,45 @@ def render_grade(grade: Grade, model_answer: str) -> str:
         lines += [MISSED.format(name=escape(name)) for name in grade.missed]
     lines += ["", MODEL_ANSWER.format(answer=escape(model_answer))]
     return "\n".join(lines)
+
+
+def render_reply(result: explain.ExplainResult, *, now: datetime) -> str:
+    """The graded reply: the grade, the model answer, and the rating it was stored with
+    (always kept whole: the grade is cut first if Telegram's limit requires it)."""
+    rated = RATED.format(
+        rating=RATING_LABELS[result.rating], delta=long_duration(result.due - now)
+    )
+    room = MESSAGE_LIMIT - shown_length(rated) - 2
+    return fit(render_grade(result.grade, result.prompt.model_answer), room) + "\n\n" + rated
+
+
+def reply_markup(
+    result: explain.ExplainResult, *, codec: CallbackCodec, owner_id: int
+) -> InlineKeyboardMarkup:
+    """Again / Hard / Good / Easy with the suggested rating marked, then Another prompt."""
+    ratings = [
+        InlineKeyboardButton(
+            SUGGESTED.format(label=label) if rating is result.rating else label,
+            callback_data=codec.pack(
+                ChangeRating(review_id=result.review_id, rating=int(rating)), owner_id=owner_id
+            ),
+        )
+        for rating, label in RATING_LABELS.items()
+    ]
+    return InlineKeyboardMarkup([ratings, [another_prompt_button(codec, owner_id=owner_id)]])
+
+
+def another_prompt_button(codec: CallbackCodec, *, owner_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        ANOTHER_PROMPT, callback_data=codec.pack(StartExplain(), owner_id=owner_id)
+    )
+
+
+def render_changed(shown: str, *, rating: Rating, delta: str) -> str:
+    """The reply as shown (HTML) with its last paragraph, the rating, saying it changed."""
+    graded, _, _rated = shown.rpartition("\n\n")
+    changed = CHANGED.format(rating=RATING_LABELS[rating], delta=delta)
+    return fit(graded or shown, MESSAGE_LIMIT - shown_length(changed) - 2) + "\n\n" + changed
 
 
 async def send_prompt(
@@ -125,14 +199,62 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await start.other_message(update, context)
         return
     metrics_of(context).count_review("explain")
-    button = InlineKeyboardButton(
-        ANOTHER_PROMPT, callback_data=shared.codec.pack(StartExplain(), owner_id=user.id)
-    )
     await message.reply_text(
-        render_grade(result.grade, result.prompt.model_answer),
+        render_reply(result, now=now),
         parse_mode=ParseMode.HTML,
-        reply_markup=InlineKeyboardMarkup([[button]]),
+        reply_markup=reply_markup(result, codec=shared.codec, owner_id=user.id),
     )
 
 
-BUTTONS: dict[type, ButtonHandler] = {StartExplain: on_start_explain}
+async def on_change_rating(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: ChangeRating
+) -> None:
+    """A rating under a graded answer: replace the review's rating (once), then say so."""
+    query = update.callback_query
+    assert query is not None
+    shared = services(context)
+    try:
+        rating = Rating(payload.rating)
+    except ValueError:
+        await query.answer(INVALID_RATING)
+        return
+    now = shared.clock()
+    rerated = await shared.database.run(
+        explain.change_rating,
+        learner_id=query.from_user.id,
+        review_id=payload.review_id,
+        rating=rating,
+    )
+    if rerated.outcome is explain.Change.ALREADY_CHANGED:
+        await query.answer(ALREADY_CHANGED)
+        return
+    if rerated.outcome is explain.Change.STALE:
+        await query.answer(STALE)
+        return
+    assert rerated.rating is not None and rerated.due is not None
+    delta = long_duration(rerated.due - now)
+    label = RATING_LABELS[rerated.rating]
+    if rerated.outcome is explain.Change.KEPT:
+        await query.answer(KEPT.format(rating=label, delta=delta))
+        return
+    # The change is stored: the learner hears it in the toast and in the reply, whose
+    # rating buttons are spent (only Another prompt stays).
+    toast = CHANGED_TOAST.format(rating=label, delta=delta)
+    message = query.message
+    if not isinstance(message, Message) or not message.text:
+        await answer_quietly(query, toast)
+        return
+    text = render_changed(message.text_html, rating=rerated.rating, delta=delta)
+    markup = InlineKeyboardMarkup(
+        [[another_prompt_button(shared.codec, owner_id=query.from_user.id)]]
+    )
+    await asyncio.gather(
+        answer_quietly(query, toast),
+        show_in_place(message, text, markup, chat_id=message.chat.id, bot=context.bot),
+    )
+
+
+BUTTONS: dict[type, ButtonHandler] = {
+    StartExplain: on_start_explain,
+    ChangeRating: on_change_rating,
+}

@@ -7,6 +7,7 @@ from bot.callbacks import (
     PAYLOADS,
     AnswerQuiz,
     CallbackCodec,
+    ChangeRating,
     ChangeSetting,
     ForgedData,
     MalformedData,
@@ -32,6 +33,7 @@ LONGEST_ID = "x" * 24
         AnswerQuiz(round_id=2**40, index=19, chosen=3, shown_at=4_000_000_000),
         ToggleDeck(deck_id=LONGEST_ID),
         ChangeSetting(name="retention", value=97),
+        ChangeRating(review_id=2**62, rating=4),
     ],
 )
 def test_round_trip_within_telegram_limit(payload: object) -> None:

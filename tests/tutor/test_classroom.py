@@ -152,7 +152,7 @@ async def test_a_vote_counts_when_a_review_of_the_same_item_races_it(
 
     save_review = store.save_review
 
-    def raced(session: Session, **review: Any) -> bool:
+    def raced(session: Session, **review: Any) -> int | None:
         if review["source"] == "group":
             # Another review of the item lands between the vote's read and its write.
             assert save_review(session, **{**review, "source": "review"})

@@ -9,6 +9,7 @@ with ``await database.run(use_case, ...)`` (see ``engine.Database.run``).
 from tutor.store.engine import Database, async_url
 from tutor.store.learners import ensure_learner, get_learner, save_learner
 from tutor.store.models import (
+    ChangeableReview,
     GroupChat,
     ItemState,
     Learner,
@@ -30,6 +31,7 @@ from tutor.store.reviews import (
 )
 
 __all__ = [
+    "ChangeableReview",
     "Database",
     "GroupChat",
     "ItemState",

@@ -121,6 +121,36 @@ class PendingExplain(SQLModel, table=True):
     asked_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
+class ChangeableReview(SQLModel, table=True):
+    """A learner's latest explain review of an item, whose rating they may change once.
+
+    The suggested rating is stored as the review at once; a tap on another rating replaces
+    that review (``review_id``, a ReviewLog row) and recomputes the item's memory from the
+    memory it had before (the ``before_*`` columns; ``before_due`` is None when the item
+    had never been reviewed). A later explain review of the item replaces this row, so a
+    button on an older reply no longer finds its review here.
+    """
+
+    learner_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    item_id: str = Field(sa_column=Column(String(32), primary_key=True))
+    review_id: int
+    suggested: int
+    reviewed_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    changed: bool = False
+    before_state: int | None = None
+    before_step: int | None = None
+    before_stability: float | None = None
+    before_difficulty: float | None = None
+    before_due: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    before_last_review: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    before_reps: int = 0
+    before_lapses: int = 0
+
+
 class GroupChat(SQLModel, table=True):
     """A group or supergroup the bot is in: its settings and its daily quiz."""
 

@@ -140,10 +140,12 @@ def save_review(
     reviewed_at: datetime,
     duration_ms: int | None,
     source: str,
-) -> bool:
+) -> int | None:
     """Store a review, the item's memory ``after`` it and its log line, if the item is
-    still at ``expected_reps`` (0: never reviewed); False if another review got there
-    first. Nothing is committed.
+    still at ``expected_reps`` (0: never reviewed). Nothing is committed.
+
+    Returns:
+        The id of the log line, or None if another review got there first.
 
     The compare-and-set on ``reps`` makes a double tap, or two instances racing on one
     button, record exactly one rating.
@@ -166,7 +168,7 @@ def save_review(
         guard = {"key_learner_id": learner_id, "key_item_id": item_id, "key_reps": expected_reps}
         result = session.execute(_UPDATE_NEXT, {**memory, **guard})
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        return False
+        return None
     log = {
         "learner_id": learner_id,
         "item_id": item_id,
@@ -176,8 +178,8 @@ def save_review(
         "source": source,
         "was_new": expected_reps == 0,
     }
-    session.execute(_INSERT_LOG, log)
-    return True
+    inserted = session.execute(_INSERT_LOG, log)
+    return int(inserted.inserted_primary_key[0])  # type: ignore[attr-defined]
 
 
 _MEMORY = select(*_MEMORY_COLUMNS[1:]).where(

@@ -1,0 +1,136 @@
+"""The store's queries on changeable reviews: the learner's last word on an explain grade."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from tutor.scheduling import Memory
+from tutor.store.models import ChangeableReview, ItemState, ReviewLog
+
+_CHANGEABLE = ChangeableReview.__table__  # type: ignore[attr-defined]
+_STATE = ItemState.__table__.c  # type: ignore[attr-defined]
+_LOG = ReviewLog.__table__.c  # type: ignore[attr-defined]
+
+
+def keep_changeable(
+    session: Session,
+    *,
+    learner_id: int,
+    item_id: str,
+    review_id: int,
+    suggested: int,
+    reviewed_at: datetime,
+    before: Memory | None,
+) -> None:
+    """Make review ``review_id`` the learner's changeable review of ``item_id`` (replacing
+    the one before it), with the item's memory ``before`` it (None: never reviewed)."""
+    session.execute(
+        delete(_CHANGEABLE).where(
+            _CHANGEABLE.c.learner_id == learner_id, _CHANGEABLE.c.item_id == item_id
+        )
+    )
+    row = {
+        "learner_id": learner_id,
+        "item_id": item_id,
+        "review_id": review_id,
+        "suggested": suggested,
+        "reviewed_at": reviewed_at,
+        "changed": False,
+        "before_state": None if before is None else before.state,
+        "before_step": None if before is None else before.step,
+        "before_stability": None if before is None else before.stability,
+        "before_difficulty": None if before is None else before.difficulty,
+        "before_due": None if before is None else before.due,
+        "before_last_review": None if before is None else before.last_review,
+        "before_reps": 0 if before is None else before.reps,
+        "before_lapses": 0 if before is None else before.lapses,
+    }
+    session.execute(insert(_CHANGEABLE), row)
+
+
+def get_changeable(
+    session: Session, *, learner_id: int, review_id: int
+) -> ChangeableReview | None:
+    """The learner's changeable review with this log id, None if it is not (or no longer)
+    their latest review of its item."""
+    statement = select(ChangeableReview).where(
+        ChangeableReview.learner_id == learner_id,  # type: ignore[arg-type]
+        ChangeableReview.review_id == review_id,  # type: ignore[arg-type]
+    )
+    return session.execute(statement).scalars().first()
+
+
+def memory_before(changeable: ChangeableReview) -> Memory | None:
+    """The item's memory before the changeable review, None if it had never been reviewed."""
+    if changeable.before_due is None or changeable.before_state is None:
+        return None
+    return Memory(
+        state=changeable.before_state,
+        step=changeable.before_step,
+        stability=changeable.before_stability,
+        difficulty=changeable.before_difficulty,
+        due=changeable.before_due,
+        last_review=changeable.before_last_review,
+        reps=changeable.before_reps,
+        lapses=changeable.before_lapses,
+    )
+
+
+def claim_change(session: Session, *, learner_id: int, item_id: str, review_id: int) -> bool:
+    """Mark the review as changed if it is still the item's changeable review and unchanged
+    (compare-and-set); False if a change or a later review got there first."""
+    result = session.execute(
+        update(_CHANGEABLE)
+        .where(
+            _CHANGEABLE.c.learner_id == learner_id,
+            _CHANGEABLE.c.item_id == item_id,
+            _CHANGEABLE.c.review_id == review_id,
+            _CHANGEABLE.c.changed.is_(False),
+        )
+        .values(changed=True)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+_REPLACE_MEMORY = update(ItemState.__table__).where(  # type: ignore[attr-defined]
+    _STATE.learner_id == bindparam("key_learner_id"),
+    _STATE.item_id == bindparam("key_item_id"),
+    _STATE.reps == bindparam("key_reps"),
+)
+
+
+def replace_review(
+    session: Session,
+    *,
+    learner_id: int,
+    item_id: str,
+    review_id: int,
+    after: Memory,
+    rating: int,
+) -> bool:
+    """Give review ``review_id`` the rating ``rating`` and the item the memory ``after`` it,
+    if the item is still at the memory that review left (compare-and-set on ``reps``:
+    ``after.reps``, as a replaced review counts once); False, writing nothing, if not."""
+    memory = {
+        "state": after.state,
+        "step": after.step,
+        "stability": after.stability,
+        "difficulty": after.difficulty,
+        "due": after.due,
+        "last_review": after.last_review,
+        "reps": after.reps,
+        "lapses": after.lapses,
+    }
+    guard = {"key_learner_id": learner_id, "key_item_id": item_id, "key_reps": after.reps}
+    result = session.execute(_REPLACE_MEMORY, {**memory, **guard})
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.execute(
+        update(ReviewLog.__table__)  # type: ignore[attr-defined]
+        .where(_LOG.id == review_id, _LOG.learner_id == learner_id)
+        .values(rating=rating)
+    )
+    return True
