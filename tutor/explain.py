@@ -15,7 +15,7 @@ from tutor.grading import Grade, grade_explanation
 from tutor.scheduling import Memory, Rating, schedule_review
 from tutor.store import practice as queries
 from tutor.store import rerating
-from tutor.study import MAX_REVIEW_DURATION_MS, practice_order, start_learner
+from tutor.study import apply_rating, practice_order, start_learner
 
 
 @dataclass(frozen=True)
@@ -136,23 +136,23 @@ def submit(
         return None
     grade = grade_explanation(prompt, answer)
     before = store.load_memory(session, learner_id=learner_id, item_id=prompt.id)
-    after = schedule_review(before, grade.rating, now, desired_retention=learner.desired_retention)
-    duration = max(0, min(MAX_REVIEW_DURATION_MS, int((now - asked_at).total_seconds() * 1000)))
-    review_id = store.save_review(
+    rated = apply_rating(
         session,
-        learner_id=learner_id,
-        item_id=prompt.id,
-        after=after,
-        expected_reps=before.reps if before is not None else 0,
-        rating=int(grade.rating),
-        reviewed_at=now,
-        duration_ms=duration,
+        library=library,
+        learner=learner,
+        item=prompt,
+        version=before.reps if before is not None else 0,
+        rating=grade.rating,
+        now=now,
+        shown_at=asked_at,
         source="explain",
+        drawn_with=before,
     )
-    if review_id is None:
+    if rated.review_id is None or rated.memory is None:
         # Another review of the prompt got there first; the taken prompt stays taken.
         session.commit()
         return None
+    review_id = rated.review_id
     rerating.keep_changeable(
         session,
         learner_id=learner_id,
@@ -163,7 +163,7 @@ def submit(
         before=before,
     )
     session.commit()
-    return ExplainResult(prompt=prompt, grade=grade, review_id=review_id, due=after.due)
+    return ExplainResult(prompt=prompt, grade=grade, review_id=review_id, due=rated.memory.due)
 
 
 class Change(enum.Enum):

@@ -189,8 +189,11 @@ class Outcome(enum.Enum):
 
 @dataclass(frozen=True)
 class RatingResult:
+    """A rating's outcome; when recorded, the memory after it and its review log's id."""
+
     outcome: Outcome
     memory: Memory | None = None
+    review_id: int | None = None
 
 
 def record_rating(
@@ -206,11 +209,43 @@ def record_rating(
     source: str = "review",
     drawn_with: Memory | Literal["unknown"] | None = "unknown",
 ) -> RatingResult:
-    """Apply one rating of an item drawn at ``version`` and commit the session.
+    """``apply_rating``, then commit the session (what the caller wrote before in it is
+    committed whether the rating was recorded or not)."""
+    result = apply_rating(
+        session,
+        library=library,
+        learner=learner,
+        item=item,
+        version=version,
+        rating=rating,
+        now=now,
+        shown_at=shown_at,
+        source=source,
+        drawn_with=drawn_with,
+    )
+    session.commit()
+    return result
+
+
+def apply_rating(
+    session: Session,
+    *,
+    library: Library,
+    learner: Learner,
+    item: Item | str,
+    version: int,
+    rating: Rating,
+    now: datetime,
+    shown_at: datetime | None = None,
+    source: str = "review",
+    drawn_with: Memory | Literal["unknown"] | None = "unknown",
+) -> RatingResult:
+    """Apply one rating of an item drawn at ``version``; nothing is committed.
 
     The memory state and its review log are written together, and only if the item is
-    still at ``version``: a second tap on the same card changes nothing. What the caller
-    wrote before in the same session is committed either way.
+    still at ``version``: a second tap on the same card changes nothing. A lost race
+    writes nothing (the guarded write matches no row), so nothing needs rolling back and
+    what the caller wrote before in the session stands (a group vote, a taken prompt).
     ``drawn_with`` is the memory the item was shown with, when the caller has it: the
     compare-and-set on ``version`` makes reading it again unnecessary.
     """
@@ -229,10 +264,7 @@ def record_rating(
         duration = max(
             0, min(MAX_REVIEW_DURATION_MS, int((now - shown_at).total_seconds() * 1000))
         )
-    # A lost race writes nothing (the guarded write matches no row), so nothing is rolled
-    # back: what the caller wrote before in this session (a group vote, a taken explain
-    # prompt) is committed either way.
-    saved = store.save_review(
+    review_id = store.save_review(
         session,
         learner_id=learner.id,
         item_id=item_id,
@@ -243,10 +275,9 @@ def record_rating(
         duration_ms=duration,
         source=source,
     )
-    session.commit()
-    if not saved:
+    if review_id is None:
         return RatingResult(Outcome.ALREADY_RATED)
-    return RatingResult(Outcome.RECORDED, after)
+    return RatingResult(Outcome.RECORDED, after, review_id)
 
 
 # --- the review session's units of work (see ``store.Database.run``) -------------------------
