@@ -6,7 +6,6 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from functools import partial
 
 from pydantic import ValidationError
 
@@ -74,12 +73,17 @@ async def prepare_database(settings: Settings) -> None:
 
     Raises:
         NotReady: the server did not answer within ``STARTUP_TIMEOUT`` seconds.
+        preflight.DatabaseUnusable: the server takes only reads.
         SchemaError: the database is not at a revision this version can run on.
     """
 
     async def prepare_when_ready(database: Database) -> None:
+        async def check_and_prepare() -> None:
+            await preflight.check_server_writable(database)
+            await prepare(database)
+
         await wait_until_ready(
-            partial(prepare, database),
+            check_and_prepare,
             what=f"the database at {preflight.where(settings.database_url)}",
             transient=preflight.unreachable,
             give_up_after=settings.startup_timeout,

@@ -13,13 +13,14 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, _pg_admin
 from tests.e2e.conftest import TOKEN, bot_env
 from tests.standin import BotApiStandin
 
@@ -198,3 +199,21 @@ async def test_a_bot_api_down_at_start_is_waited_for(tmp_path: Path) -> None:
     warnings = [line for line in log.splitlines() if " WARNING " in line]
     assert warnings and all(f"127.0.0.1:{port}" in line for line in warnings), log
     assert TOKEN.split(":")[1] not in log
+
+
+def test_a_read_only_postgresql_database_stops_start_up_with_one_line(postgres_url: str) -> None:
+    name = f"lr_tutor_ro_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    url = f"{postgres_url.rsplit('/', 1)[0]}/{name}"
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "migrate"],
+            cwd=ROOT, env=bot_env(DATABASE_URL=url), capture_output=True, text=True,
+            timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        asyncio.run(_pg_admin(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on'))
+        code, lines = start_up(url)
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    assert_one_line_naming(code, lines, f"/{name}", "only reads")

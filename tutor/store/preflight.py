@@ -16,6 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from tutor.store.engine import Database
+
 # How long the write check waits for another instance holding SQLite's write lock.
 LOCK_WAIT_SECONDS = 5.0
 # PostgreSQL refusals that end by themselves: the server is starting up or shutting
@@ -79,6 +81,25 @@ def check_writable(url: str) -> None:
         raise DatabaseUnusable(_why_not_writable(path, error)) from None
     finally:
         engine.dispose()
+
+
+async def check_server_writable(database: Database) -> None:
+    """Pass unless the PostgreSQL server takes only reads (a standby, or a database or user
+    with ``default_transaction_read_only``); other backends pass.
+
+    Raises:
+        DatabaseUnusable: naming the database and the fix.
+    """
+    if database.dialect != "postgresql":
+        return
+    async with database.engine.connect() as connection:
+        read_only = (await connection.exec_driver_sql("SHOW transaction_read_only")).scalar()
+    if read_only == "on":
+        raise DatabaseUnusable(
+            f"the database at {where(database.url)} accepts only reads (a standby server, or "
+            "default_transaction_read_only is on): point DATABASE_URL at the primary, or "
+            "turn default_transaction_read_only off for the bot's database and user"
+        )
 
 
 def _check_directory(directory: Path) -> None:
