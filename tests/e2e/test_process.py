@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 from tests.e2e.conftest import TOKEN, bot_env, spawn_bot
 from tests.standin import BotApiStandin
@@ -134,8 +136,9 @@ def descendants(pid: int) -> dict[int, str]:
     return found
 
 
+@pytest.mark.parametrize("busy", [False, True], ids=["idle", "while-a-demo-trains"])
 async def test_kill_9_of_the_bot_leaves_no_worker_process(
-    server: BotApiStandin, tmp_path: Path
+    server: BotApiStandin, tmp_path: Path, busy: bool
 ) -> None:
     env = bot_env(
         TELEGRAM_BOT_TOKEN=TOKEN,
@@ -152,6 +155,10 @@ async def test_kill_9_of_the_bot_leaves_no_worker_process(
         # The chart and demo workers are started and warm before polling starts.
         await server.wait_for_request("deleteWebhook", timeout=60)
         workers = descendants(process.pid)
+        if busy:
+            # A worker deep in torch's C code cannot run Python to notice its parent died.
+            await server.user(1001, "Alice").send("/demo lr 0.0001 0.1 9")
+            await server.wait_for_request("sendChatAction", timeout=10)
         log_text = (tmp_path / "bot.log").read_text()
         assert len(workers) >= 2, f"no chart and demo workers: {workers}\n{log_text}"
         process.kill()
