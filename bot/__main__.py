@@ -64,6 +64,13 @@ def migrate(settings: Settings) -> int:
     except (SchemaError, preflight.DatabaseUnusable) as exc:
         print(f"cannot migrate: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        problem = preflight.describe(exc)
+        if problem is None:
+            raise
+        where = preflight.where(settings.database_url)
+        print(f"cannot migrate: the database at {where}: {problem}", file=sys.stderr)
+        return 1
     print(f"database at revision {', '.join(revisions)}")
     return 0
 

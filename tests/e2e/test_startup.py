@@ -217,3 +217,15 @@ def test_a_read_only_postgresql_database_stops_start_up_with_one_line(postgres_u
     finally:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     assert_one_line_naming(code, lines, f"/{name}", "only reads")
+
+
+def test_migrate_on_an_unreachable_postgresql_says_so_in_one_line() -> None:
+    port = closed_port()
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        cwd=ROOT, env=bot_env(DATABASE_URL=f"postgresql://tutor:hunter2@127.0.0.1:{port}/t"),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert_one_line_naming(result.returncode, lines, f"127.0.0.1:{port}/t", "cannot migrate")
+    assert "hunter2" not in lines[0]
