@@ -13,7 +13,8 @@ from bot.logs import configure_logging
 from tutor.config import Settings
 from tutor.content import ContentError, ItemKind, load_library
 from tutor.schema import SchemaError, inspect_schema, prepare, upgrade
-from tutor.store import Database
+from tutor.startup import NotReady, wait_until_ready
+from tutor.store import Database, preflight
 
 USAGE = "usage: python -m bot [run | check-content | migrate]"
 COMMANDS = ("run", "check-content", "migrate")
@@ -58,12 +59,110 @@ def migrate(settings: Settings) -> int:
         revisions.extend((await inspect_schema(database)).revisions)
 
     try:
+        preflight.check_writable(settings.database_url)
         asyncio.run(_on_database(settings.database_url, upgrade_and_read))
-    except SchemaError as exc:
+    except (SchemaError, preflight.DatabaseUnusable) as exc:
         print(f"cannot migrate: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        problem = preflight.describe(exc)
+        if problem is None:
+            raise
+        where = preflight.where(settings.database_url)
+        print(f"cannot migrate: the database at {where}: {problem}", file=sys.stderr)
         return 1
     print(f"database at revision {', '.join(revisions)}")
     return 0
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Create or check the schema, waiting for a database server that is not up yet.
+
+    Raises:
+        NotReady: the server did not answer within ``STARTUP_TIMEOUT`` seconds.
+        preflight.DatabaseUnusable: the server takes only reads.
+        SchemaError: the database is not at a revision this version can run on.
+    """
+
+    async def prepare_when_ready(database: Database) -> None:
+        async def check_and_prepare() -> None:
+            await preflight.check_server_writable(database)
+            await prepare(database)
+
+        await wait_until_ready(
+            check_and_prepare,
+            what=f"the database at {preflight.where(settings.database_url)}",
+            transient=preflight.unreachable,
+            give_up_after=settings.startup_timeout,
+            log=log,
+        )
+
+    await _on_database(settings.database_url, prepare_when_ready)
+
+
+async def wait_for_telegram(settings: Settings) -> None:
+    """Ask the Bot API who the bot is (getMe), waiting for it while it does not answer.
+
+    Raises:
+        NotReady: the Bot API did not answer within ``STARTUP_TIMEOUT`` seconds.
+        telegram.error.TelegramError: the Bot API refused, e.g. an invalid token.
+    """
+    from telegram import Bot
+    from telegram.error import BadRequest, NetworkError, RetryAfter
+
+    assert settings.telegram_bot_token is not None
+    api = settings.telegram_api_url
+    bot = Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=f"{api}/bot",
+        base_file_url=f"{api}/file/bot",
+    )
+
+    async def get_me() -> None:
+        async with bot:  # initialize() calls getMe
+            pass
+
+    def transient(error: BaseException) -> str | None:
+        if isinstance(error, RetryAfter):
+            return f"flood control: {error}"
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+            return str(error)  # a connection failure, time-out or 5xx
+        return None
+
+    await wait_until_ready(
+        get_me,
+        what=f"the Bot API at {api}",
+        transient=transient,
+        give_up_after=settings.startup_timeout,
+        log=log,
+    )
+
+
+def start_up_problem(settings: Settings) -> str | None:
+    """What stops the bot from starting, in one line, or None when it can start.
+
+    Checked here rather than only in post_init, so that an operator sees one line naming
+    the database or server and the fix, not a traceback out of the polling loop.
+    """
+    from telegram.error import TelegramError
+
+    try:
+        preflight.check_writable(settings.database_url)
+        asyncio.run(prepare_database(settings))
+        asyncio.run(wait_for_telegram(settings))
+    except (preflight.DatabaseUnusable, SchemaError, NotReady) as exc:
+        return str(exc)
+    except TelegramError as exc:
+        return (
+            f"the Bot API at {settings.telegram_api_url} refused: {exc} "
+            "(check TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL)"
+        )
+    except Exception as exc:
+        problem = preflight.describe(exc)
+        if problem is None:
+            raise
+        return f"the database at {preflight.where(settings.database_url)} refused: {problem}"
+    return None
 
 
 def run(settings: Settings) -> int:
@@ -78,12 +177,10 @@ def run(settings: Settings) -> int:
     except ContentError as exc:
         print(f"invalid content: {exc}", file=sys.stderr)
         return 1
-    try:
-        # Here rather than only in post_init, so that an old database stops start-up with
-        # one line instead of a traceback out of the polling loop.
-        asyncio.run(_on_database(settings.database_url, prepare))
-    except SchemaError as exc:
-        print(f"cannot start: {exc}", file=sys.stderr)
+    problem = start_up_problem(settings)
+    if problem is not None:
+        token = settings.telegram_bot_token.get_secret_value()
+        print(f"cannot start: {problem.replace(token, '[secret]')}", file=sys.stderr)
         return 1
     application = build_application(settings, library=library)
     if settings.webhook_url:

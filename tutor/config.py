@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     default_timezone: str = "UTC"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # How long start-up waits for an unreachable database server or Bot API.
+    startup_timeout: float = Field(default=60.0, gt=0)
 
     @field_validator("telegram_api_url")
     @classmethod

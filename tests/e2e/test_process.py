@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import TOKEN, bot_env, spawn_bot
@@ -97,3 +100,79 @@ def test_a_bad_deck_stops_start_up_naming_file_item_and_field(tmp_path: Path) ->
     assert "invalid content:" in result.stderr
     assert "lr-basics.yaml" in result.stderr and "field 'level'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _start_time(pid: int) -> str | None:
+    """A process's start time (to tell it from a later one with its pid), None if it is gone.
+
+    A zombie counts as gone: it holds no memory, and only its new parent can reap it.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] in ("Z", "X") else fields[19]
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every live process below ``pid`` (children, their children, ...), with start times."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: dict[int, str] = {}
+    level = {pid}
+    while level:
+        level = {child for child, parent in parents.items() if parent in level}
+        for child in level:
+            started = _start_time(child)
+            if started is not None:
+                found[child] = started
+    return found
+
+
+@pytest.mark.parametrize("busy", [False, True], ids=["idle", "while-a-demo-trains"])
+async def test_kill_9_of_the_bot_leaves_no_worker_process(
+    server: BotApiStandin, tmp_path: Path, busy: bool
+) -> None:
+    env = bot_env(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=server.base_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
+    )
+    # The log goes to a file: orphans would hold a pipe open, and waiting on it would hang.
+    with (tmp_path / "bot.log").open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+    workers: dict[int, str] = {}
+    try:
+        # The chart and demo workers are started and warm before polling starts.
+        await server.wait_for_request("deleteWebhook", timeout=60)
+        workers = descendants(process.pid)
+        if busy:
+            # A worker deep in torch's C code cannot run Python to notice its parent died.
+            await server.user(1001, "Alice").send("/demo lr 0.0001 0.1 9")
+            await server.wait_for_request("sendChatAction", timeout=10)
+        log_text = (tmp_path / "bot.log").read_text()
+        assert len(workers) >= 2, f"no chart and demo workers: {workers}\n{log_text}"
+        process.kill()
+        await process.wait()
+        deadline = time.monotonic() + 5
+        alive = workers
+        while alive and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+            alive = {pid: t for pid, t in workers.items() if _start_time(pid) == t}
+        assert not alive, f"still running 5 s after kill -9 of the bot: {sorted(alive)}"
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        for pid, started in workers.items():  # leave nothing behind if the test failed
+            if _start_time(pid) == started:
+                os.kill(pid, signal.SIGKILL)

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from typing import Literal
 
 from tutor.demo import texts, worker
 from tutor.demo.request import DemoRequest
+from tutor.workers import StartMethod, new_pool
 
 log = logging.getLogger(__name__)
 
-StartMethod = Literal["spawn", "forkserver"]
 OnQueued = Callable[[int], Awaitable[None]]
 
 
@@ -120,11 +118,11 @@ class DemoRunner:
         self._cache: OrderedDict[DemoRequest, DemoResult] = OrderedDict()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=self._workers,
-            mp_context=multiprocessing.get_context(self._start_method),
+        return new_pool(
+            self._workers,
             initializer=worker.start_worker,
             initargs=(self._device,),
+            start_method=self._start_method,
         )
 
     async def start(self) -> None:
