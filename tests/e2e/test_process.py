@@ -176,3 +176,31 @@ async def test_kill_9_of_the_bot_leaves_no_worker_process(
         for pid, started in workers.items():  # leave nothing behind if the test failed
             if _start_time(pid) == started:
                 os.kill(pid, signal.SIGKILL)
+
+
+async def test_an_in_memory_database_works_as_written(server: BotApiStandin) -> None:
+    # DATABASE_URL=sqlite:///:memory: once crashed at start: each pooled connection had a
+    # database of its own, and the schema was made in another.
+    env = bot_env(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=server.base_url,
+        DATABASE_URL="sqlite:///:memory:",
+    )
+    process = await spawn_bot(env)
+    try:
+        alice = server.user(1001, "Alice")
+        await server.wait_for_request("deleteWebhook", timeout=30)
+        await alice.send("/start")
+        greeting = await alice.wait_for_message(timeout=10)
+        assert (greeting.text or "").startswith("Hi Alice!")
+        await alice.send("/review")
+        card = await alice.wait_for_message(timeout=10)
+        assert card.buttons == [["Show answer"]]
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=10)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0
+    assert "Traceback" not in output.decode()
