@@ -183,10 +183,11 @@ async def test_an_update_that_cannot_be_parsed_is_skipped_and_logged_once(
     assert_no_traceback(bot_log)
 
 
-async def learner_session(user: UserHandle, *, patience: float = 15.0) -> int:
+async def learner_session(user: UserHandle, *, patience: float = 30.0) -> int:
     """Review until caught up, as a person would: press what is newest, and send /review
     again when nothing has happened for ``patience`` seconds (longer than the retry policy
-    takes to give up on a call: slow is not stuck). How often that was needed."""
+    takes to give up on the two calls of a press, at READ_TIMEOUT each try plus backoff,
+    about 25 s on a loaded machine: slow is not stuck). How often that was needed."""
 
     def newest() -> ChatMessage | None:
         live = [
@@ -232,7 +233,7 @@ async def test_six_learners_finish_their_review_under_twenty_percent_faults(
     )
     async with running_bot(library=three_cards):
         recoveries = await asyncio.wait_for(
-            asyncio.gather(*(learner_session(user) for user in learners)), 120
+            asyncio.gather(*(learner_session(user) for user in learners)), 240
         )
         await server.settle(quiet=0.5, timeout=20)
 
