@@ -336,7 +336,8 @@ def rate_and_draw(
     drawn_with: Memory | Literal["unknown"] | None,
     default_zone: str,
 ) -> Rated:
-    """A rating on /review: record it (committed), then draw the next card.
+    """A rating on /review: record it (committed), then draw the next card (also when
+    the card was rated already: the press came from a message that is behind).
 
     The learner is read here (and created on first contact), never taken from a copy kept
     between presses: another instance may have changed or forgotten them meanwhile.
@@ -354,7 +355,9 @@ def rate_and_draw(
         drawn_with=drawn_with,
     )
     upcoming = None
-    if result.outcome is Outcome.RECORDED:
+    if result.outcome is not Outcome.UNKNOWN_ITEM:
+        # Drawn for an old card too: its message is redrawn to where the learner is (a lost
+        # or late edit must never leave them with buttons that only say "already rated").
         zone = learner_zone(learner, default_zone)
         upcoming = next_card(session, library=library, learner=learner, now=now, zone=zone)
     return Rated(learner, result, upcoming)

@@ -10,7 +10,7 @@ import asyncio
 from collections import OrderedDict
 from datetime import UTC, datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
@@ -133,10 +133,10 @@ async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await send_next_card(message, context, user_id=user.id, first_name=user.first_name)
 
 
-async def send_next_card(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, *, user_id: int, first_name: str
-) -> None:
-    """Reply to ``message`` with the learner's next card (used by /review and buttons)."""
+async def draw_and_render(
+    context: ContextTypes.DEFAULT_TYPE, *, user_id: int, first_name: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The learner's next card (or the caught-up summary), drawn and rendered."""
     shared = services(context)
     now = shared.clock()
     drawn = await shared.database.run(
@@ -148,13 +148,20 @@ async def send_next_card(
         default_zone=shared.settings.default_timezone,
     )
     _remember_shown(context, user_id, drawn.upcoming)
-    text, markup = render_next(
+    return render_next(
         drawn.upcoming,
         codec=shared.codec,
         owner_id=user_id,
         now=now,
         new_cap=drawn.learner.new_per_day,
     )
+
+
+async def send_next_card(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, *, user_id: int, first_name: str
+) -> None:
+    """Reply to ``message`` with the learner's next card (used by /review and buttons)."""
+    text, markup = await draw_and_render(context, user_id=user_id, first_name=first_name)
     await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
@@ -186,7 +193,7 @@ async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
         )
         retention = learner.desired_retention
         if (memory.reps if memory else 0) != payload.version:
-            await query.answer(ALREADY_RATED)
+            await catch_up(query, context)
             return
     else:
         memory, retention = shown
@@ -218,6 +225,18 @@ async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
     await asyncio.gather(query.answer(), edit_message(query.message, text, markup))
 
 
+async def catch_up(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A press on a card that is behind (rated already, from a message a lost or late
+    edit left behind): say so, and redraw that message as the learner's current card."""
+    user = query.from_user
+    text, markup = await draw_and_render(context, user_id=user.id, first_name=user.first_name)
+    chat_id = query.message.chat.id if query.message is not None else user.id
+    await asyncio.gather(
+        answer_quietly(query, ALREADY_RATED),
+        show_in_place(query.message, text, markup, chat_id=chat_id, bot=context.bot),
+    )
+
+
 async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: Rate) -> None:
     """A rating: store it first, then turn the message into the next card."""
     query = update.callback_query
@@ -247,14 +266,18 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
     )
     result, upcoming, learner = rated.result, rated.upcoming, rated.learner
     if upcoming is None:
-        notice = UNKNOWN_CARD if result.outcome is study.Outcome.UNKNOWN_ITEM else ALREADY_RATED
-        await query.answer(notice)
+        await query.answer(UNKNOWN_CARD)
         return
-    assert result.memory is not None
-    metrics_of(context).count_review("review")
-    toast = RATED_TOAST.format(
-        rating=RATING_LABELS[rating], delta=long_duration(result.memory.due - now)
-    )
+    if result.outcome is study.Outcome.RECORDED:
+        assert result.memory is not None
+        metrics_of(context).count_review("review")
+        toast = RATED_TOAST.format(
+            rating=RATING_LABELS[rating], delta=long_duration(result.memory.due - now)
+        )
+    else:
+        # A second tap, or a message left behind by a lost or late edit: nothing is
+        # recorded, and the message catches up with where the learner is.
+        toast = ALREADY_RATED
     _remember_shown(context, query.from_user.id, upcoming)
     text, markup = render_next(
         upcoming,

@@ -196,6 +196,7 @@ async def test_bad_buttons_are_answered_and_change_nothing(
         assert back.text is not None and "Answer 0 of alpha." in back.text
 
         # The real rating, then a second tap on it and a stale Show answer.
+        behind = dict(back.data)
         rate = await alice.press(back, data=good_data)
         await rate.answered()
         await alice.wait_for_edit(back, lambda m: "Question 1" in (m.text or ""))
@@ -203,6 +204,14 @@ async def test_bad_buttons_are_answered_and_change_nothing(
         assert (await again.answered()).text == "This card was already rated."
         stale = await alice.press(back, data=reveal_data)
         assert (await stale.answered()).text == "This card was already rated."
+        await server.settle()
+        # A late edit (Telegram carried out a timed-out one after its retry) turns the
+        # message back to the rated card: a press there redraws it where the learner is.
+        back.data = behind
+        late = await alice.press(back, data=good_data)
+        assert (await late.answered()).text == "This card was already rated."
+        caught_up = await alice.wait_for_edit(back, lambda m: "Question 1" in (m.text or ""))
+        assert caught_up.button_labels == ["Show answer"]
         await server.settle()
 
     logs = await rows(store, ReviewLog)
