@@ -32,7 +32,7 @@ from tutor.scheduling import Rating
         (["overshoot", "overshoots", "overshooting", "overshot"], "overshoot"),
         (["settle", "settles", "settling", "settled"], "settl"),
         (["bounce", "bounces", "bouncing", "bounced"], "bounc"),
-        (["decay", "decays", "decaying", "decayed"], "decai"),
+        (["decay", "decays", "decaying", "decayed"], "decay"),
         (["normalize", "normalizes", "normalise", "normalises", "normalisation"], "normal"),
         (["slow", "slowly", "slower", "slowing", "slowness"], "slow"),
         (["large", "larger", "largest"], "larg"),
