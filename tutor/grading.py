@@ -343,6 +343,10 @@ def _stems(*words: str) -> frozenset[str]:
 # Words that turn what follows, to the end of its clause, into a denial: "not", "never",
 # "no", "nothing (to do with)", "without", "neither/nor", "rather than", "instead of";
 # "doesn't", "isn't", "can't" read as "... not" (see _NEGATED).
+_VERB_NEGATORS = _stems("not", "never")
+# "nothing" denies the whole clause after an auxiliary ("does nothing", "has nothing to do
+# with"), not in "from almost nothing".
+_AUXILIARIES = frozenset(_split("do does did has have had is are was were"))
 _NEGATORS = _stems("not", "never", "no", "nothing", "none", "without", "neither", "nor", "nobody")
 # Two-word negators, by the stems of their words.
 _NEGATOR_PAIRS = frozenset({("rather", "than"), (stem("instead"), "of"), ("no", stem("longer"))})
@@ -429,12 +433,16 @@ class _Sentence:
 
     Attributes:
         tokens: The tokens.
-        negated: Per token, whether it lies after a negator in the same clause.
+        negated: Per token, whether its clause denies it: it follows a negator in the
+            clause, or comes before a "not" or "never" that denies the whole clause.
+        after_negator: Per token, whether it follows a negator in the same clause (a
+            relation's cause is read this way: "too high a rate does not converge").
         segment: Per token, the index of its statement (split at "but", "while", ", and").
     """
 
     tokens: tuple[_Token, ...]
     negated: tuple[bool, ...]
+    after_negator: tuple[bool, ...]
     segment: tuple[int, ...]
 
     @classmethod
@@ -449,26 +457,35 @@ class _Sentence:
         if not tokens:
             return None
         negated: list[bool] = []
+        forward: list[bool] = []
         segment: list[int] = []
         denied = False
+        clause = 0  # where the current clause began
         current = 0
         for i, token in enumerate(tokens):
             after_comma = i in piece_starts and i > 0
             if token.stem in _CLAUSE_BREAKS or (after_comma and token.stem in _CLAUSE_STARTS):
                 denied = False
+                clause = i
             if token.stem in _SEGMENT_BREAKS or (
                 after_comma and token.stem in _COMMA_SEGMENT_BREAKS
             ):
                 current += 1
             negated.append(denied)
+            forward.append(denied)
             segment.append(current)
             nxt = tokens[i + 1].stem if i + 1 < len(tokens) else ""
-            if (token.stem in _NEGATORS and not (token.stem == "not" and nxt == "onli")) or (
-                token.stem,
-                nxt,
-            ) in _NEGATOR_PAIRS:
+            previous = tokens[i - 1].raw if i else ""
+            if (token.stem in _VERB_NEGATORS and nxt != "onli") or (
+                token.raw == "nothing" and previous in _AUXILIARIES
+            ):
                 denied = True
-        return cls(tuple(tokens), tuple(negated), tuple(segment))
+                # "Freezing does not stop updates": the clause's subject is denied too.
+                for k in range(clause, i):
+                    negated[k] = True
+            elif token.stem in _NEGATORS or (token.stem, nxt) in _NEGATOR_PAIRS:
+                denied = True
+        return cls(tuple(tokens), tuple(negated), tuple(forward), tuple(segment))
 
 
 @dataclass(frozen=True)
@@ -533,7 +550,10 @@ def _match_end(
                 return end
         if not token.stop:
             skipped += 1
-            if skipped > MAX_GAP or token.stem in _NEGATORS:  # "get NO weight decay"
+            # No word slips in after a phrase's own negator ("not updated" is not in "not
+            # stop updates"), and none skipped may be one ("get NO weight decay").
+            after_negator = index > 0 and units[index - 1] in _NEGATORS
+            if skipped > MAX_GAP or after_negator or token.stem in _NEGATORS:
                 break
     failed.add((index, position))
     return -1
@@ -674,10 +694,12 @@ def _occurrences(phrase: str, answer: _Answer, lexicon: Lexicon) -> list[_Span]:
     return [span for units in expand_phrase(phrase, lexicon) for span in _spans(units, answer)]
 
 
-def _asserted(span: _Span, answer: _Answer) -> bool:
-    """Whether an occurrence stands outside a negated clause."""
+def _asserted(span: _Span, answer: _Answer, *, subject: bool = False) -> bool:
+    """Whether an occurrence stands outside a negated clause (``subject``: may precede
+    the clause's "not", as a relation's cause may)."""
     s, i, _ = span
-    return not answer.sentences[s].negated[i]
+    sentence = answer.sentences[s]
+    return not (sentence.after_negator[i] if subject else sentence.negated[i])
 
 
 def phrase_occurs(phrase: str, answer: str, lexicon: Lexicon | None = None) -> bool:
@@ -778,7 +800,7 @@ def _relations_hold(
     for number, effects in effects_of.items():
         for effect in effects:
             tied = _pair(effect, causes, every_effect, answer)
-            if any(c.relation == number and _asserted(c.span, answer) for c in tied):
+            if any(c.relation == number and _asserted(c.span, answer, subject=True) for c in tied):
                 held.add(number)
                 break
     return held
@@ -811,17 +833,17 @@ _EVERYDAY = frozenset(
 # none of them is a bare list.
 _LINKING = _stems(
     *_split(
-        "is are was were be been being am isnt arent wasnt has have had do does did will"
-        " would can could should may might must shall if when whenever because so since"
-        " then therefore which that unless until otherwise while whereas means mean make"
-        " makes made cause causes caused lead leads led let lets keep keeps help helps give"
-        " gives gets get got take takes go goes become becomes need needs stop stops prevent"
-        " prevents avoid avoids allow allows result results set sets control controls"
-        " decide decides determine determines move moves use uses start starts begin begins"
-        " end ends want wants tend tends happen happens reach reaches land lands jump jumps"
-        " pass passes put puts try tries"
+        "is are was were be been being am has have had do does did will would can could"
+        " should may might must shall if when whenever because so since therefore which"
+        " that unless until otherwise while whereas means mean make makes made cause causes"
+        " caused lead leads led let lets keep keeps help helps give gives gets get got take"
+        " takes go goes become becomes need needs prevent prevents allow allows result"
+        " results decide decides determine determines want wants tend tends happen happens"
+        " put puts try tries use uses using"
     )
 )
+# Words of running prose, never of a bare list of key phrases.
+_PROSE = frozenset({"the", "a", "an", "it", "its", "they", "their", "this", "you", "we", "i"})
 LIST_NOTE = (
     "A list of key words is not yet an explanation: say how they connect (what leads to"
     " what, and why). Rated Hard at most."
@@ -946,10 +968,14 @@ _LIST_JOINS = _stems("and", "or", "plus", "also")
 
 
 def _is_list(text: str, answer: _Answer) -> bool:
-    """Whether an answer is only key phrases listed: short items (between commas, line
-    breaks, "and", "or"), and no verb or clause linking them."""
-    if any(token.stem in _LINKING or token.raw in _LINKING for token in answer.words()):
+    """Whether an answer is only key phrases listed, with no verb or clause linking them:
+    no linking word, and either no word of running prose (the, it, they ...) or only
+    short items (between commas, line breaks, "and", "or")."""
+    words = answer.words()
+    if any(token.stem in _LINKING or token.raw in _LINKING for token in words):
         return False
+    if not any(token.raw in _PROSE for token in words):
+        return True
     for part in re.split(r"[\n,;:.!?/|*\u2022-]+", normalize(text)):
         item = 0
         for token in _tokens(_words(part)):
