@@ -369,6 +369,9 @@ _CLAUSE_BREAKS = _stems(
     "instead",
     "otherwise",
     "unlike",
+    "if",
+    "when",
+    "whenever",
 )
 # After a comma, these begin a new clause (a comma before a list item does not).
 _CLAUSE_STARTS = _CLAUSE_BREAKS | _stems(
@@ -481,7 +484,9 @@ class _Sentence:
             ):
                 denied = True
                 # "Freezing does not stop updates": the clause's subject is denied too.
-                for k in range(clause, i):
+                for k in range(i - 1, clause - 1, -1):
+                    if tokens[k].stem in _CONJUNCTIONS:  # "bounces AND never settles"
+                        break
                     negated[k] = True
             elif token.stem in _NEGATORS or (token.stem, nxt) in _NEGATOR_PAIRS:
                 denied = True
@@ -697,9 +702,11 @@ def _occurrences(phrase: str, answer: _Answer, lexicon: Lexicon) -> list[_Span]:
 def _asserted(span: _Span, answer: _Answer, *, subject: bool = False) -> bool:
     """Whether an occurrence stands outside a negated clause (``subject``: may precede
     the clause's "not", as a relation's cause may)."""
-    s, i, _ = span
+    s, i, end = span
     sentence = answer.sentences[s]
-    return not (sentence.after_negator[i] if subject else sentence.negated[i])
+    # A phrase that holds its own "not" ("learning rate does not matter") is not denied by it.
+    own = any(token.stem in _NEGATORS for token in sentence.tokens[i:end])
+    return not (sentence.after_negator[i] if subject or own else sentence.negated[i])
 
 
 def phrase_occurs(phrase: str, answer: str, lexicon: Lexicon | None = None) -> bool:
@@ -748,11 +755,27 @@ def _pair(
         if _leads_back(sentence, end, first, [e for e in effects if e[0] == s]):
             return [c for c in after if c.span[1] == first]
     before = [c for c in mine if c.span[2] <= start]
+    if not before and _no_subject(sentence, start):
+        # "a larger rate is faster BUT can overshoot": the cause stated earlier
+        before = [c for c in causes if c.span[0] == s and c.span[2] <= start]
     if not before:
         return []
     last = max(c.span[2] for c in before)
     nearest = max((c for c in before if c.span[2] == last), key=lambda c: c.span[1])
     return [c for c in before if c.span[2] > nearest.span[1]]  # overlapping the nearest
+
+
+def _no_subject(sentence: _Sentence, start: int) -> bool:
+    """Whether an effect's statement has no subject of its own before it ("but CAN
+    overshoot", not "while THE HEAD gets a larger rate")."""
+    segment = sentence.segment[start]
+    k = start - 1
+    while k >= 0 and sentence.segment[k] == segment:
+        token = sentence.tokens[k]
+        if not (token.stop or token.stem in _LINKING or token.stem in _SEGMENT_BREAKS):
+            return False
+        k -= 1
+    return True
 
 
 def _leads_back(sentence: _Sentence, end: int, cause: int, effects: list[_Span]) -> bool:
