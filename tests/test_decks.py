@@ -97,12 +97,23 @@ def test_seed_prompts_keep_their_concept_counts(library: Library) -> None:
 
 
 def test_concept_phrases_are_usable(library: Library) -> None:
-    """4 to 16 short phrases per concept, and no phrase shared by two concepts of a prompt."""
+    """4 to 16 short phrases per concept (or relations with 2 or more causes and effects),
+    and no phrase shared by two concepts of a prompt."""
     for deck in library.decks.values():
         for prompt in deck.explain:
             owner: dict[str, str] = {}
             for concept in prompt.concepts:
-                assert 4 <= len(concept.phrases) <= 16, (prompt.id, concept.name)
+                if concept.relations and not concept.phrases:
+                    for relation in concept.relations:
+                        assert len(relation.cause) >= 2, (prompt.id, concept.name)
+                        assert len(relation.effect) >= 2, (prompt.id, concept.name)
+                else:
+                    assert 4 <= len(concept.phrases) <= 16, (prompt.id, concept.name)
+                relation_phrases = [
+                    p for relation in concept.relations for p in relation.cause + relation.effect
+                ]
+                for phrase in relation_phrases:
+                    assert 1 <= len(_normalise(phrase).split()) <= 5, (prompt.id, phrase)
                 for phrase in concept.phrases:
                     words = _normalise(phrase).split()
                     assert 1 <= len(words) <= 5, (prompt.id, phrase)
@@ -133,3 +144,19 @@ def test_beyond_seed_topics_across_decks(library: Library) -> None:
     text = "\n".join(_deck_text(deck) for deck in library.decks.values()).casefold()
     for topic in BEYOND_SEED_ANYWHERE:
         assert topic.casefold() in text, f"no deck mentions {topic!r}"
+
+
+def test_every_explain_prompt_names_misconceptions(library: Library) -> None:
+    """At least two wrong ideas per prompt, each with short phrases or relations, and a
+    one-line correction."""
+    for deck in library.decks.values():
+        for prompt in deck.explain:
+            assert len(prompt.misconceptions) >= 2, prompt.id
+            for wrong in prompt.misconceptions:
+                assert wrong.phrases or wrong.relations, (prompt.id, wrong.name)
+                assert len(wrong.correction) <= 300, (prompt.id, wrong.name)
+                texts = wrong.phrases + [
+                    p for relation in wrong.relations for p in relation.cause + relation.effect
+                ]
+                for phrase in texts:
+                    assert 1 <= len(_normalise(phrase).split()) <= 5, (prompt.id, phrase)

@@ -7,9 +7,13 @@ import functools
 from collections.abc import Collection, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
+
+if TYPE_CHECKING:
+    from tutor.grading import Lexicon
+
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -111,11 +115,59 @@ class QuizQuestion(_Strict):
         return next(i for i, option in enumerate(self.options) if option.correct)
 
 
+Phrase = Annotated[Text, StringConstraints(max_length=80)]
+
+
+class Relation(_Strict):
+    """A statement with a direction: one of ``cause`` leads to one of ``effect``.
+
+    It holds only when one sentence of the answer ties an effect to a cause of this
+    relation (the nearest cause before it, or the one after it when "if", "when", "with",
+    "for", "to" ... lead there), neither inside a negated clause. "Too high makes it
+    overshoot" holds for cause "too high", effect "overshoot"; "too low makes it
+    overshoot" does not.
+    """
+
+    cause: list[Phrase] = Field(min_length=1, max_length=24)
+    effect: list[Phrase] = Field(min_length=1, max_length=24)
+
+
 class Concept(_Strict):
-    """A key idea of an explain prompt and the phrasings that show a learner has it."""
+    """A key idea of an explain prompt and the phrasings that show a learner has it.
+
+    A concept is shown by any of its phrases outside a negated clause, or by one of its
+    relations stated the right way round. A concept with a direction (too high ->
+    overshoot) is written as relations only, so a reversed answer does not cover it.
+    """
 
     name: Annotated[Text, StringConstraints(max_length=80)]
-    phrases: list[Annotated[Text, StringConstraints(max_length=80)]] = Field(min_length=2)
+    phrases: list[Phrase] = Field(default_factory=list)
+    relations: list[Relation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _shown_somehow(self) -> Concept:
+        if len(self.phrases) < 2 and not self.relations:
+            raise ValueError("a concept needs at least two phrases or a relation")
+        return self
+
+
+class Misconception(_Strict):
+    """A wrong idea learners really hold, the words that show it, and its correction.
+
+    An answer that shows it (a phrase outside a negated clause, or a relation stated that
+    way round) is rated Again, and the reply shows the correction.
+    """
+
+    name: Annotated[Text, StringConstraints(max_length=120)]
+    phrases: list[Phrase] = Field(default_factory=list)
+    relations: list[Relation] = Field(default_factory=list)
+    correction: Annotated[Text, StringConstraints(max_length=300)]
+
+    @model_validator(mode="after")
+    def _shown_somehow(self) -> Misconception:
+        if not self.phrases and not self.relations:
+            raise ValueError("a misconception needs phrases or relations that show it")
+        return self
 
 
 class ExplainPrompt(_Strict):
@@ -126,6 +178,7 @@ class ExplainPrompt(_Strict):
     prompt: Annotated[Text, StringConstraints(max_length=500)]
     hint: Annotated[Text, StringConstraints(max_length=300)]
     concepts: list[Concept] = Field(min_length=3, max_length=4)
+    misconceptions: list[Misconception] = Field(min_length=2, max_length=6)
     model_answer: Annotated[Text, StringConstraints(max_length=1500)]
 
     @property
@@ -151,6 +204,28 @@ class Deck(_Strict):
         yield from self.cards
         yield from self.quiz
         yield from self.explain
+
+
+# The subject's synonyms live beside the decks, in this file (not a deck).
+LEXICON_FILE = "lexicon.yaml"
+
+
+class LexiconFile(_Strict):
+    """content/lexicon.yaml: groups of words or phrases that mean the same in this subject."""
+
+    groups: list[list[Phrase]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _groups_apart(self) -> LexiconFile:
+        seen: dict[str, int] = {}
+        for number, group in enumerate(self.groups):
+            if len(group) < 2:
+                raise ValueError(f"group {number}: a group needs at least two members")
+            for member in group:
+                key = " ".join(member.casefold().split())
+                if seen.setdefault(key, number) != number:
+                    raise ValueError(f"{member!r} is in groups {seen[key]} and {number}")
+        return self
 
 
 class ContentError(Exception):
@@ -250,10 +325,37 @@ def load_library(directory: Path) -> Library:
     """
     if not directory.is_dir():
         raise ContentError(f"{directory}: content directory not found")
-    paths = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    paths = sorted(
+        path
+        for path in [*directory.glob("*.yaml"), *directory.glob("*.yml")]
+        if path.name != LEXICON_FILE
+    )
     if not paths:
         raise ContentError(f"{directory}: no deck files (*.yaml) found")
     return library_of([load_deck(path) for path in paths], sources=paths)
+
+
+def load_lexicon(path: Path) -> Lexicon:
+    """Read and validate the lexicon file, compiled for the grader.
+
+    Raises:
+        ContentError: naming the file and what is wrong.
+    """
+    from tutor.grading import Lexicon
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError(f"{path}: cannot read: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        parsed = LexiconFile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(file)"
+        raise ContentError(f"{path}: field {where!r}: {first['msg']}") from None
+    return Lexicon.of(parsed.groups)
 
 
 def library_of(decks: list[Deck], sources: list[Path] | None = None) -> Library:

@@ -7,6 +7,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+
+import snowballstemmer
 
 from tutor.content import ExplainPrompt
 from tutor.scheduling import Rating
@@ -142,145 +145,20 @@ for _adjective in _COMPARABLE:
 _IRREGULAR["lowest"] = "low"
 
 _BRITISH_ISE = re.compile(r"(?<=[a-z]{4})is(e|es|ed|ing|er|ers|ation|ations)$")
-_VOWELS = frozenset("aeiou")
 
-
-# --- the stemmer -----------------------------------------------------------------------------
-# Porter's algorithm (1980) in a compact form, after a few English-specific repairs above.
-# Stems need not be words; they only have to agree across the forms of one word:
+# The Snowball English stemmer (Porter2), after the English-specific repairs above. Stems
+# need not be words; they only have to agree across the forms of one word:
 # diverge, diverges, diverging, diverged, divergence, divergent -> "diverg".
-
-
-def _consonants(word: str) -> list[bool]:
-    """Per letter, whether it is a consonant; y is one unless it follows a consonant."""
-    kinds: list[bool] = []
-    for i, letter in enumerate(word):
-        if letter == "y":
-            kinds.append(i == 0 or not kinds[i - 1])
-        else:
-            kinds.append(letter not in _VOWELS)
-    return kinds
-
-
-def _measure(stem: str) -> int:
-    """Porter's m: how many vowel-consonant sequences the stem holds."""
-    kinds = _consonants(stem)
-    return sum(1 for i in range(1, len(kinds)) if kinds[i] and not kinds[i - 1])
-
-
-def _has_vowel(stem: str) -> bool:
-    return not all(_consonants(stem))
-
-
-def _double_consonant(word: str) -> bool:
-    return len(word) >= 2 and word[-1] == word[-2] and _consonants(word)[-1]
-
-
-def _cvc(word: str) -> bool:
-    """Ends consonant-vowel-consonant, the last not w, x or y (hop, not hoop or show)."""
-    if len(word) < 3 or word[-1] in "wxy":
-        return False
-    kinds = _consonants(word[-4:])
-    return kinds[-3] and not kinds[-2] and kinds[-1]
-
-
-_STEP2 = (
-    ("ational", "ate"),
-    ("tional", "tion"),
-    ("enci", "ence"),
-    ("anci", "ance"),
-    ("izer", "ize"),
-    ("bli", "ble"),
-    ("alli", "al"),
-    ("entli", "ent"),
-    ("eli", "e"),
-    ("ousli", "ous"),
-    ("ization", "ize"),
-    ("ation", "ate"),
-    ("ator", "ate"),
-    ("alism", "al"),
-    ("iveness", "ive"),
-    ("fulness", "ful"),
-    ("ousness", "ous"),
-    ("aliti", "al"),
-    ("iviti", "ive"),
-    ("biliti", "ble"),
-    ("logi", "log"),
-)
-_STEP3 = (
-    ("icate", "ic"),
-    ("ative", ""),
-    ("alize", "al"),
-    ("iciti", "ic"),
-    ("ical", "ic"),
-    ("ful", ""),
-    ("ness", ""),
-)
-# Longest first where one suffix ends another (ement before ment before ent).
-_STEP4 = _split("ement ance ence able ible ment ant ent ism ate iti ous ive ize ion al er ic ou")
-
-
-def _replace(word: str, rules: Iterable[tuple[str, str]], min_measure: int) -> str:
-    for suffix, replacement in rules:
-        if word.endswith(suffix):
-            stem = word[: -len(suffix)]
-            return stem + replacement if _measure(stem) > min_measure else word
-    return word
-
-
-def _porter(word: str) -> str:
-    # Step 1a: plurals.
-    if word.endswith(("sses", "ies")):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    # Step 1b: -ed and -ing, then repair what they leave (hopp -> hop, rat -> rate).
-    if word.endswith("eed"):
-        if _measure(word[:-3]) > 0:
-            word = word[:-1]
-    else:
-        for suffix in ("ed", "ing"):
-            if word.endswith(suffix) and _has_vowel(word[: -len(suffix)]):
-                word = word[: -len(suffix)]
-                if word.endswith(("at", "bl", "iz")):
-                    word += "e"
-                elif _double_consonant(word) and word[-1] not in "lsz":
-                    word = word[:-1]
-                elif _measure(word) == 1 and _cvc(word):
-                    word += "e"
-                break
-    # Step 1c: a final y after a vowel-bearing stem becomes i (decay, decays -> decai).
-    if word.endswith("y") and _has_vowel(word[:-1]):
-        word = word[:-1] + "i"
-    word = _replace(word, _STEP2, 0)
-    word = _replace(word, _STEP3, 0)
-    # Step 4: drop a derivational suffix from a long enough stem.
-    for suffix in _STEP4:
-        if word.endswith(suffix):
-            stem = word[: -len(suffix)]
-            if suffix == "ion" and not stem.endswith(("s", "t")):
-                break
-            if _measure(stem) > 1:
-                word = stem
-            break
-    # Step 5: a final e, and a final double l.
-    if word.endswith("e"):
-        stem = word[:-1]
-        measure = _measure(stem)
-        if measure > 1 or (measure == 1 and not _cvc(stem)):
-            word = stem
-    if word.endswith("ll") and _measure(word) > 1:
-        word = word[:-1]
-    return word
+_SNOWBALL = snowballstemmer.stemmer("english")
 
 
 @lru_cache(maxsize=16384)
 def stem(word: str) -> str:
     """The stem of one lower-case word, shared by its inflected and derived forms.
 
-    A light stemmer for English in this domain: irregular forms and comparatives first
-    (overshot -> overshoot, larger -> large), British -ise spellings as -ize, -ly adverbs
-    to their adjective, then Porter's suffix stripping. Numbers, words with digits and
+    Irregular forms and comparatives first (overshot -> overshoot, larger -> large),
+    British -ise spellings as -ize, -ly adverbs to their adjective, then the Snowball
+    English stemmer. Numbers, words with digits and
     words longer than MAX_WORD are returned unchanged.
 
     Args:
@@ -301,7 +179,7 @@ def stem(word: str) -> str:
         else:
             word = word[:-2]
         word = _IRREGULAR.get(word, word)
-    return _porter(word)
+    return str(_SNOWBALL.stemWord(word))
 
 
 # --- normalising and tokenising ---------------------------------------------------------------
@@ -422,9 +300,14 @@ def sentences(text: str) -> list[list[str]]:
 
 _ANY_NUMBER = "#"  # a phrase's "n" ("every n epochs") also stands for any number
 
+# Inside a sentence, a comma, colon, bracket or dash ("too big -> overshoot") separates
+# pieces; a number's thousands comma ("1,000") does not.
+_PIECE_END = re.compile(r",(?!\d)|[:()\[\]{}]|\s-+\s|-+>|=>|\u2192")
+
 
 @dataclass(frozen=True, slots=True)
 class _Token:
+    raw: str
     stem: str
     stop: bool
     number: bool
@@ -449,23 +332,184 @@ def _tokens(words: Sequence[str]) -> list[_Token]:
     tokens = []
     for i, (raw, stemmed_word, stop) in enumerate(stemmed):
         joined = stem(raw + stemmed[i + 1][0]) if i + 1 < len(stemmed) else ""
-        tokens.append(_Token(stemmed_word, stop, _NUMBER.fullmatch(raw) is not None, joined))
+        tokens.append(_Token(raw, stemmed_word, stop, _NUMBER.fullmatch(raw) is not None, joined))
     return tokens
+
+
+def _stems(*words: str) -> frozenset[str]:
+    return frozenset(stem(word) for word in words)
+
+
+# Words that turn what follows, to the end of its clause, into a denial: "not", "never",
+# "no", "nothing (to do with)", "without", "neither/nor", "rather than", "instead of";
+# "doesn't", "isn't", "can't" read as "... not" (see _NEGATED).
+_VERB_NEGATORS = _stems("not", "never")
+# "nothing" denies the whole clause after an auxiliary ("does nothing", "has nothing to do
+# with"), not in "from almost nothing".
+_AUXILIARIES = frozenset(_split("do does did has have had is are was were"))
+_NEGATORS = _stems("not", "never", "no", "nothing", "none", "without", "neither", "nor", "nobody")
+# Two-word negators, by the stems of their words.
+_NEGATOR_PAIRS = frozenset({("rather", "than"), (stem("instead"), "of"), ("no", stem("longer"))})
+# Words that end a negated clause: what follows is asserted again.
+_CLAUSE_BREAKS = _stems(
+    "but",
+    "however",
+    "although",
+    "though",
+    "yet",
+    "whereas",
+    "while",
+    "whilst",
+    "so",
+    "because",
+    "since",
+    "therefore",
+    "thus",
+    "hence",
+    "instead",
+    "otherwise",
+    "unlike",
+    "if",
+    "when",
+    "whenever",
+)
+# After a comma, these begin a new clause (a comma before a list item does not).
+_CLAUSE_STARTS = _CLAUSE_BREAKS | _stems(
+    "and",
+    "or",
+    "which",
+    "then",
+    "it",
+    "they",
+    "this",
+    "that",
+    "the",
+    "its",
+    "we",
+    "you",
+    "i",
+    "if",
+    "when",
+    "as",
+    "where",
+    "who",
+    "there",
+    "these",
+    "those",
+    "he",
+    "she",
+    "one",
+    "a",
+    "an",
+    "each",
+    "every",
+    "both",
+)
+# Where a statement with a direction ends: what follows is paired with its own causes.
+_SEGMENT_BREAKS = _stems("but", "however", "whereas", "while", "whilst", "unlike", "although")
+_COMMA_SEGMENT_BREAKS = _SEGMENT_BREAKS | _stems("and", "or")
+# Words that lead from an effect back to the cause after it: "overshoots IF it is too high",
+# "slow WITH a tiny rate", "a smaller rate FOR (or TO) the pretrained layers".
+_LEADS_BACK = _stems(
+    "if",
+    "when",
+    "whenever",
+    "with",
+    "for",
+    "to",
+    "because",
+    "since",
+    "once",
+    "due",
+    "given",
+    "using",
+    "under",
+    "on",
+)
+_CONJUNCTIONS = _stems("and", "or", "but", "nor")
+_LEAD_REACH = 6  # at most this many tokens from an effect to the word that leads back
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """One sentence's tokens, with what negation and clause structure say about each.
+
+    Attributes:
+        tokens: The tokens.
+        negated: Per token, whether its clause denies it: it follows a negator in the
+            clause, or comes before a "not" or "never" that denies the whole clause.
+        after_negator: Per token, whether it follows a negator in the same clause (a
+            relation's cause is read this way: "too high a rate does not converge").
+        segment: Per token, the index of its statement (split at "but", "while", ", and").
+    """
+
+    tokens: tuple[_Token, ...]
+    negated: tuple[bool, ...]
+    after_negator: tuple[bool, ...]
+    segment: tuple[int, ...]
+
+    @classmethod
+    def of(cls, text: str) -> _Sentence | None:
+        tokens: list[_Token] = []
+        piece_starts: set[int] = set()
+        for piece in _PIECE_END.split(text):
+            found = _tokens(_words(piece))
+            if found:
+                piece_starts.add(len(tokens))
+                tokens += found
+        if not tokens:
+            return None
+        negated: list[bool] = []
+        forward: list[bool] = []
+        segment: list[int] = []
+        denied = False
+        clause = 0  # where the current clause began
+        current = 0
+        for i, token in enumerate(tokens):
+            after_comma = i in piece_starts and i > 0
+            if token.stem in _CLAUSE_BREAKS or (after_comma and token.stem in _CLAUSE_STARTS):
+                denied = False
+                clause = i
+            if token.stem in _SEGMENT_BREAKS or (
+                after_comma and token.stem in _COMMA_SEGMENT_BREAKS
+            ):
+                current += 1
+            negated.append(denied)
+            forward.append(denied)
+            segment.append(current)
+            nxt = tokens[i + 1].stem if i + 1 < len(tokens) else ""
+            previous = tokens[i - 1].raw if i else ""
+            if (token.stem in _VERB_NEGATORS and nxt != "onli") or (
+                token.raw == "nothing" and previous in _AUXILIARIES
+            ):
+                denied = True
+                # "Freezing does not stop updates": the clause's subject is denied too.
+                for k in range(i - 1, clause - 1, -1):
+                    if tokens[k].stem in _CONJUNCTIONS:  # "bounces AND never settles"
+                        break
+                    negated[k] = True
+            elif token.stem in _NEGATORS or (token.stem, nxt) in _NEGATOR_PAIRS:
+                denied = True
+        return cls(tuple(tokens), tuple(negated), tuple(forward), tuple(segment))
 
 
 @dataclass(frozen=True)
 class _Answer:
-    """An answer ready to match: one token list per sentence, and where each key starts."""
+    """An answer ready to match: its sentences, and where each key starts."""
 
-    sentences: tuple[tuple[_Token, ...], ...]
+    sentences: tuple[_Sentence, ...]
     starts: dict[str, list[tuple[int, int]]]
 
     @classmethod
     def of(cls, text: str) -> _Answer:
-        parts = tuple(tuple(_tokens(words)) for words in sentences(text))
+        parts = tuple(
+            found
+            for part in _SENTENCE_END.split(normalize(text))
+            if (found := _Sentence.of(part)) is not None
+        )
         starts: dict[str, list[tuple[int, int]]] = {}
-        for s, tokens in enumerate(parts):
-            for i, token in enumerate(tokens):
+        for s, sentence in enumerate(parts):
+            for i, token in enumerate(sentence.tokens):
                 starts.setdefault(token.stem, []).append((s, i))
                 if token.joined:
                     starts.setdefault(token.joined, []).append((s, i))
@@ -473,54 +517,66 @@ class _Answer:
                     starts.setdefault(_ANY_NUMBER, []).append((s, i))
         return cls(parts, starts)
 
+    def words(self) -> list[_Token]:
+        return [token for sentence in self.sentences for token in sentence.tokens]
+
     def content_stems(self) -> set[str]:
         """Stems of the words that can say what the answer is about (no "p", "x", "10")."""
-        return {
-            t.stem
-            for tokens in self.sentences
-            for t in tokens
-            if not t.stop and not t.number and len(t.stem) > 1
-        }
+        return {t.stem for t in self.words() if not t.stop and not t.number and len(t.stem) > 1}
 
 
 def _token_is(token: _Token, unit: str) -> bool:
     return token.stem == unit or (unit == _ANY_NUMBER and token.number)
 
 
-def _follows(
+def _match_end(
     units: tuple[str, ...],
     index: int,
     tokens: tuple[_Token, ...],
     position: int,
     failed: set[tuple[int, int]],
-) -> bool:
-    """Whether units[index:] occur in order from tokens[position], with small gaps."""
+) -> int:
+    """Where units[index:] end if they occur in order from tokens[position], or -1."""
     if index == len(units):
-        return True
+        return position
     if (index, position) in failed:
-        return False
+        return -1
     unit = units[index]
     skipped = 0
     for q in range(position, min(len(tokens), position + MAX_SKIP + 1)):
         token = tokens[q]
-        if _token_is(token, unit) and _follows(units, index + 1, tokens, q + 1, failed):
-            return True
-        if token.joined == unit and _follows(units, index + 1, tokens, q + 2, failed):
-            return True
+        if _token_is(token, unit):
+            end = _match_end(units, index + 1, tokens, q + 1, failed)
+            if end >= 0:
+                return end
+        if token.joined == unit:
+            end = _match_end(units, index + 1, tokens, q + 2, failed)
+            if end >= 0:
+                return end
         if not token.stop:
             skipped += 1
-            if skipped > MAX_GAP:
+            # No word slips in after a phrase's own negator ("not updated" is not in "not
+            # stop updates"), and none skipped may be one ("get NO weight decay").
+            after_negator = index > 0 and units[index - 1] in _NEGATORS
+            if skipped > MAX_GAP or after_negator or token.stem in _NEGATORS:
                 break
     failed.add((index, position))
-    return False
+    return -1
 
 
-def _occurs(units: tuple[str, ...], answer: _Answer) -> bool:
+# An occurrence: (sentence, first token, token after the last).
+_Span = tuple[int, int, int]
+
+
+def _spans(units: tuple[str, ...], answer: _Answer) -> list[_Span]:
+    """Every occurrence of one stem sequence, at most one per starting token."""
+    found: list[_Span] = []
     failed: dict[int, set[tuple[int, int]]] = {}  # per sentence: (unit, position) tried
     for s, i in answer.starts.get(units[0], ()):
-        if _follows(units, 0, answer.sentences[s], i, failed.setdefault(s, set())):
-            return True
-    return False
+        end = _match_end(units, 0, answer.sentences[s].tokens, i, failed.setdefault(s, set()))
+        if end >= 0:
+            found.append((s, i, end))
+    return found
 
 
 def _merges(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
@@ -532,6 +588,18 @@ def _merges(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
     return [[first, *rest] for rest in _merges(items[1:])] + [
         [glued, *rest] for rest in _merges(items[2:])
     ]
+
+
+def _content(phrase: str) -> list[tuple[str, str]]:
+    """(raw, stem) of the words of a phrase that count (see compile_phrase)."""
+    words = [word for sentence in sentences(phrase) for word in sentence]
+    stemmed = _stem_words(words)
+    content = [(raw, s) for raw, s, stop in stemmed if not stop]
+    if len(content) == 1 and len(stemmed) > 1:
+        content = [(raw, s) for raw, s, _ in stemmed if raw not in _ARTICLES]
+        if len(content) < 2:
+            content = [(raw, s) for raw, s, _ in stemmed]
+    return content
 
 
 @lru_cache(maxsize=4096)
@@ -550,13 +618,7 @@ def compile_phrase(phrase: str) -> frozenset[tuple[str, ...]]:
     Returns:
         The alternative stem sequences; empty if the phrase holds no word.
     """
-    words = [word for sentence in sentences(phrase) for word in sentence]
-    stemmed = _stem_words(words)
-    content = [(raw, s) for raw, s, stop in stemmed if not stop]
-    if len(content) == 1 and len(stemmed) > 1:
-        content = [(raw, s) for raw, s, _ in stemmed if raw not in _ARTICLES]
-        if len(content) < 2:
-            content = [(raw, s) for raw, s, _ in stemmed]
+    content = _content(phrase)
     if not content:
         return frozenset()
     alternatives: set[tuple[str, ...]] = set()
@@ -568,18 +630,203 @@ def compile_phrase(phrase: str) -> frozenset[tuple[str, ...]]:
     return frozenset(alternatives)
 
 
-def phrase_occurs(phrase: str, answer: str) -> bool:
-    """Whether a deck phrase occurs in an answer, allowing word forms and small gaps.
+# --- the lexicon --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Groups of words or phrases that mean the same in this subject, as stem sequences.
+
+    A concept or misconception phrase also matches with one group member swapped for
+    another ("random weights" also matches "untrained weights").
+    """
+
+    groups: tuple[tuple[tuple[str, ...], ...], ...] = ()
+
+    @classmethod
+    def of(cls, groups: Iterable[Iterable[str]]) -> Lexicon:
+        """Compile groups of phrases as the lexicon file writes them."""
+        compiled = []
+        for group in groups:
+            members = tuple(
+                dict.fromkeys(
+                    units for member in group if (units := tuple(s for _, s in _content(member)))
+                )
+            )
+            if len(members) > 1:
+                compiled.append(members)
+        return cls(tuple(compiled))
+
+
+MAX_VARIANTS = 48  # per phrase, so one long phrase cannot make grading slow
+
+
+def _substitutions(units: tuple[str, ...], lexicon: Lexicon) -> list[tuple[str, ...]]:
+    """The sequences one swap of a lexicon member makes from ``units``."""
+    out: list[tuple[str, ...]] = []
+    for group in lexicon.groups:
+        for member in group:
+            size = len(member)
+            for at in range(len(units) - size + 1):
+                if units[at : at + size] != member:
+                    continue
+                for other in group:
+                    if other != member:
+                        out.append(units[:at] + other + units[at + size :])
+    return out
+
+
+@lru_cache(maxsize=8192)
+def expand_phrase(phrase: str, lexicon: Lexicon) -> tuple[tuple[str, ...], ...]:
+    """The stem sequences of a phrase (compile_phrase) and their lexicon variants.
+
+    Up to two swaps, from different places of the phrase, and at most MAX_VARIANTS.
+    """
+    found = dict.fromkeys(sorted(compile_phrase(phrase)))
+    frontier = list(found)
+    for _ in range(2):
+        following: list[tuple[str, ...]] = []
+        for units in frontier:
+            for variant in _substitutions(units, lexicon):
+                if variant not in found and len(found) < MAX_VARIANTS:
+                    found[variant] = None
+                    following.append(variant)
+        frontier = following
+    return tuple(found)
+
+
+def _occurrences(phrase: str, answer: _Answer, lexicon: Lexicon) -> list[_Span]:
+    return [span for units in expand_phrase(phrase, lexicon) for span in _spans(units, answer)]
+
+
+def _asserted(span: _Span, answer: _Answer, *, subject: bool = False) -> bool:
+    """Whether an occurrence stands outside a negated clause (``subject``: may precede
+    the clause's "not", as a relation's cause may)."""
+    s, i, end = span
+    sentence = answer.sentences[s]
+    # A phrase that holds its own "not" ("learning rate does not matter") is not denied by it.
+    own = any(token.stem in _NEGATORS for token in sentence.tokens[i:end])
+    return not (sentence.after_negator[i] if subject or own else sentence.negated[i])
+
+
+def phrase_occurs(phrase: str, answer: str, lexicon: Lexicon | None = None) -> bool:
+    """Whether a deck phrase occurs in an answer, outside a negated clause.
+
+    Word forms and small gaps are allowed ("learning rate too high" occurs in "the LR is
+    far too high"), and so are the lexicon's synonyms when one is given. "It is not too
+    high" does not contain "too high": a phrase after a negator in the same clause does
+    not count (a phrase may hold its own negator: "not updated").
 
     Args:
         phrase: A phrase as the deck writes it, e.g. "learning rate too high".
         answer: The learner's text, e.g. "the learning rate is too high".
+        lexicon: Synonyms to expand the phrase through, or None for none.
 
     Returns:
-        True if some form of the phrase occurs in one sentence of the answer.
+        True if some form of the phrase occurs, asserted, in one sentence of the answer.
     """
     prepared = _Answer.of(answer)
-    return any(_occurs(units, prepared) for units in compile_phrase(phrase))
+    return any(
+        _asserted(span, prepared) for span in _occurrences(phrase, prepared, lexicon or Lexicon())
+    )
+
+
+# --- relations ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cause:
+    span: _Span
+    relation: int  # which relation of the prompt this cause phrase belongs to
+
+
+def _pair(
+    effect: _Span, causes: list[_Cause], effects: list[_Span], answer: _Answer
+) -> list[_Cause]:
+    """The causes an effect is tied to in its sentence: the nearest before it, or the
+    first after it when a word like "if", "with" or "for" leads there."""
+    s, start, end = effect
+    sentence = answer.sentences[s]
+    segment = sentence.segment[start]
+    mine = [c for c in causes if c.span[0] == s and sentence.segment[c.span[1]] == segment]
+    after = [c for c in mine if c.span[1] >= end]
+    if after:
+        first = min(c.span[1] for c in after)
+        if _leads_back(sentence, end, first, [e for e in effects if e[0] == s]):
+            return [c for c in after if c.span[1] == first]
+    before = [c for c in mine if c.span[2] <= start]
+    if not before and _no_subject(sentence, start):
+        # "a larger rate is faster BUT can overshoot": the cause stated earlier
+        before = [c for c in causes if c.span[0] == s and c.span[2] <= start]
+    if not before:
+        return []
+    last = max(c.span[2] for c in before)
+    nearest = max((c for c in before if c.span[2] == last), key=lambda c: c.span[1])
+    return [c for c in before if c.span[2] > nearest.span[1]]  # overlapping the nearest
+
+
+def _no_subject(sentence: _Sentence, start: int) -> bool:
+    """Whether an effect's statement has no subject of its own before it ("but CAN
+    overshoot", not "while THE HEAD gets a larger rate")."""
+    segment = sentence.segment[start]
+    k = start - 1
+    while k >= 0 and sentence.segment[k] == segment:
+        token = sentence.tokens[k]
+        if not (token.stop or token.stem in _LINKING or token.stem in _SEGMENT_BREAKS):
+            return False
+        k -= 1
+    return True
+
+
+def _leads_back(sentence: _Sentence, end: int, cause: int, effects: list[_Span]) -> bool:
+    """Whether, between an effect ending at ``end`` and a cause at ``cause``, a word leads
+    back to the cause (not one that opens a new clause: "..., and if it is too low")."""
+    tokens = sentence.tokens
+    for k in range(end, min(cause, end + _LEAD_REACH)):
+        if tokens[k].stem in _LEADS_BACK:
+            if k > 0 and tokens[k - 1].stem in _CONJUNCTIONS:
+                return False
+            # Another effect in between must be listed with this one ("diverges and
+            # oscillates if ..."), not stated on its own ("overshoots, training is slow if").
+            previous = end
+            for _, e_start, e_end in sorted(e for e in effects if end <= e[1] < k):
+                if any(not t.stop for t in tokens[previous:e_start]):
+                    return False
+                previous = e_end
+            return True
+    return False
+
+
+def _relations_hold(
+    relations: Sequence[tuple[int, Sequence[str], Sequence[str]]],
+    answer: _Answer,
+    lexicon: Lexicon,
+) -> set[int]:
+    """Which relations (by their number) the answer states the right way round."""
+    if not relations or not answer.sentences:
+        return set()
+    causes: list[_Cause] = []
+    effects_of: dict[int, list[_Span]] = {}
+    for number, cause_phrases, effect_phrases in relations:
+        for phrase in cause_phrases:
+            causes += [_Cause(span, number) for span in _occurrences(phrase, answer, lexicon)]
+        effects_of[number] = [
+            span
+            for phrase in effect_phrases
+            for span in _occurrences(phrase, answer, lexicon)
+            if _asserted(span, answer)
+        ]
+    if not causes:
+        return set()
+    every_effect = sorted({span for spans in effects_of.values() for span in spans})
+    held: set[int] = set()
+    for number, effects in effects_of.items():
+        for effect in effects:
+            tied = _pair(effect, causes, every_effect, answer)
+            if any(c.relation == number and _asserted(c.span, answer, subject=True) for c in tied):
+                held.add(number)
+                break
+    return held
 
 
 # --- grading ------------------------------------------------------------------------------------
@@ -604,6 +851,27 @@ _EVERYDAY = frozenset(
         " still"
     )
 )
+# Words that tie key phrases into a statement: a verb (auxiliaries and the verbs answers
+# use to link a cause to its effect) or a conjunction that opens a clause. An answer with
+# none of them is a bare list.
+_LINKING = _stems(
+    *_split(
+        "is are was were be been being am has have had do does did will would can could"
+        " should may might must shall if when whenever because so since therefore which"
+        " that unless until otherwise while whereas means mean make makes made cause causes"
+        " caused lead leads led let lets keep keeps help helps give gives gets get got take"
+        " takes go goes become becomes need needs prevent prevents allow allows result"
+        " results decide decides determine determines want wants tend tends happen happens"
+        " put puts try tries use uses using"
+    )
+)
+# Words of running prose, never of a bare list of key phrases.
+_PROSE = frozenset({"the", "a", "an", "it", "its", "they", "their", "this", "you", "we", "i"})
+LIST_NOTE = (
+    "A list of key words is not yet an explanation: say how they connect (what leads to"
+    " what, and why). Rated Hard at most."
+)
+ECHO_SHARE = 0.8  # an answer whose content words come this much from the prompt and hint
 
 
 def _topic_texts(prompt: ExplainPrompt) -> tuple[str, ...]:
@@ -611,6 +879,9 @@ def _topic_texts(prompt: ExplainPrompt) -> tuple[str, ...]:
     for concept in prompt.concepts:
         texts.append(concept.name)
         texts.extend(concept.phrases)
+        for relation in concept.relations:
+            texts.extend(relation.cause)
+            texts.extend(relation.effect)
     return tuple(texts)
 
 
@@ -622,21 +893,44 @@ def _topic_stems(texts: tuple[str, ...]) -> frozenset[str]:
     return frozenset((found | _SUBJECT) - _EVERYDAY - STOP_WORDS)
 
 
+@lru_cache(maxsize=256)
+def _question_stems(texts: tuple[str, ...]) -> frozenset[str]:
+    """The stems of the prompt and hint themselves, to tell an answer pasted from them."""
+    words = [word for text in texts for sentence in sentences(text) for word in sentence]
+    return frozenset(token.stem for token in _tokens(words)) | _EVERYDAY
+
+
+@dataclass(frozen=True)
+class Caution:
+    """A misconception an answer shows: the wrong idea, and the reply's correction."""
+
+    name: str
+    correction: str
+
+
 @dataclass(frozen=True)
 class Grade:
-    """How an answer fared against a prompt's key concepts.
+    """How an answer fared against a prompt's key concepts and misconceptions.
 
     Attributes:
         covered: Names of the concepts the answer shows, in the prompt's order.
         missed: Names of the concepts it does not show, in the prompt's order.
         empty: The answer holds no word at all (blank, only punctuation or emoji).
         off_topic: The answer has words, but none about the prompt or its subject.
+        echo: The answer is the prompt or its hint pasted back (little of its own).
+        cautions: The misconceptions it shows, each with its correction ("Careful: ...").
+        list_only: The answer only lists key phrases, with no clause linking them.
+        note: Why the rating is capped, for the reply (LIST_NOTE), or None.
     """
 
     covered: tuple[str, ...]
     missed: tuple[str, ...]
     empty: bool = False
     off_topic: bool = False
+    echo: bool = False
+    cautions: tuple[Caution, ...] = ()
+    list_only: bool = False
+    note: str | None = None
 
     @property
     def score(self) -> int:
@@ -655,8 +949,18 @@ class Grade:
 
     @property
     def rating(self) -> Rating:
-        """The FSRS rating this answer counts as (see rating_for)."""
-        return rating_for(self.score, self.total)
+        """The FSRS rating this answer counts as.
+
+        Again for an empty, off-topic or echoed answer and for one that shows a
+        misconception, whatever it covers; otherwise rating_for the share covered, and at
+        most Hard for a bare list of key phrases.
+        """
+        if self.empty or self.off_topic or self.echo or self.cautions:
+            return Rating.AGAIN
+        rating = rating_for(self.score, self.total)
+        if self.list_only and rating > Rating.HARD:
+            return Rating.HARD
+        return rating
 
 
 def rating_for(covered: int, total: int) -> Rating:
@@ -682,37 +986,105 @@ def rating_for(covered: int, total: int) -> Rating:
     return Rating.EASY
 
 
-def grade_explanation(prompt: ExplainPrompt, answer: str) -> Grade:
-    """Grade a learner's free-text answer against an explain prompt's key concepts.
+LIST_ITEM_WORDS = 3  # a list's items are short: at most this many content words each
+_LIST_JOINS = _stems("and", "or", "plus", "also")
 
-    A concept is covered when any of its phrases occurs in the answer: case, accents,
-    punctuation, hyphens ("warm-up", "warmup", "warm up"), word forms ("diverged",
-    "divergence"), numbers as digits or words ("10 times", "ten times", "tenfold", "10x")
-    and a few words slipped in between a phrase's words all still match. Never raises:
-    an empty or off-topic answer simply covers nothing.
+
+def _is_list(text: str, answer: _Answer) -> bool:
+    """Whether an answer is only key phrases listed, with no verb or clause linking them:
+    no linking word, and either no word of running prose (the, it, they ...) or only
+    short items (between commas, line breaks, "and", "or")."""
+    words = answer.words()
+    if any(token.stem in _LINKING or token.raw in _LINKING for token in words):
+        return False
+    if not any(token.raw in _PROSE for token in words):
+        return True
+    for part in re.split(r"[\n,;:.!?/|*\u2022-]+", normalize(text)):
+        item = 0
+        for token in _tokens(_words(part)):
+            if token.stem in _LIST_JOINS:
+                item = 0
+            elif not token.stop:
+                item += 1
+                if item > LIST_ITEM_WORDS:
+                    return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The lexicon shipped in content/lexicon.yaml (empty if that file is absent)."""
+    from tutor.content import LEXICON_FILE, load_lexicon
+
+    path = Path(__file__).resolve().parents[1] / "content" / LEXICON_FILE
+    return load_lexicon(path) if path.is_file() else Lexicon()
+
+
+def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | None = None) -> Grade:
+    """Grade a learner's free-text answer against an explain prompt.
+
+    A concept is covered when one of its phrases occurs outside a negated clause ("it has
+    nothing to do with overshooting" covers nothing), or one of its relations is stated
+    the right way round in one sentence ("too high makes it overshoot", not "too low makes
+    it overshoot"). Case, accents, punctuation, hyphens ("warm-up", "warmup", "warm up"),
+    word forms ("diverged", "divergence"), numbers as digits or words ("10 times", "ten
+    times", "tenfold", "10x"), a few words slipped in between a phrase's words, and the
+    lexicon's synonyms ("untrained weights" for "random weights") all still match. A
+    misconception shown the same way is returned as a caution, and keeps the rating at
+    Again; so do an empty, off-topic or echoed answer; a bare list of key phrases gets at
+    most Hard. Never raises.
 
     Args:
         prompt: The explain prompt that was asked.
         answer: The learner's reply, as sent; only the first MAX_ANSWER_CHARS count.
+        lexicon: Synonyms to expand phrases through; None for the shipped lexicon.
 
     Returns:
-        The grade: concepts covered and missed, and whether the answer was empty or
-        off topic.
+        The grade: concepts covered and missed, cautions, and the flags.
     """
+    lexicon = default_lexicon() if lexicon is None else lexicon
     prepared = _Answer.of(answer)
+    relations: list[tuple[int, Sequence[str], Sequence[str]]] = []
+    owners: list[int] = []  # per relation: the concept (>= 0) or misconception (< 0)
+    for c, concept in enumerate(prompt.concepts):
+        for relation in concept.relations:
+            relations.append((len(relations), relation.cause, relation.effect))
+            owners.append(c)
+    for m, misconception in enumerate(prompt.misconceptions):
+        for relation in misconception.relations:
+            relations.append((len(relations), relation.cause, relation.effect))
+            owners.append(-1 - m)
+    held = {owners[number] for number in _relations_hold(relations, prepared, lexicon)}
+
+    def shown(owner: int, phrases: Sequence[str]) -> bool:
+        return owner in held or any(
+            _asserted(span, prepared)
+            for phrase in phrases
+            for span in _occurrences(phrase, prepared, lexicon)
+        )
+
     covered: list[str] = []
     missed: list[str] = []
-    for concept in prompt.concepts:
-        hit = any(
-            _occurs(units, prepared)
-            for phrase in concept.phrases
-            for units in compile_phrase(phrase)
-        )
-        (covered if hit else missed).append(concept.name)
-    empty = not prepared.sentences
-    off_topic = (
-        not empty
-        and not covered
-        and not (prepared.content_stems() & _topic_stems(_topic_texts(prompt)))
+    for c, concept in enumerate(prompt.concepts):
+        (covered if shown(c, concept.phrases) else missed).append(concept.name)
+    cautions = tuple(
+        Caution(misconception.name, misconception.correction)
+        for m, misconception in enumerate(prompt.misconceptions)
+        if shown(-1 - m, misconception.phrases)
     )
-    return Grade(tuple(covered), tuple(missed), empty=empty, off_topic=off_topic)
+    empty = not prepared.sentences
+    content = prepared.content_stems()
+    off_topic = not empty and not covered and not (content & _topic_stems(_topic_texts(prompt)))
+    own = content - _question_stems((prompt.prompt, prompt.hint))
+    echo = not empty and not off_topic and len(own) <= (1 - ECHO_SHARE) * len(content)
+    list_only = not empty and not off_topic and bool(covered) and _is_list(answer, prepared)
+    return Grade(
+        tuple(covered),
+        tuple(missed),
+        empty=empty,
+        off_topic=off_topic,
+        echo=echo,
+        cautions=cautions,
+        list_only=list_only,
+        note=LIST_NOTE if list_only else None,
+    )

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tutor.content import ContentError, ItemKind, load_library
+from tutor.content import LEXICON_FILE, ContentError, ItemKind, load_lexicon, load_library
+from tutor.grading import Lexicon, grade_explanation
 
 GOOD_DECK = {
     "id": "demo-deck",
@@ -38,6 +39,10 @@ GOOD_DECK = {
             "concepts": [
                 {"name": f"Idea {n}", "phrases": [f"phrase {n}a", f"phrase {n}b"]}
                 for n in range(3)
+            ],
+            "misconceptions": [
+                {"name": f"Wrong {n}", "phrases": [f"wrong {n}"], "correction": "Right."}
+                for n in range(2)
             ],
             "model_answer": "A model answer.",
         }
@@ -95,7 +100,27 @@ def test_good_deck_loads(tmp_path: Path) -> None:
         ({"explain.0.concepts": []}, "item 'x-one': field 'concepts'"),
         (
             {"explain.0.concepts.0.phrases": ["only one"]},
-            "item 'x-one': field 'concepts.0.phrases'",
+            "item 'x-one': field 'concepts.0': Value error, a concept needs at least two",
+        ),
+        (
+            {"explain.0.concepts.0.relations": [{"cause": ["too high"], "effect": []}]},
+            "item 'x-one': field 'concepts.0.relations.0.effect'",
+        ),
+        (
+            {"explain.0.misconceptions": None},
+            "item 'x-one': field 'misconceptions': Field required",
+        ),
+        (
+            {"explain.0.misconceptions.1": None},
+            "item 'x-one': field 'misconceptions': List should have at least 2 items",
+        ),
+        (
+            {"explain.0.misconceptions.0.correction": None},
+            "item 'x-one': field 'misconceptions.0.correction': Field required",
+        ),
+        (
+            {"explain.0.misconceptions.0.phrases": None},
+            "item 'x-one': field 'misconceptions.0': Value error, a misconception needs",
         ),
         ({"cards.0.colour": "red"}, "item 'c-one': field 'colour': Extra inputs"),
         ({"title": None}, "deck: field 'title'"),
@@ -135,3 +160,39 @@ def test_empty_or_missing_directory(tmp_path: Path) -> None:
         load_library(tmp_path)
     with pytest.raises(ContentError, match="not found"):
         load_library(tmp_path / "nowhere")
+
+
+def test_a_concept_may_be_a_relation_only(tmp_path: Path) -> None:
+    relation = {"cause": ["too high"], "effect": ["overshoot"]}
+    deck = _broken(**{"explain.0.concepts.0": {"name": "Too high", "relations": [relation]}})
+    _write(tmp_path, "one.yaml", deck)
+    prompt = load_library(tmp_path).items["x-one"]
+    assert prompt.concepts[0].relations[0].effect == ["overshoot"]  # type: ignore[union-attr]
+
+
+def test_the_lexicon_file_is_not_a_deck_and_loads(tmp_path: Path) -> None:
+    _write(tmp_path, "one.yaml", GOOD_DECK)
+    path = _write(tmp_path, LEXICON_FILE, {"groups": [["phrase 0a", "idea zero"]]})
+    library = load_library(tmp_path)
+    assert list(library.decks) == ["demo-deck"]
+    lexicon = load_lexicon(path)
+    prompt = library.items["x-one"]
+    assert grade_explanation(prompt, "It is idea zero.", lexicon).covered == ("Idea 0",)  # type: ignore[arg-type]
+    assert grade_explanation(prompt, "It is idea zero.", Lexicon()).covered == ()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("groups", "expected"),
+    [
+        ({"groups": [["alone"]]}, "at least two members"),
+        ({"groups": [["a b", "c"], ["C", "d"]]}, "'C' is in groups 0 and 1"),
+        ({"words": []}, "Field required"),
+    ],
+)
+def test_a_broken_lexicon_names_file_and_field(
+    tmp_path: Path, groups: dict[str, object], expected: str
+) -> None:
+    path = _write(tmp_path, LEXICON_FILE, groups)
+    with pytest.raises(ContentError, match=expected) as caught:
+        load_lexicon(path)
+    assert str(caught.value).startswith(f"{path}: ")

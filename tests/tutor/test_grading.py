@@ -8,9 +8,12 @@ import pytest
 
 from tutor.content import ExplainPrompt, ItemKind, Library
 from tutor.grading import (
+    LIST_NOTE,
     MAX_ANSWER_CHARS,
     Grade,
+    Lexicon,
     compile_phrase,
+    default_lexicon,
     grade_explanation,
     normalize,
     phrase_occurs,
@@ -32,7 +35,7 @@ from tutor.scheduling import Rating
         (["overshoot", "overshoots", "overshooting", "overshot"], "overshoot"),
         (["settle", "settles", "settling", "settled"], "settl"),
         (["bounce", "bounces", "bouncing", "bounced"], "bounc"),
-        (["decay", "decays", "decaying", "decayed"], "decai"),
+        (["decay", "decays", "decaying", "decayed"], "decay"),
         (["normalize", "normalizes", "normalise", "normalises", "normalisation"], "normal"),
         (["slow", "slowly", "slower", "slowing", "slowness"], "slow"),
         (["large", "larger", "largest"], "larg"),
@@ -595,3 +598,93 @@ def test_repeating_the_question_covers_nothing(library: Library) -> None:
     for prompt in _explain_prompts(library):
         assert grade_explanation(prompt, prompt.prompt).covered == (), prompt.id
         assert grade_explanation(prompt, prompt.hint).covered == (), prompt.id
+
+
+# --- meaning: negation, relations, the lexicon, lists ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("phrase", "answer"),
+    [
+        ("overshoot", "it does not overshoot"),
+        ("overshoot", "it doesn't overshoot, stall or converge"),
+        ("converge", "it has nothing to do with overshooting, stalling or convergence"),
+        ("converge", "it never converges"),
+        ("decay", "train without decay"),
+        ("cosine", "use a step schedule rather than cosine"),
+        ("cosine", "use a step schedule instead of cosine"),
+        ("freeze", "freezing does not help here"),
+        ("weight decay", "biases get no weight decay"),
+    ],
+)
+def test_a_phrase_in_a_negated_clause_does_not_count(phrase: str, answer: str) -> None:
+    assert not phrase_occurs(phrase, answer)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "answer"),
+    [
+        ("diverge", "it does not converge, it diverges"),
+        ("diverge", "It is not stable. It diverges."),
+        ("diverge", "not only slow, it diverges"),
+        ("not updated", "the weights are not updated"),
+        ("adapt", "freezing does not change the weights, but a small rate lets them adapt"),
+        ("slow", "it does not diverge if the rate is low, it is just slow"),
+    ],
+)
+def test_negation_ends_with_its_clause(phrase: str, answer: str) -> None:
+    assert phrase_occurs(phrase, answer)
+
+
+def test_the_lexicon_lets_synonyms_match() -> None:
+    lexicon = Lexicon.of([["random", "untrained"], ["freeze", "lock"]])
+    assert phrase_occurs("random weights", "the untrained weights", lexicon)
+    assert phrase_occurs("freeze the backbone", "lock the backbone", lexicon)
+    assert not phrase_occurs("random weights", "the untrained weights")
+    assert not phrase_occurs("random weights", "the untrained weights are not", Lexicon())
+
+
+def test_the_shipped_lexicon_loads(library: Library) -> None:
+    lexicon = default_lexicon()
+    assert len(lexicon.groups) >= 10
+    assert phrase_occurs("random weights", "arbitrary weights", lexicon)
+    assert phrase_occurs("lower the learning rate", "halve the learning rate", lexicon)
+
+
+def test_a_bare_list_is_capped_at_hard_and_prose_is_not(library: Library) -> None:
+    prompt = _prompt(library, "d-explain-forgetting")
+    listed = grade_explanation(prompt, "overwrite, small learning rate, freeze")
+    assert (listed.score, listed.list_only, listed.rating) == (3, True, Rating.HARD)
+    assert listed.note == LIST_NOTE
+    prose = grade_explanation(
+        prompt, "Big updates overwrite old knowledge, so use a small learning rate or freeze."
+    )
+    assert (prose.score, prose.list_only, prose.note, prose.rating) == (
+        3,
+        False,
+        None,
+        Rating.EASY,
+    )
+
+
+def test_an_echo_of_the_prompt_is_again(library: Library) -> None:
+    for prompt in _explain_prompts(library):
+        grade = grade_explanation(prompt, prompt.prompt)
+        assert grade.echo, prompt.id
+        assert grade.rating is Rating.AGAIN
+
+
+def test_a_misconception_keeps_a_full_answer_at_again(library: Library) -> None:
+    prompt = library.item("b-explain-adam")
+    assert isinstance(prompt, ExplainPrompt)
+    grade = grade_explanation(
+        prompt, prompt.model_answer + " So with Adam the learning rate does not matter."
+    )
+    assert grade.missed == ()
+    assert [c.name for c in grade.cautions] == ["Adam needs no learning rate, it picks its own"]
+    assert grade.rating is Rating.AGAIN
+
+
+def test_no_model_answer_shows_a_misconception(library: Library) -> None:
+    for prompt in _explain_prompts(library):
+        assert grade_explanation(prompt, prompt.model_answer).cautions == (), prompt.id

@@ -1,0 +1,158 @@
+"""``python -m bench grading``: the explain grader on the labelled answer set.
+
+Prints, per label, how the grader rates the hand-labelled answers in tests/grading/, the
+shares the targets are set on, and how long grading one answer takes (median and p99).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from tutor.content import ExplainPrompt, Library, load_library
+from tutor.grading import Grade, grade_explanation
+from tutor.scheduling import Rating
+
+ROOT = Path(__file__).resolve().parents[1]
+ANSWERS = ROOT / "tests" / "grading"
+LABELS = (
+    "correct",
+    "correct-unusual-wording",
+    "partial",
+    "negated",
+    "reversed",
+    "misconceived",
+    "keyword-list",
+    "echo",
+    "off-topic",
+    "empty",
+)
+CORRECT = ("correct", "correct-unusual-wording")
+WRONG = ("negated", "reversed", "misconceived")
+IGNORED = ("echo", "off-topic")
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One hand-labelled answer to a shipped explain prompt."""
+
+    prompt: ExplainPrompt
+    answer: str
+    label: str
+
+
+def load_answers(library: Library, directory: Path = ANSWERS) -> list[Labelled]:
+    """Every labelled answer in ``directory``/*.yaml, checked against the library."""
+    answers = []
+    for path in sorted(directory.glob("*.yaml")):
+        for row in yaml.safe_load(path.read_text(encoding="utf-8")):
+            prompt = library.items.get(row["prompt"])
+            if not isinstance(prompt, ExplainPrompt):
+                raise ValueError(f"{path}: {row['prompt']!r} is not an explain prompt")
+            if row["label"] not in LABELS:
+                raise ValueError(f"{path}: unknown label {row['label']!r}")
+            answers.append(Labelled(prompt, str(row["answer"]), row["label"]))
+    return answers
+
+
+@dataclass
+class Figures:
+    """The shares the issue's targets are set on, and the counts behind them."""
+
+    count: Counter[str] = field(default_factory=Counter)
+    correct_half: int = 0  # correct answers covering at least half the concepts
+    wrong_good: int = 0  # wrong answers rated Good or Easy
+    wrong_again: int = 0  # wrong answers rated Again
+    lists_over_hard: int = 0  # keyword lists rated above Hard
+    ignored_not_again: int = 0  # echoes and off-topic answers not rated Again
+    ratings: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def add(self, item: Labelled, grade: Grade) -> None:
+        label = item.label
+        self.count[label] += 1
+        self.ratings.setdefault(label, Counter())[grade.rating.name.title()] += 1
+        if label in CORRECT and 2 * grade.score >= grade.total:
+            self.correct_half += 1
+        if label in WRONG:
+            self.wrong_good += grade.rating >= Rating.GOOD
+            self.wrong_again += grade.rating is Rating.AGAIN
+        if label == "keyword-list":
+            self.lists_over_hard += grade.rating > Rating.HARD
+        if label in IGNORED:
+            self.ignored_not_again += grade.rating is not Rating.AGAIN
+
+    def total(self, labels: tuple[str, ...]) -> int:
+        return sum(self.count[label] for label in labels)
+
+    @property
+    def correct_half_share(self) -> float:
+        return self.correct_half / max(1, self.total(CORRECT))
+
+    @property
+    def wrong_again_share(self) -> float:
+        return self.wrong_again / max(1, self.total(WRONG))
+
+
+def evaluate(library: Library, answers: list[Labelled]) -> Figures:
+    """Grade every labelled answer and count the outcomes."""
+    figures = Figures()
+    for item in answers:
+        figures.add(item, grade_explanation(item.prompt, item.answer))
+    return figures
+
+
+def timings(answers: list[Labelled], rounds: int = 20) -> list[float]:
+    """Seconds per grading, each answer graded ``rounds`` times (after one warm-up pass)."""
+    for item in answers:
+        grade_explanation(item.prompt, item.answer)
+    times = []
+    for _ in range(rounds):
+        for item in answers:
+            start = time.perf_counter()
+            grade_explanation(item.prompt, item.answer)
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> int:
+    """Print the figures (the targets are asserted by tests/grading, not here)."""
+    library = load_library(ROOT / "content")
+    answers = load_answers(library)
+    figures = evaluate(library, answers)
+    prompts = {item.prompt.id for item in answers}
+    print(f"Explain grading: {len(answers)} labelled answers over {len(prompts)} prompts")
+    for label in LABELS:
+        ratings = figures.ratings.get(label, Counter())
+        spread = ", ".join(f"{name} {ratings[name]}" for name in ("Again", "Hard", "Good", "Easy"))
+        print(f"  {label:24} {figures.count[label]:3}   {spread}")
+    correct, wrong = figures.total(CORRECT), figures.total(WRONG)
+    print(
+        f"correct answers with at least half the concepts: {figures.correct_half}/{correct}"
+        f" = {figures.correct_half_share:.0%} (target >= 85%)"
+    )
+    print(
+        f"wrong answers (negated, reversed, misconceived) rated Good or Easy:"
+        f" {figures.wrong_good}/{wrong} (target 0)"
+    )
+    print(
+        f"wrong answers rated Again: {figures.wrong_again}/{wrong}"
+        f" = {figures.wrong_again_share:.0%} (target >= 90%)"
+    )
+    print(
+        f"keyword lists rated above Hard: {figures.lists_over_hard}/"
+        f"{figures.count['keyword-list']} (target 0)"
+    )
+    print(
+        f"echoes and off-topic answers not rated Again: {figures.ignored_not_again}/"
+        f"{figures.total(IGNORED)} (target 0)"
+    )
+    times = sorted(timings(answers))
+    median = statistics.median(times) * 1000
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000
+    print(f"time to grade one answer: median {median:.2f} ms, p99 {p99:.2f} ms (target < 5 ms)")
+    return 0
