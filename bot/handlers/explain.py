@@ -46,6 +46,7 @@ CANCELLED = "Prompt dropped. Send /explain for a new one."
 NOTHING_TO_CANCEL = "There is nothing to cancel."
 NOT_TEXT = "Please answer the prompt in text, or send /cancel."
 CAREFUL = "⚠️ <b>Careful:</b> {correction}"
+NOTE = "ℹ️ {note}"
 SUGGESTED = "{label} ✓"
 RATED = (
     "Rated <b>{rating}</b>: next review in {delta}. <i>Disagree? Tap another rating (once).</i>"
@@ -58,16 +59,13 @@ STALE = "This answer's rating can no longer be changed."
 INVALID_RATING = "This button is not valid."
 
 
-def render_misconceptions(grade: Grade) -> list[str]:
-    """A "Careful:" line for each misconception the answer shows, with its correction.
-
-    Reads the grader's ``grade.misconceptions`` (items with a ``correction``, or plain
-    texts) when the grader names them; none otherwise.
-    """
-    found = getattr(grade, "misconceptions", None) or ()
-    return [
-        CAREFUL.format(correction=escape(str(getattr(item, "correction", item)))) for item in found
-    ]
+def render_cautions(grade: Grade) -> list[str]:
+    """A "Careful:" line for each misconception the answer shows, with its correction, and
+    the reason the rating is capped (a bare list of key phrases), when there is one."""
+    lines = [CAREFUL.format(correction=escape(caution.correction)) for caution in grade.cautions]
+    if grade.note:
+        lines.append(NOTE.format(note=escape(grade.note)))
+    return lines
 
 
 def render_grade(grade: Grade, model_answer: str) -> str:
@@ -78,7 +76,7 @@ def render_grade(grade: Grade, model_answer: str) -> str:
         lines.append(EMPTY)
     else:
         lines.append(SCORE.format(covered=len(grade.covered), total=total))
-        lines += render_misconceptions(grade)
+        lines += render_cautions(grade)
         if grade.off_topic:
             lines.append(OFF_TOPIC)
         elif not grade.missed:

@@ -4,13 +4,12 @@ misconceptions' corrections."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 from bot.format import MESSAGE_LIMIT, shown_length
 from bot.handlers.explain import render_changed, render_grade, render_reply
 from tutor.content import ExplainPrompt, Library
 from tutor.explain import ExplainResult
-from tutor.grading import grade_explanation
+from tutor.grading import Caution, Grade, grade_explanation
 from tutor.scheduling import Rating
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -46,21 +45,21 @@ def test_a_change_replaces_the_rating_line_only() -> None:
     )
 
 
-def test_misconceptions_named_by_the_grader_are_corrected_in_the_reply() -> None:
-    grade = SimpleNamespace(
-        covered=(),
-        missed=("overshoot", "slow"),
-        empty=False,
-        off_topic=False,
-        misconceptions=[
-            SimpleNamespace(correction="a higher rate does not make training more stable."),
-            "a lower rate <never> overshoots.",
-        ],
+def test_misconceptions_and_a_capped_list_are_explained_in_the_reply() -> None:
+    grade = Grade(
+        covered=("Too high overshoots",),
+        missed=("Too low is slow",),
+        cautions=(
+            Caution("stable", "a higher rate does not make training more stable."),
+            Caution("never", "a lower rate <never> overshoots."),
+        ),
+        note="A list of terms is not yet an explanation.",
     )
 
-    text = render_grade(grade, "Model.")  # type: ignore[arg-type]
+    text = render_grade(grade, "Model.")
 
-    assert text.splitlines()[1:3] == [
+    assert text.splitlines()[1:4] == [
         "⚠️ <b>Careful:</b> a higher rate does not make training more stable.",
         "⚠️ <b>Careful:</b> a lower rate &lt;never&gt; overshoots.",
+        "ℹ️ A list of terms is not yet an explanation.",
     ]

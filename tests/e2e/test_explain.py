@@ -106,3 +106,34 @@ async def test_the_suggested_rating_is_kept_and_an_old_reply_is_stale(
     after = await rows(store, ReviewLog, learner_id=1002, source="explain")
     assert [(log.id, log.rating) for log in after] == [(log.id, log.rating) for log in logs]
     assert [log.rating for log in after] == [RATINGS[suggested], RATINGS[suggested_of(again)]]
+
+
+async def test_a_misconceived_answer_is_corrected_and_rated_again(
+    server: BotApiStandin, running_bot: RunningBot, store: Database, library: Library
+) -> None:
+    alice = server.user(1001, "Alice")
+    async with running_bot():
+        await alice.send("/explain")
+        asked = await alice.wait_for_message()
+        prompt = next(
+            p
+            for p in library.items.values()
+            if isinstance(p, ExplainPrompt) and p.prompt in (asked.text or "")
+        )
+        # The first misconception's own wording, in a sentence of the learner's.
+        caution = prompt.misconceptions[0]
+        wording = (
+            caution.phrases[0]
+            if caution.phrases
+            else " ".join(
+                (caution.relations[0].cause[0], "makes it", caution.relations[0].effect[0])
+            )
+        )
+        await alice.reply(asked, f"I think that {wording}, which is what matters here.")
+        reply = await alice.wait_for_message()
+
+    text = reply.text or ""
+    assert f"⚠️ Careful: {caution.correction}" in text, text
+    assert suggested_of(reply) == "Again"
+    logs = await rows(store, ReviewLog, learner_id=1001, source="explain")
+    assert [(log.item_id, log.rating) for log in logs] == [(prompt.id, RATINGS["Again"])]
