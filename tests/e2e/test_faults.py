@@ -183,11 +183,13 @@ async def test_an_update_that_cannot_be_parsed_is_skipped_and_logged_once(
     assert_no_traceback(bot_log)
 
 
-async def learner_session(user: UserHandle, *, patience: float = 30.0) -> int:
-    """Review until caught up, as a person would: press what is newest, and send /review
-    again when nothing has happened for ``patience`` seconds (longer than the retry policy
-    takes to give up on the two calls of a press, at READ_TIMEOUT each try plus backoff,
-    about 25 s on a loaded machine: slow is not stuck). How often that was needed."""
+async def learner_session(user: UserHandle, *, retap: float = 10.0, patience: float = 30.0) -> int:
+    """Review until caught up, as a person would: press what is newest; tap the same
+    button again when nothing has happened for ``retap`` seconds (a late edit may have
+    turned the message back to a card already rated); and send /review again when still
+    nothing has happened after ``patience`` seconds (longer than the retry policy takes to
+    give up on the two calls of a press, at READ_TIMEOUT each try plus backoff: slow is
+    not stuck). How often /review was needed."""
 
     def newest() -> ChatMessage | None:
         live = [
@@ -197,8 +199,14 @@ async def learner_session(user: UserHandle, *, patience: float = 30.0) -> int:
         ]
         return max(live, key=lambda m: m.message_id) if live else None
 
+    async def press(message: ChatMessage) -> None:
+        if "Show answer" in message.button_labels:
+            await user.press(message, "Show answer")
+        else:
+            await user.press(message, rating_label(message, "Good"))
+
     await user.send("/review")
-    recoveries, last_key, since = 0, None, time.monotonic()
+    recoveries, last_key, since, retapped = 0, None, time.monotonic(), False
     while True:
         message = newest()
         if message is not None and (message.text or "").startswith("All caught up"):
@@ -206,16 +214,17 @@ async def learner_session(user: UserHandle, *, patience: float = 30.0) -> int:
         key = (
             None if message is None else (message.message_id, message.text, message.button_labels)
         )
+        waited = time.monotonic() - since
         if message is not None and key != last_key:
-            if "Show answer" in message.button_labels:
-                await user.press(message, "Show answer")
-            else:
-                await user.press(message, rating_label(message, "Good"))
-            last_key, since = key, time.monotonic()
-        elif time.monotonic() - since > patience:
+            await press(message)
+            last_key, since, retapped = key, time.monotonic(), False
+        elif message is not None and waited > retap and not retapped:
+            await press(message)
+            retapped = True
+        elif waited > patience:
             await user.send("/review")
             recoveries += 1
-            last_key, since = None, time.monotonic()
+            last_key, since, retapped = None, time.monotonic(), False
         await asyncio.sleep(0.05)
 
 
