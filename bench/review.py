@@ -60,7 +60,7 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 # How the learners rate: mostly Good, as people do.
 RATING_WEIGHTS = {Rating.AGAIN: 10, Rating.HARD: 15, Rating.GOOD: 60, Rating.EASY: 15}
-THROUGHPUT_TARGET = 0.5
+THROUGHPUT_TARGET = 0.6
 P99_TARGET_MS = 100.0
 
 

@@ -333,7 +333,6 @@ def rate_and_draw(
     rating: Rating,
     now: datetime,
     shown_at: datetime,
-    drawn_with: Memory | Literal["unknown"] | None,
     default_zone: str,
 ) -> Rated:
     """A rating on /review: record it (committed), then draw the next card (also when
@@ -352,7 +351,6 @@ def rate_and_draw(
         rating=rating,
         now=now,
         shown_at=shown_at,
-        drawn_with=drawn_with,
     )
     upcoming = None
     if result.outcome is not Outcome.UNKNOWN_ITEM:

@@ -7,7 +7,6 @@ stored and the same message becomes the next card, so the chat stays readable.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from datetime import UTC, datetime
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -27,7 +26,7 @@ from bot.services import (
 from bot.telegram_io import answer_quietly, show_in_place
 from tutor import study
 from tutor.content import Card
-from tutor.scheduling import Memory, Rating
+from tutor.scheduling import Rating
 
 SHOW_ANSWER = "Show answer"
 RATING_LABELS = {
@@ -60,29 +59,6 @@ def _cards(count: int) -> str:
 
 def _tag(show: study.CardToShow) -> str:
     return TAG_NEW if show.is_new else TAG_DUE.format(due=show.due_count)
-
-
-# What the learner's cards were drawn with, so Show answer needs no database round trip:
-# (learner, card, version) -> (memory, desired retention). A miss (a restart, another
-# instance) reads the store instead.
-SHOWN_CACHE_SIZE = 20_000
-ShownCards = OrderedDict[tuple[int, str, int], tuple[Memory | None, float]]
-
-
-def _shown(context: ContextTypes.DEFAULT_TYPE) -> ShownCards:
-    cache: ShownCards = context.bot_data.setdefault("shown_cards", OrderedDict())
-    return cache
-
-
-def _remember_shown(
-    context: ContextTypes.DEFAULT_TYPE, owner_id: int, result: study.CardToShow | study.Caught
-) -> None:
-    if isinstance(result, study.Caught):
-        return
-    cache = _shown(context)
-    cache[(owner_id, result.card.id, result.version)] = (result.memory, result.desired_retention)
-    if len(cache) > SHOWN_CACHE_SIZE:
-        cache.popitem(last=False)
 
 
 def render_front(
@@ -147,7 +123,6 @@ async def draw_and_render(
         now=now,
         default_zone=shared.settings.default_timezone,
     )
-    _remember_shown(context, user_id, drawn.upcoming)
     return render_next(
         drawn.upcoming,
         codec=shared.codec,
@@ -182,21 +157,17 @@ async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
         await query.answer(UNKNOWN_CARD)
         return
     now = shared.clock()
-    shown = _shown(context).get((query.from_user.id, card.id, payload.version))
-    if shown is None:
-        learner, memory = await shared.database.run(
-            study.reveal,
-            learner_id=query.from_user.id,
-            first_name=query.from_user.first_name,
-            item_id=card.id,
-            now=now,
-        )
-        retention = learner.desired_retention
-        if (memory.reps if memory else 0) != payload.version:
-            await catch_up(query, context)
-            return
-    else:
-        memory, retention = shown
+    learner, memory = await shared.database.run(
+        study.reveal,
+        learner_id=query.from_user.id,
+        first_name=query.from_user.first_name,
+        item_id=card.id,
+        now=now,
+    )
+    retention = learner.desired_retention
+    if (memory.reps if memory else 0) != payload.version:
+        await catch_up(query, context)
+        return
     intervals = study.preview_intervals(memory, now, desired_retention=retention)
     buttons = [
         InlineKeyboardButton(
@@ -249,7 +220,6 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
         return
     now = shared.clock()
     shown_at = datetime.fromtimestamp(payload.shown_at, UTC)
-    drawn = _shown(context).pop((query.from_user.id, payload.item_id, payload.version), None)
     user = query.from_user
     rated = await shared.database.run(
         study.rate_and_draw,
@@ -261,7 +231,6 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
         rating=rating,
         now=now,
         shown_at=shown_at,
-        drawn_with=drawn[0] if drawn is not None else "unknown",
         default_zone=shared.settings.default_timezone,
     )
     result, upcoming, learner = rated.result, rated.upcoming, rated.learner
@@ -278,7 +247,6 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
         # A second tap, or a message left behind by a lost or late edit: nothing is
         # recorded, and the message catches up with where the learner is.
         toast = ALREADY_RATED
-    _remember_shown(context, query.from_user.id, upcoming)
     text, markup = render_next(
         upcoming,
         codec=shared.codec,
