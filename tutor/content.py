@@ -35,6 +35,9 @@ ItemId = Annotated[
     str, StringConstraints(pattern=ID_PATTERN, min_length=2, max_length=ITEM_ID_MAX)
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Where an item's facts come from: a documentation page or a paper ("URL" or "Authors,
+# Title, venue year"). Every shipped item names one (tests/test_decks.py).
+Source = Annotated[Text, StringConstraints(max_length=300)]
 DemoName = Literal["lr", "schedule", "differential"]
 
 
@@ -66,6 +69,7 @@ class Card(_Strict):
     front: Annotated[Text, StringConstraints(max_length=1000)]
     back: Annotated[Text, StringConstraints(max_length=2000)]
     demo: DemoName | None = None
+    source: Source | None = None
 
     @property
     def kind(self) -> ItemKind:
@@ -95,6 +99,7 @@ class QuizQuestion(_Strict):
     options: list[Option] = Field(min_length=3, max_length=4)
     explanation: Annotated[Text, StringConstraints(max_length=POLL_EXPLANATION_MAX)]
     note: Annotated[Text, StringConstraints(max_length=1500)] | None = None
+    source: Source | None = None
 
     @model_validator(mode="after")
     def _one_correct(self) -> QuizQuestion:
@@ -180,6 +185,7 @@ class ExplainPrompt(_Strict):
     concepts: list[Concept] = Field(min_length=3, max_length=4)
     misconceptions: list[Misconception] = Field(min_length=2, max_length=6)
     model_answer: Annotated[Text, StringConstraints(max_length=1500)]
+    source: Source | None = None
 
     @property
     def kind(self) -> ItemKind:
