@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from tutor.scheduling import Memory
 from tutor.store.models import ChangeableReview, ItemState, ReviewLog
+from tutor.store.reviews import set_memory_if_at
 
 _CHANGEABLE = ChangeableReview.__table__  # type: ignore[attr-defined]
 _STATE = ItemState.__table__.c  # type: ignore[attr-defined]
@@ -95,13 +96,6 @@ def claim_change(session: Session, *, learner_id: int, item_id: str, review_id: 
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-_REPLACE_MEMORY = update(ItemState.__table__).where(  # type: ignore[attr-defined]
-    _STATE.learner_id == bindparam("key_learner_id"),
-    _STATE.item_id == bindparam("key_item_id"),
-    _STATE.reps == bindparam("key_reps"),
-)
-
-
 def replace_review(
     session: Session,
     *,
@@ -114,19 +108,9 @@ def replace_review(
     """Give review ``review_id`` the rating ``rating`` and the item the memory ``after`` it,
     if the item is still at the memory that review left (compare-and-set on ``reps``:
     ``after.reps``, as a replaced review counts once); False, writing nothing, if not."""
-    memory = {
-        "state": after.state,
-        "step": after.step,
-        "stability": after.stability,
-        "difficulty": after.difficulty,
-        "due": after.due,
-        "last_review": after.last_review,
-        "reps": after.reps,
-        "lapses": after.lapses,
-    }
-    guard = {"key_learner_id": learner_id, "key_item_id": item_id, "key_reps": after.reps}
-    result = session.execute(_REPLACE_MEMORY, {**memory, **guard})
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not set_memory_if_at(
+        session, learner_id=learner_id, item_id=item_id, reps=after.reps, memory=after
+    ):
         return False
     session.execute(
         update(ReviewLog.__table__)  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -129,6 +130,16 @@ _UPDATE_NEXT = update(ItemState.__table__).where(  # type: ignore[attr-defined]
 )
 
 
+def set_memory_if_at(
+    session: Session, *, learner_id: int, item_id: str, reps: int, memory: Memory
+) -> bool:
+    """Write the item's ``memory`` if it is still at ``reps`` reviews (compare-and-set);
+    False, writing nothing, if another write moved it on."""
+    guard = {"key_learner_id": learner_id, "key_item_id": item_id, "key_reps": reps}
+    result = session.execute(_UPDATE_NEXT, {**asdict(memory), **guard})
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
 def save_review(
     session: Session,
     *,
@@ -150,24 +161,16 @@ def save_review(
     The compare-and-set on ``reps`` makes a double tap, or two instances racing on one
     button, record exactly one rating.
     """
-    memory = {
-        "state": after.state,
-        "step": after.step,
-        "stability": after.stability,
-        "difficulty": after.difficulty,
-        "due": after.due,
-        "last_review": after.last_review,
-        "reps": after.reps,
-        "lapses": after.lapses,
-    }
     if expected_reps == 0:
         statement = _INSERT_FIRST[session.get_bind().dialect.name]
         key = {"learner_id": learner_id, "item_id": item_id}
-        result = session.execute(statement, {**key, **memory})
+        result = session.execute(statement, {**key, **asdict(after)})
+        saved = result.rowcount == 1  # type: ignore[attr-defined]
     else:
-        guard = {"key_learner_id": learner_id, "key_item_id": item_id, "key_reps": expected_reps}
-        result = session.execute(_UPDATE_NEXT, {**memory, **guard})
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+        saved = set_memory_if_at(
+            session, learner_id=learner_id, item_id=item_id, reps=expected_reps, memory=after
+        )
+    if not saved:
         return None
     log = {
         "learner_id": learner_id,
