@@ -308,7 +308,7 @@ def draw_next(
 def reveal(
     session: Session, *, learner_id: int, first_name: str, item_id: str, now: datetime
 ) -> tuple[Learner, Memory | None]:
-    """Show answer without the card's drawing at hand: the learner and their memory of it."""
+    """Show answer: the learner (created on first contact) and their memory of the card."""
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
     return learner, current_memory(session, learner_id=learner.id, item_id=item_id)
 
