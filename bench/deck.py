@@ -37,6 +37,7 @@ def _card(number: int) -> dict[str, Any]:
             f"the same number of steps (say < {number % 9 + 1}k) before changing anything "
             "else."
         ),
+        "source": "https://docs.pytorch.org/docs/stable/optim.html",
     }
 
 

@@ -206,7 +206,8 @@ async def _delivery_figures(directory: Path) -> None:
 
     deck = Deck.model_validate({
         "id": "bench", "title": "Bench", "description": "Benchmark deck.",
-        "cards": [{"id": "bench-c0", "level": "beginner", "front": "F", "back": "B"}],
+        "cards": [{"id": "bench-c0", "level": "beginner", "front": "F", "back": "B",
+                   "source": "S"}],
     })  # fmt: skip
     async with BotApiStandin(token=TOKEN, rate_limits=RateLimits()) as server:
         for i in range(1, DELIVERIES + 1):

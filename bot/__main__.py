@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from bot.logs import configure_logging
 from tutor.config import Settings
 from tutor.content import ContentError, ItemKind, load_library
+from tutor.lint import lint_deck
 from tutor.schema import SchemaError, inspect_schema, prepare, upgrade
 from tutor.startup import NotReady, wait_until_ready
 from tutor.store import Database, preflight
@@ -27,19 +28,26 @@ log = logging.getLogger("bot")
 
 
 def check_content(settings: Settings) -> int:
-    """Validate every deck and print one line per deck."""
+    """Validate every deck, print one line per deck with its sizes and quiz-lint figures,
+    and one line per lint problem on stderr (exit 1 if there is any)."""
     try:
         library = load_library(settings.content_dir)
     except ContentError as exc:
         print(f"invalid content: {exc}", file=sys.stderr)
         return 1
+    problems: list[str] = []
     for deck_id, deck in library.decks.items():
         counts = {kind: len(library.items_of_kind(kind, [deck_id])) for kind in ItemKind}
+        figures, deck_problems = lint_deck(deck)
+        problems += deck_problems
         print(
             f"{deck_id}: {deck.title!r}: {counts[ItemKind.CARD]} cards, "
-            f"{counts[ItemKind.QUIZ]} quiz questions, {counts[ItemKind.EXPLAIN]} explain prompts"
+            f"{counts[ItemKind.QUIZ]} quiz questions, {counts[ItemKind.EXPLAIN]} explain "
+            f"prompts; {figures.summary()}"
         )
-    return 0
+    for problem in problems:
+        print(f"quiz lint: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 async def _on_database(url: str, action: Callable[[Database], Awaitable[None]]) -> None:

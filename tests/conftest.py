@@ -81,6 +81,7 @@ def tiny_deck(deck_id: str = "tiny", cards: int = 6) -> Deck:
                     "level": "beginner",
                     "front": f"Question {n} of {deck_id}?",
                     "back": f"Answer {n} of {deck_id}.",
+                    "source": "Made up for tests",
                 }
                 for n in range(cards)
             ],

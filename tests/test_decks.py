@@ -8,9 +8,13 @@ from typing import get_args
 
 import pytest
 
-from tutor.content import POLL_EXPLANATION_MAX, Deck, DemoName, Library, load_library
+from tutor.content import LEXICON_FILE, POLL_EXPLANATION_MAX, Deck, DemoName, Library, load_library
+from tutor.lint import lint_deck
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
+# Every deck shipped in content/ (a deck's id is its file's name), so new decks are checked
+# by every test parametrized over SHIPPED.
+SHIPPED = sorted(p.stem for p in CONTENT.glob("*.yaml") if p.name != LEXICON_FILE)
 
 # Explain prompts restored from the seed pages, with the concept counts the seeds show
 # ("You got /4 concepts" on the basics page, "/3" on the differential page).
@@ -29,7 +33,16 @@ BEYOND_SEED = {
 # The brief's list, checked over both decks together as well.
 BEYOND_SEED_ANYWHERE = ["warm", "cosine", "OneCycle", "range test", "Adam", "named_parameters"]
 
-PREFIX = {"lr-basics": "b-", "lr-differential": "d-"}
+PREFIX = {
+    "lr-basics": "b-",
+    "lr-differential": "d-",
+    "lr-schedulers": "s-",
+    "lr-optimizers": "o-",
+    "lr-diagnosis": "g-",
+}
+# Issue 14's depth target: 10 new items a day last three weeks.
+DEPTH_ITEMS = 220
+DEPTH_DECKS = 5
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +73,11 @@ def test_both_decks_exist(library: Library) -> None:
     assert {"lr-basics", "lr-differential"} <= set(library.decks)
 
 
-@pytest.mark.parametrize("deck_id", ["lr-basics", "lr-differential"])
+def test_every_shipped_file_is_a_deck_named_by_its_file(library: Library) -> None:
+    assert list(library.decks) == SHIPPED
+
+
+@pytest.mark.parametrize("deck_id", SHIPPED)
 def test_deck_sizes(library: Library, deck_id: str) -> None:
     deck = library.decks[deck_id]
     assert len(deck.cards) >= 12
@@ -68,8 +85,9 @@ def test_deck_sizes(library: Library, deck_id: str) -> None:
     assert len(deck.explain) >= 3
 
 
-@pytest.mark.parametrize("deck_id", ["lr-basics", "lr-differential"])
+@pytest.mark.parametrize("deck_id", SHIPPED)
 def test_item_ids_carry_the_deck_prefix(library: Library, deck_id: str) -> None:
+    assert deck_id in PREFIX, f"{deck_id}: add its item-id prefix to PREFIX"
     for item in library.decks[deck_id].items():
         assert item.id.startswith(PREFIX[deck_id]), item.id
 
@@ -133,7 +151,7 @@ def test_demo_links_name_known_demos(library: Library) -> None:
     assert linked == known, "every demo should be reachable from some card"
 
 
-@pytest.mark.parametrize("deck_id", ["lr-basics", "lr-differential"])
+@pytest.mark.parametrize("deck_id", sorted(BEYOND_SEED))
 def test_beyond_seed_topics_are_covered(library: Library, deck_id: str) -> None:
     text = _deck_text(library.decks[deck_id]).casefold()
     for topic in BEYOND_SEED[deck_id]:
@@ -160,3 +178,26 @@ def test_every_explain_prompt_names_misconceptions(library: Library) -> None:
                 ]
                 for phrase in texts:
                     assert 1 <= len(_normalise(phrase).split()) <= 5, (prompt.id, phrase)
+
+
+@pytest.mark.parametrize("deck_id", SHIPPED)
+def test_every_item_names_its_source(library: Library, deck_id: str) -> None:
+    for item in library.decks[deck_id].items():
+        assert item.source, f"{item.id} has no source"
+
+
+@pytest.mark.parametrize("deck_id", SHIPPED)
+def test_quizzes_pass_the_lint(library: Library, deck_id: str) -> None:
+    """Picking the longest option, or striking out absolute words, does not pass the quiz
+    (``python -m bot check-content`` prints the same figures)."""
+    figures, problems = lint_deck(library.decks[deck_id])
+    assert figures.questions >= 10
+    assert problems == []
+
+
+def test_depth_target_of_issue_14(library: Library) -> None:
+    """At least 220 items in at least 5 decks (counts the shipped decks: it passes only once
+    lr-schedulers, lr-optimizers and lr-diagnosis are in content/)."""
+    items = sum(len(list(deck.items())) for deck in library.decks.values())
+    assert len(library.decks) >= DEPTH_DECKS, f"{len(library.decks)} decks shipped"
+    assert items >= DEPTH_ITEMS, f"{items} items shipped"

@@ -36,7 +36,7 @@ ItemId = Annotated[
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # Where an item's facts come from: a documentation page or a paper ("URL" or "Authors,
-# Title, venue year"). Every shipped item names one (tests/test_decks.py).
+# Title, venue year"). Required on every item, so a learner (and a reviewer) can check it.
 Source = Annotated[Text, StringConstraints(max_length=300)]
 DemoName = Literal["lr", "schedule", "differential"]
 
@@ -69,7 +69,7 @@ class Card(_Strict):
     front: Annotated[Text, StringConstraints(max_length=1000)]
     back: Annotated[Text, StringConstraints(max_length=2000)]
     demo: DemoName | None = None
-    source: Source | None = None
+    source: Source
 
     @property
     def kind(self) -> ItemKind:
@@ -99,7 +99,7 @@ class QuizQuestion(_Strict):
     options: list[Option] = Field(min_length=3, max_length=4)
     explanation: Annotated[Text, StringConstraints(max_length=POLL_EXPLANATION_MAX)]
     note: Annotated[Text, StringConstraints(max_length=1500)] | None = None
-    source: Source | None = None
+    source: Source
 
     @model_validator(mode="after")
     def _one_correct(self) -> QuizQuestion:
@@ -185,7 +185,7 @@ class ExplainPrompt(_Strict):
     concepts: list[Concept] = Field(min_length=3, max_length=4)
     misconceptions: list[Misconception] = Field(min_length=2, max_length=6)
     model_answer: Annotated[Text, StringConstraints(max_length=1500)]
-    source: Source | None = None
+    source: Source
 
     @property
     def kind(self) -> ItemKind:

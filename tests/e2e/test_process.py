@@ -83,8 +83,12 @@ def test_check_content_prints_one_line_per_deck() -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["lr-basics", "lr-differential"]
+    decks = sorted(p.stem for p in (ROOT / "content").glob("*.yaml") if p.stem != "lexicon")
+    assert {"lr-basics", "lr-differential"} <= set(decks)
+    assert [line.split(":")[0] for line in lines] == decks
     assert all("cards" in line and "quiz questions" in line for line in lines)
+    assert all("longest option correct in" in line for line in lines)
+    assert all("absolute words in" in line for line in lines)
 
 
 def test_a_bad_deck_stops_start_up_naming_file_item_and_field(tmp_path: Path) -> None:

@@ -15,7 +15,14 @@ GOOD_DECK = {
     "title": "A deck",
     "description": "For the loader's tests.",
     "cards": [
-        {"id": "c-one", "level": "beginner", "front": "Front?", "back": "Back.", "demo": "lr"}
+        {
+            "id": "c-one",
+            "level": "beginner",
+            "front": "Front?",
+            "back": "Back.",
+            "demo": "lr",
+            "source": "https://docs.pytorch.org/docs/stable/optim.html",
+        }
     ],
     "quiz": [
         {
@@ -28,6 +35,7 @@ GOOD_DECK = {
                 {"text": "The other"},
             ],
             "explanation": "Short.",
+            "source": "Smith, Cyclical Learning Rates for Training Neural Networks, WACV 2017",
         }
     ],
     "explain": [
@@ -45,6 +53,7 @@ GOOD_DECK = {
                 for n in range(2)
             ],
             "model_answer": "A model answer.",
+            "source": "A paper, or a documentation page",
         }
     ],
 }
@@ -196,3 +205,20 @@ def test_a_broken_lexicon_names_file_and_field(
     with pytest.raises(ContentError, match=expected) as caught:
         load_lexicon(path)
     assert str(caught.value).startswith(f"{path}: ")
+
+
+@pytest.mark.parametrize(
+    ("dotted", "item"),
+    [("cards.0.source", "c-one"), ("quiz.0.source", "q-one"), ("explain.0.source", "x-one")],
+)
+def test_every_item_must_name_its_source(tmp_path: Path, dotted: str, item: str) -> None:
+    _write(tmp_path, "one.yaml", _broken(**{dotted: None}))
+    with pytest.raises(ContentError) as caught:
+        load_library(tmp_path)
+    assert f"item '{item}': field 'source': Field required" in str(caught.value)
+
+
+def test_a_blank_source_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path, "one.yaml", _broken(**{"quiz.0.source": "  "}))
+    with pytest.raises(ContentError, match="item 'q-one': field 'source'"):
+        load_library(tmp_path)

@@ -23,7 +23,15 @@ def quiz_deck(deck_id: str, questions: int) -> Deck:
             "id": deck_id,
             "title": f"Deck {deck_id}",
             "description": "Made up for tests.",
-            "cards": [{"id": f"{deck_id}-c0", "level": "beginner", "front": "F", "back": "B"}],
+            "cards": [
+                {
+                    "id": f"{deck_id}-c0",
+                    "level": "beginner",
+                    "front": "F",
+                    "back": "B",
+                    "source": "S",
+                },
+            ],
             "quiz": [
                 {
                     "id": f"{deck_id}-q{n}",
@@ -35,6 +43,7 @@ def quiz_deck(deck_id: str, questions: int) -> Deck:
                         {"text": "wrong two"},
                     ],
                     "explanation": "Why.",
+                    "source": "S",
                 }
                 for n in range(questions)
             ],

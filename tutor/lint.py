@@ -1,0 +1,176 @@
+"""Quiz lint: can a deck's questions be passed by test-taking tricks instead of knowledge?
+
+Two tricks are measured over a deck's quiz questions:
+
+- **Pick the longest option.** Writers tend to make the right answer the longest, most
+  careful one. The lint counts the questions whose correct option is *strictly* the
+  longest (in characters; a tie is not longest) and compares that share with chance, the
+  mean of 1/len(options). A deck fails when the trick beats chance by more than
+  ``LONGEST_EDGE_MAX`` (10 points).
+- **Strike out absolute words.** Wrong options written in a hurry say "never", "always",
+  "only", "guaranteed" ... while right ones hedge. The lint counts the options that hold
+  at least one word of ``ABSOLUTE_WORDS``, among the right options and among the wrong
+  ones. "Absolute words sit only in wrong options" is read as a *rate*: a deck fails when
+  the share of wrong options holding one exceeds the share of right options holding one
+  by more than ``ABSOLUTE_EDGE_MAX`` (10 points). A deck with absolute words in right and
+  wrong options alike, or in none, passes; one with none in right options and more than
+  one wrong option in ten holding one fails.
+
+Pure functions over a :class:`~tutor.content.Deck`; ``python -m bot check-content`` prints
+the figures and the problems.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tutor.content import Deck, Option
+
+# How far (as a share, 0.10 = 10 points) a trick may beat honest chance before a deck fails.
+LONGEST_EDGE_MAX = 0.10
+ABSOLUTE_EDGE_MAX = 0.10
+
+# Words that state a rule without exception; test-wise learners strike out options with them.
+ABSOLUTE_WORDS = frozenset(
+    {
+        "always",
+        "never",
+        "only",
+        "guaranteed",
+        "guarantee",
+        "guarantees",
+        "all",
+        "none",
+        "must",
+        "every",
+        "cannot",
+        "can't",
+        "impossible",
+        "nothing",
+        "nobody",
+        "entirely",
+        "completely",
+        "certainly",
+    }
+)
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def absolute_words(text: str) -> list[str]:
+    """The absolute words of ``text``, in order (case-folded, whole words)."""
+    folded = text.casefold().replace("\u2019", "'")
+    return [word for word in _WORD.findall(folded) if word in ABSOLUTE_WORDS]
+
+
+def _length(option: Option) -> int:
+    return len(option.text.strip())
+
+
+@dataclass(frozen=True)
+class QuizFigures:
+    """The lint's figures for one deck's quiz questions."""
+
+    deck_id: str
+    questions: int
+    longest_correct: int  # questions whose correct option is strictly the longest
+    chance: float  # mean of 1/len(options): what guessing scores
+    right_options: int
+    right_absolute: int  # right options holding an absolute word
+    wrong_options: int
+    wrong_absolute: int  # wrong options holding an absolute word
+
+    @property
+    def longest_share(self) -> float:
+        """What always picking the longest option scores (a tie counts as a miss)."""
+        return self.longest_correct / self.questions if self.questions else 0.0
+
+    @property
+    def longest_edge(self) -> float:
+        """How far picking the longest option beats chance (negative: it does worse)."""
+        return self.longest_share - self.chance if self.questions else 0.0
+
+    @property
+    def right_absolute_share(self) -> float:
+        return self.right_absolute / self.right_options if self.right_options else 0.0
+
+    @property
+    def wrong_absolute_share(self) -> float:
+        return self.wrong_absolute / self.wrong_options if self.wrong_options else 0.0
+
+    @property
+    def absolute_edge(self) -> float:
+        """How much more often wrong options hold an absolute word than right ones."""
+        return self.wrong_absolute_share - self.right_absolute_share
+
+    def summary(self) -> str:
+        """One line with both figures, for ``check-content``."""
+        if not self.questions:
+            return "no quiz questions"
+        return (
+            f"longest option correct in {self.longest_correct}/{self.questions} "
+            f"({self.longest_share:.0%}, chance {self.chance:.0%}); absolute words in "
+            f"{self.right_absolute}/{self.right_options} right and "
+            f"{self.wrong_absolute}/{self.wrong_options} wrong options"
+        )
+
+
+def quiz_figures(deck: Deck) -> QuizFigures:
+    """Measure both tricks over the quiz questions of ``deck``."""
+    longest = 0
+    chance = 0.0
+    right = right_abs = wrong = wrong_abs = 0
+    for question in deck.quiz:
+        lengths = [_length(option) for option in question.options]
+        mine = lengths[question.correct_index]
+        if all(mine > other for i, other in enumerate(lengths) if i != question.correct_index):
+            longest += 1
+        chance += 1 / len(question.options)
+        for option in question.options:
+            has = bool(absolute_words(option.text))
+            if option.correct:
+                right, right_abs = right + 1, right_abs + has
+            else:
+                wrong, wrong_abs = wrong + 1, wrong_abs + has
+    count = len(deck.quiz)
+    return QuizFigures(
+        deck_id=deck.id,
+        questions=count,
+        longest_correct=longest,
+        chance=chance / count if count else 0.0,
+        right_options=right,
+        right_absolute=right_abs,
+        wrong_options=wrong,
+        wrong_absolute=wrong_abs,
+    )
+
+
+def quiz_problems(figures: QuizFigures) -> list[str]:
+    """One line per rule the deck breaks; empty when it passes."""
+    problems = []
+    if figures.longest_edge > LONGEST_EDGE_MAX:
+        problems.append(
+            f"{figures.deck_id}: picking the longest option scores {figures.longest_share:.0%} "
+            f"({figures.longest_correct}/{figures.questions}), chance is {figures.chance:.0%}: "
+            f"{figures.longest_edge * 100:.0f} points above chance (at most "
+            f"{LONGEST_EDGE_MAX * 100:.0f}); make the correct option the longest in fewer "
+            "questions, or the wrong ones as long"
+        )
+    if figures.absolute_edge > ABSOLUTE_EDGE_MAX:
+        problems.append(
+            f"{figures.deck_id}: absolute words (never, always, only ...) are in "
+            f"{figures.wrong_absolute_share:.0%} of wrong options "
+            f"({figures.wrong_absolute}/{figures.wrong_options}) but "
+            f"{figures.right_absolute_share:.0%} of right ones "
+            f"({figures.right_absolute}/{figures.right_options}): "
+            f"{figures.absolute_edge * 100:.0f} points apart (at most "
+            f"{ABSOLUTE_EDGE_MAX * 100:.0f}); hedge the wrong options or state the right ones "
+            "as firmly"
+        )
+    return problems
+
+
+def lint_deck(deck: Deck) -> tuple[QuizFigures, list[str]]:
+    """The figures of ``deck`` and its problems (empty when it passes)."""
+    figures = quiz_figures(deck)
+    return figures, quiz_problems(figures)
