@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import SQLModel, select
 
+from tests.conftest import tiny_deck
 from tests.e2e.conftest import FakeClock, RunningBot, rows
 from tests.standin import BotApiStandin, ChatMessage, UserHandle, image_size
-from tutor.content import ExplainPrompt, Library, QuizQuestion
+from tutor.content import ExplainPrompt, Library, QuizQuestion, library_of
 from tutor.store import Database, Learner, ReviewLog
 
 
@@ -180,11 +181,12 @@ async def test_settings_change_with_buttons_and_shortcuts(
 
 
 async def test_decks_switch_but_one_always_stays_on(
-    server: BotApiStandin, running_bot: RunningBot, store: Database, library: Library
+    server: BotApiStandin, running_bot: RunningBot, store: Database
 ) -> None:
+    library = library_of([tiny_deck("alpha"), tiny_deck("beta")])
     first, second = (deck.title for deck in library.decks.values())
     alice = server.user(1001, "Alice")
-    async with running_bot():
+    async with running_bot(library=library):
         await alice.send("/decks")
         listing = await alice.wait_for_message()
         assert listing.button_labels == [f"✅ {first}", f"✅ {second}"]
