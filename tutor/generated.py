@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tutor.content import Level, Option, QuizQuestion
+from tutor.content import Level, Option, QuizQuestion, QuizTemplate
 
 OPTIONS = 4
 # Significant digits every option shows; values that round alike are not both offered.
@@ -468,4 +468,14 @@ TEMPLATES: tuple[Template, ...] = (
     Template("gen-cosine", Level.INTERMEDIATE, SCHEDULER_DECKS, make_cosine),
     Template("gen-onecycle", Level.ADVANCED, SCHEDULER_DECKS, make_one_cycle),
     Template("gen-linear-scaling", Level.INTERMEDIATE, OPTIMIZER_DECKS, make_linear_scaling),
+)
+
+
+def _question_of(make: Make) -> Callable[[random.Random, datetime], QuizQuestion]:
+    return lambda rng, now: make(rng, now).question
+
+
+# What the library registers: one quiz item per kind.
+QUIZ_TEMPLATES: tuple[QuizTemplate, ...] = tuple(
+    QuizTemplate(t.id, t.level, t.decks, _question_of(t.make)) for t in TEMPLATES
 )
