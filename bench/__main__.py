@@ -1,4 +1,4 @@
-"""``python -m bench [all | review | reminders | demo | grading]``: print benchmark figures."""
+"""``python -m bench [all | review | reminders | demo | grading | generated]``: print figures."""
 
 from __future__ import annotations
 
@@ -28,12 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "what",
         nargs="?",
-        choices=("all", "review", "reminders", "demo", "grading"),
+        choices=("all", "review", "reminders", "demo", "grading", "generated"),
         default="all",
         help=(
             "review: review throughput and latency; reminders: the reminder tick and "
             "10,000 deliveries (about 7 minutes); demo: the demos; grading: the explain grader"
-            " on the labelled answer set; all: everything (default)"
+            " on the labelled answer set; generated: making generated questions and a /predict "
+            "answer; all: everything (default)"
         ),
     )
     parser.add_argument(
@@ -59,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "all":
             print()
         code = max(code, grading.main())
+    if args.what in ("all", "generated"):
+        from bench import generated
+
+        if args.what == "all":
+            print()
+        code = max(code, generated.main())
     if args.what in ("all", "demo"):
         if args.what == "all":
             print()

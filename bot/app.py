@@ -31,7 +31,18 @@ from telegram.ext import (
 
 from bot import jobs
 from bot.callbacks import CallbackCodec, CallbackDataError
-from bot.handlers import account, classroom, demo, errors, explain, quiz, review, start, stats
+from bot.handlers import (
+    account,
+    classroom,
+    demo,
+    errors,
+    explain,
+    predict,
+    quiz,
+    review,
+    start,
+    stats,
+)
 from bot.logs import current_update
 from bot.metrics import InstrumentedRequest, Metrics, instrument
 from bot.ratelimit import TelegramRateLimiter
@@ -79,6 +90,7 @@ PRIVATE_COMMANDS = [
     BotCommand("quiz", "A round of 5 multiple-choice questions"),
     BotCommand("explain", "Explain a concept in your own words"),
     BotCommand("demo", "Train a small network and see its loss curves"),
+    BotCommand("predict", "Guess what the loss will do, then see the run"),
     BotCommand("stats", "Your progress, with a chart"),
     BotCommand("decks", "Switch decks on or off"),
     BotCommand("settings", "Reminder, time zone, new cards per day, retention"),
@@ -302,6 +314,7 @@ def build_application(
         "cancel": explain.cancel_command,
         "stats": stats.stats_command,
         "demo": demo.demo_command,
+        "predict": predict.predict_command,
         "decks": account.decks_command,
         "settings": account.settings_command,
         "remind": account.remind_command,
@@ -336,7 +349,7 @@ def build_application(
     application.add_handler(MessageHandler(private & ~filters.COMMAND, explain.on_text))
     application.add_error_handler(errors.on_error)
 
-    for feature in (review, quiz, explain, account, demo):
+    for feature in (review, quiz, explain, account, demo, predict):
         shared.buttons.update(feature.BUTTONS)
     application.bot_data["reminder_interval"] = reminder_interval
     return application

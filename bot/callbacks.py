@@ -162,6 +162,16 @@ class RunDemo(Payload):
     name: str
 
 
+@dataclass(frozen=True)
+class PredictLoss(Payload):
+    """Predict outcome ``choice`` for the /predict setup of ``seed`` and ``rate_index``."""
+
+    action: ClassVar[str] = "p"
+    seed: int
+    rate_index: int
+    choice: int
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     cls.action: cls
     for cls in (
@@ -178,6 +188,7 @@ PAYLOADS: dict[str, type[Payload]] = {
         ConfirmForget,
         CancelForget,
         RunDemo,
+        PredictLoss,
     )
 }
 

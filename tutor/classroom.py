@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from tutor import reminders, store
-from tutor.content import ItemKind, Library, QuizQuestion
+from tutor.content import ItemKind, Library, QuizQuestion, quiz_question
 from tutor.scheduling import Rating
 from tutor.store import GroupChat, QuizSession, SessionPoll
 from tutor.store import classroom as queries
@@ -135,8 +135,8 @@ def advance(
     if quiz_session is None or quiz_session.finished_at is not None:
         return None
     following = from_position + 1
-    while following < len(quiz_session.item_ids) and not isinstance(
-        library.items.get(quiz_session.item_ids[following]), QuizQuestion
+    while following < len(quiz_session.item_ids) and not _is_quiz(
+        library, quiz_session.item_ids[following]
     ):
         following += 1  # a question removed from the decks since the session started
     finishing = following >= len(quiz_session.item_ids)
@@ -153,8 +153,11 @@ def advance(
         return None
     if over is not None:
         return over
-    question = library.items[quiz_session.item_ids[following]]
-    assert isinstance(question, QuizQuestion)
+    # A generated item gets its instance now: the poll carries it and its correct option.
+    item_id = quiz_session.item_ids[following]
+    seed = f"{item_id}:{session_id}:{following}:{now.isoformat()}"
+    question = quiz_question(library.items.get(item_id), seed=seed, now=now)
+    assert question is not None
     order = list(range(len(question.options)))
     rng.shuffle(order)
     return PollToSend(
@@ -166,6 +169,11 @@ def advance(
         question=question,
         order=tuple(order),
     )
+
+
+def _is_quiz(library: Library, item_id: str) -> bool:
+    item = library.items.get(item_id)
+    return item is not None and item.kind is ItemKind.QUIZ
 
 
 def stop_session(

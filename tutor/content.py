@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Collection, Iterator, Sequence, Set
+import random
+from collections.abc import Callable, Collection, Iterator, Sequence, Set
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -192,7 +194,37 @@ class ExplainPrompt(_Strict):
         return ItemKind.EXPLAIN
 
 
-Item = Card | QuizQuestion | ExplainPrompt
+@dataclass(frozen=True)
+class QuizTemplate:
+    """A quiz item with fresh numbers at every showing (see tutor/generated.py).
+
+    It is one item in a learner's schedule; each showing draws a new instance from a seed,
+    and the same seed draws the same instance again (to grade the answer to it).
+    """
+
+    id: str
+    level: Level
+    # The decks it is studied with, by preference: it joins the first one the library has.
+    decks: tuple[str, ...]
+    make: Callable[[random.Random, datetime], QuizQuestion] = field(repr=False)
+
+    @property
+    def kind(self) -> ItemKind:
+        return ItemKind.QUIZ
+
+    def draw(self, seed: str, now: datetime) -> QuizQuestion:
+        """The instance of ``seed``."""
+        return self.make(random.Random(seed), now)
+
+
+Item = Card | QuizQuestion | ExplainPrompt | QuizTemplate
+
+
+def quiz_question(item: Item | None, *, seed: str, now: datetime) -> QuizQuestion | None:
+    """The question to show for a quiz item: itself, or a template's instance of ``seed``."""
+    if isinstance(item, QuizTemplate):
+        return item.draw(seed, now)
+    return item if isinstance(item, QuizQuestion) else None
 
 
 class Deck(_Strict):
@@ -245,6 +277,8 @@ class Library:
     decks: dict[str, Deck]
     items: dict[str, Item] = field(repr=False)
     deck_of: dict[str, str] = field(repr=False)
+    # Each deck's generated quiz items, studied after its own questions.
+    templates: dict[str, tuple[QuizTemplate, ...]] = field(default_factory=dict, repr=False)
 
     def chosen_decks(self, deck_ids: Collection[str] | None) -> list[str]:
         """The ids of ``deck_ids`` (None: every deck) in library order; every deck if none
@@ -274,7 +308,12 @@ class Library:
     @functools.cache  # noqa: B019
     def _of_kind(self, kind: ItemKind, deck_ids: tuple[str, ...] | None) -> tuple[Item, ...]:
         chosen = self.decks if deck_ids is None else [d for d in self.decks if d in deck_ids]
-        return tuple(item for d in chosen for item in self.decks[d].items() if item.kind is kind)
+        return tuple(
+            item
+            for d in chosen
+            for item in (*self.decks[d].items(), *self.templates.get(d, ()))
+            if item.kind is kind
+        )
 
     @functools.cache  # noqa: B019
     def _ids_of_kind(self, kind: ItemKind, deck_ids: tuple[str, ...] | None) -> tuple[str, ...]:
@@ -323,8 +362,11 @@ def load_deck(path: Path) -> Deck:
         raise ContentError(f"{path}: {_describe(exc, raw)}") from None
 
 
-def load_library(directory: Path) -> Library:
+def load_library(directory: Path, *, templates: Sequence[QuizTemplate] | None = None) -> Library:
     """Load every ``*.yaml`` deck in ``directory``; ids must be unique across all decks.
+
+    ``templates`` (by default the generated questions of tutor/generated.py) join the decks
+    they name.
 
     Raises:
         ContentError: if the directory holds no deck, or any deck is invalid.
@@ -338,7 +380,11 @@ def load_library(directory: Path) -> Library:
     )
     if not paths:
         raise ContentError(f"{directory}: no deck files (*.yaml) found")
-    return library_of([load_deck(path) for path in paths], sources=paths)
+    if templates is None:
+        from tutor.generated import QUIZ_TEMPLATES
+
+        templates = QUIZ_TEMPLATES
+    return library_of([load_deck(path) for path in paths], sources=paths, templates=templates)
 
 
 def load_lexicon(path: Path) -> Lexicon:
@@ -364,8 +410,13 @@ def load_lexicon(path: Path) -> Lexicon:
     return Lexicon.of(parsed.groups)
 
 
-def library_of(decks: list[Deck], sources: list[Path] | None = None) -> Library:
-    """Index decks into a Library; ids must be unique across decks and items.
+def library_of(
+    decks: list[Deck],
+    sources: list[Path] | None = None,
+    templates: Sequence[QuizTemplate] = (),
+) -> Library:
+    """Index decks into a Library; ids must be unique across decks and items. A template
+    joins the first of its decks present, and is left out when none is.
 
     Raises:
         ContentError: naming the file of the second use of an id.
@@ -390,4 +441,21 @@ def library_of(decks: list[Deck], sources: list[Path] | None = None) -> Library:
             items[item.id] = item
             deck_of[item.id] = deck.id
             seen_in[item.id] = name
-    return Library(decks=by_id, items=items, deck_of=deck_of)
+    joined: dict[str, list[QuizTemplate]] = {}
+    for template in templates:
+        deck_id = next((d for d in template.decks if d in by_id), None)
+        if deck_id is None:
+            continue
+        if template.id in seen_in:
+            other = seen_in[template.id]
+            raise ContentError(f"generated item {template.id!r}: already used in {other}")
+        items[template.id] = template
+        deck_of[template.id] = deck_id
+        seen_in[template.id] = "tutor/generated.py"
+        joined.setdefault(deck_id, []).append(template)
+    return Library(
+        decks=by_id,
+        items=items,
+        deck_of=deck_of,
+        templates={d: tuple(ts) for d, ts in joined.items()},
+    )

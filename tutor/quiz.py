@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from tutor import store
-from tutor.content import ItemKind, Library, QuizQuestion
+from tutor.content import ItemKind, Library, QuizQuestion, quiz_question
 from tutor.scheduling import Rating
 from tutor.store import QuizRound
 from tutor.store import practice as queries
@@ -72,11 +72,19 @@ def shuffle_options(question: QuizQuestion, rng: random.Random) -> tuple[int, ..
     return tuple(order)
 
 
+def question_at(library: Library, round_: QuizRound, index: int) -> QuizQuestion | None:
+    """Question ``index`` of a round; a generated one is the same instance every time it is
+    asked for (its seed is the round's and the position's), so its answer can be graded."""
+    item_id = round_.item_ids[index]
+    seed = f"{item_id}:{round_.id}:{index}:{round_.started_at.isoformat()}"
+    return quiz_question(library.items.get(item_id), seed=seed, now=round_.started_at)
+
+
 def _show(
     library: Library, round_: QuizRound, index: int, rng: random.Random
 ) -> QuestionToShow | None:
-    question = library.items.get(round_.item_ids[index])
-    if not isinstance(question, QuizQuestion):
+    question = question_at(library, round_, index)
+    if question is None:
         return None
     assert round_.id is not None
     return QuestionToShow(
@@ -151,8 +159,8 @@ def answer_question(
         return AnswerResult(AnswerOutcome.UNKNOWN)
     if round_.answered != index:
         return AnswerResult(AnswerOutcome.ALREADY_ANSWERED)
-    question = library.items.get(round_.item_ids[index])
-    if not isinstance(question, QuizQuestion) or not 0 <= chosen < len(question.options):
+    question = question_at(library, round_, index)
+    if question is None or not 0 <= chosen < len(question.options):
         return AnswerResult(AnswerOutcome.UNKNOWN)
     correct = question.options[chosen].correct
     # The round was read at this answer count, and every write to it moves the count on:

@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
 from tutor.demo import texts, worker
+from tutor.demo.outcomes import RunSummary
 from tutor.demo.request import DemoRequest
 from tutor.workers import StartMethod, new_pool
 
@@ -55,6 +56,7 @@ class DemoResult:
         worker_pid: The process that trained it.
         train_seconds: Training time in the worker.
         render_seconds: Drawing and captioning time in the worker.
+        runs: Each curve's outcome and numbers, in the order of the curves.
     """
 
     png: bytes
@@ -64,6 +66,7 @@ class DemoResult:
     worker_pid: int = 0
     train_seconds: float = 0.0
     render_seconds: float = 0.0
+    runs: tuple[RunSummary, ...] = ()
 
 
 @dataclass(eq=False)
@@ -259,6 +262,7 @@ class DemoRunner:
                 worker_pid=output.pid,
                 train_seconds=output.train_seconds,
                 render_seconds=output.render_seconds,
+                runs=output.runs,
             )
             self._store(job.request, result)
             return result

@@ -10,6 +10,7 @@ import os
 import time
 from dataclasses import dataclass
 
+from tutor.demo.outcomes import RunSummary, summarise
 from tutor.demo.request import DemoName, DemoRequest
 
 # Set by `start_worker` in each worker process; the bot process never sets them.
@@ -44,6 +45,7 @@ class WorkerOutput:
     device: str
     train_seconds: float
     render_seconds: float
+    runs: tuple[RunSummary, ...] = ()
 
 
 def _warm_up(device_setting: str) -> str:
@@ -121,4 +123,5 @@ def produce(request: DemoRequest) -> WorkerOutput:
         device=info.device,
         train_seconds=trained - started,
         render_seconds=time.perf_counter() - trained,
+        runs=tuple(summarise(curve, result.steps) for curve in result.curves),
     )

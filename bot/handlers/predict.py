@@ -1,0 +1,153 @@
+"""/predict: guess what the loss of a described run will do, then see the run and the verdict."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.callbacks import PredictLoss
+from bot.format import CAPTION_LIMIT, fit
+from bot.services import ButtonHandler, edit_message, services
+from tutor import predict
+from tutor.demo import DemoError
+from tutor.demo.outcomes import LossOutcome, RunSummary
+from tutor.demo.specs import LrSpec
+
+SPEC = LrSpec()
+QUESTION = (
+    "<b>Predict the loss</b>\n\n"
+    "A small network (tanh, two hidden layers of {hidden}) fits a noisy wave, "
+    "y = sin(2x) + x/2 on {samples} points, with plain full-batch SGD at "
+    "<b>lr = {rate:g}</b> for {steps} steps (data seed {seed}).\n\n"
+    "What will the training loss do?"
+)
+ANSWERED = "{question}\n\nYour prediction: <b>{chosen}</b>. Training it now…"
+LABELS = {
+    LossOutcome.FAST: "Converge fast",
+    LossOutcome.SLOW: "Converge slowly",
+    LossOutcome.OSCILLATE: "Oscillate",
+    LossOutcome.DIVERGE: "Diverge",
+}
+RIGHT = "✅ Right: it {outcome}."
+WRONG = "❌ Not quite: you said it {chosen}, and it {outcome}."
+UNCLEAR = "This run landed between two outcomes, so it counts either way."
+WHAT_HAPPENED = {
+    LossOutcome.FAST: "The loss fell from {initial:.3g} to {final:.3g} in {steps} steps, near "
+    "the noise floor (about 0.01).",
+    LossOutcome.SLOW: "After {steps} steps the loss was still {final:.3g} (from {initial:.3g}): "
+    "the steps are too small to get far.",
+    LossOutcome.OSCILLATE: "The loss jumped above twice its best {spikes} times on the way and "
+    "ended at {final:.3g}: the steps overshoot the valley.",
+    LossOutcome.DIVERGE: "The loss went from {initial:.3g} to {final:.3g} and diverged at step "
+    "{diverged_at}: every step lands further away.",
+}
+NO_DEMOS = "Predictions need the demo trainer, which is not available on this server."
+NO_SETUP = "I could not find a clear setup this time. Send /predict again."
+
+
+def render_question(setup: predict.Setup) -> str:
+    return QUESTION.format(
+        hidden=SPEC.task.hidden[0],
+        samples=SPEC.task.samples,
+        rate=setup.rate,
+        steps=SPEC.steps,
+        seed=setup.seed,
+    )
+
+
+def render_verdict(verdict: predict.Verdict) -> str:
+    """Right or wrong, and what the run did in numbers (fits a photo caption)."""
+    run: RunSummary = verdict.run
+    chosen = verdict.chosen.value
+    if run.outcome is None:
+        head = UNCLEAR
+    elif verdict.correct:
+        head = RIGHT.format(outcome=run.outcome.value)
+    else:
+        head = WRONG.format(chosen=chosen, outcome=run.outcome.value)
+    numbers = ""
+    if run.outcome is not None:
+        numbers = WHAT_HAPPENED[run.outcome].format(
+            initial=run.initial_loss,
+            final=run.final_loss,
+            steps=run.steps,
+            spikes=run.spikes,
+            diverged_at=run.diverged_at,
+        )
+    return fit(f"{head}\n{numbers}".strip(), CAPTION_LIMIT, is_html=False)
+
+
+async def predict_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Describe a training setup with a clear outcome and ask what its loss will do."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    shared = services(context)
+    if shared.demos is None:
+        await message.reply_text(NO_DEMOS)
+        return
+    seed = predict.draw_seed(shared.rng)
+    try:
+        table = await shared.demos.run(predict.table_request(seed), requester_id=user.id)
+    except DemoError as exc:
+        await message.reply_text(str(exc))
+        return
+    setups = predict.clear_setups(seed, table.runs)
+    if not setups:
+        await message.reply_text(NO_SETUP)
+        return
+    setup = shared.rng.choice(setups)
+    buttons = [
+        InlineKeyboardButton(
+            LABELS[outcome],
+            callback_data=shared.codec.pack(
+                PredictLoss(seed=setup.seed, rate_index=setup.rate_index, choice=k),
+                owner_id=user.id,
+            ),
+        )
+        for k, outcome in enumerate(predict.CHOICES)
+    ]
+    markup = InlineKeyboardMarkup([buttons[:2], buttons[2:]])
+    await message.reply_text(
+        render_question(setup), parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+
+
+async def on_predict(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: PredictLoss
+) -> None:
+    """A prediction pressed: train the setup, reply with the plot and the verdict."""
+    query = update.callback_query
+    assert query is not None
+    shared = services(context)
+    if not (
+        0 <= payload.rate_index < len(predict.GRID)
+        and 0 <= payload.choice < len(predict.CHOICES)
+        and 0 <= payload.seed < predict.SEEDS
+    ):
+        await query.answer("This question is no longer available.")
+        return
+    if shared.demos is None:
+        await query.answer(NO_DEMOS)
+        return
+    setup = predict.Setup(payload.seed, payload.rate_index)
+    chosen = predict.CHOICES[payload.choice]
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    # The buttons go first, so a second press cannot train the run again.
+    await edit_message(
+        query.message,
+        ANSWERED.format(question=render_question(setup), chosen=LABELS[chosen]),
+        None,
+    )
+    try:
+        result = await shared.demos.run(setup.request, requester_id=query.from_user.id)
+    except DemoError as exc:
+        await query.message.chat.send_message(str(exc))
+        return
+    verdict = predict.Verdict(chosen=chosen, run=result.runs[0])
+    await query.message.reply_photo(result.png, caption=render_verdict(verdict))
+
+
+BUTTONS: dict[type, ButtonHandler] = {PredictLoss: on_predict}
