@@ -27,6 +27,7 @@ HELP = (
     "/explain — explain a concept in your own words; I grade the key ideas\n"
     "/cancel — drop the prompt waiting for your answer\n"
     "/demo — train a small network and see its loss curves (/demo lr 0.001 0.1 1.5)\n"
+    "/predict — guess what the loss will do at a learning rate, then see the real run\n"
     "/stats — your progress, with a chart\n"
     "/decks — switch decks on or off\n"
     "/settings — reminder time, time zone, new cards per day, retention\n"
