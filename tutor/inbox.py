@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from tutor.scheduling import check_utc
 from tutor.store import updates
 
 #: Telegram keeps an update for at most a day; an id older than that cannot come again.
@@ -26,8 +27,7 @@ def take_update(session: Session, *, update_id: int, now: datetime) -> bool:
     Returns:
         True the first time any instance takes this id; False for a redelivery.
     """
-    if now.tzinfo is None:
-        raise ValueError("now must be UTC-aware")
+    check_utc(now)
     fresh = updates.mark_update_seen(session, update_id=update_id, now=now)
     if fresh and update_id % PRUNE_EVERY == 0:
         updates.forget_updates_seen_before(session, before=now - REMEMBER_FOR)
