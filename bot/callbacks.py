@@ -164,12 +164,14 @@ class RunDemo(Payload):
 
 @dataclass(frozen=True)
 class PredictLoss(Payload):
-    """Predict outcome ``choice`` for the /predict setup of ``seed`` and ``rate_index``."""
+    """Predict outcome ``choice`` for the /predict setup of ``seed`` and ``rate_index``,
+    asked when the learner's /predict item had ``version`` reviews."""
 
     action: ClassVar[str] = "p"
     seed: int
     rate_index: int
     choice: int
+    version: int = 0
 
 
 PAYLOADS: dict[str, type[Payload]] = {

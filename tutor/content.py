@@ -57,6 +57,8 @@ class ItemKind(enum.StrEnum):
     CARD = "card"
     QUIZ = "quiz"
     EXPLAIN = "explain"
+    # /predict: guess what a fresh training run's loss does (see tutor/predict.py).
+    PREDICT = "predict"
 
 
 class _Strict(BaseModel):
@@ -217,7 +219,24 @@ class QuizTemplate:
         return self.make(random.Random(seed), now)
 
 
-Item = Card | QuizQuestion | ExplainPrompt | QuizTemplate
+@dataclass(frozen=True)
+class PredictItem:
+    """/predict as one item in a learner's schedule: each showing draws a fresh setup from
+    the demo engine, and the run it describes is the answer key (see tutor/predict.py)."""
+
+    id: str
+    level: Level
+    # The decks it is studied with, by preference: it joins the first one the library has.
+    decks: tuple[str, ...]
+
+    @property
+    def kind(self) -> ItemKind:
+        return ItemKind.PREDICT
+
+
+# Items that are not in a deck file: each joins the first of its decks the library has.
+Generated = QuizTemplate | PredictItem
+Item = Card | QuizQuestion | ExplainPrompt | Generated
 
 
 def quiz_question(item: Item | None, *, seed: str, now: datetime) -> QuizQuestion | None:
@@ -277,8 +296,8 @@ class Library:
     decks: dict[str, Deck]
     items: dict[str, Item] = field(repr=False)
     deck_of: dict[str, str] = field(repr=False)
-    # Each deck's generated quiz items, studied after its own questions.
-    templates: dict[str, tuple[QuizTemplate, ...]] = field(default_factory=dict, repr=False)
+    # Each deck's generated items, interleaved with its own (see ``interleave``).
+    templates: dict[str, tuple[Generated, ...]] = field(default_factory=dict, repr=False)
 
     def chosen_decks(self, deck_ids: Collection[str] | None) -> list[str]:
         """The ids of ``deck_ids`` (None: every deck) in library order; every deck if none
@@ -289,6 +308,10 @@ class Library:
 
     def item(self, item_id: str) -> Item | None:
         return self.items.get(item_id)
+
+    def deck_items(self, deck_id: str) -> tuple[Item, ...]:
+        """Every item studied with the deck: its own and the generated ones that joined it."""
+        return (*self.decks[deck_id].items(), *self.templates.get(deck_id, ()))
 
     def items_of_kind(
         self, kind: ItemKind, deck_ids: Sequence[str] | None = None
@@ -311,8 +334,10 @@ class Library:
         return tuple(
             item
             for d in chosen
-            for item in (*self.decks[d].items(), *self.templates.get(d, ()))
-            if item.kind is kind
+            for item in interleave(
+                [i for i in self.decks[d].items() if i.kind is kind],
+                [t for t in self.templates.get(d, ()) if t.kind is kind],
+            )
         )
 
     @functools.cache  # noqa: B019
@@ -322,6 +347,27 @@ class Library:
     @functools.cache  # noqa: B019
     def _id_set_of_kind(self, kind: ItemKind, deck_ids: tuple[str, ...] | None) -> frozenset[str]:
         return frozenset(self._ids_of_kind(kind, deck_ids))
+
+
+# A new learner meets this many of a deck's own items of a kind before its first generated one.
+INTERLEAVE_LEAD = 3
+
+
+def interleave(own: Sequence[Item], generated: Sequence[Item]) -> list[Item]:
+    """The deck's own items in teaching order with its generated ones spread evenly among
+    them: the first after INTERLEAVE_LEAD own items, the others at equal gaps, so a new
+    learner meets fresh-number questions early and throughout, not only at the end."""
+    if not generated:
+        return list(own)
+    ordered = list(own[:INTERLEAVE_LEAD])
+    rest = own[INTERLEAVE_LEAD:]
+    taken = 0
+    for j, item in enumerate(generated):
+        cut = j * len(rest) // len(generated)
+        ordered += rest[taken:cut]
+        taken = cut
+        ordered.append(item)
+    return ordered + list(rest[taken:])
 
 
 def _describe(error: ValidationError, raw: Any) -> str:
@@ -362,11 +408,11 @@ def load_deck(path: Path) -> Deck:
         raise ContentError(f"{path}: {_describe(exc, raw)}") from None
 
 
-def load_library(directory: Path, *, templates: Sequence[QuizTemplate] | None = None) -> Library:
+def load_library(directory: Path, *, templates: Sequence[Generated] | None = None) -> Library:
     """Load every ``*.yaml`` deck in ``directory``; ids must be unique across all decks.
 
-    ``templates`` (by default the generated questions of tutor/generated.py) join the decks
-    they name.
+    ``templates`` (by default the generated questions of tutor/generated.py and /predict's
+    item) join the decks they name.
 
     Raises:
         ContentError: if the directory holds no deck, or any deck is invalid.
@@ -382,8 +428,9 @@ def load_library(directory: Path, *, templates: Sequence[QuizTemplate] | None = 
         raise ContentError(f"{directory}: no deck files (*.yaml) found")
     if templates is None:
         from tutor.generated import QUIZ_TEMPLATES
+        from tutor.predict import ITEM
 
-        templates = QUIZ_TEMPLATES
+        templates = (*QUIZ_TEMPLATES, ITEM)
     return library_of([load_deck(path) for path in paths], sources=paths, templates=templates)
 
 
@@ -413,7 +460,7 @@ def load_lexicon(path: Path) -> Lexicon:
 def library_of(
     decks: list[Deck],
     sources: list[Path] | None = None,
-    templates: Sequence[QuizTemplate] = (),
+    templates: Sequence[Generated] = (),
 ) -> Library:
     """Index decks into a Library; ids must be unique across decks and items. A template
     joins the first of its decks present, and is left out when none is.
@@ -441,7 +488,7 @@ def library_of(
             items[item.id] = item
             deck_of[item.id] = deck.id
             seen_in[item.id] = name
-    joined: dict[str, list[QuizTemplate]] = {}
+    joined: dict[str, list[Generated]] = {}
     for template in templates:
         deck_id = next((d for d in template.decks if d in by_id), None)
         if deck_id is None:

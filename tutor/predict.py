@@ -3,6 +3,11 @@
 Only setups whose run has a clear outcome are asked: each question's seed is first trained at
 every rate of ``GRID`` in one batched run (kept by the demo runner's cache), and rates whose
 curves lie near a boundary between two outcomes are left out.
+
+/predict is one item in the learner's schedule (``ITEM``): each press on a question is a review
+of it (right: Good, wrong: Again), recorded before the run is trained for the plot, with a
+compare-and-set on the item's review count, so a second press on the same question records
+nothing and trains nothing.
 """
 
 from __future__ import annotations
@@ -10,14 +15,25 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy.orm import Session
+
+from tutor import store
+from tutor.content import Level, Library, PredictItem
 from tutor.demo.outcomes import LossOutcome, RunSummary
 from tutor.demo.request import DemoName, DemoRequest
+from tutor.scheduling import Rating
+from tutor.study import Outcome, record_rating, start_learner
 
 # The rates a question may ask about, from crawling to diverging on the demo's task.
 GRID: tuple[float, ...] = (0.002, 0.005, 0.05, 0.07, 0.2, 1.0)
 SEEDS = 8
 CHOICES: tuple[LossOutcome, ...] = tuple(LossOutcome)
+# Reading a loss curve is what the diagnosis deck teaches; the basics deck otherwise.
+ITEM = PredictItem("gen-predict", Level.INTERMEDIATE, ("lr-diagnosis", "lr-basics"))
+# The review log's source for a /predict answer.
+SOURCE = "predict"
 
 
 @dataclass(frozen=True)
@@ -61,3 +77,51 @@ class Verdict:
     @property
     def correct(self) -> bool:
         return self.run.outcome is self.chosen
+
+
+def key_of(setup: Setup, table: Sequence[RunSummary]) -> RunSummary:
+    """The run that is the answer key: ``setup``'s rate in its seed's batched run (the run
+    that showed its outcome is clear), in GRID's order."""
+    return table[setup.rate_index]
+
+
+def shown_run(key: RunSummary, run: RunSummary) -> RunSummary:
+    """What the verdict shows: the plotted run, unless its outcome differs from the key's
+    (the key was recorded), then the key."""
+    return run if run.outcome is key.outcome else key
+
+
+def ask(session: Session, *, learner_id: int, first_name: str, now: datetime) -> int:
+    """/predict: the learner (created on first contact) and the item's review count, which
+    the question's buttons carry so that only one press on it is recorded."""
+    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    memory = store.load_memory(session, learner_id=learner.id, item_id=ITEM.id)
+    return memory.reps if memory is not None else 0
+
+
+def record_prediction(
+    session: Session,
+    *,
+    library: Library,
+    learner_id: int,
+    first_name: str,
+    version: int,
+    correct: bool,
+    now: datetime,
+) -> Outcome:
+    """A press on a question asked at review count ``version``: a review of ``ITEM`` (right:
+    Good, wrong: Again), committed. ALREADY_RATED when the item was reviewed since the
+    question was asked (a double tap, an old question); UNKNOWN_ITEM when the library has no
+    deck for /predict (nothing is recorded then)."""
+    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    result = record_rating(
+        session,
+        library=library,
+        learner=learner,
+        item=ITEM.id,
+        version=version,
+        rating=Rating.GOOD if correct else Rating.AGAIN,
+        now=now,
+        source=SOURCE,
+    )
+    return result.outcome

@@ -110,7 +110,7 @@ def learner_stats(
         DeckProgress(
             deck_id=deck_id,
             title=deck.title,
-            total=sum(1 for _ in deck.items()),
+            total=len(library.deck_items(deck_id)),
             seen=len(by_deck.get(deck_id, [])),
             learned=sum(1 for s in by_deck.get(deck_id, []) if s.state == REVIEW_STATE),
         )

@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 from bot.callbacks import PredictLoss
 from bot.format import CAPTION_LIMIT, fit
 from bot.services import ButtonHandler, edit_message, services
-from tutor import predict
+from tutor import predict, study
 from tutor.demo import DemoError
 from tutor.demo.outcomes import LossOutcome, RunSummary
 from tutor.demo.specs import LrSpec
@@ -44,6 +44,8 @@ WHAT_HAPPENED = {
 }
 NO_DEMOS = "Predictions need the demo trainer, which is not available on this server."
 NO_SETUP = "I could not find a clear setup this time. Send /predict again."
+ALREADY = "You already answered this prediction. Send /predict for a new one."
+GONE = "This question is no longer available."
 
 
 def render_question(setup: predict.Setup) -> str:
@@ -86,6 +88,9 @@ async def predict_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if shared.demos is None:
         await message.reply_text(NO_DEMOS)
         return
+    version = await shared.database.run(
+        predict.ask, learner_id=user.id, first_name=user.first_name, now=shared.clock()
+    )
     seed = predict.draw_seed(shared.rng)
     try:
         table = await shared.demos.run(predict.table_request(seed), requester_id=user.id)
@@ -101,7 +106,9 @@ async def predict_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         InlineKeyboardButton(
             LABELS[outcome],
             callback_data=shared.codec.pack(
-                PredictLoss(seed=setup.seed, rate_index=setup.rate_index, choice=k),
+                PredictLoss(
+                    seed=setup.seed, rate_index=setup.rate_index, choice=k, version=version
+                ),
                 owner_id=user.id,
             ),
         )
@@ -116,7 +123,9 @@ async def predict_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def on_predict(
     update: Update, context: ContextTypes.DEFAULT_TYPE, payload: PredictLoss
 ) -> None:
-    """A prediction pressed: train the setup, reply with the plot and the verdict."""
+    """A prediction pressed: record it as a review of /predict's item (graded by the run
+    that showed the setup is clear), then train the setup and reply with the plot and the
+    verdict. A second press on the question records nothing and trains nothing."""
     query = update.callback_query
     assert query is not None
     shared = services(context)
@@ -125,17 +134,41 @@ async def on_predict(
         and 0 <= payload.choice < len(predict.CHOICES)
         and 0 <= payload.seed < predict.SEEDS
     ):
-        await query.answer("This question is no longer available.")
+        await query.answer(GONE)
         return
     if shared.demos is None:
         await query.answer(NO_DEMOS)
         return
+    if not isinstance(query.message, Message):
+        await query.answer(GONE)
+        return
+    user = query.from_user
     setup = predict.Setup(payload.seed, payload.rate_index)
     chosen = predict.CHOICES[payload.choice]
-    await query.answer()
-    if not isinstance(query.message, Message):
+    try:
+        # The seed's batched run: what /predict ran to ask, so usually from the cache.
+        table = await shared.demos.run(predict.table_request(setup.seed), requester_id=user.id)
+    except DemoError as exc:
+        await query.answer(str(exc))
         return
-    # The buttons go first, so a second press cannot train the run again.
+    key = predict.key_of(setup, table.runs)
+    if key.outcome is None:
+        await query.answer(GONE)
+        return
+    outcome = await shared.database.run(
+        predict.record_prediction,
+        library=shared.library,
+        learner_id=user.id,
+        first_name=user.first_name,
+        version=payload.version,
+        correct=key.outcome is chosen,
+        now=shared.clock(),
+    )
+    if outcome is study.Outcome.ALREADY_RATED:
+        await query.answer(ALREADY)
+        return
+    await query.answer()
+    # The buttons go, so the question shows it was answered.
     await edit_message(
         query.message,
         ANSWERED.format(question=render_question(setup), chosen=LABELS[chosen]),
@@ -146,7 +179,7 @@ async def on_predict(
     except DemoError as exc:
         await query.message.chat.send_message(str(exc))
         return
-    verdict = predict.Verdict(chosen=chosen, run=result.runs[0])
+    verdict = predict.Verdict(chosen=chosen, run=predict.shown_run(key, result.runs[0]))
     await query.message.reply_photo(result.png, caption=render_verdict(verdict))
 
 

@@ -6,11 +6,15 @@ import re
 
 import torch
 
-from tests.e2e.conftest import RunningBot
+from bot.handlers.predict import ALREADY
+from tests.e2e.conftest import RunningBot, rows
 from tests.standin import BotApiStandin, image_size
 from tutor.demo import training
 from tutor.demo.outcomes import classify
 from tutor.demo.request import DemoName, DemoRequest
+from tutor.predict import ITEM
+from tutor.scheduling import Rating
+from tutor.store import Database, ItemState, ReviewLog
 
 LABELS = {
     "converges fast": "Converge fast",
@@ -33,7 +37,7 @@ def outcome_of(text: str) -> str:
 
 
 async def test_predict_asks_then_answers_with_the_run_and_the_verdict(
-    server: BotApiStandin, running_bot: RunningBot
+    server: BotApiStandin, running_bot: RunningBot, store: Database
 ) -> None:
     alice = server.user(1001, "Alice")
     async with running_bot():
@@ -47,7 +51,13 @@ async def test_predict_asks_then_answers_with_the_run_and_the_verdict(
             label = LABELS[outcome]
             if not press_right:
                 label = next(other for other in LABELS.values() if other != label)
-            await alice.press(question, label)
+            data = question.button(label)["callback_data"]
+            first = await alice.press(question, label)
+            if press_right:
+                # A double tap: the same button again before the first press is answered.
+                second = await alice.press(question, data=data)
+                answers = [(await p.answered(timeout=30)).text for p in (first, second)]
+                assert sorted(answers, key=str) == sorted([None, ALREADY], key=str), answers
             photo = await alice.wait_for_message(lambda m: m.photo is not None, timeout=30)
             assert photo.photo is not None and image_size(photo.photo) == (1200, 800)
             caption = photo.caption or ""
@@ -60,3 +70,11 @@ async def test_predict_asks_then_answers_with_the_run_and_the_verdict(
             # The question lost its buttons: a second press cannot train it again.
             assert question.button_labels == []
     assert len(server.requests("sendPhoto")) == 2
+    # Each answered question is one review of /predict's item; the double tap is not.
+    log = await rows(store, ReviewLog, learner_id=1001)
+    assert [(r.item_id, r.rating, r.source) for r in log] == [
+        (ITEM.id, int(Rating.GOOD), "predict"),
+        (ITEM.id, int(Rating.AGAIN), "predict"),
+    ]
+    (state,) = await rows(store, ItemState, learner_id=1001)
+    assert state.item_id == ITEM.id and state.reps == 2

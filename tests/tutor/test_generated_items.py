@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tests.tutor.test_practice import quiz_deck
 from tutor import classroom, quiz
-from tutor.content import ItemKind, Library, QuizQuestion, library_of
+from tutor.content import INTERLEAVE_LEAD, ItemKind, Library, QuizQuestion, library_of
 from tutor.generated import QUIZ_TEMPLATES, TEMPLATES
 from tutor.store import Database, ItemState
 
@@ -37,6 +38,19 @@ def test_the_shipped_library_has_each_generated_kind_once_as_a_quiz_item(
 def test_a_library_without_the_templates_decks_leaves_them_out() -> None:
     library = library_of([quiz_deck("alpha", 2)], templates=QUIZ_TEMPLATES)
     assert list(library.ids_of_kind(ItemKind.QUIZ)) == ["alpha-q0", "alpha-q1"]
+
+
+def test_generated_questions_are_spread_among_the_decks_own_not_left_to_the_end() -> None:
+    library = library_of([quiz_deck("lr-basics", 15)], templates=QUIZ_TEMPLATES)
+    order = list(library.ids_of_kind(ItemKind.QUIZ))
+    own = [i for i in order if not i.startswith("gen-")]
+    assert own == [f"lr-basics-q{n}" for n in range(15)]  # teaching order kept
+    assert [i for i in order if i.startswith("gen-")] == GENERATED
+    at = [n for n, i in enumerate(order) if i.startswith("gen-")]
+    # The first after three of the deck's own, then one every two own questions.
+    assert at[0] == INTERLEAVE_LEAD == 3
+    assert [b - a for a, b in itertools.pairwise(at)] == [3] * (len(at) - 1)
+    assert order[-1] == "lr-basics-q14"
 
 
 def _states(session: Session) -> dict[str, int]:
