@@ -5,13 +5,14 @@ from __future__ import annotations
 import random
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import torch
 
 from tests.conftest import tiny_deck
-from tutor import quiz
-from tutor.content import library_of
+from tutor import classroom, quiz
+from tutor.content import ItemKind, library_of, load_library
 from tutor.demo import plots, training
 from tutor.demo.outcomes import classify, summarise
 from tutor.demo.request import DemoName, DemoRequest
@@ -21,6 +22,7 @@ from tutor.store import Database
 from tutor.whichrun import TEMPLATE, NotMade, RunTemplate
 
 CPU = torch.device("cpu")
+CONTENT = Path(__file__).resolve().parents[2] / "content"
 
 
 class InProcess:
@@ -118,3 +120,23 @@ async def test_a_round_asks_for_the_run_first_and_grades_the_instance(
     )
     assert result.outcome is quiz.AnswerOutcome.RECORDED and not result.correct
     assert result.question == instance.question and result.finished
+
+
+async def test_group_quizzes_leave_it_out(database: Database) -> None:
+    """A group poll cannot carry the plot: sessions draw every other quiz item."""
+    base = load_library(CONTENT)
+    deck = base.decks["lr-basics"]
+    library = library_of([deck], templates=QUIZ_TEMPLATES)
+    assert "gen-which-run" in library.ids_of_kind(ItemKind.QUIZ)
+    started = await database.run(
+        classroom.start_session,
+        library=library,
+        chat_id=-100,
+        questions=100,
+        seconds=30,
+        now=datetime(2025, 1, 1, tzinfo=UTC),
+        rng=random.Random(0),
+    )
+    assert started is not None
+    assert "gen-which-run" not in started.item_ids
+    assert set(started.item_ids) == set(library.ids_of_kind(ItemKind.QUIZ)) - {"gen-which-run"}
