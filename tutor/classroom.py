@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from tutor import reminders, store
-from tutor.content import ItemKind, Library, QuizQuestion, quiz_question
+from tutor.content import Item, ItemKind, Library, QuizQuestion, quiz_question
 from tutor.scheduling import Rating
 from tutor.store import GroupChat, QuizSession, SessionPoll
 from tutor.store import classroom as queries
 from tutor.store import reminders as reminder_queries
 from tutor.store.classroom import Standing as Standing
 from tutor.study import Outcome, record_rating
+from tutor.whichrun import RunTemplate
 
 NUMBER = re.compile(r"[0-9]{1,4}")
 DEFAULT_QUESTIONS, QUESTIONS_RANGE = 5, (1, 20)
@@ -72,7 +73,7 @@ def start_session(
     Returns:
         The session, or None when one is already running in the chat.
     """
-    pool = [q.id for q in library.items_of_kind(ItemKind.QUIZ)]
+    pool = [q.id for q in library.items_of_kind(ItemKind.QUIZ) if _in_polls(q)]
     chosen = rng.sample(pool, min(questions, len(pool)))
     started = queries.insert_session(
         session, chat_id=chat_id, item_ids=chosen, seconds=seconds, now=now
@@ -173,7 +174,13 @@ def advance(
 
 def _is_quiz(library: Library, item_id: str) -> bool:
     item = library.items.get(item_id)
-    return item is not None and item.kind is ItemKind.QUIZ
+    return item is not None and item.kind is ItemKind.QUIZ and _in_polls(item)
+
+
+def _in_polls(item: Item) -> bool:
+    """Whether a quiz item can be a group poll: not the questions on a plot of fresh runs
+    ("which run is this?"), which need a training run and a photo before the poll."""
+    return not isinstance(item, RunTemplate)
 
 
 def stop_session(

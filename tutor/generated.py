@@ -471,11 +471,19 @@ TEMPLATES: tuple[Template, ...] = (
 )
 
 
+def _which_run() -> QuizTemplate:
+    from tutor.whichrun import TEMPLATE
+
+    return TEMPLATE
+
+
 def _question_of(make: Make) -> Callable[[random.Random, datetime], QuizQuestion]:
     return lambda rng, now: make(rng, now).question
 
 
-# What the library registers: one quiz item per kind.
-QUIZ_TEMPLATES: tuple[QuizTemplate, ...] = tuple(
-    QuizTemplate(t.id, t.level, t.decks, _question_of(t.make)) for t in TEMPLATES
+# What the library registers: one quiz item per kind, and "which run is this?" (its
+# instances are trained in the demo pool: tutor/whichrun.py).
+QUIZ_TEMPLATES: tuple[QuizTemplate, ...] = (
+    *(QuizTemplate(t.id, t.level, t.decks, _question_of(t.make)) for t in TEMPLATES),
+    _which_run(),
 )

@@ -15,6 +15,7 @@ from tutor.scheduling import Rating
 from tutor.store import QuizRound
 from tutor.store import practice as queries
 from tutor.study import Outcome, practice_order, record_rating, start_learner
+from tutor.whichrun import Instance, NotMade, RunTemplate
 
 ROUND_SIZE = 5
 
@@ -33,16 +34,33 @@ class QuestionToShow:
     question: QuizQuestion
     deck_title: str
     order: tuple[int, ...]
+    # The plot a question is asked about ("which run is this?"), sent as a photo.
+    photo: bytes | None = None
 
     @property
     def shown_options(self) -> list[str]:
         return [self.question.options[k].text for k in self.order]
 
 
+@dataclass(frozen=True)
+class RunToMake:
+    """A question of a round whose instance needs a training run first: the handler makes
+    it in the demo pool (``RunTemplate.make_instance``), then shows it with ``show_made``."""
+
+    round_id: int
+    index: int
+    total: int
+    template: RunTemplate
+    seed: str
+    deck_title: str
+
+
 class AnswerOutcome(enum.Enum):
     """What became of a press on an option."""
 
     RECORDED = "recorded"
+    # The question's instance is not made yet (e.g. after a restart): make it, press again.
+    NEEDS_RUN = "needs_run"
     ALREADY_ANSWERED = "already_answered"
     ROUND_OVER = "round_over"
     UNKNOWN = "unknown"
@@ -58,7 +76,8 @@ class AnswerResult:
     correct: bool = False
     score: int = 0
     total: int = 0
-    next_question: QuestionToShow | None = None
+    next_question: QuestionToShow | RunToMake | None = None
+    run: RunToMake | None = None
 
     @property
     def finished(self) -> bool:
@@ -72,17 +91,63 @@ def shuffle_options(question: QuizQuestion, rng: random.Random) -> tuple[int, ..
     return tuple(order)
 
 
+def _seed(round_: QuizRound, index: int) -> str:
+    return f"{round_.item_ids[index]}:{round_.id}:{index}:{round_.started_at.isoformat()}"
+
+
 def question_at(library: Library, round_: QuizRound, index: int) -> QuizQuestion | None:
     """Question ``index`` of a round; a generated one is the same instance every time it is
-    asked for (its seed is the round's and the position's), so its answer can be graded."""
+    asked for (its seed is the round's and the position's), so its answer can be graded.
+
+    Raises:
+        NotMade: a "which run" question whose run was not trained yet.
+    """
     item_id = round_.item_ids[index]
-    seed = f"{item_id}:{round_.id}:{index}:{round_.started_at.isoformat()}"
-    return quiz_question(library.items.get(item_id), seed=seed, now=round_.started_at)
+    return quiz_question(
+        library.items.get(item_id), seed=_seed(round_, index), now=round_.started_at
+    )
+
+
+def _run_to_make(library: Library, round_: QuizRound, index: int) -> RunToMake | None:
+    """The run question ``index`` needs first, if its item is a run template."""
+    item = library.items.get(round_.item_ids[index])
+    if not isinstance(item, RunTemplate):
+        return None
+    assert round_.id is not None
+    return RunToMake(
+        round_id=round_.id,
+        index=index,
+        total=len(round_.item_ids),
+        template=item,
+        seed=_seed(round_, index),
+        deck_title=library.decks[library.deck_of[item.id]].title,
+    )
+
+
+def show_made(run: RunToMake, instance: Instance) -> QuestionToShow:
+    """A run question once its instance is made: the plot, options in their own order (their
+    texts name curves and rates, so they are not lettered again)."""
+    return QuestionToShow(
+        round_id=run.round_id,
+        index=run.index,
+        total=run.total,
+        question=instance.question,
+        deck_title=run.deck_title,
+        order=tuple(range(len(instance.question.options))),
+        photo=instance.png,
+    )
 
 
 def _show(
     library: Library, round_: QuizRound, index: int, rng: random.Random
-) -> QuestionToShow | None:
+) -> QuestionToShow | RunToMake | None:
+    run = _run_to_make(library, round_, index)
+    if run is not None:
+        return (
+            show_made(run, run.template.instance(run.seed))
+            if run.template.is_made(run.seed)
+            else run
+        )
     question = question_at(library, round_, index)
     if question is None:
         return None
@@ -106,17 +171,22 @@ def start_round(
     now: datetime,
     rng: random.Random,
     size: int = ROUND_SIZE,
-) -> QuestionToShow | None:
+    with_runs: bool = True,
+) -> QuestionToShow | RunToMake | None:
     """Start a new round from the learner's decks (due questions first) and commit.
 
     The learner is created on first contact. Starting a round ends the previous one: its
     buttons are answered as over.
 
     Returns:
-        The round's first question, or None when the learner's decks have no questions.
+        The round's first question (or the run it needs first), or None when the learner's
+        decks have no questions. ``with_runs=False`` (no demo trainer) leaves out questions
+        that need a training run.
     """
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
     order = practice_order(session, library=library, learner=learner, kind=ItemKind.QUIZ, now=now)
+    if not with_runs:
+        order = [i for i in order if not isinstance(library.items.get(i), RunTemplate)]
     if not order:
         return None
     round_ = queries.add_round(
@@ -159,7 +229,10 @@ def answer_question(
         return AnswerResult(AnswerOutcome.UNKNOWN)
     if round_.answered != index:
         return AnswerResult(AnswerOutcome.ALREADY_ANSWERED)
-    question = question_at(library, round_, index)
+    try:
+        question = question_at(library, round_, index)
+    except NotMade:
+        return AnswerResult(AnswerOutcome.NEEDS_RUN, run=_run_to_make(library, round_, index))
     if question is None or not 0 <= chosen < len(question.options):
         return AnswerResult(AnswerOutcome.UNKNOWN)
     correct = question.options[chosen].correct

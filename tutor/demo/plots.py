@@ -213,8 +213,12 @@ def _render_lr(result: TrainingResult) -> Figure:
     axes.set_xlabel(texts.STEP_AXIS)
     axes.set_title(texts.LR_SUBTITLE.format(steps=result.steps), color=MUTED, fontsize=16)
     _title(figure, texts.LR_TITLE)
-    notes = [_outcome(c, best=result.best, spikes=True) for c in curves]
-    _legend(figure, curves, notes, texts.LR_LEGEND)
+    if result.request.labels is not None:
+        # Blind curves (a "which run is this?" question): names only, no rates, no numbers.
+        _legend(figure, curves, [""] * len(curves), texts.BLIND_LEGEND)
+    else:
+        notes = [_outcome(c, best=result.best, spikes=True) for c in curves]
+        _legend(figure, curves, notes, texts.LR_LEGEND)
     return figure
 
 

@@ -42,13 +42,19 @@ class DemoRequest:
         rates: The learner's learning rates for ``lr`` (sorted, distinct), or None for the
             defaults. Only ``lr`` takes rates.
         seed: Seed of the data, the initial weights and the mini-batch order.
+        labels: Names for the ``lr`` curves instead of their rates (e.g. ``A``, ``B``, ``C``
+            for a question that hides which rate made which curve): the legend then shows
+            only these names. One per rate, and only with rates.
     """
 
     demo: DemoName
     rates: tuple[float, ...] | None = None
     seed: int = DEFAULT_SEED
+    labels: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.labels is not None and (self.rates is None or len(self.labels) != len(self.rates)):
+            raise ValueError("labels name the rates, one each")
         if self.rates is None:
             return
         if self.demo is not DemoName.LR:

@@ -135,7 +135,9 @@ def train_lr(request: DemoRequest, device: torch.device, spec: LrSpec) -> Traini
             layers, rate = _select(layers, rows), rate.index_select(0, rows)
     curves = tuple(
         make_curve(label, history)
-        for label, history in zip(texts.lr_labels(rates), tracker.series["loss"], strict=True)
+        for label, history in zip(
+            request.labels or texts.lr_labels(rates), tracker.series["loss"], strict=True
+        )
     )
     return TrainingResult(request, curves, spec, str(device))
 
