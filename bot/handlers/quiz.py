@@ -60,9 +60,23 @@ def render_question(
         question=escape(shown.question.question),
         options=options,
     )
-    buttons = [
+    labels = [LETTERS[k] for k in range(len(shown.order))]
+    buttons = _answer_buttons(shown, labels, codec=codec, owner_id=owner_id, now=now)
+    return text, InlineKeyboardMarkup([buttons])
+
+
+def _answer_buttons(
+    shown: quiz.QuestionToShow,
+    labels: list[str],
+    *,
+    codec: CallbackCodec,
+    owner_id: int,
+    now: datetime,
+) -> list[InlineKeyboardButton]:
+    """One button per option as shown, labelled ``labels``, carrying the deck's index."""
+    return [
         InlineKeyboardButton(
-            LETTERS[k],
+            label,
             callback_data=codec.pack(
                 AnswerQuiz(
                     round_id=shown.round_id,
@@ -73,9 +87,8 @@ def render_question(
                 owner_id=owner_id,
             ),
         )
-        for k, original in enumerate(shown.order)
+        for label, original in zip(labels, shown.order, strict=True)
     ]
-    return text, InlineKeyboardMarkup([buttons])
 
 
 def _render_on_photo(
@@ -87,21 +100,8 @@ def _render_on_photo(
         deck=escape(shown.deck_title),
         question=escape(shown.question.question),
     )
-    buttons = [
-        InlineKeyboardButton(
-            text,
-            callback_data=codec.pack(
-                AnswerQuiz(
-                    round_id=shown.round_id,
-                    index=shown.index,
-                    chosen=original,
-                    shown_at=int(now.timestamp()),
-                ),
-                owner_id=owner_id,
-            ),
-        )
-        for text, original in zip(shown.shown_options, shown.order, strict=True)
-    ]
+    labels = list(shown.shown_options)
+    buttons = _answer_buttons(shown, labels, codec=codec, owner_id=owner_id, now=now)
     rows = [buttons[:2], buttons[2:]] if len(buttons) == 4 else [buttons]
     return fit(caption, CAPTION_LIMIT), InlineKeyboardMarkup(rows)
 
