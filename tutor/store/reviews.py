@@ -33,6 +33,7 @@ def load_memories(
 # every call costs more than SQLite takes to run it.
 _STATE = ItemState.__table__.c  # type: ignore[attr-defined]
 _LOG = ReviewLog.__table__.c  # type: ignore[attr-defined]
+# The item id, then the memory's columns in the order of Memory's fields.
 _MEMORY_COLUMNS = (
     _STATE.item_id,
     _STATE.state,
@@ -79,20 +80,7 @@ def load_memories_and_new_count(
     parameters = {"learner_id": learner_id, "since": new_since, "source": source}
     rows = session.execute(statement, parameters).all()
     new_count = int(rows[0][9]) if rows and new_since is not None else 0
-    memories = {
-        row[0]: Memory(
-            state=row[1],
-            step=row[2],
-            stability=row[3],
-            difficulty=row[4],
-            due=row[5],
-            last_review=row[6],
-            reps=row[7],
-            lapses=row[8],
-        )
-        for row in rows
-        if row[0] in item_ids
-    }
+    memories = {row[0]: Memory(*row[1:9]) for row in rows if row[0] in item_ids}
     return memories, new_count
 
 
@@ -195,16 +183,7 @@ def load_memory(session: Session, *, learner_id: int, item_id: str) -> Memory | 
     row = session.execute(_MEMORY, {"learner_id": learner_id, "item_id": item_id}).first()
     if row is None:
         return None
-    return Memory(
-        state=row[0],
-        step=row[1],
-        stability=row[2],
-        difficulty=row[3],
-        due=row[4],
-        last_review=row[5],
-        reps=row[6],
-        lapses=row[7],
-    )
+    return Memory(*row)
 
 
 def learner_states(session: Session, *, learner_id: int) -> list[ItemState]:
