@@ -13,8 +13,8 @@ from tutor.store import Database, ReviewLog
 RATINGS = {"Again": 1, "Hard": 2, "Good": 3, "Easy": 4}
 
 
-async def graded_reply(user: UserHandle, library: Library) -> tuple[ChatMessage, ExplainPrompt]:
-    """/explain, answered with the prompt's model answer: the graded reply and its prompt."""
+async def ask(user: UserHandle, library: Library) -> tuple[ChatMessage, ExplainPrompt]:
+    """/explain: the message that asks, and the prompt it asks."""
     await user.send("/explain")
     asked = await user.wait_for_message()
     prompt = next(
@@ -22,6 +22,12 @@ async def graded_reply(user: UserHandle, library: Library) -> tuple[ChatMessage,
         for p in library.items.values()
         if isinstance(p, ExplainPrompt) and p.prompt in (asked.text or "")
     )
+    return asked, prompt
+
+
+async def graded_reply(user: UserHandle, library: Library) -> tuple[ChatMessage, ExplainPrompt]:
+    """/explain, answered with the prompt's model answer: the graded reply and its prompt."""
+    asked, prompt = await ask(user, library)
     await user.reply(asked, prompt.model_answer)
     return await user.wait_for_message(), prompt
 
@@ -113,13 +119,7 @@ async def test_a_misconceived_answer_is_corrected_and_rated_again(
 ) -> None:
     alice = server.user(1001, "Alice")
     async with running_bot():
-        await alice.send("/explain")
-        asked = await alice.wait_for_message()
-        prompt = next(
-            p
-            for p in library.items.values()
-            if isinstance(p, ExplainPrompt) and p.prompt in (asked.text or "")
-        )
+        asked, prompt = await ask(alice, library)
         # The first misconception's own wording, in a sentence of the learner's.
         caution = prompt.misconceptions[0]
         wording = (
