@@ -26,13 +26,13 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot tutor tests bench
-	$(BIN)/ruff format --check bot tutor tests bench
+	$(BIN)/ruff check bot tutor playground tests bench
+	$(BIN)/ruff format --check bot tutor playground tests bench
 	$(BIN)/mypy tutor bot
 
 fmt: $(STAMP)
-	$(BIN)/ruff check --fix bot tutor tests bench
-	$(BIN)/ruff format bot tutor tests bench
+	$(BIN)/ruff check --fix bot tutor playground tests bench
+	$(BIN)/ruff format bot tutor playground tests bench
 
 check-content: $(STAMP)
 	$(BIN)/python -m bot check-content

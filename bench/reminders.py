@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.deck import BENCH_DECK_ID, bench_deck
 from bot.app import ALLOWED_UPDATES, build_application
-from tests.standin import BotApiStandin, RateLimits
+from playground.botapi import BotApiStandin, RateLimits
 from tutor import reminders, schema
 from tutor.config import Settings
 from tutor.content import Deck, library_of

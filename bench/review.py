@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bench.deck import BENCH_CARDS, write_bench_content
 from bench.echo_bot import ECHO_LABEL
 from bot.handlers.review import RATING_LABELS, SHOW_ANSWER
-from tests.standin import BotApiStandin, ChatMessage, StandinBot, UserHandle
+from playground.botapi import BotApiStandin, ChatMessage, StandinBot, UserHandle
 from tutor import schema
 from tutor.scheduling import Rating
 from tutor.store import Database, Learner

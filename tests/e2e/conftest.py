@@ -20,8 +20,8 @@ from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.services import utc_now
+from playground.botapi import BotApiStandin
 from tests.conftest import ROOT, _pg_admin
-from tests.standin import BotApiStandin
 from tutor import workers
 from tutor.config import Settings
 from tutor.content import Library

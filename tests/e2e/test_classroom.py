@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from playground.botapi import BotApiStandin, Chat, ChatMessage, UserHandle
 from tests.e2e.conftest import TOKEN, RunningBot, rows
-from tests.standin import BotApiStandin, Chat, ChatMessage, UserHandle
 from tutor.store import Database, PollVote, QuizSession, ReviewLog
 
 GROUP_ID = -1001234567890

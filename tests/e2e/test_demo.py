@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from playground.botapi import BotApiStandin, image_size
 from tests.e2e.conftest import RunningBot
-from tests.standin import BotApiStandin, image_size
 
 
 async def test_demo_lr_sends_a_plot_and_other_chats_are_answered_meanwhile(

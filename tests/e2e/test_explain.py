@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from playground.botapi import BotApiStandin, ChatMessage, UserHandle
 from tests.e2e.conftest import FakeClock, RunningBot, rows
-from tests.standin import BotApiStandin, ChatMessage, UserHandle
 from tutor.content import ExplainPrompt, Library
 from tutor.store import Database, ReviewLog
 

@@ -11,9 +11,9 @@ import pytest
 
 import bot.app
 from bot.handlers.errors import SORRY
+from playground.botapi import BotApiStandin, ChatMessage, UserHandle
 from tests.conftest import tiny_deck
 from tests.e2e.conftest import RunningBot, rows
-from tests.standin import BotApiStandin, ChatMessage, UserHandle
 from tutor.content import Library, library_of
 from tutor.store import Database, ReviewLog
 

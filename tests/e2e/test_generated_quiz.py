@@ -7,9 +7,9 @@ import re
 
 import torch
 
+from playground.botapi import BotApiStandin, ChatMessage
 from tests.conftest import tiny_deck
 from tests.e2e.conftest import RunningBot, rows
-from tests.standin import BotApiStandin, ChatMessage
 from tutor.content import ItemKind, library_of
 from tutor.generated import QUIZ_TEMPLATES
 from tutor.scheduling import Rating

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from playground.botapi import BotApiStandin
 from tests.e2e.conftest import TOKEN, bot_env, spawn_bot
 from tests.e2e.test_webhook import free_port
-from tests.standin import BotApiStandin
 from tutor import schema
 from tutor.content import Library, QuizQuestion
 from tutor.store import Database, GroupChat, ItemState, Learner, QuizSession, SessionPoll

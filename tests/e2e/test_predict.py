@@ -7,8 +7,8 @@ import re
 import torch
 
 from bot.handlers.predict import ALREADY
+from playground.botapi import BotApiStandin, image_size
 from tests.e2e.conftest import RunningBot, rows
-from tests.standin import BotApiStandin, image_size
 from tutor.demo import training
 from tutor.demo.outcomes import classify
 from tutor.demo.request import DemoName, DemoRequest

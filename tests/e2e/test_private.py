@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import SQLModel, select
 
+from playground.botapi import BotApiStandin, ChatMessage, UserHandle, image_size
 from tests.conftest import tiny_deck
 from tests.e2e.conftest import FakeClock, RunningBot, rows
-from tests.standin import BotApiStandin, ChatMessage, UserHandle, image_size
 from tutor.content import ExplainPrompt, Library, QuizQuestion, library_of
 from tutor.store import Database, Learner, ReviewLog
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from playground.botapi import BotApiStandin
 from tests.conftest import ROOT
 from tests.e2e.conftest import TOKEN, bot_env, spawn_bot
-from tests.standin import BotApiStandin
 
 NO_TOKEN_START = "TELEGRAM_BOT_TOKEN is not set: open Telegram, talk to @BotFather"
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from playground.botapi import BotApiStandin, UserHandle
 from tests.conftest import tiny_deck
 from tests.e2e.conftest import FakeClock, RunningBot
-from tests.standin import BotApiStandin, UserHandle
 from tutor.content import Library, library_of
 from tutor.store import Database, Learner
 

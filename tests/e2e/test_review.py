@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import CALLBACK_DATA_MAX_BYTES
+from playground.botapi import BotApiStandin, ChatMessage, UserHandle
 from tests.conftest import tiny_deck
 from tests.e2e.conftest import RunningBot, rows
-from tests.standin import BotApiStandin, ChatMessage, UserHandle
 from tutor import learners
 from tutor.content import Library, library_of
 from tutor.store import Database, ItemState, Learner, ReviewLog

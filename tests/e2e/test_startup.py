@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from playground.botapi import BotApiStandin
 from tests.conftest import ROOT, _pg_admin
 from tests.e2e.conftest import TOKEN, bot_env
-from tests.standin import BotApiStandin
 
 # Long enough for a slow machine to start Python and load the decks; a bot that has not
 # stopped by then has started, which is the failure these tests look for.

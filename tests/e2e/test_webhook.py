@@ -22,9 +22,9 @@ from bot.callbacks import CallbackCodec
 from bot.logs import RedactSecrets
 from bot.services import Services
 from bot.webhook import SECRET_HEADER, Health, WebhookError, check_health, webhook_server
+from playground.botapi import BotApiStandin
 from tests.bot.test_metrics import parse_exposition, sample
 from tests.e2e.conftest import TOKEN, AnyApplication, bot_env, make_settings, spawn_bot
-from tests.standin import BotApiStandin
 from tutor.config import Settings
 from tutor.content import Library, library_of
 from tutor.demo.runner import DemoRunner

@@ -6,9 +6,9 @@ import re
 
 import torch
 
+from playground.botapi import BotApiStandin, ChatMessage, image_size
 from tests.conftest import tiny_deck
 from tests.e2e.conftest import RunningBot, rows
-from tests.standin import BotApiStandin, ChatMessage, image_size
 from tutor.content import library_of
 from tutor.demo import training
 from tutor.demo.outcomes import classify

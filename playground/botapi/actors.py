@@ -160,6 +160,29 @@ class UserHandle:
                 content["caption_entities"] = entities
         return self._post(target, content, file=stored)
 
+    async def send_document(
+        self,
+        data: bytes,
+        file_name: str,
+        *,
+        mime_type: str | None = None,
+        caption: str | None = None,
+        chat: Chat | None = None,
+        reply_to: ChatMessage | None = None,
+    ) -> ChatMessage:
+        """Send a file; the bot can fetch it with getFile and the file URL."""
+        target = self._target(chat)
+        stored = self.bot._store_document(data, file_name, mime_type)
+        content: dict[str, Any] = {"document": stored.document_api()}
+        if caption:
+            content["caption"] = caption
+            entities = command_entities(caption)
+            if entities:
+                content["caption_entities"] = entities
+        if reply_to is not None:
+            content["reply_to_message"] = reply_to.snapshot(with_reply=False)
+        return self._post(target, content, file=stored)
+
     def _post(self, chat: Chat, content: dict[str, Any], **attributes: Any) -> ChatMessage:
         message = chat._new_message(content, from_bot=False, sender=self.info, **attributes)
         chat._mark_user_action()

@@ -64,7 +64,7 @@ class BotApiStandin:
         port: int = 0,
         fault_seed: int | None = None,
     ):
-        #: Fault injection per method (see ``tests.standin.faults``).
+        #: Fault injection per method (see ``playground.botapi.faults``).
         self.faults = Faults(seed=fault_seed)
         self._site: web.TCPSite | None = None
         self._background: set[asyncio.Task[Any]] = set()

@@ -34,7 +34,7 @@ Behaviour worth knowing:
   the stand-in's poll timers without changing what the bot sees.
 * ``server.faults.inject(method, rate=..., kinds=...)`` makes calls fail (5xx, 429,
   dropped before or after the call is carried out, answered late) and
-  ``await server.outage(seconds)`` refuses connections; see ``tests.standin.faults``.
+  ``await server.outage(seconds)`` refuses connections; see ``playground.botapi.faults``.
 * The stand-in is stricter than Telegram in one place: an inline button with two action
   fields (say url and callback_data) is refused; Telegram silently keeps the first.
 """

@@ -19,7 +19,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from tests.standin import BotApiStandin, RateLimits, StandinTimeout, UserHandle
+from playground.botapi import BotApiStandin, RateLimits, StandinTimeout, UserHandle
 
 TOKEN = "123:ABC"
 # PTB 22 warns on reading durations (open_period, retry_after) that become timedeltas later.
@@ -498,6 +498,22 @@ async def test_send_photo_upload_and_resend_by_file_id(
         await bot.send_photo(alice.id, image, caption="c" * 1025)
     with pytest.raises(BadRequest, match="Image_process_failed"):
         await bot.send_photo(alice.id, b"not an image at all")
+
+
+async def test_user_sends_a_document_the_bot_downloads(
+    server: BotApiStandin, bot: telegram.Bot, alice: UserHandle
+) -> None:
+    data = b"front,back\nwhat is lr?,the step size\n"
+    await alice.send_document(data, "deck.csv", mime_type="text/csv", caption="my deck")
+    updates = await bot.get_updates(timeout=1)
+    message = updates[-1].message
+    assert message is not None and message.document is not None
+    assert message.document.file_name == "deck.csv"
+    assert message.document.mime_type == "text/csv"
+    assert message.document.file_size == len(data)
+    assert message.caption == "my deck"
+    downloaded = await (await bot.get_file(message.document.file_id)).download_as_bytearray()
+    assert bytes(downloaded) == data
 
 
 # ------------------------------------------------------------------------------------------

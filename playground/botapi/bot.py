@@ -449,17 +449,13 @@ class StandinBot:
     def store_upload(self, upload: Upload, kind: str) -> StoredFile:
         if kind == "photo":
             return self._store_photo(upload.data)
-        extension = (
-            (upload.filename or "file").rsplit(".", 1)[-1]
-            if upload.filename and "." in upload.filename
-            else "bin"
-        )
-        stored = make_document(
-            upload.data,
-            self._next_path("documents", extension),
-            upload.filename,
-            upload.content_type,
-        )
+        return self._store_document(upload.data, upload.filename, upload.content_type)
+
+    def _store_document(
+        self, data: bytes, file_name: str | None, mime_type: str | None
+    ) -> StoredFile:
+        extension = file_name.rsplit(".", 1)[-1] if file_name and "." in file_name else "bin"
+        stored = make_document(data, self._next_path("documents", extension), file_name, mime_type)
         self._files[stored.file_id] = stored
         self._file_paths[stored.file_path] = stored
         return stored
