@@ -18,6 +18,8 @@ TOO_MANY = (
 )
 NOTHING = "{name} holds no cards or questions I could read"
 SOURCE_MAX = 300
+# What an explain prompt without a hint shows under it.
+DEFAULT_HINT = "Answer in a few sentences of your own."
 
 _MODELS: dict[ItemKind, type[Card | QuizQuestion | ExplainPrompt]] = {
     ItemKind.CARD: Card,
@@ -135,24 +137,36 @@ class DeckBuilder:
         self.skipped: list[Skipped] = []
         self.media_skipped = 0
         self.notes: list[str] = []
-        self._seen: dict[str, tuple[str, bool]] = {}  # key -> (where, from an explicit id)
+        self._ids: dict[str, str] = {}  # item key -> where it was
+        self._fronts: dict[tuple[ItemKind, str], str] = {}  # (kind, front) -> where it was
 
     @property
     def count(self) -> int:
         return sum(len(items) for items in self.items.values())
 
     def skip(self, where: str, reason: str) -> None:
+        """Record an item left out.
+
+        Raises:
+            ImportFailed: when the file has more than MAX_ITEMS items, kept or left out.
+        """
+        self._check_size()
         self.skipped.append(Skipped(where=where, reason=reason))
+
+    def _check_size(self) -> None:
+        if self.count + len(self.skipped) >= MAX_ITEMS:
+            raise ImportFailed(TOO_MANY.format(name=self.file_name, limit=MAX_ITEMS))
 
     def add(self, kind: ItemKind, where: str, fields: dict[str, Any]) -> bool:
         """Validate one item and keep it, or record why it is left out.
 
         ``fields`` are the kind's schema fields; ``id``, ``level`` and ``source`` may be
         missing (then a key derived from the front, beginner, and the file's name), and so
-        may a question's ``explanation`` (then "Answer: " and the right option).
+        may a question's ``explanation`` (then "Answer: " and the right option), an explain
+        prompt's ``hint`` (DEFAULT_HINT) and its ``misconceptions`` (none).
 
         Raises:
-            ImportFailed: when the deck would hold more than MAX_ITEMS items.
+            ImportFailed: when the file has more than MAX_ITEMS items, kept or left out.
         """
         fields = _clean(dict(fields))
         explicit = explicit_key(fields.pop("id", None) or "")
@@ -171,6 +185,11 @@ class DeckBuilder:
             ]
             if len(correct) == 1 and isinstance(correct[0], str):
                 fields["explanation"] = f"Answer: {correct[0]}"
+        if kind is ItemKind.EXPLAIN:
+            if not fields.get("hint"):
+                fields["hint"] = DEFAULT_HINT
+            if fields.get("misconceptions") is None:
+                fields["misconceptions"] = []
         front = fields.get(FRONT_FIELD[kind])
         key = explicit or derived_key(kind, front if isinstance(front, str) else "")
         try:
@@ -178,15 +197,21 @@ class DeckBuilder:
         except ValidationError as exc:
             self.skip(where, describe(exc))
             return False
-        seen = self._seen.get(key)
-        if seen is not None:
-            first, by_id = seen
-            what = "id" if by_id else FRONT_FIELD[kind]
-            self.skip(where, f"same {what} as {first}")
+        # One item per id, and per front text within a kind: a file imported again finds
+        # each item by either.
+        front_key = (kind, _normalised(getattr(item, FRONT_FIELD[kind])))
+        if explicit is not None and key in self._ids:
+            self.skip(where, f"same id as {self._ids[key]}")
             return False
-        if self.count >= MAX_ITEMS:
-            raise ImportFailed(TOO_MANY.format(name=self.file_name, limit=MAX_ITEMS))
-        self._seen[key] = (where, explicit is not None)
+        if front_key in self._fronts:
+            self.skip(where, f"same {FRONT_FIELD[kind]} as {self._fronts[front_key]}")
+            return False
+        if key in self._ids:
+            self.skip(where, f"same id as {self._ids[key]}")
+            return False
+        self._check_size()
+        self._ids[key] = where
+        self._fronts[front_key] = where
         self.items[kind].append(item)
         return True
 

@@ -31,11 +31,11 @@ class _Loader(yaml.SafeLoader):
     """The safe loader without aliases: an alias can make a small file expand without bound
     in whatever walks the result."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise _AliasFound(mark.line + 1)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise _AliasFound(event.start_mark.line + 1 if event.start_mark else 0)
+        return super().compose_node(parent, index)
 
 
 class _AliasFound(Exception):
