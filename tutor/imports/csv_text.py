@@ -5,7 +5,8 @@ Space, Pipe, Colon or the character itself), ``#html:true|false``, ``#columns:``
 columns' names, split by the separator), ``#deck:``, ``#notetype:``, and the 1-based
 ``#tags column:``, ``#guid column:``, ``#deck column:`` and ``#notetype column:``. Other
 lines starting with ``#`` are comments. Without ``#separator:`` the separator is sniffed
-(tab, semicolon, comma, pipe: whichever splits most rows).
+(tab, semicolon, comma, pipe: whichever splits most rows in two or more, and between equals
+the one not followed by a space).
 
 Columns without names, in order: Front, Back, Correct, Wrong 1, Wrong 2, Wrong 3,
 Explanation. A row with a wrong option is a quiz question (Front asks it, Correct is the
@@ -177,17 +178,19 @@ def _split(line: str, separator: str) -> list[str]:
 
 
 def _sniff(lines: list[str], start: int) -> str:
-    """The separator that splits most of the first rows into two or more fields."""
+    """The separator that splits most of the first rows into two or more fields; between
+    equals, the one whose fields start with a space least (", " is prose, not a column)."""
     sample = [line for line in lines[start : start + SNIFF_ROWS * 4] if not line.startswith("#")]
-    best, best_rows = SNIFFED[0], 0
+    best, best_score = SNIFFED[0], (0, 0)
     for separator in SNIFFED:
-        reader = csv.reader(sample[: SNIFF_ROWS * 2], delimiter=separator)
         try:
-            rows = sum(1 for row in reader if len(row) >= 2)
+            rows = list(csv.reader(sample[: SNIFF_ROWS * 2], delimiter=separator))
         except csv.Error:
-            rows = 0
-        if rows > best_rows:
-            best, best_rows = separator, rows
+            continue
+        split = sum(1 for row in rows if len(row) >= 2)
+        spaced = sum(1 for row in rows for cell in row[1:] if cell.startswith(" "))
+        if (split, -spaced) > best_score:
+            best, best_score = separator, (split, -spaced)
     return best
 
 

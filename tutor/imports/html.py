@@ -85,7 +85,12 @@ class _Text(HTMLParser):
         if self._hidden:
             return
         data = data.replace("\xa0", " ")
-        self.parts.append(data if self._pre else _SPACES.sub(" ", data))
+        if not self._pre:
+            data = _SPACES.sub(" ", data)
+            # Source layout between blocks ("</p>\n<p>") is not a line of its own.
+            if data == " " and (not self.parts or self.parts[-1].endswith(_NEWLINE)):
+                return
+        self.parts.append(data)
 
 
 def html_to_text(html: str) -> tuple[str, int]:

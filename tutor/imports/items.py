@@ -52,13 +52,20 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", _NEWLINES.sub("\n", text)).strip()
 
 
-def _clean(value: Any) -> Any:
+# Items nest a few levels (options, concepts, relations); deeper data is refused by the
+# schema, uncleaned, without recursing through all of it.
+_CLEAN_DEPTH = 8
+
+
+def _clean(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
         return clean_text(value)
+    if depth > _CLEAN_DEPTH:
+        return value
     if isinstance(value, dict):
-        return {key: _clean(item) for key, item in value.items()}
+        return {key: _clean(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list):
-        return [_clean(item) for item in value]
+        return [_clean(item, depth + 1) for item in value]
     return value
 
 
@@ -109,7 +116,11 @@ def describe(error: ValidationError) -> str:
         else:
             words.append(FIELD_WORDS.get(part, part.replace("_", " ")))
     field = " ".join(words)
-    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+    if kind == "missing" or (
+        kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1
+    ):
+        if len(words) > 1:
+            return f"{' '.join(words[:-1])} has no {words[-1]}"
         return f"no {field}"
     if kind == "string_too_long":
         return f"{field} longer than {ctx['max_length']} characters"
@@ -177,14 +188,14 @@ class DeckBuilder:
         if not fields.get("source"):
             fields["source"] = self.source
         if kind is ItemKind.QUIZ and not fields.get("explanation"):
-            fields.pop("explanation", None)
+            options = fields.get("options")
             correct = [
                 o.get("text")
-                for o in fields.get("options") or []
-                if isinstance(o, dict) and o.get("correct")
+                for o in (options if isinstance(options, list) else [])
+                if isinstance(o, dict) and o.get("correct") and isinstance(o.get("text"), str)
             ]
-            if len(correct) == 1 and isinstance(correct[0], str):
-                fields["explanation"] = f"Answer: {correct[0]}"
+            # Without one right option the item is refused for that, not for this.
+            fields["explanation"] = f"Answer: {correct[0]}" if correct else "-"
         if kind is ItemKind.EXPLAIN:
             if not fields.get("hint"):
                 fields["hint"] = DEFAULT_HINT
