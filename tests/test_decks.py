@@ -8,8 +8,16 @@ from typing import get_args
 
 import pytest
 
-from tutor.content import LEXICON_FILE, POLL_EXPLANATION_MAX, Deck, DemoName, Library, load_library
-from tutor.lint import lint_deck
+from tutor.content import (
+    LEXICON_FILE,
+    POLL_EXPLANATION_MAX,
+    Deck,
+    DemoName,
+    Library,
+    fits_poll,
+    load_library,
+)
+from tutor.lint import builtin_problems, lint_deck
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 # Every deck shipped in content/ (a deck's id is its file's name), so new decks are checked
@@ -92,11 +100,19 @@ def test_item_ids_carry_the_deck_prefix(library: Library, deck_id: str) -> None:
         assert item.id.startswith(PREFIX[deck_id]), item.id
 
 
-def test_quiz_explanations_fit_a_poll(library: Library) -> None:
+def test_quiz_questions_fit_a_poll(library: Library) -> None:
     for deck in library.decks.values():
         for question in deck.quiz:
+            assert fits_poll(question), question.id
             assert len(question.explanation) <= POLL_EXPLANATION_MAX, question.id
             assert len(question.explanation) <= 200, question.id
+
+
+@pytest.mark.parametrize("deck_id", SHIPPED)
+def test_decks_keep_the_built_in_bar(library: Library, deck_id: str) -> None:
+    """The schema admits own decks' longer questions and fewer concepts; the shipped decks
+    keep the stricter bar (which also stops them loading when broken)."""
+    assert builtin_problems(library.decks[deck_id]) == []
 
 
 def test_quiz_questions_have_one_correct_option(library: Library) -> None:

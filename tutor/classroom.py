@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from tutor import reminders, store
-from tutor.content import Item, ItemKind, Library, QuizQuestion, quiz_question
+from tutor.content import Item, ItemKind, Library, QuizQuestion, fits_poll, quiz_question
 from tutor.scheduling import Rating
 from tutor.store import GroupChat, QuizSession, SessionPoll
 from tutor.store import classroom as queries
@@ -179,7 +179,10 @@ def _is_quiz(library: Library, item_id: str) -> bool:
 
 def _in_polls(item: Item) -> bool:
     """Whether a quiz item can be a group poll: not the questions on a plot of fresh runs
-    ("which run is this?"), which need a training run and a photo before the poll."""
+    ("which run is this?"), which need a training run and a photo before the poll, nor an
+    own deck's question longer than a poll allows (``fits_poll``)."""
+    if isinstance(item, QuizQuestion):
+        return fits_poll(item)
     return not isinstance(item, RunTemplate)
 
 

@@ -25,10 +25,16 @@ from pydantic import (
     model_validator,
 )
 
-# Telegram's limits for native quiz polls, so every question can also run in a group.
+# Telegram's limits for native quiz polls. Built-in questions keep within them (tutor/lint.py
+# checks it when the decks load), so every one can run in a group; an own deck's question
+# may be longer: it is asked in private /quiz and left out of group quizzes (``fits_poll``).
 POLL_QUESTION_MAX = 300
 POLL_OPTION_MAX = 100
 POLL_EXPLANATION_MAX = 200
+# The schema's hard caps for any question, own decks' included: one message holds it all.
+QUESTION_MAX = 1000
+OPTION_MAX = 300
+EXPLANATION_MAX = 1000
 # Item ids travel inside callback data (64 bytes in all), so they stay short.
 ITEM_ID_MAX = 24
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -83,7 +89,7 @@ class Card(_Strict):
 class Option(_Strict):
     """One answer of a multiple-choice question."""
 
-    text: Annotated[Text, StringConstraints(max_length=POLL_OPTION_MAX)]
+    text: Annotated[Text, StringConstraints(max_length=OPTION_MAX)]
     correct: bool = False
     why_wrong: Annotated[Text, StringConstraints(max_length=400)] | None = None
 
@@ -99,9 +105,10 @@ class QuizQuestion(_Strict):
 
     id: ItemId
     level: Level
-    question: Annotated[Text, StringConstraints(max_length=POLL_QUESTION_MAX)]
-    options: list[Option] = Field(min_length=3, max_length=4)
-    explanation: Annotated[Text, StringConstraints(max_length=POLL_EXPLANATION_MAX)]
+    question: Annotated[Text, StringConstraints(max_length=QUESTION_MAX)]
+    # Built-in questions have 3 or 4 options (tutor/lint.py); an own one may have 2.
+    options: list[Option] = Field(min_length=2, max_length=4)
+    explanation: Annotated[Text, StringConstraints(max_length=EXPLANATION_MAX)]
     note: Annotated[Text, StringConstraints(max_length=1500)] | None = None
     source: Source
 
@@ -122,6 +129,27 @@ class QuizQuestion(_Strict):
     @property
     def correct_index(self) -> int:
         return next(i for i, option in enumerate(self.options) if option.correct)
+
+
+def poll_problems(question: QuizQuestion) -> list[tuple[str, int]]:
+    """The fields of ``question`` longer than a Telegram quiz poll allows, each with its
+    limit: ``("question", 300)``, ``("options.2.text", 100)``, ``("explanation", 200)``."""
+    problems = []
+    if len(question.question) > POLL_QUESTION_MAX:
+        problems.append(("question", POLL_QUESTION_MAX))
+    for i, option in enumerate(question.options):
+        if len(option.text) > POLL_OPTION_MAX:
+            problems.append((f"options.{i}.text", POLL_OPTION_MAX))
+    if len(question.explanation) > POLL_EXPLANATION_MAX:
+        problems.append(("explanation", POLL_EXPLANATION_MAX))
+    return problems
+
+
+def fits_poll(question: QuizQuestion) -> bool:
+    """Whether ``question`` can be a native quiz poll: question at most 300 characters, each
+    option at most 100, the explanation at most 200. A question that does not is asked in
+    private /quiz only."""
+    return not poll_problems(question)
 
 
 Phrase = Annotated[Text, StringConstraints(max_length=80)]
@@ -155,8 +183,9 @@ class Concept(_Strict):
 
     @model_validator(mode="after")
     def _shown_somehow(self) -> Concept:
-        if len(self.phrases) < 2 and not self.relations:
-            raise ValueError("a concept needs at least two phrases or a relation")
+        # Built-in concepts need two phrases or a relation (tutor/lint.py); an own one, one.
+        if not self.phrases and not self.relations:
+            raise ValueError("a concept needs a phrase or a relation")
         return self
 
 
@@ -186,8 +215,10 @@ class ExplainPrompt(_Strict):
     level: Level
     prompt: Annotated[Text, StringConstraints(max_length=500)]
     hint: Annotated[Text, StringConstraints(max_length=300)]
-    concepts: list[Concept] = Field(min_length=3, max_length=4)
-    misconceptions: list[Misconception] = Field(min_length=2, max_length=6)
+    # Built-in prompts have 3 or 4 concepts and 2 or more misconceptions (tutor/lint.py);
+    # an own prompt may have 1 to 6 concepts and no misconception.
+    concepts: list[Concept] = Field(min_length=1, max_length=6)
+    misconceptions: list[Misconception] = Field(max_length=6)
     model_answer: Annotated[Text, StringConstraints(max_length=1500)]
     source: Source
 
@@ -453,7 +484,8 @@ def _describe(error: ValidationError, raw: Any) -> str:
 
 
 def load_deck(path: Path) -> Deck:
-    """Read and validate one deck file.
+    """Read and validate one deck file, held to the built-in decks' bar beyond the schema
+    (``tutor.lint.builtin_problems``: poll limits, 3 or 4 options and concepts, ...).
 
     Raises:
         ContentError: naming the file, the item and the field that is wrong.
@@ -467,9 +499,15 @@ def load_deck(path: Path) -> Deck:
     if not isinstance(raw, dict):
         raise ContentError(f"{path}: a deck must be a mapping with id, title, cards, ...")
     try:
-        return Deck.model_validate(raw)
+        deck = Deck.model_validate(raw)
     except ValidationError as exc:
         raise ContentError(f"{path}: {_describe(exc, raw)}") from None
+    from tutor.lint import builtin_problems
+
+    problems = builtin_problems(deck)
+    if problems:
+        raise ContentError(f"{path}: {problems[0]}")
+    return deck
 
 
 def load_library(directory: Path, *, templates: Sequence[Generated] | None = None) -> Library:

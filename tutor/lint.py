@@ -18,6 +18,11 @@ Two tricks are measured over a deck's quiz questions:
 
 Pure functions over a :class:`~tutor.content.Deck`; ``python -m bot check-content`` prints
 the figures and the problems.
+
+Beyond the schema, which own decks share, built-in decks keep a stricter bar
+(``builtin_problems``, applied when content/ loads): every quiz question fits a Telegram quiz
+poll and has 3 or 4 options; every explain prompt has 3 or 4 key concepts, each shown by two
+phrases or a relation, and at least two misconceptions.
 """
 
 from __future__ import annotations
@@ -25,7 +30,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor.content import Deck, Option
+from tutor.content import Deck, Option, poll_problems
+
+# The built-in decks' bar beyond the schema.
+BUILTIN_OPTIONS = (3, 4)
+BUILTIN_CONCEPTS = (3, 4)
+BUILTIN_CONCEPT_PHRASES_MIN = 2
+BUILTIN_MISCONCEPTIONS_MIN = 2
 
 # How far (as a share, 0.10 = 10 points) a trick may beat honest chance before a deck fails.
 LONGEST_EDGE_MAX = 0.10
@@ -174,3 +185,41 @@ def lint_deck(deck: Deck) -> tuple[QuizFigures, list[str]]:
     """The figures of ``deck`` and its problems (empty when it passes)."""
     figures = quiz_figures(deck)
     return figures, quiz_problems(figures)
+
+
+def builtin_problems(deck: Deck) -> list[str]:
+    """What keeps ``deck`` below the built-in decks' bar, one line per problem naming the
+    item and the field ("item 'q-one': field 'explanation': ..."); empty when it passes."""
+    problems = []
+    for question in deck.quiz:
+        where = f"item {question.id!r}"
+        for field, limit in poll_problems(question):
+            problems.append(
+                f"{where}: field {field!r}: String should have at most {limit} characters "
+                "(a quiz poll's limit)"
+            )
+        problems += _count_problem(where, "options", len(question.options), BUILTIN_OPTIONS)
+    for prompt in deck.explain:
+        where = f"item {prompt.id!r}"
+        problems += _count_problem(where, "concepts", len(prompt.concepts), BUILTIN_CONCEPTS)
+        for i, concept in enumerate(prompt.concepts):
+            if len(concept.phrases) < BUILTIN_CONCEPT_PHRASES_MIN and not concept.relations:
+                problems.append(
+                    f"{where}: field 'concepts.{i}': Value error, a concept needs at least two "
+                    "phrases or a relation"
+                )
+        if len(prompt.misconceptions) < BUILTIN_MISCONCEPTIONS_MIN:
+            problems.append(
+                f"{where}: field 'misconceptions': List should have at least "
+                f"{BUILTIN_MISCONCEPTIONS_MIN} items"
+            )
+    return problems
+
+
+def _count_problem(where: str, field: str, count: int, bounds: tuple[int, int]) -> list[str]:
+    low, high = bounds
+    if count < low:
+        return [f"{where}: field {field!r}: List should have at least {low} items"]
+    if count > high:
+        return [f"{where}: field {field!r}: List should have at most {high} items"]
+    return []

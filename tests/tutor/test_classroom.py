@@ -81,6 +81,34 @@ async def test_one_session_per_chat_and_one_step_per_position(
     ) is not None  # fmt: skip
 
 
+async def test_a_question_longer_than_a_poll_is_left_out_of_group_sessions(
+    database: Database,
+) -> None:
+    """An own deck may hold a question too long for a quiz poll (question, an option or the
+    explanation): a group session never draws it, whatever the draw."""
+    deck = quiz_deck("own", 4)
+    too_long = [
+        deck.quiz[0].model_copy(update={"question": "Q" * 301}),
+        deck.quiz[1].model_copy(
+            update={
+                "options": [
+                    deck.quiz[1].options[0].model_copy(update={"text": "r" * 101}),
+                    *deck.quiz[1].options[1:],
+                ]
+            }
+        ),
+        deck.quiz[2].model_copy(update={"explanation": "E" * 201}),
+    ]
+    library = library_of([deck.model_copy(update={"quiz": [*too_long, deck.quiz[3]]})])
+    await database.run(classroom.ensure_group, chat_id=CHAT, title="Class", now=NOW)
+    started = await database.run(
+        classroom.start_session, library=library, chat_id=CHAT, questions=10, seconds=30,
+        now=NOW, rng=random.Random(1),
+    )  # fmt: skip
+    assert started is not None
+    assert started.item_ids == ["own-q3"]
+
+
 def get_group(session: Session, *, chat_id: int) -> GroupChat | None:
     """The group's row as stored now (a test's read)."""
     return store_classroom.get_group(session, chat_id=chat_id)

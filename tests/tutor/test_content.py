@@ -94,6 +94,29 @@ def test_good_deck_loads(tmp_path: Path) -> None:
     ("changes", "expected"),
     [
         ({"quiz.0.explanation": "x" * 201}, "item 'q-one': field 'explanation'"),
+        # The poll limits and counts below are the built-in bar (tutor/lint.py), beyond the
+        # schema own decks share: content/ still refuses what it refused before.
+        (
+            {"quiz.0.question": "Q" * 301},
+            "item 'q-one': field 'question': String should have at most 300 characters",
+        ),
+        (
+            {"quiz.0.options.1.text": "x" * 101},
+            "item 'q-one': field 'options.1.text': String should have at most 100 characters",
+        ),
+        (
+            {"explain.0.concepts.2": None},
+            "item 'x-one': field 'concepts': List should have at least 3 items",
+        ),
+        (
+            {
+                "explain.0.concepts": [
+                    {"name": f"Idea {n}", "phrases": [f"phrase {n}a", f"phrase {n}b"]}
+                    for n in range(5)
+                ]
+            },
+            "item 'x-one': field 'concepts': List should have at most 4 items",
+        ),
         (
             {"quiz.0.options.2.correct": True},
             "item 'q-one': field '(item)': Value error, exactly one",

@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch.optim import lr_scheduler
 
+from tutor.content import fits_poll
 from tutor.generated import TEMPLATES, GeneratedQuestion, Setup, Template
 
 INSTANCES = 200
@@ -132,6 +133,8 @@ def test_the_question_shows_its_numbers_and_four_options_alike_in_form(
     for generated in _instances(template):
         question = generated.question
         assert question.id == template.id
+        # Group quizzes poll them: the schema admits longer own questions, these must fit.
+        assert fits_poll(question), question
         for value in generated.setup.values():
             shown = f"{value:g}" if isinstance(value, int | float) else str(list(value))
             assert shown in question.question, (shown, question.question)

@@ -10,7 +10,7 @@ import yaml
 from bot.__main__ import check_content
 from tutor.config import Settings
 from tutor.content import Deck
-from tutor.lint import absolute_words, lint_deck, quiz_figures
+from tutor.lint import absolute_words, builtin_problems, lint_deck, quiz_figures
 
 
 def _question(number: int, texts: list[str], correct: int = 0) -> dict[str, object]:
@@ -145,3 +145,34 @@ def test_check_content_prints_both_figures_and_fails_a_gameable_deck(
     assert problems[0].startswith("quiz lint: made-up: picking the longest option scores 100%")
     assert problems[1].startswith("quiz lint: made-up: absolute words")
     assert quiz_figures(deck).questions == 4
+
+
+def test_the_built_in_bar_names_what_own_decks_may_but_shipped_ones_may_not() -> None:
+    """The schema admits a two-option question longer than a poll; the built-in bar does not."""
+    long_question = {
+        **_question(1, ["Right", "Wrong"]),
+        "question": "Q" * 301,
+        "explanation": "E" * 201,
+    }
+    deck = _deck([_question(0, ["A", "B", "C"]), long_question])
+    assert builtin_problems(deck) == [
+        "item 'q-1': field 'question': String should have at most 300 characters "
+        "(a quiz poll's limit)",
+        "item 'q-1': field 'explanation': String should have at most 200 characters "
+        "(a quiz poll's limit)",
+        "item 'q-1': field 'options': List should have at least 3 items",
+    ]
+
+
+def test_check_content_refuses_a_deck_below_the_built_in_bar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deck = _deck([{**_question(0, ["A", "B", "C"]), "question": "Q" * 301}])
+    path = tmp_path / "made-up.yaml"
+    path.write_text(yaml.safe_dump(deck.model_dump(mode="json")))
+    assert check_content(Settings(content_dir=tmp_path)) == 1
+    _, err = capsys.readouterr()
+    assert err.strip() == (
+        f"invalid content: {path}: item 'q-0': field 'question': String should have at most "
+        "300 characters (a quiz poll's limit)"
+    )

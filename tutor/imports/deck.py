@@ -1,0 +1,49 @@
+"""What an import yields: the parsed deck, the rows left out and why, and the refusal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tutor.content import Card, ExplainPrompt, QuizQuestion
+
+# The most a file may weigh, and the most items one deck may hold.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ITEMS = 5000
+# An item key; the store prefixes it with the deck's id to make an ItemId (24 at most).
+KEY_MAX = 12
+# A deck's name, as the built-in decks' titles.
+NAME_MAX = 60
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A row, note or item of the file that was left out, and why."""
+
+    where: str  # "line 7" or "note 1554431280": a place the user can find in the file
+    reason: str  # short and user-facing: "no answer", "same front as line 3"
+
+
+@dataclass(frozen=True)
+class ParsedDeck:
+    """A file read as one deck: its items (ids are item keys, see ``tutor.imports``), the
+    rows left out, and notes for the user about how it was read."""
+
+    name: str  # from #deck:, the YAML title, the Markdown H1, the Anki deck, else the stem
+    format: str  # "csv", "markdown", "yaml" or "apkg"
+    cards: tuple[Card, ...]
+    quiz: tuple[QuizQuestion, ...]
+    explain: tuple[ExplainPrompt, ...]
+    skipped: tuple[Skipped, ...]
+    media_skipped: int  # images and sounds in the file, not imported
+    # How the file was read, when the user should know ("read as Latin-1 ...").
+    notes: tuple[str, ...] = ()
+
+    @property
+    def item_count(self) -> int:
+        """Cards, questions and explain prompts together."""
+        return len(self.cards) + len(self.quiz) + len(self.explain)
+
+
+class ImportFailed(Exception):
+    """The whole file is refused; ``str(exc)`` is a short message for the user naming the
+    problem."""

@@ -1,0 +1,119 @@
+"""The project's own YAML deck schema (as in content/), read as an own deck and written back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from tutor.content import ItemKind
+from tutor.imports.deck import ImportFailed, ParsedDeck
+from tutor.imports.items import DeckBuilder, model_dict
+
+SECTIONS = {"cards": ItemKind.CARD, "quiz": ItemKind.QUIZ, "explain": ItemKind.EXPLAIN}
+TOP_FIELDS = {"id", "title", "description", *SECTIONS}
+
+NOT_YAML = "{name} is not valid YAML: {problem}."
+NOT_A_DECK = (
+    "{name} is not a deck: it should be a mapping with a title and cards, quiz or explain "
+    "lists (see the README)."
+)
+UNKNOWN_FIELD = "{name}: unknown field {field!r} at the top (a deck has {known})."
+NOT_A_LIST = "{name}: {field!r} should be a list of items (line {line})."
+ALIASES = "{name} uses YAML aliases (*name, line {line}); write each item out in full."
+HEADER = (
+    "# A deck for the learning-rate tutor: send this file to the bot to import it again.\n"
+    "# The format is described in the README, 'Your own decks: file formats'.\n"
+)
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader without aliases: an alias can make a small file expand without bound
+    in whatever walks the result."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise _AliasFound(mark.line + 1)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+class _AliasFound(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def parse_yaml(file_name: str, text: str) -> tuple[str | None, DeckBuilder]:
+    """Read a YAML deck: its title and its items (each invalid item left out, named by its id
+    or line, with the field that is wrong).
+
+    Raises:
+        ImportFailed: for text that is not YAML, or YAML that is not a deck.
+    """
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        raw = loader.construct_document(root) if root is not None else None
+    except _AliasFound as exc:
+        raise ImportFailed(ALIASES.format(name=file_name, line=exc.line)) from None
+    except yaml.YAMLError as exc:
+        raise ImportFailed(NOT_YAML.format(name=file_name, problem=_problem(exc))) from None
+    finally:
+        loader.dispose()
+    if not isinstance(raw, dict) or not isinstance(root, yaml.MappingNode):
+        raise ImportFailed(NOT_A_DECK.format(name=file_name))
+    unknown = sorted(str(key) for key in raw if key not in TOP_FIELDS)
+    if unknown:
+        known = ", ".join(sorted(TOP_FIELDS))
+        raise ImportFailed(UNKNOWN_FIELD.format(name=file_name, field=unknown[0], known=known))
+    nodes = {key.value: value for key, value in root.value if isinstance(key, yaml.ScalarNode)}
+    builder = DeckBuilder(file_name=file_name, format="yaml")
+    for section, kind in SECTIONS.items():
+        entries = raw.get(section)
+        if entries is None:
+            continue
+        node = nodes[section]
+        if not isinstance(entries, list) or not isinstance(node, yaml.SequenceNode):
+            line = node.start_mark.line + 1
+            raise ImportFailed(NOT_A_LIST.format(name=file_name, field=section, line=line))
+        for entry, entry_node in zip(entries, node.value, strict=True):
+            line = entry_node.start_mark.line + 1
+            if not isinstance(entry, dict):
+                builder.skip(f"line {line}", f"a {section} item should be a mapping of fields")
+                continue
+            given = entry.get("id")
+            where = f"item {str(given)!r} (line {line})" if given else f"line {line}"
+            builder.add(kind, where, entry)
+    title = raw.get("title")
+    return (str(title) if title is not None else None), builder
+
+
+def _problem(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or "cannot read it"
+    return f"line {mark.line + 1}: {problem}" if mark is not None else str(problem)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes text of several lines as a block (``|``), the way the decks are written."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
+def dump_yaml(deck: ParsedDeck) -> str:
+    """The deck in the YAML schema, every field written out, so it reads back the same."""
+    data: dict[str, Any] = {"title": deck.name}
+    for section, items in (("cards", deck.cards), ("quiz", deck.quiz), ("explain", deck.explain)):
+        if items:
+            data[section] = [model_dict(item) for item in items]
+    body = yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2
+    )
+    return HEADER + body
