@@ -340,7 +340,7 @@ def own_deck_number(deck_or_item_id: str) -> int | None:
 
 
 @dataclass(frozen=True)
-class OwnDeck:
+class OwnDeckInfo:
     """What a library knows of a deck sent to the bot: its row, its owner, its share code,
     and the revision it was read at (see ``tutor.libraries``)."""
 
@@ -364,7 +364,7 @@ class Library:
     # Each deck's generated items, interleaved with its own (see ``interleave``).
     templates: dict[str, tuple[Generated, ...]] = field(default_factory=dict, repr=False)
     # The decks of ``decks`` that were sent to the bot as files, by deck id.
-    own: dict[str, OwnDeck] = field(default_factory=dict, repr=False)
+    own: dict[str, OwnDeckInfo] = field(default_factory=dict, repr=False)
     # Libraries never change once made, and every review asks for the same lists: they are
     # computed once per instance (kept here, so they go when the library goes).
     _memo: dict[tuple[Any, ...], Any] = field(
@@ -423,7 +423,7 @@ class Library:
             found = self._memo[key] = frozenset(self.ids_of_kind(kind, deck_ids))
         return found
 
-    def with_decks(self, added: Sequence[tuple[Deck, OwnDeck]]) -> Library:
+    def with_decks(self, added: Sequence[tuple[Deck, OwnDeckInfo]]) -> Library:
         """This library with own decks added after its decks (one already in it is left
         out). Their items join no generated ones."""
         fresh = [(deck, own) for deck, own in added if deck.id not in self.decks]

@@ -27,7 +27,7 @@ from tutor.content import (
     ExplainPrompt,
     ItemKind,
     Library,
-    OwnDeck,
+    OwnDeckInfo,
     QuizQuestion,
     own_deck_id,
     own_deck_number,
@@ -80,7 +80,7 @@ class _Lru(Generic[K, V]):
 
 
 Versions = tuple[tuple[int, int], ...]
-_DECKS: _Lru[tuple[int, int], tuple[Deck, OwnDeck]] = _Lru(DECK_CACHE_ITEMS)
+_DECKS: _Lru[tuple[int, int], tuple[Deck, OwnDeckInfo]] = _Lru(DECK_CACHE_ITEMS)
 _LIBRARIES: weakref.WeakKeyDictionary[Library, _Lru[Versions, Library]] = (
     weakref.WeakKeyDictionary()
 )
@@ -94,7 +94,7 @@ def clear_caches() -> None:
         _LIBRARIES.clear()
 
 
-def build_deck(head: DeckHead, rows: Sequence[ItemRow]) -> tuple[Deck, OwnDeck]:
+def build_deck(head: DeckHead, rows: Sequence[ItemRow]) -> tuple[Deck, OwnDeckInfo]:
     """An own deck as the library holds it, from its stored row and items.
 
     Items were validated when the file was imported; one the schema no longer takes (a
@@ -122,13 +122,13 @@ def build_deck(head: DeckHead, rows: Sequence[ItemRow]) -> tuple[Deck, OwnDeck]:
         quiz=quiz,
         explain=explain,
     )
-    own = OwnDeck(
+    own = OwnDeckInfo(
         number=head.id, owner_id=head.owner_id, share_code=head.share_code, revision=head.revision
     )
     return deck, own
 
 
-def _deck(session: Session, deck_id: int, revision: int) -> tuple[Deck, OwnDeck] | None:
+def _deck(session: Session, deck_id: int, revision: int) -> tuple[Deck, OwnDeckInfo] | None:
     """The deck at ``revision`` from the cache, else read (at the revision it has now)."""
     cached = _DECKS.get((deck_id, revision))
     if cached is not None:
@@ -145,8 +145,11 @@ def _deck(session: Session, deck_id: int, revision: int) -> tuple[Deck, OwnDeck]
 def extended(session: Session, library: Library, versions: Sequence[tuple[int, int]]) -> Library:
     """``library`` with the own decks of ``versions`` ((id, revision) pairs) added in that
     order; ``library`` itself when there are none."""
-    if not versions:
-        return library
+    if all(
+        own_deck_id(d) in library.own and library.own[own_deck_id(d)].revision == r
+        for d, r in versions
+    ):
+        return library  # no deck to add (or every one is in it already, as it is)
     key = tuple(versions)
     with _LIBRARIES_LOCK:
         cache = _LIBRARIES.get(library)
