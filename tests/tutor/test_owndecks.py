@@ -516,6 +516,6 @@ def test_built_in_decks_may_not_use_the_ids_kept_for_own_decks() -> None:
     from tests.conftest import tiny_deck
     from tutor.content import ContentError
 
-    with pytest.raises(ContentError, match="'own1' .*kept for decks sent to the bot"):
+    with pytest.raises(ContentError, match=r"'own1' .*kept for decks sent to the bot"):
         library_of([tiny_deck("own1")])
     library_of([tiny_deck("owner")])  # only "own" and a digit is kept
