@@ -55,7 +55,8 @@ ANKI_SUFFIXES = (".apkg", ".colpkg")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 YAML_SUFFIXES = (".yaml", ".yml")
-ZIP_MAGIC = b"PK\x03\x04"
+# A zip starts with a file's header, or with the end of its directory when it is empty.
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 def parse_file(file_name: str, data: bytes) -> ParsedDeck:

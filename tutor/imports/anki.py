@@ -1,11 +1,334 @@
-"""Anki files as own decks (being written: refused for now)."""
+"""Anki packages (.apkg, .colpkg) as own decks: the notes of Basic and Basic (and reversed
+card) types become cards, read from the package's SQLite collection without Anki's code.
+
+A package is a zip holding the collection: ``collection.anki21b`` (zstd-compressed SQLite,
+Anki 2.1.50+), else ``collection.anki21`` or ``collection.anki2`` (plain SQLite). Note
+types come from the ``notetypes``/``fields``/``templates`` tables (newer schema, configs as
+protobuf) or the ``col`` table's JSON (older). A note type is read as Basic when its first
+card shows the first field on the front and a second card, if any, shows the second field
+(Basic, Basic (and reversed card), Basic (optional reversed card), Basic (type in the
+answer)); a note gets a reverse card when the collection holds its second card. Fields are
+HTML: reduced to text, media left out and counted.
+
+This reads a file someone sent, not the bot's database: the SQL here is the Anki file
+format's, read-only, on an in-memory copy.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import re
+import sqlite3
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import zstandard
+
+from tutor.content import ItemKind
 from tutor.imports.deck import ImportFailed
+from tutor.imports.html import html_to_text
 from tutor.imports.items import DeckBuilder
+
+# The most a package's collection may unpack to: a zip bomb stops here.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+# Reading the collection stops after this long (a crafted file could make a query loop).
+MAX_READ_SECONDS = 10.0
+COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
+_CHUNK = 1024 * 1024
+_FIELD_SEPARATOR = "\x1f"
+_DEFAULT_DECK = "Default"
+
+NOT_A_ZIP = "{name} is not an Anki package: it is not a zip file, or it is damaged."
+NO_COLLECTION = "{name} is not an Anki package: it holds no Anki collection."
+TOO_BIG = (
+    "{name} unpacks to more than {limit} MB; I read Anki packages of up to {limit} MB "
+    "unpacked. Export fewer notes, without media."
+)
+CORRUPT = "{name} is a damaged Anki package: its collection cannot be read."
+ENCRYPTED = "{name} is an encrypted zip; export it from Anki again without a password."
+OTHER_TYPE = "note type {name!r} is not Basic or Basic (and reversed card)"
+CLOZE_TYPE = "a Cloze note (only Basic notes are imported)"
+UNKNOWN_TYPE = "its note type is missing from the package"
+
+
+@dataclass(frozen=True)
+class _NoteType:
+    name: str
+    basic: bool  # read as Basic: first field front, second back
+    cloze: bool
 
 
 def parse_anki(file_name: str, data: bytes) -> tuple[str | None, DeckBuilder]:
-    """Not yet: every file is refused."""
-    raise ImportFailed(f"{file_name}: Anki files are not read yet.")
+    """Read an .apkg or .colpkg: its deck's name and its Basic notes as cards.
+
+    Raises:
+        ImportFailed: for a damaged or encrypted zip, a zip bomb, a package without a
+            collection, or a collection that cannot be read.
+    """
+    collection = _unpack(file_name, data)
+    builder = DeckBuilder(file_name=file_name, format="apkg")
+    connection = _open(file_name, collection)
+    try:
+        name = _read(connection, builder)
+    except (sqlite3.Error, ValueError, TypeError, AttributeError, KeyError, IndexError):
+        # A crafted or damaged collection: tables, JSON or protobuf not as Anki writes them.
+        raise ImportFailed(CORRUPT.format(name=file_name)) from None
+    finally:
+        connection.close()
+    return name, builder
+
+
+def _unpack(file_name: str, data: bytes) -> bytes:
+    """The SQLite bytes of the package's newest collection, within MAX_UNPACKED_BYTES."""
+    limit_mb = MAX_UNPACKED_BYTES // 1024 // 1024
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ImportFailed(NOT_A_ZIP.format(name=file_name)) from None
+    with archive:
+        names = {info.filename: info for info in archive.infolist()}
+        found = next((names[n] for n in COLLECTIONS if n in names), None)
+        if found is None:
+            raise ImportFailed(NO_COLLECTION.format(name=file_name))
+        if found.file_size > MAX_UNPACKED_BYTES:
+            raise ImportFailed(TOO_BIG.format(name=file_name, limit=limit_mb))
+        try:
+            with archive.open(found) as stream:
+                raw = _read_capped(stream)
+        except RuntimeError:
+            raise ImportFailed(ENCRYPTED.format(name=file_name)) from None
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError):
+            raise ImportFailed(CORRUPT.format(name=file_name)) from None
+        except _TooBig:
+            raise ImportFailed(TOO_BIG.format(name=file_name, limit=limit_mb)) from None
+    if found.filename.endswith("b"):
+        try:
+            with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)) as stream:
+                raw = _read_capped(stream)
+        except zstandard.ZstdError:
+            raise ImportFailed(CORRUPT.format(name=file_name)) from None
+        except _TooBig:
+            raise ImportFailed(TOO_BIG.format(name=file_name, limit=limit_mb)) from None
+    return raw
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _read_capped(stream: Any) -> bytes:
+    """All of ``stream``, or _TooBig once it passes MAX_UNPACKED_BYTES (whatever the zip or
+    the zstd frame declared)."""
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := stream.read(_CHUNK):
+        total += len(chunk)
+        if total > MAX_UNPACKED_BYTES:
+            raise _TooBig
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _open(file_name: str, collection: bytes) -> sqlite3.Connection:
+    """The collection as a read-only in-memory database that stops slow queries."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.deserialize(collection)
+        connection.execute("PRAGMA query_only = ON")
+        connection.execute("PRAGMA trusted_schema = OFF")
+        # Anki's tables sort names with its own collation; any order will do here.
+        connection.create_collation("unicase", lambda a, b: (a > b) - (a < b))
+        deadline = time.monotonic() + MAX_READ_SECONDS
+        connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        connection.close()
+        raise ImportFailed(CORRUPT.format(name=file_name)) from None
+    return connection
+
+
+def _tables(connection: sqlite3.Connection) -> set[str]:
+    rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {row[0] for row in rows}
+
+
+def _read(connection: sqlite3.Connection, builder: DeckBuilder) -> str | None:
+    tables = _tables(connection)
+    if not {"notes", "cards", "col"} <= tables:
+        raise sqlite3.DatabaseError("not an Anki collection")
+    if {"notetypes", "fields", "templates"} <= tables:
+        types = _note_types_newer(connection)
+    else:
+        types = _note_types_older(connection)
+    ords: dict[int, set[int]] = {}
+    note_decks: dict[int, list[int]] = {}
+    for note_id, deck_id, ordinal in connection.execute("SELECT nid, did, ord FROM cards"):
+        ords.setdefault(note_id, set()).add(ordinal)
+        note_decks.setdefault(note_id, []).append(deck_id)
+    decks: Counter[int] = Counter()
+    rows = connection.execute("SELECT id, guid, mid, flds FROM notes ORDER BY id")
+    for note_id, guid, type_id, fields in rows:
+        where = f"note {note_id}"
+        note_type = types.get(type_id)
+        if note_type is None:
+            builder.skip(where, UNKNOWN_TYPE)
+        elif note_type.cloze:
+            builder.skip(where, CLOZE_TYPE)
+        elif not note_type.basic:
+            builder.skip(where, OTHER_TYPE.format(name=note_type.name))
+        elif _add_note(builder, where, str(guid), str(fields), ords.get(note_id, {0})):
+            decks.update(note_decks.get(note_id, []))
+    if not decks:
+        return None
+    return _deck_name(connection, tables, decks.most_common(1)[0][0])
+
+
+def _add_note(builder: DeckBuilder, where: str, guid: str, fields: str, ords: set[int]) -> bool:
+    values = fields.split(_FIELD_SEPARATOR)
+    front, front_media = html_to_text(values[0])
+    back, back_media = html_to_text(values[1] if len(values) > 1 else "")
+    builder.media_skipped += front_media + back_media
+    if not front and front_media:
+        builder.skip(where, "its front is only an image or a sound (media is not imported)")
+        return False
+    if not back and back_media:
+        builder.skip(where, "its back is only an image or a sound (media is not imported)")
+        return False
+    digest = hashlib.sha1(guid.encode("utf-8")).hexdigest()[:8]
+    added = builder.add(ItemKind.CARD, where, {"id": f"n{digest}", "front": front, "back": back})
+    if added and 1 in ords:
+        reverse = {"id": f"r{digest}", "front": back, "back": front}
+        builder.add(ItemKind.CARD, f"{where} (reverse card)", reverse)
+    return added
+
+
+def _shows(template: str, field: str) -> bool:
+    """Whether a card template's question shows ``field`` ({{Front}}, {{text:Front}} ...)."""
+    pattern = r"\{\{(?:[^{}:#^/]*:)*\s*" + re.escape(field) + r"\s*\}\}"
+    return re.search(pattern, template) is not None
+
+
+def _classify(name: str, cloze: bool, fields: list[str], questions: list[str]) -> _NoteType:
+    basic = (
+        not cloze
+        and len(fields) >= 2
+        and 1 <= len(questions) <= 2
+        and _shows(questions[0], fields[0])
+        and (len(questions) == 1 or _shows(questions[1], fields[1]))
+    )
+    return _NoteType(name=name, basic=basic, cloze=cloze)
+
+
+def _note_types_older(connection: sqlite3.Connection) -> dict[int, _NoteType]:
+    row = connection.execute("SELECT models FROM col").fetchone()
+    try:
+        models = json.loads(row[0]) if row and row[0] else {}
+    except (ValueError, TypeError):
+        raise sqlite3.DatabaseError("unreadable note types") from None
+    if not isinstance(models, dict):
+        raise sqlite3.DatabaseError("unreadable note types")
+    types: dict[int, _NoteType] = {}
+    for key, model in models.items():
+        if not isinstance(model, dict):
+            continue
+        fields = [f.get("name", "") for f in sorted(model.get("flds", []), key=_ord)]
+        templates = [t.get("qfmt", "") for t in sorted(model.get("tmpls", []), key=_ord)]
+        name = str(model.get("name", key))
+        type_id = int(str(model.get("id", key)))
+        types[type_id] = _classify(name, model.get("type") == 1, fields, templates)
+    return types
+
+
+def _ord(entry: dict[str, Any]) -> int:
+    value = entry.get("ord", 0)
+    return value if isinstance(value, int) else 0
+
+
+def _note_types_newer(connection: sqlite3.Connection) -> dict[int, _NoteType]:
+    fields: dict[int, list[str]] = {}
+    for type_id, name in connection.execute("SELECT ntid, name FROM fields ORDER BY ntid, ord"):
+        fields.setdefault(type_id, []).append(str(name))
+    questions: dict[int, list[str]] = {}
+    for type_id, config in connection.execute(
+        "SELECT ntid, config FROM templates ORDER BY ntid, ord"
+    ):
+        questions.setdefault(type_id, []).append(_proto_string(config, 1))
+    types: dict[int, _NoteType] = {}
+    for type_id, name, config in connection.execute("SELECT id, name, config FROM notetypes"):
+        cloze = _proto_varint(config, 1) == 1  # Notetype.Config.kind: 1 is KIND_CLOZE
+        types[type_id] = _classify(
+            str(name), cloze, fields.get(type_id, []), questions.get(type_id, [])
+        )
+    return types
+
+
+def _proto_fields(data: object) -> Iterator[tuple[int, int | bytes]]:
+    """The top-level fields of a protobuf message: (number, value) for varints and
+    length-delimited values; others skipped. Enough for Anki's note type configs."""
+    if not isinstance(data, bytes):
+        return
+    at = 0
+
+    def varint() -> int:
+        nonlocal at
+        value = shift = 0
+        while True:
+            if at >= len(data) or shift > 63:
+                raise sqlite3.DatabaseError("bad protobuf")
+            byte = data[at]
+            at += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return value
+
+    while at < len(data):
+        key = varint()
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            yield number, varint()
+        elif wire == 2:
+            length = varint()
+            yield number, data[at : at + length]
+            at += length
+        elif wire == 1:
+            at += 8
+        elif wire == 5:
+            at += 4
+        else:
+            raise sqlite3.DatabaseError("bad protobuf")
+
+
+def _proto_varint(data: object, number: int) -> int:
+    return next((v for n, v in _proto_fields(data) if n == number and isinstance(v, int)), 0)
+
+
+def _proto_string(data: object, number: int) -> str:
+    value = next((v for n, v in _proto_fields(data) if n == number and isinstance(v, bytes)), b"")
+    return value.decode("utf-8", errors="replace")
+
+
+def _deck_name(connection: sqlite3.Connection, tables: set[str], deck_id: int) -> str | None:
+    """The deck's own name (the last part of "Parent::Child"); None for Anki's Default."""
+    name: str | None = None
+    if "decks" in tables:
+        row = connection.execute("SELECT name FROM decks WHERE id = ?", (deck_id,)).fetchone()
+        name = str(row[0]) if row else None
+    if name is None:
+        row = connection.execute("SELECT decks FROM col").fetchone()
+        try:
+            decks = json.loads(row[0]) if row and row[0] else {}
+        except (ValueError, TypeError):
+            decks = {}
+        deck = decks.get(str(deck_id)) if isinstance(decks, dict) else None
+        name = str(deck.get("name")) if isinstance(deck, dict) and deck.get("name") else None
+    if name is None:
+        return None
+    last = re.split("\x1f|::", name)[-1].strip()
+    return None if last == _DEFAULT_DECK else last

@@ -23,8 +23,9 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-# Bytes that plain text never holds (NUL, and C0 controls other than tab, newlines, form
-# feed and escape); a file with many of them is binary.
+# Bytes that plain text hardly holds (C0 controls other than tab, newlines, form feed and
+# escape): a file with a NUL, or with one byte in ten of them, is binary. Fewer are stripped
+# from the fields.
 _CONTROL_BYTES = frozenset(range(32)) - {9, 10, 12, 13, 27}
 _SAMPLE = 8192
 
@@ -47,7 +48,7 @@ def decode_text(name: str, data: bytes) -> tuple[str, tuple[str, ...]]:
     if utf16 is not None:
         return _decode(name, data, utf16), ()
     sample = data[:_SAMPLE]
-    if b"\x00" in sample or sum(byte in _CONTROL_BYTES for byte in sample) > len(sample) // 100:
+    if b"\x00" in sample or sum(byte in _CONTROL_BYTES for byte in sample) > len(sample) // 10:
         raise ImportFailed(BINARY.format(name=name))
     try:
         return data.decode("utf-8"), ()

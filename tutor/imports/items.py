@@ -18,6 +18,8 @@ TOO_MANY = (
 )
 NOTHING = "{name} holds no cards or questions I could read"
 SOURCE_MAX = 300
+# What an explain prompt without a hint shows under it.
+DEFAULT_HINT = "Answer in a few sentences of your own."
 
 _MODELS: dict[ItemKind, type[Card | QuizQuestion | ExplainPrompt]] = {
     ItemKind.CARD: Card,
@@ -50,13 +52,20 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", _NEWLINES.sub("\n", text)).strip()
 
 
-def _clean(value: Any) -> Any:
+# Items nest a few levels (options, concepts, relations); deeper data is refused by the
+# schema, uncleaned, without recursing through all of it.
+_CLEAN_DEPTH = 8
+
+
+def _clean(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
         return clean_text(value)
+    if depth > _CLEAN_DEPTH:
+        return value
     if isinstance(value, dict):
-        return {key: _clean(item) for key, item in value.items()}
+        return {key: _clean(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list):
-        return [_clean(item) for item in value]
+        return [_clean(item, depth + 1) for item in value]
     return value
 
 
@@ -107,7 +116,11 @@ def describe(error: ValidationError) -> str:
         else:
             words.append(FIELD_WORDS.get(part, part.replace("_", " ")))
     field = " ".join(words)
-    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+    if kind == "missing" or (
+        kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1
+    ):
+        if len(words) > 1:
+            return f"{' '.join(words[:-1])} has no {words[-1]}"
         return f"no {field}"
     if kind == "string_too_long":
         return f"{field} longer than {ctx['max_length']} characters"
@@ -135,24 +148,36 @@ class DeckBuilder:
         self.skipped: list[Skipped] = []
         self.media_skipped = 0
         self.notes: list[str] = []
-        self._seen: dict[str, tuple[str, bool]] = {}  # key -> (where, from an explicit id)
+        self._ids: dict[str, str] = {}  # item key -> where it was
+        self._fronts: dict[tuple[ItemKind, str], str] = {}  # (kind, front) -> where it was
 
     @property
     def count(self) -> int:
         return sum(len(items) for items in self.items.values())
 
     def skip(self, where: str, reason: str) -> None:
+        """Record an item left out.
+
+        Raises:
+            ImportFailed: when the file has more than MAX_ITEMS items, kept or left out.
+        """
+        self._check_size()
         self.skipped.append(Skipped(where=where, reason=reason))
+
+    def _check_size(self) -> None:
+        if self.count + len(self.skipped) >= MAX_ITEMS:
+            raise ImportFailed(TOO_MANY.format(name=self.file_name, limit=MAX_ITEMS))
 
     def add(self, kind: ItemKind, where: str, fields: dict[str, Any]) -> bool:
         """Validate one item and keep it, or record why it is left out.
 
         ``fields`` are the kind's schema fields; ``id``, ``level`` and ``source`` may be
         missing (then a key derived from the front, beginner, and the file's name), and so
-        may a question's ``explanation`` (then "Answer: " and the right option).
+        may a question's ``explanation`` (then "Answer: " and the right option), an explain
+        prompt's ``hint`` (DEFAULT_HINT) and its ``misconceptions`` (none).
 
         Raises:
-            ImportFailed: when the deck would hold more than MAX_ITEMS items.
+            ImportFailed: when the file has more than MAX_ITEMS items, kept or left out.
         """
         fields = _clean(dict(fields))
         explicit = explicit_key(fields.pop("id", None) or "")
@@ -163,14 +188,19 @@ class DeckBuilder:
         if not fields.get("source"):
             fields["source"] = self.source
         if kind is ItemKind.QUIZ and not fields.get("explanation"):
-            fields.pop("explanation", None)
+            options = fields.get("options")
             correct = [
                 o.get("text")
-                for o in fields.get("options") or []
-                if isinstance(o, dict) and o.get("correct")
+                for o in (options if isinstance(options, list) else [])
+                if isinstance(o, dict) and o.get("correct") and isinstance(o.get("text"), str)
             ]
-            if len(correct) == 1 and isinstance(correct[0], str):
-                fields["explanation"] = f"Answer: {correct[0]}"
+            # Without one right option the item is refused for that, not for this.
+            fields["explanation"] = f"Answer: {correct[0]}" if correct else "-"
+        if kind is ItemKind.EXPLAIN:
+            if not fields.get("hint"):
+                fields["hint"] = DEFAULT_HINT
+            if fields.get("misconceptions") is None:
+                fields["misconceptions"] = []
         front = fields.get(FRONT_FIELD[kind])
         key = explicit or derived_key(kind, front if isinstance(front, str) else "")
         try:
@@ -178,15 +208,21 @@ class DeckBuilder:
         except ValidationError as exc:
             self.skip(where, describe(exc))
             return False
-        seen = self._seen.get(key)
-        if seen is not None:
-            first, by_id = seen
-            what = "id" if by_id else FRONT_FIELD[kind]
-            self.skip(where, f"same {what} as {first}")
+        # One item per id, and per front text within a kind: a file imported again finds
+        # each item by either.
+        front_key = (kind, _normalised(getattr(item, FRONT_FIELD[kind])))
+        if explicit is not None and key in self._ids:
+            self.skip(where, f"same id as {self._ids[key]}")
             return False
-        if self.count >= MAX_ITEMS:
-            raise ImportFailed(TOO_MANY.format(name=self.file_name, limit=MAX_ITEMS))
-        self._seen[key] = (where, explicit is not None)
+        if front_key in self._fronts:
+            self.skip(where, f"same {FRONT_FIELD[kind]} as {self._fronts[front_key]}")
+            return False
+        if key in self._ids:
+            self.skip(where, f"same id as {self._ids[key]}")
+            return False
+        self._check_size()
+        self._ids[key] = where
+        self._fronts[front_key] = where
         self.items[kind].append(item)
         return True
 

@@ -1,11 +1,238 @@
-"""Markdown files as own decks (being written: refused for now)."""
+"""Markdown files as own decks: a ``##`` heading per item (the README shows the format).
+
+- ``# Title`` names the deck; ``Source:`` and ``Level:`` lines under it set every item's.
+- ``## Front {#id}``: a card; the text under the heading is its answer.
+- A heading with a task list under it (``- [x] right``, ``- [ ] wrong``): a quiz question;
+  text after the list explains the answer (``Note:`` starts a longer note), an indented
+  ``Why wrong:`` line under a wrong option says why.
+- ``## Explain: prompt``: an explain prompt with ``Hint:``, ``Key ideas:`` (a list of
+  ``Name: phrase, phrase``), ``Misconceptions:`` (the same, each with an indented
+  ``Correction:`` line) and ``Answer:`` (the model answer).
+- ``Id:``, ``Level:`` and ``Source:`` lines right under a heading set that item's.
+
+Markdown marks stay literal text; images (``![..](..)``) are left out and counted.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tutor.content import ItemKind
 from tutor.imports.deck import ImportFailed
 from tutor.imports.items import DeckBuilder
 
+NO_ITEMS = (
+    "{name} has no items: each card or question is a '## ' heading (see the README, "
+    "'Your own decks: file formats')."
+)
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_ID = re.compile(r"\s*\{#([^}\s]+)\}\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_META = re.compile(r"^(id|level|source)\s*:\s*(.*)$", re.IGNORECASE)
+_OPTION = re.compile(r"^[-*+]\s+\[([ xX])\]\s*(.*)$")
+_BULLET = re.compile(r"^[-*+]\s+(.*)$")
+_LABEL = re.compile(
+    r"^(hint|key ideas|concepts|misconceptions|mistakes|answer|model answer)\s*:\s*(.*)$",
+    re.IGNORECASE,
+)
+_EXPLAIN = re.compile(r"^explain\s*:\s*", re.IGNORECASE)
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+@dataclass
+class _Item:
+    line: int
+    heading: str
+    explicit_id: str | None
+    body: list[str] = field(default_factory=list)
+
 
 def parse_markdown(file_name: str, text: str) -> tuple[str | None, DeckBuilder]:
-    """Not yet: every file is refused."""
-    raise ImportFailed(f"{file_name}: Markdown files are not read yet.")
+    """Read a Markdown deck: its title (the first ``#`` heading) and its items, each one
+    left out named by its heading's line.
+
+    Raises:
+        ImportFailed: when the file has no ``##`` heading.
+    """
+    builder = DeckBuilder(file_name=file_name, format="markdown")
+    without_images = _IMAGE.sub("", text)
+    builder.media_skipped += len(_IMAGE.findall(text))
+    title, preamble, items = _split(without_images.replace("\r\n", "\n").replace("\r", "\n"))
+    if not items:
+        raise ImportFailed(NO_ITEMS.format(name=file_name))
+    defaults: dict[str, str] = {}
+    for line in preamble:
+        meta = _META.match(line.strip())
+        if meta and meta.group(1).casefold() != "id":
+            defaults[meta.group(1).casefold()] = meta.group(2).strip()
+    for item in items:
+        _add(builder, item, defaults)
+    return title, builder
+
+
+def _split(text: str) -> tuple[str | None, list[str], list[_Item]]:
+    """The title, the lines before the first item, and the items."""
+    title: str | None = None
+    preamble: list[str] = []
+    items: list[_Item] = []
+    fenced = False
+    for number, line in enumerate(text.split("\n"), start=1):
+        if _FENCE.match(line):
+            fenced = not fenced
+        heading = None if fenced else _HEADING.match(line)
+        if heading and len(heading.group(1)) <= 2:
+            words = heading.group(2)
+            if len(heading.group(1)) == 1:
+                if title is None:
+                    title = words
+                continue  # a later "#" heading is a section: its items follow as "##"
+            given = _ID.search(words)
+            items.append(
+                _Item(
+                    line=number,
+                    heading=_ID.sub("", words).strip(),
+                    explicit_id=given.group(1) if given else None,
+                )
+            )
+        elif items:
+            items[-1].body.append(line)
+        else:
+            preamble.append(line)
+    return title, preamble, items
+
+
+def _add(builder: DeckBuilder, item: _Item, defaults: dict[str, str]) -> None:
+    fields: dict[str, Any] = dict(defaults)
+    if item.explicit_id:
+        fields["id"] = item.explicit_id
+    body = list(item.body)
+    while body and not body[0].strip():
+        body.pop(0)
+    while body and (meta := _META.match(body[0].strip())):
+        fields[meta.group(1).casefold()] = meta.group(2).strip()
+        body.pop(0)
+    where = f"line {item.line}"
+    explain = _EXPLAIN.match(item.heading)
+    if explain:
+        fields["prompt"] = item.heading[explain.end() :]
+        _explain(builder, where, fields, body)
+    elif any(_OPTION.match(line) for line in body):
+        _question(builder, where, fields, item.heading, body)
+    else:
+        builder.add(ItemKind.CARD, where, {**fields, "front": item.heading, "back": _text(body)})
+
+
+def _text(lines: list[str]) -> str:
+    return _BLANK_RUNS.sub("\n\n", "\n".join(line.rstrip() for line in lines)).strip()
+
+
+def _question(
+    builder: DeckBuilder, where: str, fields: dict[str, Any], heading: str, body: list[str]
+) -> None:
+    before: list[str] = []
+    after: list[str] = []
+    options: list[dict[str, Any]] = []
+    for line in body:
+        option = _OPTION.match(line)
+        if option and not after:
+            options.append({"text": option.group(2).strip(), "correct": option.group(1) != " "})
+        elif options and not after and line.startswith((" ", "\t")) and line.strip():
+            why = re.match(r"^why wrong\s*:\s*(.*)$", line.strip(), re.IGNORECASE)
+            if why:
+                options[-1]["why_wrong"] = why.group(1)
+            else:
+                options[-1]["text"] += " " + line.strip()
+        elif options:
+            after.append(line)
+        else:
+            before.append(line)
+    marked = sum(option["correct"] for option in options)
+    if marked != 1:
+        reason = "no option is marked [x]" if not marked else f"{marked} options are marked [x]"
+        builder.skip(where, f"{reason}; mark the one right option")
+        return
+    question = _text([heading, "", *before])
+    explanation, note = _text(after), None
+    explanation = re.sub(r"^explanation\s*:\s*", "", explanation, flags=re.IGNORECASE)
+    note_at = re.search(r"(?im)^note\s*:\s*", explanation)
+    if note_at:
+        note = explanation[note_at.end() :].strip() or None
+        explanation = explanation[: note_at.start()].strip()
+    fields.update(question=question, options=options)
+    if explanation:
+        fields["explanation"] = explanation
+    if note:
+        fields["note"] = note
+    builder.add(ItemKind.QUIZ, where, fields)
+
+
+def _explain(builder: DeckBuilder, where: str, fields: dict[str, Any], body: list[str]) -> None:
+    blocks: dict[str, list[str]] = {"prompt": []}
+    current = "prompt"
+    for line in body:
+        label = _LABEL.match(line.strip()) if not line.startswith((" ", "\t")) else None
+        if label:
+            current = {
+                "key ideas": "concepts",
+                "concepts": "concepts",
+                "misconceptions": "misconceptions",
+                "mistakes": "misconceptions",
+                "answer": "model_answer",
+                "model answer": "model_answer",
+            }.get(label.group(1).casefold(), "hint")
+            blocks.setdefault(current, []).append(label.group(2))
+        else:
+            blocks[current].append(line)
+    if _text(blocks["prompt"]):
+        fields["prompt"] = _text([fields["prompt"], "", *blocks["prompt"]])
+    fields["hint"] = _text(blocks.get("hint", []))
+    fields["model_answer"] = _text(blocks.get("model_answer", []))
+    fields["concepts"] = [_idea(entry) for entry in _entries(blocks.get("concepts", []))]
+    fields["misconceptions"] = [
+        _misconception(entry) for entry in _entries(blocks.get("misconceptions", []))
+    ]
+    builder.add(ItemKind.EXPLAIN, where, fields)
+
+
+def _entries(lines: list[str]) -> list[list[str]]:
+    """A list's entries, each its bullet line and the indented lines under it."""
+    entries: list[list[str]] = []
+    for line in lines:
+        bullet = _BULLET.match(line.strip()) if not line.startswith((" ", "\t")) else None
+        if bullet:
+            entries.append([bullet.group(1)])
+        elif entries and line.strip():
+            entries[-1].append(line.strip())
+    return entries
+
+
+def _phrases(text: str) -> tuple[str, list[str]]:
+    name, colon, rest = text.partition(":")
+    if not colon:
+        return name.strip(), [name.strip()]
+    phrases = [p.strip() for p in re.split(r"[;,]", rest) if p.strip()]
+    return name.strip(), phrases or [name.strip()]
+
+
+def _idea(entry: list[str]) -> dict[str, Any]:
+    name, phrases = _phrases(" ".join(entry))
+    return {"name": name, "phrases": phrases}
+
+
+def _misconception(entry: list[str]) -> dict[str, Any]:
+    head, correction = [entry[0]], list[str]()
+    for line in entry[1:]:
+        found = re.match(r"^correction\s*:\s*(.*)$", line, re.IGNORECASE)
+        if found or correction:
+            correction.append(found.group(1) if found else line)
+        else:
+            head.append(line)
+    name, phrases = _phrases(" ".join(head))
+    wrong: dict[str, Any] = {"name": name, "phrases": phrases}
+    if correction:
+        wrong["correction"] = " ".join(correction)
+    return wrong

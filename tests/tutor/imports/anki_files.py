@@ -1,0 +1,137 @@
+"""Anki packages built for the tests and the bench: the newer format (zstd-compressed
+``collection.anki21b`` with the notetypes/fields/templates/decks tables, configs as
+protobuf), written with sqlite3 and zstandard as Anki 2.1.50+ writes them."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import zipfile
+from dataclasses import dataclass
+
+import zstandard
+
+SCHEMA = """
+CREATE TABLE col (id integer PRIMARY KEY, crt integer, mod integer, scm integer, ver integer,
+  dty integer, usn integer, ls integer, conf text, models text, decks text, dconf text,
+  tags text);
+CREATE TABLE notes (id integer PRIMARY KEY, guid text, mid integer, mod integer, usn integer,
+  tags text, flds text, sfld integer, csum integer, flags integer, data text);
+CREATE TABLE cards (id integer PRIMARY KEY, nid integer, did integer, ord integer,
+  mod integer, usn integer, type integer, queue integer, due integer, ivl integer,
+  factor integer, reps integer, lapses integer, left integer, odue integer, odid integer,
+  flags integer, data text);
+CREATE TABLE fields (ntid integer NOT NULL, ord integer NOT NULL,
+  name text NOT NULL COLLATE unicase, config blob NOT NULL, PRIMARY KEY (ntid, ord))
+  WITHOUT ROWID;
+CREATE TABLE templates (ntid integer NOT NULL, ord integer NOT NULL,
+  name text NOT NULL COLLATE unicase, mtime_secs integer NOT NULL, usn integer NOT NULL,
+  config blob NOT NULL, PRIMARY KEY (ntid, ord)) WITHOUT ROWID;
+CREATE TABLE notetypes (id integer NOT NULL PRIMARY KEY, name text NOT NULL COLLATE unicase,
+  mtime_secs integer NOT NULL, usn integer NOT NULL, config blob NOT NULL);
+CREATE TABLE decks (id integer PRIMARY KEY NOT NULL, name text NOT NULL COLLATE unicase,
+  mtime_secs integer NOT NULL, usn integer NOT NULL, common blob NOT NULL,
+  kind blob NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class NoteType:
+    id: int
+    name: str
+    fields: tuple[str, ...]
+    questions: tuple[str, ...]  # each card template's front (q_format)
+    cloze: bool = False
+
+
+BASIC = NoteType(1001, "Basic", ("Front", "Back"), ("{{Front}}",))
+REVERSED = NoteType(
+    1002, "Basic (and reversed card)", ("Front", "Back"), ("{{Front}}", "{{Back}}")
+)
+CLOZE = NoteType(1003, "Cloze", ("Text", "Back Extra"), ("{{cloze:Text}}",), cloze=True)
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _field(number: int, value: int | bytes) -> bytes:
+    if isinstance(value, int):
+        return _varint(number << 3) + _varint(value)
+    return _varint(number << 3 | 2) + _varint(len(value)) + value
+
+
+def _unicase(a: str, b: str) -> int:
+    return (a.casefold() > b.casefold()) - (a.casefold() < b.casefold())
+
+
+def collection(
+    *,
+    note_types: list[NoteType],
+    decks: dict[int, str],
+    notes: list[tuple[int, str, int, list[str]]],
+    cards: list[tuple[int, int, int]],
+) -> bytes:
+    """The SQLite bytes of a schema-18 collection: ``notes`` are (id, guid, note type id,
+    fields), ``cards`` (note id, deck id, template ord), deck names use "\\x1f" as Anki's
+    native separator."""
+    connection = sqlite3.connect(":memory:")
+    connection.create_collation("unicase", _unicase)
+    connection.executescript(SCHEMA)
+    connection.execute("INSERT INTO col VALUES (1, 0, 0, 0, 18, 0, 0, 0, '', '', '', '', '')")
+    for note_type in note_types:
+        config = _field(1, 1) if note_type.cloze else b""  # Notetype.Config.kind
+        connection.execute(
+            "INSERT INTO notetypes VALUES (?, ?, 0, 0, ?)", (note_type.id, note_type.name, config)
+        )
+        for ord_, name in enumerate(note_type.fields):
+            connection.execute(
+                "INSERT INTO fields VALUES (?, ?, ?, ?)", (note_type.id, ord_, name, b"")
+            )
+        for ord_, question in enumerate(note_type.questions):
+            template = _field(1, question.encode()) + _field(2, b"{{FrontSide}}<hr id=answer>")
+            connection.execute(
+                "INSERT INTO templates VALUES (?, ?, ?, 0, 0, ?)",
+                (note_type.id, ord_, f"Card {ord_ + 1}", template),
+            )
+    for deck_id, name in decks.items():
+        connection.execute("INSERT INTO decks VALUES (?, ?, 0, 0, x'', x'')", (deck_id, name))
+    connection.executemany(
+        "INSERT INTO notes VALUES (?, ?, ?, 0, 0, '', ?, 0, 0, 0, '')",
+        [(nid, guid, mid, "\x1f".join(fields)) for nid, guid, mid, fields in notes],
+    )
+    connection.executemany(
+        "INSERT INTO cards VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '')",
+        [(n + 1, nid, did, ord_) for n, (nid, did, ord_) in enumerate(cards)],
+    )
+    connection.commit()
+    data = connection.serialize()
+    connection.close()
+    return data
+
+
+def newer_package(collection_bytes: bytes, *, with_legacy_stub: bool = True) -> bytes:
+    """An .apkg as Anki 2.1.50+ exports it: the zstd-compressed collection.anki21b, and a
+    legacy collection.anki2 stub that older Ankis read (a single note asking to update)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        if with_legacy_stub:
+            stub = collection(
+                note_types=[BASIC],
+                decks={1: "Default"},
+                notes=[(1, "stub", BASIC.id, ["Please update to the latest Anki version", ""])],
+                cards=[(1, 1, 0)],
+            )
+            archive.writestr("collection.anki2", stub)
+        archive.writestr(
+            "collection.anki21b", zstandard.ZstdCompressor().compress(collection_bytes)
+        )
+        archive.writestr("meta", b"\x08\x03")  # PackageMetadata.version = 3 (latest)
+        archive.writestr("media", zstandard.ZstdCompressor().compress(b""))
+    return out.getvalue()

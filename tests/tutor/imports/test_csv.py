@@ -1,0 +1,213 @@
+"""CSV / TSV files as Anki plain text: header lines, columns, questions, and the real line
+number and reason of every row left out."""
+
+from __future__ import annotations
+
+import pytest
+
+from tutor.content import Level
+from tutor.imports import ImportFailed, Skipped, parse_file
+from tutor.imports.items import derived_key
+
+
+def test_a_plain_two_column_file_is_cards_named_after_the_file() -> None:
+    deck = parse_file("Optics notes.csv", b"What bends light?,A lens\nWhat is f?,Focal length\n")
+    assert deck.name == "Optics notes"
+    assert deck.format == "csv"
+    assert [(c.front, c.back) for c in deck.cards] == [
+        ("What bends light?", "A lens"),
+        ("What is f?", "Focal length"),
+    ]
+    card = deck.cards[0]
+    assert card.id == derived_key(card.kind, "What bends light?")
+    assert card.id.startswith("c") and len(card.id) == 9
+    assert card.level is Level.BEGINNER
+    assert card.source == "Optics notes.csv"
+    assert deck.quiz == () and deck.explain == () and deck.skipped == ()
+
+
+def test_anki_header_lines_are_honoured() -> None:
+    text = (
+        "#separator:Pipe\n"
+        "#html:true\n"
+        "#deck:Physics::Optics\n"
+        "#tags column:3\n"
+        "#notetype:Basic\n"
+        "A <b>lens</b>?|Bends light<br>both ways|optics physics\n"
+    )
+    deck = parse_file("export.txt", text.encode())
+    assert deck.name == "Optics"
+    assert [(c.front, c.back) for c in deck.cards] == [("A lens?", "Bends light\nboth ways")]
+
+
+@pytest.mark.parametrize(
+    ("value", "separator"),
+    [
+        ("Comma", ","),
+        ("semicolon", ";"),
+        ("Tab", "\t"),
+        ("Space", " "),
+        ("Pipe", "|"),
+        ("Colon", ":"),
+        ("~", "~"),
+    ],
+)
+def test_every_named_separator(value: str, separator: str) -> None:
+    data = f"#separator:{value}\nlens{separator}glass\n".encode()
+    assert [(c.front, c.back) for c in parse_file("a.csv", data).cards] == [("lens", "glass")]
+
+
+def test_an_unknown_separator_is_refused() -> None:
+    with pytest.raises(ImportFailed, match="'#separator:Dash' is not a separator I know"):
+        parse_file("a.csv", b"#separator:Dash\na-b\n")
+
+
+@pytest.mark.parametrize("separator", ["\t", ";", ",", "|"])
+def test_the_separator_is_sniffed_without_a_header(separator: str) -> None:
+    rows = [f"Front {n}{separator}Back {n}, with a comma" for n in range(3)]
+    if separator == ",":
+        rows = [f'Front {n},"Back {n}, with a comma"' for n in range(3)]
+    deck = parse_file("a.csv", ("\n".join(rows) + "\n").encode())
+    assert [c.back for c in deck.cards] == [f"Back {n}, with a comma" for n in range(3)]
+
+
+def test_html_is_literal_text_unless_the_file_says_html() -> None:
+    deck = parse_file("a.csv", b"<b>x</b> & y,*z* _w_ `v`\n")
+    assert (deck.cards[0].front, deck.cards[0].back) == ("<b>x</b> & y", "*z* _w_ `v`")
+    html = parse_file("a.csv", b"#html:false\n<b>x</b>,y\n")
+    assert html.cards[0].front == "<b>x</b>"
+
+
+def test_control_characters_are_stripped() -> None:
+    deck = parse_file("a.csv", b"What is the fr\x01o\x07nt\x1b?,The ba\x7fck\x0b of it\r\n")
+    assert (deck.cards[0].front, deck.cards[0].back) == ("What is the front?", "The back of it")
+
+
+def test_skipped_rows_carry_the_files_real_line_numbers_and_why() -> None:
+    text = (
+        "#separator:comma\n"  # 1
+        "# a comment\n"  # 2
+        "One,Uno\n"  # 3
+        '"Two\n'  # 4
+        'spans lines","Dos\n'  # 5
+        'also"\n'  # 6
+        "Three,\n"  # 7
+        "\n"  # 8
+        "one, Once again\n"  # 9
+        "# another comment\n"  # 10
+        f"{'x' * 1001},too long\n"  # 11
+        ",no front\n"  # 12
+        "Four,Cuatro\n"  # 13
+    )
+    deck = parse_file("numbers.csv", text.encode())
+    assert [c.front for c in deck.cards] == ["One", "Two\nspans lines", "Four"]
+    assert deck.cards[1].back == "Dos\nalso"
+    assert deck.skipped == (
+        Skipped("line 7", "no answer"),
+        Skipped("line 9", "same front as line 3"),
+        Skipped("line 11", "front longer than 1000 characters"),
+        Skipped("line 12", "no front"),
+    )
+
+
+def test_an_unclosed_quote_is_named_by_its_line() -> None:
+    deck = parse_file("a.csv", b'Good,row\nBad,"never closed\nlost,row\n')
+    assert [c.front for c in deck.cards] == ["Good"]
+    assert deck.skipped == (Skipped("line 2", 'a quote (") opened here is never closed'),)
+
+
+def test_question_rows_without_a_header() -> None:
+    """Front, Back, Correct, Wrong 1, Wrong 2, Wrong 3, Explanation."""
+    text = (
+        "What is lr?,The step size,,,,,\n"
+        "Too high a rate?,,It diverges,It stalls,Nothing,,Steps overshoot the minimum\n"
+        "Too low a rate?,It crawls along,Slow progress,Divergence,,,\n"
+        "Broken?,,,Only wrong,,,\n"
+        "Half?,,Right only,,,,\n"
+    )
+    deck = parse_file("q.csv", text.encode())
+    assert [c.front for c in deck.cards] == ["What is lr?"]
+    high, low = deck.quiz
+    assert high.question == "Too high a rate?"
+    assert [(o.text, o.correct) for o in high.options] == [
+        ("It diverges", True),
+        ("It stalls", False),
+        ("Nothing", False),
+    ]
+    assert high.explanation == "Steps overshoot the minimum"
+    # Without an Explanation column, Back explains it.
+    assert [o.text for o in low.options] == ["Slow progress", "Divergence"]
+    assert low.explanation == "It crawls along"
+    assert high.id == derived_key(high.kind, "Too high a rate?") and high.id.startswith("q")
+    assert deck.skipped == (
+        Skipped("line 4", "no right option (the Correct column)"),
+        Skipped("line 5", "a question needs at least one wrong option"),
+    )
+
+
+def test_named_columns_with_id_source_and_level() -> None:
+    text = (
+        "#separator:tab\n"
+        "#columns:Id\tQuestion\tCorrect\tWrong 1\tWrong 2\tWrong 3\tExplanation\tSource\tLevel\n"
+        "LR-1\tWhich rate diverges?\t1.5\t0.01\t0.1\t\tIt overshoots.\tLecture 3\tAdvanced\n"
+        "lr 1\tSame id?\ta\tb\t\t\t\t\t\n"
+        "\tNo answer given\t\t\t\t\t\t\t\n"
+    )
+    deck = parse_file("q.tsv", text.encode())
+    (question,) = deck.quiz
+    assert question.id == "lr-1"
+    assert question.source == "Lecture 3"
+    assert question.level is Level.ADVANCED
+    assert question.explanation == "It overshoots."
+    assert deck.skipped == (
+        Skipped("line 4", "same id as line 3"),
+        Skipped("line 5", "no answer"),
+    )
+
+
+def test_a_first_row_of_column_names_is_a_header() -> None:
+    deck = parse_file("a.csv", b"Front,Back,Id\nWhat?,That,w1\n")
+    assert [(c.id, c.front) for c in deck.cards] == [("w1", "What?")]
+
+
+def test_without_an_explanation_the_right_option_is_named() -> None:
+    deck = parse_file("a.csv", b"Q?,,Right,Wrong\n")
+    assert deck.quiz[0].explanation == "Answer: Right"
+
+
+def test_a_question_too_long_for_a_poll_is_kept() -> None:
+    """Own material may ask more than a quiz poll holds (private /quiz asks it)."""
+    question = "Why? " + "x" * 400
+    deck = parse_file("a.csv", f"{question},,{'r' * 150},wrong,,,{'e' * 300}\n".encode())
+    assert deck.quiz[0].question == question
+
+
+def test_reversed_note_type_makes_cards_both_ways() -> None:
+    text = "#notetype:Basic (and reversed card)\n#separator:tab\nred\trot\nrot\tred again\n"
+    deck = parse_file("a.tsv", text.encode())
+    assert [(c.front, c.back) for c in deck.cards] == [("red", "rot"), ("rot", "red")]
+    assert deck.skipped == (Skipped("line 4", "same front as line 3 (reverse card)"),)
+
+
+def test_optional_reversed_cards_follow_the_add_reverse_column() -> None:
+    text = "#notetype:Basic (optional reversed card)\nred;rot;y\nblue;blau;\n"
+    deck = parse_file("a.csv", text.encode())
+    assert [(c.front, c.back) for c in deck.cards] == [
+        ("red", "rot"),
+        ("rot", "red"),
+        ("blue", "blau"),
+    ]
+
+
+def test_cloze_notes_are_refused() -> None:
+    with pytest.raises(ImportFailed, match="Cloze notes are not imported"):
+        parse_file("a.csv", b"#notetype:Cloze\n{{c1::Paris}} is the capital,\n")
+
+
+def test_a_file_of_rows_that_all_fail_names_them() -> None:
+    with pytest.raises(ImportFailed) as caught:
+        parse_file("a.csv", b"one\ntwo\nthree\nfour\n")
+    assert str(caught.value) == (
+        "a.csv holds no cards or questions I could read: line 1: no answer; "
+        "line 2: no answer; line 3: no answer (and 1 more)."
+    )
