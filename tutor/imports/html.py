@@ -20,6 +20,7 @@ _MEDIA = frozenset({"img", "audio", "video", "object", "embed", "svg"})
 # Content that is never text to read.
 _HIDDEN = frozenset({"script", "style", "head", "title", "template", "svg", "math"})
 _SOUND = re.compile(r"\[sound:[^\]]*\]")
+_MARKUP = re.compile(r"[<&]|\[sound:")
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _NEWLINE = "\n"
 
@@ -99,6 +100,9 @@ def html_to_text(html: str) -> tuple[str, int]:
 
     Text that looks like HTML after unescaping (``&lt;b&gt;``) stays literal text.
     """
+    if not _MARKUP.search(html):
+        # Plain text (most fields): only its whitespace is HTML's.
+        return _SPACES.sub(" ", html).strip(), 0
     sounds = len(_SOUND.findall(html))
     parser = _Text()
     parser.feed(_SOUND.sub(" ", html))

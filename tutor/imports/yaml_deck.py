@@ -106,8 +106,9 @@ def _problem(error: yaml.YAMLError) -> str:
     return f"line {mark.line + 1}: {problem}" if mark is not None else str(problem)
 
 
-class _Dumper(yaml.SafeDumper):
-    """Writes text of several lines as a block (``|``), the way the decks are written."""
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Writes text of several lines as a block (``|``), the way the decks are written (with
+    libyaml's emitter when PyYAML has it)."""
 
 
 def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
