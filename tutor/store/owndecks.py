@@ -57,6 +57,17 @@ _VERSIONS = union_all(
 )
 
 
+# The same for one learner, without an expanding IN list: every study request reads it.
+_ONE_LEARNER = union_all(
+    select(_DECK.c.learner_id, _DECK.c.id, _DECK.c.revision, literal(0).label("added")).where(
+        _DECK.c.learner_id == bindparam("learner_id")
+    ),
+    select(_ADDED.c.learner_id, _DECK.c.id, _DECK.c.revision, literal(1).label("added"))
+    .join(_DECK, _DECK.c.id == _ADDED.c.deck_id)
+    .where(_ADDED.c.learner_id == bindparam("learner_id")),
+)
+
+
 def learner_deck_versions(
     session: Session, *, learner_ids: Collection[int]
 ) -> dict[int, list[tuple[int, int]]]:
@@ -64,7 +75,10 @@ def learner_deck_versions(
     they study besides the built-in ones: their own, then the ones they added, each by id."""
     if not learner_ids:
         return {}
-    rows = session.execute(_VERSIONS, {"learner_ids": list(learner_ids)}).all()
+    if len(learner_ids) == 1:
+        rows = session.execute(_ONE_LEARNER, {"learner_id": next(iter(learner_ids))}).all()
+    else:
+        rows = session.execute(_VERSIONS, {"learner_ids": list(learner_ids)}).all()
     found: dict[int, list[tuple[int, int, int]]] = {}
     for learner_id, deck_id, revision, added in rows:
         found.setdefault(int(learner_id), []).append((int(added), int(deck_id), int(revision)))
