@@ -178,15 +178,15 @@ async def test_a_new_deck_is_switched_on_for_a_learner_who_chose_decks(
 
 def test_ids_are_kept_by_key_then_by_front_and_unmatched_items_stay_inactive() -> None:
     old = [
-        ItemRow("own7-a", "card", "a", {"id": "own7-a", "front": "Alpha?"}, 0),
-        ItemRow("own7-b", "card", "b", {"id": "own7-b", "front": "Beta  ?"}, 1),
-        ItemRow("own7-c", "card", "c", {"id": "own7-c", "front": "Gamma?"}, 2),
+        ItemRow("own7-aa", "card", "aa", {"id": "own7-aa", "front": "Alpha?"}, 0),
+        ItemRow("own7-bb", "card", "bb", {"id": "own7-bb", "front": "Beta  ?"}, 1),
+        ItemRow("own7-cc", "card", "cc", {"id": "own7-cc", "front": "Gamma?"}, 2),
         ItemRow("own7-old", "card", "old", {"id": "own7-old", "front": "Delta?"}, 3, False),
     ]
     new = parsed(
         "Deck",
         [
-            card("a", "Alpha changed?"),  # same key
+            card("aa", "Alpha changed?"),  # same key
             card("xx", "beta ?"),  # same front (case and spacing aside)
             card("old", "Delta again?"),  # an inactive item's key comes back
             card("dd", "New?"),
@@ -196,13 +196,13 @@ def test_ids_are_kept_by_key_then_by_front_and_unmatched_items_stay_inactive() -
     rows, kept = owndecks.assign_ids(7, new, old)
 
     assert [(r.item_id, r.key, r.active, r.position) for r in rows] == [
-        ("own7-a", "a", True, 0),
-        ("own7-b", "xx", True, 1),
+        ("own7-aa", "aa", True, 0),
+        ("own7-bb", "xx", True, 1),
         ("own7-old", "old", True, 2),
         ("own7-dd", "dd", True, 3),
-        ("own7-c", "c", False, 4),
+        ("own7-cc", "cc", False, 4),
     ]
-    assert rows[1].data["front"] == "beta ?" and rows[1].data["id"] == "own7-b"
+    assert rows[1].data["front"] == "beta ?" and rows[1].data["id"] == "own7-bb"
     assert kept == 3
 
 
@@ -516,6 +516,6 @@ def test_built_in_decks_may_not_use_the_ids_kept_for_own_decks() -> None:
     from tests.conftest import tiny_deck
     from tutor.content import ContentError
 
-    with pytest.raises(ContentError, match=r"'own1' .*kept for decks sent to the bot"):
+    with pytest.raises(ContentError, match=r"'own1'.*kept for decks sent to the bot"):
         library_of([tiny_deck("own1")])
     library_of([tiny_deck("owner")])  # only "own" and a digit is kept
