@@ -443,8 +443,8 @@ def rename_from_text(
     session: Session, *, learner_id: int, text: str, now: datetime
 ) -> Renamed | None:
     """A text message: the new name of the deck the learner asked to rename, if that is
-    the latest thing they were asked (an explain prompt asked since takes the text); None
-    when the text is not a new name. Commits.
+    the latest thing they were asked (an explain prompt asked since takes the text, and
+    the rename is dropped); None when the text is not a new name. Commits.
 
     Raises:
         DeckError: not a usable name, or one of their other decks has it; the question
@@ -459,6 +459,10 @@ def rename_from_text(
         return None
     prompt = practice.get_pending(session, learner_id=learner_id)
     if prompt is not None and prompt.asked_at > action.asked_at:
+        # The learner moved on to /explain: the rename is dropped, not left waiting for
+        # the message after the answer.
+        queries.drop_action(session, learner_id=learner_id)
+        session.commit()
         return None
     title = clean_title(text)
     deck = queries.get_deck(session, deck_id=action.deck_id)

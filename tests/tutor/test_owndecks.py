@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tutor import classroom, learners, libraries, owndecks, stats, study
+from tutor import classroom, learners, libraries, owndecks, reminders, stats, study
 from tutor.content import Card, ExplainPrompt, Library, QuizQuestion, library_of
 from tutor.imports import ParsedDeck, export_deck, parse_file
 from tutor.scheduling import Rating
@@ -345,6 +345,8 @@ async def test_the_next_text_renames_unless_an_explain_prompt_was_asked_since(
     assert await rename("Not a name: an answer", NOW + timedelta(seconds=2)) is None
     await database.run(practice.delete_pending, learner_id=1)
     await database.run(lambda session: session.commit())
+    assert await rename("After the answer", NOW + timedelta(seconds=3)) is None  # dropped
+    await database.run(owndecks.ask, learner_id=1, deck_number=other, action="rename", now=NOW)
     assert await rename("Late", NOW + timedelta(minutes=11)) is None  # expired
     titles = sorted(d.title for d in await database.run(all_of, OwnDeck))
     assert titles == ["Light and lenses", "Waves"]
@@ -519,3 +521,21 @@ def test_built_in_decks_may_not_use_the_ids_kept_for_own_decks() -> None:
     with pytest.raises(ContentError, match=r"'own1'.*kept for decks sent to the bot"):
         library_of([tiny_deck("own1")])
     library_of([tiny_deck("owner")])  # only "own" and a digit is kept
+
+
+async def test_reminders_count_the_cards_of_the_learners_own_decks(
+    database: Database, tiny_library: Library
+) -> None:
+    n = (await imported(database, OPTICS)).number
+
+    def counts(decks_of: dict[int, list[str] | None], cap: int) -> Any:
+        return database.run(
+            reminders.waiting_counts, library=tiny_library, decks_of=decks_of,
+            zones=dict.fromkeys(decks_of, "UTC"), caps=dict.fromkeys(decks_of, cap), now=NOW,
+        )  # fmt: skip
+
+    # The owner studying only their deck; another learner, who has no such deck, falls back
+    # to every deck they have (the built-in twelve cards).
+    assert await counts({1: [f"own{n}"], 2: [f"own{n}"]}, 20) == ({}, {1: 2, 2: 12})
+    assert await counts({1: None}, 20) == ({}, {1: 14})
+    assert await counts({1: None}, 10) == ({}, {1: 10})
