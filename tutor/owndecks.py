@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -34,7 +35,7 @@ from tutor.content import (
     own_deck_id,
 )
 from tutor.imports import MAX_ITEMS, NAME_MAX, ParsedDeck
-from tutor.libraries import group_quiz_library, learner_library
+from tutor.libraries import extended, group_quiz_library, learner_library
 from tutor.scheduling import Rating, retrievability
 from tutor.store import Learner, OwnDeck, practice, save_learner
 from tutor.store import owndecks as queries
@@ -89,6 +90,16 @@ def clean_title(text: str) -> str:
 def fold_name(title: str) -> str:
     """What makes two deck names the same: case and spacing aside."""
     return " ".join(title.casefold().split())[:NAME_MAX]
+
+
+def _title_of(parsed: ParsedDeck, file_name: str) -> str:
+    """The title of a file's deck: its name, else the file's stem, else "Deck"."""
+    for candidate in (parsed.name, PurePath(file_name).stem[:NAME_MAX]):
+        try:
+            return clean_title(candidate)
+        except DeckError:
+            continue
+    return "Deck"
 
 
 def _revision() -> int:
@@ -289,7 +300,7 @@ def receive_file(
         DeckError: a limit is reached (decks per owner, items per deck); nothing changed.
     """
     _check(parsed)
-    title = clean_title(parsed.name) if parsed.name.strip() else clean_title(file_name)
+    title = _title_of(parsed, file_name)
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
     action = queries.get_action(session, learner_id=learner_id)
     if action is not None and action.action == "replace" and _fresh(action.asked_at, now):
@@ -605,8 +616,6 @@ def _choices(
 ) -> tuple[list[DeckChoice], list[str]]:
     owned = queries.decks_of_owners(session, learner_ids=admin_ids)
     versions = [(d.id, d.revision) for d in owned if d.id is not None]
-    from tutor.libraries import extended
-
     found = extended(session, library, versions)
     _group_library, chosen = group_quiz_library(session, library=library, chat_id=chat_id)
     choices = [
