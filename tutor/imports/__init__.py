@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from tutor.content import QuizQuestion, fits_poll
+from tutor.content import fits_poll
 from tutor.imports.deck import (
     KEY_MAX,
     MAX_FILE_BYTES,
@@ -41,7 +41,6 @@ __all__ = [
     "NAME_MAX",
     "ImportFailed",
     "ParsedDeck",
-    "QuizQuestion",
     "Skipped",
     "export_deck",
     "fits_poll",

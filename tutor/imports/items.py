@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from pathlib import PurePath
 from typing import Any
 
@@ -81,10 +82,12 @@ def derived_key(kind: ItemKind, front: str) -> str:
 
 
 def explicit_key(raw: object) -> str | None:
-    """An id given in the file as an item key: lower case, runs of other characters as one
-    hyphen; one character gets "i-" before it, more than KEY_MAX become "i" and 8 hex
-    digits of their SHA-1. None when nothing of it is left."""
-    text = _NOT_ID.sub("-", str(raw).casefold()).strip("-")
+    """An id given in the file as an item key: lower case without accents, runs of other
+    characters as one hyphen; one character gets "i-" before it, more than KEY_MAX become
+    "i" and 8 hex digits of their SHA-1. None when nothing of it is left."""
+    # Accents fall away ("Größe" -> "grosse"); a script without Latin letters leaves nothing.
+    ascii_text = unicodedata.normalize("NFKD", str(raw).casefold()).encode("ascii", "ignore")
+    text = _NOT_ID.sub("-", ascii_text.decode("ascii")).strip("-")
     if not text:
         return None
     if len(text) == 1:

@@ -4,13 +4,16 @@ by name or content, poll limits, and HTML reduced to text."""
 from __future__ import annotations
 
 import codecs
+import re
 
 import pytest
 
-from tutor.content import QuizQuestion
+from tutor.content import ID_PATTERN, QuizQuestion
 from tutor.imports import (
+    KEY_MAX,
     MAX_FILE_BYTES,
     MAX_ITEMS,
+    NAME_MAX,
     ImportFailed,
     export_deck,
     fits_poll,
@@ -179,3 +182,29 @@ def test_fits_poll_at_telegrams_limits(
 )
 def test_html_becomes_the_text_telegram_shows(html: str, text: str, media: int) -> None:
     assert html_to_text(html) == (text, media)
+
+
+def test_every_key_fits_an_item_id_once_the_store_prefixes_it() -> None:
+    """Keys made from ids of any shape and from fronts: at most KEY_MAX characters of the
+    ItemId alphabet, so "<deck id>-<key>" stays a valid id of 24 characters at most."""
+    rows = [
+        "Id,Front,Back",
+        "1,one,a",
+        "A Very Long Identifier Indeed,two,b",
+        "ÜBER-größe,three,c",
+        "---,four,d",
+        ",five,e",
+        "x y,six,f",
+    ]
+    deck = parse_file("ids.csv", "\n".join(rows).encode())
+    keys = [card.id for card in deck.cards]
+    assert len(keys) == 6 and len(set(keys)) == 6
+    for key in keys:
+        assert 2 <= len(key) <= KEY_MAX and re.match(ID_PATTERN, key), key
+    assert (keys[0], keys[2], keys[5]) == ("i-1", "uber-grosse", "x-y")
+
+
+def test_a_long_deck_name_is_cut_to_the_limit() -> None:
+    deck = parse_file("a.csv", f"#deck:{'Optics ' * 20}\nQ,A\n".encode())
+    assert deck.name == ("Optics " * 20)[:NAME_MAX].strip()
+    assert len(deck.name) <= NAME_MAX
