@@ -1,5 +1,5 @@
-"""``python -m bench [all | review | reminders | demo | grading | generated | imports]``: print
-figures."""
+"""``python -m bench [all | review | reminders | demo | grading | generated | imports |
+owndecks]``: print figures."""
 
 from __future__ import annotations
 
@@ -29,13 +29,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "what",
         nargs="?",
-        choices=("all", "review", "reminders", "demo", "grading", "generated", "imports"),
+        choices=(
+            "all",
+            "review",
+            "reminders",
+            "demo",
+            "grading",
+            "generated",
+            "imports",
+            "owndecks",
+        ),
         default="all",
         help=(
             "review: review throughput and latency; reminders: the reminder tick and "
             "10,000 deliveries (about 7 minutes); demo: the demos; grading: the explain grader"
             " on the labelled answer set; generated: making generated questions and a /predict "
-            "answer; imports: own decks from a 5,000-row CSV and a 5,000-note .apkg; all: "
+            "answer; imports: own decks from a 5,000-row CSV and a 5,000-note .apkg; owndecks: "
+            "those files parsed and stored (SQLite, PostgreSQL) and the own-deck cache; all: "
             "everything (default)"
         ),
     )
@@ -74,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "all":
             print()
         code = max(code, imports.main())
+    if args.what in ("all", "owndecks"):
+        from bench import owndecks
+
+        if args.what == "all":
+            print()
+        code = max(code, owndecks.main())
     if args.what in ("all", "demo"):
         if args.what == "all":
             print()

@@ -34,9 +34,11 @@ from bot.callbacks import CallbackCodec, CallbackDataError
 from bot.handlers import (
     account,
     classroom,
+    decks,
     demo,
     errors,
     explain,
+    files,
     predict,
     quiz,
     review,
@@ -83,6 +85,7 @@ GROUP_COMMANDS = [
     BotCommand("daily", "A quiz every day: /daily HH:MM [questions] or /daily off"),
     BotCommand("timezone", "The chat's time zone: /timezone Europe/Berlin"),
     BotCommand("access", "Who may start quizzes: /access admins or /access everyone"),
+    BotCommand("decks", "Which decks the quizzes draw from (admins)"),
     BotCommand("help", "What I do in this chat"),
 ]
 PRIVATE_COMMANDS = [
@@ -92,7 +95,8 @@ PRIVATE_COMMANDS = [
     BotCommand("demo", "Train a small network and see its loss curves"),
     BotCommand("predict", "Guess what the loss will do, then see the run"),
     BotCommand("stats", "Your progress, with a chart"),
-    BotCommand("decks", "Switch decks on or off"),
+    BotCommand("decks", "Your decks: switch on or off, rename, replace, share"),
+    BotCommand("export", "Your progress as CSV, and your own decks as files"),
     BotCommand("settings", "Reminder, time zone, new cards per day, retention"),
     BotCommand("remind", "Set the daily reminder: /remind 07:30 or /remind off"),
     BotCommand("timezone", "Set your time zone: /timezone Europe/Berlin"),
@@ -315,7 +319,8 @@ def build_application(
         "stats": stats.stats_command,
         "demo": demo.demo_command,
         "predict": predict.predict_command,
-        "decks": account.decks_command,
+        "decks": decks.decks_command,
+        "export": files.export_command,
         "settings": account.settings_command,
         "remind": account.remind_command,
         "timezone": account.timezone_command,
@@ -331,6 +336,7 @@ def build_application(
         "daily": classroom.daily_command,
         "timezone": classroom.timezone_command,
         "access": classroom.access_command,
+        "decks": decks.group_decks_command,
         "help": classroom.help_command,
         "start": classroom.help_command,
     }
@@ -346,10 +352,15 @@ def build_application(
     )
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(MessageHandler(private & filters.COMMAND, start.unknown_command))
-    application.add_handler(MessageHandler(private & ~filters.COMMAND, explain.on_text))
+    # A file is a deck to import (in a group, only when it replies to the bot).
+    application.add_handler(MessageHandler(private & filters.Document.ALL, files.on_document))
+    application.add_handler(
+        MessageHandler(groups & filters.Document.ALL & filters.REPLY, files.on_group_document)
+    )
+    application.add_handler(MessageHandler(private & ~filters.COMMAND, decks.on_text))
     application.add_error_handler(errors.on_error)
 
-    for feature in (review, quiz, explain, account, demo, predict):
+    for feature in (review, quiz, explain, account, decks, files, demo, predict):
         shared.buttons.update(feature.BUTTONS)
     application.bot_data["reminder_interval"] = reminder_interval
     return application

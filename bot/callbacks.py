@@ -174,6 +174,94 @@ class PredictLoss(Payload):
     version: int = 0
 
 
+# --- own decks (issue 16); upper-case actions, so other features' letters stay free -------
+@dataclass(frozen=True)
+class OpenDecks(Payload):
+    """Back to the /decks list."""
+
+    action: ClassVar[str] = "L"
+
+
+@dataclass(frozen=True)
+class OpenDeck(Payload):
+    """The page of own deck ``deck`` (its row id): counts, share link, what to do with it."""
+
+    action: ClassVar[str] = "D"
+    deck: int
+
+
+@dataclass(frozen=True)
+class RenameDeck(Payload):
+    """Rename own deck ``deck``: the next text message is its new name."""
+
+    action: ClassVar[str] = "N"
+    deck: int
+
+
+@dataclass(frozen=True)
+class ReplaceDeck(Payload):
+    """Replace own deck ``deck``: the next file sent replaces its items."""
+
+    action: ClassVar[str] = "P"
+    deck: int
+
+
+@dataclass(frozen=True)
+class DeleteDeck(Payload):
+    """Ask to delete own deck ``deck``."""
+
+    action: ClassVar[str] = "X"
+    deck: int
+
+
+@dataclass(frozen=True)
+class ConfirmDelete(Payload):
+    """Yes, delete own deck ``deck`` (a button made at ``shown_at``, which expires)."""
+
+    action: ClassVar[str] = "Y"
+    deck: int
+    shown_at: int
+
+
+@dataclass(frozen=True)
+class RemoveDeck(Payload):
+    """Take deck ``deck``, shared by someone else, out of my decks."""
+
+    action: ClassVar[str] = "M"
+    deck: int
+
+
+@dataclass(frozen=True)
+class ConfirmReplace(Payload):
+    """Replace own deck ``deck`` with the file sent for its name (waiting in the store)."""
+
+    action: ClassVar[str] = "R"
+    deck: int
+
+
+@dataclass(frozen=True)
+class CancelDeckAction(Payload):
+    """Drop the pending rename, replace or file (keep the deck as it is)."""
+
+    action: ClassVar[str] = "C"
+
+
+@dataclass(frozen=True)
+class StudyDeck(Payload):
+    """Study now: the learner's reviews come from own deck ``deck``, starting at once."""
+
+    action: ClassVar[str] = "S"
+    deck: int
+
+
+@dataclass(frozen=True)
+class GroupDeck(Payload):
+    """Switch deck ``deck_id`` on or off for the group's quizzes (the message's chat)."""
+
+    action: ClassVar[str] = "G"
+    deck_id: str
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     cls.action: cls
     for cls in (
@@ -191,6 +279,17 @@ PAYLOADS: dict[str, type[Payload]] = {
         CancelForget,
         RunDemo,
         PredictLoss,
+        OpenDecks,
+        OpenDeck,
+        RenameDeck,
+        ReplaceDeck,
+        DeleteDeck,
+        ConfirmDelete,
+        RemoveDeck,
+        ConfirmReplace,
+        CancelDeckAction,
+        StudyDeck,
+        GroupDeck,
     )
 }
 

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from tutor import reminders, store
 from tutor.content import Item, ItemKind, Library, QuizQuestion, fits_poll, quiz_question
+from tutor.libraries import group_quiz_library, library_with_items
 from tutor.scheduling import Rating
 from tutor.store import GroupChat, QuizSession, SessionPoll
 from tutor.store import classroom as queries
+from tutor.store import owndecks as deck_queries
 from tutor.store import reminders as reminder_queries
 from tutor.store.classroom import Standing as Standing
 from tutor.study import Outcome, record_rating
@@ -68,12 +70,14 @@ def start_session(
     now: datetime,
     rng: random.Random,
 ) -> QuizSession | None:
-    """Open a session of ``questions`` random quiz questions and commit.
+    """Open a session of ``questions`` random quiz questions from the decks the chat's
+    admins chose (``group_quiz_library``) and commit.
 
     Returns:
         The session, or None when one is already running in the chat.
     """
-    pool = [q.id for q in library.items_of_kind(ItemKind.QUIZ) if _in_polls(q)]
+    library, decks = group_quiz_library(session, library=library, chat_id=chat_id)
+    pool = [q.id for q in library.items_of_kind(ItemKind.QUIZ, decks) if _in_polls(q)]
     chosen = rng.sample(pool, min(questions, len(pool)))
     started = queries.insert_session(
         session, chat_id=chat_id, item_ids=chosen, seconds=seconds, now=now
@@ -135,6 +139,8 @@ def advance(
     quiz_session = queries.get_session(session, session_id=session_id)
     if quiz_session is None or quiz_session.finished_at is not None:
         return None
+    # Own decks' questions are found as their decks are now (a deleted one's are skipped).
+    library = library_with_items(session, library=library, item_ids=quiz_session.item_ids)
     following = from_position + 1
     while following < len(quiz_session.item_ids) and not _is_quiz(
         library, quiz_session.item_ids[following]
@@ -285,6 +291,8 @@ def record_vote(
         session.commit()
         return None
     learner = store.ensure_learner(session, learner_id=user_id, first_name=first_name, now=now)
+    # The question counts in the member's schedule even if its own deck is not one of theirs.
+    library = library_with_items(session, library=library, item_ids=[poll.item_id])
     correct = option_ids[0] == poll.correct_option
     elapsed = max(0, int((now - poll.opened_at).total_seconds() * 1000))
     counted = queries.insert_vote(
@@ -451,4 +459,5 @@ def migrate_chat(session: Session, *, old_id: int, new_id: int, now: datetime) -
         # Only one session runs per chat: the new chat's goes on, the old one's ends.
         queries.finish_chat_sessions(session, chat_id=old_id, now=now)
     queries.move_chat_rows(session, old_id=old_id, new_id=new_id)
+    deck_queries.move_group_decks(session, old_id=old_id, new_id=new_id)
     session.commit()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-import functools
 import random
+import re
 from collections.abc import Callable, Collection, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -320,15 +320,56 @@ class ContentError(Exception):
     """A deck file is missing, unreadable or invalid; the message names file, item and field."""
 
 
+# Decks sent to the bot as files are stored in the database; their ids (and their items'
+# ids) are "own<number>" and "own<number>-<key>", a form the content directory may not use.
+OWN_DECK_PREFIX = "own"
+_OWN_ID = re.compile(rf"^{OWN_DECK_PREFIX}[0-9]")
+
+
+def own_deck_id(number: int) -> str:
+    """The library id of the stored deck ``number``; its items' ids start with it and "-"."""
+    return f"{OWN_DECK_PREFIX}{number}"
+
+
+def own_deck_number(deck_or_item_id: str) -> int | None:
+    """The stored deck's number in an own deck's id or in one of its items' ids."""
+    if not _OWN_ID.match(deck_or_item_id):
+        return None
+    digits = deck_or_item_id[len(OWN_DECK_PREFIX) :].split("-", 1)[0]
+    return int(digits) if digits.isdigit() else None
+
+
+@dataclass(frozen=True)
+class OwnDeckInfo:
+    """What a library knows of a deck sent to the bot: its row, its owner, its share code,
+    and the revision it was read at (see ``tutor.libraries``)."""
+
+    number: int
+    owner_id: int
+    share_code: str
+    revision: int
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: it caches per instance
 class Library:
-    """All decks, with every item reachable by its id."""
+    """All decks, with every item reachable by its id.
+
+    The built-in decks are loaded once at start-up; a learner's or a class's library is
+    that one with their own decks added (``with_decks``, see ``tutor.libraries``).
+    """
 
     decks: dict[str, Deck]
     items: dict[str, Item] = field(repr=False)
     deck_of: dict[str, str] = field(repr=False)
     # Each deck's generated items, interleaved with its own (see ``interleave``).
     templates: dict[str, tuple[Generated, ...]] = field(default_factory=dict, repr=False)
+    # The decks of ``decks`` that were sent to the bot as files, by deck id.
+    own: dict[str, OwnDeckInfo] = field(default_factory=dict, repr=False)
+    # Libraries never change once made, and every review asks for the same lists: they are
+    # computed once per instance (kept here, so they go when the library goes).
+    _memo: dict[tuple[Any, ...], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def chosen_decks(self, deck_ids: Collection[str] | None) -> list[str]:
         """The ids of ``deck_ids`` (None: every deck) in library order; every deck if none
@@ -340,6 +381,10 @@ class Library:
     def item(self, item_id: str) -> Item | None:
         return self.items.get(item_id)
 
+    def deck_title(self, item_id: str) -> str:
+        """The title of the deck an item of this library is studied with."""
+        return self.decks[self.deck_of[item_id]].title
+
     def deck_items(self, deck_id: str) -> tuple[Item, ...]:
         """Every item studied with the deck: its own and the generated ones that joined it."""
         return (*self.decks[deck_id].items(), *self.templates.get(deck_id, ()))
@@ -348,36 +393,55 @@ class Library:
         self, kind: ItemKind, deck_ids: Sequence[str] | None = None
     ) -> Sequence[Item]:
         """Items of one kind in deck and teaching order, optionally only from some decks."""
-        return self._of_kind(kind, None if deck_ids is None else tuple(deck_ids))
+        key = ("items", kind, None if deck_ids is None else tuple(deck_ids))
+        found: tuple[Item, ...] | None = self._memo.get(key)
+        if found is None:
+            chosen = self.decks if deck_ids is None else [d for d in self.decks if d in deck_ids]
+            found = self._memo[key] = tuple(
+                item
+                for d in chosen
+                for item in interleave(
+                    [i for i in self.decks[d].items() if i.kind is kind],
+                    [t for t in self.templates.get(d, ()) if t.kind is kind],
+                )
+            )
+        return found
 
     def ids_of_kind(self, kind: ItemKind, deck_ids: Sequence[str] | None = None) -> Sequence[str]:
         """The ids of ``items_of_kind`` (computed once per deck selection)."""
-        return self._ids_of_kind(kind, None if deck_ids is None else tuple(deck_ids))
+        key = ("ids", kind, None if deck_ids is None else tuple(deck_ids))
+        found: tuple[str, ...] | None = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = tuple(i.id for i in self.items_of_kind(kind, deck_ids))
+        return found
 
     def id_set_of_kind(self, kind: ItemKind, deck_ids: Sequence[str] | None = None) -> Set[str]:
         """The same ids as a set, for membership tests."""
-        return self._id_set_of_kind(kind, None if deck_ids is None else tuple(deck_ids))
+        key = ("set", kind, None if deck_ids is None else tuple(deck_ids))
+        found: frozenset[str] | None = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = frozenset(self.ids_of_kind(kind, deck_ids))
+        return found
 
-    # Libraries never change once loaded, and every review asks for the same lists.
-    @functools.cache  # noqa: B019
-    def _of_kind(self, kind: ItemKind, deck_ids: tuple[str, ...] | None) -> tuple[Item, ...]:
-        chosen = self.decks if deck_ids is None else [d for d in self.decks if d in deck_ids]
-        return tuple(
-            item
-            for d in chosen
-            for item in interleave(
-                [i for i in self.decks[d].items() if i.kind is kind],
-                [t for t in self.templates.get(d, ()) if t.kind is kind],
-            )
+    def with_decks(self, added: Sequence[tuple[Deck, OwnDeckInfo]]) -> Library:
+        """This library with own decks added after its decks (one already in it is left
+        out). Their items join no generated ones."""
+        fresh = [(deck, own) for deck, own in added if deck.id not in self.decks]
+        if not fresh:
+            return self
+        items = dict(self.items)
+        deck_of = dict(self.deck_of)
+        for deck, _own in fresh:
+            for item in deck.items():
+                items[item.id] = item
+                deck_of[item.id] = deck.id
+        return Library(
+            decks={**self.decks, **{deck.id: deck for deck, _own in fresh}},
+            items=items,
+            deck_of=deck_of,
+            templates=self.templates,
+            own={**self.own, **{deck.id: own for deck, own in fresh}},
         )
-
-    @functools.cache  # noqa: B019
-    def _ids_of_kind(self, kind: ItemKind, deck_ids: tuple[str, ...] | None) -> tuple[str, ...]:
-        return tuple(item.id for item in self._of_kind(kind, deck_ids))
-
-    @functools.cache  # noqa: B019
-    def _id_set_of_kind(self, kind: ItemKind, deck_ids: tuple[str, ...] | None) -> frozenset[str]:
-        return frozenset(self._ids_of_kind(kind, deck_ids))
 
 
 # A new learner meets this many of a deck's own items of a kind before its first generated one.
@@ -512,6 +576,14 @@ def library_of(
     deck_of: dict[str, str] = {}
     seen_in: dict[str, str] = {}
     for deck, name in zip(decks, names, strict=True):
+        reserved = next(
+            (i for i in (deck.id, *(item.id for item in deck.items())) if _OWN_ID.match(i)), None
+        )
+        if reserved is not None:
+            raise ContentError(
+                f"{name}: id {reserved!r}: ids that start with {OWN_DECK_PREFIX!r} and a digit "
+                "are kept for decks sent to the bot"
+            )
         if deck.id in seen_in:
             other = seen_in[deck.id]
             raise ContentError(f"{name}: deck {deck.id!r}: field 'id': already used in {other}")

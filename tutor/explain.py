@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tutor import store
 from tutor.content import ExplainPrompt, ItemKind, Library
 from tutor.grading import Grade, grade_explanation
+from tutor.libraries import learner_library
 from tutor.scheduling import Memory, Rating, schedule_review
 from tutor.store import practice as queries
 from tutor.store import rerating
@@ -37,6 +38,7 @@ def ask(
         The prompt, or None when the learner's decks have no explain prompts.
     """
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    library = learner_library(session, library=library, learner_id=learner_id)
     order = practice_order(
         session, library=library, learner=learner, kind=ItemKind.EXPLAIN, now=now
     )
@@ -46,11 +48,11 @@ def ask(
     assert isinstance(prompt, ExplainPrompt)
     queries.set_pending(session, learner_id=learner.id, item_id=prompt.id, asked_at=now)
     session.commit()
-    return PromptToShow(prompt=prompt, deck_title=library.decks[library.deck_of[prompt.id]].title)
+    return PromptToShow(prompt=prompt, deck_title=library.deck_title(prompt.id))
 
 
 def pending_prompt(session: Session, *, library: Library, learner_id: int) -> ExplainPrompt | None:
-    """The prompt waiting for this learner's answer, if any."""
+    """The prompt waiting for this learner's answer, if any (``library``: theirs)."""
     pending = queries.get_pending(session, learner_id=learner_id)
     if pending is None:
         return None
@@ -101,6 +103,7 @@ def reply(
 ) -> Reply:
     """A message from the learner: the answer to the pending prompt, if one waits and the
     message has text (``answer``); graded and recorded as a review (see ``submit``)."""
+    library = learner_library(session, library=library, learner_id=learner_id)
     if pending_prompt(session, library=library, learner_id=learner_id) is None:
         return Reply(pending=False)
     if answer is None:
@@ -108,7 +111,7 @@ def reply(
     start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
     return Reply(
         pending=True,
-        result=submit(session, library=library, learner_id=learner_id, answer=answer, now=now),
+        result=_submit(session, library=library, learner_id=learner_id, answer=answer, now=now),
     )
 
 
@@ -124,6 +127,14 @@ def submit(
     Returns:
         The result, or None when no prompt was waiting.
     """
+    library = learner_library(session, library=library, learner_id=learner_id)
+    return _submit(session, library=library, learner_id=learner_id, answer=answer, now=now)
+
+
+def _submit(
+    session: Session, *, library: Library, learner_id: int, answer: str, now: datetime
+) -> ExplainResult | None:
+    """``submit`` in the learner's own library."""
     learner = store.get_learner(session, learner_id=learner_id)
     pending = queries.get_pending(session, learner_id=learner_id)
     if pending is None or learner is None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tutor import store
 from tutor.content import Library
+from tutor.libraries import learner_library
 from tutor.reminders import reschedule
 from tutor.stats import LearnerStats, stats_of
 from tutor.store import Learner
@@ -202,6 +203,7 @@ def toggle_deck(
         LastDeckError: it is the last deck on (at least one stays on).
     """
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    library = learner_library(session, library=library, learner_id=learner_id)
     learner.decks = choose_decks(library, learner, deck_id)
     store.save_learner(session, learner=learner)
     session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from tutor import store
 from tutor.content import ItemKind, Library, QuizQuestion, quiz_question
+from tutor.libraries import learner_library
 from tutor.scheduling import Rating
 from tutor.store import QuizRound
 from tutor.store import practice as queries
@@ -78,6 +79,7 @@ class AnswerResult:
     total: int = 0
     next_question: QuestionToShow | RunToMake | None = None
     run: RunToMake | None = None
+    deck_title: str = ""
 
     @property
     def finished(self) -> bool:
@@ -120,7 +122,7 @@ def _run_to_make(library: Library, round_: QuizRound, index: int) -> RunToMake |
         total=len(round_.item_ids),
         template=item,
         seed=_seed(round_, index),
-        deck_title=library.decks[library.deck_of[item.id]].title,
+        deck_title=library.deck_title(item.id),
     )
 
 
@@ -157,7 +159,7 @@ def _show(
         index=index,
         total=len(round_.item_ids),
         question=question,
-        deck_title=library.decks[library.deck_of[question.id]].title,
+        deck_title=library.deck_title(question.id),
         order=shuffle_options(question, rng),
     )
 
@@ -184,6 +186,7 @@ def start_round(
         that need a training run.
     """
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    library = learner_library(session, library=library, learner_id=learner_id)
     order = practice_order(session, library=library, learner=learner, kind=ItemKind.QUIZ, now=now)
     if not with_runs:
         order = [i for i in order if not isinstance(library.items.get(i), RunTemplate)]
@@ -220,6 +223,7 @@ def answer_question(
     message's button changes nothing.
     """
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    library = learner_library(session, library=library, learner_id=learner_id)
     round_ = queries.get_round(session, round_id=round_id)
     if round_ is None or round_.learner_id != learner.id:
         # A vanished round was replaced by a newer one; otherwise the data is foreign.
@@ -268,4 +272,5 @@ def answer_question(
         score=score,
         total=len(round_.item_ids),
         next_question=following,
+        deck_title=library.deck_title(question.id),
     )

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from tutor.content import ItemKind, Library
+from tutor.libraries import learner_libraries
 from tutor.scheduling import check_utc, start_of_local_day
 from tutor.store import Learner
 from tutor.store import reminders as queries
@@ -238,20 +239,26 @@ def waiting_counts(
 ) -> tuple[dict[int, int], dict[int, int]]:
     """For each learner, how many items are due at ``now`` and how many new cards wait
     under today's cap, in the decks they have switched on (``decks_of``: learner id to
-    their deck list, None for all). Learners with none are left out of each. Items no
-    longer in the library do not count.
+    their deck list, None for all) of their own library (``library`` with their own decks
+    and those shared with them). Learners with none are left out of each. Items no longer
+    in the library do not count.
 
     The new cards are the unseen cards of those decks, at most the daily cap
     (``caps``) less the new cards reviewed since the learner's local midnight.
     """
     if not decks_of:
         return {}, {}
-    wanted = {learner_id: set(library.chosen_decks(d)) for learner_id, d in decks_of.items()}
+    # Each learner's own library: the built-in decks, their own, and those shared with them.
+    libraries = learner_libraries(session, library=library, learner_ids=list(decks_of))
+    wanted = {
+        learner_id: set(libraries[learner_id].chosen_decks(d))
+        for learner_id, d in decks_of.items()
+    }
     due: Counter[int] = Counter()
     seen: dict[int, set[str]] = {learner_id: set() for learner_id in decks_of}
     for learner_id, item_id, due_at in queries.item_due_dates(session, learner_ids=decks_of):
         seen[learner_id].add(item_id)
-        if due_at <= now and library.deck_of.get(item_id) in wanted[learner_id]:
+        if due_at <= now and libraries[learner_id].deck_of.get(item_id) in wanted[learner_id]:
             due[learner_id] += 1
     day_starts = {
         learner_id: start_of_local_day(now, zones[learner_id]) for learner_id in decks_of
@@ -268,7 +275,8 @@ def waiting_counts(
         left = max(0, caps[learner_id] - new_today[learner_id])
         if not left:
             continue
-        cards = library.ids_of_kind(ItemKind.CARD, library.chosen_decks(decks_of[learner_id]))
+        studied = libraries[learner_id]
+        cards = studied.ids_of_kind(ItemKind.CARD, studied.chosen_decks(decks_of[learner_id]))
         unseen = sum(1 for card_id in cards if card_id not in seen[learner_id])
         if min(left, unseen):
             new[learner_id] = min(left, unseen)

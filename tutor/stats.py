@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from tutor.content import Library
+from tutor.libraries import learner_library
 from tutor.scheduling import Rating, retrievability
 from tutor.store import ItemState, Learner
 from tutor.store import reviews as queries
@@ -67,10 +68,12 @@ def streak(days: set[date], today: date) -> int:
 
 @dataclass(frozen=True)
 class LearnerStats:
-    """The learner as read (or created) and their statistics."""
+    """The learner as read (or created), their statistics, and the library they study
+    (the built-in decks with their own and the ones shared with them)."""
 
     learner: Learner
     stats: Stats
+    library: Library
 
 
 def stats_of(
@@ -85,9 +88,10 @@ def stats_of(
     """/stats and /decks: the learner (created on first contact) and their statistics in
     their time zone."""
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    library = learner_library(session, library=library, learner_id=learner_id)
     zone = learner_zone(learner, default_zone)
     numbers = learner_stats(session, library=library, learner=learner, now=now, zone=zone)
-    return LearnerStats(learner, numbers)
+    return LearnerStats(learner, numbers, library)
 
 
 def learner_stats(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from tutor import store
 from tutor.content import Card, Item, ItemKind, Library
+from tutor.libraries import learner_library
 from tutor.scheduling import (
     Memory,
     Rating,
@@ -66,6 +67,14 @@ def focus_deck(session: Session, *, learner: Learner, deck_id: str) -> None:
     session.commit()
 
 
+@dataclass(frozen=True)
+class Welcomed:
+    """The learner as read (or created) and the library they study."""
+
+    learner: Learner
+    library: Library
+
+
 def welcome(
     session: Session,
     *,
@@ -74,13 +83,14 @@ def welcome(
     first_name: str,
     now: datetime,
     deck_id: str | None = None,
-) -> Learner:
+) -> Welcomed:
     """/start: the learner (created on first contact), focused on ``deck_id`` if it is one
-    of the library's decks (a deep link); commits."""
+    of the decks they study (a deep link); commits."""
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
-    if deck_id is not None and deck_id in library.decks:
+    studied = learner_library(session, library=library, learner_id=learner_id)
+    if deck_id is not None and deck_id in studied.decks:
         focus_deck(session, learner=learner, deck_id=deck_id)
-    return learner
+    return Welcomed(learner, studied)
 
 
 @dataclass(frozen=True)
@@ -139,7 +149,7 @@ def next_card(
     assert isinstance(card, Card)
     return CardToShow(
         card=card,
-        deck_title=library.decks[library.deck_of[card.id]].title,
+        deck_title=library.deck_title(card.id),
         version=0 if pick.is_new else memories[pick.item_id].reps,
         is_new=pick.is_new,
         due_count=count_due(memories.keys(), memories, now),
@@ -300,17 +310,40 @@ def draw_next(
 ) -> Drawn:
     """/review: the learner (created on first contact) and their next card."""
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    library = learner_library(session, library=library, learner_id=learner_id)
     zone = learner_zone(learner, default_zone)
     upcoming = next_card(session, library=library, learner=learner, now=now, zone=zone)
     return Drawn(learner, upcoming)
 
 
+@dataclass(frozen=True)
+class Revealed:
+    """Show answer: the learner, the card (None when it is gone), its deck's title, and the
+    learner's memory of it."""
+
+    learner: Learner
+    card: Card | None
+    deck_title: str = ""
+    memory: Memory | None = None
+
+
 def reveal(
-    session: Session, *, learner_id: int, first_name: str, item_id: str, now: datetime
-) -> tuple[Learner, Memory | None]:
-    """Show answer: the learner (created on first contact) and their memory of the card."""
+    session: Session,
+    *,
+    library: Library,
+    learner_id: int,
+    first_name: str,
+    item_id: str,
+    now: datetime,
+) -> Revealed:
+    """Show answer: the learner (created on first contact), the card, and their memory of it."""
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
-    return learner, current_memory(session, learner_id=learner.id, item_id=item_id)
+    library = learner_library(session, library=library, learner_id=learner_id)
+    card = library.item(item_id)
+    if not isinstance(card, Card):
+        return Revealed(learner, None)
+    memory = current_memory(session, learner_id=learner.id, item_id=item_id)
+    return Revealed(learner, card, library.deck_title(item_id), memory)
 
 
 @dataclass(frozen=True)
@@ -342,6 +375,7 @@ def rate_and_draw(
     between presses: another instance may have changed or forgotten them meanwhile.
     """
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    library = learner_library(session, library=library, learner_id=learner_id)
     result = record_rating(
         session,
         library=library,

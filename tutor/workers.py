@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Literal
 
 # Imported when a worker starts, so the first request does not pay for them.
-WARM_MODULES = ("tutor.charts",)
+WARM_MODULES = ("tutor.charts", "tutor.imports")
 # Linux's prctl option: the signal a process gets when its parent ends.
 PR_SET_PDEATHSIG = 1
 # How often a worker looks whether its parent is still there (where prctl is missing).

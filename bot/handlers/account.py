@@ -1,4 +1,5 @@
-"""/settings (with /remind and /timezone), /decks and /forget: the learner's own account."""
+"""/settings (with /remind and /timezone) and /forget: the learner's own account (/decks is
+in bot/handlers/decks.py)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,10 @@ from bot.callbacks import (
     ConfirmForget,
     OpenSettings,
     Payload,
-    ToggleDeck,
 )
 from bot.format import escape
 from bot.services import ButtonHandler, Services, edit_message, services
-from tutor import learners, stats, study
-from tutor.content import Library
+from tutor import learners, study
 from tutor.store import Learner
 
 # --- /settings ---------------------------------------------------------------------------
@@ -275,86 +274,6 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await message.reply_text(reply)
 
 
-# --- /decks ------------------------------------------------------------------------------
-DECKS = "<b>Your decks</b>\n{lines}\n\n<i>Tap a deck to switch it on or off.</i>"
-DECK_LINE = "{mark} <b>{title}</b>: {learned}/{total} learned\n    {description}"
-DECK_ON, DECK_OFF = "✅", "⬜"
-DECK_SWITCHED_ON = "{title} is on."
-DECK_SWITCHED_OFF = "{title} is off."
-
-
-def render_decks(shared: Services, decks: stats.LearnerStats) -> tuple[str, InlineKeyboardMarkup]:
-    """The deck list with the learner's progress, and a switch per deck."""
-    library: Library = shared.library
-    learner, numbers = decks.learner, decks.stats
-    on = set(study.active_decks(library, learner))
-    lines = [
-        DECK_LINE.format(
-            mark=DECK_ON if progress.deck_id in on else DECK_OFF,
-            title=escape(progress.title),
-            learned=progress.learned,
-            total=progress.total,
-            description=escape(library.decks[progress.deck_id].description),
-        )
-        for progress in numbers.decks
-    ]
-    buttons = [
-        [
-            _button(
-                f"{DECK_ON if deck_id in on else DECK_OFF} {deck.title}",
-                ToggleDeck(deck_id=deck_id),
-                shared.codec,
-                learner.id,
-            )
-        ]
-        for deck_id, deck in library.decks.items()
-    ]
-    return DECKS.format(lines="\n".join(lines)), InlineKeyboardMarkup(buttons)
-
-
-async def decks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """List the decks with the learner's progress and on/off buttons."""
-    user, message = update.effective_user, update.effective_message
-    assert user is not None and message is not None
-    shared = services(context)
-    decks = await shared.database.run(
-        stats.stats_of,
-        library=shared.library,
-        learner_id=user.id,
-        first_name=user.first_name,
-        now=shared.clock(),
-        default_zone=shared.settings.default_timezone,
-    )
-    text, markup = render_decks(shared, decks)
-    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-
-
-async def on_toggle_deck(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: ToggleDeck
-) -> None:
-    """Switch a deck on or off (the last one on stays on)."""
-    query = update.callback_query
-    assert query is not None
-    shared = services(context)
-    try:
-        toggled = await shared.database.run(
-            learners.toggle_deck,
-            library=shared.library,
-            learner_id=query.from_user.id,
-            first_name=query.from_user.first_name,
-            deck_id=payload.deck_id,
-            **_context(shared),
-        )
-    except learners.SettingError as exc:
-        await query.answer(str(exc))
-        return
-    now_on = toggled.now_on
-    text, markup = render_decks(shared, toggled.decks)
-    title = shared.library.decks[payload.deck_id].title
-    notice = (DECK_SWITCHED_ON if now_on else DECK_SWITCHED_OFF).format(title=title)
-    await asyncio.gather(query.answer(notice), edit_message(query.message, text, markup))
-
-
 # --- /forget -----------------------------------------------------------------------------
 FORGET_ASK = (
     "<b>Delete everything I know about you?</b>\n"
@@ -415,7 +334,6 @@ async def on_cancel_forget(
 BUTTONS: dict[type, ButtonHandler] = {
     OpenSettings: on_open_settings,
     ChangeSetting: on_change_setting,
-    ToggleDeck: on_toggle_deck,
     ConfirmForget: on_confirm_forget,
     CancelForget: on_cancel_forget,
 }

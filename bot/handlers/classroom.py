@@ -41,7 +41,8 @@ GREETING = (
     "/stop ends it with the leaderboard\n"
     "/daily HH:MM [questions] schedules a quiz every day (/daily off stops it)\n"
     "/leaderboard shows the standings over all sessions\n"
-    "/timezone Area/City sets the chat's time zone\n\n"
+    "/timezone Area/City sets the chat's time zone\n"
+    "/decks (admins) picks the decks the quizzes draw from, the admins' own included\n\n"
     "Every answer also counts in your own reviews: talk to me privately with /start."
 )
 STARTING = "<b>Quiz time!</b> {questions}, {seconds} s each. Answer in the polls."

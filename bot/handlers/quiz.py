@@ -245,8 +245,9 @@ async def on_answer(
     assert result.question is not None
     metrics_of(context).count_review("quiz")
     metrics_of(context).count_quiz_answer(correct=result.correct)
-    deck = shared.library.decks[shared.library.deck_of[result.question.id]].title
-    verdict = render_verdict(result, number=payload.index + 1, total=result.total, deck=deck)
+    verdict = render_verdict(
+        result, number=payload.index + 1, total=result.total, deck=result.deck_title
+    )
     await asyncio.gather(
         query.answer(TOAST_RIGHT if result.correct else TOAST_WRONG),
         _edit(query.message, verdict),

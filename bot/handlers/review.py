@@ -25,7 +25,6 @@ from bot.services import (
 )
 from bot.telegram_io import answer_quietly, show_in_place
 from tutor import study
-from tutor.content import Card
 from tutor.scheduling import Rating
 
 SHOW_ANSWER = "Show answer"
@@ -152,19 +151,20 @@ async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
     query = update.callback_query
     assert query is not None
     shared = services(context)
-    card = shared.library.item(payload.item_id)
-    if not isinstance(card, Card):
-        await query.answer(UNKNOWN_CARD)
-        return
     now = shared.clock()
-    learner, memory = await shared.database.run(
+    revealed = await shared.database.run(
         study.reveal,
+        library=shared.library,
         learner_id=query.from_user.id,
         first_name=query.from_user.first_name,
-        item_id=card.id,
+        item_id=payload.item_id,
         now=now,
     )
-    retention = learner.desired_retention
+    card, memory = revealed.card, revealed.memory
+    if card is None:
+        await query.answer(UNKNOWN_CARD)
+        return
+    retention = revealed.learner.desired_retention
     if (memory.reps if memory else 0) != payload.version:
         await catch_up(query, context)
         return
@@ -184,10 +184,9 @@ async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
         )
         for rating, label in RATING_LABELS.items()
     ]
-    deck = shared.library.decks[shared.library.deck_of[card.id]].title
     tag = TAG_NEW if memory is None else "review"
     text = BACK.format(
-        deck=escape(deck), tag=tag, front=escape(card.front), back=escape(card.back)
+        deck=escape(revealed.deck_title), tag=tag, front=escape(card.front), back=escape(card.back)
     )
     rows = [buttons[:2], buttons[2:]]
     if card.demo is not None:

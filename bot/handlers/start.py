@@ -7,9 +7,9 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.callbacks import StartReview
-from bot.format import escape
+from bot.format import escape, fit
 from bot.services import services
-from tutor import study
+from tutor import owndecks, study
 
 GREETING = (
     "Hi {name}! I'm your learning-rate tutor.\n\n"
@@ -19,6 +19,15 @@ GREETING = (
     "Your decks: {decks}.\nTap below for your first cards, or send /help."
 )
 FOCUSED = "\n\nThis link picked the deck <b>{title}</b>: your reviews come from it."
+ADDED = (
+    "\n\nThis link added the deck <b>{title}</b> to your decks: your reviews come from it "
+    "(/decks switches others on)."
+)
+SHARE_PREFIX = "deck-"
+BAD_SHARE_LINK = (
+    "This deck link does not work: it was mistyped, or its owner deleted the deck. "
+    "Send /decks to see your decks."
+)
 START_BUTTON = "Start reviewing"
 HELP = (
     "<b>What I can do</b>\n"
@@ -29,11 +38,13 @@ HELP = (
     "/demo — train a small network and see its loss curves (/demo lr 0.001 0.1 1.5)\n"
     "/predict — guess what the loss will do at a learning rate, then see the real run\n"
     "/stats — your progress, with a chart\n"
-    "/decks — switch decks on or off\n"
+    "/decks — switch decks on or off; rename, replace, delete or share your own\n"
+    "/export — your progress as CSV, and your own decks as files\n"
     "/settings — reminder time, time zone, new cards per day, retention\n"
     "/remind 07:30 — your daily reminder time (/remind off to stop)\n"
     "/timezone Europe/Berlin — your time zone\n"
     "/forget — delete everything stored about you\n"
+    "Send me a file (CSV / TSV, Markdown, YAML, Anki .apkg) to study it as your own deck.\n"
     "/start — the welcome message and your first cards\n"
     "/help — this list"
 )
@@ -42,24 +53,46 @@ OTHER_MESSAGE = "To study, send /review. /help lists everything I can do."
 
 
 async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet the learner, create them on first contact, and offer the first cards."""
+    """Greet the learner, create them on first contact, and offer the first cards; a deep
+    link picks a deck (``lr-basics``) or adds a shared one (``deck-<code>``)."""
     user, message = update.effective_user, update.effective_message
     assert user is not None and message is not None
     shared = services(context)
-    library = shared.library
     payload = context.args[0] if context.args else None
-    learner = await shared.database.run(
-        study.welcome,
-        library=library,
-        learner_id=user.id,
-        first_name=user.first_name,
-        now=shared.clock(),
-        deck_id=payload,
-    )
+    now = shared.clock()
+    extra = ""
+    if payload is not None and payload.startswith(SHARE_PREFIX):
+        try:
+            added = await shared.database.run(
+                owndecks.open_share_link,
+                library=shared.library,
+                learner_id=user.id,
+                first_name=user.first_name,
+                code=payload[len(SHARE_PREFIX) :],
+                now=now,
+            )
+        except owndecks.DeckError as exc:
+            await message.reply_text(str(exc))
+            return
+        if added is None:
+            await message.reply_text(BAD_SHARE_LINK)
+            return
+        learner, library = added.learner, added.library
+        extra = (FOCUSED if added.mine else ADDED).format(title=escape(added.title))
+    else:
+        welcomed = await shared.database.run(
+            study.welcome,
+            library=shared.library,
+            learner_id=user.id,
+            first_name=user.first_name,
+            now=now,
+            deck_id=payload,
+        )
+        learner, library = welcomed.learner, welcomed.library
+        if payload in library.decks:
+            extra = FOCUSED.format(title=escape(library.decks[payload].title))
     decks = ", ".join(escape(library.decks[d].title) for d in study.active_decks(library, learner))
-    text = GREETING.format(name=escape(user.first_name), decks=decks)
-    if payload in library.decks:
-        text += FOCUSED.format(title=escape(library.decks[payload].title))
+    text = fit(GREETING.format(name=escape(user.first_name), decks=decks) + extra)
     button = InlineKeyboardButton(
         START_BUTTON, callback_data=shared.codec.pack(StartReview(), owner_id=user.id)
     )

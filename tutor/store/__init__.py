@@ -9,10 +9,15 @@ with ``await database.run(use_case, ...)`` (see ``engine.Database.run``).
 from tutor.store.engine import Database, async_url
 from tutor.store.learners import ensure_learner, get_learner, save_learner
 from tutor.store.models import (
+    AddedDeck,
     ChangeableReview,
+    DeckAction,
     GroupChat,
+    GroupDeck,
     ItemState,
     Learner,
+    OwnDeck,
+    OwnDeckItem,
     PendingExplain,
     PollVote,
     QuizRound,
@@ -31,11 +36,16 @@ from tutor.store.reviews import (
 )
 
 __all__ = [
+    "AddedDeck",
     "ChangeableReview",
     "Database",
+    "DeckAction",
     "GroupChat",
+    "GroupDeck",
     "ItemState",
     "Learner",
+    "OwnDeck",
+    "OwnDeckItem",
     "PendingExplain",
     "PollVote",
     "QuizRound",

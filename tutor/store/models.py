@@ -241,3 +241,94 @@ class SeenUpdate(SQLModel, table=True):
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     seen_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class OwnDeck(SQLModel, table=True):
+    """A deck a learner sent to the bot as a file: its owner, its name and share code.
+
+    Its items are ``OwnDeckItem`` rows. ``revision`` is drawn anew (at random, not counted)
+    at every change of the deck, a replace or a rename: a process's copy of the deck is
+    keyed by its id and revision, and is right whatever instance or database changed it.
+    """
+
+    __table_args__ = (
+        # A file for a deck name the owner already has replaces that deck (after a confirm).
+        Index("ux_owndeck_owner_name", "learner_id", "name", unique=True),
+        Index("ux_owndeck_share_code", "share_code", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The owner; named like every learner column, so /forget deletes the learner's decks.
+    learner_id: int = Field(sa_column=_learner_fk())
+    # The title folded for comparison (case, spaces): what "the same deck name" means.
+    name: str = Field(max_length=60)
+    title: str = Field(max_length=60)
+    # The unguessable part of the deck's share link (https://t.me/<bot>?start=deck-<code>).
+    share_code: str = Field(max_length=16)
+    revision: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class OwnDeckItem(SQLModel, table=True):
+    """One item of an own deck: the parser's key, the item (JSON), where it stands.
+
+    ``item_id`` is the deck's id and the key ("own12-q3"): global, so memories keyed by it
+    are the learner's progress on it. An item that is no longer in a replacing file stays,
+    inactive (out of the study queue), and its progress comes back if it returns.
+    """
+
+    deck_id: int = Field(
+        sa_column=Column(ForeignKey("owndeck.id", ondelete="CASCADE"), primary_key=True)
+    )
+    item_id: str = Field(sa_column=Column(String(24), primary_key=True))
+    kind: str = Field(max_length=8)
+    key: str = Field(max_length=12)
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    position: int
+    active: bool = True
+
+
+class AddedDeck(SQLModel, table=True):
+    """A deck another learner shared, added by opening its link."""
+
+    __table_args__ = (Index("ix_addeddeck_deck_id", "deck_id"),)
+
+    learner_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    deck_id: int = Field(
+        sa_column=Column(ForeignKey("owndeck.id", ondelete="CASCADE"), primary_key=True)
+    )
+    added_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class GroupDeck(SQLModel, table=True):
+    """A deck a group's quizzes draw from (no row for a group: every built-in deck).
+
+    ``deck`` is a library deck id: a built-in deck's, or an own deck's ("own12").
+    """
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    deck: str = Field(sa_column=Column(String(24), primary_key=True))
+
+
+class DeckAction(SQLModel, table=True):
+    """What a learner's next message does to one of their decks: a text renames it
+    ("rename"), a file replaces it ("replace"), or a file already sent waits for the
+    confirm button that replaces the deck of its name ("confirm", with the file's id)."""
+
+    learner_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    deck_id: int = Field(
+        sa_column=Column(ForeignKey("owndeck.id", ondelete="CASCADE"), nullable=False)
+    )
+    action: str = Field(max_length=8)
+    file_id: str | None = Field(default=None, max_length=255)
+    file_name: str | None = Field(default=None, max_length=255)
+    asked_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -1,0 +1,343 @@
+"""Files: a deck sent as a file is imported (with Study now), a file for a deck name the
+learner has replaces it after a confirm, and /export sends progress and decks as files."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.callbacks import CancelDeckAction, ConfirmReplace, StudyDeck
+from bot.format import CAPTION_LIMIT, MESSAGE_LIMIT, escape, fit, shown_length
+from bot.handlers import explain, quiz, review
+from bot.handlers.decks import counts
+from bot.services import ButtonHandler, Services, edit_message, services
+from tutor import owndecks
+from tutor.imports import MAX_FILE_BYTES, ImportFailed, ParsedDeck
+
+log = logging.getLogger(__name__)
+
+PARSE = "tutor.imports:parse_file"
+EXPORT = "tutor.imports:export_deck"
+
+TOO_BIG = "{name} is {size:.1f} MB; I take files of up to 2 MB."
+NOT_FETCHED = "I could not fetch that file from Telegram. Please send it again."
+IMPORTED = "Deck <b>{title}</b>: {counts}."
+REPLACED = "Deck <b>{title}</b> replaced: {counts}."
+KEPT_PROGRESS = "{kept} kept your progress (found again by id or front text)."
+RETIRED = "{retired} no longer in the file left your reviews."
+SKIPPED_TITLE = "<b>Skipped {count}:</b>"
+SKIPPED_LINE = "• {where}: {reason}"
+SKIPPED_MORE = "… and {count} more skipped."
+MEDIA = "{count} skipped: images and sounds are not imported."
+POLL_UNFIT = (
+    "{count} too long for a quiz poll (question 300, option 100, explanation 200 "
+    "characters): asked in /quiz here, left out of group quizzes."
+)
+STUDY_HINT = "Study now makes your reviews come from this deck; /decks switches others back on."
+GROUP_HINT = (
+    "It is in your decks: study it with me in a private chat. Admins pick the decks of this "
+    "chat's quizzes with /decks."
+)
+STUDY_NOW = "Study now"
+CONFIRM = (
+    "You have a deck named <b>{title}</b>. Replace it with this file? Items found again "
+    "(by id or front text) keep your progress; items no longer in the file leave your reviews."
+)
+CONFIRM_YES = "Replace {title}"
+CONFIRM_NO = "Keep the old one"
+NOTHING_WAITS = "That file was handled already, or it expired: send it again."
+REPLACING = "Replacing…"
+DECK_GONE = "That deck is no longer one of yours."
+EXPORT_PROGRESS = (
+    "Your progress on {rows}: item, deck, front, reviews, last rating, due date, stability, "
+    "predicted recall."
+)
+EXPORT_DECK = "Your deck <b>{title}</b>: send this file back to me to replace or restore it."
+NOTHING_TO_EXPORT = "Nothing to export yet: review a few cards (/review) or send me a deck file."
+# The skipped rows a reply lists before it sums up the rest: the reply stays well within
+# one message, and a long list is better read in the file itself.
+SKIPPED_BUDGET = 3000
+
+
+def _items(count: int, word: str = "item") -> str:
+    return f"1 {word}" if count == 1 else f"{count} {word}s"
+
+
+def render_skipped(parsed: ParsedDeck, budget: int = SKIPPED_BUDGET) -> list[str]:
+    """Every skipped row with where and why, as many as fit ``budget`` characters; then how
+    many more."""
+    if not parsed.skipped:
+        return []
+    lines = [SKIPPED_TITLE.format(count=_items(len(parsed.skipped), "row"))]
+    used = shown_length(lines[0])
+    for shown, row in enumerate(parsed.skipped):
+        line = SKIPPED_LINE.format(where=escape(row.where), reason=escape(row.reason))
+        if used + shown_length(line) + 1 > budget:
+            lines.append(SKIPPED_MORE.format(count=len(parsed.skipped) - shown))
+            break
+        lines.append(line)
+        used += shown_length(line) + 1
+    return lines
+
+
+def render_imported(
+    parsed: ParsedDeck, imported: owndecks.Imported, *, in_group: bool = False
+) -> str:
+    """What was imported, what was skipped and why, and what it means for group quizzes."""
+    kinds = counts(imported.cards, imported.questions, imported.prompts)
+    title = escape(imported.title)
+    head = (REPLACED if imported.replaced else IMPORTED).format(title=title, counts=kinds)
+    lines = [head]
+    if imported.replaced:
+        if imported.kept:
+            lines.append(KEPT_PROGRESS.format(kept=_items(imported.kept)))
+        if imported.retired:
+            lines.append(RETIRED.format(retired=_items(imported.retired)))
+    lines += [escape(note) for note in parsed.notes]
+    if imported.poll_unfit:
+        lines.append(POLL_UNFIT.format(count=_items(imported.poll_unfit, "question")))
+    if parsed.media_skipped:
+        lines.append(MEDIA.format(count=_items(parsed.media_skipped, "media file")))
+    skipped = render_skipped(parsed)
+    if skipped:
+        lines += ["", *skipped]
+    lines += ["", GROUP_HINT if in_group else STUDY_HINT]
+    return fit("\n".join(lines), MESSAGE_LIMIT)
+
+
+def study_markup(
+    shared: Services, imported: owndecks.Imported, owner_id: int
+) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(
+        STUDY_NOW,
+        callback_data=shared.codec.pack(StudyDeck(deck=imported.number), owner_id=owner_id),
+    )
+    return InlineKeyboardMarkup([[button]])
+
+
+async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes | None:
+    """The file's bytes from Telegram (getFile, then its URL), None if it cannot be had."""
+    try:
+        telegram_file = await context.bot.get_file(file_id)
+        return bytes(await telegram_file.download_as_bytearray())
+    except TelegramError as exc:
+        log.info("could not download file %s: %s", file_id[:16], exc.message)
+        return None
+
+
+async def read_deck(
+    shared: Services, context: ContextTypes.DEFAULT_TYPE, file_id: str, file_name: str
+) -> ParsedDeck | str:
+    """Download a file and read it as a deck (in the worker process: a big package is
+    seconds of CPU); a message for the user when it cannot be."""
+    data = await _download(context, file_id)
+    if data is None:
+        return NOT_FETCHED
+    if len(data) > MAX_FILE_BYTES:
+        return TOO_BIG.format(name=file_name, size=len(data) / 1024 / 1024)
+    try:
+        parsed: ParsedDeck = await shared.in_worker(PARSE, file_name, data)
+    except ImportFailed as exc:
+        return str(exc)
+    return parsed
+
+
+async def import_document(
+    message: Message,
+    context: ContextTypes.DEFAULT_TYPE,
+    user: User,
+    document: Document,
+    *,
+    in_group: bool = False,
+) -> None:
+    """Import a document as the sender's deck and reply with what came of it."""
+    shared = services(context)
+    name = (document.file_name or "deck")[:255]
+    if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
+        # Refused before downloading: the size Telegram reports is enough.
+        await message.reply_text(TOO_BIG.format(name=name, size=document.file_size / 1024 / 1024))
+        return
+    await message.reply_chat_action(ChatAction.TYPING)
+    parsed = await read_deck(shared, context, document.file_id, name)
+    if isinstance(parsed, str):
+        await message.reply_text(parsed)
+        return
+    try:
+        result = await shared.database.run(
+            owndecks.receive_file,
+            learner_id=user.id,
+            first_name=user.first_name,
+            parsed=parsed,
+            file_id=document.file_id,
+            file_name=name,
+            now=shared.clock(),
+        )
+    except owndecks.DeckError as exc:
+        await message.reply_text(str(exc))
+        return
+    if isinstance(result, owndecks.NeedsConfirm):
+        title = escape(result.title)
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        CONFIRM_YES.format(title=result.title),
+                        callback_data=shared.codec.pack(
+                            ConfirmReplace(deck=result.number), owner_id=user.id
+                        ),
+                    )
+                ],
+                [
+                    InlineKeyboardButton(
+                        CONFIRM_NO,
+                        callback_data=shared.codec.pack(CancelDeckAction(), owner_id=user.id),
+                    )
+                ],
+            ]
+        )
+        await message.reply_text(
+            CONFIRM.format(title=title), parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+        return
+    await message.reply_text(
+        render_imported(parsed, result, in_group=in_group),
+        parse_mode=ParseMode.HTML,
+        reply_markup=None if in_group else study_markup(shared, result, user.id),
+    )
+
+
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A file in a private chat: imported as the sender's deck."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None and message.document is not None
+    await import_document(message, context, user, message.document)
+
+
+async def on_group_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A file in a group: imported for its sender only when it replies to the bot (a class
+    chat's other files are none of its business)."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.document is None:
+        return
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return
+    await import_document(message, context, user, message.document, in_group=True)
+
+
+async def on_confirm_replace(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: ConfirmReplace
+) -> None:
+    """Replace: the waiting file is read again and replaces the deck of its name."""
+    query = update.callback_query
+    assert query is not None
+    shared = services(context)
+    user = query.from_user
+    waiting = await shared.database.run(
+        owndecks.waiting_file, learner_id=user.id, deck_number=payload.deck, now=shared.clock()
+    )
+    if waiting is None:
+        await asyncio.gather(
+            query.answer(NOTHING_WAITS), edit_message(query.message, NOTHING_WAITS, None)
+        )
+        return
+    await query.answer(REPLACING)
+    parsed = await read_deck(shared, context, waiting.file_id, waiting.file_name)
+    if isinstance(parsed, str):
+        await edit_message(query.message, escape(parsed), None)
+        return
+    try:
+        result = await shared.database.run(
+            owndecks.replace_confirmed,
+            learner_id=user.id,
+            deck_number=payload.deck,
+            file_id=waiting.file_id,
+            parsed=parsed,
+            now=shared.clock(),
+        )
+    except owndecks.DeckError as exc:
+        await edit_message(query.message, escape(str(exc)), None)
+        return
+    if result is None:
+        await edit_message(query.message, NOTHING_WAITS, None)
+        return
+    await edit_message(
+        query.message, render_imported(parsed, result), study_markup(shared, result, user.id)
+    )
+
+
+async def on_study_deck(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: StudyDeck
+) -> None:
+    """Study now: the learner's reviews come from the deck; its first card at once (its
+    first question, or prompt, when it has no cards)."""
+    query = update.callback_query
+    assert query is not None
+    shared = services(context)
+    user = query.from_user
+    focused = await shared.database.run(
+        owndecks.focus_on,
+        library=shared.library,
+        learner_id=user.id,
+        first_name=user.first_name,
+        deck_number=payload.deck,
+        now=shared.clock(),
+    )
+    if focused is None:
+        await query.answer(DECK_GONE)
+        return
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    send = (
+        review.send_next_card
+        if focused.cards
+        else quiz.send_round
+        if focused.questions
+        else explain.send_prompt
+    )
+    await send(query.message, context, user_id=user.id, first_name=user.first_name)
+
+
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/export in a private chat: the learner's progress as CSV, and each own deck as a file
+    that imports back unchanged."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    shared = services(context)
+    export = await shared.database.run(
+        owndecks.export_of,
+        library=shared.library,
+        learner_id=user.id,
+        first_name=user.first_name,
+        now=shared.clock(),
+    )
+    if not export.rows and not export.decks:
+        await message.reply_text(NOTHING_TO_EXPORT)
+        return
+    await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
+    if export.rows:
+        await message.reply_document(
+            export.progress_csv,
+            filename="progress.csv",
+            caption=fit(EXPORT_PROGRESS.format(rows=_items(export.rows)), CAPTION_LIMIT),
+        )
+    for deck in export.decks:
+        file_name, data = await shared.in_worker(EXPORT, deck)
+        await message.reply_document(
+            data,
+            filename=file_name,
+            caption=fit(EXPORT_DECK.format(title=escape(deck.name)), CAPTION_LIMIT),
+            parse_mode=ParseMode.HTML,
+        )
+
+
+BUTTONS: dict[type, ButtonHandler] = {
+    ConfirmReplace: on_confirm_replace,
+    StudyDeck: on_study_deck,
+}

@@ -1,0 +1,334 @@
+"""Own decks end to end: a file sent to the bot becomes a deck to study, share, quiz a class
+on, replace with progress kept, and export (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from playground.botapi import BotApiStandin, Chat, ChatMessage, UserHandle
+from tests.e2e.conftest import RunningBot, rows
+from tests.e2e.test_review import reveal_and_rate
+from tutor.content import Deck, Library, library_of
+from tutor.store import Database, ItemState, OwnDeck, OwnDeckItem
+
+GROUP_ID = -1001234567000
+REPLY_TIMEOUT = 20.0
+
+OPTICS_CSV = (
+    "#separator:Comma\n"
+    "#deck:Optics\n"
+    "What bends light in a lens?,Refraction\n"
+    "What is the focal length?,The distance from the lens to its focus\n"
+    "What does a prism do to white light?,It splits it into colours\n"
+    "What is a virtual image?,\n"
+    "Which lens makes parallel rays meet?,It is the one that bulges,Convex,Concave,Flat,,"
+    "A convex lens bends rays towards the axis\n"
+)
+OPTICS_FRONTS = (
+    "What bends light in a lens?",
+    "What is the focal length?",
+    "What does a prism do to white light?",
+)
+
+
+@pytest.fixture
+def basics() -> Library:
+    """One built-in deck: a card and a question."""
+    deck = Deck.model_validate(
+        {
+            "id": "basics",
+            "title": "Basics",
+            "description": "The built-in deck of these tests.",
+            "cards": [
+                {
+                    "id": "basics-c0",
+                    "level": "beginner",
+                    "front": "A built-in card?",
+                    "back": "Yes.",
+                    "source": "S",
+                }
+            ],
+            "quiz": [
+                {
+                    "id": "basics-q0",
+                    "level": "beginner",
+                    "question": "A built-in question?",
+                    "options": [
+                        {"text": "Yes", "correct": True},
+                        {"text": "No"},
+                        {"text": "Maybe"},
+                    ],
+                    "explanation": "It ships with the bot.",
+                    "source": "S",
+                }
+            ],
+        }
+    )
+    return library_of([deck])
+
+
+async def send_file(user: UserHandle, data: bytes, name: str, **kwargs: object) -> ChatMessage:
+    """Send a file and wait for the bot's answer to it."""
+    sent = await user.send_document(data, name, **kwargs)  # type: ignore[arg-type]
+    chat = sent.chat
+    return await user.wait_for_message(
+        lambda m: m.message_id > sent.message_id, chat=chat, timeout=REPLY_TIMEOUT
+    )
+
+
+async def import_optics(user: UserHandle) -> ChatMessage:
+    reply = await send_file(user, OPTICS_CSV.encode(), "optics.csv")
+    assert (reply.text or "").startswith("Deck Optics: 3 cards, 1 question."), reply.text
+    return reply
+
+
+async def test_a_csv_with_a_bad_row_names_its_line_and_study_now_shows_one_of_its_cards(
+    server: BotApiStandin, running_bot: RunningBot, store: Database, basics: Library
+) -> None:
+    alice = server.user(1001, "Alice")
+    async with running_bot(library=basics):
+        reply = await import_optics(alice)
+        lines = (reply.text or "").splitlines()
+        assert "Skipped 1 row:" in lines
+        assert "• line 6: no answer" in lines
+        assert reply.button_labels == ["Study now"]
+
+        await alice.press(reply, "Study now")
+        card = await alice.wait_for_message(lambda m: m is not reply)
+        text = card.text or ""
+        assert text.startswith("Optics · new card")
+        assert any(front in text for front in OPTICS_FRONTS)
+        assert card.button_labels == ["Show answer"]
+
+    decks = await rows(store, OwnDeck)
+    assert [(d.learner_id, d.title) for d in decks] == [(1001, "Optics")]
+    items = await rows(store, OwnDeckItem)
+    assert sorted(i.kind for i in items) == ["card", "card", "card", "quiz"]
+    assert all(i.item_id.startswith(f"own{decks[0].id}-") for i in items)
+
+
+async def test_bad_files_get_a_short_reply_and_change_nothing(
+    server: BotApiStandin, running_bot: RunningBot, store: Database, basics: Library
+) -> None:
+    alice = server.user(1001, "Alice")
+    async with running_bot(library=basics):
+        big = await send_file(alice, b"a,b\n" * (600 * 1024), "big.csv")
+        assert big.text == "big.csv is 2.3 MB; I take files of up to 2 MB."
+        junk = await send_file(alice, bytes(range(256)) * 40, "deck.csv")
+        assert junk.text and "deck.csv" in junk.text and len(junk.text) < 300
+        empty = await send_file(alice, b"   \n", "empty.md")
+        assert empty.text == "empty.md is empty."
+        await server.settle()
+    # The big file was refused on its size alone: only the two others were fetched.
+    assert len(server.requests("getFile")) == 2
+    assert await rows(store, OwnDeck) == []
+
+
+async def test_a_share_link_adds_the_deck_for_a_second_learner(
+    server: BotApiStandin, running_bot: RunningBot, basics: Library
+) -> None:
+    alice, bob = server.user(1001, "Alice"), server.user(1002, "Bob")
+    async with running_bot(library=basics):
+        await import_optics(alice)
+        await alice.send("/decks")
+        listing = await alice.wait_for_message()
+        assert "your deck: 3 cards, 1 question" in (listing.text or "")
+        assert listing.buttons == [["✅ Basics"], ["✅ Optics", "⚙️"]]
+        await alice.press(listing, "⚙️")
+        page = await alice.wait_for_edit(listing, lambda m: "Share link" in (m.text or ""))
+        link = re.search(r"https://t\.me/lr_tutor_bot\?start=(deck-[\w-]+)", page.text or "")
+        assert link is not None
+        assert page.buttons == [["✏️ Rename", "📄 Replace"], ["🗑 Delete"], ["« Back"]]
+
+        await bob.send("/start deck-not-a-code")
+        refused = await bob.wait_for_message()
+        assert (refused.text or "").startswith("This deck link does not work")
+        await bob.send(f"/start {link.group(1)}")
+        greeting = await bob.wait_for_message(lambda m: m is not refused)
+        assert "This link added the deck Optics to your decks" in (greeting.text or "")
+        await bob.press(greeting, "Start reviewing")
+        card = await bob.wait_for_message(lambda m: m is not greeting)
+        assert (card.text or "").startswith("Optics · new card")
+
+        await bob.send("/decks")
+        bobs = await bob.wait_for_message(lambda m: m is not card)
+        assert "shared with you: 3 cards, 1 question" in (bobs.text or "")
+        await bob.press(bobs, "⚙️")
+        shared_page = await bob.wait_for_edit(bobs, lambda m: "Shared with you" in (m.text or ""))
+        assert shared_page.buttons == [["Remove from my decks"], ["« Back"]]
+
+
+async def test_rename_takes_the_next_message_and_delete_asks_first(
+    server: BotApiStandin, running_bot: RunningBot, store: Database, basics: Library
+) -> None:
+    alice = server.user(1001, "Alice")
+    async with running_bot(library=basics):
+        await import_optics(alice)
+        await alice.send("/decks")
+        listing = await alice.wait_for_message()
+        await alice.press(listing, "⚙️")
+        page = await alice.wait_for_edit(listing, lambda m: "Share link" in (m.text or ""))
+        await alice.press(page, "✏️ Rename")
+        asked = await alice.wait_for_edit(page, lambda m: "new name" in (m.text or ""))
+        assert asked.text == "Send the new name for Optics (up to 60 characters)."
+        sent = await alice.send("Light and lenses")
+        renamed = await alice.wait_for_message(lambda m: m.message_id > sent.message_id)
+        assert renamed.text == "Renamed Optics to Light and lenses."
+        chatter = await alice.send("Light and lenses")  # not a name any more
+        pointer = await alice.wait_for_message(lambda m: m.message_id > chatter.message_id)
+        assert pointer.text == "To study, send /review. /help lists everything I can do."
+
+        await alice.send("/decks")
+        listing = await alice.wait_for_message(lambda m: m.message_id > pointer.message_id)
+        await alice.press(listing, "⚙️")
+        page = await alice.wait_for_edit(listing, lambda m: "Share link" in (m.text or ""))
+        await alice.press(page, "🗑 Delete")
+        ask = await alice.wait_for_edit(
+            page, lambda m: "Delete Light and lenses?" in (m.text or "")
+        )
+        assert ask.buttons == [["Yes, delete it"], ["No, keep it"]]
+        press = await alice.press(ask, "Yes, delete it")
+        assert (await press.answered()).text == "Deleted Light and lenses."
+        again = await alice.press(ask, data=ask.button("Yes, delete it")["callback_data"])
+        assert (await again.answered()).text is not None  # answered, nothing to delete
+    assert await rows(store, OwnDeck) == []
+
+
+async def test_replacing_a_deck_after_the_confirm_keeps_progress(
+    server: BotApiStandin, running_bot: RunningBot, store: Database, basics: Library
+) -> None:
+    alice = server.user(1001, "Alice")
+    async with running_bot(library=basics):
+        reply = await import_optics(alice)
+        await alice.press(reply, "Study now")
+        card = await alice.wait_for_message(lambda m: m is not reply)
+        reviewed_front = next(f for f in OPTICS_FRONTS if f in (card.text or ""))
+        await reveal_and_rate(alice, card, "Good")
+        states_before = await rows(store, ItemState, learner_id=1001)
+        assert len(states_before) == 1
+
+        changed = "#deck:optics\n" + "\n".join(
+            [
+                f"{reviewed_front},A new wording of the answer",
+                "What is a real image?,One that light really reaches",
+            ]
+        )
+        confirm = await send_file(alice, changed.encode(), "optics-v2.csv")
+        assert (confirm.text or "").startswith("You have a deck named Optics. Replace it")
+        assert confirm.buttons == [["Replace Optics"], ["Keep the old one"]]
+        await alice.press(confirm, "Replace Optics")
+        done = await alice.wait_for_edit(
+            confirm, lambda m: "replaced" in (m.text or ""), timeout=REPLY_TIMEOUT
+        )
+        lines = (done.text or "").splitlines()
+        assert lines[0] == "Deck Optics replaced: 2 cards."
+        assert "1 item kept your progress (found again by id or front text)." in lines
+        assert "3 items no longer in the file left your reviews." in lines
+        press = await alice.press(done, "Study now")
+        assert (await press.answered()).text is None
+
+    states = await rows(store, ItemState, learner_id=1001)
+    assert [(s.item_id, s.reps) for s in states] == [(states_before[0].item_id, 1)]
+    items = {i.item_id: i for i in await rows(store, OwnDeckItem)}
+    kept = items[states_before[0].item_id]
+    assert kept.active and kept.data["back"] == "A new wording of the answer"
+    assert sorted(i.active for i in items.values()) == [False, False, False, True, True]
+
+
+async def test_export_sends_progress_and_a_deck_file_that_imports_back_unchanged(
+    server: BotApiStandin, running_bot: RunningBot, store: Database, basics: Library
+) -> None:
+    alice = server.user(1001, "Alice")
+    async with running_bot(library=basics):
+        reply = await import_optics(alice)
+        await alice.press(reply, "Study now")
+        card = await alice.wait_for_message(lambda m: m is not reply)
+        await reveal_and_rate(alice, card, "Hard")
+        before = sorted((i.item_id, i.active, i.data) for i in await rows(store, OwnDeckItem))
+
+        asked = await alice.send("/export")
+        await alice.wait_until(
+            lambda: sum(1 for m in alice.bot_messages if m.message_id > asked.message_id) >= 2,
+            timeout=REPLY_TIMEOUT,
+        )
+        progress, deck_file = [m for m in alice.bot_messages if m.message_id > asked.message_id]
+        assert progress.document is not None and deck_file.document is not None
+        table = progress.document.decode("utf-8-sig").splitlines()
+        assert (
+            table[0] == "item,deck,front,reviews,last rating,due date,stability,predicted recall"
+        )
+        assert len(table) == 2 and ",Optics," in table[1] and ",1,Hard," in table[1]
+        assert deck_file["document"]["file_name"] == "Optics.yaml"
+
+        confirm = await send_file(alice, deck_file.document, "Optics.yaml")
+        await alice.press(confirm, "Replace Optics")
+        done = await alice.wait_for_edit(
+            confirm, lambda m: "replaced" in (m.text or ""), timeout=REPLY_TIMEOUT
+        )
+        assert "4 items kept your progress" in (done.text or "")
+
+    after = sorted((i.item_id, i.active, i.data) for i in await rows(store, OwnDeckItem))
+    assert after == before
+
+
+def group_with(server: BotApiStandin, admin: UserHandle, member: UserHandle) -> Chat:
+    return server.group(GROUP_ID, "Physics 101", members=[member], admins=[admin])
+
+
+async def test_an_admin_picks_an_own_deck_and_the_next_group_quiz_asks_its_question(
+    server: BotApiStandin, running_bot: RunningBot, basics: Library
+) -> None:
+    alice, bob = server.user(1001, "Alice"), server.user(1002, "Bob")
+    group = group_with(server, alice, bob)
+    async with running_bot(library=basics):
+        await import_optics(alice)
+        await bob.send("/decks", chat=group)
+        refusal = await bob.wait_for_message(chat=group)
+        assert refusal.text == "Only the chat's admins can choose the decks of its quizzes."
+        await alice.send("/decks", chat=group)
+        choice = await alice.wait_for_message(lambda m: m is not refusal, chat=group)
+        assert choice.buttons == [["✅ Basics"], ["⬜ Optics"]]
+        assert "Optics (Alice's) · 1 question" in (choice.text or "")
+        foreign = await bob.press(choice, "⬜ Optics")
+        assert (await foreign.answered()).text == "This button belongs to someone else."
+
+        await alice.press(choice, "⬜ Optics")
+        choice = await alice.wait_for_edit(choice, lambda m: "✅ Optics" in m.button_labels)
+        press = await alice.press(choice, "✅ Basics")
+        assert (await press.answered()).text == "Basics is off."
+        choice = await alice.wait_for_edit(choice, lambda m: "⬜ Basics" in m.button_labels)
+        last = await alice.press(choice, "✅ Optics")
+        assert (
+            await last.answered()
+        ).text == "At least one deck stays on for this chat's quizzes."
+
+        await alice.send("/quiz 1 30", chat=group)
+        poll = await alice.wait_for_message(lambda m: m.poll is not None, chat=group, timeout=10)
+        assert poll.poll is not None
+        assert poll.poll.question == "[1/1] Which lens makes parallel rays meet?"
+        assert set(poll.poll.options) == {"Convex", "Concave", "Flat"}
+        assert poll.poll.options[poll.poll.correct_option_id or 0] == "Convex"
+
+
+async def test_a_file_in_a_group_is_imported_only_when_it_replies_to_the_bot(
+    server: BotApiStandin, running_bot: RunningBot, store: Database, basics: Library
+) -> None:
+    alice, bob = server.user(1001, "Alice"), server.user(1002, "Bob")
+    group = server.group(
+        GROUP_ID, "Physics 101", members=[bob], admins=[alice], bot_status="administrator"
+    )
+    async with running_bot(library=basics):
+        await alice.send_document(OPTICS_CSV.encode(), "optics.csv", chat=group)
+        await alice.send("/help", chat=group)
+        greeting = await alice.wait_for_message(chat=group)
+        await server.settle()
+        assert server.requests("getFile") == []
+        reply = await send_file(
+            alice, OPTICS_CSV.encode(), "optics.csv", chat=group, reply_to=greeting
+        )
+        assert (reply.text or "").startswith("Deck Optics: 3 cards, 1 question.")
+        assert "study it with me in a private chat" in (reply.text or "")
+        assert reply.buttons == []
+    assert [d.title for d in await rows(store, OwnDeck)] == ["Optics"]

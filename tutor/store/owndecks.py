@@ -1,0 +1,417 @@
+"""The store's queries on own decks: decks and their items, shared decks, the decks a
+group's quizzes draw from, and what a learner's next message does to a deck."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete, func, insert, literal, select, union_all, update
+from sqlalchemy.orm import Session
+
+from tutor.store.dialects import insert_ignore
+from tutor.store.models import AddedDeck, DeckAction, GroupDeck, OwnDeck, OwnDeckItem, ReviewLog
+
+_DECK: Table = OwnDeck.__table__  # type: ignore[attr-defined]
+_ITEM: Table = OwnDeckItem.__table__  # type: ignore[attr-defined]
+_ADDED: Table = AddedDeck.__table__  # type: ignore[attr-defined]
+_GROUP_DECK: Table = GroupDeck.__table__  # type: ignore[attr-defined]
+_ACTION: Table = DeckAction.__table__  # type: ignore[attr-defined]
+_LOG: Table = ReviewLog.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One stored item of an own deck (``data`` is the item as JSON)."""
+
+    item_id: str
+    kind: str
+    key: str
+    data: dict[str, Any]
+    position: int
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class DeckHead:
+    """An own deck's row without its items."""
+
+    id: int
+    owner_id: int
+    title: str
+    share_code: str
+    revision: int
+
+
+# --- which decks a learner studies: read on every study request, so built once ------------
+# Each learner's own decks (0), then the decks they added (1), by id.
+_VERSIONS = union_all(
+    select(_DECK.c.learner_id, _DECK.c.id, _DECK.c.revision, literal(0).label("added")).where(
+        _DECK.c.learner_id.in_(bindparam("learner_ids", expanding=True))
+    ),
+    select(_ADDED.c.learner_id, _DECK.c.id, _DECK.c.revision, literal(1).label("added"))
+    .join(_DECK, _DECK.c.id == _ADDED.c.deck_id)
+    .where(_ADDED.c.learner_id.in_(bindparam("learner_ids", expanding=True))),
+)
+
+
+# The same for one learner, without an expanding IN list: every study request reads it.
+_ONE_LEARNER = union_all(
+    select(_DECK.c.learner_id, _DECK.c.id, _DECK.c.revision, literal(0).label("added")).where(
+        _DECK.c.learner_id == bindparam("learner_id")
+    ),
+    select(_ADDED.c.learner_id, _DECK.c.id, _DECK.c.revision, literal(1).label("added"))
+    .join(_DECK, _DECK.c.id == _ADDED.c.deck_id)
+    .where(_ADDED.c.learner_id == bindparam("learner_id")),
+)
+
+
+def learner_deck_versions(
+    session: Session, *, learner_ids: Collection[int]
+) -> dict[int, list[tuple[int, int]]]:
+    """For each learner (those with none are left out), the (id, revision) of the decks
+    they study besides the built-in ones: their own, then the ones they added, each by id."""
+    if not learner_ids:
+        return {}
+    if len(learner_ids) == 1:
+        rows = session.execute(_ONE_LEARNER, {"learner_id": next(iter(learner_ids))}).all()
+    else:
+        rows = session.execute(_VERSIONS, {"learner_ids": list(learner_ids)}).all()
+    found: dict[int, list[tuple[int, int, int]]] = {}
+    for learner_id, deck_id, revision, added in rows:
+        found.setdefault(int(learner_id), []).append((int(added), int(deck_id), int(revision)))
+    return {
+        learner_id: [(deck_id, revision) for _, deck_id, revision in sorted(decks)]
+        for learner_id, decks in found.items()
+    }
+
+
+def deck_versions(session: Session, *, deck_ids: Collection[int]) -> list[tuple[int, int]]:
+    """The (id, revision) of those of ``deck_ids`` that exist, by id."""
+    if not deck_ids:
+        return []
+    statement = (
+        select(_DECK.c.id, _DECK.c.revision)
+        .where(_DECK.c.id.in_(list(deck_ids)))
+        .order_by(_DECK.c.id)
+    )
+    return [(int(row[0]), int(row[1])) for row in session.execute(statement).all()]
+
+
+_LOAD = (
+    select(
+        _DECK.c.id,
+        _DECK.c.learner_id,
+        _DECK.c.title,
+        _DECK.c.share_code,
+        _DECK.c.revision,
+        _ITEM.c.item_id,
+        _ITEM.c.kind,
+        _ITEM.c.key,
+        _ITEM.c.data,
+        _ITEM.c.position,
+    )
+    .select_from(
+        _DECK.outerjoin(_ITEM, (_ITEM.c.deck_id == _DECK.c.id) & _ITEM.c.active.is_(True))
+    )
+    .where(_DECK.c.id == bindparam("deck_id"))
+    .order_by(_ITEM.c.position)
+)
+
+
+def load_deck(session: Session, *, deck_id: int) -> tuple[DeckHead, list[ItemRow]] | None:
+    """The deck and its active items in order, read in one statement (one snapshot: the
+    items are those of the revision read with them); None if there is no such deck."""
+    rows = session.execute(_LOAD, {"deck_id": deck_id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    head = DeckHead(
+        id=int(first[0]),
+        owner_id=int(first[1]),
+        title=str(first[2]),
+        share_code=str(first[3]),
+        revision=int(first[4]),
+    )
+    items = [
+        ItemRow(item_id=r[5], kind=r[6], key=r[7], data=r[8], position=r[9])
+        for r in rows
+        if r[5] is not None
+    ]
+    return head, items
+
+
+# --- decks -------------------------------------------------------------------------------
+
+
+def get_deck(session: Session, *, deck_id: int) -> OwnDeck | None:
+    """The deck's row, if it exists."""
+    return session.get(OwnDeck, deck_id)
+
+
+def deck_named(session: Session, *, learner_id: int, name: str) -> OwnDeck | None:
+    """The learner's deck of this (folded) name, if they have one."""
+    statement = select(OwnDeck).where(
+        OwnDeck.learner_id == learner_id,  # type: ignore[arg-type]
+        OwnDeck.name == name,  # type: ignore[arg-type]
+    )
+    return session.execute(statement).scalars().first()
+
+
+def deck_by_code(session: Session, *, share_code: str) -> OwnDeck | None:
+    """The deck with this share code, if any."""
+    statement = select(OwnDeck).where(OwnDeck.share_code == share_code)  # type: ignore[arg-type]
+    return session.execute(statement).scalars().first()
+
+
+def decks_of_owners(session: Session, *, learner_ids: Collection[int]) -> list[OwnDeck]:
+    """The decks the learners own, by owner and id."""
+    if not learner_ids:
+        return []
+    statement = (
+        select(OwnDeck)
+        .where(OwnDeck.learner_id.in_(list(learner_ids)))  # type: ignore[attr-defined]
+        .order_by(OwnDeck.learner_id, OwnDeck.id)  # type: ignore[arg-type]
+    )
+    return list(session.execute(statement).scalars().all())
+
+
+def count_owned(session: Session, *, learner_id: int) -> int:
+    """How many decks the learner owns."""
+    statement = select(func.count()).where(_DECK.c.learner_id == learner_id)
+    return int(session.execute(statement).scalar_one())
+
+
+def insert_deck(
+    session: Session,
+    *,
+    learner_id: int,
+    name: str,
+    title: str,
+    share_code: str,
+    revision: int,
+    now: datetime,
+) -> int:
+    """Add a deck (no items yet); returns its id."""
+    result = session.execute(
+        insert(_DECK).values(
+            learner_id=learner_id,
+            name=name,
+            title=title,
+            share_code=share_code,
+            revision=revision,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
+
+
+def move_revision(
+    session: Session,
+    *,
+    deck_id: int,
+    revision: int,
+    new_revision: int,
+    now: datetime,
+    title: str | None = None,
+    name: str | None = None,
+) -> bool:
+    """Give the deck ``new_revision`` (and a new title and name, if given) if it is still at
+    ``revision`` (compare-and-set); False, writing nothing, if it moved on or is gone.
+
+    On PostgreSQL the row stays locked until the transaction ends: a second writer of the
+    same deck waits, then finds the revision moved on.
+    """
+    values: dict[str, Any] = {"revision": new_revision, "updated_at": now}
+    if title is not None:
+        values["title"] = title
+    if name is not None:
+        values["name"] = name
+    result = session.execute(
+        update(_DECK).where(_DECK.c.id == deck_id, _DECK.c.revision == revision).values(**values)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def delete_deck(session: Session, *, deck_id: int, learner_id: int) -> bool:
+    """Delete the learner's deck (its items, shares and pending actions go with it)."""
+    result = session.execute(
+        delete(_DECK).where(_DECK.c.id == deck_id, _DECK.c.learner_id == learner_id)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+# --- items -------------------------------------------------------------------------------
+
+
+def all_items(session: Session, *, deck_id: int) -> list[ItemRow]:
+    """Every item the deck ever had (active or not), by position."""
+    statement = (
+        select(
+            _ITEM.c.item_id,
+            _ITEM.c.kind,
+            _ITEM.c.key,
+            _ITEM.c.data,
+            _ITEM.c.position,
+            _ITEM.c.active,
+        )
+        .where(_ITEM.c.deck_id == deck_id)
+        .order_by(_ITEM.c.position)
+    )
+    return [ItemRow(*row) for row in session.execute(statement).all()]
+
+
+def write_items(session: Session, *, deck_id: int, rows: Sequence[ItemRow]) -> None:
+    """Make ``rows`` the deck's items (active and inactive), in place of what it had."""
+    session.execute(delete(_ITEM).where(_ITEM.c.deck_id == deck_id))
+    if rows:
+        session.execute(
+            insert(_ITEM),
+            [
+                {
+                    "deck_id": deck_id,
+                    "item_id": row.item_id,
+                    "kind": row.kind,
+                    "key": row.key,
+                    "data": row.data,
+                    "position": row.position,
+                    "active": row.active,
+                }
+                for row in rows
+            ],
+        )
+
+
+# --- decks shared with a learner ---------------------------------------------------------
+
+
+def add_deck(session: Session, *, learner_id: int, deck_id: int, now: datetime) -> bool:
+    """Add a shared deck to the learner's decks; False if they had it already."""
+    result = session.execute(
+        insert_ignore(session, AddedDeck)
+        .values(learner_id=learner_id, deck_id=deck_id, added_at=now)
+        .on_conflict_do_nothing(index_elements=["learner_id", "deck_id"])
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def remove_added(session: Session, *, learner_id: int, deck_id: int) -> bool:
+    """Take a shared deck out of the learner's decks; False if it was not there."""
+    result = session.execute(
+        delete(_ADDED).where(_ADDED.c.learner_id == learner_id, _ADDED.c.deck_id == deck_id)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def count_added(session: Session, *, learner_id: int) -> int:
+    """How many shared decks the learner has added."""
+    statement = select(func.count()).where(_ADDED.c.learner_id == learner_id)
+    return int(session.execute(statement).scalar_one())
+
+
+# --- the decks a group's quizzes draw from -----------------------------------------------
+
+
+def group_decks(session: Session, *, chat_id: int) -> list[str]:
+    """The deck ids chosen for the group's quizzes (empty: none chosen)."""
+    statement = select(_GROUP_DECK.c.deck).where(_GROUP_DECK.c.chat_id == chat_id)
+    return [str(deck) for deck in session.execute(statement).scalars().all()]
+
+
+def set_group_decks(session: Session, *, chat_id: int, decks: Iterable[str]) -> None:
+    """Make ``decks`` the group's choice (none: back to the default)."""
+    session.execute(delete(_GROUP_DECK).where(_GROUP_DECK.c.chat_id == chat_id))
+    chosen = [{"chat_id": chat_id, "deck": deck} for deck in dict.fromkeys(decks)]
+    if chosen:
+        session.execute(insert(_GROUP_DECK), chosen)
+
+
+def move_group_decks(session: Session, *, old_id: int, new_id: int) -> None:
+    """A group got a new id (it became a supergroup): its choice goes with it, unless the
+    new id has one already."""
+    if group_decks(session, chat_id=new_id):
+        session.execute(delete(_GROUP_DECK).where(_GROUP_DECK.c.chat_id == old_id))
+        return
+    session.execute(
+        update(_GROUP_DECK).where(_GROUP_DECK.c.chat_id == old_id).values(chat_id=new_id)
+    )
+
+
+def forget_group_deck(session: Session, *, deck: str) -> None:
+    """A deck is gone: no group draws from it any more."""
+    session.execute(delete(_GROUP_DECK).where(_GROUP_DECK.c.deck == deck))
+
+
+# --- what the learner's next message does to a deck --------------------------------------
+
+
+def set_action(
+    session: Session,
+    *,
+    learner_id: int,
+    deck_id: int,
+    action: str,
+    now: datetime,
+    file_id: str | None = None,
+    file_name: str | None = None,
+) -> None:
+    """Make this the learner's pending deck action, in place of any other."""
+    values = {
+        "deck_id": deck_id,
+        "action": action,
+        "file_id": file_id,
+        "file_name": file_name,
+        "asked_at": now,
+    }
+    session.execute(
+        insert_ignore(session, DeckAction)
+        .values(learner_id=learner_id, **values)
+        .on_conflict_do_update(index_elements=["learner_id"], set_=values)
+    )
+
+
+def get_action(session: Session, *, learner_id: int) -> DeckAction | None:
+    """The learner's pending deck action, if any."""
+    return session.get(DeckAction, learner_id)
+
+
+def take_action(
+    session: Session,
+    *,
+    learner_id: int,
+    action: str,
+    deck_id: int,
+    file_id: str | None = None,
+) -> bool:
+    """Remove the pending action if it is this one (a compare-and-delete): True for the one
+    caller that took it, False for a double tap or an action replaced meanwhile."""
+    condition = (
+        (_ACTION.c.learner_id == learner_id)
+        & (_ACTION.c.action == action)
+        & (_ACTION.c.deck_id == deck_id)
+    )
+    if file_id is not None:
+        condition = condition & (_ACTION.c.file_id == file_id)
+    result = session.execute(delete(_ACTION).where(condition))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def drop_action(session: Session, *, learner_id: int) -> bool:
+    """Remove the learner's pending deck action; False if there was none."""
+    result = session.execute(delete(_ACTION).where(_ACTION.c.learner_id == learner_id))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def last_ratings(session: Session, *, learner_id: int) -> dict[str, int]:
+    """The rating of each item's latest review by the learner, by item id."""
+    latest = (
+        select(func.max(_LOG.c.id)).where(_LOG.c.learner_id == learner_id).group_by(_LOG.c.item_id)
+    )
+    statement = select(_LOG.c.item_id, _LOG.c.rating).where(_LOG.c.id.in_(latest))
+    return {str(row[0]): int(row[1]) for row in session.execute(statement).all()}
