@@ -8,7 +8,15 @@ a thread and the unchanged bot against it. Nothing here imports ``bot`` or ``tut
 """
 
 from .classmates import CLASSMATES, Classmate
-from .world import DEFAULT_PORT, GROUP_TITLE, USER_NAME, Playground, PlaygroundThread, page_url
+from .world import (
+    DEFAULT_PORT,
+    GROUP_TITLE,
+    USER_NAME,
+    Playground,
+    PlaygroundThread,
+    host_port,
+    page_url,
+)
 
 __all__ = [
     "CLASSMATES",
@@ -18,5 +26,6 @@ __all__ = [
     "Classmate",
     "Playground",
     "PlaygroundThread",
+    "host_port",
     "page_url",
 ]

@@ -23,9 +23,14 @@ DEFAULT_PORT = 8080
 STOP_SECONDS = 5.0
 
 
+def host_port(host: str, port: int) -> str:
+    """``host:port``, an IPv6 address in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def page_url(host: str, port: int) -> str:
-    """``http://host:port`` for a listen address (an IPv6 one in brackets)."""
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    """``http://host:port`` for a listen address."""
+    return f"http://{host_port(host, port)}"
 
 
 def client_host(host: str) -> str:
