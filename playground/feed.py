@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 from typing import Any
 from urllib.parse import quote
@@ -140,6 +141,8 @@ class Feed:
         self.chats = {chat.id: chat for chat in chats}
         #: The number of the latest change.
         self.version = 0
+        #: Tells this run from an earlier one: a page open across a restart starts over.
+        self.instance = secrets.token_hex(4)
         # (chat id, message id) -> (the view as JSON, its change number, the view)
         self._views: dict[tuple[int, int], tuple[str, int, dict[str, Any]]] = {}
         self._actions: list[tuple[int, dict[str, Any]]] = []
@@ -232,6 +235,7 @@ class Feed:
         ]
         bot = self.bot
         return {
+            "instance": self.instance,
             "version": self.version,
             "reset": reset,
             "me": {"id": self.user.id, "name": self.user.info.full_name},

@@ -14,6 +14,8 @@ const POLL_KINDS = { quiz: "Quiz", regular: "Poll" };
 const COLORS = ["#e17076", "#7bc862", "#65aadd", "#a695e7", "#ee7aae", "#6ec9cb", "#faa774"];
 
 const state = {
+  instance: null,
+  loaded: false, // the first update of this playground run was drawn
   version: 0,
   me: null,
   bot: null,
@@ -65,8 +67,9 @@ async function post(path, body) {
 }
 
 async function pollUpdates() {
-  let wait = LONG_POLL_SECONDS;
   for (;;) {
+    // The first look (and the first after a restart) answers at once; then it long-polls.
+    const wait = state.instance === null ? 0 : LONG_POLL_SECONDS;
     try {
       const response = await fetch(`/api/updates?since=${state.version}&timeout=${wait}`);
       if (!response.ok) throw new Error(`status ${response.status}`);
@@ -76,7 +79,6 @@ async function pollUpdates() {
       setOnline(false);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
-    wait = LONG_POLL_SECONDS;
   }
 }
 
@@ -89,6 +91,18 @@ function setOnline(online) {
 // --- applying updates ----------------------------------------------------------------------
 
 function apply(update) {
+  if (state.instance && update.instance !== state.instance) {
+    // The playground was restarted: its chats start over, and so does the page.
+    state.instance = null;
+    state.loaded = false;
+    state.version = 0;
+    state.current = null;
+    state.messages.clear();
+    state.unread.clear();
+    $("#messages").replaceChildren();
+    return;
+  }
+  state.instance = update.instance;
   if (update.reset) {
     state.messages.clear();
     state.unread.clear();
@@ -103,7 +117,8 @@ function apply(update) {
     state.chats.set(chat.id, chat);
     if (!state.messages.has(chat.id)) state.messages.set(chat.id, new Map());
   }
-  const first = state.version === 0;
+  const first = !state.loaded;
+  state.loaded = true;
   if (state.current === null && update.chats.length) state.current = update.chats[0].id;
   const following = isScrolledDown();
   for (const view of update.messages) {

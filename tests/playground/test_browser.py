@@ -111,6 +111,11 @@ def redrawn_so_that(
     return find
 
 
+def press(driver: Driver, message_id: str, label: str) -> None:
+    """Click a button of the message as it is now (a vote or an edit may redraw it)."""
+    wait(driver, lambda d: button(redrawn(d, message_id), label).click() or True)
+
+
 def type_and_send(driver: Driver, text: str) -> None:
     box = driver.find_element(By.ID, "text")
     box.send_keys(text)
@@ -140,21 +145,21 @@ def test_a_person_reviews_runs_a_demo_sends_a_deck_and_quizzes_the_class(
         type_and_send(driver, "/start")
         wait(driver, message_with("/start", outgoing=True))
         greeting = wait(driver, message_with("Hi Sam! I'm your learning-rate tutor."))
-        button(greeting, "Start reviewing").click()
+        press(driver, str(greeting.get_attribute("data-message-id")), "Start reviewing")
         card = wait(driver, message_with("new card"))
-        card_id = card.get_attribute("data-message-id")
+        card_id = str(card.get_attribute("data-message-id"))
         assert [b.text for b in card.find_elements(By.CSS_SELECTOR, ".inline-button")] == [
             "Show answer"
         ]
         front = card.find_element(By.CSS_SELECTOR, ".text").text
         assert card.find_element(By.CSS_SELECTOR, ".text b").text  # the deck's name, in bold
-        button(card, "Show answer").click()
+        press(driver, card_id, "Show answer")
         back = wait(driver, redrawn_so_that(card_id, lambda m: "Answer" in m.text))
         labels = [b.text for b in back.find_elements(By.CSS_SELECTOR, ".inline-button")]
         assert [label.split(" · ")[0] for label in labels[:4]] == ["Again", "Hard", "Good", "Easy"]
         assert "edited" in back.find_element(By.CSS_SELECTOR, ".meta").text
         shot(driver, "review")
-        button(back, "Good").click()
+        press(driver, card_id, "Good")
         toast = wait(driver, lambda d: (t := d.find_element(By.ID, "toast")).is_displayed() and t)
         assert toast.text.startswith("Good: see it again in")
         following = wait(driver, redrawn_so_that(card_id, lambda m: "Answer" not in m.text))
@@ -193,9 +198,14 @@ def test_a_person_reviews_runs_a_demo_sends_a_deck_and_quizzes_the_class(
         type_and_send(driver, "/quiz 2 5")
         wait(driver, message_with("Quiz time! 2 questions, 5 s each."))
         first = wait(driver, message_with("[1/2]"))
-        first_id = first.get_attribute("data-message-id")
+        first_id = str(first.get_attribute("data-message-id"))
         assert first.find_element(By.CSS_SELECTOR, ".poll-kind").text == "Quiz"
-        first.find_elements(By.CSS_SELECTOR, "button.poll-option")[0].click()
+        # The classmates' votes redraw the poll: click the option as it is drawn now.
+        option = "button.poll-option"
+        wait(
+            driver,
+            lambda d: redrawn(d, first_id).find_element(By.CSS_SELECTOR, option).click() or True,
+        )
         answered = wait(
             driver, redrawn_so_that(first_id, lambda m: m.find_elements(By.CSS_SELECTOR, ".mine"))
         )
