@@ -22,6 +22,11 @@ from tutor.store import Database, preflight
 USAGE = "usage: python -m bot [run | check-content | migrate]"
 COMMANDS = ("run", "check-content", "migrate")
 PLAYGROUND = "No TELEGRAM_BOT_TOKEN: playground at {url}; to use Telegram, see README"
+# Where the playground is not installed (the Docker image): how to get a token.
+NO_TOKEN = (
+    "TELEGRAM_BOT_TOKEN is not set: open Telegram, talk to @BotFather, send /newbot, "
+    "and put the token it gives you in .env as TELEGRAM_BOT_TOKEN=... (see .env.example)."
+)
 PLAYGROUND_PORT_IN_USE = (
     "cannot start the playground: {where} is in use (stop what uses it, or set "
     "PLAYGROUND_PORT to a free port)"
@@ -211,8 +216,11 @@ def run(settings: Settings) -> int:
 def run_playground(settings: Settings) -> int:
     """Without a token: serve the playground (a local Bot API and its chat page) in a
     thread, and run the bot against it, on its own database, until SIGINT or SIGTERM."""
-    from playground import Playground, host_port
-
+    try:
+        from playground import Playground, host_port
+    except ImportError:
+        print(NO_TOKEN, file=sys.stderr)
+        return 1
     token = f"{PLAYGROUND_BOT_ID}:{secrets.token_urlsafe(24)}"
     playground = Playground(
         token,

@@ -11,9 +11,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+from bot.__main__ import run
 from tests.conftest import ROOT
 from tests.e2e.conftest import bot_env
 from tests.playground.conftest import PlaygroundProcess, free_port, run_playground
+from tutor.config import Settings
 
 
 def listening_addresses(port: int) -> set[str]:
@@ -119,3 +123,16 @@ def test_a_listen_address_it_cannot_take_is_named(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith(f"cannot start the playground on 192.0.2.1:{port}: ")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_where_the_playground_is_not_installed_it_says_how_to_get_a_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Docker image ships bot/ and tutor/ only: no token there stops with the how-to."""
+    monkeypatch.setitem(sys.modules, "playground", None)  # import playground fails
+    assert run(Settings(_env_file=None, telegram_bot_token=None)) == 1  # type: ignore[call-arg]
+    output = capsys.readouterr()
+    assert output.err.startswith(
+        "TELEGRAM_BOT_TOKEN is not set: open Telegram, talk to @BotFather"
+    )
+    assert output.out == ""
