@@ -470,7 +470,7 @@ function entityElement(entity, covered) {
     case "strikethrough":
       return el("s");
     case "spoiler":
-      return el("span", { class: "spoiler" });
+      return el("span", { class: "spoiler" }); // shown plain: nothing to hide here
     case "code":
       return el("code");
     case "pre":
