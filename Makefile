@@ -28,7 +28,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check bot tutor playground tests bench
 	$(BIN)/ruff format --check bot tutor playground tests bench
-	$(BIN)/mypy tutor bot
+	$(BIN)/mypy tutor bot playground
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix bot tutor playground tests bench

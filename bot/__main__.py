@@ -1,16 +1,18 @@
-"""Entry point: ``python -m bot`` runs the bot; ``check-content`` checks decks; ``migrate``."""
+"""``python -m bot`` runs the bot (no token: the playground), check-content, migrate."""
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import secrets
 import sys
 from collections.abc import Awaitable, Callable
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from bot.logs import configure_logging
-from tutor.config import Settings
+from tutor.config import PLAYGROUND_DATABASE_URL, Settings
 from tutor.content import ContentError, ItemKind, load_library
 from tutor.lint import lint_deck
 from tutor.schema import SchemaError, inspect_schema, prepare, upgrade
@@ -19,10 +21,21 @@ from tutor.store import Database, preflight
 
 USAGE = "usage: python -m bot [run | check-content | migrate]"
 COMMANDS = ("run", "check-content", "migrate")
+PLAYGROUND = "No TELEGRAM_BOT_TOKEN: playground at {url}; to use Telegram, see README"
+# Where the playground is not installed (the Docker image): how to get a token.
 NO_TOKEN = (
     "TELEGRAM_BOT_TOKEN is not set: open Telegram, talk to @BotFather, send /newbot, "
     "and put the token it gives you in .env as TELEGRAM_BOT_TOKEN=... (see .env.example)."
 )
+PLAYGROUND_PORT_IN_USE = (
+    "cannot start the playground: {where} is in use (stop what uses it, or set "
+    "PLAYGROUND_PORT to a free port)"
+)
+PLAYGROUND_CANNOT_LISTEN = "cannot start the playground on {where}: {reason}"
+# The playground's bot: its id and name as @BotFather would have made them.
+PLAYGROUND_BOT_ID = 7000000001
+PLAYGROUND_BOT_NAME = "LR Tutor"
+PLAYGROUND_BOT_USERNAME = "lr_tutor_bot"
 
 log = logging.getLogger("bot")
 
@@ -174,12 +187,11 @@ def start_up_problem(settings: Settings) -> str | None:
 
 
 def run(settings: Settings) -> int:
-    """Run the bot until SIGINT or SIGTERM."""
+    """Run the bot until SIGINT or SIGTERM; without a token, in the playground."""
     from bot.app import ALLOWED_UPDATES, build_application
 
     if settings.telegram_bot_token is None:
-        print(NO_TOKEN, file=sys.stderr)
-        return 1
+        return run_playground(settings)
     try:
         library = load_library(settings.content_dir)
     except ContentError as exc:
@@ -199,6 +211,49 @@ def run(settings: Settings) -> int:
     application.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
     log.info("stopped")
     return 0
+
+
+def run_playground(settings: Settings) -> int:
+    """Without a token: serve the playground (a local Bot API and its chat page) in a
+    thread, and run the bot against it, on its own database, until SIGINT or SIGTERM."""
+    try:
+        from playground import Playground, host_port
+    except ImportError:
+        print(NO_TOKEN, file=sys.stderr)
+        return 1
+    token = f"{PLAYGROUND_BOT_ID}:{secrets.token_urlsafe(24)}"
+    playground = Playground(
+        token,
+        bot_name=PLAYGROUND_BOT_NAME,
+        bot_username=PLAYGROUND_BOT_USERNAME,
+        host=settings.playground_listen,
+        port=settings.playground_port,
+    )
+    try:
+        running = playground.start_in_thread()
+    except OSError as exc:
+        where = host_port(settings.playground_listen, settings.playground_port)
+        if exc.errno == errno.EADDRINUSE:
+            print(PLAYGROUND_PORT_IN_USE.format(where=where), file=sys.stderr)
+        else:
+            reason = exc.strerror or str(exc)
+            print(PLAYGROUND_CANNOT_LISTEN.format(where=where, reason=reason), file=sys.stderr)
+        return 1
+    print(PLAYGROUND.format(url=running.url), flush=True)
+    bot_settings = settings.model_copy(
+        update={
+            "telegram_bot_token": SecretStr(token),
+            "telegram_api_url": playground.api_url,
+            "database_url": PLAYGROUND_DATABASE_URL,
+            "webhook_url": None,
+        }
+    )
+    try:
+        return run(bot_settings)
+    except KeyboardInterrupt:  # Ctrl-C before polling started
+        return 130
+    finally:
+        running.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

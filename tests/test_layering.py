@@ -25,6 +25,17 @@ def test_tutor_never_imports_telegram_or_bot() -> None:
     assert {path: found for path, found in offenders.items() if found} == {}
 
 
+def test_the_playground_never_imports_bot_or_tutor() -> None:
+    """playground.botapi is a generic Bot API server (the tests' stand-in too), and the
+    playground around it knows nothing of the tutor: the bot is pointed at it instead."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(_imports(path) & {"bot", "tutor"})
+        for path in sorted((ROOT / "playground").rglob("*.py"))
+    }
+    assert len(offenders) >= 15  # the walk really found the package and botapi
+    assert {path: found for path, found in offenders.items() if found} == {}
+
+
 # Where SQL may be written: the store, and the schema's migrations.
 _SQL_HOMES = ("tutor/store/", "tutor/migrations/", "tutor/schema.py")
 # What the rest may do with a session: commit the unit of work it was handed.

@@ -10,6 +10,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///data/tutor.db"
+# The playground's own database: trying the bot never touches the real one.
+PLAYGROUND_DATABASE_URL = "sqlite:///data/playground.db"
 
 
 class Settings(BaseSettings):
@@ -28,6 +30,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     default_timezone: str = "UTC"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Without a token: where the playground (local Bot API and chat page) listens.
+    playground_listen: str = "127.0.0.1"
+    playground_port: int = Field(default=8080, ge=0, le=65535)
     # How long start-up waits for an unreachable database server or Bot API.
     startup_timeout: float = Field(default=60.0, gt=0)
 

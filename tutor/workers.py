@@ -74,6 +74,9 @@ def _start_worker(
     initargs: tuple[Any, ...],
 ) -> None:
     die_with_parent(expected_parent)
+    # Ctrl-C in a terminal reaches the whole process group: the bot stops its workers
+    # itself, and a worker interrupted in its queue's read would print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
         initializer(*initargs)
 

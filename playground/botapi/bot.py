@@ -97,6 +97,7 @@ class StandinBot:
         #: Every request of the bot.
         self.log = RequestLog()
         self._hooks: list[Callable[[RecordedRequest], None]] = []
+        self._change_hooks: list[Callable[[Chat], None]] = []
 
     def __repr__(self) -> str:
         return f"<StandinBot @{self.username} ({len(self._chats)} chats)>"
@@ -225,6 +226,33 @@ class StandinBot:
             for c in self.command_lists.get((key, language_code), [])
         ]
 
+    def menu_commands(self, chat: Chat, user_id: int) -> list[tuple[str, str]]:
+        """The commands a user's client shows in ``chat``, as Telegram picks them.
+
+        The first scope with commands wins, narrowest first (Bot API, "Determining list
+        of commands"): in a private chat chat, all_private_chats, default; in a group
+        chat_member, chat_administrators (for admins), chat, all_chat_administrators
+        (for admins), all_group_chats, default. Each scope in the user's language first.
+        """
+        scopes: list[tuple[Any, ...]]
+        if chat.is_private:
+            scopes = [("chat", chat.id), ("all_private_chats",), ("default",)]
+        else:
+            admin = chat.status_of(user_id) in ("creator", "administrator")
+            scopes = [("chat_member", chat.id, user_id)]
+            scopes += [("chat_administrators", chat.id)] if admin else []
+            scopes += [("chat", chat.id)]
+            scopes += [("all_chat_administrators",)] if admin else []
+            scopes += [("all_group_chats",), ("default",)]
+        info = self._user_info(user_id)
+        language = (info.language_code or "") if info is not None else ""
+        for scope in scopes:
+            for code in dict.fromkeys([language, ""]):
+                commands = self.command_lists.get((scope, code))
+                if commands:
+                    return [(c["command"], c["description"]) for c in commands]
+        return []
+
     @property
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates waiting in the queue (not yet confirmed by an offset)."""
@@ -257,6 +285,22 @@ class StandinBot:
         """
         self._hooks.append(callback)
         return lambda: self._hooks.remove(callback)
+
+    def on_change(self, callback: Callable[[Chat], None]) -> Callable[[], None]:
+        """Call ``callback(chat)`` after every change users could see in a chat of this
+        bot (a message sent, edited or deleted, a poll's votes or closing).
+
+        Runs synchronously in the server's event loop; returns a function that removes it.
+        """
+        self._change_hooks.append(callback)
+        return lambda: self._change_hooks.remove(callback)
+
+    def _chat_changed(self, chat: Chat) -> None:
+        for hook in list(self._change_hooks):
+            try:
+                hook(chat)
+            except Exception:
+                log.exception("on_change hook failed for %r", chat)
 
     async def wait_for_request(
         self,

@@ -480,6 +480,26 @@ class Chat:
         for user in users:
             self.set_status(user, status)
 
+    def add_bot(self, by: Any, *, status: str = "member") -> Injection:
+        """A member adds the bot to this group: the bot's status becomes ``status`` and
+        the bot gets the ``my_chat_member`` update Telegram sends for it."""
+        info = self.bot._user_info(by)
+        if info is None or self.user is not None:
+            raise ValueError("a known user adds the bot to a group")
+        old_status, self.bot_status = self.bot_status, status
+        bot_user = self.bot.api_user()
+        return self.bot.inject(
+            "my_chat_member",
+            {
+                "chat": self.api(),
+                "from": info.api(),
+                "date": int(time.time()),
+                "old_chat_member": {"status": old_status, "user": bot_user},
+                "new_chat_member": {"status": status, "user": bot_user},
+            },
+            chat=self,
+        )
+
     def remove_bot(self, *, kicked: bool = False) -> None:
         """The bot leaves (or is kicked from) the group: sends get 403 from then on."""
         self.bot_status = "kicked" if kicked else "left"
@@ -520,10 +540,12 @@ class Chat:
         self._change_no += 1
         message.edit_no = self._change_no
         self._check_waiters()
+        self.bot._chat_changed(self)
 
     def _changed(self) -> None:
         self._change_no += 1
         self._check_waiters()
+        self.bot._chat_changed(self)
 
     def _check_waiters(self) -> None:
         if not self._waiters:

@@ -80,6 +80,7 @@ class BotApiStandin:
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._hooks: list[Callable[[RecordedRequest], None]] = []
+        self._setups: list[Callable[[web.Application], None]] = []
         if token is not None:
             self._default = self.add_bot(
                 token, username=username, first_name=first_name, privacy_mode=privacy_mode
@@ -91,6 +92,8 @@ class BotApiStandin:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        for setup in self._setups:
+            setup(app)
         self._runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=2.0
         )
@@ -100,6 +103,13 @@ class BotApiStandin:
         self._site = site
         self.port = int(self._runner.addresses[0][1])
         return self
+
+    def extend(self, setup: Callable[[web.Application], None]) -> None:
+        """Have ``setup(app)`` add to the aiohttp application when the server starts (more
+        routes on the same port, such as the playground's page)."""
+        if self._runner is not None:
+            raise RuntimeError("extend() the server before it starts")
+        self._setups.append(setup)
 
     async def outage(self, seconds: float) -> None:
         """Be unreachable for ``seconds``: connections are refused, and a request on a

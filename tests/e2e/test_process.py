@@ -16,8 +16,6 @@ from playground.botapi import BotApiStandin
 from tests.conftest import ROOT
 from tests.e2e.conftest import TOKEN, bot_env, spawn_bot
 
-NO_TOKEN_START = "TELEGRAM_BOT_TOKEN is not set: open Telegram, talk to @BotFather"
-
 
 def resident_kib(pid: int) -> int:
     """A process's resident memory, from /proc."""
@@ -63,17 +61,6 @@ async def test_the_bot_process_answers_and_stops_on_sigterm_within_5_seconds(
     assert "Traceback" not in log
     # The token never shows, not even in DEBUG logs of the HTTP calls.
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
-
-
-def test_without_a_token_make_run_says_how_to_get_one() -> None:
-    result = subprocess.run(
-        ["make", "--no-print-directory", "run"],
-        cwd=ROOT, env=bot_env(TELEGRAM_BOT_TOKEN=""), capture_output=True, text=True,
-        timeout=120,
-    )  # fmt: skip
-    assert result.returncode != 0
-    assert NO_TOKEN_START in result.stderr
-    assert "Traceback" not in result.stderr
 
 
 def test_check_content_prints_one_line_per_deck() -> None:

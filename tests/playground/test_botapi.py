@@ -722,6 +722,89 @@ async def test_commands_and_chat_actions(
         await bot.send_chat_action(alice.id, "dancing")
 
 
+async def test_the_command_menu_follows_telegrams_scope_order(
+    server: BotApiStandin, bot: telegram.Bot, alice: UserHandle
+) -> None:
+    teacher = server.user(1010, "Teacher", language_code="de")
+    group = server.group(-1001234, "Class 7b", members=[alice], admins=[teacher])
+    assert server.bot.menu_commands(alice.chat, alice.id) == []
+    await bot.set_my_commands([("help", "Help")])
+    await bot.set_my_commands(
+        [("review", "Review")], scope=telegram.BotCommandScopeAllPrivateChats()
+    )
+    await bot.set_my_commands([("quiz", "Quiz")], scope=telegram.BotCommandScopeAllGroupChats())
+    await bot.set_my_commands(
+        [("stop", "Stop")], scope=telegram.BotCommandScopeAllChatAdministrators()
+    )
+    menu = server.bot.menu_commands
+    assert menu(alice.chat, alice.id) == [("review", "Review")]
+    assert menu(group, alice.id) == [("quiz", "Quiz")]
+    assert menu(group, teacher.id) == [("stop", "Stop")]  # admins see the admins' scope
+    # A narrower scope wins, and a list in the user's language beats the plain one.
+    await bot.set_my_commands([("daily", "Daily")], scope=telegram.BotCommandScopeChat(group.id))
+    assert menu(group, alice.id) == [("daily", "Daily")]
+    assert menu(group, teacher.id) == [("daily", "Daily")]  # the chat before all admins...
+    await bot.set_my_commands(
+        [("access", "Access")], scope=telegram.BotCommandScopeChatAdministrators(group.id)
+    )
+    assert menu(group, teacher.id) == [("access", "Access")]  # ...its admins before it
+    await bot.set_my_commands(
+        [("zugang", "Zugang")],
+        scope=telegram.BotCommandScopeChatAdministrators(group.id),
+        language_code="de",
+    )
+    assert menu(group, teacher.id) == [("zugang", "Zugang")]
+    await bot.delete_my_commands(scope=telegram.BotCommandScopeAllPrivateChats())
+    assert menu(alice.chat, alice.id) == [("help", "Help")]  # back to the default scope
+
+
+async def test_a_member_adds_the_bot_to_a_group(
+    server: BotApiStandin, bot: telegram.Bot, alice: UserHandle
+) -> None:
+    group = server.group(-1001234, "Class 7b", admins=[alice], bot_status="left")
+    with pytest.raises(Forbidden, match="bot is not a member of the supergroup chat"):
+        await bot.send_message(group.id, "hello?")
+    group.add_bot(alice)
+    [update] = await bot.get_updates()
+    change = update.my_chat_member
+    assert change is not None and change.chat.id == group.id and change.from_user.id == alice.id
+    assert (change.old_chat_member.status, change.new_chat_member.status) == ("left", "member")
+    assert change.new_chat_member.user.id == server.bot.id
+    assert (await bot.send_message(group.id, "Hello, class!")).chat.id == group.id
+
+
+async def test_change_hooks_see_sends_edits_votes_and_deletes(
+    server: BotApiStandin, bot: telegram.Bot, alice: UserHandle
+) -> None:
+    changes: list[int] = []
+    remove = server.bot.on_change(lambda chat: changes.append(chat.id))
+    sent = await bot.send_message(alice.id, "one", reply_markup=keyboard(("Go", "go")))
+    assert changes == [alice.id]
+    await bot.edit_message_text("two", chat_id=alice.id, message_id=sent.message_id)
+    poll = await bot.send_poll(alice.id, "Which?", ["a", "b"], is_anonymous=False)
+    await alice.answer_poll(alice.chat.message(poll.message_id), [1])  # type: ignore[arg-type]
+    await bot.delete_message(alice.id, sent.message_id)
+    assert changes == [alice.id] * 5
+    remove()
+    await alice.send("not seen")
+    assert len(changes) == 5
+
+
+async def test_extend_adds_routes_on_the_same_port() -> None:
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(text="hello")
+
+    server = BotApiStandin(token=TOKEN)
+    server.extend(lambda app: app.router.add_get("/hello", hello))
+    async with server, aiohttp.ClientSession() as session:
+        async with session.get(f"{server.base_url}/hello") as response:
+            assert await response.text() == "hello"
+        async with session.get(f"{server.base_url}/bot{TOKEN}/getMe") as response:
+            assert (await response.json())["ok"] is True
+        with pytest.raises(RuntimeError, match="before it starts"):
+            server.extend(lambda app: None)
+
+
 # ------------------------------------------------------------------------------------------
 # the test side: waits that explain themselves, two bots, hooks
 

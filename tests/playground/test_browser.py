@@ -1,0 +1,232 @@
+"""The playground in a real headless Chromium: ``python -m bot`` without a token, and a
+person using the chat page (review a card, run a demo, send a deck file, a class quiz).
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them); Selenium
+drives the system's chromedriver and never downloads one. Screenshots go to
+``$TEST_ARTIFACTS`` (default ``tests/artifacts/``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.playground.conftest import PlaygroundProcess, run_playground
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS") or ROOT / "tests" / "artifacts")
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+    reason="needs Debian's chromium and chromium-driver (.ci/run installs them)",
+)
+
+T = TypeVar("T")
+Driver = Any  # selenium's WebDriver
+
+
+@pytest.fixture
+def browser() -> Iterator[Driver]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",  # tests run as root in CI containers
+        "--disable-dev-shm-usage",
+        "--window-size=1280,860",
+        "--lang=en-US",
+        "--no-first-run",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def playground(tmp_path: Path) -> Iterator[PlaygroundProcess]:
+    with run_playground(tmp_path) as running:
+        yield running
+
+
+def wait(driver: Driver, condition: Callable[[Driver], T], timeout: float = 10) -> T:
+    """``condition(driver)`` once it is truthy; stale elements (a redrawn message) retry."""
+    waiter = WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException])
+    result: T = waiter.until(condition)
+    return result
+
+
+def message_with(text: str, *, outgoing: bool = False) -> Callable[[Driver], WebElement | None]:
+    """The last message of the open chat whose text contains ``text``."""
+    side = "outgoing" if outgoing else "incoming"
+
+    def find(driver: Driver) -> WebElement | None:
+        for message in reversed(driver.find_elements(By.CSS_SELECTOR, f".message.{side}")):
+            if text in message.text:
+                return message
+        return None
+
+    return find
+
+
+def button(message: WebElement, label: str) -> WebElement:
+    """The inline button of ``message`` whose label starts with ``label``."""
+    for candidate in message.find_elements(By.CSS_SELECTOR, ".inline-button"):
+        if candidate.text.startswith(label):
+            return candidate
+    raise AssertionError(f"no button {label!r} under {message.text!r}")
+
+
+def redrawn(driver: Driver, message_id: str) -> WebElement:
+    """The message's element now (an edit draws it anew)."""
+    return driver.find_element(By.CSS_SELECTOR, f'.message[data-message-id="{message_id}"]')
+
+
+def redrawn_so_that(
+    message_id: str, check: Callable[[WebElement], Any]
+) -> Callable[[Driver], WebElement | None]:
+    """The message's element once ``check`` holds for it."""
+
+    def find(driver: Driver) -> WebElement | None:
+        current = redrawn(driver, message_id)
+        return current if check(current) else None
+
+    return find
+
+
+def press(driver: Driver, message_id: str, label: str) -> None:
+    """Click a button of the message as it is now (a vote or an edit may redraw it)."""
+    wait(driver, lambda d: button(redrawn(d, message_id), label).click() or True)
+
+
+def type_and_send(driver: Driver, text: str) -> None:
+    box = driver.find_element(By.ID, "text")
+    box.send_keys(text)
+    box.send_keys("\n")
+
+
+def shot(driver: Driver, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"playground-{name}.png"))
+
+
+def test_a_person_reviews_runs_a_demo_sends_a_deck_and_quizzes_the_class(
+    browser: Driver, playground: PlaygroundProcess, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    driver = browser
+    driver.get(playground.url)
+    try:
+        # The sidebar: the private chat with the bot (open, empty) and the class group.
+        wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".chat-item")) == 2)
+        titles = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".chat-item-title")]
+        assert titles == ["LR Tutor", "Class"]
+        assert driver.find_element(By.ID, "me-name").text == "Sam"
+        assert driver.find_element(By.CSS_SELECTOR, ".start-button").text == "START"
+
+        # /start, Start reviewing, Show answer, Good.
+        type_and_send(driver, "/start")
+        wait(driver, message_with("/start", outgoing=True))
+        greeting = wait(driver, message_with("Hi Sam! I'm your learning-rate tutor."))
+        press(driver, str(greeting.get_attribute("data-message-id")), "Start reviewing")
+        card = wait(driver, message_with("new card"))
+        card_id = str(card.get_attribute("data-message-id"))
+        assert [b.text for b in card.find_elements(By.CSS_SELECTOR, ".inline-button")] == [
+            "Show answer"
+        ]
+        front = card.find_element(By.CSS_SELECTOR, ".text").text
+        assert card.find_element(By.CSS_SELECTOR, ".text b").text  # the deck's name, in bold
+        press(driver, card_id, "Show answer")
+        back = wait(driver, redrawn_so_that(card_id, lambda m: "Answer" in m.text))
+        labels = [b.text for b in back.find_elements(By.CSS_SELECTOR, ".inline-button")]
+        assert [label.split(" · ")[0] for label in labels[:4]] == ["Again", "Hard", "Good", "Easy"]
+        assert "edited" in back.find_element(By.CSS_SELECTOR, ".meta").text
+        shot(driver, "review")
+        press(driver, card_id, "Good")
+        toast = wait(driver, lambda d: (t := d.find_element(By.ID, "toast")).is_displayed() and t)
+        assert toast.text.startswith("Good: see it again in")
+        following = wait(driver, redrawn_so_that(card_id, lambda m: "Answer" not in m.text))
+        assert following.find_element(By.CSS_SELECTOR, ".text").text != front
+        assert button(following, "Show answer")
+
+        # /demo lr: a real training run; its plot loads in the page.
+        type_and_send(driver, "/demo lr")
+        plot = wait(driver, message_with("lr=0.05"), timeout=60)
+        image = plot.find_element(By.CSS_SELECTOR, "img.photo")
+        wait(driver, lambda d: d.execute_script("return arguments[0].complete", image))
+        assert driver.execute_script("return arguments[0].naturalWidth", image) > 0
+        shot(driver, "demo")
+
+        # A deck file through the file picker: the bot gets it, the page shows and serves it.
+        deck = tmp_path / "my-deck.csv"
+        deck.write_text("front,back\nWhat does the learning rate scale?,The step\n")
+        # The picker is hidden behind the paperclip; chromedriver fills hidden file inputs.
+        driver.find_element(By.ID, "file-input").send_keys(str(deck))
+        sent = wait(driver, message_with("my-deck.csv", outgoing=True))
+        link = sent.find_element(By.CSS_SELECTOR, "a.document")
+        assert link.get_attribute("download") == "my-deck.csv"
+        served = driver.execute_script(
+            "return fetch(arguments[0]).then((r) => r.text())", link.get_attribute("href")
+        )
+        assert served == deck.read_text()
+
+        # The class: the menu shows the group's commands; a quiz of 2 questions of 5 s.
+        driver.find_element(By.CSS_SELECTOR, '.chat-item[data-chat-type="supergroup"]').click()
+        wait(driver, message_with("Hello, Class! I run learning-rate quizzes"))
+        assert driver.find_element(By.ID, "chat-status").text == "5 members"
+        driver.find_element(By.ID, "menu-button").click()
+        menu = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".command-name")]
+        assert "/quiz" in menu and "/leaderboard" in menu and "/review" not in menu
+        driver.find_element(By.ID, "menu-button").click()
+        type_and_send(driver, "/quiz 2 5")
+        wait(driver, message_with("Quiz time! 2 questions, 5 s each."))
+        first = wait(driver, message_with("[1/2]"))
+        first_id = str(first.get_attribute("data-message-id"))
+        assert first.find_element(By.CSS_SELECTOR, ".poll-kind").text == "Quiz"
+        # The classmates' votes redraw the poll: click the option as it is drawn now.
+        option = "button.poll-option"
+        wait(
+            driver,
+            lambda d: redrawn(d, first_id).find_element(By.CSS_SELECTOR, option).click() or True,
+        )
+        answered = wait(
+            driver, redrawn_so_that(first_id, lambda m: m.find_elements(By.CSS_SELECTOR, ".mine"))
+        )
+        assert answered.find_element(By.CSS_SELECTOR, ".poll-explanation").text
+        assert answered.find_elements(By.CSS_SELECTOR, ".poll-option.right")
+
+        # The classmates answer too: four answers in all, before the poll closes.
+        def total(message: WebElement) -> str:
+            return str(message.find_element(By.CSS_SELECTOR, ".poll-total").text)
+
+        wait(driver, redrawn_so_that(first_id, lambda m: total(m) == "4 answers"))
+        board = wait(driver, message_with("Quiz over! 2 questions"), timeout=30)
+        names = {line.split(":")[0].split(" ", 1)[-1] for line in board.text.splitlines()[1:]}
+        assert {"Ada", "Ben", "Chloe", "Sam"} <= names
+        closed = redrawn(driver, first_id).find_element(By.CSS_SELECTOR, ".poll-kind").text
+        assert closed == "Quiz · Final results"
+        shot(driver, "class-quiz")
+
+        errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+        assert errors == []
+    except BaseException:
+        shot(driver, "failure")
+        raise
+    print(f"browser test: {time.monotonic() - started:.1f}s after start-up")
