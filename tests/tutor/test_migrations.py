@@ -29,15 +29,18 @@ from tutor.store import Database, ItemState, Learner
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 MIGRATE = "python -m bot migrate"
 
-# A later revision, for tests only. Changing a column's type makes batch mode rebuild the
-# learner table on SQLite, which is where foreign keys left on would cascade-delete.
-REVISION_0004 = '''"""Test only: learners get a nickname, and longer first names."""
+# This version's newest revision, and a later one for tests only (on top of it, whatever
+# it is). Changing a column's type makes batch mode rebuild the learner table on SQLite,
+# which is where foreign keys left on would cascade-delete.
+HEAD = schema.head_revision()
+NEXT = "next"
+REVISION_NEXT = '''"""Test only: learners get a nickname, and longer first names."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "{next}"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -158,7 +161,7 @@ async def test_upgrading_an_empty_database_gives_the_models_schema(empty: Databa
     status = await schema.inspect_schema(empty)
     assert found == []
     assert tables == set(SQLModel.metadata.tables) | {"alembic_version"}
-    assert status.state is SchemaState.CURRENT and status.revisions == ("0003",)
+    assert status.state is SchemaState.CURRENT and status.revisions == (HEAD,)
 
 
 async def test_the_migrated_schema_is_what_create_all_makes_down_to_partial_indexes(
@@ -203,7 +206,7 @@ async def test_prepare_creates_the_schema_on_an_empty_database(empty: Database) 
     await schema.check_schema(empty)
     await add_learner_with_a_card(empty)
 
-    assert await execute(empty, "SELECT version_num FROM alembic_version") == [("0003",)]
+    assert await execute(empty, "SELECT version_num FROM alembic_version") == [(HEAD,)]
     assert await execute(empty, "SELECT first_name FROM learner") == [("Ada",)]
 
 
@@ -215,7 +218,7 @@ async def test_two_instances_starting_on_one_empty_database_create_it_once(
         await asyncio.gather(schema.prepare(empty), schema.prepare(other))
     finally:
         await other.close()
-    assert await execute(empty, "SELECT version_num FROM alembic_version") == [("0003",)]
+    assert await execute(empty, "SELECT version_num FROM alembic_version") == [(HEAD,)]
 
 
 async def test_check_schema_refuses_an_empty_database(empty: Database) -> None:
@@ -225,19 +228,21 @@ async def test_check_schema_refuses_an_empty_database(empty: Database) -> None:
 
 @pytest.fixture
 def newer_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pretend this version of the bot ships revision 0004 on top of 0003."""
+    """Pretend this version of the bot ships revision NEXT on top of HEAD."""
     migrations = tmp_path / "migrations"
     shutil.copytree(
         schema.MIGRATIONS_DIR, migrations, ignore=shutil.ignore_patterns("__pycache__")
     )
-    (migrations / "versions" / "0004_nickname.py").write_text(REVISION_0004)
+    (migrations / "versions" / "next_nickname.py").write_text(
+        REVISION_NEXT.format(next=NEXT, head=HEAD)
+    )
     monkeypatch.setattr(schema, "MIGRATIONS_DIR", migrations)
 
 
 async def test_an_older_revision_is_refused_until_migrate_upgrades_it(
     empty: Database, request: pytest.FixtureRequest
 ) -> None:
-    await schema.upgrade(empty)  # the database of the previous version, at 0003
+    await schema.upgrade(empty)  # the database of the previous version, at HEAD
     await add_learner_with_a_card(empty)
     request.getfixturevalue("newer_version")
 
@@ -249,16 +254,57 @@ async def test_an_older_revision_is_refused_until_migrate_upgrades_it(
     await schema.upgrade(empty)
     await schema.check_schema(empty)
 
-    message = "the database is at schema revision 0003, this version of the bot needs 0004"
+    message = f"the database is at schema revision {HEAD}, this version of the bot needs {NEXT}"
     assert str(at_start.value) == f"{message}: back it up and run `{MIGRATE}`"
     assert str(checked.value) == str(at_start.value)
-    assert untouched == [("0003",)]
-    assert await execute(empty, "SELECT version_num FROM alembic_version") == [("0004",)]
+    assert untouched == [(HEAD,)]
+    assert await execute(empty, "SELECT version_num FROM alembic_version") == [(NEXT,)]
     # Rebuilding learner on SQLite kept the rows that cascade from it.
     assert await execute(empty, "SELECT id, first_name, nickname FROM learner") == [
         (10**12, "Ada", None)
     ]
     assert await execute(empty, "SELECT learner_id, item_id FROM itemstate") == [(10**12, "c1")]
+
+
+async def test_revision_0004_keeps_the_votes_of_a_0003_database_and_goes_back_down(
+    empty: Database,
+) -> None:
+    """A class's answers stored before reports existed stay, with no chosen option."""
+    config = schema.alembic_config()
+
+    def to(revision: str, *, up: bool = True) -> Any:
+        def migrate(connection: Connection) -> None:
+            config.attributes["connection"] = connection
+            (command.upgrade if up else command.downgrade)(config, revision)
+
+        return migrate
+
+    await schema.run_exclusive(empty, to("0003"))
+    moment = "'2026-03-02 09:00:00+00'" if empty.dialect == "postgresql" else "'2026-03-02'"
+    for statement in (
+        f"INSERT INTO learner (id, first_name, new_per_day, reminder_time, reminders_on, "
+        f"desired_retention, active, created_at) VALUES (7, 'Ann', 10, '09:00', true, 0.9, "
+        f"true, {moment})",
+        f"INSERT INTO quizsession (id, chat_id, item_ids, seconds, position, started_at) "
+        f"VALUES (1, -5, '[\"q1\"]', 30, 0, {moment})",
+        f"INSERT INTO pollvote (poll_id, learner_id, session_id, chat_id, first_name, correct, "
+        f"elapsed_ms, answered_at) VALUES ('p1', 7, 1, -5, 'Ann', true, 1500, {moment})",
+    ):
+        await execute(empty, statement)
+    await schema.run_exclusive(empty, to("0004"))
+
+    assert await execute(
+        empty, "SELECT learner_id, correct, chosen_option, elapsed_ms FROM pollvote"
+    ) == [(7, True, None, 1500)]
+    assert await execute(empty, "SELECT started_by FROM quizsession") == [(None,)]
+    await schema.run_exclusive(empty, to("0003", up=False))
+    async with empty.engine.connect() as connection:
+        columns = await connection.run_sync(
+            lambda c: [column["name"] for column in sa.inspect(c).get_columns("pollvote")]
+        )
+        tables = await connection.run_sync(lambda c: sa.inspect(c).get_table_names())
+    assert "chosen_option" not in columns and "classmemory" not in tables
+    assert await execute(empty, "SELECT learner_id, elapsed_ms FROM pollvote") == [(7, 1500)]
 
 
 async def test_an_unknown_revision_is_refused_by_start_up_and_by_migrate(
@@ -293,7 +339,7 @@ async def test_tables_without_a_revision_are_refused_at_start_up_and_stamped_by_
     await schema.check_schema(empty)
 
     assert "no schema revision" in str(refused.value)
-    assert await execute(empty, "SELECT version_num FROM alembic_version") == [("0003",)]
+    assert await execute(empty, "SELECT version_num FROM alembic_version") == [(HEAD,)]
     assert await execute(empty, "SELECT item_id FROM itemstate") == [("c1",)]
 
 
@@ -324,8 +370,8 @@ def test_python_m_bot_migrate_creates_the_schema_and_prints_the_revision(tmp_pat
     first = run_bot("migrate", DATABASE_URL=url)
     again = run_bot("migrate", DATABASE_URL=url)
 
-    assert (first.returncode, first.stdout) == (0, "database at revision 0003\n"), first.stderr
-    assert (again.returncode, again.stdout) == (0, "database at revision 0003\n"), again.stderr
+    assert (first.returncode, first.stdout) == (0, f"database at revision {HEAD}\n"), first.stderr
+    assert (again.returncode, again.stdout) == (0, f"database at revision {HEAD}\n"), again.stderr
 
 
 def test_python_m_bot_stops_on_a_database_that_needs_migrating(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from tutor.store.engine import Database, async_url
 from tutor.store.learners import ensure_learner, get_learner, save_learner
 from tutor.store.models import (
     ChangeableReview,
+    ClassMemory,
     GroupChat,
     ItemState,
     Learner,
@@ -17,6 +18,7 @@ from tutor.store.models import (
     PollVote,
     QuizRound,
     QuizSession,
+    ReportNotice,
     ReviewLog,
     SeenUpdate,
     SessionPoll,
@@ -32,6 +34,7 @@ from tutor.store.reviews import (
 
 __all__ = [
     "ChangeableReview",
+    "ClassMemory",
     "Database",
     "GroupChat",
     "ItemState",
@@ -40,6 +43,7 @@ __all__ = [
     "PollVote",
     "QuizRound",
     "QuizSession",
+    "ReportNotice",
     "ReviewLog",
     "SeenUpdate",
     "SessionPoll",
