@@ -423,7 +423,9 @@ def _session_over(session: Session, quiz_session: QuizSession) -> SessionOver:
         session_id=quiz_session.id,
         chat_id=quiz_session.chat_id,
         total=len(quiz_session.item_ids),
-        standings=_sorted(queries.vote_totals(session, session_id=quiz_session.id)),
+        standings=_sorted(
+            queries.vote_totals(session, session_id=quiz_session.id, chat_id=quiz_session.chat_id)
+        ),
     )
 
 

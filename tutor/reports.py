@@ -9,16 +9,15 @@ over. Only the chat's admins see any of it, in private (the handlers check); a m
 
 from __future__ import annotations
 
-import csv
 import enum
 import io
 import re
 import statistics
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -28,13 +27,7 @@ from tutor.content import Library, QuizQuestion
 from tutor.scheduling import check_utc, recall_probability
 from tutor.store import classroom as classroom_queries
 from tutor.store import reports as queries
-from tutor.store.reports import (
-    ExportedVote,
-    MemberItemTotal,
-    MemberTotal,
-    PollAsked,
-    SessionVote,
-)
+from tutor.store.reports import ExportedVote, MemberItemTotal, PollAsked, SessionVote
 
 NUMBER = re.compile(r"[0-9]{1,4}")
 DEFAULT_DAYS, DAYS_RANGE = 30, (1, 365)
@@ -51,8 +44,8 @@ ABSENT_SESSIONS = 3
 # Rows of the heatmap: the members with the lowest share right (a chart of 300 rows is
 # unreadable; the text lists everyone it can).
 HEATMAP_MEMBERS = 40
-# Answers read per unit of work while exporting, so a large class never holds the
-# database (or, on SQLite, the event loop) for long.
+# About how many answers the export reads per unit of work (whole sessions), so a large
+# class never holds the database (or, on SQLite, the event loop) for long.
 EXPORT_PAGE = 20_000
 
 
@@ -216,7 +209,7 @@ def session_report(
     if quiz_session is None or not polls:
         session.commit()
         return None
-    votes = queries.session_votes(session, session_id=session_id)
+    votes = queries.session_votes(session, chat_id=quiz_session.chat_id, session_id=session_id)
     group = classroom_queries.get_group(session, chat_id=quiz_session.chat_id)
     session.commit()
     return SessionReport(
@@ -318,8 +311,8 @@ def _weakest_first(entries: Iterable[ShareRight]) -> list[ShareRight]:
 
 def class_figures(
     item_totals: Iterable[MemberItemTotal],
-    member_totals: Iterable[MemberTotal],
-    session_starts: Sequence[datetime],
+    names: Mapping[int, str],
+    recent: Collection[int] | None,
     recall: Mapping[int, float],
     *,
     library: Library,
@@ -327,23 +320,31 @@ def class_figures(
     """The class's figures over a window.
 
     Args:
-        item_totals: Answers per (member, question) in the window.
-        member_totals: Answers per member, in all and in the window's later half, with
-            their latest answer.
-        session_starts: When the chat's sessions in the window started, latest first.
+        item_totals: Answers per (member, question) in the window's sessions, in all and
+            in the later half of the window.
+        names: The members' names.
+        recent: Who answered in the window's last ABSENT_SESSIONS sessions (None when the
+            window has fewer sessions: then nobody counts as missing).
         recall: The mean predicted recall of the members who study in private.
         library: Names the decks and questions; answers to questions no longer in the
             library count for the member and the question, under no deck.
 
     Returns:
-        Members weakest first (lowest share right, then fewer answers, then name); decks
+        Members weakest first (lowest share right, then more answers, then name); decks
         in library order; the WEAKEST_QUESTIONS questions with the lowest share right;
-        the members at risk (see ``Risk``); the heatmap of the weakest HEATMAP_MEMBERS.
+        the members at risk (see ``Risk``), by name; the heatmap of the weakest
+        HEATMAP_MEMBERS.
     """
+    per_member: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     per_item: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     per_deck: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     per_cell: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     for total in item_totals:
+        counts = per_member[total.learner_id]
+        counts[0] += total.answered
+        counts[1] += total.right
+        counts[2] += total.later_answered
+        counts[3] += total.later_right
         deck = library.deck_of.get(total.item_id)
         cells = [per_item[total.item_id]]
         if deck is not None:
@@ -351,11 +352,16 @@ def class_figures(
         for cell in cells:
             cell[0] += total.answered
             cell[1] += total.right
-    totals = list(member_totals)
     members = sorted(
         (
-            MemberFigures(t.learner_id, t.name, t.answered, t.right, recall.get(t.learner_id))
-            for t in totals
+            MemberFigures(
+                learner_id,
+                names.get(learner_id, str(learner_id)),
+                answered,
+                right,
+                recall.get(learner_id),
+            )
+            for learner_id, (answered, right, _, _) in per_member.items()
         ),
         key=lambda m: (m.right / m.answered, -m.answered, m.name, m.learner_id),
     )
@@ -366,18 +372,16 @@ def class_figures(
         ShareRight(item_id, _question_text(library, item_id), answered, right)
         for item_id, (answered, right) in per_item.items()
     ]
-    absent_before = (
-        session_starts[ABSENT_SESSIONS - 1] if len(session_starts) >= ABSENT_SESSIONS else None
-    )
     at_risk = []
-    for t in sorted(totals, key=lambda t: (t.name, t.learner_id)):
+    for member in sorted(members, key=lambda m: (m.name, m.learner_id)):
+        answered, right, later_answered, later_right = per_member[member.learner_id]
         risks: list[Risk] = []
-        earlier = t.answered - t.later_answered
-        before = share(t.right - t.later_right, earlier)
-        after = share(t.later_right, t.later_answered)
+        earlier = answered - later_answered
+        before = share(right - later_right, earlier)
+        after = share(later_right, later_answered)
         falling = (
             earlier >= TREND_MIN_ANSWERS
-            and t.later_answered >= TREND_MIN_ANSWERS
+            and later_answered >= TREND_MIN_ANSWERS
             and before is not None
             and after is not None
             and before - after >= FALL - 1e-9
@@ -385,13 +389,13 @@ def class_figures(
         )
         if falling:
             risks.append(Risk.FALLING)
-        if absent_before is not None and t.last_answer < absent_before:
+        if recent is not None and member.learner_id not in recent:
             risks.append(Risk.ABSENT)
         if risks:
             at_risk.append(
                 AtRisk(
-                    t.learner_id,
-                    t.name,
+                    member.learner_id,
+                    member.name,
                     tuple(risks),
                     before if falling else None,
                     after if falling else None,
@@ -412,7 +416,7 @@ def class_figures(
         questions=len(questions),
         at_risk=tuple(at_risk),
         heatmap=heatmap,
-        answers=sum(t.answered for t in totals),
+        answers=sum(m.answered for m in members),
     )
 
 
@@ -429,24 +433,20 @@ def _question_text(library: Library, item_id: str) -> str:
 
 
 def member_recall(
-    inputs: Iterable[tuple[int, str, float, datetime]],
-    *,
-    item_ids: frozenset[str] | set[str],
-    now: datetime,
+    inputs: Iterable[tuple[int, str, float, int]], *, item_ids: Collection[str]
 ) -> dict[int, float]:
-    """Each learner's mean FSRS predicted recall now, over their memories of ``item_ids``.
+    """Each learner's mean FSRS predicted recall, over their memories of ``item_ids``.
 
     Args:
-        inputs: (learner, item, stability, last review) of reviewed memories.
+        inputs: (learner, item, stability, whole days since the last review) of reviewed
+            memories.
         item_ids: The items that count (the class's decks).
-        now: The current time, UTC-aware.
     """
-    check_utc(now)
     sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
-    for learner_id, item_id, stability, last_review in inputs:
+    for learner_id, item_id, stability, days in inputs:
         if item_id in item_ids:
             cell = sums[learner_id]
-            cell[0] += recall_probability(stability, last_review, now)
+            cell[0] += recall_probability(stability, days)
             cell[1] += 1
     return {learner_id: total / count for learner_id, (total, count) in sums.items()}
 
@@ -464,31 +464,51 @@ class ClassReport:
 def class_report(
     session: Session, *, library: Library, chat_id: int, days: int, now: datetime
 ) -> ClassReport | None:
-    """The class over the last ``days`` days (None: nobody answered in them); commits."""
+    """The class in the sessions started in the last ``days`` days (None: nobody answered
+    in them); commits."""
     check_utc(now)
     since = now - timedelta(days=days)
     middle = since + (now - since) / 2
-    member_totals = queries.member_totals(session, chat_id=chat_id, since=since, middle=middle)
-    if not member_totals:
+    sessions = queries.sessions_since(session, chat_id=chat_id, since=since)
+    later = [session_id for session_id, started in sessions if started >= middle]
+    item_totals = (
+        queries.member_item_totals(
+            session,
+            chat_id=chat_id,
+            from_session=min(session_id for session_id, _ in sessions),
+            later_from=min(later) if later else None,
+        )
+        if sessions
+        else []
+    )
+    if not item_totals:
         session.commit()
         return None
-    item_totals = queries.member_item_totals(session, chat_id=chat_id, since=since)
-    starts = queries.session_starts(session, chat_id=chat_id, since=since)
-    members = [t.learner_id for t in member_totals]
+    members = {total.learner_id for total in item_totals}
+    recent = (
+        queries.members_in_sessions(
+            session,
+            chat_id=chat_id,
+            session_ids=[session_id for session_id, _ in sessions[:ABSENT_SESSIONS]],
+        )
+        if len(sessions) >= ABSENT_SESSIONS
+        else None
+    )
+    names = queries.learner_names(session, learner_ids=members)
     studying = queries.private_learners(session, learner_ids=members)
     group = classroom_queries.get_group(session, chat_id=chat_id)
     class_items = {
         item.id for deck in class_decks(library, group) for item in library.deck_items(deck)
     }
     recall = member_recall(
-        queries.recall_inputs(session, learner_ids=studying), item_ids=class_items, now=now
+        queries.recall_inputs(session, learner_ids=studying, now=now), item_ids=class_items
     )
     session.commit()
     return ClassReport(
         chat_id=chat_id,
         chat_title=group.title if group is not None else "",
         days=days,
-        figures=class_figures(item_totals, member_totals, starts, recall, library=library),
+        figures=class_figures(item_totals, names, recent, recall, library=library),
     )
 
 
@@ -497,17 +517,39 @@ def class_report(
 
 @dataclass(frozen=True)
 class ExportPlan:
-    """What an export needs before its pages: the chat, its zone and every poll it had."""
+    """What an export needs before its pages: the chat, its zone, every poll it had, and
+    its sessions in pages of about EXPORT_PAGE answers (first and last session of each)."""
 
     chat_id: int
     chat_title: str
     zone: str
     polls: dict[str, PollAsked]
+    pages: tuple[tuple[int, int], ...]
+
+
+def pages_of(answers: Sequence[tuple[int, int]], size: int) -> tuple[tuple[int, int], ...]:
+    """Consecutive sessions grouped into pages of at most ``size`` answers (a bigger
+    session is a page of its own): (first, last) session of each page."""
+    pages: list[tuple[int, int]] = []
+    first, count = None, 0
+    previous = None
+    for session_id, answered in answers:
+        if first is not None and count + answered > size:
+            pages.append((first, previous))  # type: ignore[arg-type]
+            first, count = None, 0
+        if first is None:
+            first = session_id
+        count += answered
+        previous = session_id
+    if first is not None:
+        pages.append((first, previous))  # type: ignore[arg-type]
+    return tuple(pages)
 
 
 def plan_export(session: Session, *, chat_id: int, default_zone: str) -> ExportPlan | None:
     """The chat's export plan (None: nobody ever answered there); commits."""
-    if not queries.has_votes(session, chat_id=chat_id):
+    answers = queries.answers_per_session(session, chat_id=chat_id)
+    if not answers:
         session.commit()
         return None
     group = classroom_queries.get_group(session, chat_id=chat_id)
@@ -518,18 +560,17 @@ def plan_export(session: Session, *, chat_id: int, default_zone: str) -> ExportP
         chat_title=group.title if group is not None else "",
         zone=(group.timezone if group is not None else None) or default_zone,
         polls=polls,
+        pages=pages_of(answers, EXPORT_PAGE),
     )
 
 
 def export_page(
-    session: Session,
-    *,
-    chat_id: int,
-    after: tuple[datetime, str, int] | None,
-    limit: int = EXPORT_PAGE,
+    session: Session, *, chat_id: int, first_session: int, last_session: int
 ) -> list[ExportedVote]:
-    """The chat's next ``limit`` answers in time order after ``after``; commits."""
-    page = queries.vote_page(session, chat_id=chat_id, after=after, limit=limit)
+    """The chat's answers in one page of sessions (see ``ExportPlan.pages``); commits."""
+    page = queries.vote_page(
+        session, chat_id=chat_id, first_session=first_session, last_session=last_session
+    )
     session.commit()
     return page
 
@@ -548,51 +589,69 @@ EXPORT_COLUMNS = (
 )
 
 
+def _csv_field(text: str) -> str:
+    """One CSV field as the csv module writes it (quoted only where it must be)."""
+    if any(mark in text for mark in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 class CsvExport:
     """The export's CSV, written page by page: UTF-8 with a byte-order mark (spreadsheet
-    programs then read it as UTF-8), a header row, one row per answer, local times."""
+    programs then read it as UTF-8), a header row, one row per answer, local times.
+
+    Rows are put together from parts quoted once (a question's text, its options, a
+    member's name) and local times converted once a minute: 300,000 rows take a fraction
+    of what the csv module and a datetime per row would.
+    """
 
     def __init__(self, plan: ExportPlan, *, library: Library) -> None:
         self._zone = ZoneInfo(plan.zone)
-        self._asked = {poll_id: _asked(poll, library) for poll_id, poll in plan.polls.items()}
-        self._items = {poll_id: poll.item_id for poll_id, poll in plan.polls.items()}
-        self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+        self._polls: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for poll_id, poll in plan.polls.items():
+            question, options = _asked(poll, library)
+            self._polls[poll_id] = (
+                f"{_csv_field(poll.item_id)},{_csv_field(question)}",
+                tuple(_csv_field(o) for o in options or ()),
+            )
+        self._names: dict[str, str] = {}
+        self._minutes: dict[str, str] = {}
         header = list(EXPORT_COLUMNS)
         header[1:3] = [f"date ({plan.zone})", f"time ({plan.zone})"]
-        self._writer.writerow(header)
+        self._parts = [",".join(_csv_field(h) for h in header) + "\r\n"]
         self.rows = 0
 
+    def _local_minute(self, utc_minute: str) -> str:
+        """ "YYYY-MM-DD HH:MM" in UTC → "YYYY-MM-DD,HH:MM" in the chat's zone."""
+        local = datetime.fromisoformat(utc_minute).replace(tzinfo=UTC).astimezone(self._zone)
+        return f"{local:%Y-%m-%d,%H:%M}"
+
     def add(self, votes: Iterable[ExportedVote]) -> None:
-        """Write the answers' rows."""
-        zone, asked, items = self._zone, self._asked, self._items
-        rows = []
-        for vote in votes:
-            question, options = asked.get(vote.poll_id, ("", None))
-            local = vote.answered_at.astimezone(zone)
-            chosen = vote.chosen
-            rows.append(
-                (
-                    vote.session_id,
-                    local.strftime("%Y-%m-%d"),
-                    local.strftime("%H:%M:%S"),
-                    items.get(vote.poll_id, ""),
-                    question,
-                    vote.learner_id,
-                    vote.name,
-                    options[chosen]
-                    if options is not None and chosen is not None and 0 <= chosen < len(options)
-                    else "",
-                    1 if vote.correct else 0,
-                    f"{vote.elapsed_ms / 1000:.1f}",
-                )
+        """Write the answers' rows (seconds rounded half up to a tenth)."""
+        polls, names, minutes = self._polls, self._names, self._minutes
+        unknown: tuple[str, tuple[str, ...]] = (",", ())
+        lines: list[str] = []
+        append = lines.append
+        for session_id, when, poll_id, learner_id, name, chosen, correct, elapsed in votes:
+            question, options = polls.get(poll_id, unknown)
+            minute = minutes.get(when[:16])
+            if minute is None:
+                minute = minutes[when[:16]] = self._local_minute(when[:16])
+            member = names.get(name)
+            if member is None:
+                member = names[name] = _csv_field(name)
+            tenths = (elapsed + 50) // 100
+            append(
+                f"{session_id},{minute}{when[16:19]},{question},{learner_id},{member},"
+                f"{options[chosen] if chosen is not None and chosen < len(options) else ''},"
+                f"{'1' if correct else '0'},{tenths // 10}.{tenths % 10}\r\n"
             )
-        self._writer.writerows(rows)
-        self.rows += len(rows)
+        self._parts.append("".join(lines))
+        self.rows += len(lines)
 
     def getvalue(self) -> bytes:
         """The whole file."""
-        return self._buffer.getvalue().encode("utf-8-sig")
+        return "".join(self._parts).encode("utf-8-sig")
 
 
 def zipped(data: bytes, name: str) -> bytes:

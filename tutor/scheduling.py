@@ -129,17 +129,17 @@ def retrievability(memory: Memory, now: datetime, *, desired_retention: float = 
     )
 
 
-def recall_probability(stability: float, last_review: datetime, now: datetime) -> float:
-    """``retrievability`` from a memory's stability and last review alone, as FSRS computes
-    it (whole days elapsed), without building a card: for thousands of memories at once.
+def recall_probability(stability: float, elapsed_days: int) -> float:
+    """``retrievability`` from a memory's stability and the whole days since its last
+    review, as FSRS computes it, without building a card: for thousands of memories at
+    once.
 
     Retrievability does not depend on the desired retention, so any scheduler's
     parameters give it.
     """
     decay = -_scheduler(0.9).parameters[20]
     factor = 0.9 ** (1 / decay) - 1
-    elapsed_days = max(0, (now - last_review).days)
-    return float((1 + factor * elapsed_days / stability) ** decay)
+    return float((1 + factor * max(0, elapsed_days) / stability) ** decay)
 
 
 def start_of_local_day(now: datetime, zone: str) -> datetime:

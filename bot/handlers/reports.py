@@ -336,7 +336,7 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if admin is None:
         return
     shared = services(context)
-    report = await shared.database.run(
+    report = await shared.database.run_long(
         reports.class_report,
         library=shared.library,
         chat_id=chat.id,
@@ -385,7 +385,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if admin is None:
         return
     shared = services(context)
-    plan = await shared.database.run(
+    plan = await shared.database.run_long(
         reports.plan_export, chat_id=chat.id, default_zone=shared.settings.default_timezone
     )
     if plan is None:
@@ -394,13 +394,12 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     # Page by page, each a short unit of work: a class of 300,000 answers never holds the
     # database, or on SQLite the event loop, for long.
     export = reports.CsvExport(plan, library=shared.library)
-    after = None
-    while True:
-        page = await shared.database.run(reports.export_page, chat_id=chat.id, after=after)
-        export.add(page)
-        if len(page) < reports.EXPORT_PAGE:
-            break
-        after = page[-1].cursor
+    for first, last in plan.pages:
+        export.add(
+            await shared.database.run_long(
+                reports.export_page, chat_id=chat.id, first_session=first, last_session=last
+            )
+        )
     data, name = export.getvalue(), export_name(plan.chat_title, shared.clock())
     if len(data) > EXPORT_PLAIN_LIMIT:
         data = await asyncio.to_thread(reports.zipped, data, name)

@@ -287,6 +287,9 @@ async def test_revision_0004_keeps_the_votes_of_a_0003_database_and_goes_back_do
         f"true, {moment})",
         f"INSERT INTO quizsession (id, chat_id, item_ids, seconds, position, started_at) "
         f"VALUES (1, -5, '[\"q1\"]', 30, 0, {moment})",
+        f"INSERT INTO sessionpoll (poll_id, session_id, chat_id, position, item_id, "
+        f"correct_option, opened_at, closes_at, closed) VALUES ('p1', 1, -5, 0, 'q1', 0, "
+        f"{moment}, {moment}, true)",
         f"INSERT INTO pollvote (poll_id, learner_id, session_id, chat_id, first_name, correct, "
         f"elapsed_ms, answered_at) VALUES ('p1', 7, 1, -5, 'Ann', true, 1500, {moment})",
     ):
@@ -294,8 +297,8 @@ async def test_revision_0004_keeps_the_votes_of_a_0003_database_and_goes_back_do
     await schema.run_exclusive(empty, to("0004"))
 
     assert await execute(
-        empty, "SELECT learner_id, correct, chosen_option, elapsed_ms FROM pollvote"
-    ) == [(7, True, None, 1500)]
+        empty, "SELECT learner_id, correct, chosen_option, item_id, elapsed_ms FROM pollvote"
+    ) == [(7, True, None, "q1", 1500)]
     assert await execute(empty, "SELECT started_by FROM quizsession") == [(None,)]
     await schema.run_exclusive(empty, to("0003", up=False))
     async with empty.engine.connect() as connection:

@@ -18,7 +18,7 @@ from tutor.content import Library, library_of
 from tutor.reports import AtRisk, Heatmap, MemberScore, QuestionResult, Risk, ShareRight
 from tutor.scheduling import Memory, Rating, retrievability
 from tutor.store import Database
-from tutor.store.reports import ExportedVote, MemberItemTotal, MemberTotal, PollAsked, SessionVote
+from tutor.store.reports import ExportedVote, MemberItemTotal, PollAsked, SessionVote
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CHAT = -100888
@@ -88,27 +88,22 @@ def test_a_session_nobody_answered_has_no_one_struggling(library: Library) -> No
 
 
 def test_the_class_over_a_window(library: Library) -> None:
-    """Ann does well; Ben's share fell from 4/5 to 0/5; Cy stopped coming; one question has
-    left the decks since it was asked."""
+    """Ann does well; Ben's share fell from 4/5 to 0/5; Cy did not come to the last
+    sessions; one question has left the decks since it was asked."""
     item_totals = [
-        MemberItemTotal(1, "alpha-q0", 4, 4),
-        MemberItemTotal(1, "alpha-q1", 4, 3),
-        MemberItemTotal(1, "beta-q0", 2, 2),
-        MemberItemTotal(2, "alpha-q0", 4, 2),
-        MemberItemTotal(2, "alpha-q1", 4, 1),
-        MemberItemTotal(2, "beta-q0", 2, 1),
+        # member, question, answered, right; the same in the window's later half
+        MemberItemTotal(1, "alpha-q0", 4, 4, 2, 2),
+        MemberItemTotal(1, "alpha-q1", 4, 3, 2, 1),
+        MemberItemTotal(1, "beta-q0", 2, 2, 1, 1),
+        MemberItemTotal(2, "alpha-q0", 4, 2, 2, 0),
+        MemberItemTotal(2, "alpha-q1", 4, 1, 2, 0),
+        MemberItemTotal(2, "beta-q0", 2, 1, 1, 0),
         MemberItemTotal(3, "alpha-q0", 2, 1),
         MemberItemTotal(3, "gone-q", 1, 0),
     ]
-    day = timedelta(days=1)
-    member_totals = [
-        MemberTotal(1, "Ann", 10, 9, 5, 4, NOW - day),
-        MemberTotal(2, "Ben", 10, 4, 5, 0, NOW - day),
-        MemberTotal(3, "Cy", 3, 1, 0, 0, NOW - 9 * day),
-    ]
-    starts = [NOW - day, NOW - 2 * day, NOW - 3 * day, NOW - 10 * day]
+    names = {1: "Ann", 2: "Ben", 3: "Cy"}
 
-    figures = reports.class_figures(item_totals, member_totals, starts, {1: 0.9}, library=library)
+    figures = reports.class_figures(item_totals, names, {1, 2}, {1: 0.9}, library=library)
 
     assert [(m.name, m.answered, m.right, m.recall) for m in figures.members] == [
         ("Cy", 3, 1, None),
@@ -126,6 +121,7 @@ def test_the_class_over_a_window(library: Library) -> None:
         ShareRight("beta-q0", "Question 0?", 4, 3),
     )
     assert (figures.questions, figures.answers) == (4, 23)
+    # Ann's share fell too, from 5/5 to 4/5: by 20 points, but to 80%, not under 2/3.
     assert figures.at_risk == (
         AtRisk(2, "Ben", (Risk.FALLING,), before=0.8, after=0.0),
         AtRisk(3, "Cy", (Risk.ABSENT,)),
@@ -138,44 +134,53 @@ def test_the_class_over_a_window(library: Library) -> None:
 
 
 def test_few_answers_or_few_sessions_put_nobody_at_risk(library: Library) -> None:
-    day = timedelta(days=1)
-    # Ben's share fell, but on two answers a half: too few to call it a trend.
-    member_totals = [MemberTotal(2, "Ben", 4, 2, 2, 0, NOW - 9 * day)]
+    # Ben's share fell, but on two answers a half: too few to call it a trend; and with
+    # fewer than three sessions in the window (recent is None) nobody is missing.
     figures = reports.class_figures(
-        [MemberItemTotal(2, "alpha-q0", 4, 2)],
-        member_totals,
-        [NOW - day, NOW - 2 * day],  # two sessions: not enough to call anyone absent
-        {},
-        library=library,
+        [MemberItemTotal(2, "alpha-q0", 4, 2, 2, 0)], {2: "Ben"}, None, {}, library=library
     )
     assert figures.at_risk == ()
 
 
 def test_the_heatmap_shows_the_weakest_forty(library: Library) -> None:
-    totals = [MemberTotal(n, f"M{n:02d}", 10, n % 11, 0, 0, NOW) for n in range(50)]
     items = [MemberItemTotal(n, "alpha-q0", 10, n % 11) for n in range(50)]
-    figures = reports.class_figures(items, totals, [], {}, library=library)
+    names = {n: f"M{n:02d}" for n in range(50)}
+    figures = reports.class_figures(items, names, None, {}, library=library)
     assert len(figures.members) == 50
     assert len(figures.heatmap.members) == reports.HEATMAP_MEMBERS
     assert figures.heatmap.members[:3] == ("M00", "M11", "M22")  # 0 right of 10
 
 
-def test_member_recall_is_fsrs_retrievability_averaged_over_the_class_items() -> None:
-    reviewed = NOW - timedelta(days=4, hours=3)
-    inputs = [
-        (1, "alpha-q0", 2.0, reviewed),
-        (1, "alpha-c0", 30.0, NOW - timedelta(days=1)),
-        (1, "elsewhere", 0.5, reviewed),  # not in the class's decks: left out
-        (2, "alpha-q0", 10.0, reviewed),
-    ]
-    recall = reports.member_recall(inputs, item_ids={"alpha-q0", "alpha-c0"}, now=NOW)
+@pytest.mark.parametrize(
+    ("answers", "pages"),
+    [
+        ([], ()),
+        ([(1, 5), (2, 5), (3, 5)], ((1, 2), (3, 3))),
+        ([(1, 12), (4, 3), (9, 10), (10, 1)], ((1, 1), (4, 4), (9, 10))),
+    ],
+)
+def test_export_pages_are_whole_sessions(
+    answers: list[tuple[int, int]], pages: tuple[tuple[int, int], ...]
+) -> None:
+    assert reports.pages_of(answers, 11) == pages
 
-    def fsrs(stability: float, last: datetime) -> float:
-        return retrievability(Memory(2, None, stability, 5.0, NOW, last), NOW)
+
+def test_member_recall_is_fsrs_retrievability_averaged_over_the_class_items() -> None:
+    inputs = [
+        (1, "alpha-q0", 2.0, 4),
+        (1, "alpha-c0", 30.0, 1),
+        (1, "elsewhere", 0.5, 4),  # not in the class's decks: left out
+        (2, "alpha-q0", 10.0, 4),
+    ]
+    recall = reports.member_recall(inputs, item_ids={"alpha-q0", "alpha-c0"})
+
+    def fsrs(stability: float, days: int) -> float:
+        reviewed = NOW - timedelta(days=days, hours=3)
+        return retrievability(Memory(2, None, stability, 5.0, NOW, reviewed), NOW)
 
     assert recall == {
-        1: pytest.approx((fsrs(2.0, reviewed) + fsrs(30.0, NOW - timedelta(days=1))) / 2),
-        2: pytest.approx(fsrs(10.0, reviewed)),
+        1: pytest.approx((fsrs(2.0, 4) + fsrs(30.0, 1)) / 2),
+        2: pytest.approx(fsrs(10.0, 4)),
     }
     assert 0 < recall[1] < recall[2] < 1
 
@@ -192,23 +197,48 @@ def test_the_export_writes_one_row_per_answer_in_the_chat_time_zone(library: Lib
         zone="Europe/Berlin",
         polls={
             "p1": PollAsked("p1", 0, "alpha-q0", None, None, None, 0),
-            "p2": PollAsked("p2", 1, "gen-x", "Rate, “now”?", ["0,1", "0.01"], [1, 0], 1),
+            "p2": PollAsked(
+                "p2", 1, "gen-x", 'Rate, "now"?', ["0,1", "0.01\nper step"], [1, 0], 1
+            ),
         },
+        pages=((7, 7),),
     )
     export = reports.CsvExport(plan, library=library)
-    export.add([ExportedVote(7, NOW, "p1", 11, "Zoë", 1, False, 4250)])
-    export.add([ExportedVote(7, NOW + timedelta(seconds=40), "p2", 11, "Zoë", None, True, 900)])
+    export.add([(7, "2026-03-29 00:59:30", "p1", 11, 'Zoë "Z"', 1, False, 4250)])
+    # Clocks went forward at 01:00 UTC: 03:00 in Berlin.
+    export.add([(7, "2026-03-29 01:00:10", "p2", 11, 'Zoë "Z"', 0, True, 900)])
+    export.add([(7, "2026-03-29 01:00:50", "p2", 12, "Al", None, False, 30_000)])
 
-    assert export.rows == 2
+    assert export.rows == 3
     assert read_csv(export.getvalue()) == [
         [
             "session", "date (Europe/Berlin)", "time (Europe/Berlin)", "question id",
             "question", "member id", "member", "option chosen", "correct", "seconds",
         ],
-        ["7", "2026-03-02", "10:00:00", "alpha-q0", "Question 0?", "11", "Zoë", "wrong one",
-         "0", "4.2"],
-        ["7", "2026-03-02", "10:00:40", "gen-x", "Rate, “now”?", "11", "Zoë", "", "1", "0.9"],
+        ["7", "2026-03-29", "01:59:30", "alpha-q0", "Question 0?", "11", 'Zoë "Z"', "wrong one",
+         "0", "4.3"],
+        ["7", "2026-03-29", "03:00:10", "gen-x", 'Rate, "now"?', "11", 'Zoë "Z"', "0,1", "1",
+         "0.9"],
+        ["7", "2026-03-29", "03:00:50", "gen-x", 'Rate, "now"?', "12", "Al", "", "0", "30.0"],
     ]  # fmt: skip
+
+
+def test_the_export_quotes_as_the_csv_module_does(library: Library) -> None:
+    tricky = ["plain", "a,b", 'say "hi"', "two\nlines", "cr\r", " spaced ", ""]
+    plan = reports.ExportPlan(
+        chat_id=CHAT, chat_title="", zone="UTC", pages=(),
+        polls={"p": PollAsked("p", 0, "q", "Q", tricky, None, 0)},
+    )  # fmt: skip
+    export = reports.CsvExport(plan, library=library)
+    export.add(
+        [(1, "2026-03-02 09:00:00", "p", 1, name, k, True, 0) for k, name in enumerate(tricky)]
+    )
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\r\n")
+    writer.writerow(["session", "date (UTC)", "time (UTC)", *reports.EXPORT_COLUMNS[3:]])
+    for k, name in enumerate(tricky):
+        writer.writerow([1, "2026-03-02", "09:00:00", "q", "Q", 1, name, tricky[k], 1, "0.0"])
+    assert export.getvalue() == expected.getvalue().encode("utf-8-sig")
 
 
 def test_a_zipped_export_holds_the_csv() -> None:
@@ -239,8 +269,9 @@ async def play_session(
         assert isinstance(to_send, classroom.PollToSend)
         poll_id = f"s{started.id}-{position}"
         await database.run(
-            classroom.record_poll, to_send=to_send, poll_id=poll_id, message_id=1, now=at
-        )
+            classroom.record_poll, to_send=to_send, poll_id=poll_id, message_id=1,
+            now=at + timedelta(seconds=40 * position),
+        )  # fmt: skip
         for member, rights in answers.items():
             option = to_send.correct_option if rights[position] else (
                 (to_send.correct_option + 1) % len(to_send.options)
@@ -248,29 +279,39 @@ async def play_session(
             await database.run(
                 classroom.record_vote, library=library, poll_id=poll_id, user_id=member,
                 first_name=f"M{member}", option_ids=[option],
-                now=at + timedelta(seconds=member),
+                now=at + timedelta(seconds=40 * position + member),
             )  # fmt: skip
-        await database.run(classroom.poll_closed, poll_id=poll_id, now=at + timedelta(seconds=30))
+        closed = at + timedelta(seconds=40 * position + 30)
+        await database.run(classroom.poll_closed, poll_id=poll_id, now=closed)
     await database.run(
         classroom.advance, library=library, session_id=started.id,
-        from_position=questions - 1, now=at + timedelta(seconds=31), rng=random.Random(0),
+        from_position=questions - 1, now=at + timedelta(seconds=40 * questions),
+        rng=random.Random(0),
     )  # fmt: skip
     return started.id
 
 
-async def all_pages(database: Database, *, limit: int) -> list[ExportedVote]:
+def memories_of(session: Session, *, learner_id: int, library: Library) -> list[Memory]:
+    """The learner's memories of the library's items (a test's read)."""
+    return list(
+        store.load_memories(session, learner_id=learner_id, item_ids=set(library.items)).values()
+    )
+
+
+async def exported(database: Database) -> list[ExportedVote]:
+    """Every answer, page by page as /export reads them."""
+    plan = await database.run(reports.plan_export, chat_id=CHAT, default_zone="UTC")
+    assert plan is not None
     rows: list[ExportedVote] = []
-    after = None
-    while True:
-        page = await database.run(reports.export_page, chat_id=CHAT, after=after, limit=limit)
-        rows += page
-        if len(page) < limit:
-            return rows
-        after = page[-1].cursor
+    for first, last in plan.pages:
+        rows += await database.run(
+            reports.export_page, chat_id=CHAT, first_session=first, last_session=last
+        )
+    return rows
 
 
 async def test_reports_and_exports_from_the_store_leave_out_a_forgotten_member(
-    database: Database, library: Library
+    database: Database, library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await database.run(classroom.ensure_group, chat_id=CHAT, title="ML 101", now=NOW)
     old = NOW - timedelta(days=20)
@@ -319,22 +360,34 @@ async def test_reports_and_exports_from_the_store_leave_out_a_forgotten_member(
     recall = {m.name: m.recall for m in month.figures.members}
     assert recall["M5"] is None and recall["M6"] is None
     assert recall["M7"] == 1.0  # everything reviewed today: FSRS counts whole days
+    three_days_on = later + timedelta(days=3)
+    month = await database.run(
+        reports.class_report, library=library, chat_id=CHAT, days=30, now=three_days_on
+    )
+    assert month is not None
+    states = await database.run(memories_of, learner_id=7, library=library)
+    recall = {m.name: m.recall for m in month.figures.members}
+    assert recall["M7"] == pytest.approx(
+        sum(retrievability(m, three_days_on) for m in states) / len(states)
+    )
     next_week = later + timedelta(days=8)
     assert await database.run(
         reports.class_report, library=library, chat_id=CHAT, days=7, now=next_week
     ) is None  # fmt: skip
 
-    rows = await all_pages(database, limit=3)
-    assert len(rows) == 10 == len({(r.poll_id, r.learner_id) for r in rows})
-    assert rows == sorted(rows, key=lambda r: r.cursor)
-    assert rows == await all_pages(database, limit=1000)
+    rows = await exported(database)
+    assert len(rows) == 10 == len({(poll_id, member) for _, _, poll_id, member, *_ in rows})
+    assert [(r[0], r[3]) for r in rows[:4]] == [(1, 5), (1, 6), (1, 5), (1, 6)]
+    assert rows[0][1] == f"{old:%Y-%m-%d %H:%M}:05"  # UTC, to the second (member 5: 5 s)
+    monkeypatch.setattr(reports, "EXPORT_PAGE", 1)  # a page per session
+    assert await exported(database) == rows
 
     await database.run(learners.forget, learner_id=6)
     month = await database.run(
         reports.class_report, library=library, chat_id=CHAT, days=30, now=later
     )
     assert month is not None and [m.name for m in month.figures.members] == ["M5", "M7"]
-    assert {r.learner_id for r in await all_pages(database, limit=1000)} == {5, 7}
+    assert {row[3] for row in await exported(database)} == {5, 7}
 
 
 async def test_the_group_is_told_once_per_admin(database: Database) -> None:

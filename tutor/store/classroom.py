@@ -288,6 +288,7 @@ def insert_vote(
             first_name=first_name[:128],
             correct=correct,
             chosen_option=chosen_option,
+            item_id=poll.item_id,
             elapsed_ms=elapsed_ms,
             answered_at=now,
         )

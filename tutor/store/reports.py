@@ -6,17 +6,27 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import Integer, Table, case, cast, func, select, tuple_
+from sqlalchemy import Integer, Table, case, cast, false, func, select
 from sqlalchemy.orm import Session
 
-from tutor.store.models import ItemState, PollVote, QuizSession, ReviewLog, SessionPoll
+from tutor.store.dialects import utc_text, whole_days_since
+from tutor.store.models import (
+    ItemState,
+    Learner,
+    PollVote,
+    QuizSession,
+    ReviewLog,
+    SessionPoll,
+)
 
 _SESSION: Table = QuizSession.__table__  # type: ignore[attr-defined]
 _POLL: Table = SessionPoll.__table__  # type: ignore[attr-defined]
 _VOTE: Table = PollVote.__table__  # type: ignore[attr-defined]
 _STATE: Table = ItemState.__table__  # type: ignore[attr-defined]
 _LOG: Table = ReviewLog.__table__  # type: ignore[attr-defined]
+_LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
 # Where the review log says a review came from a group poll (every other source is private).
 GROUP_SOURCE = "group"
 
@@ -65,8 +75,8 @@ def session_polls(session: Session, *, session_id: int) -> list[PollAsked]:
     return [PollAsked(*row) for row in rows]
 
 
-def session_votes(session: Session, *, session_id: int) -> list[SessionVote]:
-    """Every answer of the session."""
+def session_votes(session: Session, *, chat_id: int, session_id: int) -> list[SessionVote]:
+    """Every answer of the chat's session."""
     vote = _VOTE.c
     rows = session.execute(
         select(
@@ -76,7 +86,7 @@ def session_votes(session: Session, *, session_id: int) -> list[SessionVote]:
             vote.correct,
             vote.chosen_option,
             vote.elapsed_ms,
-        ).where(vote.session_id == session_id)
+        ).where(vote.chat_id == chat_id, vote.session_id == session_id)
     ).all()
     return [
         SessionVote(str(p), int(learner), str(name), bool(right), chosen, int(ms))
@@ -84,104 +94,83 @@ def session_votes(session: Session, *, session_id: int) -> list[SessionVote]:
     ]
 
 
-def last_session_id(session: Session, *, chat_id: int) -> int | None:
-    """The chat's latest session, if it ever had one."""
-    found = session.execute(
-        select(func.max(_SESSION.c.id)).where(_SESSION.c.chat_id == chat_id)
-    ).scalar()
-    return None if found is None else int(found)
-
-
 # --- a class over a window -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MemberItemTotal:
-    """One member's answers to one question in the window."""
+def sessions_since(
+    session: Session, *, chat_id: int, since: datetime
+) -> list[tuple[int, datetime]]:
+    """The chat's sessions started since ``since``: (id, started_at), latest first."""
+    rows = session.execute(
+        select(_SESSION.c.id, _SESSION.c.started_at)
+        .where(_SESSION.c.chat_id == chat_id, _SESSION.c.started_at >= since)
+        .order_by(_SESSION.c.started_at.desc(), _SESSION.c.id.desc())
+    ).all()
+    return [(int(row[0]), row[1]) for row in rows]
+
+
+class MemberItemTotal(NamedTuple):
+    """One member's answers to one question in the window, and in its later part (a
+    tuple: a large class has tens of thousands)."""
 
     learner_id: int
     item_id: str
     answered: int
     right: int
-
-
-@dataclass(frozen=True)
-class MemberTotal:
-    """One member's answers in the window, in its later half, and their latest answer."""
-
-    learner_id: int
-    name: str
-    answered: int
-    right: int
-    later_answered: int
-    later_right: int
-    last_answer: datetime
+    later_answered: int = 0
+    later_right: int = 0
 
 
 def member_item_totals(
-    session: Session, *, chat_id: int, since: datetime
+    session: Session, *, chat_id: int, from_session: int, later_from: int | None
 ) -> list[MemberItemTotal]:
-    """Answers and right answers per (member, question) in the chat since ``since``."""
-    vote = _VOTE.c
-    rows = session.execute(
-        select(
-            vote.learner_id,
-            _POLL.c.item_id,
-            func.count(),
-            func.sum(cast(vote.correct, Integer)),
-        )
-        .select_from(_VOTE.join(_POLL, _POLL.c.poll_id == vote.poll_id))
-        .where(vote.chat_id == chat_id, vote.answered_at >= since)
-        .group_by(vote.learner_id, _POLL.c.item_id)
-    ).all()
-    return [
-        MemberItemTotal(int(learner), str(item), int(answered), int(right or 0))
-        for learner, item, answered, right in rows
-    ]
+    """Answers and right answers per (member, question) in the chat's sessions from
+    ``from_session`` on, and in those from ``later_from`` on (None: none of them).
 
-
-def member_totals(
-    session: Session, *, chat_id: int, since: datetime, middle: datetime
-) -> list[MemberTotal]:
-    """Each member's totals since ``since`` and since ``middle``, with their last answer."""
+    Session ids grow with time, so "from a session on" is "since it started". The query
+    reads ``ix_pollvote_chat_member`` alone, already in the order it groups by.
+    """
     vote = _VOTE.c
-    later = vote.answered_at >= middle
     right = cast(vote.correct, Integer)
+    later = vote.session_id >= later_from if later_from is not None else false()
     rows = session.execute(
         select(
             vote.learner_id,
-            func.max(vote.first_name),
+            vote.item_id,
             func.count(),
             func.sum(right),
             func.sum(case((later, 1), else_=0)),
             func.sum(case((later, right), else_=0)),
-            func.max(vote.answered_at),
         )
-        .where(vote.chat_id == chat_id, vote.answered_at >= since)
-        .group_by(vote.learner_id)
+        .where(vote.chat_id == chat_id, vote.session_id >= from_session)
+        .group_by(vote.learner_id, vote.item_id)
     ).all()
-    return [
-        MemberTotal(
-            learner_id=int(learner),
-            name=str(name),
-            answered=int(answered),
-            right=int(right_count or 0),
-            later_answered=int(later_answered or 0),
-            later_right=int(later_right or 0),
-            last_answer=last,
-        )
-        for learner, name, answered, right_count, later_answered, later_right, last in rows
-    ]
+    return [MemberItemTotal._make(row) for row in rows]
 
 
-def session_starts(session: Session, *, chat_id: int, since: datetime) -> list[datetime]:
-    """When the chat's sessions since ``since`` started, latest first."""
+def members_in_sessions(
+    session: Session, *, chat_id: int, session_ids: Collection[int]
+) -> set[int]:
+    """Who answered at least once in the chat's sessions ``session_ids``."""
+    if not session_ids:
+        return set()
+    vote = _VOTE.c
     rows = session.execute(
-        select(_SESSION.c.started_at)
-        .where(_SESSION.c.chat_id == chat_id, _SESSION.c.started_at >= since)
-        .order_by(_SESSION.c.started_at.desc())
+        select(vote.learner_id)
+        .where(vote.chat_id == chat_id, vote.session_id.in_(list(session_ids)))
+        .distinct()
     ).all()
-    return [row[0] for row in rows]
+    return {int(row[0]) for row in rows}
+
+
+def learner_names(session: Session, *, learner_ids: Collection[int]) -> dict[int, str]:
+    """The learners' first names, by id."""
+    if not learner_ids:
+        return {}
+    rows = session.execute(
+        select(_LEARNER.c.id, _LEARNER.c.first_name).where(_LEARNER.c.id.in_(list(learner_ids)))
+    ).all()
+    return {int(row[0]): str(row[1]) for row in rows}
 
 
 def private_learners(session: Session, *, learner_ids: Collection[int]) -> set[int]:
@@ -198,42 +187,29 @@ def private_learners(session: Session, *, learner_ids: Collection[int]) -> set[i
 
 
 def recall_inputs(
-    session: Session, *, learner_ids: Collection[int]
-) -> list[tuple[int, str, float, datetime]]:
-    """(learner, item, stability, last review) of the learners' reviewed item states."""
+    session: Session, *, learner_ids: Collection[int], now: datetime
+) -> list[tuple[int, str, float, int]]:
+    """(learner, item, stability, whole days since the last review) of the learners'
+    reviewed item states."""
     if not learner_ids:
         return []
     state = _STATE.c
     rows = session.execute(
-        select(state.learner_id, state.item_id, state.stability, state.last_review).where(
+        select(
+            state.learner_id,
+            state.item_id,
+            state.stability,
+            whole_days_since(session, state.last_review, now),
+        ).where(
             state.learner_id.in_(list(learner_ids)),
             state.stability.is_not(None),
             state.last_review.is_not(None),
         )
     ).all()
-    return [(int(a), str(b), float(c), d) for a, b, c, d in rows]
+    return [(int(a), str(b), float(c), int(d)) for a, b, c, d in rows]
 
 
 # --- the export, page by page ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExportedVote:
-    """One answer as the export writes it."""
-
-    session_id: int
-    answered_at: datetime
-    poll_id: str
-    learner_id: int
-    name: str
-    chosen: int | None
-    correct: bool
-    elapsed_ms: int
-
-    @property
-    def cursor(self) -> tuple[datetime, str, int]:
-        """Where the next page starts after this answer."""
-        return self.answered_at, self.poll_id, self.learner_id
 
 
 def chat_polls(session: Session, *, chat_id: int) -> dict[str, PollAsked]:
@@ -253,32 +229,42 @@ def chat_polls(session: Session, *, chat_id: int) -> dict[str, PollAsked]:
     return {str(row[0]): PollAsked(*row) for row in rows}
 
 
-def has_votes(session: Session, *, chat_id: int) -> bool:
-    """Whether anyone ever answered a poll in the chat."""
-    return (
-        session.execute(select(_VOTE.c.poll_id).where(_VOTE.c.chat_id == chat_id).limit(1)).first()
-        is not None
-    )
+def answers_per_session(session: Session, *, chat_id: int) -> list[tuple[int, int]]:
+    """(session id, answers) for each of the chat's sessions that has answers, in order."""
+    vote = _VOTE.c
+    rows = session.execute(
+        select(vote.session_id, func.count())
+        .where(vote.chat_id == chat_id)
+        .group_by(vote.session_id)
+        .order_by(vote.session_id)
+    ).all()
+    return [(int(row[0]), int(row[1])) for row in rows]
+
+
+# One exported answer: session id, when (UTC, "YYYY-MM-DD HH:MM:SS"), poll id, member id,
+# member name, option chosen (item order), whether right, milliseconds taken.
+ExportedVote = tuple[int, str, str, int, str, int | None, bool, int]
 
 
 def vote_page(
-    session: Session, *, chat_id: int, after: tuple[datetime, str, int] | None, limit: int
+    session: Session, *, chat_id: int, first_session: int, last_session: int
 ) -> list[ExportedVote]:
-    """Up to ``limit`` of the chat's answers in time order, after the answer ``after``."""
+    """The chat's answers in sessions ``first_session`` to ``last_session``, in the order
+    given, each session's in the order they came."""
     vote = _VOTE.c
-    statement = select(
-        vote.session_id,
-        vote.answered_at,
-        vote.poll_id,
-        vote.learner_id,
-        vote.first_name,
-        vote.chosen_option,
-        vote.correct,
-        vote.elapsed_ms,
-    ).where(vote.chat_id == chat_id)
-    if after is not None:
-        statement = statement.where(
-            tuple_(vote.answered_at, vote.poll_id, vote.learner_id) > tuple_(*after)
+    rows = session.execute(
+        select(
+            vote.session_id,
+            utc_text(session, vote.answered_at),
+            vote.poll_id,
+            vote.learner_id,
+            vote.first_name,
+            vote.chosen_option,
+            vote.correct,
+            vote.elapsed_ms,
         )
-    statement = statement.order_by(vote.answered_at, vote.poll_id, vote.learner_id).limit(limit)
-    return [ExportedVote(*row) for row in session.execute(statement).all()]
+        .where(vote.chat_id == chat_id, vote.session_id.between(first_session, last_session))
+        .order_by(vote.session_id, vote.answered_at, vote.learner_id)
+    ).all()
+    # Rows are tuples already: no copy of a few hundred thousand of them.
+    return rows  # type: ignore[return-value]

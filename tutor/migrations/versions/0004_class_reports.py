@@ -6,8 +6,10 @@ Create Date: 2026-12-14 10:00:00
 
 - ``pollvote.chosen_option``: the option a member chose, in the item's own option order
   (null for votes stored before), so a report names the most-picked wrong option however
-  the poll shuffled them; ``ix_pollvote_chat`` becomes ``ix_pollvote_chat_time`` on
-  (chat_id, answered_at), the order reports and exports read a chat's answers in.
+  the poll shuffled them; ``pollvote.item_id``: the poll's question, copied from
+  ``sessionpoll`` (and filled in for older votes). ``ix_pollvote_chat`` gives way to
+  ``ix_pollvote_chat_session`` (chat_id, session_id) and ``ix_pollvote_chat_member``
+  (chat_id, learner_id, item_id, session_id, correct), which holds all that /report counts.
 - ``sessionpoll.question``, ``options``, ``option_order``: what the poll asked, its
   options in the item's order and the poll's order of them (null on older polls).
 - ``quizsession.started_by`` and ``groupchat.daily_set_by``: whom a session's report goes
@@ -32,8 +34,18 @@ def upgrade() -> None:
     """Add the columns (all nullable: SQLite adds them without rebuilding a table) and the
     two tables, and replace the vote index."""
     op.add_column("pollvote", sa.Column("chosen_option", sa.Integer(), nullable=True))
+    op.add_column("pollvote", sa.Column("item_id", sa.String(length=32), nullable=True))
+    op.execute(
+        "UPDATE pollvote SET item_id = "
+        "(SELECT item_id FROM sessionpoll WHERE sessionpoll.poll_id = pollvote.poll_id)"
+    )
     op.drop_index("ix_pollvote_chat", table_name="pollvote")
-    op.create_index("ix_pollvote_chat_time", "pollvote", ["chat_id", "answered_at"])
+    op.create_index("ix_pollvote_chat_session", "pollvote", ["chat_id", "session_id"])
+    op.create_index(
+        "ix_pollvote_chat_member",
+        "pollvote",
+        ["chat_id", "learner_id", "item_id", "session_id", "correct"],
+    )
     op.add_column("sessionpoll", sa.Column("question", sa.String(length=300), nullable=True))
     op.add_column("sessionpoll", sa.Column("options", sa.JSON(), nullable=True))
     op.add_column("sessionpoll", sa.Column("option_order", sa.JSON(), nullable=True))
@@ -72,6 +84,8 @@ def downgrade() -> None:
     op.drop_column("quizsession", "started_by")
     for column in ("option_order", "options", "question"):
         op.drop_column("sessionpoll", column)
-    op.drop_index("ix_pollvote_chat_time", table_name="pollvote")
+    op.drop_index("ix_pollvote_chat_member", table_name="pollvote")
+    op.drop_index("ix_pollvote_chat_session", table_name="pollvote")
     op.create_index("ix_pollvote_chat", "pollvote", ["chat_id"])
+    op.drop_column("pollvote", "item_id")
     op.drop_column("pollvote", "chosen_option")
