@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy import insert
 
 from bench.reminders import drop_pg, pg_database
-from bot.handlers.reports import EXPORT_PLAIN_LIMIT
+from bot.handlers.reports import EXPORT_PLAIN_LIMIT, write_export
 from tutor import charts, reports, schema
 from tutor.content import ItemKind, Library, QuizQuestion, load_library
 from tutor.store import (
@@ -178,17 +178,10 @@ async def _timed(work: Callable[[], Awaitable[T]], runs: int) -> tuple[list[floa
 
 
 async def export_csv(database: Database, library: Library) -> reports.CsvExport:
-    """What /export does before sending: the plan, then every page into the CSV."""
+    """What /export does before the file: the plan, then every page into the CSV."""
     plan = await database.run_long(reports.plan_export, chat_id=CHAT, default_zone="Europe/Berlin")
     assert plan is not None
-    export = reports.CsvExport(plan, library=library)
-    for first, last in plan.pages:
-        export.add(
-            await database.run_long(
-                reports.export_page, chat_id=CHAT, first_session=first, last_session=last
-            )
-        )
-    return export
+    return await write_export(database, library, plan)
 
 
 async def _figures(url: str, label: str, library: Library, rows: dict[Any, Any]) -> Any:
@@ -224,7 +217,7 @@ async def _figures(url: str, label: str, library: Library, rows: dict[Any, Any])
 
         async def export() -> tuple[reports.CsvExport, bytes]:
             written = await export_csv(database, library)
-            return written, written.getvalue()
+            return written, await asyncio.to_thread(written.getvalue)
 
         times, stall, (written, data) = await _timed(export, runs=5)
         assert written.rows == MEMBERS * SESSIONS * QUESTIONS

@@ -143,9 +143,11 @@ def render_class_heatmap(
     )
     for row, values in enumerate(shares):
         for column, value in enumerate(values):
+            # White on the deep ends of the scale, black on the pale middle.
+            deep = value is not None and abs(value - 0.5) > 0.3
             axes.text(
                 column, row, "–" if value is None else f"{value:.0%}", ha="center",
-                va="center", fontsize=10, color="black",
+                va="center", fontsize=10, color="white" if deep else "black",
             )  # fmt: skip
     axes.set_xticks(range(len(decks)), [_short(d) for d in decks], rotation=20, ha="right")
     axes.set_yticks(range(len(members)), [_short(m, 24) for m in members])

@@ -22,7 +22,10 @@ from bot.format import MESSAGE_LIMIT, escape, fit, shown_length
 from bot.handlers.admins import is_admin, sender_id, user_is_admin
 from bot.services import Services, services
 from tutor import reports
+from tutor.content import Library
 from tutor.reports import ClassReport, SessionReport
+from tutor.store import Database
+from tutor.store.reports import ExportedVote
 
 log = logging.getLogger(__name__)
 
@@ -368,6 +371,34 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
 
 
+async def write_export(
+    database: Database, library: Library, plan: reports.ExportPlan
+) -> reports.CsvExport:
+    """Every page of the plan into the CSV, each page a short unit of work (a class of
+    300,000 answers never holds the database, or SQLite's event loop, for long), the next
+    page read by the database while this one is written."""
+    export = reports.CsvExport(plan, library=library)
+
+    def read(first: int, last: int) -> asyncio.Task[list[ExportedVote]]:
+        return asyncio.create_task(
+            database.run_long(
+                reports.export_page, chat_id=plan.chat_id, first_session=first, last_session=last
+            )
+        )
+
+    following = read(*plan.pages[0]) if plan.pages else None
+    try:
+        for number in range(len(plan.pages)):
+            assert following is not None
+            page = await following
+            following = read(*plan.pages[number + 1]) if number + 1 < len(plan.pages) else None
+            export.add(page)
+    finally:
+        if following is not None and not following.done():
+            following.cancel()
+    return export
+
+
 def export_name(title: str, now: datetime) -> str:
     """The export's file name: the chat's title in plain letters and the day."""
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40] or "class"
@@ -391,16 +422,10 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if plan is None:
         await message.reply_text(NO_ANSWERS_EXPORT)
         return
-    # Page by page, each a short unit of work: a class of 300,000 answers never holds the
-    # database, or on SQLite the event loop, for long.
-    export = reports.CsvExport(plan, library=shared.library)
-    for first, last in plan.pages:
-        export.add(
-            await shared.database.run_long(
-                reports.export_page, chat_id=chat.id, first_session=first, last_session=last
-            )
-        )
-    data, name = export.getvalue(), export_name(plan.chat_title, shared.clock())
+    export = await write_export(shared.database, shared.library, plan)
+    # Joining and encoding tens of megabytes: in a thread, the event loop gets its turns.
+    data = await asyncio.to_thread(export.getvalue)
+    name = export_name(plan.chat_title, shared.clock())
     if len(data) > EXPORT_PLAIN_LIMIT:
         data = await asyncio.to_thread(reports.zipped, data, name)
         name = name.removesuffix(".csv") + ".zip"

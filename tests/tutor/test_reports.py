@@ -202,12 +202,13 @@ def test_the_export_writes_one_row_per_answer_in_the_chat_time_zone(library: Lib
             ),
         },
         pages=((7, 7),),
+        members={11: 'Zoë "Z"', 12: "Al"},
     )
     export = reports.CsvExport(plan, library=library)
-    export.add([(7, "2026-03-29 00:59:30", "p1", 11, 'Zoë "Z"', 1, False, 4250)])
+    export.add([(7, "2026-03-29 00:59:30", "p1", 11, 1, False, 4250)])
     # Clocks went forward at 01:00 UTC: 03:00 in Berlin.
-    export.add([(7, "2026-03-29 01:00:10", "p2", 11, 'Zoë "Z"', 0, True, 900)])
-    export.add([(7, "2026-03-29 01:00:50", "p2", 12, "Al", None, False, 30_000)])
+    export.add([(7, "2026-03-29 01:00:10", "p2", 11, 0, True, 900)])
+    export.add([(7, "2026-03-29 01:00:50", "p2", 12, None, False, 30_000)])
 
     assert export.rows == 3
     assert read_csv(export.getvalue()) == [
@@ -228,16 +229,15 @@ def test_the_export_quotes_as_the_csv_module_does(library: Library) -> None:
     plan = reports.ExportPlan(
         chat_id=CHAT, chat_title="", zone="UTC", pages=(),
         polls={"p": PollAsked("p", 0, "q", "Q", tricky, None, 0)},
+        members=dict(enumerate(tricky)),
     )  # fmt: skip
     export = reports.CsvExport(plan, library=library)
-    export.add(
-        [(1, "2026-03-02 09:00:00", "p", 1, name, k, True, 0) for k, name in enumerate(tricky)]
-    )
+    export.add([(1, "2026-03-02 09:00:00", "p", k, k, True, 0) for k in range(len(tricky))])
     expected = io.StringIO()
     writer = csv.writer(expected, lineterminator="\r\n")
     writer.writerow(["session", "date (UTC)", "time (UTC)", *reports.EXPORT_COLUMNS[3:]])
-    for k, name in enumerate(tricky):
-        writer.writerow([1, "2026-03-02", "09:00:00", "q", "Q", 1, name, tricky[k], 1, "0.0"])
+    for k, text in enumerate(tricky):
+        writer.writerow([1, "2026-03-02", "09:00:00", "q", "Q", k, text, text, 1, "0.0"])
     assert export.getvalue() == expected.getvalue().encode("utf-8-sig")
 
 

@@ -242,8 +242,20 @@ def answers_per_session(session: Session, *, chat_id: int) -> list[tuple[int, in
 
 
 # One exported answer: session id, when (UTC, "YYYY-MM-DD HH:MM:SS"), poll id, member id,
-# member name, option chosen (item order), whether right, milliseconds taken.
-ExportedVote = tuple[int, str, str, int, str, int | None, bool, int]
+# option chosen (item order), whether right, milliseconds taken.
+ExportedVote = tuple[int, str, str, int, int | None, bool, int]
+
+
+def chat_members(session: Session, *, chat_id: int) -> dict[int, str]:
+    """Everyone who answered in the chat, with their first name now."""
+    vote = _VOTE.c
+    members = select(vote.learner_id).where(vote.chat_id == chat_id).distinct().subquery()
+    rows = session.execute(
+        select(_LEARNER.c.id, _LEARNER.c.first_name).where(
+            _LEARNER.c.id.in_(select(members.c.learner_id))
+        )
+    ).all()
+    return {int(row[0]): str(row[1]) for row in rows}
 
 
 def vote_page(
@@ -258,7 +270,6 @@ def vote_page(
             utc_text(session, vote.answered_at),
             vote.poll_id,
             vote.learner_id,
-            vote.first_name,
             vote.chosen_option,
             vote.correct,
             vote.elapsed_ms,
