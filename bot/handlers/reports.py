@@ -237,31 +237,33 @@ def _cannot_write(error: TelegramError) -> bool:
     )
 
 
-async def _chart(shared: Services, target: str, *args: Any, **kwargs: Any) -> bytes | None:
-    """A chart drawn in the worker process; None (logged) if drawing failed."""
-    try:
-        chart: bytes = await shared.in_worker(target, *args, **kwargs)
-    except Exception:
-        log.exception("a report chart failed")
-        return None
-    return chart
-
-
-async def _send_private(
-    bot: Bot, user_id: int, text: str, chart: bytes | None, caption: str
-) -> bool:
-    """Send a report (text, then its chart) to the user's private chat; False if Telegram
-    refuses because the bot may not write to them."""
+async def _send_private(bot: Bot, user_id: int, text: str) -> bool:
+    """Send a report's text to the user's private chat; False if Telegram refuses because
+    the bot may not write to them."""
     try:
         await bot.send_message(user_id, text, parse_mode=ParseMode.HTML)
-        if chart is not None:
-            await bot.send_photo(user_id, chart, caption=caption)
     except TelegramError as exc:
         if not _cannot_write(exc):
             raise
         log.info("cannot write to user %s: %s", user_id, exc.message)
         return False
     return True
+
+
+async def _send_chart(
+    shared: Services, bot: Bot, user_id: int, caption: str, target: str, *args: Any, **kwargs: Any
+) -> None:
+    """Draw a report's chart in the worker process and send it after the text (which does
+    not wait for it); a chart that fails is logged and left out."""
+    try:
+        chart: bytes = await shared.in_worker(target, *args, **kwargs)
+    except Exception:
+        log.exception("a report chart failed")
+        return
+    try:
+        await bot.send_photo(user_id, chart, caption=caption)
+    except TelegramError as exc:
+        log.info("report chart to user %s not sent: %s", user_id, exc.message)
 
 
 async def deliver_session_report(application: AnyApplication, session_id: int) -> None:
@@ -282,16 +284,18 @@ async def deliver_session_report(application: AnyApplication, session_id: int) -
         # whoever set a daily quiz may have been an admin then and be none now.
         if not await user_is_admin(bot, application.bot_data, report.chat_id, report.recipient):
             return
-        text = render_session_report(report)
-        chart = await _chart(
-            shared,
-            SESSION_CHART,
-            [result.share for result in report.figures.questions],
-            title=SESSION_CHART_TITLE.format(
-                chat=report.chat_title or "Class", date=_when(report.local_start, report.zone)
-            ),
-        )
-        if await _send_private(bot, report.recipient, text, chart, SESSION_CAPTION):
+        if await _send_private(bot, report.recipient, render_session_report(report)):
+            await _send_chart(
+                shared,
+                bot,
+                report.recipient,
+                SESSION_CAPTION,
+                SESSION_CHART,
+                [result.share for result in report.figures.questions],
+                title=SESSION_CHART_TITLE.format(
+                    chat=report.chat_title or "Class", date=_when(report.local_start, report.zone)
+                ),
+            )
             return
         claimed = await shared.database.run(
             reports.claim_notice,
@@ -349,11 +353,19 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if report is None:
         await message.reply_text(NO_ANSWERS_REPORT.format(days=_count(days, "day")))
         return
+    if not await _send_private(context.bot, admin, render_class_report(report)):
+        await message.reply_text(
+            CANNOT_WRITE.format(link=start_link(context.bot), command="/report")
+        )
+        return
+    await message.reply_text(REPORT_SENT)
     heatmap = report.figures.heatmap
-    chart = None
     if heatmap.members and heatmap.decks:
-        chart = await _chart(
+        await _send_chart(
             shared,
+            context.bot,
+            admin,
+            HEATMAP_CAPTION.format(shown=len(heatmap.members)),
             HEATMAP_CHART,
             heatmap.members,
             heatmap.decks,
@@ -361,13 +373,6 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             title=HEATMAP_TITLE.format(
                 chat=report.chat_title or "Class", days=_count(days, "day")
             ),
-        )
-    caption = HEATMAP_CAPTION.format(shown=len(heatmap.members))
-    if await _send_private(context.bot, admin, render_class_report(report), chart, caption):
-        await message.reply_text(REPORT_SENT)
-    else:
-        await message.reply_text(
-            CANNOT_WRITE.format(link=start_link(context.bot), command="/report")
         )
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 
 from playground.botapi import BotApiStandin, Chat, ChatMessage, UserHandle
-from tests.e2e.conftest import TOKEN, RunningBot, rows
+from tests.e2e.conftest import TOKEN, FakeClock, RunningBot, rows
 from tests.e2e.test_classroom import TIME_SCALE, answer, next_poll
 from tutor.store import ClassMemory, Database, PollVote, ReportNotice
 
@@ -195,6 +196,49 @@ async def test_report_shows_the_class_and_forgotten_members_drop_out(
         assert document.document is not None
         table = list(csv.reader(io.StringIO(document.document.decode("utf-8-sig"))))
         assert sorted(row[6] for row in table[1:]) == ["Bob", "Carol"]
+
+
+async def test_a_daily_quiz_reports_to_the_admin_who_set_it(
+    server: BotApiStandin,
+    running_bot: RunningBot,
+    teacher: UserHandle,
+    members: list[UserHandle],
+    group: Chat,
+) -> None:
+    clock = FakeClock(datetime(2026, 3, 2, 6, 59, tzinfo=UTC))
+    async with running_bot(clock=clock, reminder_interval=0.3):
+        await teacher.send("/daily 07:00 1", chat=group)
+        assert (await teacher.wait_for_message(chat=group)).text == (
+            "A quiz of 1 question every day at 07:00 (UTC)."
+        )
+        clock.advance(minutes=2)
+        poll = await next_poll(teacher, group)
+        for member in members:
+            await answer(member, poll, right=member is not members[0])
+        report = await teacher.wait_for_message(
+            lambda m: (m.text or "").startswith("📋 Quiz report"), timeout=20
+        )
+    lines = (report.text or "").splitlines()
+    assert lines[1] == "2 Mar 2026, 07:01 (UTC)"
+    assert lines[5].startswith("    67% right (2/3) · median ")
+    assert lines[-1] == "Fewer than half right: Bob (0/1)"
+
+
+async def test_a_member_who_starts_a_quiz_in_an_open_chat_gets_no_report(
+    server: BotApiStandin,
+    running_bot: RunningBot,
+    teacher: UserHandle,
+    members: list[UserHandle],
+    group: Chat,
+) -> None:
+    bob = members[0]
+    async with running_bot():
+        await teacher.send("/access everyone", chat=group)
+        await teacher.wait_for_message(chat=group)
+        await play(bob, group, members, [[True, False, True]])
+        await server.settle()
+    assert private_sends(server, bob.id, teacher.id) == []
+    assert [m for m in group.bot_messages if LINK in (m.text or "")] == []
 
 
 async def test_an_admin_the_bot_cannot_write_to_is_told_once_in_the_group(
