@@ -427,6 +427,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if plan is None:
         await message.reply_text(NO_ANSWERS_EXPORT)
         return
+    await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
     export = await write_export(shared.database, shared.library, plan)
     # Joining and encoding tens of megabytes: in a thread, the event loop gets its turns.
     data = await asyncio.to_thread(export.getvalue)
@@ -439,7 +440,6 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         rows=_count(export.rows, "answer"),
         zone=plan.zone,
     )
-    await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
     try:
         await context.bot.send_document(
             admin, InputFile(data, filename=name), caption=caption, parse_mode=ParseMode.HTML
