@@ -1,5 +1,5 @@
 """``python -m bench [all | review | reminders | demo | grading | generated | imports |
-owndecks]``: print figures."""
+owndecks | report]``: print figures."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             "generated",
             "imports",
             "owndecks",
+            "report",
         ),
         default="all",
         help=(
@@ -45,8 +46,9 @@ def main(argv: list[str] | None = None) -> int:
             "10,000 deliveries (about 7 minutes); demo: the demos; grading: the explain grader"
             " on the labelled answer set; generated: making generated questions and a /predict "
             "answer; imports: own decks from a 5,000-row CSV and a 5,000-note .apkg; owndecks: "
-            "those files parsed and stored (SQLite, PostgreSQL) and the own-deck cache; all: "
-            "everything (default)"
+            "those files parsed and stored (SQLite, PostgreSQL) and the own-deck cache; "
+            "report: /report and /export for a class of 300,000 answers; all: everything "
+            "(default)"
         ),
     )
     parser.add_argument(
@@ -90,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "all":
             print()
         code = max(code, owndecks.main())
+    if args.what in ("all", "report"):
+        from bench import report
+
+        if args.what == "all":
+            print()
+        code = max(code, report.main())
     if args.what in ("all", "demo"):
         if args.what == "all":
             print()

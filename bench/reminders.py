@@ -150,7 +150,8 @@ async def _selection_figures(url: str, label: str) -> None:
         await database.close()
 
 
-async def _pg_database() -> str | None:
+async def pg_database() -> str | None:
+    """A fresh database on the benchmarks' PostgreSQL server (None, said, if none answers)."""
     import asyncpg
 
     name = f"lr_tutor_bench_{uuid.uuid4().hex[:8]}"
@@ -166,7 +167,8 @@ async def _pg_database() -> str | None:
     return f"{PG_SERVER.rsplit('/', 1)[0]}/{name}"
 
 
-async def _drop_pg(url: str) -> None:
+async def drop_pg(url: str) -> None:
+    """Drop a database ``pg_database`` made."""
     import asyncpg
 
     connection = await asyncpg.connect(PG_SERVER.replace("postgresql://", "postgres://"))
@@ -249,12 +251,12 @@ async def run(*, delivery: bool = True) -> None:
     print("Reminders")
     with tempfile.TemporaryDirectory() as directory:
         await _selection_figures(f"sqlite:///{directory}/select.db", "SQLite")
-        pg = await _pg_database()
+        pg = await pg_database()
         if pg is not None:
             try:
                 await _selection_figures(pg, "PostgreSQL")
             finally:
-                await _drop_pg(pg)
+                await drop_pg(pg)
         if delivery:
             await _delivery_figures(Path(directory))
 

@@ -41,6 +41,7 @@ from bot.handlers import (
     files,
     predict,
     quiz,
+    reports,
     review,
     start,
     stats,
@@ -83,6 +84,8 @@ GROUP_COMMANDS = [
     BotCommand("stop", "End the running quiz with its leaderboard"),
     BotCommand("leaderboard", "Standings over all sessions"),
     BotCommand("daily", "A quiz every day: /daily HH:MM [questions] or /daily off"),
+    BotCommand("report", "The class's report, sent to you in private: /report [days]"),
+    BotCommand("export", "Every answer as a CSV file, sent to you in private"),
     BotCommand("timezone", "The chat's time zone: /timezone Europe/Berlin"),
     BotCommand("access", "Who may start quizzes: /access admins or /access everyone"),
     BotCommand("decks", "Which decks the quizzes draw from (admins)"),
@@ -325,6 +328,7 @@ def build_application(
         "remind": account.remind_command,
         "timezone": account.timezone_command,
         "forget": account.forget_command,
+        "report": reports.private_report_command,
     }
     for command, callback in private_commands.items():
         application.add_handler(CommandHandler(command, callback, filters=private))
@@ -337,6 +341,8 @@ def build_application(
         "timezone": classroom.timezone_command,
         "access": classroom.access_command,
         "decks": decks.group_decks_command,
+        "report": reports.report_command,
+        "export": reports.export_command,
         "help": classroom.help_command,
         "start": classroom.help_command,
     }

@@ -1,23 +1,30 @@
-"""Group quiz sessions: questions as quiz polls one after another, votes, leaderboards.
+"""Group quiz sessions: questions as quiz polls one after another, votes, leaderboards,
+and the class's own spaced review of the questions.
 
 A session lives in the database. Every step (the next question, the end) is taken with a
 compare-and-set on the session's position, so the poll-closed update, the timer and a
 second bot instance can all try to move it on and exactly one does.
+
+The class remembers too: each (group, question) pair has an FSRS memory, reviewed when the
+question's poll closes with a rating from the share of members who answered it right
+(``class_rating``), and a session draws the class's due questions first, then new ones.
 """
 
 from __future__ import annotations
 
 import random
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
 from tutor import reminders, store
 from tutor.content import Item, ItemKind, Library, QuizQuestion, fits_poll, quiz_question
 from tutor.libraries import group_quiz_library, library_with_items
-from tutor.scheduling import Rating
+from tutor.scheduling import Memory, Rating, check_utc, schedule_review
 from tutor.store import GroupChat, QuizSession, SessionPoll
 from tutor.store import classroom as queries
 from tutor.store import owndecks as deck_queries
@@ -60,6 +67,50 @@ def ensure_group(session: Session, *, chat_id: int, title: str, now: datetime) -
     return group
 
 
+# A closing poll's share of right answers → the class's rating of the question: under two
+# thirds right the class forgot it (Again); then Hard, Good, and Easy from 95% up.
+HARD_FROM, GOOD_FROM, EASY_FROM = Fraction(2, 3), Fraction(85, 100), Fraction(95, 100)
+
+
+def class_rating(answered: int, right: int) -> Rating | None:
+    """The class's rating of a question from one poll's answers (None: nobody answered,
+    which says nothing about what the class remembers)."""
+    if answered <= 0:
+        return None
+    share = Fraction(right, answered)
+    if share < HARD_FROM:
+        return Rating.AGAIN
+    if share < GOOD_FROM:
+        return Rating.HARD
+    return Rating.GOOD if share < EASY_FROM else Rating.EASY
+
+
+def draw_questions(
+    pool: Sequence[str],
+    memories: Mapping[str, Memory],
+    count: int,
+    *,
+    now: datetime,
+    rng: random.Random,
+) -> list[str]:
+    """A session's questions by the class's memory: the due ones, most overdue first; then
+    ones the class never met, at random; then the rest, the soonest due first.
+
+    Args:
+        pool: The questions the group may be asked.
+        memories: The class's memory of the questions it met.
+        count: How many to draw (fewer when the pool is smaller).
+        now: The current time, UTC-aware.
+        rng: Chooses among the new questions.
+    """
+    check_utc(now)
+    seen = [i for i in pool if i in memories]
+    due = sorted((i for i in seen if memories[i].due <= now), key=lambda i: memories[i].due)
+    new = [i for i in pool if i not in memories]
+    later = sorted((i for i in seen if memories[i].due > now), key=lambda i: memories[i].due)
+    return (due + rng.sample(new, min(len(new), count)) + later)[:count]
+
+
 def start_session(
     session: Session,
     *,
@@ -69,18 +120,29 @@ def start_session(
     seconds: int,
     now: datetime,
     rng: random.Random,
+    started_by: int | None = None,
 ) -> QuizSession | None:
-    """Open a session of ``questions`` random quiz questions from the decks the chat's
-    admins chose (``group_quiz_library``) and commit.
+    """Open a session of ``questions`` quiz questions from the decks the chat's admins
+    chose (``tutor.libraries.group_quiz_library``), drawn by the class's memory (see
+    ``draw_questions``), and commit.
+
+    Args:
+        started_by: The admin who gets the session's report (None: nobody to send it to).
 
     Returns:
         The session, or None when one is already running in the chat.
     """
     library, decks = group_quiz_library(session, library=library, chat_id=chat_id)
     pool = [q.id for q in library.items_of_kind(ItemKind.QUIZ, decks) if _in_polls(q)]
-    chosen = rng.sample(pool, min(questions, len(pool)))
+    memories = queries.class_memories(session, chat_id=chat_id)
+    chosen = draw_questions(pool, memories, questions, now=now, rng=rng)
     started = queries.insert_session(
-        session, chat_id=chat_id, item_ids=chosen, seconds=seconds, now=now
+        session,
+        chat_id=chat_id,
+        item_ids=chosen,
+        seconds=seconds,
+        started_by=started_by,
+        now=now,
     )
     session.commit()
     return started
@@ -205,6 +267,8 @@ def stop_session(
         return None
     polls = queries.open_polls(session, session_id=running.id)
     queries.close_polls(session, poll_ids=[p.poll_id for p in polls])
+    for poll in polls:
+        _review_by_class(session, poll=poll, now=now)
     over = _session_over(session, running)
     session.commit()
     return over, polls
@@ -224,6 +288,9 @@ def record_poll(
         message_id=message_id,
         opened_at=now,
         closes_at=now + timedelta(seconds=to_send.seconds),
+        question=to_send.question.question,
+        options=[option.text for option in to_send.question.options],
+        option_order=list(to_send.order),
     )
     queries.add_poll(session, poll=poll)
     session.commit()
@@ -237,12 +304,30 @@ def poll_known(session: Session, *, poll_id: str) -> bool:
     return known
 
 
-def poll_closed(session: Session, *, poll_id: str) -> SessionPoll | None:
-    """Mark a session poll closed; returns it if this call closed it (None: unknown or done)."""
+def poll_closed(session: Session, *, poll_id: str, now: datetime) -> SessionPoll | None:
+    """Mark a session poll closed and review its question in the class's memory; returns
+    the poll if this call closed it (None: unknown or done). Commits."""
     closed = queries.close_polls(session, poll_ids=[poll_id]) == 1
     poll = queries.get_poll(session, poll_id=poll_id) if closed else None
+    if poll is not None:
+        _review_by_class(session, poll=poll, now=now)
     session.commit()
     return poll
+
+
+def _review_by_class(session: Session, *, poll: SessionPoll, now: datetime) -> None:
+    """The class's review of the poll's question, rated by the share answered right."""
+    answered, right = queries.poll_tally(session, poll_id=poll.poll_id)
+    rating = class_rating(answered, right)
+    if rating is None:
+        return
+    before = queries.class_memory(session, chat_id=poll.chat_id, item_id=poll.item_id)
+    queries.save_class_memory(
+        session,
+        chat_id=poll.chat_id,
+        item_id=poll.item_id,
+        memory=schedule_review(before, rating, now),
+    )
 
 
 @dataclass(frozen=True)
@@ -294,6 +379,10 @@ def record_vote(
     # The question counts in the member's schedule even if its own deck is not one of theirs.
     library = library_with_items(session, library=library, item_ids=[poll.item_id])
     correct = option_ids[0] == poll.correct_option
+    order = poll.option_order
+    chosen = (
+        order[option_ids[0]] if order is not None and 0 <= option_ids[0] < len(order) else None
+    )
     elapsed = max(0, int((now - poll.opened_at).total_seconds() * 1000))
     counted = queries.insert_vote(
         session,
@@ -301,6 +390,7 @@ def record_vote(
         learner_id=user_id,
         first_name=first_name,
         correct=correct,
+        chosen_option=chosen,
         elapsed_ms=elapsed,
         now=now,
     )
@@ -335,7 +425,9 @@ def _session_over(session: Session, quiz_session: QuizSession) -> SessionOver:
         session_id=quiz_session.id,
         chat_id=quiz_session.chat_id,
         total=len(quiz_session.item_ids),
-        standings=_sorted(queries.vote_totals(session, session_id=quiz_session.id)),
+        standings=_sorted(
+            queries.vote_totals(session, session_id=quiz_session.id, chat_id=quiz_session.chat_id)
+        ),
     )
 
 
@@ -371,11 +463,13 @@ def set_daily(
     questions: int | None,
     default_zone: str,
     now: datetime,
+    set_by: int | None = None,
 ) -> GroupChat:
     """Schedule the chat's daily quiz at a local time (None: off; ``questions`` None: as
-    before); commits."""
+    before); ``set_by`` (the admin) gets its sessions' reports. Commits."""
     group = queries.ensure_group(session, chat_id=chat_id, title=title, now=now)
     group.daily_time = daily_time
+    group.daily_set_by = set_by if daily_time is not None else None
     if questions is not None:
         group.daily_questions = questions
     _schedule_daily(group, default_zone=default_zone, now=now)
@@ -412,6 +506,7 @@ def set_access(
 class DailyQuiz:
     chat_id: int
     questions: int
+    set_by: int | None = None
 
 
 def claim_dailies(
@@ -433,7 +528,14 @@ def claim_dailies(
         now=now,
     )
     session.commit()
-    return [DailyQuiz(chat_id=int(row[0]), questions=int(row[5])) for row in rows]
+    return [
+        DailyQuiz(
+            chat_id=int(row[0]),
+            questions=int(row[5]),
+            set_by=None if row[6] is None else int(row[6]),
+        )
+        for row in rows
+    ]
 
 
 def leave_chat(session: Session, *, chat_id: int, now: datetime) -> None:

@@ -129,6 +129,19 @@ def retrievability(memory: Memory, now: datetime, *, desired_retention: float = 
     )
 
 
+def recall_probability(stability: float, elapsed_days: int) -> float:
+    """``retrievability`` from a memory's stability and the whole days since its last
+    review, as FSRS computes it, without building a card: for thousands of memories at
+    once.
+
+    Retrievability does not depend on the desired retention, so any scheduler's
+    parameters give it.
+    """
+    decay = -_scheduler(0.9).parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    return float((1 + factor * max(0, elapsed_days) / stability) ** decay)
+
+
 def start_of_local_day(now: datetime, zone: str) -> datetime:
     """The UTC instant at which the learner's local day containing ``now`` began."""
     check_utc(now)

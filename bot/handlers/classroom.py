@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 from telegram import Chat, ChatMember, ChatMemberUpdated, Update
@@ -19,6 +18,8 @@ from bot.format import (
     escape,
     fit,
 )
+from bot.handlers import reports
+from bot.handlers.admins import is_admin, sender_id
 from bot.metrics import metrics_of
 from bot.services import Services, services
 from tutor import classroom, learners
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
-ADMIN_CACHE_SECONDS = 300.0
 # The poll-closed update normally moves a session on; the timer is the fallback.
 TIMER_GRACE_SECONDS = 2.0
 POLL_ROW_CHECKS, POLL_ROW_WAIT_SECONDS = 20, 0.1
@@ -41,9 +41,12 @@ GREETING = (
     "/stop ends it with the leaderboard\n"
     "/daily HH:MM [questions] schedules a quiz every day (/daily off stops it)\n"
     "/leaderboard shows the standings over all sessions\n"
+    "/report [days] sends an admin the class's report in private (default 30 days)\n"
+    "/export sends an admin every answer as a CSV file in private\n"
     "/timezone Area/City sets the chat's time zone\n"
     "/decks (admins) picks the decks the quizzes draw from, the admins' own included\n\n"
-    "Every answer also counts in your own reviews: talk to me privately with /start."
+    "Every answer also counts in your own reviews: talk to me privately with /start. "
+    "What the class gets wrong comes back in later quizzes."
 )
 STARTING = "<b>Quiz time!</b> {questions}, {seconds} s each. Answer in the polls."
 ALREADY_RUNNING = "A quiz is already running here. /stop ends it."
@@ -137,7 +140,7 @@ async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     group = await _group(shared, chat)
     if group.open_to_all:
         return True
-    return await _is_admin(update, context)
+    return await is_admin(update, context)
 
 
 async def _refuse(update: Update, action: str) -> None:
@@ -165,6 +168,7 @@ async def advance_session(
         return
     if isinstance(step, SessionOver):
         await _send_quietly(application, step.chat_id, render_session_over(step))
+        await reports.deliver_session_report(application, step.session_id)
         return
     await send_question(application, step)
 
@@ -224,7 +228,7 @@ async def _poll_timer(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def close_and_advance(application: AnyApplication, poll_id: str) -> None:
     shared: Services = application.bot_data["services"]
-    poll = await shared.database.run(classroom.poll_closed, poll_id=poll_id)
+    poll = await shared.database.run(classroom.poll_closed, poll_id=poll_id, now=shared.clock())
     if poll is not None:
         await advance_session(application, poll.session_id, poll.position)
 
@@ -249,9 +253,14 @@ async def resume_sessions(application: AnyApplication) -> None:
 
 
 async def start_in_chat(
-    application: AnyApplication, chat_id: int, questions: int, seconds: int
+    application: AnyApplication,
+    chat_id: int,
+    questions: int,
+    seconds: int,
+    started_by: int | None = None,
 ) -> bool:
-    """Open a session in the chat and send its first question; False if one runs already."""
+    """Open a session in the chat and send its first question; False if one runs already.
+    ``started_by`` gets the session's report in private."""
     shared: Services = application.bot_data["services"]
     started = await shared.database.run(
         classroom.start_session,
@@ -261,6 +270,7 @@ async def start_in_chat(
         seconds=seconds,
         now=shared.clock(),
         rng=shared.rng,
+        started_by=started_by,
     )
     if started is None or started.id is None:
         return False
@@ -284,7 +294,7 @@ async def run_dailies(application: AnyApplication) -> int:
     started = 0
     for daily in due:
         started += await start_in_chat(
-            application, daily.chat_id, daily.questions, classroom.DEFAULT_SECONDS
+            application, daily.chat_id, daily.questions, classroom.DEFAULT_SECONDS, daily.set_by
         )
     return started
 
@@ -304,7 +314,9 @@ async def quiz_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not await may_manage(update, context):
         await _refuse(update, "start a quiz")
         return
-    if not await start_in_chat(context.application, chat.id, questions, seconds):
+    if not await start_in_chat(
+        context.application, chat.id, questions, seconds, sender_id(update)
+    ):
         await message.reply_text(ALREADY_RUNNING)
 
 
@@ -330,6 +342,7 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             except TelegramError as exc:
                 log.info("could not stop poll %s: %s", poll.poll_id, exc.message)
     await message.reply_text(render_session_over(over, stopped=True), parse_mode=ParseMode.HTML)
+    await reports.deliver_session_report(context.application, over.session_id)
 
 
 async def leaderboard_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -382,6 +395,7 @@ async def daily_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         questions=questions,
         default_zone=shared.settings.default_timezone,
         now=shared.clock(),
+        set_by=sender_id(update),
     )
     if daily_time is None:
         await message.reply_text(DAILY_OFF)
@@ -402,7 +416,7 @@ async def access_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await message.reply_text(ACCESS_USAGE)
         return
     # Opening or closing is for admins only, even when the chat is open to everyone.
-    if not await _is_admin(update, context):
+    if not await is_admin(update, context):
         await _refuse(update, "change who may start quizzes")
         return
     shared = services(context)
@@ -416,25 +430,6 @@ async def access_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await message.reply_text(ACCESS_SET[args == ["everyone"]])
 
 
-async def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """An admin or the creator (asked with getChatMember, remembered for five minutes)."""
-    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
-    assert chat is not None and message is not None
-    # An anonymous admin writes "on behalf of" the chat itself.
-    if message.sender_chat is not None and message.sender_chat.id == chat.id:
-        return True
-    if user is None:
-        return False
-    cache: dict[tuple[int, int], tuple[bool, float]] = context.bot_data.setdefault("admins", {})
-    cached = cache.get((chat.id, user.id))
-    if cached is not None and cached[1] > time.monotonic():
-        return cached[0]
-    member = await context.bot.get_chat_member(chat.id, user.id)
-    is_admin = member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
-    cache[(chat.id, user.id)] = (is_admin, time.monotonic() + ADMIN_CACHE_SECONDS)
-    return is_admin
-
-
 async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/timezone Area/City in a group (admins): the chat's zone for the daily quiz."""
     chat, message = update.effective_chat, update.effective_message
@@ -446,7 +441,7 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         zone = group.timezone or shared.settings.default_timezone
         await message.reply_text(GROUP_TIMEZONE_USAGE.format(zone=zone))
         return
-    if not await _is_admin(update, context):
+    if not await is_admin(update, context):
         await _refuse(update, "set the time zone")
         return
     try:

@@ -46,7 +46,9 @@ HELP = (
     "/forget — delete everything stored about you\n"
     "Send me a file (CSV / TSV, Markdown, YAML, Anki .apkg) to study it as your own deck.\n"
     "/start — the welcome message and your first cards\n"
-    "/help — this list"
+    "/help — this list\n\n"
+    "In a class group I run quizzes; its admins get a report after each one here, and "
+    "/report and /export there send the class's figures and answers here."
 )
 UNKNOWN_COMMAND = "I don't know {command}. Send /help to see what I can do."
 OTHER_MESSAGE = "To study, send /review. /help lists everything I can do."

@@ -8,12 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.tutor.test_practice import quiz_deck
 from tutor import classroom, store
 from tutor.content import Library, library_of
-from tutor.store import Database, GroupChat
+from tutor.scheduling import Memory, Rating, schedule_review
+from tutor.store import Database, GroupChat, PollVote
 from tutor.store import classroom as store_classroom
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -251,10 +253,160 @@ async def test_a_migration_moves_the_running_session_whichever_message_comes_fir
     assert [(s.learner_id, s.score) for s in standings] == [(31, 1)]
     assert await database.run(classroom.chat_standings, chat_id=old) == ()
     # The session goes on in the new chat: its poll closes, the next question goes there.
-    closed = await database.run(classroom.poll_closed, poll_id="p1")
+    closed = await database.run(classroom.poll_closed, poll_id="p1", now=NOW)
     assert closed is not None and closed.chat_id == new
     following = await database.run(
         classroom.advance, library=quiz_library, session_id=started.id, from_position=0,
         now=NOW, rng=random.Random(1),
     )  # fmt: skip
     assert isinstance(following, classroom.PollToSend) and following.chat_id == new
+
+
+# --- the class's memory ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answered", "right", "rating"),
+    [
+        (0, 0, None),
+        (3, 1, Rating.AGAIN),
+        (30, 19, Rating.AGAIN),  # 63%: under two thirds
+        (3, 2, Rating.HARD),  # exactly two thirds
+        (20, 16, Rating.HARD),  # 80%
+        (20, 17, Rating.GOOD),  # 85%
+        (100, 94, Rating.GOOD),
+        (20, 19, Rating.EASY),  # 95%
+        (3, 3, Rating.EASY),
+    ],
+)
+def test_the_class_rates_a_question_by_its_share_answered_right(
+    answered: int, right: int, rating: Rating | None
+) -> None:
+    assert classroom.class_rating(answered, right) == rating
+
+
+def memory_due(due: datetime) -> Memory:
+    return Memory(state=2, step=None, stability=3.0, difficulty=5.0, due=due, last_review=NOW)
+
+
+def test_a_session_draws_the_class_due_questions_first_then_new_then_the_rest() -> None:
+    pool = ["a", "b", "c", "d", "e"]
+    memories = {
+        "b": memory_due(NOW - timedelta(days=1)),
+        "c": memory_due(NOW - timedelta(days=2)),
+        "d": memory_due(NOW + timedelta(days=1)),
+    }
+    drawn = classroom.draw_questions(pool, memories, 5, now=NOW, rng=random.Random(0))
+    assert drawn[:2] == ["c", "b"]  # most overdue first
+    assert sorted(drawn[2:4]) == ["a", "e"] and drawn[4] == "d"
+    assert classroom.draw_questions(pool, memories, 2, now=NOW, rng=random.Random(0)) == [
+        "c",
+        "b",
+    ]
+    assert classroom.draw_questions(["x"], {}, 5, now=NOW, rng=random.Random(0)) == ["x"]
+
+
+async def open_first_poll(
+    database: Database, library: Library, *, chat_id: int = CHAT, poll_id: str = "p1"
+) -> classroom.PollToSend:
+    """Start a one-question session in the chat and send its poll."""
+    started = await database.run(
+        classroom.start_session, library=library, chat_id=chat_id, questions=1, seconds=30,
+        now=NOW, rng=random.Random(1), started_by=99,
+    )  # fmt: skip
+    assert started is not None and started.id is not None and started.started_by == 99
+    to_send = await database.run(
+        classroom.advance, library=library, session_id=started.id, from_position=-1,
+        now=NOW, rng=random.Random(1),
+    )  # fmt: skip
+    assert isinstance(to_send, classroom.PollToSend)
+    await database.run(
+        classroom.record_poll, to_send=to_send, poll_id=poll_id, message_id=7, now=NOW
+    )
+    return to_send
+
+
+async def vote(
+    database: Database, library: Library, poll_id: str, user_id: int, option: int
+) -> bool | None:
+    correct: bool | None = await database.run(
+        classroom.record_vote, library=library, poll_id=poll_id, user_id=user_id,
+        first_name=f"M{user_id}", option_ids=[option], now=NOW + timedelta(seconds=5),
+    )  # fmt: skip
+    return correct
+
+
+def stored_votes(session: Session) -> list[tuple[int, bool, int | None]]:
+    rows = session.execute(select(PollVote)).scalars().all()
+    return sorted((v.learner_id, v.correct, v.chosen_option) for v in rows)
+
+
+async def test_a_closing_poll_reviews_its_question_in_the_class_memory(
+    database: Database, quiz_library: Library
+) -> None:
+    await database.run(classroom.ensure_group, chat_id=CHAT, title="Class", now=NOW)
+    to_send = await open_first_poll(database, quiz_library)
+    # The poll shows the options shuffled; the vote keeps the item's own index.
+    wrong_two = to_send.order.index(2)
+    assert await vote(database, quiz_library, "p1", 1, to_send.correct_option) is True
+    assert await vote(database, quiz_library, "p1", 2, to_send.correct_option) is True
+    assert await vote(database, quiz_library, "p1", 3, wrong_two) is False
+    assert await database.run(stored_votes) == [(1, True, 0), (2, True, 0), (3, False, 2)]
+
+    closed_at = NOW + timedelta(seconds=31)
+    assert await database.run(classroom.poll_closed, poll_id="p1", now=closed_at) is not None
+    assert await database.run(classroom.poll_closed, poll_id="p1", now=closed_at) is None
+
+    memories = await database.run(store_classroom.class_memories, chat_id=CHAT)
+    # Two of three right: exactly two thirds, Hard; reviewed once, by the call that closed it.
+    assert memories == {to_send.question.id: schedule_review(None, Rating.HARD, closed_at)}
+
+
+async def test_stop_reviews_the_open_poll_and_the_next_session_skips_what_is_not_due(
+    database: Database,
+) -> None:
+    library = library_of([quiz_deck("alpha", 2)])
+    await database.run(classroom.ensure_group, chat_id=CHAT, title="Class", now=NOW)
+    to_send = await open_first_poll(database, library)
+    await vote(database, library, "p1", 1, to_send.correct_option)
+    stopped = await database.run(classroom.stop_session, chat_id=CHAT, now=NOW)
+    assert stopped is not None
+    memory = (await database.run(store_classroom.class_memories, chat_id=CHAT))[
+        to_send.question.id
+    ]
+    assert memory == schedule_review(None, Rating.EASY, NOW) and memory.due > NOW
+
+    # Not due yet: the other question (new to the class) comes first, then this one.
+    again = await database.run(
+        classroom.start_session, library=library, chat_id=CHAT, questions=2, seconds=30,
+        now=NOW, rng=random.Random(5),
+    )  # fmt: skip
+    assert again is not None
+    other = next(q for q in ("alpha-q0", "alpha-q1") if q != to_send.question.id)
+    assert again.item_ids == [other, to_send.question.id]
+
+
+async def test_the_class_memory_and_the_daily_quiz_setter_follow_a_migrated_chat(
+    database: Database, quiz_library: Library
+) -> None:
+    await database.run(classroom.ensure_group, chat_id=-5, title="Old", now=NOW)
+    await database.run(
+        classroom.set_daily, chat_id=-5, title="Old", daily_time="10:00", questions=3,
+        default_zone="UTC", now=NOW, set_by=42,
+    )  # fmt: skip
+    memory = schedule_review(None, Rating.GOOD, NOW)
+
+    def remember(session: Session) -> None:
+        store_classroom.save_class_memory(session, chat_id=-5, item_id="alpha-q1", memory=memory)
+        session.commit()
+
+    await database.run(remember)
+    await database.run(classroom.migrate_chat, old_id=-5, new_id=-1005, now=NOW)
+    assert await database.run(store_classroom.class_memories, chat_id=-1005) == {
+        "alpha-q1": memory
+    }
+    assert await database.run(store_classroom.class_memories, chat_id=-5) == {}
+    dailies = await database.run(
+        classroom.claim_dailies, default_zone="UTC", now=NOW + timedelta(hours=2)
+    )
+    assert dailies == [classroom.DailyQuiz(chat_id=-1005, questions=3, set_by=42)]

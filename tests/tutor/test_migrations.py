@@ -28,19 +28,18 @@ from tutor.store import Database, ItemState, Learner
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 MIGRATE = "python -m bot migrate"
-# The newest revision this version ships, and the test-only one on top of it.
-HEAD, NEXT = "0005", "0006"
-
-# A later revision, for tests only (an f-string: no braces in it but the two names).
-# Changing a column's type makes batch mode rebuild the learner table on SQLite, which is
-# where foreign keys left on would cascade-delete.
-REVISION_NEXT = f'''"""Test only: learners get a nickname, and longer first names."""
+# This version's newest revision, and a later one for tests only (on top of it, whatever
+# it is). Changing a column's type makes batch mode rebuild the learner table on SQLite,
+# which is where foreign keys left on would cascade-delete.
+HEAD = schema.head_revision()
+NEXT = "next"
+REVISION_NEXT = '''"""Test only: learners get a nickname, and longer first names."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "{NEXT}"
-down_revision = "{HEAD}"
+revision = "{next}"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -233,7 +232,9 @@ def newer_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(
         schema.MIGRATIONS_DIR, migrations, ignore=shutil.ignore_patterns("__pycache__")
     )
-    (migrations / "versions" / f"{NEXT}_nickname.py").write_text(REVISION_NEXT)
+    (migrations / "versions" / "next_nickname.py").write_text(
+        REVISION_NEXT.format(next=NEXT, head=HEAD)
+    )
     monkeypatch.setattr(schema, "MIGRATIONS_DIR", migrations)
 
 
@@ -262,6 +263,50 @@ async def test_an_older_revision_is_refused_until_migrate_upgrades_it(
         (10**12, "Ada", None)
     ]
     assert await execute(empty, "SELECT learner_id, item_id FROM itemstate") == [(10**12, "c1")]
+
+
+async def test_revision_0004_keeps_the_votes_of_a_0003_database_and_goes_back_down(
+    empty: Database,
+) -> None:
+    """A class's answers stored before reports existed stay, with no chosen option."""
+    config = schema.alembic_config()
+
+    def to(revision: str, *, up: bool = True) -> Any:
+        def migrate(connection: Connection) -> None:
+            config.attributes["connection"] = connection
+            (command.upgrade if up else command.downgrade)(config, revision)
+
+        return migrate
+
+    await schema.run_exclusive(empty, to("0003"))
+    moment = "'2026-03-02 09:00:00+00'" if empty.dialect == "postgresql" else "'2026-03-02'"
+    for statement in (
+        f"INSERT INTO learner (id, first_name, new_per_day, reminder_time, reminders_on, "
+        f"desired_retention, active, created_at) VALUES (7, 'Ann', 10, '09:00', true, 0.9, "
+        f"true, {moment})",
+        f"INSERT INTO quizsession (id, chat_id, item_ids, seconds, position, started_at) "
+        f"VALUES (1, -5, '[\"q1\"]', 30, 0, {moment})",
+        f"INSERT INTO sessionpoll (poll_id, session_id, chat_id, position, item_id, "
+        f"correct_option, opened_at, closes_at, closed) VALUES ('p1', 1, -5, 0, 'q1', 0, "
+        f"{moment}, {moment}, true)",
+        f"INSERT INTO pollvote (poll_id, learner_id, session_id, chat_id, first_name, correct, "
+        f"elapsed_ms, answered_at) VALUES ('p1', 7, 1, -5, 'Ann', true, 1500, {moment})",
+    ):
+        await execute(empty, statement)
+    await schema.run_exclusive(empty, to("0004"))
+
+    assert await execute(
+        empty, "SELECT learner_id, correct, chosen_option, item_id, elapsed_ms FROM pollvote"
+    ) == [(7, True, None, "q1", 1500)]
+    assert await execute(empty, "SELECT started_by FROM quizsession") == [(None,)]
+    await schema.run_exclusive(empty, to("0003", up=False))
+    async with empty.engine.connect() as connection:
+        columns = await connection.run_sync(
+            lambda c: [column["name"] for column in sa.inspect(c).get_columns("pollvote")]
+        )
+        tables = await connection.run_sync(lambda c: sa.inspect(c).get_table_names())
+    assert "chosen_option" not in columns and "classmemory" not in tables
+    assert await execute(empty, "SELECT learner_id, elapsed_ms FROM pollvote") == [(7, 1500)]
 
 
 async def test_an_unknown_revision_is_refused_by_start_up_and_by_migrate(

@@ -11,6 +11,7 @@ from tutor.store.learners import ensure_learner, get_learner, save_learner
 from tutor.store.models import (
     AddedDeck,
     ChangeableReview,
+    ClassMemory,
     DeckAction,
     GroupChat,
     GroupDeck,
@@ -22,6 +23,7 @@ from tutor.store.models import (
     PollVote,
     QuizRound,
     QuizSession,
+    ReportNotice,
     ReviewLog,
     SeenUpdate,
     SessionPoll,
@@ -38,6 +40,7 @@ from tutor.store.reviews import (
 __all__ = [
     "AddedDeck",
     "ChangeableReview",
+    "ClassMemory",
     "Database",
     "DeckAction",
     "GroupChat",
@@ -50,6 +53,7 @@ __all__ = [
     "PollVote",
     "QuizRound",
     "QuizSession",
+    "ReportNotice",
     "ReviewLog",
     "SeenUpdate",
     "SessionPoll",

@@ -1,4 +1,5 @@
-"""The store's queries on group chats: their settings, quiz sessions, polls and votes."""
+"""The store's queries on group chats: their settings, quiz sessions, polls, votes, and the
+class's memory of each question."""
 
 from __future__ import annotations
 
@@ -7,17 +8,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Table, cast, func, select, update
+from sqlalchemy import Integer, Table, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from tutor.scheduling import Memory
 from tutor.store.dialects import insert_ignore
-from tutor.store.models import GroupChat, ItemState, PollVote, QuizSession, SessionPoll
+from tutor.store.models import (
+    ClassMemory,
+    GroupChat,
+    ItemState,
+    PollVote,
+    QuizSession,
+    ReportNotice,
+    SessionPoll,
+)
 
 _GROUP: Table = GroupChat.__table__  # type: ignore[attr-defined]
 _SESSION: Table = QuizSession.__table__  # type: ignore[attr-defined]
 _POLL: Table = SessionPoll.__table__  # type: ignore[attr-defined]
 _VOTE: Table = PollVote.__table__  # type: ignore[attr-defined]
 _STATE: Table = ItemState.__table__  # type: ignore[attr-defined]
+_CLASS_MEMORY: Table = ClassMemory.__table__  # type: ignore[attr-defined]
+_NOTICE: Table = ReportNotice.__table__  # type: ignore[attr-defined]
 # The group's settings that follow it to a new id (everything but the key and created_at).
 _SETTINGS = (
     "title",
@@ -27,6 +39,7 @@ _SETTINGS = (
     "daily_questions",
     "next_daily_at",
     "last_daily_on",
+    "daily_set_by",
 )
 
 
@@ -100,12 +113,24 @@ def delete_group(session: Session, *, chat_id: int) -> None:
 
 
 def insert_session(
-    session: Session, *, chat_id: int, item_ids: list[str], seconds: int, now: datetime
+    session: Session,
+    *,
+    chat_id: int,
+    item_ids: list[str],
+    seconds: int,
+    started_by: int | None,
+    now: datetime,
 ) -> QuizSession | None:
     """Open a session in the chat; None when one is running there already."""
     inserted = session.execute(
         insert_ignore(session, QuizSession)
-        .values(chat_id=chat_id, item_ids=item_ids, seconds=seconds, started_at=now)
+        .values(
+            chat_id=chat_id,
+            item_ids=item_ids,
+            seconds=seconds,
+            started_by=started_by,
+            started_at=now,
+        )
         .on_conflict_do_nothing()
     )
     if inserted.rowcount != 1:  # type: ignore[attr-defined]
@@ -184,8 +209,13 @@ def finish_chat_sessions(session: Session, *, chat_id: int, now: datetime) -> No
 
 
 def move_chat_rows(session: Session, *, old_id: int, new_id: int) -> None:
-    """Carry the chat's sessions, polls and votes over to its new id."""
+    """Carry the chat's sessions, polls, votes, class memory and notices over to its new id
+    (where the new id has a row of its own already, that one stays)."""
     for table in (_SESSION, _POLL, _VOTE):
+        session.execute(update(table).where(table.c.chat_id == old_id).values(chat_id=new_id))
+    for table, key in ((_CLASS_MEMORY, "item_id"), (_NOTICE, "learner_id")):
+        taken = select(table.c[key]).where(table.c.chat_id == new_id)
+        session.execute(delete(table).where(table.c.chat_id == old_id, table.c[key].in_(taken)))
         session.execute(update(table).where(table.c.chat_id == old_id).values(chat_id=new_id))
 
 
@@ -242,10 +272,12 @@ def insert_vote(
     learner_id: int,
     first_name: str,
     correct: bool,
+    chosen_option: int | None,
     elapsed_ms: int,
     now: datetime,
 ) -> bool:
-    """Store a member's answer to a poll; False when they answered it already."""
+    """Store a member's answer to a poll (``chosen_option`` in the item's own order);
+    False when they answered it already."""
     inserted = session.execute(
         insert_ignore(session, PollVote)
         .values(
@@ -255,12 +287,23 @@ def insert_vote(
             chat_id=poll.chat_id,
             first_name=first_name[:128],
             correct=correct,
+            chosen_option=chosen_option,
+            item_id=poll.item_id,
             elapsed_ms=elapsed_ms,
             answered_at=now,
         )
         .on_conflict_do_nothing(index_elements=["poll_id", "learner_id"])
     )
     return bool(inserted.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def poll_tally(session: Session, *, poll_id: str) -> tuple[int, int]:
+    """How many members answered the poll, and how many of them right."""
+    vote = _VOTE.c
+    answered, right = session.execute(
+        select(func.count(), func.sum(cast(vote.correct, Integer))).where(vote.poll_id == poll_id)
+    ).one()
+    return int(answered), int(right or 0)
 
 
 def item_reps(session: Session, *, learner_id: int, item_id: str) -> int:
@@ -308,3 +351,58 @@ def vote_totals(
         )
         for learner_id, name, score, answered, time_ms in session.execute(statement).all()
     ]
+
+
+# --- the class's memory, and notices -------------------------------------------------------
+
+# The class memory's columns in the order of Memory's fields.
+_CLASS_MEMORY_COLUMNS = (
+    _CLASS_MEMORY.c.state,
+    _CLASS_MEMORY.c.step,
+    _CLASS_MEMORY.c.stability,
+    _CLASS_MEMORY.c.difficulty,
+    _CLASS_MEMORY.c.due,
+    _CLASS_MEMORY.c.last_review,
+    _CLASS_MEMORY.c.reps,
+    _CLASS_MEMORY.c.lapses,
+)
+
+
+def class_memories(session: Session, *, chat_id: int) -> dict[str, Memory]:
+    """The class's memory of every question it was quizzed on, by item id."""
+    rows = session.execute(
+        select(_CLASS_MEMORY.c.item_id, *_CLASS_MEMORY_COLUMNS).where(
+            _CLASS_MEMORY.c.chat_id == chat_id
+        )
+    ).all()
+    return {row[0]: Memory(*row[1:]) for row in rows}
+
+
+def class_memory(session: Session, *, chat_id: int, item_id: str) -> Memory | None:
+    """The class's memory of one question, None if it never met it."""
+    row = session.execute(
+        select(*_CLASS_MEMORY_COLUMNS).where(
+            _CLASS_MEMORY.c.chat_id == chat_id, _CLASS_MEMORY.c.item_id == item_id
+        )
+    ).first()
+    return None if row is None else Memory(*row)
+
+
+def save_class_memory(session: Session, *, chat_id: int, item_id: str, memory: Memory) -> None:
+    """Write the class's memory of one question (created or replaced)."""
+    values = {column.name: getattr(memory, column.name) for column in _CLASS_MEMORY_COLUMNS}
+    session.execute(
+        insert_ignore(session, ClassMemory)
+        .values(chat_id=chat_id, item_id=item_id, **values)
+        .on_conflict_do_update(index_elements=["chat_id", "item_id"], set_=values)
+    )
+
+
+def claim_notice(session: Session, *, chat_id: int, admin_id: int, now: datetime) -> bool:
+    """Record that the chat was told about the admin; False if it was told already."""
+    inserted = session.execute(
+        insert_ignore(session, ReportNotice)
+        .values(chat_id=chat_id, learner_id=admin_id, told_at=now)
+        .on_conflict_do_nothing(index_elements=["chat_id", "learner_id"])
+    )
+    return bool(inserted.rowcount == 1)  # type: ignore[attr-defined]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Integer, String, cast, extract, func, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+
+from tutor.store.models import UTCDateTime
 
 
 def insert_ignore(session: Session | AsyncSession, table: Any) -> Any:
@@ -15,3 +19,22 @@ def insert_ignore(session: Session | AsyncSession, table: Any) -> Any:
     name = session.get_bind().dialect.name
     insert = postgresql.insert if name == "postgresql" else sqlite.insert
     return insert(table)
+
+
+def utc_text(session: Session, column: Any) -> Any:
+    """A UTC timestamp column as text, ``YYYY-MM-DD HH:MM:SS``, made by the database: for
+    reading many rows without turning each into a datetime."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI:SS")
+    # SQLite keeps naive UTC text in ISO order (see UTCDateTime): its first 19 characters.
+    return func.substr(cast(column, String), 1, 19)
+
+
+def whole_days_since(session: Session, column: Any, now: datetime) -> Any:
+    """Whole days from a UTC timestamp column to ``now`` (as ``timedelta.days`` counts
+    them), computed by the database: no datetime made per row."""
+    moment = literal(now, UTCDateTime)
+    if session.get_bind().dialect.name == "postgresql":
+        return func.floor(extract("epoch", moment - column) / 86400)
+    # julianday() is a float: a hair over the day's length keeps 3.0 days from being 2.
+    return cast(func.julianday(moment) - func.julianday(column) + 1e-9, Integer)

@@ -167,6 +167,9 @@ class GroupChat(SQLModel, table=True):
     last_daily_on: date | None = None
     active: bool = True
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # Who set the daily quiz (its sessions' reports go to them); None: an anonymous admin.
+    # (Columns added by a migration come last, where ALTER TABLE puts them.)
+    daily_set_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class QuizSession(SQLModel, table=True):
@@ -191,6 +194,9 @@ class QuizSession(SQLModel, table=True):
     position: int = -1
     started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # Who gets the session's report in private: the admin who started it (for a daily
+    # quiz, the one who set it); None for an anonymous admin and for older sessions.
+    started_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class SessionPoll(SQLModel, table=True):
@@ -208,12 +214,27 @@ class SessionPoll(SQLModel, table=True):
     opened_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     closes_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     closed: bool = False
+    # What was asked, as asked (a generated question differs at every showing, a deck's
+    # wording may change later): the question, its options in the item's own order, and
+    # the poll's order of them (poll option i is the item's option_order[i]). None on
+    # polls sent before these were kept.
+    question: str | None = Field(default=None, max_length=300)
+    options: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    option_order: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class PollVote(SQLModel, table=True):
     """A member's answer to a session poll (the first one counts)."""
 
-    __table_args__ = (Index("ix_pollvote_chat", "chat_id"),)
+    __table_args__ = (
+        # A chat's answers by session: the export's pages, who answered lately.
+        Index("ix_pollvote_chat_session", "chat_id", "session_id"),
+        # Everything /report counts, in the order it groups them: the report reads this
+        # index alone, never the table (300,000 answers in a fraction of a second).
+        Index(
+            "ix_pollvote_chat_member", "chat_id", "learner_id", "item_id", "session_id", "correct"
+        ),
+    )
 
     poll_id: str = Field(primary_key=True, max_length=64)
     learner_id: int = Field(
@@ -229,6 +250,44 @@ class PollVote(SQLModel, table=True):
     correct: bool
     elapsed_ms: int
     answered_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # The option chosen, in the item's own order (SessionPoll.options), whatever order
+    # the poll showed; None on votes stored before it was kept.
+    chosen_option: int | None = None
+    # The poll's question (SessionPoll.item_id), kept here too so that reports count a
+    # class's answers per question without a join.
+    item_id: str | None = Field(default=None, max_length=32)
+
+
+class ClassMemory(SQLModel, table=True):
+    """A group's FSRS memory state of one quiz question, from the share answered right.
+
+    The class's counterpart of ItemState: its quizzes draw the due questions first.
+    """
+
+    __table_args__ = (Index("ix_classmemory_chat_due", "chat_id", "due"),)
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    item_id: str = Field(sa_column=Column(String(32), primary_key=True))
+    state: int
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    last_review: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    reps: int = 0
+    lapses: int = 0
+
+
+class ReportNotice(SQLModel, table=True):
+    """The group was told once that an admin must start the bot in private to get reports.
+
+    ``learner_id`` is the admin's user id (not a foreign key: an admin need not be a
+    learner); named so, the admin's ``/forget`` removes the row with the rest.
+    """
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    learner_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    told_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
 class SeenUpdate(SQLModel, table=True):

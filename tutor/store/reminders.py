@@ -83,14 +83,15 @@ def reminder_slots(now: datetime, limit: int, *, lock: bool) -> Select[Any]:
 
 
 def daily_quiz_slots(now: datetime, limit: int, *, lock: bool) -> Select[Any]:
-    """The groups whose daily class quiz slot has come (and how many questions it asks)."""
+    """The groups whose daily class quiz slot has come (how many questions it asks, and
+    who set it)."""
     return slots_query(
         GROUP,
         slot_time="daily_time",
         next_at="next_daily_at",
         last_on="last_daily_on",
         conditions=[GROUP.c.active.is_(True), GROUP.c.daily_time.is_not(None)],
-        extra=["daily_questions"],
+        extra=["daily_questions", "daily_set_by"],
         now=now,
         limit=limit,
         lock=lock,

@@ -1,7 +1,7 @@
 """Own decks: decks sent to the bot as files, their items, who added them, group choices.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-14 10:00:00
 
 ``owndeck`` holds each deck (its owner, folded name, title, share code and a revision
@@ -18,8 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0005"
-# coordinator: rebase onto 0004 at merge
-down_revision: str | Sequence[str] | None = "0003"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,456 @@
+"""What a teacher gets in private: a report after each session, /report and /export.
+
+Everything here goes only to a chat's admins, only in their private chat with the bot.
+Where the bot cannot write to an admin (they never started it), the group is told once
+per admin, with a link that opens the private chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import datetime
+from typing import Any
+
+from telegram import Bot, InputFile, Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.format import MESSAGE_LIMIT, escape, fit, shown_length
+from bot.handlers.admins import is_admin, sender_id, user_is_admin
+from bot.services import Services, services
+from tutor import reports
+from tutor.content import Library
+from tutor.reports import ClassReport, SessionReport
+from tutor.store import Database
+from tutor.store.reports import ExportedVote
+
+log = logging.getLogger(__name__)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+SESSION_CHART = "tutor.charts:render_session_chart"
+HEATMAP_CHART = "tutor.charts:render_class_heatmap"
+# The /start payload of the link that opens the private chat (any payload that is not a
+# deck id just starts the bot).
+START_PAYLOAD = "reports"
+# Telegram takes documents up to 50 MB from a bot; a bigger CSV goes as a ZIP of it.
+EXPORT_PLAIN_LIMIT = 45 * 1024 * 1024
+QUESTION_CHARS = 90
+
+SESSION_TITLE = "📋 <b>Quiz report: {chat}</b>\n{when}"
+SESSION_SUMMARY = "{members} answered {questions}."
+QUESTION_LINE = (
+    "{number}. {question}\n    <b>{share}</b> right ({right}/{answered}) · median {seconds}"
+)
+WRONG_PART = " · most picked wrong: “{option}” ({picks})"
+UNANSWERED_LINE = "{number}. {question}\n    no answers"
+STRUGGLING = "<b>Fewer than half right:</b> {names}"
+STRUGGLER = "{name} ({right}/{questions})"
+NOBODY_STRUGGLED = "Everyone who answered got at least half right."
+SESSION_CHART_TITLE = "{chat}: quiz of {date}"
+SESSION_CAPTION = "Share of members who answered each question right."
+
+CLASS_TITLE = "📊 <b>Class report: {chat}</b>, the last {days}"
+CLASS_SUMMARY = "{members} gave {answers} to {questions}."
+AT_RISK_TITLE = "<b>At risk</b>"
+FALLING = "share right fell from {before} to {after}"
+ABSENT = "answered none of the last {sessions} sessions"
+AT_RISK_LINE = "{name}: {reasons}"
+NOBODY_AT_RISK = "Nobody: no falling share right, nobody missing lately."
+WEAKEST_TITLE = "<b>Weakest questions</b>"
+WEAKEST_LINE = "{share} ({right}/{answered}) {question}"
+DECKS_TITLE = "<b>Decks</b>"
+DECK_LINE = "{title}: {share} right of {answered}"
+MEMBERS_TITLE = "<b>Members</b>, weakest first: share right (answered){recall}"
+RECALL_NOTE = "; predicted recall for those who study in private"
+MEMBER_LINE = "{name}: {share} ({answered}){recall}"
+MEMBER_RECALL = " · recall {recall}"
+MORE_MEMBERS = "… and {count} more (every answer: /export)"
+HEATMAP_TITLE = "{chat}: share right per member and deck, the last {days}"
+HEATMAP_CAPTION = "Share right per member and deck (the {shown} weakest members)."
+
+REPORT_SENT = "Sent you the report in private."
+EXPORT_SENT = "Sent you the file in private."
+EXPORT_CAPTION = "Every answer in {chat}: {rows}, times in {zone}."
+EXPORT_USAGE = "Usage: /export (no arguments): every answer of this chat as a CSV file."
+NO_ANSWERS_REPORT = "Nobody answered a quiz here in the last {days}. Start one with /quiz."
+NO_ANSWERS_EXPORT = "Nobody has answered a quiz here yet. Start one with /quiz."
+ADMINS_ONLY = "Only the chat's admins can {action}; it goes to them in private."
+ANONYMOUS = "I send reports to an admin in private: send {command} as yourself, not anonymously."
+CANNOT_WRITE = (
+    "I can't write to you in private yet: open {link} and press Start, then send {command} again."
+)
+NOTICE = (
+    "{name}, I can't send you this class's quiz reports: open {link} and press Start to "
+    "get them in private."
+)
+REPORT_IN_GROUP = (
+    "/report works in a class group: send it there as an admin and I'll send you the "
+    "class's report here."
+)
+
+
+def _count(count: int, noun: str) -> str:
+    return f"1 {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{share:.0%}"
+
+
+def _short(text: str, limit: int = QUESTION_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _when(moment: datetime, zone: str) -> str:
+    return f"{moment.day} {moment:%b %Y, %H:%M} ({zone})"
+
+
+def render_session_report(report: SessionReport) -> str:
+    """A session's report as HTML text."""
+    figures = report.figures
+    lines = [
+        SESSION_TITLE.format(
+            chat=escape(report.chat_title), when=_when(report.local_start, report.zone)
+        ),
+        SESSION_SUMMARY.format(
+            members=_count(figures.members, "member"),
+            questions=_count(len(figures.questions), "question"),
+        ),
+        "",
+    ]
+    for result in figures.questions:
+        question = escape(_short(result.question))
+        if not result.answered:
+            lines.append(UNANSWERED_LINE.format(number=result.number, question=question))
+            continue
+        line = QUESTION_LINE.format(
+            number=result.number,
+            question=question,
+            share=_percent(result.share),
+            right=result.right,
+            answered=result.answered,
+            seconds=f"{result.median_seconds:.1f} s",
+        )
+        if result.wrong_option is not None:
+            line += WRONG_PART.format(
+                option=escape(_short(result.wrong_option, 60)), picks=result.wrong_picks
+            )
+        lines.append(line)
+    lines.append("")
+    if figures.struggling:
+        names = ", ".join(
+            STRUGGLER.format(name=escape(s.name), right=s.right, questions=len(figures.questions))
+            for s in figures.struggling
+        )
+        lines.append(STRUGGLING.format(names=names))
+    elif figures.members:
+        lines.append(NOBODY_STRUGGLED)
+    return fit("\n".join(lines))
+
+
+def render_class_report(report: ClassReport) -> str:
+    """/report as HTML text: what matters most first, then as many members as fit."""
+    figures = report.figures
+    lines = [
+        CLASS_TITLE.format(chat=escape(report.chat_title), days=_count(report.days, "day")),
+        CLASS_SUMMARY.format(
+            members=_count(len(figures.members), "member"),
+            answers=_count(figures.answers, "answer"),
+            questions=_count(figures.questions, "question"),
+        ),
+        "",
+        AT_RISK_TITLE,
+    ]
+    for risky in figures.at_risk:
+        reasons = []
+        if reports.Risk.FALLING in risky.risks:
+            reasons.append(
+                FALLING.format(before=_percent(risky.before), after=_percent(risky.after))
+            )
+        if reports.Risk.ABSENT in risky.risks:
+            reasons.append(ABSENT.format(sessions=reports.ABSENT_SESSIONS))
+        lines.append(AT_RISK_LINE.format(name=escape(risky.name), reasons="; ".join(reasons)))
+    if not figures.at_risk:
+        lines.append(NOBODY_AT_RISK)
+    lines += ["", WEAKEST_TITLE]
+    lines += [
+        WEAKEST_LINE.format(
+            share=_percent(q.share),
+            right=q.right,
+            answered=q.answered,
+            question=escape(_short(q.label, 70)),
+        )
+        for q in figures.weakest
+    ]
+    lines += ["", DECKS_TITLE]
+    lines += [
+        DECK_LINE.format(title=escape(d.label), share=_percent(d.share), answered=d.answered)
+        for d in figures.decks
+    ]
+    any_recall = any(m.recall is not None for m in figures.members)
+    lines += ["", MEMBERS_TITLE.format(recall=RECALL_NOTE if any_recall else "")]
+    text = "\n".join(lines)
+    # Room for the "... and N more" line: a class of hundreds does not fit one message.
+    budget = MESSAGE_LIMIT - 60
+    used = shown_length(text)
+    for shown, member in enumerate(figures.members):
+        line = "\n" + MEMBER_LINE.format(
+            name=escape(member.name),
+            share=_percent(member.share),
+            answered=member.answered,
+            recall=(
+                MEMBER_RECALL.format(recall=_percent(member.recall))
+                if member.recall is not None
+                else ""
+            ),
+        )
+        size = shown_length(line)
+        if used + size > budget:
+            text += "\n" + MORE_MEMBERS.format(count=len(figures.members) - shown)
+            break
+        text += line
+        used += size
+    return fit(text)
+
+
+# --- sending in private --------------------------------------------------------------------
+
+
+def start_link(bot: Bot) -> str:
+    """The link that opens the bot's private chat with a Start button."""
+    return f"https://t.me/{bot.username}?start={START_PAYLOAD}"
+
+
+def _cannot_write(error: TelegramError) -> bool:
+    """Whether Telegram refused because the user has not started the bot (or blocked it)."""
+    return isinstance(error, Forbidden) or (
+        isinstance(error, BadRequest) and "chat not found" in error.message.lower()
+    )
+
+
+async def _send_private(bot: Bot, user_id: int, text: str) -> bool:
+    """Send a report's text to the user's private chat; False if Telegram refuses because
+    the bot may not write to them."""
+    try:
+        await bot.send_message(user_id, text, parse_mode=ParseMode.HTML)
+    except TelegramError as exc:
+        if not _cannot_write(exc):
+            raise
+        log.info("cannot write to user %s: %s", user_id, exc.message)
+        return False
+    return True
+
+
+async def _send_chart(
+    shared: Services, bot: Bot, user_id: int, caption: str, target: str, *args: Any, **kwargs: Any
+) -> None:
+    """Draw a report's chart in the worker process and send it after the text (which does
+    not wait for it); a chart that fails is logged and left out."""
+    try:
+        chart: bytes = await shared.in_worker(target, *args, **kwargs)
+    except Exception:
+        log.exception("a report chart failed")
+        return
+    try:
+        await bot.send_photo(user_id, chart, caption=caption)
+    except TelegramError as exc:
+        log.info("report chart to user %s not sent: %s", user_id, exc.message)
+
+
+async def deliver_session_report(application: AnyApplication, session_id: int) -> None:
+    """Send a finished session's report to the admin who started it; where the bot cannot
+    write to them, tell the group once how to fix it."""
+    shared: Services = application.bot_data["services"]
+    report = await shared.database.run(
+        reports.session_report,
+        library=shared.library,
+        session_id=session_id,
+        default_zone=shared.settings.default_timezone,
+    )
+    if report is None or report.recipient is None:
+        return
+    bot = application.bot
+    try:
+        # Only to an admin: a member may have started it in a chat open to everyone, and
+        # whoever set a daily quiz may have been an admin then and be none now.
+        if not await user_is_admin(bot, application.bot_data, report.chat_id, report.recipient):
+            return
+        if await _send_private(bot, report.recipient, render_session_report(report)):
+            await _send_chart(
+                shared,
+                bot,
+                report.recipient,
+                SESSION_CAPTION,
+                SESSION_CHART,
+                [result.share for result in report.figures.questions],
+                title=SESSION_CHART_TITLE.format(
+                    chat=report.chat_title or "Class", date=_when(report.local_start, report.zone)
+                ),
+            )
+            return
+        claimed = await shared.database.run(
+            reports.claim_notice,
+            chat_id=report.chat_id,
+            admin_id=report.recipient,
+            now=shared.clock(),
+        )
+        if claimed:
+            member = await bot.get_chat_member(report.chat_id, report.recipient)
+            notice = NOTICE.format(name=escape(member.user.first_name), link=start_link(bot))
+            await bot.send_message(report.chat_id, notice, parse_mode=ParseMode.HTML)
+    except TelegramError as exc:
+        log.info("session %s report not delivered: %s", session_id, exc.message)
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+async def _authorised(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, command: str
+) -> int | None:
+    """The admin who asked, or None after telling the sender why not."""
+    message = update.effective_message
+    assert message is not None
+    action = "get the class's report" if command == "/report" else "export the class's answers"
+    if not await is_admin(update, context):
+        await message.reply_text(ADMINS_ONLY.format(action=action))
+        return None
+    admin = sender_id(update)
+    if admin is None:
+        await message.reply_text(ANONYMOUS.format(command=command))
+    return admin
+
+
+async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/report [days] in a group: the class over the last days, to the admin in private."""
+    chat, message = update.effective_chat, update.effective_message
+    assert chat is not None and message is not None
+    try:
+        days = reports.parse_days(context.args or [])
+    except reports.UsageError as exc:
+        await message.reply_text(str(exc))
+        return
+    admin = await _authorised(update, context, "/report")
+    if admin is None:
+        return
+    shared = services(context)
+    report = await shared.database.run_long(
+        reports.class_report,
+        library=shared.library,
+        chat_id=chat.id,
+        days=days,
+        now=shared.clock(),
+    )
+    if report is None:
+        await message.reply_text(NO_ANSWERS_REPORT.format(days=_count(days, "day")))
+        return
+    if not await _send_private(context.bot, admin, render_class_report(report)):
+        await message.reply_text(
+            CANNOT_WRITE.format(link=start_link(context.bot), command="/report")
+        )
+        return
+    await message.reply_text(REPORT_SENT)
+    heatmap = report.figures.heatmap
+    if heatmap.members and heatmap.decks:
+        await _send_chart(
+            shared,
+            context.bot,
+            admin,
+            HEATMAP_CAPTION.format(shown=len(heatmap.members)),
+            HEATMAP_CHART,
+            heatmap.members,
+            heatmap.decks,
+            heatmap.shares,
+            title=HEATMAP_TITLE.format(
+                chat=report.chat_title or "Class", days=_count(days, "day")
+            ),
+        )
+
+
+async def write_export(
+    database: Database, library: Library, plan: reports.ExportPlan
+) -> reports.CsvExport:
+    """Every page of the plan into the CSV, each page a short unit of work (a class of
+    300,000 answers never holds the database, or SQLite's event loop, for long), the next
+    page read by the database while this one is written."""
+    export = reports.CsvExport(plan, library=library)
+
+    def read(first: int, last: int) -> asyncio.Task[list[ExportedVote]]:
+        return asyncio.create_task(
+            database.run_long(
+                reports.export_page, chat_id=plan.chat_id, first_session=first, last_session=last
+            )
+        )
+
+    following = read(*plan.pages[0]) if plan.pages else None
+    try:
+        for number in range(len(plan.pages)):
+            assert following is not None
+            page = await following
+            following = read(*plan.pages[number + 1]) if number + 1 < len(plan.pages) else None
+            export.add(page)
+    finally:
+        if following is not None and not following.done():
+            following.cancel()
+    return export
+
+
+def export_name(title: str, now: datetime) -> str:
+    """The export's file name: the chat's title in plain letters and the day."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40] or "class"
+    return f"answers-{slug}-{now:%Y-%m-%d}.csv"
+
+
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/export in a group: every answer as CSV, to the admin in private."""
+    chat, message = update.effective_chat, update.effective_message
+    assert chat is not None and message is not None
+    if context.args:
+        await message.reply_text(EXPORT_USAGE)
+        return
+    admin = await _authorised(update, context, "/export")
+    if admin is None:
+        return
+    shared = services(context)
+    plan = await shared.database.run_long(
+        reports.plan_export, chat_id=chat.id, default_zone=shared.settings.default_timezone
+    )
+    if plan is None:
+        await message.reply_text(NO_ANSWERS_EXPORT)
+        return
+    await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
+    export = await write_export(shared.database, shared.library, plan)
+    # Joining and encoding tens of megabytes: in a thread, the event loop gets its turns.
+    data = await asyncio.to_thread(export.getvalue)
+    name = export_name(plan.chat_title, shared.clock())
+    if len(data) > EXPORT_PLAIN_LIMIT:
+        data = await asyncio.to_thread(reports.zipped, data, name)
+        name = name.removesuffix(".csv") + ".zip"
+    caption = EXPORT_CAPTION.format(
+        chat=escape(plan.chat_title or "this chat"),
+        rows=_count(export.rows, "answer"),
+        zone=plan.zone,
+    )
+    try:
+        await context.bot.send_document(
+            admin, InputFile(data, filename=name), caption=caption, parse_mode=ParseMode.HTML
+        )
+    except TelegramError as exc:
+        if not _cannot_write(exc):
+            raise
+        await message.reply_text(
+            CANNOT_WRITE.format(link=start_link(context.bot), command="/export")
+        )
+        return
+    await message.reply_text(EXPORT_SENT)
+
+
+async def private_report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/report in a private chat: it belongs in the class's group."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(REPORT_IN_GROUP)
