@@ -1,5 +1,6 @@
 """The playground in a real headless Chromium: ``python -m bot`` without a token, and a
-person using the chat page (review a card, run a demo, send a deck file, a class quiz).
+person using the chat page (review a card, run a demo, send a deck file, a class quiz and
+its report).
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them); Selenium
 drives the system's chromedriver and never downloads one. Screenshots go to
@@ -186,6 +187,8 @@ def test_a_person_reviews_runs_a_demo_sends_a_deck_and_quizzes_the_class(
             "return fetch(arguments[0]).then((r) => r.text())", link.get_attribute("href")
         )
         assert served == deck.read_text()
+        imported = wait(driver, message_with("Deck my-deck: 1 card"))
+        assert button(imported, "Study now")
 
         # The class: the menu shows the group's commands; a quiz of 2 questions of 5 s.
         driver.find_element(By.CSS_SELECTOR, '.chat-item[data-chat-type="supergroup"]').click()
@@ -223,6 +226,16 @@ def test_a_person_reviews_runs_a_demo_sends_a_deck_and_quizzes_the_class(
         closed = redrawn(driver, first_id).find_element(By.CSS_SELECTOR, ".poll-kind").text
         assert closed == "Quiz · Final results"
         shot(driver, "class-quiz")
+
+        # The teacher's report: Sam started the quiz, so it comes to him in private.
+        driver.find_element(By.CSS_SELECTOR, '.chat-item[data-chat-type="private"]').click()
+        report = wait(driver, message_with("Quiz report: Class"), timeout=30)
+        assert "4 members answered 2 questions." in report.text
+        chart = wait(driver, message_with("Share of members who answered each question right."))
+        image = chart.find_element(By.CSS_SELECTOR, "img.photo")
+        wait(driver, lambda d: d.execute_script("return arguments[0].complete", image))
+        assert driver.execute_script("return arguments[0].naturalWidth", image) > 0
+        shot(driver, "report")
 
         errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
         assert errors == []
