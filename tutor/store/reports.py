@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Table, case, cast, false, func, select
+from sqlalchemy import ColumnElement, Integer, Table, case, cast, false, func, select
 from sqlalchemy.orm import Session
 
 from tutor.store.dialects import utc_text, whole_days_since
@@ -56,21 +56,25 @@ class SessionVote:
     elapsed_ms: int
 
 
+def _asked_columns() -> tuple[ColumnElement[Any], ...]:
+    """A poll's columns in PollAsked's field order."""
+    poll = _POLL.c
+    return (
+        poll.poll_id,
+        poll.position,
+        poll.item_id,
+        poll.question,
+        poll.options,
+        poll.option_order,
+        poll.correct_option,
+    )
+
+
 def session_polls(session: Session, *, session_id: int) -> list[PollAsked]:
     """The polls a session sent, in the order asked."""
     poll = _POLL.c
     rows = session.execute(
-        select(
-            poll.poll_id,
-            poll.position,
-            poll.item_id,
-            poll.question,
-            poll.options,
-            poll.option_order,
-            poll.correct_option,
-        )
-        .where(poll.session_id == session_id)
-        .order_by(poll.position)
+        select(*_asked_columns()).where(poll.session_id == session_id).order_by(poll.position)
     ).all()
     return [PollAsked(*row) for row in rows]
 
@@ -215,17 +219,7 @@ def recall_inputs(
 def chat_polls(session: Session, *, chat_id: int) -> dict[str, PollAsked]:
     """Every poll the chat was sent, by poll id."""
     poll = _POLL.c
-    rows = session.execute(
-        select(
-            poll.poll_id,
-            poll.position,
-            poll.item_id,
-            poll.question,
-            poll.options,
-            poll.option_order,
-            poll.correct_option,
-        ).where(poll.chat_id == chat_id)
-    ).all()
+    rows = session.execute(select(*_asked_columns()).where(poll.chat_id == chat_id)).all()
     return {str(row[0]): PollAsked(*row) for row in rows}
 
 
