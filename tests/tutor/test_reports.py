@@ -17,7 +17,7 @@ from tutor import classroom, learners, reports, store, study
 from tutor.content import Library, library_of
 from tutor.reports import AtRisk, Heatmap, MemberScore, QuestionResult, Risk, ShareRight
 from tutor.scheduling import Memory, Rating, retrievability
-from tutor.store import Database
+from tutor.store import Database, GroupChat, QuizSession
 from tutor.store.reports import ExportedVote, MemberItemTotal, PollAsked, SessionVote
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -400,3 +400,22 @@ async def test_the_group_is_told_once_per_admin(database: Database) -> None:
     assert [await claim(1), await claim(1), await claim(2)] == [True, False, True]
     await database.run(learners.forget, learner_id=1)  # the admin's /forget removes it too
     assert await claim(1) is True
+
+
+async def test_an_admins_forget_clears_their_id_from_the_chat_and_its_sessions(
+    database: Database, library: Library
+) -> None:
+    await database.run(
+        classroom.set_daily, chat_id=CHAT, title="Class", daily_time="08:00", questions=3,
+        default_zone="UTC", now=NOW, set_by=1,
+    )  # fmt: skip
+    session_id = await play_session(database, library, {5: [True]}, at=NOW)
+
+    def who(session: Session) -> tuple[int | None, int | None]:
+        group, started = session.get(GroupChat, CHAT), session.get(QuizSession, session_id)
+        assert group is not None and started is not None
+        return group.daily_set_by, started.started_by
+
+    assert await database.run(who) == (1, 1)
+    await database.run(learners.forget, learner_id=1)
+    assert await database.run(who) == (None, None)  # the daily still runs, reporting to nobody

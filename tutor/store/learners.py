@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, delete, func, select
+from sqlalchemy import Column, delete, func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
 from tutor.store.dialects import insert_ignore
-from tutor.store.models import Learner
+from tutor.store.models import GroupChat, Learner, QuizSession
 
 
 def get_learner(session: Session, *, learner_id: int) -> Learner | None:
@@ -69,10 +69,22 @@ def count_learner_rows(session: Session, *, learner_id: int) -> dict[str, int]:
     return counts
 
 
+def _user_references() -> list[Column[Any]]:
+    """Columns of other rows that name a user without being about them: the admin who set
+    a group's daily quiz, who started a session (each gets the reports)."""
+    return [
+        GroupChat.__table__.c.daily_set_by,  # type: ignore[attr-defined]
+        QuizSession.__table__.c.started_by,  # type: ignore[attr-defined]
+    ]
+
+
 def delete_learner_rows(session: Session, *, learner_id: int) -> dict[str, int]:
-    """Delete every row about the learner (children first); how many went, by table name."""
+    """Delete every row about the learner (children first) and clear the user's id where
+    other rows name them; how many rows went, by table name."""
     deleted: dict[str, int] = {}
     for column in _learner_columns():
         result = session.execute(delete(column.table).where(column == learner_id))
         deleted[str(column.table.name)] = int(result.rowcount)  # type: ignore[attr-defined]
+    for column in _user_references():
+        session.execute(update(column.table).where(column == learner_id).values({column: None}))
     return deleted
