@@ -1,0 +1,35 @@
+"""The benchmarks are not run by the suite (they take minutes), but each one must still
+load: a helper renamed in one bench broke another's import once, unseen until `make bench`."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import bench
+
+MODULES = sorted(
+    info.name for info in pkgutil.iter_modules(bench.__path__) if info.name != "__main__"
+)
+
+
+def test_every_bench_is_found() -> None:
+    assert {"review", "reminders", "report", "imports", "owndecks", "generated"} <= set(MODULES)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_the_bench_loads(name: str) -> None:
+    importlib.import_module(f"bench.{name}")
+
+
+def test_the_command_line_names_every_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    entry = importlib.import_module("bench.__main__")
+    with pytest.raises(SystemExit) as usage:
+        entry.main(["--help"])
+    assert usage.value.code == 0
+    choices = capsys.readouterr().out.split("{", 1)[1].split("}", 1)[0].split(",")
+    # The echo bot is the review bench's baseline, run in a process of its own; deck builds
+    # the benches' decks.
+    assert set(MODULES) - {"echo_bot", "deck"} <= set(choices)
