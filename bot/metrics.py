@@ -49,6 +49,9 @@ def update_kind(update: Update) -> str:
     return "unknown"
 
 
+DECK_FILE_OUTCOMES = ("imported", "replaced", "confirm", "refused")
+
+
 @dataclass
 class Metrics:
     """Everything the bot counts, in a registry of its own; ``render()`` is what
@@ -86,6 +89,12 @@ class Metrics:
             registry=self.registry,
         )
         self.reminders_sent = counter("tutor_reminders_sent", "Daily reminders sent.")
+        self.deck_files = counter(
+            "tutor_deck_files",
+            "Deck files received, by outcome: imported, replaced, confirm (waiting for the "
+            "replace button), refused (too big, unreadable, over a limit).",
+            ["outcome"],
+        )
         self.api_requests = counter(
             "tutor_bot_api_requests", "Bot API requests made, by method.", ["method"]
         )
@@ -105,6 +114,8 @@ class Metrics:
             self.quiz_answers.labels(correct=correct)
         for outcome in ("ok", "failed"):
             self.demos.labels(outcome=outcome)
+        for outcome in DECK_FILE_OUTCOMES:
+            self.deck_files.labels(outcome=outcome)
 
     def render(self) -> str:
         """All metrics in the Prometheus text exposition format."""
@@ -140,6 +151,10 @@ class Metrics:
     def count_reminders(self, sent: int = 1) -> None:
         """``sent`` reminders delivered."""
         self.reminders_sent.inc(sent)
+
+    def count_deck_file(self, outcome: str) -> None:
+        """One deck file received; ``outcome`` one of ``DECK_FILE_OUTCOMES``."""
+        self.deck_files.labels(outcome=outcome).inc()
 
     def count_api_response(self, method: str, status: int) -> None:
         """One Bot API answer: every non-2xx status is an error, 429 a rate limit as well."""

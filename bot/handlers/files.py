@@ -15,6 +15,7 @@ from bot.callbacks import CancelDeckAction, ConfirmReplace, StudyDeck
 from bot.format import CAPTION_LIMIT, MESSAGE_LIMIT, escape, fit, shown_length
 from bot.handlers import explain, quiz, review
 from bot.handlers.decks import counts
+from bot.metrics import metrics_of
 from bot.services import ButtonHandler, Services, edit_message, services
 from tutor import owndecks
 from tutor.imports import MAX_FILE_BYTES, ImportFailed, ParsedDeck
@@ -160,11 +161,13 @@ async def import_document(
     name = (document.file_name or "deck")[:255]
     if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
         # Refused before downloading: the size Telegram reports is enough.
+        metrics_of(context).count_deck_file("refused")
         await message.reply_text(TOO_BIG.format(name=name, size=document.file_size / 1024 / 1024))
         return
     await message.reply_chat_action(ChatAction.TYPING)
     parsed = await read_deck(shared, context, document.file_id, name)
     if isinstance(parsed, str):
+        metrics_of(context).count_deck_file("refused")
         await message.reply_text(parsed)
         return
     try:
@@ -178,9 +181,11 @@ async def import_document(
             now=shared.clock(),
         )
     except owndecks.DeckError as exc:
+        metrics_of(context).count_deck_file("refused")
         await message.reply_text(str(exc))
         return
     if isinstance(result, owndecks.NeedsConfirm):
+        metrics_of(context).count_deck_file("confirm")
         title = escape(result.title)
         markup = InlineKeyboardMarkup(
             [
@@ -204,6 +209,7 @@ async def import_document(
             CONFIRM.format(title=title), parse_mode=ParseMode.HTML, reply_markup=markup
         )
         return
+    metrics_of(context).count_deck_file("replaced" if result.replaced else "imported")
     await message.reply_text(
         render_imported(parsed, result, in_group=in_group),
         parse_mode=ParseMode.HTML,
@@ -249,6 +255,7 @@ async def on_confirm_replace(
     await query.answer(REPLACING)
     parsed = await read_deck(shared, context, waiting.file_id, waiting.file_name)
     if isinstance(parsed, str):
+        metrics_of(context).count_deck_file("refused")
         await edit_message(query.message, escape(parsed), None)
         return
     try:
@@ -261,11 +268,13 @@ async def on_confirm_replace(
             now=shared.clock(),
         )
     except owndecks.DeckError as exc:
+        metrics_of(context).count_deck_file("refused")
         await edit_message(query.message, escape(str(exc)), None)
         return
     if result is None:
         await edit_message(query.message, NOTHING_WAITS, None)
         return
+    metrics_of(context).count_deck_file("replaced")
     await edit_message(
         query.message, render_imported(parsed, result), study_markup(shared, result, user.id)
     )

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from bot.metrics import metrics_of
 from playground.botapi import BotApiStandin, Chat, ChatMessage, UserHandle
 from tests.e2e.conftest import RunningBot, rows
 from tests.e2e.test_review import reveal_and_rate
@@ -113,7 +114,7 @@ async def test_bad_files_get_a_short_reply_and_change_nothing(
     server: BotApiStandin, running_bot: RunningBot, store: Database, basics: Library
 ) -> None:
     alice = server.user(1001, "Alice")
-    async with running_bot(library=basics):
+    async with running_bot(library=basics) as application:
         big = await send_file(alice, b"a,b\n" * (600 * 1024), "big.csv")
         assert big.text == "big.csv is 2.3 MB; I take files of up to 2 MB."
         junk = await send_file(alice, bytes(range(256)) * 40, "deck.csv")
@@ -121,6 +122,9 @@ async def test_bad_files_get_a_short_reply_and_change_nothing(
         empty = await send_file(alice, b"   \n", "empty.md")
         assert empty.text == "empty.md is empty."
         await server.settle()
+        metrics = metrics_of(application)
+        assert metrics.value("tutor_deck_files_total", outcome="refused") == 3
+        assert metrics.value("tutor_deck_files_total", outcome="imported") == 0
     # The big file was refused on its size alone: only the two others were fetched.
     assert len(server.requests("getFile")) == 2
     assert await rows(store, OwnDeck) == []
@@ -200,7 +204,7 @@ async def test_replacing_a_deck_after_the_confirm_keeps_progress(
     server: BotApiStandin, running_bot: RunningBot, store: Database, basics: Library
 ) -> None:
     alice = server.user(1001, "Alice")
-    async with running_bot(library=basics):
+    async with running_bot(library=basics) as application:
         reply = await import_optics(alice)
         await alice.press(reply, "Study now")
         card = await alice.wait_for_message(lambda m: m is not reply)
@@ -228,6 +232,11 @@ async def test_replacing_a_deck_after_the_confirm_keeps_progress(
         assert "3 items no longer in the file left your reviews." in lines
         press = await alice.press(done, "Study now")
         assert (await press.answered()).text is None
+        counted = {
+            outcome: metrics_of(application).value("tutor_deck_files_total", outcome=outcome)
+            for outcome in ("imported", "confirm", "replaced", "refused")
+        }
+        assert counted == {"imported": 1, "confirm": 1, "replaced": 1, "refused": 0}
 
     states = await rows(store, ItemState, learner_id=1001)
     assert [(s.item_id, s.reps) for s in states] == [(states_before[0].item_id, 1)]
