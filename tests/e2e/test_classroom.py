@@ -291,6 +291,14 @@ async def test_a_class_of_200_sees_the_top_of_the_board_and_each_their_own_place
 
 
 BUSY_CLASS = 400
+# How long a private /review may wait behind the 400 answers (and the 400 poll updates
+# Telegram sends with them) that reached the bot first. On PostgreSQL the answers' units
+# wait on the database, so the review goes by (0.3-0.6 s measured on 2 cores). On SQLite
+# every unit runs on the event loop (see README, "One way to the database"), so the bot
+# fetches the review only as fast as it works through the answers before it: 1.5-2.5 s
+# measured, the class's own processing time; the bound catches a review left behind the
+# class for longer than that.
+REVIEW_BEHIND_A_CLASS = {"postgresql": 1.5, "sqlite": 4.0}
 
 
 async def test_a_class_answering_does_not_delay_a_private_review(
@@ -321,7 +329,7 @@ async def test_a_class_answering_does_not_delay_a_private_review(
             await asyncio.sleep(0.1)
     print(f"the review waited {waited:.2f} s")
     assert len(await rows(store, PollVote)) == BUSY_CLASS
-    assert waited < 2.0
+    assert waited < REVIEW_BEHIND_A_CLASS[store.engine.dialect.name]
 
 
 async def test_numbers_in_other_scripts_get_the_usage(
