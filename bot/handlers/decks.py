@@ -240,18 +240,22 @@ def render_page(
     return text, InlineKeyboardMarkup(rows)
 
 
+async def _read_page(
+    shared: Services, learner_id: int, deck_number: int
+) -> owndecks.DeckPage | None:
+    """The deck's page as the learner sees it (None: not one of their decks)."""
+    return await shared.database.run(
+        owndecks.deck_page, library=shared.library, learner_id=learner_id, deck_number=deck_number
+    )
+
+
 async def _page(
     update: Update, context: ContextTypes.DEFAULT_TYPE, deck_number: int
 ) -> tuple[str, InlineKeyboardMarkup] | None:
     query = update.callback_query
     assert query is not None
     shared = services(context)
-    page = await shared.database.run(
-        owndecks.deck_page,
-        library=shared.library,
-        learner_id=query.from_user.id,
-        deck_number=deck_number,
-    )
+    page = await _read_page(shared, query.from_user.id, deck_number)
     if page is None:
         return None
     return render_page(
@@ -349,12 +353,7 @@ async def on_delete(
     query = update.callback_query
     assert query is not None
     shared = services(context)
-    page = await shared.database.run(
-        owndecks.deck_page,
-        library=shared.library,
-        learner_id=query.from_user.id,
-        deck_number=payload.deck,
-    )
+    page = await _read_page(shared, query.from_user.id, payload.deck)
     if page is None or not page.mine:
         await query.answer(DECK_GONE)
         return
@@ -401,12 +400,7 @@ async def on_remove(
     query = update.callback_query
     assert query is not None
     shared = services(context)
-    page = await shared.database.run(
-        owndecks.deck_page,
-        library=shared.library,
-        learner_id=query.from_user.id,
-        deck_number=payload.deck,
-    )
+    page = await _read_page(shared, query.from_user.id, payload.deck)
     removed = page is not None and await shared.database.run(
         owndecks.remove_added, learner_id=query.from_user.id, deck_number=payload.deck
     )
