@@ -37,6 +37,7 @@ from tutor.content import (
 from tutor.imports import MAX_ITEMS, NAME_MAX, ParsedDeck
 from tutor.libraries import extended, group_quiz_library, learner_library
 from tutor.scheduling import Rating, retrievability
+from tutor.spreadsheet import safe_cell
 from tutor.store import Learner, OwnDeck, practice, save_learner
 from tutor.store import owndecks as queries
 from tutor.store import reviews as review_queries
@@ -710,11 +711,6 @@ def front_of(item: Item | None) -> str:
     return ""
 
 
-def _cell(text: str) -> str:
-    # A spreadsheet would run a cell that starts like a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 @dataclass(frozen=True)
 class Export:
     """What /export sends: the progress as CSV, and each own deck as a deck to write out."""
@@ -749,8 +745,8 @@ def export_of(
         writer.writerow(
             (
                 state.item_id,
-                _cell(deck),
-                _cell(front_of(item)),
+                safe_cell(deck),
+                safe_cell(front_of(item)),
                 state.reps,
                 RATING_NAMES.get(rating, "") if rating is not None else "",
                 state.due.strftime("%Y-%m-%d %H:%M UTC"),

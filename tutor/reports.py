@@ -26,6 +26,7 @@ from tutor.classroom import HARD_FROM
 from tutor.content import Library, QuizQuestion
 from tutor.libraries import group_quiz_library
 from tutor.scheduling import check_utc, recall_probability
+from tutor.spreadsheet import csv_field
 from tutor.store import classroom as classroom_queries
 from tutor.store import reports as queries
 from tutor.store.reports import ExportedVote, MemberItemTotal, PollAsked, SessionVote
@@ -594,16 +595,10 @@ EXPORT_COLUMNS = (
 )
 
 
-def _csv_field(text: str) -> str:
-    """One CSV field as the csv module writes it (quoted only where it must be)."""
-    if any(mark in text for mark in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
 class CsvExport:
     """The export's CSV, written page by page: UTF-8 with a byte-order mark (spreadsheet
-    programs then read it as UTF-8), a header row, one row per answer, local times.
+    programs then read it as UTF-8), a header row, one row per answer, local times; no
+    text cell starts a formula (``tutor.spreadsheet``).
 
     Rows are put together from parts quoted once (a question's text, its options, a
     member's name as it is now) and local times converted once a minute: 300,000 rows
@@ -616,14 +611,14 @@ class CsvExport:
         for poll_id, poll in plan.polls.items():
             question, options = _asked(poll, library)
             self._polls[poll_id] = (
-                f"{_csv_field(poll.item_id)},{_csv_field(question)}",
-                tuple(_csv_field(o) for o in options or ()),
+                f"{csv_field(poll.item_id)},{csv_field(question)}",
+                tuple(csv_field(o) for o in options or ()),
             )
-        self._names = {learner: _csv_field(name) for learner, name in plan.members.items()}
+        self._names = {learner: csv_field(name) for learner, name in plan.members.items()}
         self._minutes: dict[str, str] = {}
         header = list(EXPORT_COLUMNS)
         header[1:3] = [f"date ({plan.zone})", f"time ({plan.zone})"]
-        self._parts = [",".join(_csv_field(h) for h in header) + "\r\n"]
+        self._parts = [",".join(csv_field(h) for h in header) + "\r\n"]
         self.rows = 0
 
     def _local_minute(self, utc_minute: str) -> str:
