@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import matplotlib
 
@@ -31,7 +32,7 @@ WEAK_SHARE = 2 / 3
 SHARE_COLOURS = LinearSegmentedColormap.from_list("share", [VERMILLION, "#FFFFFF", BLUE])
 LABEL_CHARS = 28
 # For a user's text: drawn as typed, "$" and all (matplotlib's Text(parse_math=False)).
-AS_TYPED: dict[str, bool] = {"parse_math": False}
+AS_TYPED: dict[str, Any] = {"parse_math": False}
 
 
 def _png(figure: Figure) -> bytes:

@@ -19,10 +19,10 @@ from bot.format import (
     fit,
 )
 from bot.handlers import reports
-from bot.handlers.admins import is_admin, sender_id
+from bot.handlers.admins import is_admin, sender_id, user_is_admin
 from bot.metrics import metrics_of
 from bot.services import Services, services
-from tutor import classroom, learners
+from tutor import classroom, learners, owndecks
 from tutor.classroom import PollToSend, SessionOver, Standing
 from tutor.store import GroupChat
 
@@ -252,6 +252,16 @@ async def resume_sessions(application: AnyApplication) -> None:
         log.info("resumed %d quiz sessions", len(plans))
 
 
+async def _admin_now(application: AnyApplication, chat_id: int, user_id: int) -> bool:
+    """Whether the user is the chat's admin (remembered a minute); not, if Telegram cannot
+    say (a user who left the chat, or deleted their account)."""
+    try:
+        return await user_is_admin(application.bot, application.bot_data, chat_id, user_id)
+    except TelegramError as exc:
+        log.info("admin check of %s in chat %s failed: %s", user_id, chat_id, exc.message)
+        return False
+
+
 async def start_in_chat(
     application: AnyApplication,
     chat_id: int,
@@ -262,6 +272,7 @@ async def start_in_chat(
     """Open a session in the chat and send its first question; False if one runs already.
     ``started_by`` gets the session's report in private."""
     shared: Services = application.bot_data["services"]
+    offerers = await shared.database.run(owndecks.group_offerers, chat_id=chat_id)
     started = await shared.database.run(
         classroom.start_session,
         library=shared.library,
@@ -271,6 +282,7 @@ async def start_in_chat(
         now=shared.clock(),
         rng=shared.rng,
         started_by=started_by,
+        admins=[user for user in offerers if await _admin_now(application, chat_id, user)],
     )
     if started is None or started.id is None:
         return False
