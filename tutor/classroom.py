@@ -29,6 +29,7 @@ from tutor.store import GroupChat, QuizSession, SessionPoll
 from tutor.store import classroom as queries
 from tutor.store import owndecks as deck_queries
 from tutor.store import reminders as reminder_queries
+from tutor.store import reports as report_queries
 from tutor.store.classroom import Standing as Standing
 from tutor.study import Outcome, record_rating
 from tutor.whichrun import RunTemplate
@@ -565,4 +566,5 @@ def migrate_chat(session: Session, *, old_id: int, new_id: int, now: datetime) -
         queries.finish_chat_sessions(session, chat_id=old_id, now=now)
     queries.move_chat_rows(session, old_id=old_id, new_id=new_id)
     deck_queries.move_group_decks(session, old_id=old_id, new_id=new_id)
+    report_queries.move_left_members(session, old_id=old_id, new_id=new_id)
     session.commit()

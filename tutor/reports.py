@@ -4,7 +4,8 @@ days, and every answer as a CSV file.
 The figures are pure functions of the answers (``session_figures``, ``class_figures``);
 the use-cases read the answers, aggregated in SQL where a class is large, and hand them
 over. Only the chat's admins see any of it, in private (the handlers check); a member's
-``/forget`` deletes their answers, so they drop out of every later report and export.
+``/forget`` deletes their answers, so they drop out of every later report and export, and
+a member who left the chat is out of ``/report`` and ``/export`` until they come back.
 """
 
 from __future__ import annotations
@@ -483,6 +484,8 @@ def class_report(
         if sessions
         else []
     )
+    gone = queries.left_members(session, chat_id=chat_id)
+    item_totals = [total for total in item_totals if total.learner_id not in gone]
     if not item_totals:
         session.commit()
         return None
@@ -521,7 +524,8 @@ def class_report(
 class ExportPlan:
     """What an export needs before its pages: the chat, its zone, every poll it had, its
     sessions in pages of about EXPORT_PAGE answers (first and last session of each), and
-    the names of everyone who answered there."""
+    the names of everyone who answered there and is still a member (the others' answers
+    are left out)."""
 
     chat_id: int
     chat_title: str
@@ -558,7 +562,12 @@ def plan_export(session: Session, *, chat_id: int, default_zone: str) -> ExportP
         return None
     group = classroom_queries.get_group(session, chat_id=chat_id)
     polls = queries.chat_polls(session, chat_id=chat_id)
-    members = queries.chat_members(session, chat_id=chat_id)
+    gone = queries.left_members(session, chat_id=chat_id)
+    members = {
+        learner: name
+        for learner, name in queries.chat_members(session, chat_id=chat_id).items()
+        if learner not in gone
+    }
     session.commit()
     return ExportPlan(
         chat_id=chat_id,
@@ -568,6 +577,18 @@ def plan_export(session: Session, *, chat_id: int, default_zone: str) -> ExportP
         pages=pages_of(answers, EXPORT_PAGE),
         members=members,
     )
+
+
+def member_left(session: Session, *, chat_id: int, user_id: int, now: datetime) -> None:
+    """A member left the chat (or was removed): out of its reports and exports; commits."""
+    queries.mark_left(session, chat_id=chat_id, user_id=user_id, now=now)
+    session.commit()
+
+
+def members_back(session: Session, *, chat_id: int, user_ids: Collection[int]) -> None:
+    """Members joined the chat (again): in its reports and exports; commits."""
+    queries.mark_back(session, chat_id=chat_id, user_ids=user_ids)
+    session.commit()
 
 
 def export_page(
@@ -633,11 +654,13 @@ class CsvExport:
         lines: list[str] = []
         append = lines.append
         for session_id, when, poll_id, learner_id, chosen, correct, elapsed in votes:
+            member = names.get(learner_id)
+            if member is None:  # no longer a member (see ExportPlan.members)
+                continue
             question, options = polls.get(poll_id, unknown)
             minute = minutes.get(when[:16])
             if minute is None:
                 minute = minutes[when[:16]] = self._local_minute(when[:16])
-            member = names.get(learner_id, "")
             tenths = (elapsed + 50) // 100
             append(
                 f"{session_id},{minute}{when[16:19]},{question},{learner_id},{member},"
