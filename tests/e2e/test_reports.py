@@ -364,3 +364,54 @@ async def test_the_export_runs_no_formula_leaves_out_who_left_and_stops_once_dem
         )
         await server.settle()
     assert len(server.requests("sendDocument")) == 1
+
+
+async def test_a_member_removed_is_out_of_the_export_until_they_join_again(
+    server: BotApiStandin,
+    running_bot: RunningBot,
+    store: Database,
+    teacher: UserHandle,
+    members: list[UserHandle],
+    group: Chat,
+) -> None:
+    carol = members[1]
+
+    async def exported_names() -> list[str]:
+        before = teacher.chat.last_message
+        await teacher.send("/export", chat=group)
+        document = await teacher.wait_for_message(
+            lambda m: m.document is not None and m is not before
+        )
+        assert document.document is not None
+        table = list(csv.reader(io.StringIO(document.document.decode("utf-8-sig"))))
+        return sorted(row[6] for row in table[1:])
+
+    async with running_bot():
+        await play(teacher, group, members, [[True, False, True]])
+        # Removed by an admin: where the bot is an admin, Telegram sends a chat_member update.
+        group.set_status(carol, "kicked")
+        server.inject(
+            "chat_member",
+            {
+                "chat": group.api(), "from": teacher.info.api(), "date": int(time.time()),
+                "old_chat_member": {"status": "member", "user": carol.info.api()},
+                "new_chat_member": {"status": "kicked", "user": carol.info.api(),
+                                    "until_date": 0},
+            },
+            chat=group,
+        )  # fmt: skip
+        await wait_for_rows(store, LeftMember, 1, chat_id=GROUP_ID)
+        assert await exported_names() == ["Bob", "Dave"]
+
+        # Added back: the service message says so, and her answers count again.
+        group.set_status(carol, "member")
+        server.inject(
+            "message",
+            {
+                "message_id": 10_001, "date": int(time.time()), "chat": group.api(),
+                "from": teacher.info.api(), "new_chat_members": [carol.info.api()],
+            },
+            chat=group,
+        )  # fmt: skip
+        await wait_for_rows(store, LeftMember, 0, chat_id=GROUP_ID)
+        assert await exported_names() == ["Bob", "Carol", "Dave"]
