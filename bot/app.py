@@ -66,6 +66,9 @@ ALLOWED_UPDATES = [
     Update.POLL,
     Update.POLL_ANSWER,
     Update.MY_CHAT_MEMBER,
+    # Members leaving and joining (sent only where the bot is an admin; the service
+    # messages tell the rest): who left is out of the class's reports.
+    Update.CHAT_MEMBER,
 ]
 MAX_CONCURRENT_UPDATES = 64
 # Connections for Bot API calls. httpcore's pool does work quadratic in its connections on
@@ -350,6 +353,16 @@ def build_application(
         application.add_handler(CommandHandler(command, callback, filters=groups))
     application.add_handler(
         MessageHandler(filters.StatusUpdate.MIGRATE, classroom.on_migrate), group=1
+    )
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, classroom.on_member_left), group=1
+    )
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, classroom.on_members_joined),
+        group=1,
+    )
+    application.add_handler(
+        ChatMemberHandler(classroom.on_chat_member, ChatMemberHandler.CHAT_MEMBER)
     )
     application.add_handler(PollAnswerHandler(classroom.on_poll_answer))
     application.add_handler(PollHandler(classroom.on_poll))

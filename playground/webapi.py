@@ -14,11 +14,16 @@ The page acts as the playground's user through the same actions the tests use
 =========================================================  ===============================
 
 Every POST must carry the ``X-Playground`` header: a browser sends no custom header to
-another origin without asking first, so no other web page can act as the user.
+another origin without asking first, so no other web page can act as the user. Every
+request must name the playground itself in its ``Host`` (its listen address, the address
+it was reached at, or a loopback name, with its port): a page on another domain whose
+name was made to point here (DNS rebinding) is refused, and so cannot read the chats.
+Every response forbids framing (clickjacking).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from pathlib import Path
 from typing import Any
@@ -36,6 +41,11 @@ LONG_POLL_SECONDS = 25.0
 # How long a press waits for the bot's answerCallbackQuery before the page stops waiting.
 PRESS_ANSWER_SECONDS = 15.0
 MAX_TEXT = 4096
+# The names that always mean this machine (RFC 6761: *.localhost too).
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+WILDCARD_ADDRESSES = frozenset({"", "0.0.0.0", "::"})
+WRONG_HOST = "This playground answers only at its own address, such as http://{where}/."
+NO_FRAMING = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
 _IMAGE_TYPES = {b"\x89PNG": "image/png", b"GIF8": "image/gif", b"RIFF": "image/webp"}
 
 
@@ -47,16 +57,65 @@ class PageError(Exception):
         self.status = status
 
 
+def _split_host(header: str) -> tuple[str, int | None] | None:
+    """``Host`` → (name, port or None), the name lower-case and an IPv6 address without
+    its brackets; None when it is not a host with an optional port."""
+    if header.startswith("["):
+        name, bracket, rest = header[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            return None
+        port = rest[1:]
+    elif header.count(":") <= 1:
+        name, _, port = header.partition(":")
+    else:
+        return None
+    if not name or (port and not port.isdigit()):
+        return None
+    return name.lower().rstrip("."), int(port) if port else None
+
+
+def own_host(header: str, *, listen: str, reached: tuple[str, int]) -> bool:
+    """Whether a request's ``Host`` names this server: a loopback name, its listen
+    address, or the address it was reached at, each with the port it was reached at.
+
+    Args:
+        header: The request's ``Host``.
+        listen: The address the server listens on (a wildcard listens on all of the
+            machine's addresses: then the one the request came in at counts).
+        reached: The local address and port of the request's connection.
+    """
+    split = _split_host(header)
+    if split is None:
+        return False
+    name, port = split
+    local, local_port = reached
+    if (port or 80) != local_port:
+        return False
+    names = {*LOOPBACK_NAMES, local.lower()}
+    if listen.lower() not in WILDCARD_ADDRESSES:
+        names.add(listen.lower().strip("[]"))
+    if name in names or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name) == ipaddress.ip_address(local)
+    except ValueError:
+        return False
+
+
 class PageApi:
     """Routes for the page, acting as ``user`` in the chats of ``feed``."""
 
-    def __init__(self, bot: StandinBot, user: UserHandle, feed: Feed):
+    def __init__(self, bot: StandinBot, user: UserHandle, feed: Feed, *, listen: str):
         self.bot = bot
         self.user = user
         self.feed = feed
+        self.listen = listen
 
     def setup(self, app: web.Application) -> None:
-        """Add the page's routes to the server's application."""
+        """Add the page's routes to the server's application (the ``Host`` check first:
+        the Bot API's routes on this server answer only there too)."""
+        app.middlewares.insert(0, self.host_check)
+        app.on_response_prepare.append(self._no_framing)
         app.middlewares.append(self.middleware)
         app.router.add_get("/", self._index)
         app.router.add_static("/static/", WEB_DIR)
@@ -103,6 +162,21 @@ class PageApi:
         return web.json_response(
             payload, status=status, dumps=lambda value: json.dumps(value, ensure_ascii=False)
         )
+
+    @web.middleware
+    async def host_check(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Refuse a request that does not name this server in its ``Host`` (421)."""
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        reached = (str(sockname[0]), int(sockname[1])) if sockname else ("", 0)
+        if not own_host(request.headers.get("Host", ""), listen=self.listen, reached=reached):
+            where = f"127.0.0.1:{reached[1]}"
+            return web.Response(status=421, text=WRONG_HOST.format(where=where))
+        return await handler(request)
+
+    @staticmethod
+    async def _no_framing(request: web.Request, response: web.StreamResponse) -> None:
+        """No other page may show this one in a frame (clickjacking)."""
+        response.headers.update(NO_FRAMING)
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:

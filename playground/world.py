@@ -82,7 +82,7 @@ class Playground:
             bot_status="left",  # until the user adds it, at start
         )
         self.feed = Feed(bot, self.user, [self.user.chat, self.group])
-        self.page = PageApi(bot, self.user, self.feed)
+        self.page = PageApi(bot, self.user, self.feed, listen=host)
         self.server.extend(self.page.setup)
         self.classmates = Classmates(bot, self.group, mates, seed=seed, time_scale=time_scale)
 

@@ -3,6 +3,8 @@
 member and deck).
 
 Imports matplotlib, so it runs in the worker process, never in the bot's event loop.
+Every text a user wrote (a name, a chat's title, a deck's) is drawn with mathtext off:
+``$...$`` in it is shown as typed, never parsed as a formula (which could fail the chart).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import matplotlib
 
@@ -28,6 +31,8 @@ WEAK_SHARE = 2 / 3
 # Share right from vermillion (none) through white to blue (all): readable without red/green.
 SHARE_COLOURS = LinearSegmentedColormap.from_list("share", [VERMILLION, "#FFFFFF", BLUE])
 LABEL_CHARS = 28
+# For a user's text: drawn as typed, "$" and all (matplotlib's Text(parse_math=False)).
+AS_TYPED: dict[str, Any] = {"parse_math": False}
 
 
 def _png(figure: Figure) -> bytes:
@@ -51,7 +56,7 @@ def render_stats_chart(
         name: The learner's first name, for the title.
     """
     figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
-    figure.suptitle(f"{name}'s learning-rate studies", fontsize=20)
+    figure.suptitle(f"{name}'s learning-rate studies", fontsize=20, **AS_TYPED)
     past, coming = figure.subplots(2, 1)
     panels = (
         (past, history, BLUE, "Reviews per day, last 30 days", "reviews"),
@@ -105,7 +110,7 @@ def render_session_chart(shares: Sequence[float | None], *, title: str) -> bytes
             label, (number, 0.0 if value is None else value), ha="center", va="bottom",
             fontsize=12, xytext=(0, 3), textcoords="offset points",
         )  # fmt: skip
-    figure.suptitle(title, fontsize=20)
+    figure.suptitle(title, fontsize=20, **AS_TYPED)
     axes.set_title("Share of members who answered right, per question", fontsize=16, loc="left")
     axes.set_xlabel("question (in the order asked)", fontsize=14)
     axes.set_ylabel("answered right (share of members)", fontsize=14)
@@ -149,12 +154,14 @@ def render_class_heatmap(
                 column, row, "–" if value is None else f"{value:.0%}", ha="center",
                 va="center", fontsize=10, color="white" if deep else "black",
             )  # fmt: skip
-    axes.set_xticks(range(len(decks)), [_short(d) for d in decks], rotation=20, ha="right")
-    axes.set_yticks(range(len(members)), [_short(m, 24) for m in members])
+    axes.set_xticks(
+        range(len(decks)), [_short(d) for d in decks], rotation=20, ha="right", **AS_TYPED
+    )
+    axes.set_yticks(range(len(members)), [_short(m, 24) for m in members], **AS_TYPED)
     axes.tick_params(labelsize=11, length=0)
     axes.set_xlabel("deck", fontsize=14)
     axes.set_ylabel("member (lowest share right first)", fontsize=14)
-    axes.set_title(title, fontsize=16, loc="left")
+    axes.set_title(title, fontsize=16, loc="left", **AS_TYPED)
     colour_bar = figure.colorbar(image, ax=axes, format=PercentFormatter(1.0), shrink=0.8)
     colour_bar.set_label("answered right (share)", fontsize=12)
     return _png(figure)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -29,6 +29,7 @@ from tutor.store import GroupChat, QuizSession, SessionPoll
 from tutor.store import classroom as queries
 from tutor.store import owndecks as deck_queries
 from tutor.store import reminders as reminder_queries
+from tutor.store import reports as report_queries
 from tutor.store.classroom import Standing as Standing
 from tutor.study import Outcome, record_rating
 from tutor.whichrun import RunTemplate
@@ -121,6 +122,7 @@ def start_session(
     now: datetime,
     rng: random.Random,
     started_by: int | None = None,
+    admins: Collection[int] = (),
 ) -> QuizSession | None:
     """Open a session of ``questions`` quiz questions from the decks the chat's admins
     chose (``tutor.libraries.group_quiz_library``), drawn by the class's memory (see
@@ -128,11 +130,13 @@ def start_session(
 
     Args:
         started_by: The admin who gets the session's report (None: nobody to send it to).
+        admins: Which of the own decks' offerers (``tutor.owndecks.group_offerers``) are
+            the chat's admins now: an own deck offered by anyone else is left out.
 
     Returns:
         The session, or None when one is already running in the chat.
     """
-    library, decks = group_quiz_library(session, library=library, chat_id=chat_id)
+    library, decks = group_quiz_library(session, library=library, chat_id=chat_id, admins=admins)
     pool = [q.id for q in library.items_of_kind(ItemKind.QUIZ, decks) if _in_polls(q)]
     memories = queries.class_memories(session, chat_id=chat_id)
     chosen = draw_questions(pool, memories, questions, now=now, rng=rng)
@@ -562,4 +566,5 @@ def migrate_chat(session: Session, *, old_id: int, new_id: int, now: datetime) -
         queries.finish_chat_sessions(session, chat_id=old_id, now=now)
     queries.move_chat_rows(session, old_id=old_id, new_id=new_id)
     deck_queries.move_group_decks(session, old_id=old_id, new_id=new_id)
+    report_queries.move_left_members(session, old_id=old_id, new_id=new_id)
     session.commit()

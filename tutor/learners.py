@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy.orm import Session
 
 from tutor import store
-from tutor.content import Library
+from tutor.content import Library, own_deck_id
 from tutor.libraries import learner_library
 from tutor.reminders import reschedule
 from tutor.stats import LearnerStats, stats_of
 from tutor.store import Learner
 from tutor.store import learners as queries
+from tutor.store import owndecks as deck_queries
 from tutor.study import active_decks, start_learner
 
 NEW_PER_DAY_RANGE = (1, 50)
@@ -235,7 +236,12 @@ def count_rows(session: Session, *, learner_id: int) -> dict[str, int]:
 
 
 def forget(session: Session, *, learner_id: int) -> Forgotten:
-    """Delete every row about the learner, in one transaction, and commit."""
+    """Delete every row about the learner, in one transaction, and commit; nothing is
+    left that names their decks (a group's choice, another learner's decks switched on)."""
+    deck_ids = deck_queries.deck_ids_of(session, learner_id=learner_id)
+    deck_queries.clear_deck_references(
+        session, deck_ids=deck_ids, decks=[own_deck_id(n) for n in deck_ids]
+    )
     deleted = queries.delete_learner_rows(session, learner_id=learner_id)
     session.commit()
     return Forgotten(deleted)

@@ -192,16 +192,25 @@ def library_with_items(session: Session, *, library: Library, item_ids: Iterable
 
 
 def group_quiz_library(
-    session: Session, *, library: Library, chat_id: int
+    session: Session, *, library: Library, chat_id: int, admins: Collection[int] | None = None
 ) -> tuple[Library, list[str]]:
     """The decks a group's quizzes draw from: the library that holds them, and their ids.
 
-    The group's admins choose them in /decks among the built-in decks and their own; a
-    group that chose none (or whose chosen decks are all gone) draws from every built-in
-    deck.
+    The group's admins choose them in /decks among the built-in decks and their own; an
+    own deck counts only as offered by its owner and, where ``admins`` is given (the
+    offerers who are the chat's admins now), while its owner is among them. A group that
+    chose none (or whose chosen decks are all gone) draws from every built-in deck.
     """
     chosen = queries.group_decks(session, chat_id=chat_id)
     numbers = {n for n in (own_deck_number(d) for d in chosen) if n is not None}
     found = extended(session, library, queries.deck_versions(session, deck_ids=numbers))
-    decks = [d for d in found.decks if d in chosen]
+
+    def offered(deck: str) -> bool:
+        own = found.own.get(deck)
+        if own is None:
+            return True
+        by = chosen[deck]
+        return by == own.owner_id and (admins is None or by in admins)
+
+    decks = [d for d in found.decks if d in chosen and offered(d)]
     return found, decks or list(library.decks)

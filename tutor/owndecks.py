@@ -14,8 +14,8 @@ import csv
 import io
 import re
 import secrets
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
@@ -33,10 +33,12 @@ from tutor.content import (
     QuizTemplate,
     fits_poll,
     own_deck_id,
+    own_deck_number,
 )
 from tutor.imports import MAX_ITEMS, NAME_MAX, ParsedDeck
 from tutor.libraries import extended, group_quiz_library, learner_library
 from tutor.scheduling import Rating, retrievability
+from tutor.spreadsheet import safe_cell
 from tutor.store import Learner, OwnDeck, practice, save_learner
 from tutor.store import owndecks as queries
 from tutor.store import reviews as review_queries
@@ -501,14 +503,17 @@ def rename_from_text(
 
 
 def delete_deck(session: Session, *, learner_id: int, deck_number: int) -> str | None:
-    """Delete the learner's own deck: its items, its shares, the groups' choice of it; the
-    learners who studied it keep their review history. Commits; returns its title, None
-    if it is not theirs (any more)."""
+    """Delete the learner's own deck: its items, its shares, the groups' choice of it, its
+    place in learners' decks switched on; the learners who studied it keep their review
+    history (its id is never given to another deck). Commits; returns its title, None if
+    it is not theirs (any more)."""
     deck = queries.get_deck(session, deck_id=deck_number)
     if deck is None or deck.learner_id != learner_id:
         return None
+    queries.clear_deck_references(
+        session, deck_ids=[deck_number], decks=[own_deck_id(deck_number)]
+    )
     queries.delete_deck(session, deck_id=deck_number, learner_id=learner_id)
-    queries.forget_group_deck(session, deck=own_deck_id(deck_number))
     session.commit()
     return deck.title
 
@@ -602,76 +607,99 @@ def focus_on(
 
 @dataclass(frozen=True)
 class DeckChoice:
-    """A deck a group's admins may pick: built-in (no owner) or an admin's own."""
+    """A deck of a group's quizzes as one admin sees it: a built-in deck (no owner) or an
+    own deck, theirs (which they may offer) or one a co-admin offered (``offered_by``)."""
 
     deck: str
     title: str
     owner_id: int | None
     chosen: bool
     poll_questions: int
+    offered_by: int | None = None
 
 
 def _choices(
-    session: Session, *, library: Library, chat_id: int, admin_ids: Collection[int]
-) -> tuple[list[DeckChoice], list[str]]:
-    owned = queries.decks_of_owners(session, learner_ids=admin_ids)
-    versions = [(d.id, d.revision) for d in owned if d.id is not None]
-    found = extended(session, library, versions)
-    _group_library, chosen = group_quiz_library(session, library=library, chat_id=chat_id)
-    choices = [
-        DeckChoice(
-            deck=deck_id,
-            title=deck.title,
-            owner_id=found.own[deck_id].owner_id if deck_id in found.own else None,
-            chosen=deck_id in chosen,
-            poll_questions=sum(
-                1
-                for item in found.items_of_kind(ItemKind.QUIZ, [deck_id])
-                if isinstance(item, QuizQuestion) and fits_poll(item)
-            ),
+    session: Session, *, library: Library, chat_id: int, admin_id: int
+) -> tuple[list[DeckChoice], dict[str, int | None]]:
+    """What ``admin_id`` sees in the group's /decks, and the choice as it stands (every
+    built-in deck when none is stored or none of the stored ones is left)."""
+    stored = queries.group_decks(session, chat_id=chat_id)
+    mine = queries.decks_of_owners(session, learner_ids=[admin_id])
+    owned = {d.id for d in mine if d.id is not None}
+    offered = {n for n in (own_deck_number(d) for d in stored) if n is not None}
+    found = extended(session, library, queries.deck_versions(session, deck_ids=owned | offered))
+    current = {d: stored[d] for d in found.decks if d in stored}
+    if not current:
+        current = dict.fromkeys(library.decks)
+    choices = []
+    for deck_id, deck in found.decks.items():
+        own = found.own.get(deck_id)
+        if own is not None and own.owner_id != admin_id and deck_id not in current:
+            continue  # a co-admin's deck they did not offer: not theirs to show
+        choices.append(
+            DeckChoice(
+                deck=deck_id,
+                title=deck.title,
+                owner_id=own.owner_id if own is not None else None,
+                chosen=deck_id in current,
+                poll_questions=sum(
+                    1
+                    for item in found.items_of_kind(ItemKind.QUIZ, [deck_id])
+                    if isinstance(item, QuizQuestion) and fits_poll(item)
+                ),
+                offered_by=current.get(deck_id),
+            )
         )
-        for deck_id, deck in found.decks.items()
-    ]
-    return choices, chosen
+    return choices, current
 
 
 def group_deck_choices(
-    session: Session, *, library: Library, chat_id: int, admin_ids: Collection[int]
+    session: Session, *, library: Library, chat_id: int, admin_id: int
 ) -> list[DeckChoice]:
-    """The decks a group's admins may pick for its quizzes (the built-in ones, then the
-    admins' own), each marked chosen or not."""
-    choices, _chosen = _choices(session, library=library, chat_id=chat_id, admin_ids=admin_ids)
+    """The decks of a group's quizzes as the admin sees them: the built-in ones and the
+    admin's own (theirs to switch), then those co-admins offered, each chosen or not."""
+    choices, _current = _choices(session, library=library, chat_id=chat_id, admin_id=admin_id)
     session.commit()
     return choices
 
 
 def toggle_group_deck(
-    session: Session, *, library: Library, chat_id: int, deck: str, admin_ids: Collection[int]
+    session: Session, *, library: Library, chat_id: int, deck: str, admin_id: int
 ) -> tuple[bool, list[DeckChoice]]:
-    """Switch a deck on or off for the group's quizzes, and commit; returns whether it is
-    on now, and the choices as they stand. Every built-in deck and nothing else is the
+    """Switch a built-in deck or one of the admin's own decks on or off for the group's
+    quizzes, and commit; returns whether it is on now, and the choices as they stand.
+    An own deck is offered by its owner only; every built-in deck and nothing else is the
     default, stored as no choice (so a deck added to content/ later joins).
 
     Raises:
-        DeckError: the deck is neither built-in nor an admin's own, or it is the last on.
+        DeckError: the deck is neither built-in nor the admin's own, or it is the last on.
     """
-    choices, chosen = _choices(session, library=library, chat_id=chat_id, admin_ids=admin_ids)
-    if deck not in {choice.deck for choice in choices}:
+    choices, current = _choices(session, library=library, chat_id=chat_id, admin_id=admin_id)
+    if deck not in {c.deck for c in choices if c.owner_id in (None, admin_id)}:
         raise DeckError(NOT_PICKABLE)
-    now_on = deck not in chosen
-    wanted = [
-        c.deck for c in choices if (c.chosen and c.deck != deck) or (c.deck == deck and now_on)
-    ]
+    now_on = deck not in current
+    wanted = dict(current)
+    if now_on:
+        wanted[deck] = admin_id
+    else:
+        del wanted[deck]
     if not wanted:
         raise DeckError(LAST_GROUP_DECK)
-    default = list(library.decks)
-    queries.set_group_decks(session, chat_id=chat_id, decks=[] if wanted == default else wanted)
+    default = set(wanted) == set(library.decks)
+    queries.set_group_decks(session, chat_id=chat_id, decks={} if default else wanted)
     session.commit()
-    updated = [
-        DeckChoice(c.deck, c.title, c.owner_id, c.deck in wanted, c.poll_questions)
-        for c in choices
-    ]
+    updated = [replace(c, chosen=c.deck in wanted, offered_by=wanted.get(c.deck)) for c in choices]
     return now_on, updated
+
+
+def group_offerers(session: Session, *, chat_id: int) -> list[int]:
+    """Who offered the own decks a group chose: the quiz draws from a deck only while they
+    are the chat's admins (the bot asks Telegram, and hands them to ``start_session``)."""
+    stored = queries.group_decks(session, chat_id=chat_id)
+    session.commit()
+    return sorted(
+        {by for deck, by in stored.items() if by is not None and own_deck_number(deck) is not None}
+    )
 
 
 def group_decks(session: Session, *, library: Library, chat_id: int) -> list[str]:
@@ -710,11 +738,6 @@ def front_of(item: Item | None) -> str:
     return ""
 
 
-def _cell(text: str) -> str:
-    # A spreadsheet would run a cell that starts like a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 @dataclass(frozen=True)
 class Export:
     """What /export sends: the progress as CSV, and each own deck as a deck to write out."""
@@ -749,8 +772,8 @@ def export_of(
         writer.writerow(
             (
                 state.item_id,
-                _cell(deck),
-                _cell(front_of(item)),
+                safe_cell(deck),
+                safe_cell(front_of(item)),
                 state.reps,
                 RATING_NAMES.get(rating, "") if rating is not None else "",
                 state.due.strftime("%Y-%m-%d %H:%M UTC"),

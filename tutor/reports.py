@@ -4,7 +4,8 @@ days, and every answer as a CSV file.
 The figures are pure functions of the answers (``session_figures``, ``class_figures``);
 the use-cases read the answers, aggregated in SQL where a class is large, and hand them
 over. Only the chat's admins see any of it, in private (the handlers check); a member's
-``/forget`` deletes their answers, so they drop out of every later report and export.
+``/forget`` deletes their answers, so they drop out of every later report and export, and
+a member who left the chat is out of ``/report`` and ``/export`` until they come back.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tutor.classroom import HARD_FROM
 from tutor.content import Library, QuizQuestion
 from tutor.libraries import group_quiz_library
 from tutor.scheduling import check_utc, recall_probability
+from tutor.spreadsheet import csv_field
 from tutor.store import classroom as classroom_queries
 from tutor.store import reports as queries
 from tutor.store.reports import ExportedVote, MemberItemTotal, PollAsked, SessionVote
@@ -482,6 +484,8 @@ def class_report(
         if sessions
         else []
     )
+    gone = queries.left_members(session, chat_id=chat_id)
+    item_totals = [total for total in item_totals if total.learner_id not in gone]
     if not item_totals:
         session.commit()
         return None
@@ -520,7 +524,8 @@ def class_report(
 class ExportPlan:
     """What an export needs before its pages: the chat, its zone, every poll it had, its
     sessions in pages of about EXPORT_PAGE answers (first and last session of each), and
-    the names of everyone who answered there."""
+    the names of everyone who answered there and is still a member (the others' answers
+    are left out)."""
 
     chat_id: int
     chat_title: str
@@ -557,7 +562,12 @@ def plan_export(session: Session, *, chat_id: int, default_zone: str) -> ExportP
         return None
     group = classroom_queries.get_group(session, chat_id=chat_id)
     polls = queries.chat_polls(session, chat_id=chat_id)
-    members = queries.chat_members(session, chat_id=chat_id)
+    gone = queries.left_members(session, chat_id=chat_id)
+    members = {
+        learner: name
+        for learner, name in queries.chat_members(session, chat_id=chat_id).items()
+        if learner not in gone
+    }
     session.commit()
     return ExportPlan(
         chat_id=chat_id,
@@ -567,6 +577,18 @@ def plan_export(session: Session, *, chat_id: int, default_zone: str) -> ExportP
         pages=pages_of(answers, EXPORT_PAGE),
         members=members,
     )
+
+
+def member_left(session: Session, *, chat_id: int, user_id: int, now: datetime) -> None:
+    """A member left the chat (or was removed): out of its reports and exports; commits."""
+    queries.mark_left(session, chat_id=chat_id, user_id=user_id, now=now)
+    session.commit()
+
+
+def members_back(session: Session, *, chat_id: int, user_ids: Collection[int]) -> None:
+    """Members joined the chat (again): in its reports and exports; commits."""
+    queries.mark_back(session, chat_id=chat_id, user_ids=user_ids)
+    session.commit()
 
 
 def export_page(
@@ -594,16 +616,10 @@ EXPORT_COLUMNS = (
 )
 
 
-def _csv_field(text: str) -> str:
-    """One CSV field as the csv module writes it (quoted only where it must be)."""
-    if any(mark in text for mark in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
 class CsvExport:
     """The export's CSV, written page by page: UTF-8 with a byte-order mark (spreadsheet
-    programs then read it as UTF-8), a header row, one row per answer, local times.
+    programs then read it as UTF-8), a header row, one row per answer, local times; no
+    text cell starts a formula (``tutor.spreadsheet``).
 
     Rows are put together from parts quoted once (a question's text, its options, a
     member's name as it is now) and local times converted once a minute: 300,000 rows
@@ -616,14 +632,14 @@ class CsvExport:
         for poll_id, poll in plan.polls.items():
             question, options = _asked(poll, library)
             self._polls[poll_id] = (
-                f"{_csv_field(poll.item_id)},{_csv_field(question)}",
-                tuple(_csv_field(o) for o in options or ()),
+                f"{csv_field(poll.item_id)},{csv_field(question)}",
+                tuple(csv_field(o) for o in options or ()),
             )
-        self._names = {learner: _csv_field(name) for learner, name in plan.members.items()}
+        self._names = {learner: csv_field(name) for learner, name in plan.members.items()}
         self._minutes: dict[str, str] = {}
         header = list(EXPORT_COLUMNS)
         header[1:3] = [f"date ({plan.zone})", f"time ({plan.zone})"]
-        self._parts = [",".join(_csv_field(h) for h in header) + "\r\n"]
+        self._parts = [",".join(csv_field(h) for h in header) + "\r\n"]
         self.rows = 0
 
     def _local_minute(self, utc_minute: str) -> str:
@@ -638,11 +654,13 @@ class CsvExport:
         lines: list[str] = []
         append = lines.append
         for session_id, when, poll_id, learner_id, chosen, correct, elapsed in votes:
+            member = names.get(learner_id)
+            if member is None:  # no longer a member (see ExportPlan.members)
+                continue
             question, options = polls.get(poll_id, unknown)
             minute = minutes.get(when[:16])
             if minute is None:
                 minute = minutes[when[:16]] = self._local_minute(when[:16])
-            member = names.get(learner_id, "")
             tenths = (elapsed + 50) // 100
             append(
                 f"{session_id},{minute}{when[16:19]},{question},{learner_id},{member},"

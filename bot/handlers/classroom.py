@@ -19,10 +19,11 @@ from bot.format import (
     fit,
 )
 from bot.handlers import reports
-from bot.handlers.admins import is_admin, sender_id
+from bot.handlers.admins import is_admin, sender_id, user_is_admin
 from bot.metrics import metrics_of
 from bot.services import Services, services
-from tutor import classroom, learners
+from tutor import classroom, learners, owndecks
+from tutor import reports as class_reports
 from tutor.classroom import PollToSend, SessionOver, Standing
 from tutor.store import GroupChat
 
@@ -252,6 +253,16 @@ async def resume_sessions(application: AnyApplication) -> None:
         log.info("resumed %d quiz sessions", len(plans))
 
 
+async def _admin_now(application: AnyApplication, chat_id: int, user_id: int) -> bool:
+    """Whether the user is the chat's admin (remembered a minute); not, if Telegram cannot
+    say (a user who left the chat, or deleted their account)."""
+    try:
+        return await user_is_admin(application.bot, application.bot_data, chat_id, user_id)
+    except TelegramError as exc:
+        log.info("admin check of %s in chat %s failed: %s", user_id, chat_id, exc.message)
+        return False
+
+
 async def start_in_chat(
     application: AnyApplication,
     chat_id: int,
@@ -262,6 +273,7 @@ async def start_in_chat(
     """Open a session in the chat and send its first question; False if one runs already.
     ``started_by`` gets the session's report in private."""
     shared: Services = application.bot_data["services"]
+    offerers = await shared.database.run(owndecks.group_offerers, chat_id=chat_id)
     started = await shared.database.run(
         classroom.start_session,
         library=shared.library,
@@ -271,6 +283,7 @@ async def start_in_chat(
         now=shared.clock(),
         rng=shared.rng,
         started_by=started_by,
+        admins=[user for user in offerers if await _admin_now(application, chat_id, user)],
     )
     if started is None or started.id is None:
         return False
@@ -518,7 +531,8 @@ PRESENT = frozenset(
 
 
 def _joined(change: ChatMemberUpdated) -> tuple[bool, bool]:
-    """Whether the bot was in the chat before the change, and whether it is now."""
+    """Whether the member (the bot, for ``my_chat_member``) was in the chat before the
+    change, and whether it is now."""
     return change.old_chat_member.status in PRESENT, change.new_chat_member.status in PRESENT
 
 
@@ -543,6 +557,48 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     else:
         return
     await _send_quietly(context.application, change.chat.id, escape(_greeting(change.chat.title)))
+
+
+async def on_member_left(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A member left the group, or was removed (its service message): out of the class's
+    /report and /export until they come back."""
+    message = update.effective_message
+    if message is None or message.left_chat_member is None or message.left_chat_member.is_bot:
+        return
+    shared = services(context)
+    await shared.database.run(
+        class_reports.member_left,
+        chat_id=message.chat.id,
+        user_id=message.left_chat_member.id,
+        now=shared.clock(),
+    )
+
+
+async def on_members_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Members joined the group (its service message): back in its reports."""
+    message = update.effective_message
+    if message is None or not message.new_chat_members:
+        return
+    people = [user.id for user in message.new_chat_members if not user.is_bot]
+    shared = services(context)
+    await shared.database.run(class_reports.members_back, chat_id=message.chat.id, user_ids=people)
+
+
+async def on_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A member's status changed (Telegram sends it where the bot is an admin, with or
+    without a service message): who left is out of the reports, who came back is in."""
+    change = update.chat_member
+    if change is None or change.new_chat_member.user.is_bot:
+        return
+    was_in, is_in = _joined(change)
+    user_id, chat_id = change.new_chat_member.user.id, change.chat.id
+    shared = services(context)
+    if was_in and not is_in:
+        await shared.database.run(
+            class_reports.member_left, chat_id=chat_id, user_id=user_id, now=shared.clock()
+        )
+    elif is_in and not was_in:
+        await shared.database.run(class_reports.members_back, chat_id=chat_id, user_ids=[user_id])
 
 
 async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -76,12 +76,15 @@ REMOVED = "Removed {title} from your decks."
 DELETE_VALID_FOR = timedelta(minutes=10)
 
 GROUP_DECKS = (
-    "<b>Decks for this chat's quizzes</b>\n{lines}\n\n<i>Admins tap a deck to switch it on "
-    "or off. The built-in decks and the admins' own decks can be picked; an admin adds a deck "
-    "by sending me a file in a private chat.</i>"
+    "<b>Decks for this chat's quizzes</b>\n{lines}\n\n<i>Each admin switches the built-in "
+    "decks and their own decks (sent to me as a file in a private chat) on or off. A deck "
+    "of yours is only ever offered by you, and used while you are an admin here.</i>"
 )
 GROUP_LINE = "{mark} {title}{owner} · {questions}"
 GROUP_OWNER = " ({name}'s)"
+# A co-admin's deck offered while they were an admin, and they are none now.
+GROUP_FORMER_ADMIN = " (a former admin's: not used)"
+DECK_UNUSED = "⏸"
 GROUP_ADMINS_ONLY = "Only the chat's admins can choose the decks of its quizzes."
 GROUP_SWITCHED = {True: "{title} is on for this chat's quizzes.", False: "{title} is off."}
 
@@ -429,16 +432,17 @@ def render_group_decks(
     codec: CallbackCodec,
     owner_id: int,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The decks a group may draw from, each on or off, a switch per deck."""
+    """The decks a group may draw from, each on or off; a switch for each that ``owner_id``
+    (the admin who asked) may switch: the built-in decks and their own."""
     lines = []
     buttons = []
     for choice in choices:
         mark = DECK_ON if choice.chosen else DECK_OFF
-        owner = (
-            GROUP_OWNER.format(name=escape(admins.get(choice.owner_id, "?")))
-            if choice.owner_id is not None
-            else ""
-        )
+        owner = ""
+        if choice.owner_id is not None and choice.owner_id not in admins:
+            mark, owner = DECK_UNUSED, GROUP_FORMER_ADMIN
+        elif choice.owner_id is not None:
+            owner = GROUP_OWNER.format(name=escape(admins[choice.owner_id]))
         lines.append(
             GROUP_LINE.format(
                 mark=mark,
@@ -447,9 +451,10 @@ def render_group_decks(
                 questions=_questions(choice.poll_questions),
             )
         )
-        buttons.append(
-            [_button(f"{mark} {choice.title}", GroupDeck(deck_id=choice.deck), codec, owner_id)]
-        )
+        # A co-admin's deck is theirs to switch: shown, with no button.
+        if choice.owner_id in (None, owner_id):
+            label = f"{mark} {choice.title}"
+            buttons.append([_button(label, GroupDeck(deck_id=choice.deck), codec, owner_id)])
     return fit(GROUP_DECKS.format(lines="\n".join(lines))), InlineKeyboardMarkup(buttons)
 
 
@@ -463,7 +468,7 @@ async def group_decks_command(update: Update, context: ContextTypes.DEFAULT_TYPE
         return
     shared = services(context)
     choices = await shared.database.run(
-        owndecks.group_deck_choices, library=shared.library, chat_id=chat.id, admin_ids=admins
+        owndecks.group_deck_choices, library=shared.library, chat_id=chat.id, admin_id=user.id
     )
     text, markup = render_group_decks(choices, admins, codec=shared.codec, owner_id=user.id)
     await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
@@ -491,7 +496,7 @@ async def on_group_deck(
             library=shared.library,
             chat_id=chat_id,
             deck=payload.deck_id,
-            admin_ids=admins,
+            admin_id=query.from_user.id,
         )
     except owndecks.DeckError as exc:
         await query.answer(str(exc))

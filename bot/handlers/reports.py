@@ -317,7 +317,8 @@ async def _authorised(
     message = update.effective_message
     assert message is not None
     action = "get the class's report" if command == "/report" else "export the class's answers"
-    if not await is_admin(update, context):
+    # Asked of Telegram now: a member's answers never reach an admin demoted a moment ago.
+    if not await is_admin(update, context, fresh=True):
         await message.reply_text(ADMINS_ONLY.format(action=action))
         return None
     admin = sender_id(update)

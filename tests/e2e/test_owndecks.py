@@ -341,3 +341,42 @@ async def test_a_file_in_a_group_is_imported_only_when_it_replies_to_the_bot(
         assert "study it with me in a private chat" in (reply.text or "")
         assert reply.buttons == []
     assert [d.title for d in await rows(store, OwnDeck)] == ["Optics"]
+
+
+async def test_a_co_admin_cannot_offer_an_admins_deck_and_it_stops_when_its_owner_is_demoted(
+    server: BotApiStandin, running_bot: RunningBot, basics: Library
+) -> None:
+    alice, carol, bob = (
+        server.user(1001 + n, name) for n, name in enumerate(["Alice", "Carol", "Bob"])
+    )
+    group = server.group(GROUP_ID, "Physics 101", members=[bob], admins=[alice, carol])
+    async with running_bot(library=basics):
+        await import_optics(alice)
+        # Carol, a co-admin, is never offered Alice's private deck.
+        await carol.send("/decks", chat=group)
+        seen = await carol.wait_for_message(chat=group)
+        assert seen.buttons == [["✅ Basics"]] and "Optics" not in (seen.text or "")
+
+        await alice.send("/decks", chat=group)
+        choice = await alice.wait_for_message(lambda m: m is not seen, chat=group)
+        await alice.press(choice, "⬜ Optics")
+        choice = await alice.wait_for_edit(choice, lambda m: "✅ Optics" in m.button_labels)
+        await alice.press(choice, "✅ Basics")
+        await alice.wait_for_edit(choice, lambda m: "⬜ Basics" in m.button_labels)
+
+        # Carol sees whose it is, with no switch for it.
+        await carol.send("/decks", chat=group)
+        seen = await carol.wait_for_message(lambda m: m.message_id > choice.message_id, chat=group)
+        assert seen.buttons == [["⬜ Basics"]]
+        assert "✅ Optics (Alice's) · 1 question" in (seen.text or "")
+
+        # Alice is an admin no more: her deck stays out of the class's quiz.
+        group.set_status(alice, "member")
+        await carol.send("/quiz 1 30", chat=group)
+        poll = await carol.wait_for_message(lambda m: m.poll is not None, chat=group, timeout=10)
+        assert poll.poll is not None and poll.poll.question == "[1/1] A built-in question?"
+        await carol.send("/decks", chat=group)
+        seen = await carol.wait_for_message(
+            lambda m: m.message_id > poll.message_id and "Decks" in (m.text or ""), chat=group
+        )
+        assert "⏸ Optics (a former admin's: not used) · 1 question" in (seen.text or "")

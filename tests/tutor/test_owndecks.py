@@ -380,7 +380,7 @@ async def test_a_share_link_adds_the_deck_and_deleting_it_takes_it_from_everyone
     assert await database.run(owndecks.delete_deck, learner_id=2, deck_number=n) is None
     await database.run(
         owndecks.toggle_group_deck, library=tiny_library, chat_id=-5, deck=f"own{n}",
-        admin_ids=[1],
+        admin_id=1,
     )  # fmt: skip
     assert await database.run(owndecks.delete_deck, learner_id=1, deck_number=n) == "Optics"
     assert list((await library_of_learner(database, tiny_library, 2)).decks) == ["alpha", "beta"]
@@ -402,11 +402,11 @@ async def test_group_quizzes_draw_from_the_chosen_decks_and_only_questions_that_
     def toggle(deck: str) -> Any:
         return database.run(
             owndecks.toggle_group_deck, library=tiny_library, chat_id=-5, deck=deck,
-            admin_ids=[1, 2],
+            admin_id=1,
         )  # fmt: skip
 
     choices = await database.run(
-        owndecks.group_deck_choices, library=tiny_library, chat_id=-5, admin_ids=[1, 2]
+        owndecks.group_deck_choices, library=tiny_library, chat_id=-5, admin_id=1
     )
     assert [(c.deck, c.owner_id, c.chosen, c.poll_questions) for c in choices] == [
         ("alpha", None, True, 0), ("beta", None, True, 0), (f"own{n}", 1, False, 1),
@@ -430,7 +430,7 @@ async def test_group_quizzes_draw_from_the_chosen_decks_and_only_questions_that_
 
     started = await database.run(
         classroom.start_session, library=tiny_library, chat_id=-5, questions=5, seconds=30,
-        now=NOW, rng=random.Random(1),
+        now=NOW, rng=random.Random(1), admins=[1],
     )  # fmt: skip
     assert started is not None and started.id is not None
     assert started.item_ids == [f"own{n}-q1"]  # the long one never becomes a poll

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
 from tutor.store.dialects import insert_ignore
-from tutor.store.models import GroupChat, Learner, QuizSession
+from tutor.store.models import GroupChat, GroupDeck, Learner, QuizSession
 
 
 def get_learner(session: Session, *, learner_id: int) -> Learner | None:
@@ -71,10 +71,12 @@ def count_learner_rows(session: Session, *, learner_id: int) -> dict[str, int]:
 
 def _user_references() -> list[Column[Any]]:
     """Columns of other rows that name a user without being about them: the admin who set
-    a group's daily quiz, who started a session (each gets the reports)."""
+    a group's daily quiz, who started a session (each gets the reports), who switched a
+    built-in deck on for a group (their own decks go with them)."""
     return [
         GroupChat.__table__.c.daily_set_by,  # type: ignore[attr-defined]
         QuizSession.__table__.c.started_by,  # type: ignore[attr-defined]
+        GroupDeck.__table__.c.offered_by,  # type: ignore[attr-defined]
     ]
 
 

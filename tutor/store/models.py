@@ -314,6 +314,10 @@ class OwnDeck(SQLModel, table=True):
         # A file for a deck name the owner already has replaces that deck (after a confirm).
         Index("ux_owndeck_owner_name", "learner_id", "name", unique=True),
         Index("ux_owndeck_share_code", "share_code", unique=True),
+        # Ids are never reused (SQLite would take a deleted deck's id otherwise; on
+        # PostgreSQL a sequence never does): whatever still names a deleted deck can
+        # never name another learner's.
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -368,10 +372,23 @@ class GroupDeck(SQLModel, table=True):
     """A deck a group's quizzes draw from (no row for a group: every built-in deck).
 
     ``deck`` is a library deck id: a built-in deck's, or an own deck's ("own12").
+    ``offered_by`` is the admin who switched it on: for an own deck, always its owner
+    (only the owner offers it), and the quiz draws from it only while they are an admin.
     """
 
     chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     deck: str = Field(sa_column=Column(String(24), primary_key=True))
+    offered_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class LeftMember(SQLModel, table=True):
+    """A member who left a group (or was removed): out of its reports and exports until
+    they come back. ``learner_id`` is the user's id (not a foreign key: they need not be a
+    learner); named so, their ``/forget`` removes the row with the rest."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    learner_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    left_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
 class DeckAction(SQLModel, table=True):

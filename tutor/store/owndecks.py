@@ -3,7 +3,7 @@ group's quizzes draw from, and what a learner's next message does to a deck."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +12,15 @@ from sqlalchemy import Table, bindparam, delete, func, insert, literal, select, 
 from sqlalchemy.orm import Session
 
 from tutor.store.dialects import insert_ignore
-from tutor.store.models import AddedDeck, DeckAction, GroupDeck, OwnDeck, OwnDeckItem, ReviewLog
+from tutor.store.models import (
+    AddedDeck,
+    DeckAction,
+    GroupDeck,
+    Learner,
+    OwnDeck,
+    OwnDeckItem,
+    ReviewLog,
+)
 
 _DECK: Table = OwnDeck.__table__  # type: ignore[attr-defined]
 _ITEM: Table = OwnDeckItem.__table__  # type: ignore[attr-defined]
@@ -315,16 +323,19 @@ def count_added(session: Session, *, learner_id: int) -> int:
 # --- the decks a group's quizzes draw from -----------------------------------------------
 
 
-def group_decks(session: Session, *, chat_id: int) -> list[str]:
-    """The deck ids chosen for the group's quizzes (empty: none chosen)."""
-    statement = select(_GROUP_DECK.c.deck).where(_GROUP_DECK.c.chat_id == chat_id)
-    return [str(deck) for deck in session.execute(statement).scalars().all()]
+def group_decks(session: Session, *, chat_id: int) -> dict[str, int | None]:
+    """The decks chosen for the group's quizzes, each with the admin who offered it (None:
+    not known), in the order stored (empty: none chosen)."""
+    statement = select(_GROUP_DECK.c.deck, _GROUP_DECK.c.offered_by).where(
+        _GROUP_DECK.c.chat_id == chat_id
+    )
+    return {str(deck): offered_by for deck, offered_by in session.execute(statement).all()}
 
 
-def set_group_decks(session: Session, *, chat_id: int, decks: Iterable[str]) -> None:
-    """Make ``decks`` the group's choice (none: back to the default)."""
+def set_group_decks(session: Session, *, chat_id: int, decks: Mapping[str, int | None]) -> None:
+    """Make ``decks`` (each with who offered it) the group's choice (none: the default)."""
     session.execute(delete(_GROUP_DECK).where(_GROUP_DECK.c.chat_id == chat_id))
-    chosen = [{"chat_id": chat_id, "deck": deck} for deck in dict.fromkeys(decks)]
+    chosen = [{"chat_id": chat_id, "deck": deck, "offered_by": by} for deck, by in decks.items()]
     if chosen:
         session.execute(insert(_GROUP_DECK), chosen)
 
@@ -340,9 +351,32 @@ def move_group_decks(session: Session, *, old_id: int, new_id: int) -> None:
     )
 
 
-def forget_group_deck(session: Session, *, deck: str) -> None:
-    """A deck is gone: no group draws from it any more."""
-    session.execute(delete(_GROUP_DECK).where(_GROUP_DECK.c.deck == deck))
+def deck_ids_of(session: Session, *, learner_id: int) -> list[int]:
+    """The ids of the decks the learner owns."""
+    statement = select(_DECK.c.id).where(_DECK.c.learner_id == learner_id)
+    return [int(number) for number in session.execute(statement).scalars().all()]
+
+
+def clear_deck_references(
+    session: Session, *, deck_ids: Collection[int], decks: Collection[str]
+) -> None:
+    """Decks are about to be deleted (ids ``deck_ids``, library ids ``decks``): no group's
+    choice and no learner's list of decks switched on names them any more. Their items,
+    shares and pending actions go with their rows (foreign keys)."""
+    if not deck_ids:
+        return
+    session.execute(delete(_GROUP_DECK).where(_GROUP_DECK.c.deck.in_(list(decks))))
+    holders = select(_ADDED.c.learner_id).where(_ADDED.c.deck_id.in_(list(deck_ids)))
+    owners = select(_DECK.c.learner_id).where(_DECK.c.id.in_(list(deck_ids)))
+    statement = select(Learner).where(
+        Learner.id.in_(union_all(holders, owners))  # type: ignore[attr-defined]
+    )
+    gone = set(decks)
+    for learner in session.execute(statement).scalars().all():
+        if learner.decks and not gone.isdisjoint(learner.decks):
+            # None of their decks left on: every deck is, as for a learner who never chose.
+            learner.decks = [d for d in learner.decks if d not in gone] or None
+            session.add(learner)
 
 
 # --- what the learner's next message does to a deck --------------------------------------

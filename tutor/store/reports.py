@@ -8,13 +8,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Integer, Table, case, cast, false, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Table,
+    case,
+    cast,
+    delete,
+    false,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from tutor.store.dialects import plain_rows, utc_text, whole_days_since
+from tutor.store.dialects import insert_ignore, plain_rows, utc_text, whole_days_since
 from tutor.store.models import (
     ItemState,
     Learner,
+    LeftMember,
     PollVote,
     QuizSession,
     ReviewLog,
@@ -27,6 +39,7 @@ _VOTE: Table = PollVote.__table__  # type: ignore[attr-defined]
 _STATE: Table = ItemState.__table__  # type: ignore[attr-defined]
 _LOG: Table = ReviewLog.__table__  # type: ignore[attr-defined]
 _LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
+_LEFT: Table = LeftMember.__table__  # type: ignore[attr-defined]
 # Where the review log says a review came from a group poll (every other source is private).
 GROUP_SOURCE = "group"
 
@@ -211,6 +224,39 @@ def recall_inputs(
         )
     ).all()
     return [(int(a), str(b), float(c), int(d)) for a, b, c, d in rows]
+
+
+# --- who left ---------------------------------------------------------------------------------
+
+
+def mark_left(session: Session, *, chat_id: int, user_id: int, now: datetime) -> None:
+    """The user left the chat (or was removed); kept as first seen."""
+    session.execute(
+        insert_ignore(session, LeftMember)
+        .values(chat_id=chat_id, learner_id=user_id, left_at=now)
+        .on_conflict_do_nothing(index_elements=["chat_id", "learner_id"])
+    )
+
+
+def mark_back(session: Session, *, chat_id: int, user_ids: Collection[int]) -> None:
+    """The users are in the chat (again)."""
+    if user_ids:
+        session.execute(
+            delete(_LEFT).where(_LEFT.c.chat_id == chat_id, _LEFT.c.learner_id.in_(list(user_ids)))
+        )
+
+
+def left_members(session: Session, *, chat_id: int) -> set[int]:
+    """Who left the chat and did not come back."""
+    statement = select(_LEFT.c.learner_id).where(_LEFT.c.chat_id == chat_id)
+    return {int(user) for user in session.execute(statement).scalars().all()}
+
+
+def move_left_members(session: Session, *, old_id: int, new_id: int) -> None:
+    """A group got a new id (it became a supergroup): who left it, left the new one."""
+    there = select(_LEFT.c.learner_id).where(_LEFT.c.chat_id == new_id)
+    session.execute(delete(_LEFT).where(_LEFT.c.chat_id == old_id, _LEFT.c.learner_id.in_(there)))
+    session.execute(update(_LEFT).where(_LEFT.c.chat_id == old_id).values(chat_id=new_id))
 
 
 # --- the export, page by page ----------------------------------------------------------------
