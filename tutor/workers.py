@@ -47,9 +47,10 @@ FILE_DEADLINE_SECONDS = 20.0
 # A chart for /stats or a report: about 0.2 s; 30 s only catches a worker that is stuck.
 CHART_DEADLINE_SECONDS = 30.0
 # Address space per worker (RLIMIT_AS, virtual memory, which is more than the resident set).
-# Measured peaks (VmPeak) after the heaviest real jobs: a file worker 73 MB (a 5,000-note
-# .apkg; a 2 MB CSV 57 MB), a chart worker 234 MB (numpy and matplotlib loaded). An .apkg
-# unpacks to at most 64 MB, read whole: 512 MB holds that several times over.
+# Measured peaks (VmPeak) after the heaviest real jobs, with the bot's own imports that a
+# spawned worker repeats: a file worker 99 MB (both 5,000-note .apkg formats; a 2 MB CSV
+# less), a chart worker 281 MB (numpy and matplotlib loaded). An .apkg unpacks to at most
+# 64 MB, read whole: 512 MB holds that several times over.
 FILE_MEMORY_BYTES = 512 * MIB
 CHART_MEMORY_BYTES = 1024 * MIB
 # Two file workers: one hostile file running to its deadline leaves the other for everyone
