@@ -1,5 +1,5 @@
 """``python -m bench [all | review | reminders | demo | grading | generated | imports |
-owndecks | report]``: print figures."""
+owndecks | workers | report]``: print figures."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             "generated",
             "imports",
             "owndecks",
+            "workers",
             "report",
         ),
         default="all",
@@ -47,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             " on the labelled answer set; generated: making generated questions and a /predict "
             "answer; imports: own decks from a 5,000-row CSV and a 5,000-note .apkg; owndecks: "
             "those files parsed and stored (SQLite, PostgreSQL) and the own-deck cache; "
+            "workers: a parse past its deadline, and a canary's /help while hostile files "
+            "are read; "
             "report: /report and /export for a class of 300,000 answers; all: everything "
             "(default)"
         ),
@@ -92,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "all":
             print()
         code = max(code, owndecks.main())
+    if args.what in ("all", "workers"):
+        from bench import workers
+
+        if args.what == "all":
+            print()
+        code = max(code, workers.main())
     if args.what in ("all", "report"):
         from bench import report
 

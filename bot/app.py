@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Hashable
-from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any
 
@@ -47,7 +46,7 @@ from bot.handlers import (
     stats,
 )
 from bot.logs import current_update
-from bot.metrics import InstrumentedRequest, Metrics, instrument
+from bot.metrics import InstrumentedRequest, Metrics, instrument, metrics_of
 from bot.ratelimit import TelegramRateLimiter
 from bot.services import Services, codec_secret, services, utc_now
 from bot.telegram_io import RetryingRequest, RetryPolicy, TutorBot
@@ -226,8 +225,11 @@ async def _resume(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     shared: Services = application.bot_data["services"]
     if shared.pool is None:
-        shared.pool = workers.start_pool()
+        shared.pool = workers.start_workers()
         application.bot_data["owns_pool"] = True
+    # Refusals and replacements counted in this application's metrics (a shared pool, in
+    # tests, counts for the application running now).
+    shared.pool.watch(metrics_of(application).count_worker_event)
     if shared.demos is None:
         # Training runs in its own pre-warmed process; torch is never imported here.
         shared.demos = DemoRunner(shared.settings.demo_device)
@@ -252,8 +254,11 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
     shared: Services = application.bot_data["services"]
     if shared.demos is not None and application.bot_data.get("owns_demos"):
         await shared.demos.close()
-    if shared.pool is not None and application.bot_data.get("owns_pool"):
-        shared.pool.shutdown(wait=False, cancel_futures=True)
+    if shared.pool is not None:
+        shared.pool.watch(None)
+        if application.bot_data.get("owns_pool"):
+            # Stopping joins the processes (a second or more): not on the event loop.
+            await asyncio.to_thread(shared.pool.close)
     await shared.database.close()
 
 
@@ -263,11 +268,16 @@ def build_application(
     library: Library | None = None,
     database: Database | None = None,
     clock: Callable[[], datetime] = utc_now,
-    pool: Executor | None = None,
+    pool: workers.Workers | None = None,
     demos: DemoRunner | None = None,
     reminder_interval: float = jobs.REMINDER_TICK_SECONDS,
+    file_deadline: float = workers.FILE_DEADLINE_SECONDS,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """Assemble the bot: services, handlers, rate limiter and life-cycle hooks."""
+    """Assemble the bot: services, handlers, rate limiter and life-cycle hooks.
+
+    ``pool`` (worker pools) and ``demos`` are started by the bot when not given;
+    ``file_deadline`` is how long a deck file may take to read (tests make it tiny).
+    """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required")
     token = settings.telegram_bot_token.get_secret_value()
@@ -279,6 +289,7 @@ def build_application(
         clock=clock,
         pool=pool,
         demos=demos,
+        file_deadline=file_deadline,
     )
     metrics = Metrics()
     policy = RetryPolicy()

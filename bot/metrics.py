@@ -50,6 +50,12 @@ def update_kind(update: Update) -> str:
 
 
 DECK_FILE_OUTCOMES = ("imported", "replaced", "confirm", "refused")
+#: The worker pools (tutor.workers.start_workers) and what a job can be refused for.
+WORKER_POOLS = ("files", "charts")
+WORKER_REFUSALS = ("deadline", "memory", "died", "busy", "full")
+#: Why a worker process was replaced: stopped past a deadline, ended under a job, or its
+#: whole pool replaced after a worker died while idle.
+WORKER_RESTARTS = {"deadline": "deadline", "died": "died", "replaced": "pool"}
 
 
 @dataclass
@@ -95,6 +101,20 @@ class Metrics:
             "replace button), refused (too big, unreadable, over a limit).",
             ["outcome"],
         )
+        self.worker_refused = counter(
+            "tutor_worker_jobs_refused",
+            "Worker jobs (a file read, a chart) that gave no result, by pool and reason: "
+            "deadline (stopped), memory (limit reached), died (the process ended), busy (the "
+            "learner has a file being read), full (the queue was full).",
+            ["pool", "reason"],
+        )
+        self.worker_restarts = counter(
+            "tutor_worker_restarts",
+            "Worker processes replaced, by pool and reason: deadline (killed past a job's "
+            "deadline), died (ended under a job: killed, out of memory), pool (the whole pool, "
+            "after a worker died while idle).",
+            ["pool", "reason"],
+        )
         self.api_requests = counter(
             "tutor_bot_api_requests", "Bot API requests made, by method.", ["method"]
         )
@@ -116,6 +136,11 @@ class Metrics:
             self.demos.labels(outcome=outcome)
         for outcome in DECK_FILE_OUTCOMES:
             self.deck_files.labels(outcome=outcome)
+        for pool in WORKER_POOLS:
+            for reason in WORKER_REFUSALS:
+                self.worker_refused.labels(pool=pool, reason=reason)
+            for reason in WORKER_RESTARTS.values():
+                self.worker_restarts.labels(pool=pool, reason=reason)
 
     def render(self) -> str:
         """All metrics in the Prometheus text exposition format."""
@@ -155,6 +180,14 @@ class Metrics:
     def count_deck_file(self, outcome: str) -> None:
         """One deck file received; ``outcome`` one of ``DECK_FILE_OUTCOMES``."""
         self.deck_files.labels(outcome=outcome).inc()
+
+    def count_worker_event(self, pool: str, event: str) -> None:
+        """A worker pool's event (``tutor.workers.OnEvent``): a job refused, a process
+        replaced, or both (a job stopped past its deadline replaces its process)."""
+        if event in WORKER_REFUSALS:
+            self.worker_refused.labels(pool=pool, reason=event).inc()
+        if event in WORKER_RESTARTS:
+            self.worker_restarts.labels(pool=pool, reason=WORKER_RESTARTS[event]).inc()
 
     def count_api_response(self, method: str, status: int) -> None:
         """One Bot API answer: every non-2xx status is an error, 429 a rate limit as well."""

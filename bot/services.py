@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import hashlib
 import hmac
 import random
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +32,8 @@ ButtonHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Any], Awaitable[Non
 
 @dataclass
 class Services:
-    """What handlers share: settings, content, store, button codec and the clock."""
+    """What handlers share: settings, content, store, button codec, the clock and the worker
+    pools (deck files and charts apart, each job with its deadline)."""
 
     settings: Settings
     library: Library
@@ -44,17 +42,34 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     rng: random.Random = field(default_factory=random.Random)
     buttons: dict[type[Payload], ButtonHandler] = field(default_factory=dict)
-    pool: Executor | None = None
+    pool: workers.Workers | None = None
     demos: DemoRunner | None = None
+    file_deadline: float = workers.FILE_DEADLINE_SECONDS
+    chart_deadline: float = workers.CHART_DEADLINE_SECONDS
 
-    async def in_worker(self, target: str, *args: Any, **kwargs: Any) -> Any:
-        """Run ``module:function`` in the worker process without blocking the event loop."""
+    def _workers(self) -> workers.Workers:
         if self.pool is None:
-            raise RuntimeError("the worker pool is not running")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self.pool, functools.partial(workers.call, target, *args, **kwargs)
-        )
+            raise RuntimeError("the worker pools are not running")
+        return self.pool
+
+    async def read_in_worker(self, target: str, *args: Any, owner: int) -> Any:
+        """Run ``module:function`` on a deck file in the files pool, within the file deadline;
+        ``owner`` (the learner) has one file there at a time.
+
+        Raises:
+            workers.WorkerError: The file took too long, too much memory, or had to wait.
+        """
+        files = self._workers().files
+        return await files.run(target, *args, deadline=self.file_deadline, owner=owner)
+
+    async def draw_in_worker(self, target: str, *args: Any, **kwargs: Any) -> Any:
+        """Run ``module:function`` (a chart) in the charts pool, within the chart deadline.
+
+        Raises:
+            workers.WorkerError: The chart could not be drawn in time (or had to wait).
+        """
+        charts = self._workers().charts
+        return await charts.run(target, *args, deadline=self.chart_deadline, **kwargs)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -17,7 +17,7 @@ from bot.handlers import explain, quiz, review
 from bot.handlers.decks import counts
 from bot.metrics import metrics_of
 from bot.services import ButtonHandler, Services, edit_message, services
-from tutor import owndecks
+from tutor import owndecks, workers
 from tutor.imports import MAX_FILE_BYTES, ImportFailed, ParsedDeck
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,26 @@ EXPORT = "tutor.imports:export_deck"
 
 TOO_BIG = "{name} is {size:.1f} MB; I take files of up to 2 MB."
 NOT_FETCHED = "I could not fetch that file from Telegram. Please send it again."
+# A file the reader could not finish (tutor.workers: each file has a deadline and a memory
+# limit), or could not start yet.
+TOO_SLOW = (
+    "{name} took too long to read, so I stopped; check that it is a deck file, or split it "
+    "into smaller ones."
+)
+TOO_MUCH_MEMORY = (
+    "{name} needed too much memory to read, so I stopped; check that it is a deck file, or "
+    "split it into smaller ones."
+)
+READER_DIED = "{name} stopped my file reader, so I could not import it; check the file."
+STILL_READING = "I am still reading your last file; send {name} when I have answered."
+READERS_BUSY = "I am reading many files right now; send {name} again in a minute."
+WORKER_REFUSALS: dict[type[workers.WorkerError], str] = {
+    workers.WorkTimedOut: TOO_SLOW,
+    workers.WorkerOutOfMemory: TOO_MUCH_MEMORY,
+    workers.WorkerDied: READER_DIED,
+    workers.WorkerBusy: STILL_READING,
+    workers.WorkersFull: READERS_BUSY,
+}
 IMPORTED = "Deck <b>{title}</b>: {counts}."
 REPLACED = "Deck <b>{title}</b> replaced: {counts}."
 KEPT_PROGRESS = "{kept} kept your progress (found again by id or front text)."
@@ -60,6 +80,7 @@ EXPORT_PROGRESS = (
 )
 EXPORT_DECK = "Your deck <b>{title}</b>: send this file back to me to replace or restore it."
 NOTHING_TO_EXPORT = "Nothing to export yet: review a few cards (/review) or send me a deck file."
+EXPORT_FAILED = "I could not write your deck <b>{title}</b> this time; send /export again later."
 # The skipped rows a reply lists before it sums up the rest: the reply stays well within
 # one message, and a long list is better read in the file itself.
 SKIPPED_BUDGET = 3000
@@ -131,20 +152,37 @@ async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes |
         return None
 
 
+def worker_refusal(error: workers.WorkerError, file_name: str) -> str:
+    """The one line for a file the reader did not finish."""
+    return WORKER_REFUSALS[type(error)].format(name=file_name)
+
+
 async def read_deck(
-    shared: Services, context: ContextTypes.DEFAULT_TYPE, file_id: str, file_name: str
+    shared: Services,
+    context: ContextTypes.DEFAULT_TYPE,
+    file_id: str,
+    file_name: str,
+    *,
+    owner: int,
 ) -> ParsedDeck | str:
-    """Download a file and read it as a deck (in the worker process: a big package is
-    seconds of CPU); a message for the user when it cannot be."""
+    """Download a file and read it as a deck (in the files pool: a big package is seconds
+    of CPU, a hostile one is stopped at its deadline); a message for the user when it
+    cannot be. ``owner`` has one file being read at a time."""
+    if shared.pool is not None and shared.pool.files.is_busy(owner):
+        # Refused before downloading, as the pool itself would refuse it.
+        metrics_of(context).count_worker_event(shared.pool.files.name, "busy")
+        return STILL_READING.format(name=file_name)
     data = await _download(context, file_id)
     if data is None:
         return NOT_FETCHED
     if len(data) > MAX_FILE_BYTES:
         return TOO_BIG.format(name=file_name, size=len(data) / 1024 / 1024)
     try:
-        parsed: ParsedDeck = await shared.in_worker(PARSE, file_name, data)
+        parsed: ParsedDeck = await shared.read_in_worker(PARSE, file_name, data, owner=owner)
     except ImportFailed as exc:
         return str(exc)
+    except workers.WorkerError as exc:
+        return worker_refusal(exc, file_name)
     return parsed
 
 
@@ -165,7 +203,7 @@ async def import_document(
         await message.reply_text(TOO_BIG.format(name=name, size=document.file_size / 1024 / 1024))
         return
     await message.reply_chat_action(ChatAction.TYPING)
-    parsed = await read_deck(shared, context, document.file_id, name)
+    parsed = await read_deck(shared, context, document.file_id, name, owner=user.id)
     if isinstance(parsed, str):
         metrics_of(context).count_deck_file("refused")
         await message.reply_text(parsed)
@@ -253,7 +291,7 @@ async def on_confirm_replace(
         )
         return
     await query.answer(REPLACING)
-    parsed = await read_deck(shared, context, waiting.file_id, waiting.file_name)
+    parsed = await read_deck(shared, context, waiting.file_id, waiting.file_name, owner=user.id)
     if isinstance(parsed, str):
         metrics_of(context).count_deck_file("refused")
         await edit_message(query.message, escape(parsed), None)
@@ -337,7 +375,14 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             caption=fit(EXPORT_PROGRESS.format(rows=_items(export.rows)), CAPTION_LIMIT),
         )
     for deck in export.decks:
-        file_name, data = await shared.in_worker(EXPORT, deck)
+        try:
+            file_name, data = await shared.read_in_worker(EXPORT, deck, owner=user.id)
+        except workers.WorkerError as exc:
+            log.warning("export of deck %s failed: %s", deck.name[:40], exc)
+            await message.reply_text(
+                EXPORT_FAILED.format(title=escape(deck.name)), parse_mode=ParseMode.HTML
+            )
+            continue
         await message.reply_document(
             data,
             filename=file_name,

@@ -21,7 +21,7 @@ from telegram.ext import Application, ContextTypes
 from bot.format import MESSAGE_LIMIT, escape, fit, shown_length
 from bot.handlers.admins import is_admin, sender_id, user_is_admin
 from bot.services import Services, services
-from tutor import reports
+from tutor import reports, workers
 from tutor.content import Library
 from tutor.reports import ClassReport, SessionReport
 from tutor.store import Database
@@ -252,7 +252,10 @@ async def _send_chart(
     """Draw a report's chart in the worker process and send it after the text (which does
     not wait for it); a chart that fails is logged and left out."""
     try:
-        chart: bytes = await shared.in_worker(target, *args, **kwargs)
+        chart: bytes = await shared.draw_in_worker(target, *args, **kwargs)
+    except workers.WorkerError as exc:
+        log.warning("a report chart was left out: %s", exc)
+        return
     except Exception:
         log.exception("a report chart failed")
         return

@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.format import escape
 from bot.services import services
-from tutor import stats
+from tutor import stats, workers
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +83,14 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     text = render_stats(numbers)
     await message.reply_chat_action(ChatAction.UPLOAD_PHOTO)
     try:
-        chart = await shared.in_worker(
+        chart = await shared.draw_in_worker(
             CHART, numbers.history, numbers.forecast, name=user.first_name
         )
+    except workers.WorkerError as exc:
+        # Past its deadline or behind a full queue: the numbers go now, without the chart.
+        log.warning("the stats chart was left out: %s", exc)
+        await message.reply_text(f"{text}\n\n{CHART_FAILED}", parse_mode=ParseMode.HTML)
+        return
     except Exception:
         log.exception("the stats chart failed")
         await message.reply_text(f"{text}\n\n{CHART_FAILED}", parse_mode=ParseMode.HTML)

@@ -7,7 +7,6 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import Executor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -65,9 +64,10 @@ async def run_application(
     *,
     library: Library | None = None,
     clock: Callable[[], datetime] = utc_now,
-    pool: Executor | None = None,
+    pool: workers.Workers | None = None,
     demos: DemoRunner | None = None,
     reminder_interval: float = 3600.0,
+    file_deadline: float = workers.FILE_DEADLINE_SECONDS,
 ) -> AsyncIterator[AnyApplication]:
     """Start the bot as ``run_polling`` would (short long-poll timeout), stop it after.
 
@@ -80,6 +80,7 @@ async def run_application(
         pool=pool,
         demos=demos,
         reminder_interval=reminder_interval,
+        file_deadline=file_deadline,
     )
     await application.initialize()
     if application.post_init is not None:
@@ -135,11 +136,12 @@ def e2e_database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator
 
 
 @pytest.fixture(scope="session")
-def worker_pool() -> Iterator[Executor]:
-    """The bot's worker process, started once for the whole run (it takes a second)."""
-    pool = workers.start_pool()
+def worker_pool() -> Iterator[workers.Workers]:
+    """The bot's worker pools (files, charts), started once for the whole run (it takes a
+    second)."""
+    pool = workers.start_workers()
     yield pool
-    pool.shutdown(cancel_futures=True)
+    pool.close()
 
 
 @pytest.fixture(scope="session")
@@ -153,7 +155,10 @@ def demo_runner() -> Iterator[DemoRunner]:
 
 @pytest.fixture
 def running_bot(
-    server: BotApiStandin, e2e_database_url: str, worker_pool: Executor, demo_runner: DemoRunner
+    server: BotApiStandin,
+    e2e_database_url: str,
+    worker_pool: workers.Workers,
+    demo_runner: DemoRunner,
 ) -> RunningBot:
     """``async with running_bot(library=..., clock=...) as app``: the bot, up and polling."""
 

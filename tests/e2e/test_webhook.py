@@ -9,7 +9,6 @@ import signal
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from tutor.config import Settings
 from tutor.content import Library, library_of
 from tutor.demo.runner import DemoRunner
 from tutor.store import Database
+from tutor.workers import Workers
 
 SECRET = "webhook-secret_42"
 WEBHOOK_PATH = "/telegram/updates"
@@ -52,7 +52,7 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def webhook_bot(
-    server: BotApiStandin, database_url: str, pool: Executor, demos: DemoRunner
+    server: BotApiStandin, database_url: str, pool: Workers, demos: DemoRunner
 ) -> AsyncIterator[tuple[AnyApplication, str]]:
     """The bot in webhook mode on a free port: ``(application, "http://127.0.0.1:PORT")``."""
     sock = bound_socket()
@@ -108,7 +108,7 @@ async def get_metrics(http: aiohttp.ClientSession, base: str) -> dict[Any, float
 async def test_start_over_the_webhook_greets_and_is_counted(
     server: BotApiStandin,
     e2e_database_url: str,
-    worker_pool: Executor,
+    worker_pool: Workers,
     demo_runner: DemoRunner,
     production_logging: pytest.LogCaptureFixture,
 ) -> None:
@@ -139,7 +139,7 @@ async def test_start_over_the_webhook_greets_and_is_counted(
 
 
 async def test_posts_without_the_right_secret_are_refused_and_never_handled(
-    server: BotApiStandin, e2e_database_url: str, worker_pool: Executor, demo_runner: DemoRunner
+    server: BotApiStandin, e2e_database_url: str, worker_pool: Workers, demo_runner: DemoRunner
 ) -> None:
     alice = server.user(1001, "Alice")
     body = json.dumps(forged_start()).encode()
@@ -170,7 +170,7 @@ async def test_posts_without_the_right_secret_are_refused_and_never_handled(
 async def test_healthz_reports_the_database_and_the_decks(
     server: BotApiStandin,
     e2e_database_url: str,
-    worker_pool: Executor,
+    worker_pool: Workers,
     demo_runner: DemoRunner,
     library: Library,
 ) -> None:
@@ -204,7 +204,7 @@ async def test_healthz_reports_the_database_and_the_decks(
 async def test_a_server_that_cannot_start_says_why_and_shuts_the_bot_down(
     server: BotApiStandin,
     e2e_database_url: str,
-    worker_pool: Executor,
+    worker_pool: Workers,
     demo_runner: DemoRunner,
     problem: str,
     message: str,
@@ -290,7 +290,7 @@ async def test_python_m_bot_serves_the_webhook_and_stops_on_sigterm_within_5_sec
 
 
 async def test_a_redelivered_update_is_applied_once(
-    server: BotApiStandin, e2e_database_url: str, worker_pool: Executor, demo_runner: DemoRunner
+    server: BotApiStandin, e2e_database_url: str, worker_pool: Workers, demo_runner: DemoRunner
 ) -> None:
     alice = server.user(1001, "Alice")
     start = {
@@ -328,7 +328,7 @@ async def test_a_redelivered_update_is_applied_once(
 async def test_a_body_without_an_integer_update_id_is_refused_with_400_and_logged_once(
     server: BotApiStandin,
     e2e_database_url: str,
-    worker_pool: Executor,
+    worker_pool: Workers,
     demo_runner: DemoRunner,
     caplog: pytest.LogCaptureFixture,
     body: dict[str, Any],
