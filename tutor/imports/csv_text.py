@@ -195,15 +195,25 @@ def _sniff(lines: list[str], start: int) -> str:
     for separator in SNIFFED:
         split = spaced = 0
         for block in blocks:
-            try:
-                read = list(csv.reader(block, delimiter=separator))
-            except csv.Error:
-                continue  # a field over the csv module's limit: the block says nothing
+            read = _sample_rows(block, separator)
             split += sum(1 for row in read if len(row) >= 2)
             spaced += sum(1 for row in read for cell in row[1:] if cell.startswith(" "))
         if (split, -spaced) > best_score:
             best, best_score = separator, (split, -spaced)
     return best
+
+
+def _sample_rows(lines: list[str], separator: str) -> list[list[str]]:
+    """The rows of ``lines``, each one the csv module cannot read left out."""
+    reader = csv.reader(lines, delimiter=separator)
+    rows: list[list[str]] = []
+    while True:
+        try:
+            rows.append(next(reader))
+        except StopIteration:
+            return rows
+        except csv.Error:
+            continue  # a field over the csv module's limit: the next line is read anew
 
 
 class _Lines:

@@ -15,6 +15,9 @@ import re
 from html import unescape
 
 BULLET = "• "
+# Lists nested deeper are indented as this deep: each level indents every bullet under it,
+# so 16,000 nested lists (128 KB) would make a quarter of a billion spaces.
+MAX_INDENT = 8
 # Tags that start and end a line of their own.
 _BLOCKS = frozenset(
     {
@@ -71,7 +74,7 @@ class _Text:
             self._lists.append([tag == "ol", 0])
         elif tag == "li":
             self._break()
-            depth = max(len(self._lists) - 1, 0)
+            depth = min(max(len(self._lists) - 1, 0), MAX_INDENT)
             marker = BULLET
             if self._lists and self._lists[-1][0]:
                 self._lists[-1][1] += 1
@@ -118,7 +121,7 @@ def _feed(html: str, handler: _Text) -> None:
     """Hand ``html``'s tags and text to ``handler`` in order, as ``html.parser`` does with
     ``convert_charrefs=True``: text between tags unescaped, tag names in lower case,
     comments, declarations and processing instructions left out, and markup that does not
-    end (a ``<`` and a letter without its ``>``) read as text."""
+    end (a ``<`` and a letter without a ``>`` before the next ``<``) read as text."""
     at, end = 0, len(html)
     # Where the last ">" and "-->" are: past them nothing closes, and no search is made.
     last_close, last_comment_close = html.rfind(">"), html.rfind("-->")
@@ -135,6 +138,11 @@ def _feed(html: str, handler: _Text) -> None:
             read = -1
         elif _letter(first) or (first == "/" and _letter(html[opening + 2 : opening + 3])):
             read = _tag(html, opening, handler)
+            if read < 0:
+                # No ">" before the next "<": this "<" and what follows it are text.
+                read = html.find("<", opening + 1)
+                read = end if read < 0 else read
+                handler.handle_data(unescape(html[opening:read]))
         elif html.startswith("<!--", opening):
             close = html.find("-->", opening + 4) if opening < last_comment_close else -1
             read = -1 if close < 0 else close + 3
@@ -208,9 +216,14 @@ def html_to_text(html: str) -> tuple[str, int]:
     without_sounds, sounds = _cut_sounds(html)
     parser = _Text()
     _feed(without_sounds, parser)
+    return _text_of(parser), parser.media + sounds
+
+
+def _text_of(parser: _Text) -> str:
+    """The text collected, each line's outer spaces stripped, runs of blank lines as one."""
     lines = [line.strip(" ") for line in "".join(parser.parts).split(_NEWLINE)]
     kept: list[str] = []
     for line in lines:
         if line or (kept and kept[-1]):
             kept.append(line)
-    return _NEWLINE.join(kept).strip(), parser.media + sounds
+    return _NEWLINE.join(kept).strip()
