@@ -541,12 +541,23 @@ def parse_in_child(
     return Outcome(**report)
 
 
+def _peak_rss_kib() -> int:
+    """This process's peak resident memory: Linux's VmHWM (the exec'd image's own; the
+    ru_maxrss of a child starts at its parent's), else ru_maxrss."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1])
+
+
 def _child() -> None:
     """The child: parse the pickled (name, data) from stdin, print the outcome as JSON."""
     from tutor.imports import ImportFailed, parse_file
 
     name, data = pickle.loads(sys.stdin.buffer.read())
-    start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start_rss = _peak_rss_kib()
     started = time.perf_counter()
     report: dict[str, object]
     try:
@@ -558,7 +569,7 @@ def _child() -> None:
     except BaseException as exc:
         report = {"kind": "error", "message": f"{type(exc).__name__}: {exc}"[:500], "skipped": []}
     report["seconds"] = time.perf_counter() - started
-    report["peak_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report["peak_rss_kib"] = _peak_rss_kib()
     report["start_rss_kib"] = start_rss
     print(json.dumps(report))
 
