@@ -286,9 +286,10 @@ _NOT_A_FILTER = frozenset("#^/")
 def _shows(template: str, field: str) -> bool:
     """Whether a card template's question shows ``field`` ({{Front}}, {{text:Front}} ...):
     a ``{{...}}`` whose part after its filters (``name:``) is the field's name."""
+    wanted = field.strip()
     for replacement in _REPLACEMENT.finditer(template):
         filters, _, name = replacement.group(1).rpartition(":")
-        if name.strip() == field.strip() and not _NOT_A_FILTER & set(filters):
+        if name.strip() == wanted and not _NOT_A_FILTER & set(filters):
             return True
     return False
 
