@@ -4,9 +4,10 @@ dropped, images and sounds counted and left out.
 
 The tokenizer is this module's own, not ``html.parser``: Python 3.11's HTMLParser takes
 quadratic time or worse on fields such as ``<a `` repeated, and raises on ``<![``. This one
-reads tags as browsers do (HTML5: a quoted attribute value may hold ``>``, a tag cut off by
-the end of the field is dropped, ``<!...>`` and ``<?...>`` are comments) in one pass, so
-its time grows with the field's length and nothing in a field makes it raise.
+reads what HTMLParser read from real fields the same (a quoted attribute value may hold
+``>``; ``<!...>`` and ``<?...>`` are comments; markup without its end is text), but no
+tag runs past the next ``<``: each character is read a bounded number of times, so its
+time grows with the field's length, and nothing in a field makes it raise.
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ _MARKUP = re.compile(r"[<&]|\[sound:")
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _NEWLINE = "\n"
 # A tag from its "<" to its ">": the name, then attributes, where a quoted value after "="
-# may hold ">". Neither crosses a "<", so no two tags read the same text, and possessive
+# may hold ">". No part crosses a "<", so no two tries read the same text, and possessive
 # quantifiers over alternatives that start differently leave nothing to backtrack into.
 _TAG = re.compile(
-    r"""<(/?)([a-zA-Z][^\t\n\r\f />\x00]*+)"""
+    r"""<(/?)([a-zA-Z][^\t\n\r\f />\x00<]*+)"""
     r"""((?:[^<>"'=]++|=\s*+(?:"[^"<]*+"|'[^'<]*+')?+|["'])*+)(>?)"""
 )
 _RAW_TEXT_END = {
