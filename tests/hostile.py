@@ -465,9 +465,9 @@ def _text_files() -> list[HostileFile]:
         HostileFile(
             "flat.yaml",
             b"title: T\ncards: [" + b"a," * 990_000 + b"a]\n",
-            "a million YAML scalars in one list (every node is a Python object)",
+            "a million YAML scalars in one list (every node a Python object: 400 MB)",
             "refused",
-            "more than 5,000 items",
+            "more than 300,000 YAML values",
         ),
         HostileFile(
             "binary.csv",
