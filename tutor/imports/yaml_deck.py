@@ -44,15 +44,11 @@ MAX_EVENTS = 300_000
 
 def _check_events(file_name: str, text: str) -> None:
     """Refuse, before composing, YAML of more than MAX_EVENTS events (a cheap first pass)."""
-    loader = _Loader(text)
-    try:
-        for _ in range(MAX_EVENTS + 1):
-            if not loader.check_event():
-                return
-            loader.get_event()
-    finally:
-        loader.dispose()
-    raise ImportFailed(TOO_MANY_VALUES.format(name=file_name, limit=MAX_EVENTS, items=MAX_ITEMS))
+    for count, _ in enumerate(yaml.parse(text, Loader=_Loader)):
+        if count == MAX_EVENTS:
+            raise ImportFailed(
+                TOO_MANY_VALUES.format(name=file_name, limit=MAX_EVENTS, items=MAX_ITEMS)
+            )
 
 
 def _first_alias(root: yaml.Node) -> int | None:
