@@ -1,5 +1,7 @@
 """Own decks from files: the time to parse a 5,000-row CSV and a 5,000-note Anki package
-(classic and newer format), and to export a deck and read the export back.
+(classic and newer format), and to export a deck and read the export back; the real decks
+(REALDECKS, when present); and each hostile file of tests/hostile.py, parsed in a child
+process under the suite's memory limit and deadline, with its time and peak memory.
 
 Run with ``python -m bench imports``. Prints figures; never fails on time. The issue's
 target (3 s per import) covers parsing and storing; this measures the parsing half, and
@@ -10,15 +12,19 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import statistics
 import time
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 
-from tutor.imports import MAX_ITEMS, ParsedDeck, export_deck, parse_file
+from tutor.imports import MAX_ITEMS, ImportFailed, ParsedDeck, export_deck, parse_file
 
 TARGET_SECONDS = 3.0
 RUNS = 5
+# Deck files people made (tests/tutor/imports/test_linear.py reads the same).
+REALDECKS = Path(os.environ.get("TUTOR_REALDECKS", "/work/shared/realdecks"))
 
 
 def make_csv(rows: int = MAX_ITEMS) -> bytes:
@@ -126,7 +132,57 @@ def main() -> int:
     again = parse_file(export_name, export_data)
     median, worst = time_it(lambda: parse_file(export_name, export_data))
     _line("read the export back", export_data, again, median, worst)
+    print()
+    real_decks()
+    print()
+    hostile_files()
     return 0
+
+
+def real_decks() -> None:
+    """Every real deck file parsed once: how many imported, the items, the time."""
+    paths = sorted(p for p in REALDECKS.rglob("*") if p.is_file() and p.name != "SOURCES.md")
+    if not paths:
+        print(f"real decks: none at {REALDECKS} (set TUTOR_REALDECKS)")
+        return
+    imported = items = 0
+    size = 0
+    started = time.perf_counter()
+    for path in paths:
+        data = path.read_bytes()
+        size += len(data)
+        try:
+            deck = parse_file(path.name, data)
+        except ImportFailed:
+            continue
+        imported += 1
+        items += deck.item_count
+    seconds = time.perf_counter() - started
+    print(
+        f"real decks: {len(paths)} files, {size / 1024 / 1024:.1f} MiB: {imported} imported "
+        f"({items:,} items), {len(paths) - imported} refused, {seconds:.2f} s in all"
+    )
+
+
+def hostile_files() -> None:
+    """Each hostile file parsed in a child process: outcome, parse time, peak memory."""
+    from tests.hostile import CHILD_MEMORY_BYTES, CHILD_SECONDS, build_corpus, parse_in_child
+
+    print(
+        f"{'hostile file':<24}{'size':>10}  {'expected':<9}{'outcome':<10}{'parse':>9}"
+        f"{'peak RSS':>10}  (a child each: {CHILD_MEMORY_BYTES >> 20} MiB address space, "
+        f"{CHILD_SECONDS:.0f} s)"
+    )
+    start_rss = 0
+    for hostile in build_corpus():
+        outcome = parse_in_child(hostile)
+        start_rss = max(start_rss, outcome.start_rss_kib)
+        print(
+            f"{hostile.name:<24}{len(hostile.data) / 1024:>7.0f} KiB  {hostile.expect:<9}"
+            f"{outcome.kind:<10}{outcome.seconds * 1000:>6.0f} ms"
+            f"{outcome.peak_rss_kib / 1024:>6.0f} MiB  {hostile.attack}"
+        )
+    print(f"(a child's RSS before parsing, the interpreter and the parser: {start_rss >> 10} MiB)")
 
 
 if __name__ == "__main__":

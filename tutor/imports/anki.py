@@ -11,7 +11,11 @@ answer)); a note gets a reverse card when the collection holds its second card. 
 HTML: reduced to text, media left out and counted.
 
 This reads a file someone sent, not the bot's database: the SQL here is the Anki file
-format's, read-only, on an in-memory copy.
+format's, read-only, on an in-memory copy. The collection's schema is the sender's too: a
+generated column would run SQL of theirs on every read (``zeroblob(900000000)`` from a
+611-byte file), so columns SQLite computes (hidden or generated) and virtual tables are
+refused before anything is read, and no value SQLite reads or builds may pass
+MAX_VALUE_BYTES.
 """
 
 from __future__ import annotations
@@ -31,14 +35,22 @@ from typing import Any
 import zstandard
 
 from tutor.content import ItemKind
-from tutor.imports.deck import ImportFailed
+from tutor.imports.deck import FIELD_TOO_LONG, MAX_FIELD_CHARS, MAX_ITEMS, ImportFailed
 from tutor.imports.html import html_to_text
-from tutor.imports.items import DeckBuilder
+from tutor.imports.items import TOO_MANY, DeckBuilder
 
 # The most a package's collection may unpack to: a zip bomb stops here.
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 # Reading the collection stops after this long (a crafted file could make a query loop).
 MAX_READ_SECONDS = 10.0
+# The longest string or blob SQLite may read or build from the collection (real ones hold
+# 22 KB at most: a note's fields, note types as JSON).
+MAX_VALUE_BYTES = 1024 * 1024
+# Cards a collection may hold: ten for each note it may hold (Cloze notes make several).
+MAX_CARDS = 10 * MAX_ITEMS
+# The tables read, each checked for columns SQLite computes.
+_TABLES_READ = ("col", "notes", "cards", "notetypes", "fields", "templates", "decks")
+_VIRTUAL = re.compile(r"\s*create\s+virtual\b", re.IGNORECASE)
 COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 _CHUNK = 1024 * 1024
 _FIELD_SEPARATOR = "\x1f"
@@ -51,6 +63,15 @@ TOO_BIG = (
     "unpacked. Export fewer notes, without media."
 )
 CORRUPT = "{name} is a damaged Anki package: its collection cannot be read."
+COMPUTED = (
+    "{name} is not an Anki collection as Anki writes it: its table {table!r} has columns "
+    "computed by SQL (generated or virtual), which I do not run."
+)
+VALUE_TOO_BIG = (
+    "{name} holds a value longer than {limit} MB (a note's fields, or a note type); "
+    "Anki's own are far shorter."
+)
+TOO_MANY_CARDS = "{name} holds more than {limit:,} cards; split it into smaller decks."
 ENCRYPTED = "{name} is an encrypted zip; export it from Anki again without a password."
 OTHER_TYPE = "note type {name!r} is not Basic or Basic (and reversed card)"
 CLOZE_TYPE = "a Cloze note (only Basic notes are imported)"
@@ -75,8 +96,22 @@ def parse_anki(file_name: str, data: bytes) -> tuple[str | None, DeckBuilder]:
     builder = DeckBuilder(file_name=file_name, format="apkg")
     connection = _open(file_name, collection)
     try:
+        _check_schema(file_name, connection)
+        _check_size(file_name, connection)
         name = _read(connection, builder)
-    except (sqlite3.Error, ValueError, TypeError, AttributeError, KeyError, IndexError):
+    except sqlite3.DataError:
+        # Only a value past MAX_VALUE_BYTES raises it here ("string or blob too big").
+        limit_mb = MAX_VALUE_BYTES // 1024 // 1024
+        raise ImportFailed(VALUE_TOO_BIG.format(name=file_name, limit=limit_mb)) from None
+    except (
+        sqlite3.Error,
+        ValueError,
+        TypeError,
+        AttributeError,
+        KeyError,
+        IndexError,
+        RecursionError,  # JSON nested without end
+    ):
         # A crafted or damaged collection: tables, JSON or protobuf not as Anki writes them.
         raise ImportFailed(CORRUPT.format(name=file_name)) from None
     finally:
@@ -138,6 +173,7 @@ def _read_capped(stream: Any) -> bytes:
 def _open(file_name: str, collection: bytes) -> sqlite3.Connection:
     """The collection as a read-only in-memory database that stops slow queries."""
     connection = sqlite3.connect(":memory:")
+    connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
     try:
         connection.deserialize(collection)
         connection.execute("PRAGMA query_only = ON")
@@ -156,6 +192,37 @@ def _open(file_name: str, collection: bytes) -> sqlite3.Connection:
 def _tables(connection: sqlite3.Connection) -> set[str]:
     rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
     return {row[0] for row in rows}
+
+
+def _check_schema(file_name: str, connection: sqlite3.Connection) -> None:
+    """Refuse a collection whose tables read compute anything: virtual tables, and hidden
+    or generated columns (``PRAGMA table_xinfo``'s ``hidden`` is not 0). Views are never
+    read (only tables are), and triggers never fire (the connection only reads)."""
+    rows = connection.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN "
+        f"({', '.join('?' * len(_TABLES_READ))})",
+        _TABLES_READ,
+    )
+    for table, sql in rows.fetchall():
+        if _VIRTUAL.match(str(sql or "")):
+            raise ImportFailed(COMPUTED.format(name=file_name, table=table))
+        columns = connection.execute("SELECT hidden FROM pragma_table_xinfo(?)", (table,))
+        if any(hidden for (hidden,) in columns):
+            raise ImportFailed(COMPUTED.format(name=file_name, table=table))
+
+
+def _check_size(file_name: str, connection: sqlite3.Connection) -> None:
+    """Refuse more notes than a deck may hold, or more cards than MAX_CARDS, before reading
+    them into memory."""
+    tables = _tables(connection)
+    if "notes" in tables:
+        (notes,) = connection.execute("SELECT count(*) FROM notes").fetchone()
+        if notes > MAX_ITEMS:
+            raise ImportFailed(TOO_MANY.format(name=file_name, limit=MAX_ITEMS))
+    if "cards" in tables:
+        (cards,) = connection.execute("SELECT count(*) FROM cards").fetchone()
+        if cards > MAX_CARDS:
+            raise ImportFailed(TOO_MANY_CARDS.format(name=file_name, limit=MAX_CARDS))
 
 
 def _read(connection: sqlite3.Connection, builder: DeckBuilder) -> str | None:
@@ -190,7 +257,11 @@ def _read(connection: sqlite3.Connection, builder: DeckBuilder) -> str | None:
 
 
 def _add_note(builder: DeckBuilder, where: str, guid: str, fields: str, ords: set[int]) -> bool:
-    values = fields.split(_FIELD_SEPARATOR)
+    # Front and back only: a field of 50 MB of separators is not 50 million strings.
+    values = fields.split(_FIELD_SEPARATOR, 2)[:2]
+    if any(len(value) > MAX_FIELD_CHARS for value in values):
+        builder.skip(where, FIELD_TOO_LONG.format(limit=MAX_FIELD_CHARS))
+        return False
     front, front_media = html_to_text(values[0])
     back, back_media = html_to_text(values[1] if len(values) > 1 else "")
     builder.media_skipped += front_media + back_media
@@ -208,10 +279,19 @@ def _add_note(builder: DeckBuilder, where: str, guid: str, fields: str, ords: se
     return added
 
 
+_REPLACEMENT = re.compile(r"\{\{([^{}]*)\}\}")
+_NOT_A_FILTER = frozenset("#^/")
+
+
 def _shows(template: str, field: str) -> bool:
-    """Whether a card template's question shows ``field`` ({{Front}}, {{text:Front}} ...)."""
-    pattern = r"\{\{(?:[^{}:#^/]*:)*\s*" + re.escape(field) + r"\s*\}\}"
-    return re.search(pattern, template) is not None
+    """Whether a card template's question shows ``field`` ({{Front}}, {{text:Front}} ...):
+    a ``{{...}}`` whose part after its filters (``name:``) is the field's name."""
+    wanted = field.strip()
+    for replacement in _REPLACEMENT.finditer(template):
+        filters, _, name = replacement.group(1).rpartition(":")
+        if name.strip() == wanted and not _NOT_A_FILTER & set(filters):
+            return True
+    return False
 
 
 def _classify(name: str, cloze: bool, fields: list[str], questions: list[str]) -> _NoteType:

@@ -6,7 +6,7 @@ columns' names, split by the separator), ``#deck:``, ``#notetype:``, and the 1-b
 ``#tags column:``, ``#guid column:``, ``#deck column:`` and ``#notetype column:``. Other
 lines starting with ``#`` are comments. Without ``#separator:`` the separator is sniffed
 (tab, semicolon, comma, pipe: whichever splits most rows in two or more, and between equals
-the one not followed by a space).
+the one not followed by a space) on a sample of blocks of lines spread over the file.
 
 Columns without names, in order: Front, Back, Correct, Wrong 1, Wrong 2, Wrong 3,
 Explanation. A row with a wrong option is a quiz question (Front asks it, Correct is the
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.content import ItemKind
-from tutor.imports.deck import ImportFailed
+from tutor.imports.deck import FIELD_TOO_LONG, ImportFailed
 from tutor.imports.html import html_to_text
 from tutor.imports.items import DeckBuilder
 
@@ -37,7 +37,10 @@ SEPARATORS = {
 }
 # Sniffed in this order of preference when no #separator: line names one.
 SNIFFED = ("\t", ";", ",", "|")
+# The sample the separator is sniffed on: blocks of lines at the start of the rows and
+# spread evenly after it, so that the start of a file does not decide alone.
 SNIFF_ROWS = 50
+SNIFF_BLOCKS = 4
 BAD_SEPARATOR = (
     "{name}: '#separator:{value}' is not a separator I know: use Comma, Semicolon, Tab, "
     "Space, Pipe, Colon or one character."
@@ -178,20 +181,39 @@ def _split(line: str, separator: str) -> list[str]:
 
 
 def _sniff(lines: list[str], start: int) -> str:
-    """The separator that splits most of the first rows into two or more fields; between
-    equals, the one whose fields start with a space least (", " is prose, not a column)."""
-    sample = [line for line in lines[start : start + SNIFF_ROWS * 4] if not line.startswith("#")]
+    """The separator that splits most of the sampled rows into two or more fields; between
+    equals, the one whose fields start with a space least (", " is prose, not a column).
+
+    The sample is SNIFF_BLOCKS blocks of SNIFF_ROWS lines: the first rows and blocks spread
+    evenly to the end, each read on its own (a block may start inside a quoted field and
+    read badly; the others outvote it).
+    """
+    rows = [line for line in lines[start:] if not line.startswith("#")]
+    step = max(len(rows) // SNIFF_BLOCKS, SNIFF_ROWS)
+    blocks = [rows[at : at + SNIFF_ROWS] for at in range(0, len(rows), step)][:SNIFF_BLOCKS]
     best, best_score = SNIFFED[0], (0, 0)
     for separator in SNIFFED:
-        try:
-            rows = list(csv.reader(sample[: SNIFF_ROWS * 2], delimiter=separator))
-        except csv.Error:
-            continue
-        split = sum(1 for row in rows if len(row) >= 2)
-        spaced = sum(1 for row in rows for cell in row[1:] if cell.startswith(" "))
+        split = spaced = 0
+        for block in blocks:
+            read = _sample_rows(block, separator)
+            split += sum(1 for row in read if len(row) >= 2)
+            spaced += sum(1 for row in read for cell in row[1:] if cell.startswith(" "))
         if (split, -spaced) > best_score:
             best, best_score = separator, (split, -spaced)
     return best
+
+
+def _sample_rows(lines: list[str], separator: str) -> list[list[str]]:
+    """The rows of ``lines``, each one the csv module cannot read left out."""
+    reader = csv.reader(lines, delimiter=separator)
+    rows: list[list[str]] = []
+    while True:
+        try:
+            rows.append(next(reader))
+        except StopIteration:
+            return rows
+        except csv.Error:
+            continue  # a field over the csv module's limit: the next line is read anew
 
 
 class _Lines:
@@ -234,9 +256,12 @@ def _records(
         except StopIteration:
             return
         except csv.Error as exc:
-            reason = (
-                UNCLOSED if "end of data" in str(exc) or "field larger" in str(exc) else BAD_QUOTES
-            )
+            if "field larger" in str(exc):
+                reason = FIELD_TOO_LONG.format(limit=csv.field_size_limit())
+            elif "end of data" in str(exc):
+                reason = UNCLOSED
+            else:
+                reason = BAD_QUOTES
             builder.skip(f"line {source.record_line}", reason)
             continue
         if any(cell.strip() for cell in row):

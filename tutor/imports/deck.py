@@ -9,6 +9,11 @@ from tutor.content import Card, ExplainPrompt, QuizQuestion
 # The most a file may weigh, and the most items one deck may hold.
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ITEMS = 5000
+# The longest field read, markup included (an item's text is 2,000 characters at most); a
+# longer one leaves its row out before it is split or read as HTML. The csv module's own
+# limit is the same.
+MAX_FIELD_CHARS = 128 * 1024
+FIELD_TOO_LONG = "a field longer than {limit:,} characters"
 # An item key; the store prefixes it with the deck's id to make an ItemId (24 at most).
 KEY_MAX = 12
 # A deck's name, as the built-in decks' titles.

@@ -1,13 +1,24 @@
 """HTML fields (Anki's, or a CSV's with ``#html:true``) reduced to the plain text Telegram
 shows: line breaks for br, div, p and the like, bullets for lists, entities unescaped, tags
-dropped, images and sounds counted and left out."""
+dropped, images and sounds counted and left out.
+
+The tokenizer is this module's own, not ``html.parser``: Python 3.11's HTMLParser takes
+quadratic time or worse on fields such as ``<a `` repeated, and raises on ``<![``. This one
+reads what HTMLParser read from real fields the same (a quoted attribute value may hold
+``>``; ``<!...>`` and ``<?...>`` are comments; markup without its end is text), but no
+tag runs past the next ``<``: each character is read a bounded number of times, so its
+time grows with the field's length, and nothing in a field makes it raise.
+"""
 
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+from html import unescape
 
 BULLET = "• "
+# Lists nested deeper are indented as this deep: each level indents every bullet under it,
+# so 16,000 nested lists (128 KB) would make a quarter of a billion spaces.
+MAX_INDENT = 8
 # Tags that start and end a line of their own.
 _BLOCKS = frozenset(
     {
@@ -19,15 +30,28 @@ _BLOCKS = frozenset(
 _MEDIA = frozenset({"img", "audio", "video", "object", "embed", "svg"})
 # Content that is never text to read.
 _HIDDEN = frozenset({"script", "style", "head", "title", "template", "svg", "math"})
-_SOUND = re.compile(r"\[sound:[^\]]*\]")
+# Their content is raw text up to their end tag, as in a browser.
+_RAW_TEXT = frozenset({"script", "style"})
+_SOUND = "[sound:"
 _MARKUP = re.compile(r"[<&]|\[sound:")
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _NEWLINE = "\n"
+# A tag from its "<" to its ">": the name, then attributes, where a quoted value after "="
+# may hold ">". No part crosses a "<", so no two tries read the same text, and possessive
+# quantifiers over alternatives that start differently leave nothing to backtrack into.
+_TAG = re.compile(
+    r"""<(/?)([a-zA-Z][^\t\n\r\f />\x00<]*+)"""
+    r"""((?:[^<>"'=]++|=\s*+(?:"[^"<]*+"|'[^'<]*+')?+|["'])*+)(>?)"""
+)
+_RAW_TEXT_END = {
+    tag: re.compile(rf"</{tag}(?=[\t\n\r\f />]|\Z)", re.IGNORECASE) for tag in _RAW_TEXT
+}
 
 
-class _Text(HTMLParser):
+class _Text:
+    """Collects the text of the tags and data it is handed (the handler half of a parser)."""
+
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.media = 0
         self._hidden = 0
@@ -51,7 +75,7 @@ class _Text(HTMLParser):
             self._lists.append([tag == "ol", 0])
         elif tag == "li":
             self._break()
-            depth = max(len(self._lists) - 1, 0)
+            depth = min(max(len(self._lists) - 1, 0), MAX_INDENT)
             marker = BULLET
             if self._lists and self._lists[-1][0]:
                 self._lists[-1][1] += 1
@@ -94,22 +118,113 @@ class _Text(HTMLParser):
         self.parts.append(data)
 
 
+def _feed(html: str, handler: _Text) -> None:
+    """Hand ``html``'s tags and text to ``handler`` in order, as ``html.parser`` does with
+    ``convert_charrefs=True``: text between tags unescaped, tag names in lower case,
+    comments, declarations and processing instructions left out, and markup that does not
+    end (a ``<`` and a letter without a ``>`` before the next ``<``) read as text."""
+    at, end = 0, len(html)
+    # Where the last ">" and "-->" are: past them nothing closes, and no search is made.
+    last_close, last_comment_close = html.rfind(">"), html.rfind("-->")
+    while at < end:
+        opening = html.find("<", at)
+        if opening < 0:
+            opening = end
+        if opening > at:
+            handler.handle_data(unescape(html[at:opening]))
+        if opening == end:
+            return
+        first = html[opening + 1 : opening + 2]
+        if opening > last_close:
+            read = -1
+        elif _letter(first) or (first == "/" and _letter(html[opening + 2 : opening + 3])):
+            read = _tag(html, opening, handler)
+            if read < 0:
+                # No ">" before the next "<": this "<" and what follows it are text.
+                read = html.find("<", opening + 1)
+                read = end if read < 0 else read
+                handler.handle_data(unescape(html[opening:read]))
+        elif html.startswith("<!--", opening):
+            close = html.find("-->", opening + 4) if opening < last_comment_close else -1
+            read = -1 if close < 0 else close + 3
+        elif first in ("!", "?", "/"):
+            # <!DOCTYPE ...>, <![CDATA[...]]>, <?...?>, </ 3>: read as a comment to ">".
+            read = html.find(">", opening + 2) + 1 or -1
+        else:
+            handler.handle_data("<")
+            read = opening + 1
+        if read < 0:
+            # Markup that does not end: text up to the next ">", else up to the next "<".
+            close = html.find(">", opening + 1) + 1 if opening < last_close else 0
+            read = close or html.find("<", opening + 1)
+            read = read if read > 0 else end
+            handler.handle_data(unescape(html[opening:read]))
+        at = read
+
+
+def _letter(text: str) -> bool:
+    return text.isascii() and text.isalpha()
+
+
+def _tag(html: str, opening: int, handler: _Text) -> int:
+    """Read the tag at ``opening``: where reading goes on, or -1 when the tag does not end
+    (its ``>`` is missing before the next ``<``)."""
+    tag = _TAG.match(html, opening)
+    assert tag is not None  # "<" and a letter always start one
+    if not tag.group(4):
+        return -1
+    name = tag.group(2).lower()
+    if tag.group(1):
+        handler.handle_endtag(name)
+    elif tag.group(3).endswith("/"):
+        handler.handle_startendtag(name, [])
+    else:
+        handler.handle_starttag(name, [])
+        if name in _RAW_TEXT:
+            close = _RAW_TEXT_END[name].search(html, tag.end())
+            stop = len(html) if close is None else close.start()
+            handler.handle_data(html[tag.end() : stop])
+            return stop
+    return tag.end()
+
+
+def _cut_sounds(html: str) -> tuple[str, int]:
+    """``html`` with each ``[sound:...]`` replaced by a space, and how many there were."""
+    parts: list[str] = []
+    at = 0
+    while (start := html.find(_SOUND, at)) >= 0:
+        close = html.find("]", start + len(_SOUND))
+        if close < 0:
+            break  # no "]" after this one, so none after any later one either
+        parts += (html[at:start], " ")
+        at = close + 1
+    count = len(parts) // 2
+    parts.append(html[at:])
+    return "".join(parts), count
+
+
 def html_to_text(html: str) -> tuple[str, int]:
     """The text of ``html`` as Telegram shows plain text, and how many images and sounds
     (``<img>``, ``[sound:...]``, ...) it left out.
 
-    Text that looks like HTML after unescaping (``&lt;b&gt;``) stays literal text.
+    Text that looks like HTML after unescaping (``&lt;b&gt;``) stays literal text. Time
+    grows in proportion to the length of ``html``; callers cap that length first
+    (``MAX_FIELD_CHARS``).
     """
     if not _MARKUP.search(html):
         # Plain text (most fields): only its whitespace is HTML's.
         return _SPACES.sub(" ", html).strip(), 0
-    sounds = len(_SOUND.findall(html))
+    without_sounds, sounds = _cut_sounds(html)
     parser = _Text()
-    parser.feed(_SOUND.sub(" ", html))
-    parser.close()
+    _feed(without_sounds, parser)
+    return _text_of(parser), parser.media + sounds
+
+
+def _text_of(parser: _Text) -> str:
+    """The text collected, each line's outer spaces stripped, runs of blank lines as one."""
     lines = [line.strip(" ") for line in "".join(parser.parts).split(_NEWLINE)]
     kept: list[str] = []
     for line in lines:
         if line or (kept and kept[-1]):
             kept.append(line)
-    return _NEWLINE.join(kept).strip(), parser.media + sounds
+    return _NEWLINE.join(kept).strip()

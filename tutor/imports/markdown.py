@@ -28,8 +28,6 @@ NO_ITEMS = (
     "'Your own decks: file formats')."
 )
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_ID = re.compile(r"\s*\{#([^}\s]+)\}\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _META = re.compile(r"^(id|level|source)\s*:\s*(.*)$", re.IGNORECASE)
 _OPTION = re.compile(r"^[-*+]\s+\[([ xX])\]\s*(.*)$")
@@ -39,7 +37,6 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _EXPLAIN = re.compile(r"^explain\s*:\s*", re.IGNORECASE)
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
@@ -59,8 +56,7 @@ def parse_markdown(file_name: str, text: str) -> tuple[str | None, DeckBuilder]:
         ImportFailed: when the file has no ``##`` heading.
     """
     builder = DeckBuilder(file_name=file_name, format="markdown")
-    without_images = _IMAGE.sub("", text)
-    builder.media_skipped += len(_IMAGE.findall(text))
+    without_images, builder.media_skipped = _cut_images(text)
     title, preamble, items = _split(without_images.replace("\r\n", "\n").replace("\r", "\n"))
     if not items:
         raise ImportFailed(NO_ITEMS.format(name=file_name))
@@ -83,26 +79,71 @@ def _split(text: str) -> tuple[str | None, list[str], list[_Item]]:
     for number, line in enumerate(text.split("\n"), start=1):
         if _FENCE.match(line):
             fenced = not fenced
-        heading = None if fenced else _HEADING.match(line)
-        if heading and len(heading.group(1)) <= 2:
-            words = heading.group(2)
-            if len(heading.group(1)) == 1:
+        level, words = (0, "") if fenced else _heading(line)
+        if level in (1, 2):
+            if level == 1:
                 if title is None:
                     title = words
                 continue  # a later "#" heading is a section: its items follow as "##"
-            given = _ID.search(words)
-            items.append(
-                _Item(
-                    line=number,
-                    heading=_ID.sub("", words).strip(),
-                    explicit_id=given.group(1) if given else None,
-                )
-            )
+            heading, given = _explicit_id(words)
+            items.append(_Item(line=number, heading=heading, explicit_id=given))
         elif items:
             items[-1].body.append(line)
         else:
             preamble.append(line)
     return title, preamble, items
+
+
+# The parsing below is by hand, not by regular expression: the patterns this replaces
+# (`^(#{1,6})\s+(.*?)\s*#*\s*$`, `!\[[^\]]*\]\([^)]*\)` over the file) backtrack into
+# cubic or quadratic time on a few kilobytes of spaces or of "![". Each reads the same as
+# its pattern did, in time that grows with the text's length.
+
+
+def _heading(line: str) -> tuple[int, str]:
+    """An ATX heading's level (1 to 6) and words, without the closing hashes; level 0 when
+    the line is not a heading."""
+    level = len(line) - len(line.lstrip("#"))
+    rest = line[level:]
+    if not 1 <= level <= 6 or not rest[:1].isspace():
+        return 0, ""
+    return level, rest.strip().rstrip("#").rstrip()
+
+
+def _explicit_id(words: str) -> tuple[str, str | None]:
+    """A heading's words without a closing ``{#id}``, and that id (else None)."""
+    body = words.rstrip()
+    if not body.endswith("}"):
+        return words.strip(), None
+    close = len(body) - 1
+    start = close  # the id runs back from "}" to a "}" or a space
+    while start > 0 and body[start - 1] != "}" and not body[start - 1].isspace():
+        start -= 1
+    opening = body.find("{#", start, close)
+    if opening < 0 or opening + 2 == close:
+        return words.strip(), None
+    return body[:opening].strip(), body[opening + 2 : close]
+
+
+def _cut_images(text: str) -> tuple[str, int]:
+    """``text`` without its images (``![alt](path)``), and how many there were."""
+    parts: list[str] = []
+    at = search = 0
+    while (start := text.find("![", search)) >= 0:
+        close = text.find("]", start + 2)
+        if close < 0:
+            break  # no "]" after this "![", so none after a later one either
+        if not text.startswith("(", close + 1):
+            search = close + 1  # every "![" before this "]" ends here too: none is an image
+            continue
+        end = text.find(")", close + 2)
+        if end < 0:
+            break
+        parts.append(text[at:start])
+        at = search = end + 1
+    count = len(parts)
+    parts.append(text[at:])
+    return "".join(parts), count
 
 
 def _add(builder: DeckBuilder, item: _Item, defaults: dict[str, str]) -> None:
@@ -136,20 +177,25 @@ def _question(
     before: list[str] = []
     after: list[str] = []
     options: list[dict[str, Any]] = []
+    continued: dict[int, list[str]] = {}
     for line in body:
         option = _OPTION.match(line)
         if option and not after:
             options.append({"text": option.group(2).strip(), "correct": option.group(1) != " "})
+            continued[len(options) - 1] = []
         elif options and not after and line.startswith((" ", "\t")) and line.strip():
             why = re.match(r"^why wrong\s*:\s*(.*)$", line.strip(), re.IGNORECASE)
             if why:
                 options[-1]["why_wrong"] = why.group(1)
             else:
-                options[-1]["text"] += " " + line.strip()
+                # Joined at the end: adding to the text line by line is quadratic.
+                continued[len(options) - 1].append(line.strip())
         elif options:
             after.append(line)
         else:
             before.append(line)
+    for index, lines in continued.items():
+        options[index]["text"] = " ".join([options[index]["text"], *lines])
     marked = sum(option["correct"] for option in options)
     if marked != 1:
         reason = "no option is marked [x]" if not marked else f"{marked} options are marked [x]"

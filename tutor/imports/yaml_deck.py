@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from tutor.content import ItemKind
-from tutor.imports.deck import ImportFailed, ParsedDeck
+from tutor.imports.deck import MAX_ITEMS, ImportFailed, ParsedDeck
 from tutor.imports.items import DeckBuilder, model_dict
 
 SECTIONS = {"cards": ItemKind.CARD, "quiz": ItemKind.QUIZ, "explain": ItemKind.EXPLAIN}
@@ -25,6 +25,9 @@ ALIASES = (
     "in full."
 )
 TOO_DEEP = "{name} is nested too deeply to be a deck."
+TOO_MANY_VALUES = (
+    "{name} holds more than {limit:,} YAML values; a deck of {items:,} items needs far fewer."
+)
 HEADER = (
     "# A deck for the learning-rate tutor: send this file to the bot to import it again.\n"
     "# The format is described in the README, 'Your own decks: file formats'.\n"
@@ -33,6 +36,19 @@ HEADER = (
 
 # libyaml's loader when PyYAML has it: ten times faster than the pure-Python one.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The most parser events (scalars, starts and ends of lists and mappings) a file may hold.
+# Each becomes a Python object of some 400 bytes when composed: 2 MB of "a," would take
+# 400 MB and 10 s. A deck's export holds some 17 a card or question, 60 an explain prompt.
+MAX_EVENTS = 300_000
+
+
+def _check_events(file_name: str, text: str) -> None:
+    """Refuse, before composing, YAML of more than MAX_EVENTS events (a cheap first pass)."""
+    for count, _ in enumerate(yaml.parse(text, Loader=_Loader)):
+        if count == MAX_EVENTS:
+            raise ImportFailed(
+                TOO_MANY_VALUES.format(name=file_name, limit=MAX_EVENTS, items=MAX_ITEMS)
+            )
 
 
 def _first_alias(root: yaml.Node) -> int | None:
@@ -61,6 +77,7 @@ def parse_yaml(file_name: str, text: str) -> tuple[str | None, DeckBuilder]:
     """
     loader = _Loader(text)
     try:
+        _check_events(file_name, text)
         root = loader.get_single_node()
         alias = _first_alias(root) if root is not None else None
         if alias is not None:

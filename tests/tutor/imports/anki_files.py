@@ -67,7 +67,7 @@ def _field(number: int, value: int | bytes) -> bytes:
     return _varint(number << 3 | 2) + _varint(len(value)) + value
 
 
-def _unicase(a: str, b: str) -> int:
+def unicase(a: str, b: str) -> int:
     return (a.casefold() > b.casefold()) - (a.casefold() < b.casefold())
 
 
@@ -82,7 +82,7 @@ def collection(
     fields), ``cards`` (note id, deck id, template ord), deck names use "\\x1f" as Anki's
     native separator."""
     connection = sqlite3.connect(":memory:")
-    connection.create_collation("unicase", _unicase)
+    connection.create_collation("unicase", unicase)
     connection.executescript(SCHEMA)
     connection.execute("INSERT INTO col VALUES (1, 0, 0, 0, 18, 0, 0, 0, '', '', '', '', '')")
     for note_type in note_types:
@@ -134,4 +134,13 @@ def newer_package(collection_bytes: bytes, *, with_legacy_stub: bool = True) -> 
         )
         archive.writestr("meta", b"\x08\x03")  # PackageMetadata.version = 3 (latest)
         archive.writestr("media", zstandard.ZstdCompressor().compress(b""))
+    return out.getvalue()
+
+
+def zip_package(entries: dict[str, bytes]) -> bytes:
+    """A zip of ``entries`` (name -> bytes), deflated: a package, or something posing as one."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
     return out.getvalue()

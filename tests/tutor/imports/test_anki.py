@@ -9,8 +9,8 @@ import zipfile
 
 import genanki
 import pytest
-import zstandard
 
+from tests.hostile import zip_bomb, zstd_bomb
 from tests.tutor.imports.anki_files import (
     BASIC,
     CLOZE,
@@ -18,9 +18,9 @@ from tests.tutor.imports.anki_files import (
     NoteType,
     collection,
     newer_package,
+    zip_package,
 )
 from tutor.imports import MAX_ITEMS, ImportFailed, Skipped, parse_file
-from tutor.imports.anki import MAX_UNPACKED_BYTES
 
 THREE_WAYS = genanki.Model(
     1607392319,
@@ -175,14 +175,6 @@ def test_more_than_5000_notes_are_refused() -> None:
         parse_file("big.apkg", newer_package(data))
 
 
-def _zip(entries: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return out.getvalue()
-
-
 EMPTY_COLLECTION = collection(note_types=[], decks={}, notes=[], cards=[])
 
 
@@ -190,11 +182,14 @@ EMPTY_COLLECTION = collection(note_types=[], decks={}, notes=[], cards=[])
     ("data", "message"),
     [
         (b"not a zip at all", "x.apkg is not an Anki package: it is not a zip file"),
-        (_zip({"readme.txt": b"hi"}), "x.apkg is not an Anki package: it holds no Anki"),
-        (_zip({"collection.anki2": b"SQLite format 3\x00 but garbage"}), "x.apkg is a damaged"),
-        (_zip({"collection.anki2": b"\x00" * 4096}), "x.apkg is a damaged"),
-        (_zip({"collection.anki21b": b"not zstd"}), "x.apkg is a damaged"),
-        (_zip({"collection.anki2": EMPTY_COLLECTION[:5000]}), "x.apkg is a damaged"),
+        (zip_package({"readme.txt": b"hi"}), "x.apkg is not an Anki package: it holds no Anki"),
+        (
+            zip_package({"collection.anki2": b"SQLite format 3\x00 but garbage"}),
+            "x.apkg is a damaged",
+        ),
+        (zip_package({"collection.anki2": b"\x00" * 4096}), "x.apkg is a damaged"),
+        (zip_package({"collection.anki21b": b"not zstd"}), "x.apkg is a damaged"),
+        (zip_package({"collection.anki2": EMPTY_COLLECTION[:5000]}), "x.apkg is a damaged"),
     ],
     ids=["not-zip", "no-collection", "not-sqlite", "zeros", "not-zstd", "truncated"],
 )
@@ -209,11 +204,11 @@ def test_a_collection_that_is_not_ankis_is_refused() -> None:
     connection.deserialize(EMPTY_COLLECTION)
     connection.execute("DROP TABLE cards")
     with pytest.raises(ImportFailed, match=r"x\.apkg is a damaged Anki package"):
-        parse_file("x.apkg", _zip({"collection.anki2": connection.serialize()}))
+        parse_file("x.apkg", zip_package({"collection.anki2": connection.serialize()}))
 
 
 def test_a_zip_bomb_is_refused_by_its_declared_size() -> None:
-    bomb = _zip({"collection.anki2": b"\x00" * (MAX_UNPACKED_BYTES + 1)})
+    bomb = zip_bomb()
     assert len(bomb) < 200_000
     with pytest.raises(ImportFailed, match=r"x\.apkg unpacks to more than 64 MB"):
         parse_file("x.apkg", bomb)
@@ -221,9 +216,7 @@ def test_a_zip_bomb_is_refused_by_its_declared_size() -> None:
 
 def test_a_zstd_bomb_is_refused_by_its_actual_size() -> None:
     """The zstd frame does not declare its size: reading stops at the cap."""
-    compressor = zstandard.ZstdCompressor(write_content_size=False)
-    frame = compressor.compress(b"\x00" * (MAX_UNPACKED_BYTES + 1))
-    bomb = _zip({"collection.anki21b": frame})
+    bomb = zstd_bomb()
     assert len(bomb) < 200_000
     with pytest.raises(ImportFailed, match=r"x\.apkg unpacks to more than 64 MB"):
         parse_file("x.apkg", bomb)

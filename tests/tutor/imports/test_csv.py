@@ -211,3 +211,22 @@ def test_a_file_of_rows_that_all_fail_names_them() -> None:
         "a.csv holds no cards or questions I could read: line 1: no answer; "
         "line 2: no answer; line 3: no answer (and 1 more)."
     )
+
+
+def test_the_separator_is_sniffed_across_the_file_not_only_its_start() -> None:
+    """300 lines of comma lists at the top do not decide for the 900 tab rows after them
+    (the first 200 lines alone would pick the comma and leave out every card)."""
+    top = [f"word {n}, word {n + 1}, word {n + 2}" for n in range(300)]
+    rows = [f"Front {n}\tBack {n}" for n in range(900)]
+    deck = parse_file("a.txt", "\n".join(top + rows).encode())
+    assert [(c.front, c.back) for c in deck.cards] == [
+        (f"Front {n}", f"Back {n}") for n in range(900)
+    ]
+    assert {s.reason for s in deck.skipped} == {"no answer"} and len(deck.skipped) == 300
+
+
+def test_a_field_over_the_csv_limit_is_named_as_such() -> None:
+    text = "One,Uno\n" + "Long," + "x" * 140_000 + "\nTwo,Dos\n"
+    deck = parse_file("a.csv", text.encode())
+    assert [c.front for c in deck.cards] == ["One", "Two"]
+    assert deck.skipped == (Skipped("line 2", "a field longer than 131,072 characters"),)

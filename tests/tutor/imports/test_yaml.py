@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.hostile import billion_laughs
 from tutor.content import Card, ExplainPrompt, Level, QuizQuestion, load_deck
 from tutor.imports import ImportFailed, ParsedDeck, Skipped, export_deck, parse_file
 from tutor.imports.items import DEFAULT_HINT, derived_key, explicit_key
@@ -103,14 +104,10 @@ def test_files_that_are_not_a_deck_are_refused(text: str, message: str) -> None:
 
 
 def test_yaml_aliases_are_refused_so_a_small_file_cannot_expand() -> None:
-    laughs = "title: T\nbase: &a [lol, lol, lol]\n" + "".join(
-        f"l{n}: &l{n} [*{'a' if n == 0 else f'l{n - 1}'}, *{'a' if n == 0 else f'l{n - 1}'}]\n"
-        for n in range(30)
-    )
     with pytest.raises(
         ImportFailed, match=r"uses YAML anchors and aliases \(&name, \*name; line 2\)"
     ):
-        parse_file("laughs.yaml", laughs.encode())
+        parse_file("laughs.yaml", billion_laughs())
 
 
 def test_explicit_ids_become_item_keys() -> None:
