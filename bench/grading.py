@@ -119,6 +119,35 @@ def timings(answers: list[Labelled], rounds: int = 20) -> list[float]:
     return times
 
 
+# Answers of Telegram's longest message (4,096 characters) built to make a pattern backtrack:
+# runs of one character that a pattern could rescan from every position of the run.
+TEXT_LIMIT = 4096
+HOSTILE_ANSWERS = {
+    "digits": "1" * TEXT_LIMIT,
+    "dashes": "-" * TEXT_LIMIT,
+    "marks": "!" * (TEXT_LIMIT - 1) + "a",
+    "dots": "." * TEXT_LIMIT,
+    "words": "a " * (TEXT_LIMIT // 2),
+    "negations": "not " * (TEXT_LIMIT // 4),
+    "number-dash": "1-" * (TEXT_LIMIT // 2),
+    "assignments": "lr=0.1 " * (TEXT_LIMIT // 7),
+}
+
+
+def hostile_timings(library: Library) -> dict[str, float]:
+    """The slowest grading, over every shipped prompt, of each hostile answer (seconds)."""
+    prompts = [item for item in library.items.values() if isinstance(item, ExplainPrompt)]
+    worst = {}
+    for name, answer in HOSTILE_ANSWERS.items():
+        slowest = 0.0
+        for prompt in prompts:
+            start = time.perf_counter()
+            grade_explanation(prompt, answer)
+            slowest = max(slowest, time.perf_counter() - start)
+        worst[name] = slowest
+    return worst
+
+
 def main() -> int:
     """Print the figures (the targets are asserted by tests/grading, not here)."""
     library = load_library(ROOT / "content")
@@ -155,4 +184,7 @@ def main() -> int:
     median = statistics.median(times) * 1000
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000
     print(f"time to grade one answer: median {median:.2f} ms, p99 {p99:.2f} ms (target < 5 ms)")
+    worst = hostile_timings(library)
+    spread = ", ".join(f"{name} {seconds * 1000:.0f}" for name, seconds in worst.items())
+    print(f"hostile {TEXT_LIMIT}-character answers, slowest over all prompts (ms): {spread}")
     return 0

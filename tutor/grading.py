@@ -207,10 +207,13 @@ _POSSESSIVE = re.compile(r"'s\b")
 
 # Abbreviations whose dot would otherwise end a sentence ("loss vs. rate", "e.g. cosine").
 _ABBREVIATION = re.compile(r"\b(vs|e\.g|i\.e|etc|approx|cf|resp)\.")
-_TIMES_AFTER = re.compile(r"(\d+(?:\.\d+)?)\s*x(?![a-z0-9])")
+# Starts only where a number starts: from inside a run of digits, the match would rescan
+# the rest of the run at every digit (quadratic on a long one).
+_TIMES_AFTER = re.compile(r"(?<!\d)(\d+(?:\.\d+)?)\s*x(?![a-z0-9])")
 _TIMES_BEFORE = re.compile(r"(?<![a-z0-9.])x\s*(\d+(?:\.\d+)?)(?![a-z0-9])")
 # A sentence ends at . ! ? ; followed by a space or the end (not model.parameters()).
-_SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n\s*\n")
+# It starts at the first mark of a run ("!!!a" would be rescanned at every mark otherwise).
+_SENTENCE_END = re.compile(r"(?<![.!?;])[.!?;]+(?=\s|$)|\n\s*\n")
 _TOKEN = re.compile(r"\d*\.\d+(?:e[-+]?\d+)?(?![a-z0-9])|\d+(?:e[-+]?\d+)?(?![a-z0-9])|[a-z0-9]+")
 _NUMBER = re.compile(r"\d*\.?\d+(?:e[-+]?\d+)?")
 
@@ -302,7 +305,8 @@ _ANY_NUMBER = "#"  # a phrase's "n" ("every n epochs") also stands for any numbe
 
 # Inside a sentence, a comma, colon, bracket or dash ("too big -> overshoot") separates
 # pieces; a number's thousands comma ("1,000") does not.
-_PIECE_END = re.compile(r",(?!\d)|[:()\[\]{}]|\s-+\s|-+>|=>|\u2192")
+# An arrow starts at its first dash (a long run of dashes is rescanned at every dash otherwise).
+_PIECE_END = re.compile(r",(?!\d)|[:()\[\]{}]|\s-+\s|(?<!-)-+>|=>|\u2192")
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,12 +468,15 @@ class _Sentence:
         segment: list[int] = []
         denied = False
         clause = 0  # where the current clause began
+        # Where the clause's last backward walk began: the tokens before it are done, so a
+        # clause of many negators ("not not not ...") is walked once, not once per negator.
+        walked = 0
         current = 0
         for i, token in enumerate(tokens):
             after_comma = i in piece_starts and i > 0
             if token.stem in _CLAUSE_BREAKS or (after_comma and token.stem in _CLAUSE_STARTS):
                 denied = False
-                clause = i
+                clause = walked = i
             if token.stem in _SEGMENT_BREAKS or (
                 after_comma and token.stem in _COMMA_SEGMENT_BREAKS
             ):
@@ -484,10 +491,11 @@ class _Sentence:
             ):
                 denied = True
                 # "Freezing does not stop updates": the clause's subject is denied too.
-                for k in range(i - 1, clause - 1, -1):
+                for k in range(i - 1, walked - 1, -1):
                     if tokens[k].stem in _CONJUNCTIONS:  # "bounces AND never settles"
                         break
                     negated[k] = True
+                walked = i
             elif token.stem in _NEGATORS or (token.stem, nxt) in _NEGATOR_PAIRS:
                 denied = True
         return cls(tuple(tokens), tuple(negated), tuple(forward), tuple(segment))
