@@ -467,16 +467,16 @@ class _Sentence:
         forward: list[bool] = []
         segment: list[int] = []
         denied = False
-        clause = 0  # where the current clause began
-        # Where the clause's last backward walk began: the tokens before it are done, so a
-        # clause of many negators ("not not not ...") is walked once, not once per negator.
+        # Where a negator's backward walk stops: the clause's start, or where the clause's
+        # last walk began (the tokens before it are done), so a clause of many negators
+        # ("not not not ...") is walked once, not once per negator.
         walked = 0
         current = 0
         for i, token in enumerate(tokens):
             after_comma = i in piece_starts and i > 0
             if token.stem in _CLAUSE_BREAKS or (after_comma and token.stem in _CLAUSE_STARTS):
                 denied = False
-                clause = walked = i
+                walked = i
             if token.stem in _SEGMENT_BREAKS or (
                 after_comma and token.stem in _COMMA_SEGMENT_BREAKS
             ):

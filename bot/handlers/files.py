@@ -18,14 +18,13 @@ from bot.handlers.decks import counts
 from bot.metrics import metrics_of
 from bot.services import ButtonHandler, Services, edit_message, services
 from tutor import owndecks, workers
-from tutor.imports import MAX_FILE_BYTES, ImportFailed, ParsedDeck
+from tutor.imports import MAX_FILE_BYTES, TOO_BIG, ImportFailed, ParsedDeck
 
 log = logging.getLogger(__name__)
 
 PARSE = "tutor.imports:parse_file"
 EXPORT = "tutor.imports:export_deck"
 
-TOO_BIG = "{name} is {size:.1f} MB; I take files of up to 2 MB."
 NOT_FETCHED = "I could not fetch that file from Telegram. Please send it again."
 # A file the reader could not finish (tutor.workers: each file has a deadline and a memory
 # limit), or could not start yet.

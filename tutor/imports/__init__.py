@@ -39,6 +39,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_ITEMS",
     "NAME_MAX",
+    "TOO_BIG",
     "ImportFailed",
     "ParsedDeck",
     "Skipped",
@@ -47,6 +48,7 @@ __all__ = [
     "parse_file",
 ]
 
+# Also what the bot answers for a file too big to download.
 TOO_BIG = "{name} is {size:.1f} MB; I take files of up to 2 MB."
 EMPTY = "{name} is empty."
 
