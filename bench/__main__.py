@@ -1,5 +1,5 @@
 """``python -m bench [all | review | reminders | demo | grading | generated | imports |
-owndecks | report]``: print figures."""
+owndecks | heavy | report]``: print figures."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             "generated",
             "imports",
             "owndecks",
+            "heavy",
             "report",
         ),
         default="all",
@@ -47,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             " on the labelled answer set; generated: making generated questions and a /predict "
             "answer; imports: own decks from a 5,000-row CSV and a 5,000-note .apkg; owndecks: "
             "those files parsed and stored (SQLite, PostgreSQL) and the own-deck cache; "
+            "heavy: two accounts at the quota on items taking turns at /review beside "
+            "ordinary learners (SQLite, PostgreSQL); "
             "report: /report and /export for a class of 300,000 answers; all: everything "
             "(default)"
         ),
@@ -92,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "all":
             print()
         code = max(code, owndecks.main())
+    if args.what in ("all", "heavy"):
+        from bench import heavy
+
+        if args.what == "all":
+            print()
+        code = max(code, heavy.main())
     if args.what in ("all", "report"):
         from bench import report
 

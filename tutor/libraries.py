@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 import logging
 import threading
@@ -39,6 +40,7 @@ from typing import Generic, TypeVar
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from tutor import quotas
 from tutor.content import (
     Card,
     Deck,
@@ -50,7 +52,6 @@ from tutor.content import (
     own_deck_id,
     own_deck_number,
 )
-from tutor.quotas import MAX_LIBRARY_ITEMS
 from tutor.store import owndecks as queries
 from tutor.store.engine import Database, Prepare, may_prepare
 from tutor.store.owndecks import DeckHead, ItemRow
@@ -194,6 +195,22 @@ def _assemble(library: Library, key: Versions, decks: Sequence[tuple[Deck, OwnDe
     for kind in ItemKind:
         made.id_set_of_kind(kind, everything)
     _library_cache(library).put(key, made, len(made.items))
+    settle_heap()
+
+
+def settle_heap() -> None:
+    """Keep the garbage collector's full passes off what lives long.
+
+    A full pass walks every object the interpreter tracks and holds the GIL throughout:
+    with tens of thousands of cached items it stalled the event loop for 100 to 500 ms
+    each time (measured by ``bench/heavy.py``), and building a library is what sets one
+    off. Freezing moves every object alive now (the start-up heap: the bot calls this
+    once it is built; the cached decks) out of the collector's sight. Cached items hold
+    no reference cycles, so one dropped from a cache is still freed at once. The young
+    generations are collected first, so that little cyclic garbage is frozen with them.
+    """
+    gc.collect(1)
+    gc.freeze()
 
 
 def _parse_rows(rows: Sequence[tuple[str, str, str, str, int]]) -> list[ItemRow]:
@@ -207,8 +224,10 @@ def _build_in_thread(
     head: DeckHead, rows: Sequence[tuple[str, str, str, str, int]]
 ) -> tuple[Deck, OwnDeckInfo]:
     """Decode and validate a deck's rows (in a worker thread) and cache the deck."""
+    settle_heap()
     built = build_deck(head, _parse_rows(rows), yield_every=YIELD_EVERY_ITEMS)
     _DECKS.put((head.id, head.revision), built, len(rows) + 1)
+    settle_heap()
     return built
 
 
@@ -290,7 +309,7 @@ def within_quota(session: Session, versions: Sequence[tuple[int, int]]) -> list[
     kept: list[tuple[int, int]] = []
     total = 0
     for version, count in zip(versions, item_counts(session, versions), strict=True):
-        if total + count <= MAX_LIBRARY_ITEMS:
+        if total + count <= quotas.MAX_LIBRARY_ITEMS:
             kept.append(version)
             total += count
     return kept

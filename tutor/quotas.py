@@ -46,8 +46,7 @@ TOO_MANY_ITEMS = (
     "Delete a deck in /decks to make room."
 )
 TOO_MANY_IMPORTS = (
-    "You sent {limit} deck files in the last hour, the most I take. "
-    "Try again in {minutes} minutes."
+    "You sent {limit} deck files in the last hour, the most I take. Try again in {wait}."
 )
 
 
@@ -59,7 +58,8 @@ def import_refusal(session: Session, *, learner_id: int, now: datetime) -> str |
         return None
     frees_at = recent[len(recent) - IMPORTS_PER_HOUR] + IMPORT_WINDOW
     minutes = max(1, math.ceil((frees_at - now).total_seconds() / 60))
-    return TOO_MANY_IMPORTS.format(limit=IMPORTS_PER_HOUR, minutes=minutes)
+    wait = f"{minutes} minute{'' if minutes == 1 else 's'}"
+    return TOO_MANY_IMPORTS.format(limit=IMPORTS_PER_HOUR, wait=wait)
 
 
 def note_import(session: Session, *, learner_id: int, now: datetime) -> None:
