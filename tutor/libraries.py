@@ -12,29 +12,32 @@ Reading a deck is the slow part (each of up to 5,000 items decoded and validated
 50 ms a thousand), so it never happens on the event loop: a unit of work under
 ``Database.run`` that finds a library it needs missing from the cache raises
 ``Prepare``, whose work reads the decks' rows (the async driver's round trips), decodes,
-validates and assembles them in a thread that lets the loop in every few hundred items,
-and caches the result; the unit then runs again and finds it. A unit called on a plain
-session (tests, scripts) builds inline as before. The per-learner quota on items
-(``tutor.quotas.MAX_LIBRARY_ITEMS``) bounds what one learner's library holds, and so the
-cache's share of one learner and the per-request work that is linear in it (the due and
-new ids walked by ``pick_next``); ``bench/heavy.py`` measures it with two accounts at the
-quota. Why not a query per request picking the next card in SQL: every use-case (the
-quiz's order, the export, the reports, group sessions) reads items by id from the
-library; keeping that one model and moving its build off the loop changes none of them.
+validates and assembles them in a thread (which hands the GIL to the loop within half a
+millisecond whenever the loop wants it), and caches the result; the unit then runs again
+and finds it. Built decks and the start-up heap are frozen out of the garbage collector's
+full passes (``settle_heap``). A unit called on a plain session (tests, scripts) builds
+inline as before. The per-learner quota on items (``tutor.quotas.MAX_LIBRARY_ITEMS``)
+bounds what one learner's library holds, and so the cache's share of one learner and the
+per-request work that is linear in it (the due and new ids walked by ``pick_next``);
+``bench/heavy.py`` measures it with two accounts at the quota. Why not a query per
+request picking the next card in SQL: every use-case (the quiz's order, the export, the
+reports, group sessions) reads items by id from the library; keeping that one model and
+moving its build off the loop changes none of them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gc
 import json
 import logging
+import sys
 import threading
-import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Collection, Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 from pydantic import ValidationError
@@ -64,10 +67,11 @@ DECK_CACHE_ITEMS = 200_000
 LIBRARY_CACHE_ITEMS = 500_000
 # Item counts of decks (by id and revision), for the quota on a learner's library.
 COUNT_CACHE_DECKS = 100_000
-# A deck built in a thread lets the event loop take the GIL after this many items (a few
-# milliseconds of validation): without it, the loop would wait up to the interpreter's
-# switch interval at every step of every other request.
-YIELD_EVERY_ITEMS = 100
+# While a deck is built in a thread, a thread waiting for the GIL gets it after this long
+# (the interpreter's default is 5 ms): the event loop waits for it each time it wakes (a
+# reply from the network, a timer), so other requests would otherwise be slowed by tens of
+# milliseconds each (``bench/heavy.py``).
+BUILD_SWITCH_INTERVAL = 0.0005
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -125,22 +129,16 @@ def clear_caches(*, decks: bool = True) -> None:
         _LIBRARIES.clear()
 
 
-def build_deck(
-    head: DeckHead, rows: Sequence[ItemRow], *, yield_every: int | None = None
-) -> tuple[Deck, OwnDeckInfo]:
+def build_deck(head: DeckHead, rows: Sequence[ItemRow]) -> tuple[Deck, OwnDeckInfo]:
     """An own deck as the library holds it, from its stored row and items.
 
     Items were validated when the file was imported; one the schema no longer takes (a
     later version's stricter rule) is left out and logged, never an error for a learner.
-    In a thread, ``yield_every`` items gives the GIL away for a moment, so that the event
-    loop's thread is never kept waiting long.
     """
     cards: list[Card] = []
     quiz: list[QuizQuestion] = []
     explain: list[ExplainPrompt] = []
-    for index, row in enumerate(rows):
-        if yield_every and index % yield_every == yield_every - 1:
-            time.sleep(0)
+    for row in rows:
         try:
             if row.kind == ItemKind.CARD:
                 cards.append(Card.model_validate(row.data))
@@ -225,10 +223,33 @@ def _build_in_thread(
 ) -> tuple[Deck, OwnDeckInfo]:
     """Decode and validate a deck's rows (in a worker thread) and cache the deck."""
     settle_heap()
-    built = build_deck(head, _parse_rows(rows), yield_every=YIELD_EVERY_ITEMS)
+    built = build_deck(head, _parse_rows(rows))
     _DECKS.put((head.id, head.revision), built, len(rows) + 1)
     settle_heap()
     return built
+
+
+_switching_lock = threading.Lock()
+_builds = 0
+_usual_interval = sys.getswitchinterval()
+
+
+@contextlib.contextmanager
+def _quick_switching() -> Iterator[None]:
+    """BUILD_SWITCH_INTERVAL while any build runs, the interval as it was after the last."""
+    global _builds, _usual_interval
+    with _switching_lock:
+        if _builds == 0:
+            _usual_interval = sys.getswitchinterval()
+            sys.setswitchinterval(BUILD_SWITCH_INTERVAL)
+        _builds += 1
+    try:
+        yield
+    finally:
+        with _switching_lock:
+            _builds -= 1
+            if _builds == 0:
+                sys.setswitchinterval(_usual_interval)
 
 
 async def _prepare(library: Library, keys: Sequence[Versions], database: Database) -> None:
@@ -238,6 +259,11 @@ async def _prepare(library: Library, keys: Sequence[Versions], database: Databas
     Each deck's rows come through the async driver with their items as JSON text, so the
     event loop only receives them; decoding and validating happen in the thread.
     """
+    with _quick_switching():
+        await _build_all(library, keys, database)
+
+
+async def _build_all(library: Library, keys: Sequence[Versions], database: Database) -> None:
     for key in keys:
         decks: list[tuple[Deck, OwnDeckInfo]] = []
         for deck_id, revision in key:
