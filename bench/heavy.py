@@ -18,6 +18,7 @@ under 100 ms p99.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import random
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from bench import review
 from bench.deck import write_bench_content
 from bench.reminders import drop_pg, pg_database
 from bench.review import (
@@ -42,7 +44,7 @@ from bench.review import (
     press_once,
     run_bot,
 )
-from playground.botapi import BotApiStandin, UserHandle
+from playground.botapi import BotApiStandin, StandinTimeout, UserHandle
 from tutor import owndecks
 from tutor.content import Card
 from tutor.imports import ParsedDeck
@@ -62,7 +64,7 @@ PRESS_PERIOD = 1.0
 HEAVY_PERIOD = 1.0
 DURATION = 40.0
 TICK = 0.010
-HEAVY_TIMEOUT = 180.0
+HEAVY_TIMEOUT = 60.0
 P99_TARGET_MS = 100.0
 # Stalls shorter than this are not written down by the watcher (a tick is never exact).
 STALL_NOTED = 0.002
@@ -208,8 +210,19 @@ async def _measure(label: str, url: str, workdir: Path) -> HeavyRun:
                 tick = begin + PRESS_PERIOD * n / len(users)
                 while tick < end:
                     await asyncio.sleep(max(0.0, tick - time.perf_counter()))
-                    message = await press_once(driver, user, message, rng, samples)  # type: ignore[arg-type]
-                    tick += PRESS_PERIOD
+                    pressed = time.perf_counter()
+                    try:
+                        message = await press_once(driver, user, message, rng, samples)  # type: ignore[arg-type]
+                    except StandinTimeout:
+                        # Never answered (the bot froze past Telegram's answer window):
+                        # counted as an error, with the time waited; then start over.
+                        waited = time.perf_counter()
+                        samples.append(Sample(pressed, waited, waited, False))
+                        try:
+                            message = await driver.first_message(user)
+                        except StandinTimeout:
+                            return
+                    tick = max(tick + PRESS_PERIOD, time.perf_counter())
 
             async def take_turns() -> None:
                 await asyncio.sleep(max(0.0, begin - time.perf_counter()))
@@ -218,7 +231,9 @@ async def _measure(label: str, url: str, workdir: Path) -> HeavyRun:
                     heavy = heavies[turn % len(heavies)]
                     started = time.perf_counter()
                     await heavy.send("/review")
-                    await heavy.wait_for_message(timeout=HEAVY_TIMEOUT)
+                    # Past the timeout (still building) its reply is waited for next turn.
+                    with contextlib.suppress(StandinTimeout):
+                        await heavy.wait_for_message(timeout=HEAVY_TIMEOUT)
                     turns.append(time.perf_counter() - started)
                     turn += 1
                     await asyncio.sleep(max(0.0, started + HEAVY_PERIOD - time.perf_counter()))
@@ -249,7 +264,7 @@ def _report(run: HeavyRun) -> list[str]:
     lines = [
         f"{run.label}: {len(run.samples)} presses by {ORDINARY_LEARNERS} ordinary learners: "
         f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms "
-        f"(target p99 <= {P99_TARGET_MS:g} ms); errors {errors}",
+        f"(target p99 <= {P99_TARGET_MS:g} ms); errors (unanswered) {errors}",
         f"  event loop's worst stall (10 ms ticker): {1000 * run.worst_stall:.0f} ms; "
         f"bot RSS {run.rss_mb:.0f} MB (peak {run.peak_mb:.0f} MB)",
         f"  heavy /review turns: {len(run.heavy_turns)}, seconds each: {turns}"
@@ -262,6 +277,8 @@ def _report(run: HeavyRun) -> list[str]:
 
 
 async def _main() -> None:
+    # Before the quotas the bot froze for longer than the review bench ever waits.
+    review.PRESS_TIMEOUT = HEAVY_TIMEOUT
     decks = heavy_decks()
     print(
         f"Heavy users: accounts {', '.join(map(str, HEAVY_IDS))} with {decks} decks of "

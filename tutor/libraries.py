@@ -72,6 +72,9 @@ COUNT_CACHE_DECKS = 100_000
 # reply from the network, a timer), so other requests would otherwise be slowed by tens of
 # milliseconds each (``bench/heavy.py``).
 BUILD_SWITCH_INTERVAL = 0.0005
+# A deck's rows are read this many at a time: the event loop receives each slice (the
+# driver's rows made into Python objects) between other requests, a few ms each.
+READ_SLICE = 500
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -263,15 +266,35 @@ async def _prepare(library: Library, keys: Sequence[Versions], database: Databas
         await _build_all(library, keys, database)
 
 
+async def _read(
+    database: Database, deck_id: int
+) -> tuple[DeckHead, list[tuple[str, str, str, str, int]]] | None:
+    """The deck's active rows, read READ_SLICE at a time; None when it is gone or changed
+    between two slices (each slice names the revision it was read at)."""
+    head: DeckHead | None = None
+    rows: list[tuple[str, str, str, str, int]] = []
+    while True:
+        after = rows[-1][4] if rows else -1
+        loaded = await database.run_long(
+            queries.load_deck_json, deck_id=deck_id, after=after, limit=READ_SLICE
+        )
+        if loaded is None or (head is not None and loaded[0].revision != head.revision):
+            return None
+        head, more = loaded
+        rows += more
+        if len(more) < READ_SLICE:
+            return head, rows
+
+
 async def _build_all(library: Library, keys: Sequence[Versions], database: Database) -> None:
     for key in keys:
         decks: list[tuple[Deck, OwnDeckInfo]] = []
         for deck_id, revision in key:
             cached = _DECKS.get((deck_id, revision))
             if cached is None:
-                loaded = await database.run_long(queries.load_deck_json, deck_id=deck_id)
+                loaded = await _read(database, deck_id)
                 if loaded is None:
-                    break  # deleted meanwhile: the unit, run again, reads its decks anew
+                    break  # deleted or changed meanwhile: the unit, run again, reads anew
                 cached = await asyncio.to_thread(_build_in_thread, *loaded)
                 if cached[1].revision != revision:
                     break  # changed meanwhile: cached at its new revision for the next try

@@ -166,7 +166,8 @@ def load_deck(session: Session, *, deck_id: int) -> tuple[DeckHead, list[ItemRow
     return head, items
 
 
-# The same with each item's JSON as text: decoded by the caller, off the event loop.
+# A slice of the same with each item's JSON as text, decoded by the caller off the event
+# loop: the active items after a position, in order.
 _LOAD_JSON = (
     select(
         _DECK.c.id,
@@ -181,21 +182,30 @@ _LOAD_JSON = (
         _ITEM.c.position,
     )
     .select_from(
-        _DECK.outerjoin(_ITEM, (_ITEM.c.deck_id == _DECK.c.id) & _ITEM.c.active.is_(True))
+        _DECK.outerjoin(
+            _ITEM,
+            (_ITEM.c.deck_id == _DECK.c.id)
+            & _ITEM.c.active.is_(True)
+            & (_ITEM.c.position > bindparam("after")),
+        )
     )
     .where(_DECK.c.id == bindparam("deck_id"))
     .order_by(_ITEM.c.position)
+    .limit(bindparam("limit"))
 )
 
 
 def load_deck_json(
-    session: Session, *, deck_id: int
+    session: Session, *, deck_id: int, after: int, limit: int
 ) -> tuple[DeckHead, list[tuple[str, str, str, str, int]]] | None:
-    """``load_deck`` with each item as a row (id, kind, key, JSON text, position)."""
-    rows = session.execute(_LOAD_JSON, {"deck_id": deck_id}).all()
-    if not rows:
+    """The deck and up to ``limit`` of its active items after position ``after``, each as
+    (id, kind, key, JSON text, position), in one statement; None if there is no such deck.
+    Read in slices, a big deck reaches the event loop a few hundred rows at a time."""
+    rows = session.execute(_LOAD_JSON, {"deck_id": deck_id, "after": after, "limit": limit})
+    found = rows.all()
+    if not found:
         return None
-    first = rows[0]
+    first = found[0]
     head = DeckHead(
         id=int(first[0]),
         owner_id=int(first[1]),
@@ -203,7 +213,7 @@ def load_deck_json(
         share_code=str(first[3]),
         revision=int(first[4]),
     )
-    return head, [(r[5], r[6], r[7], r[8], r[9]) for r in rows if r[5] is not None]
+    return head, [(r[5], r[6], r[7], r[8], r[9]) for r in found if r[5] is not None]
 
 
 def item_counts(session: Session, *, deck_ids: Collection[int]) -> list[tuple[int, int, int]]:
