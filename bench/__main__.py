@@ -1,5 +1,5 @@
 """``python -m bench [all | review | reminders | demo | grading | generated | imports |
-owndecks | workers | report]``: print figures."""
+owndecks | workers | heavy | report]``: print figures."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
             "imports",
             "owndecks",
             "workers",
+            "heavy",
             "report",
         ),
         default="all",
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             "those files parsed and stored (SQLite, PostgreSQL) and the own-deck cache; "
             "workers: a parse past its deadline, and a canary's /help while hostile files "
             "are read; "
+            "heavy: two accounts at the quota on items taking turns at /review beside "
+            "ordinary learners (SQLite, PostgreSQL); "
             "report: /report and /export for a class of 300,000 answers; all: everything "
             "(default)"
         ),
@@ -101,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "all":
             print()
         code = max(code, workers.main())
+    if args.what in ("all", "heavy"):
+        from bench import heavy
+
+        if args.what == "all":
+            print()
+        code = max(code, heavy.main())
     if args.what in ("all", "report"):
         from bench import report
 

@@ -14,6 +14,7 @@ from pydantic import SecretStr, ValidationError
 from bot.logs import configure_logging
 from tutor.config import PLAYGROUND_DATABASE_URL, Settings
 from tutor.content import ContentError, ItemKind, load_library
+from tutor.libraries import settle_heap
 from tutor.lint import lint_deck
 from tutor.schema import SchemaError, inspect_schema, prepare, upgrade
 from tutor.startup import NotReady, wait_until_ready
@@ -203,6 +204,8 @@ def run(settings: Settings) -> int:
         print(f"cannot start: {problem.replace(token, '[secret]')}", file=sys.stderr)
         return 1
     application = build_application(settings, library=library)
+    # What start-up made lives as long as the bot: out of the collector's full passes.
+    settle_heap()
     if settings.webhook_url:
         from bot.webhook import serve_webhook
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tutor import quotas
 from tutor.content import (
     Card,
     ExplainPrompt,
@@ -37,6 +38,7 @@ from tutor.content import (
 )
 from tutor.imports import MAX_ITEMS, NAME_MAX, ParsedDeck
 from tutor.libraries import extended, group_quiz_library, learner_library
+from tutor.quotas import MAX_ADDED, MAX_DECKS, TOO_MANY_ADDED, TOO_MANY_DECKS
 from tutor.scheduling import Rating, retrievability
 from tutor.spreadsheet import safe_cell
 from tutor.store import Learner, OwnDeck, practice, save_learner
@@ -45,9 +47,7 @@ from tutor.store import reviews as review_queries
 from tutor.store.owndecks import ItemRow
 from tutor.study import focus_deck, start_learner, to_memory
 
-# Decks one learner may own, and shared decks one learner may add.
-MAX_DECKS = 50
-MAX_ADDED = 50
+# The quotas on decks per learner (MAX_DECKS, MAX_ADDED) and their lines are in tutor.quotas.
 # A rename or replace asked in /decks, or a file waiting for its confirm, lasts this long.
 ACTION_VALID_FOR = timedelta(minutes=10)
 # A share code: 9 random bytes, 12 URL-safe characters (72 bits: not guessable).
@@ -56,11 +56,6 @@ SHARE_CODE = re.compile(r"^[A-Za-z0-9_-]{12}$")
 # The front text of each kind of item: what "the same item" is matched by on a replace.
 FRONT_FIELD = {ItemKind.CARD: "front", ItemKind.QUIZ: "question", ItemKind.EXPLAIN: "prompt"}
 
-TOO_MANY_DECKS = (
-    "You have {limit} decks, the most I keep for one person. Delete one in /decks, or send "
-    "the file again to replace a deck of the same name."
-)
-TOO_MANY_ADDED = "You have added {limit} shared decks, the most I keep. Remove one in /decks."
 TOO_MANY_ITEMS = "A deck holds at most {limit:,} items; this one has {count:,}."
 NO_ITEMS = "That file holds no cards or questions I could read."
 BAD_NAME = "A deck name is 1 to {limit} characters of text. Send another, or tap Keep the name."
@@ -221,6 +216,7 @@ def _create(
 ) -> Imported:
     if queries.count_owned(session, learner_id=learner.id) >= MAX_DECKS:
         raise DeckError(TOO_MANY_DECKS.format(limit=MAX_DECKS))
+    _check_quotas(session, learner_id=learner.id, adding=parsed.item_count, now=now)
     number = queries.insert_deck(
         session,
         learner_id=learner.id,
@@ -233,6 +229,7 @@ def _create(
     rows, _ = assign_ids(number, parsed, [])
     queries.write_items(session, deck_id=number, rows=rows)
     _switch_on(session, learner, own_deck_id(number))
+    quotas.note_import(session, learner_id=learner.id, now=now)
     session.commit()
     return _imported(number, title, parsed)
 
@@ -260,15 +257,56 @@ def _imported(
     )
 
 
+def _check_quotas(
+    session: Session, *, learner_id: int, adding: int, now: datetime, removing: int = 0
+) -> None:
+    """Refuse a file over the quotas on imports per hour and items per learner.
+
+    Raises:
+        DeckError: the quota's line; nothing is written.
+    """
+    refusal = quotas.import_refusal(
+        session, learner_id=learner_id, now=now
+    ) or quotas.items_refusal(session, learner_id=learner_id, adding=adding, removing=removing)
+    if refusal is not None:
+        raise DeckError(refusal)
+
+
+def bound_retired(rows: Sequence[ItemRow]) -> tuple[list[ItemRow], list[str]]:
+    """``rows`` (a deck's items from ``assign_ids``) with at most MAX_RETIRED_ITEMS of its
+    inactive ones, and the ids of those left out.
+
+    ``assign_ids`` puts the items retired now first among the inactive ones, and those
+    retired before after them, in the order they were kept: so the ones left out are the
+    longest retired. Active items (those in the file) are never left out.
+    """
+    active = [row for row in rows if row.active]
+    retired = [row for row in rows if not row.active]
+    keep = quotas.MAX_RETIRED_ITEMS
+    return active + retired[:keep], [row.item_id for row in retired[keep:]]
+
+
 def _replace(session: Session, *, deck: OwnDeck, parsed: ParsedDeck, now: datetime) -> Imported:
     """Replace the deck's items with the file's and commit.
 
+    Items no longer in the file stay inactive, up to MAX_RETIRED_ITEMS a deck: the longest
+    retired beyond it go, and every learner's memory of them (``bound_retired``).
+
     Raises:
-        DeckError: another replace or rename of the deck came first; nothing is written.
+        DeckError: another replace or rename of the deck came first, or the file is over
+            a quota; nothing is written.
     """
     assert deck.id is not None
     old = queries.all_items(session, deck_id=deck.id)
-    rows, kept = assign_ids(deck.id, parsed, old)
+    _check_quotas(
+        session,
+        learner_id=deck.learner_id,
+        adding=parsed.item_count,
+        removing=sum(1 for row in old if row.active),
+        now=now,
+    )
+    assigned, kept = assign_ids(deck.id, parsed, old)
+    rows, dropped = bound_retired(assigned)
     # The compare-and-set comes first: on PostgreSQL a second writer of the deck waits on
     # it, then finds the revision moved on and writes nothing.
     if not queries.move_revision(
@@ -276,6 +314,8 @@ def _replace(session: Session, *, deck: OwnDeck, parsed: ParsedDeck, now: dateti
     ):
         raise DeckError(CHANGED_MEANWHILE)
     queries.write_items(session, deck_id=deck.id, rows=rows)
+    queries.delete_memories(session, item_ids=dropped)
+    quotas.note_import(session, learner_id=deck.learner_id, now=now)
     session.commit()
     now_active = {row.item_id for row in rows if row.active}
     retired = sum(1 for row in old if row.active and row.item_id not in now_active)
@@ -299,7 +339,8 @@ def receive_file(
     confirm button (``replace_confirmed``); else it is a new deck, switched on.
 
     Raises:
-        DeckError: a limit is reached (decks per owner, items per deck); nothing changed.
+        DeckError: a limit is reached (decks per owner, items per deck, the quotas of
+            ``tutor.quotas``); nothing changed.
     """
     _check(parsed)
     title = _title_of(parsed, file_name)
@@ -550,7 +591,8 @@ def open_share_link(
     that code (mistyped, or deleted).
 
     Raises:
-        DeckError: the learner has added MAX_ADDED shared decks already.
+        DeckError: the learner has added MAX_ADDED shared decks already, or the deck would
+            take their decks past the quota on items (``tutor.quotas``).
     """
     if not SHARE_CODE.match(code):
         return None
@@ -560,12 +602,17 @@ def open_share_link(
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
     mine = deck.learner_id == learner_id
     # Opening the link again (or one's own) adds nothing, and focuses the deck again.
-    if (
-        not mine
-        and queries.add_deck(session, learner_id=learner_id, deck_id=deck.id, now=now)
-        and queries.count_added(session, learner_id=learner_id) > MAX_ADDED
-    ):
-        raise DeckError(TOO_MANY_ADDED.format(limit=MAX_ADDED))
+    if not mine:
+        over = quotas.items_refusal(
+            session,
+            learner_id=learner_id,
+            adding=queries.active_count(session, deck_id=deck.id),
+        )
+        if queries.add_deck(session, learner_id=learner_id, deck_id=deck.id, now=now):
+            if queries.count_added(session, learner_id=learner_id) > MAX_ADDED:
+                raise DeckError(TOO_MANY_ADDED.format(limit=MAX_ADDED))
+            if over is not None:
+                raise DeckError(over)
     focus_deck(session, learner=learner, deck_id=own_deck_id(deck.id))
     found = learner_library(session, library=library, learner_id=learner_id)
     return Shared(learner, found, own_deck_id(deck.id), deck.title, mine)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tutor import classroom, learners, libraries, owndecks, reminders, stats, study
+from tutor import classroom, learners, libraries, owndecks, quotas, reminders, stats, study
 from tutor.content import Card, ExplainPrompt, Library, QuizQuestion, library_of
 from tutor.imports import ParsedDeck, export_deck, parse_file
 from tutor.scheduling import Rating
@@ -93,16 +93,23 @@ OPTICS = parsed(
 
 
 async def receive(
-    database: Database, deck: ParsedDeck, learner_id: int = 1, *, file_id: str = "file-1"
+    database: Database,
+    deck: ParsedDeck,
+    learner_id: int = 1,
+    *,
+    file_id: str = "file-1",
+    now: datetime = NOW,
 ) -> owndecks.Imported | owndecks.NeedsConfirm:
     return await database.run(
         owndecks.receive_file, learner_id=learner_id, first_name="Ada", parsed=deck,
-        file_id=file_id, file_name="optics.csv", now=NOW,
+        file_id=file_id, file_name="optics.csv", now=now,
     )  # fmt: skip
 
 
-async def imported(database: Database, deck: ParsedDeck, learner_id: int = 1) -> owndecks.Imported:
-    result = await receive(database, deck, learner_id)
+async def imported(
+    database: Database, deck: ParsedDeck, learner_id: int = 1, *, now: datetime = NOW
+) -> owndecks.Imported:
+    result = await receive(database, deck, learner_id, now=now)
     assert isinstance(result, owndecks.Imported)
     return result
 
@@ -280,7 +287,9 @@ async def test_a_file_for_a_deck_the_learner_asked_to_replace_needs_no_confirm(
 
 async def test_refused_imports_change_nothing(database: Database, tiny_library: Library) -> None:
     for k in range(owndecks.MAX_DECKS):
-        await imported(database, parsed(f"Deck {k}", [card("cc", f"Front {k}?")]))
+        # Spread over hours: the quota on imports per hour is another test's.
+        at = NOW + k * quotas.IMPORT_WINDOW / (quotas.IMPORTS_PER_HOUR - 1)
+        await imported(database, parsed(f"Deck {k}", [card("cc", f"Front {k}?")]), now=at)
     items_before = len(await database.run(all_of, OwnDeckItem))
 
     with pytest.raises(owndecks.DeckError, match="You have 50 decks"):

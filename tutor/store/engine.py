@@ -8,7 +8,7 @@ import logging
 import sqlite3
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -122,6 +122,32 @@ def _sqlite_pragmas_no_wait(dbapi_connection: Any, record: Any) -> None:
     cursor.close()
 
 
+# How many times ``Database.run`` does a unit's slow preparation off the event loop before it
+# lets the unit do it itself (a deck replaced at every try would otherwise never settle).
+PREPARE_ROUNDS = 3
+_MAY_PREPARE = "may_prepare"
+
+
+class Prepare(Exception):
+    """Raised by a unit of work that needs slow work done before it can go on (reading
+    and validating thousands of items into a cache): ``Database.run`` awaits ``work``
+    (which does its heavy part in a thread, not on the event loop), then runs the unit
+    again from the start. Raised only where ``may_prepare(session)`` says so, and before
+    the unit writes anything it would not write again the same way.
+    """
+
+    def __init__(self, work: Callable[[Database], Awaitable[None]]) -> None:
+        super().__init__("unit needs preparing")
+        self.work = work
+
+
+def may_prepare(session: Session) -> bool:
+    """Whether a unit running in ``session`` may raise ``Prepare``: only under
+    ``Database.run`` (a unit called on a plain session does its work itself), and only
+    for the first PREPARE_ROUNDS tries."""
+    return bool(session.info.get(_MAY_PREPARE))
+
+
 def _note_commit(session: Session) -> None:
     session.info["committed"] = True
 
@@ -204,9 +230,27 @@ class Database:
         unit is rolled back and tried again after a pause that lets the holder go on; so it
         must touch nothing but the database. Elsewhere (PostgreSQL) it runs through
         ``AsyncSession.run_sync``.
+
+        A unit that raises ``Prepare`` (a learner's library not yet read) gets its slow
+        work done off the event loop and is run again.
         """
+        for rounds in range(PREPARE_ROUNDS + 1):
+            try:
+                return await self._run_once(work, rounds < PREPARE_ROUNDS, *args, **kwargs)
+            except Prepare as needed:
+                await needed.work(self)
+        raise AssertionError("unreachable: the last round may not prepare")
+
+    async def _run_once(
+        self,
+        work: Callable[Concatenate[Session, P], T],
+        prepare: bool,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
         if self._inline is None:
             async with self._sessions() as session:
+                session.info[_MAY_PREPARE] = prepare
                 return await session.run_sync(work, *args, **kwargs)
         if self._checkpoints is None:
             self._checkpoints = asyncio.create_task(self._checkpoint_forever())
@@ -215,6 +259,7 @@ class Database:
         pause = 0.001
         while True:
             with self._inline() as session:
+                session.info[_MAY_PREPARE] = prepare
                 try:
                     return work(session, *args, **kwargs)
                 except OperationalError as error:
@@ -234,10 +279,17 @@ class Database:
         On SQLite its statements run in the async driver's thread, so the event loop waits
         only for the unit's Python work between them, not for SQLite's: measured on a
         report over 300,000 answers, the longest stall of the loop fell from 0.45 s to
-        0.15 s, for a unit a third slower. Elsewhere it is ``run``.
+        0.15 s, for a unit a third slower. Elsewhere it is ``run``. A unit that raises
+        ``Prepare`` is prepared and run again, as in ``run``.
         """
-        async with self._sessions() as session:
-            return await session.run_sync(work, *args, **kwargs)
+        for rounds in range(PREPARE_ROUNDS + 1):
+            try:
+                async with self._sessions() as session:
+                    session.info[_MAY_PREPARE] = rounds < PREPARE_ROUNDS
+                    return await session.run_sync(work, *args, **kwargs)
+            except Prepare as needed:
+                await needed.work(self)
+        raise AssertionError("unreachable: the last round may not prepare")
 
     async def ping(self) -> None:
         """Ask the database for nothing (``SELECT 1``): raises if it does not answer."""

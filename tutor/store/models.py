@@ -352,6 +352,18 @@ class OwnDeckItem(SQLModel, table=True):
     active: bool = True
 
 
+class DeckImport(SQLModel, table=True):
+    """A deck file a learner imported (a new deck or a replace): the sliding window behind
+    the quota on imports per hour, kept in the store so that it holds across instances and
+    restarts. Rows older than the window go at the learner's next import."""
+
+    __table_args__ = (Index("ix_deckimport_learner_time", "learner_id", "imported_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(sa_column=_learner_fk())
+    imported_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
 class AddedDeck(SQLModel, table=True):
     """A deck another learner shared, added by opening its link."""
 

@@ -8,14 +8,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, literal, select, union_all, update
+from sqlalchemy import (
+    Table,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from tutor.store.dialects import insert_ignore
 from tutor.store.models import (
     AddedDeck,
     DeckAction,
+    DeckImport,
     GroupDeck,
+    ItemState,
     Learner,
     OwnDeck,
     OwnDeckItem,
@@ -28,6 +42,8 @@ _ADDED: Table = AddedDeck.__table__  # type: ignore[attr-defined]
 _GROUP_DECK: Table = GroupDeck.__table__  # type: ignore[attr-defined]
 _ACTION: Table = DeckAction.__table__  # type: ignore[attr-defined]
 _LOG: Table = ReviewLog.__table__  # type: ignore[attr-defined]
+_IMPORT: Table = DeckImport.__table__  # type: ignore[attr-defined]
+_STATE: Table = ItemState.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -149,6 +165,111 @@ def load_deck(session: Session, *, deck_id: int) -> tuple[DeckHead, list[ItemRow
         if r[5] is not None
     ]
     return head, items
+
+
+# A slice of the same with each item's JSON as text, decoded by the caller off the event
+# loop: the active items after a position, in order.
+_LOAD_JSON = (
+    select(
+        _DECK.c.id,
+        _DECK.c.learner_id,
+        _DECK.c.title,
+        _DECK.c.share_code,
+        _DECK.c.revision,
+        _ITEM.c.item_id,
+        _ITEM.c.kind,
+        _ITEM.c.key,
+        cast(_ITEM.c.data, Text),
+        _ITEM.c.position,
+    )
+    .select_from(
+        _DECK.outerjoin(
+            _ITEM,
+            (_ITEM.c.deck_id == _DECK.c.id)
+            & _ITEM.c.active.is_(True)
+            & (_ITEM.c.position > bindparam("after")),
+        )
+    )
+    .where(_DECK.c.id == bindparam("deck_id"))
+    .order_by(_ITEM.c.position)
+    .limit(bindparam("limit"))
+)
+
+
+def load_deck_json(
+    session: Session, *, deck_id: int, after: int, limit: int
+) -> tuple[DeckHead, list[tuple[str, str, str, str, int]]] | None:
+    """The deck and up to ``limit`` of its active items after position ``after``, each as
+    (id, kind, key, JSON text, position), in one statement; None if there is no such deck.
+    Read in slices, a big deck reaches the event loop a few hundred rows at a time."""
+    rows = session.execute(_LOAD_JSON, {"deck_id": deck_id, "after": after, "limit": limit})
+    found = rows.all()
+    if not found:
+        return None
+    first = found[0]
+    head = DeckHead(
+        id=int(first[0]),
+        owner_id=int(first[1]),
+        title=str(first[2]),
+        share_code=str(first[3]),
+        revision=int(first[4]),
+    )
+    return head, [(r[5], r[6], r[7], r[8], r[9]) for r in found if r[5] is not None]
+
+
+def item_counts(session: Session, *, deck_ids: Collection[int]) -> list[tuple[int, int, int]]:
+    """(id, revision, active items) of those of ``deck_ids`` that exist, in one statement
+    (so each count is of the revision read with it)."""
+    if not deck_ids:
+        return []
+    statement = (
+        select(_DECK.c.id, _DECK.c.revision, func.count(_ITEM.c.item_id))
+        .select_from(
+            _DECK.outerjoin(_ITEM, (_ITEM.c.deck_id == _DECK.c.id) & _ITEM.c.active.is_(True))
+        )
+        .where(_DECK.c.id.in_(list(deck_ids)))
+        .group_by(_DECK.c.id, _DECK.c.revision)
+    )
+    return [(int(d), int(r), int(n)) for d, r, n in session.execute(statement).all()]
+
+
+def learner_item_count(session: Session, *, learner_id: int) -> int:
+    """How many active items the decks the learner studies hold: their own and the ones
+    they added."""
+    own = select(_DECK.c.id).where(_DECK.c.learner_id == learner_id)
+    added = select(_ADDED.c.deck_id).where(_ADDED.c.learner_id == learner_id)
+    statement = select(func.count()).where(
+        _ITEM.c.active.is_(True), _ITEM.c.deck_id.in_(own.union(added))
+    )
+    return int(session.execute(statement).scalar_one())
+
+
+def active_count(session: Session, *, deck_id: int) -> int:
+    """How many active items the deck holds."""
+    statement = select(func.count()).where(_ITEM.c.deck_id == deck_id, _ITEM.c.active.is_(True))
+    return int(session.execute(statement).scalar_one())
+
+
+# --- deck files received, for the quota on imports per hour ----------------------------
+
+
+def record_import(session: Session, *, learner_id: int, at: datetime, since: datetime) -> None:
+    """Note a deck file imported (a new deck or a replace) at ``at``; the learner's notes
+    from before ``since`` go (the window's rows stay bounded)."""
+    session.execute(
+        delete(_IMPORT).where(_IMPORT.c.learner_id == learner_id, _IMPORT.c.imported_at < since)
+    )
+    session.execute(insert(_IMPORT).values(learner_id=learner_id, imported_at=at))
+
+
+def imports_since(session: Session, *, learner_id: int, since: datetime) -> list[datetime]:
+    """When the learner's deck files were imported since ``since``, oldest first."""
+    statement = (
+        select(DeckImport.imported_at)  # type: ignore[call-overload]
+        .where(DeckImport.learner_id == learner_id, DeckImport.imported_at >= since)
+        .order_by(DeckImport.imported_at)
+    )
+    return list(session.execute(statement).scalars().all())
 
 
 # --- decks -------------------------------------------------------------------------------
@@ -291,6 +412,14 @@ def write_items(session: Session, *, deck_id: int, rows: Sequence[ItemRow]) -> N
                 for row in rows
             ],
         )
+
+
+def delete_memories(session: Session, *, item_ids: Collection[str]) -> None:
+    """Delete every learner's memory of these items (items dropped from a deck: their
+    review history stays, as when a deck is deleted)."""
+    ids = list(item_ids)
+    for start in range(0, len(ids), 5000):
+        session.execute(delete(_STATE).where(_STATE.c.item_id.in_(ids[start : start + 5000])))
 
 
 # --- decks shared with a learner ---------------------------------------------------------
