@@ -378,6 +378,18 @@ class WaitingFile:
     file_name: str
 
 
+def note_stopped_file(
+    session: Session, *, learner_id: int, first_name: str, now: datetime
+) -> None:
+    """Count a deck file the reader had to stop (past its deadline or memory limit) against
+    the hourly quota, as an import: such a file costs a worker up to its deadline, so one
+    account sending them one after another holds a worker IMPORTS_PER_HOUR deadlines an
+    hour at most. The sender may be new: they become a learner, as an import would make them."""
+    start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    quotas.note_import(session, learner_id=learner_id, now=now)
+    session.commit()
+
+
 def waiting_file(
     session: Session, *, learner_id: int, deck_number: int, now: datetime
 ) -> WaitingFile | None:

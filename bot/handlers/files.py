@@ -17,7 +17,7 @@ from bot.handlers import explain, quiz, review
 from bot.handlers.decks import counts
 from bot.metrics import metrics_of
 from bot.services import ButtonHandler, Services, edit_message, services
-from tutor import owndecks, workers
+from tutor import owndecks, quotas, workers
 from tutor.imports import MAX_FILE_BYTES, TOO_BIG, ImportFailed, ParsedDeck
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ TOO_MUCH_MEMORY = (
 READER_DIED = "{name} stopped my file reader, so I could not import it; check the file."
 STILL_READING = "I am still reading your last file; send {name} when I have answered."
 READERS_BUSY = "I am reading many files right now; send {name} again in a minute."
+# The refusals after which a worker had to be stopped: they count against the hourly quota.
+STOPPED = (workers.WorkTimedOut, workers.WorkerOutOfMemory, workers.WorkerDied)
 WORKER_REFUSALS: dict[type[workers.WorkerError], str] = {
     workers.WorkTimedOut: TOO_SLOW,
     workers.WorkerOutOfMemory: TOO_MUCH_MEMORY,
@@ -162,12 +164,13 @@ async def read_deck(
     file_id: str,
     file_name: str,
     *,
-    owner: int,
+    owner: User,
 ) -> ParsedDeck | str:
     """Download a file and read it as a deck (in the files pool: a big package is seconds
-    of CPU, a hostile one is stopped at its deadline); a message for the user when it
-    cannot be. ``owner`` has one file being read at a time."""
-    if shared.pool is not None and shared.pool.files.is_busy(owner):
+    of CPU, a hostile one is stopped at its deadline, and counts against the hourly
+    quota); a message for the user when it cannot be. ``owner`` has one file being read at
+    a time."""
+    if shared.pool is not None and shared.pool.files.is_busy(owner.id):
         # Refused before downloading, as the pool itself would refuse it.
         metrics_of(context).count_worker_event(shared.pool.files.name, "busy")
         return STILL_READING.format(name=file_name)
@@ -177,10 +180,17 @@ async def read_deck(
     if len(data) > MAX_FILE_BYTES:
         return TOO_BIG.format(name=file_name, size=len(data) / 1024 / 1024)
     try:
-        parsed: ParsedDeck = await shared.read_in_worker(PARSE, file_name, data, owner=owner)
+        parsed: ParsedDeck = await shared.read_in_worker(PARSE, file_name, data, owner=owner.id)
     except ImportFailed as exc:
         return str(exc)
     except workers.WorkerError as exc:
+        if isinstance(exc, STOPPED):
+            await shared.database.run(
+                owndecks.note_stopped_file,
+                learner_id=owner.id,
+                first_name=owner.first_name,
+                now=shared.clock(),
+            )
         return worker_refusal(exc, file_name)
     return parsed
 
@@ -201,8 +211,17 @@ async def import_document(
         metrics_of(context).count_deck_file("refused")
         await message.reply_text(TOO_BIG.format(name=name, size=document.file_size / 1024 / 1024))
         return
+    # The hourly quota is checked before the file is downloaded and read, not only when
+    # its items are stored: a file past it costs no worker time.
+    refusal = await shared.database.run(
+        quotas.import_refusal, learner_id=user.id, now=shared.clock()
+    )
+    if refusal is not None:
+        metrics_of(context).count_deck_file("refused")
+        await message.reply_text(refusal)
+        return
     await message.reply_chat_action(ChatAction.TYPING)
-    parsed = await read_deck(shared, context, document.file_id, name, owner=user.id)
+    parsed = await read_deck(shared, context, document.file_id, name, owner=user)
     if isinstance(parsed, str):
         metrics_of(context).count_deck_file("refused")
         await message.reply_text(parsed)
@@ -290,7 +309,7 @@ async def on_confirm_replace(
         )
         return
     await query.answer(REPLACING)
-    parsed = await read_deck(shared, context, waiting.file_id, waiting.file_name, owner=user.id)
+    parsed = await read_deck(shared, context, waiting.file_id, waiting.file_name, owner=user)
     if isinstance(parsed, str):
         metrics_of(context).count_deck_file("refused")
         await edit_message(query.message, escape(parsed), None)

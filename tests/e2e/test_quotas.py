@@ -31,5 +31,7 @@ async def test_the_file_past_the_hourly_quota_gets_its_line_and_changes_nothing(
         refused.text or "",
     ), refused.text
     assert refused.button_labels == []
+    # Refused before it was downloaded: no worker read it.
+    assert len(server.requests("getFile")) == quotas.IMPORTS_PER_HOUR
     assert len(await rows(store, OwnDeck)) == quotas.IMPORTS_PER_HOUR
     assert len(await rows(store, DeckImport)) == quotas.IMPORTS_PER_HOUR

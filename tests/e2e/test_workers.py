@@ -16,7 +16,7 @@ from tests.e2e.conftest import RunningBot, rows
 from tests.e2e.test_owndecks import GROUP_ID, OPTICS_CSV, send_file
 from tests.tutor.imports.anki_files import BASIC, collection, newer_package
 from tutor.content import Library
-from tutor.store import Database, OwnDeck
+from tutor.store import Database, DeckImport, OwnDeck
 
 PROBE_DEADLINE = 10.0
 
@@ -105,6 +105,8 @@ async def test_a_file_past_its_deadline_is_refused_in_one_line_and_others_are_an
         assert metrics.value("tutor_worker_jobs_refused_total", pool="files", reason="busy") == 1
         assert metrics.value("tutor_worker_restarts_total", pool="files", reason="deadline") == 2
     assert [d.title for d in await rows(store, OwnDeck)] == ["Optics"]
+    # The two files stopped at the deadline count against the hourly quota, as the import.
+    assert len(await rows(store, DeckImport)) == 3
 
 
 async def test_killed_workers_are_replaced_and_the_next_import_and_chart_work(

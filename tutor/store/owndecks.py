@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Select,
     Table,
     Text,
     bindparam,
@@ -124,25 +125,46 @@ def deck_versions(session: Session, *, deck_ids: Collection[int]) -> list[tuple[
     return [(int(row[0]), int(row[1])) for row in session.execute(statement).all()]
 
 
-_LOAD = (
-    select(
-        _DECK.c.id,
-        _DECK.c.learner_id,
-        _DECK.c.title,
-        _DECK.c.share_code,
-        _DECK.c.revision,
-        _ITEM.c.item_id,
-        _ITEM.c.kind,
-        _ITEM.c.key,
-        _ITEM.c.data,
-        _ITEM.c.position,
+def _deck_with_items(data: Any, *, sliced: bool) -> Select[Any]:
+    """The deck's row with its active items in order, each item's JSON as ``data`` reads
+    it; ``sliced``: only the items after position ``:after``, at most ``:limit``."""
+    joined = (_ITEM.c.deck_id == _DECK.c.id) & _ITEM.c.active.is_(True)
+    if sliced:
+        joined &= _ITEM.c.position > bindparam("after")
+    statement = (
+        select(
+            _DECK.c.id,
+            _DECK.c.learner_id,
+            _DECK.c.title,
+            _DECK.c.share_code,
+            _DECK.c.revision,
+            _ITEM.c.item_id,
+            _ITEM.c.kind,
+            _ITEM.c.key,
+            data,
+            _ITEM.c.position,
+        )
+        .select_from(_DECK.outerjoin(_ITEM, joined))
+        .where(_DECK.c.id == bindparam("deck_id"))
+        .order_by(_ITEM.c.position)
     )
-    .select_from(
-        _DECK.outerjoin(_ITEM, (_ITEM.c.deck_id == _DECK.c.id) & _ITEM.c.active.is_(True))
+    return statement.limit(bindparam("limit")) if sliced else statement
+
+
+_LOAD = _deck_with_items(_ITEM.c.data, sliced=False)
+# A slice of the same with each item's JSON as text, decoded by the caller off the event
+# loop.
+_LOAD_JSON = _deck_with_items(cast(_ITEM.c.data, Text), sliced=True)
+
+
+def _head(row: Any) -> DeckHead:
+    return DeckHead(
+        id=int(row[0]),
+        owner_id=int(row[1]),
+        title=str(row[2]),
+        share_code=str(row[3]),
+        revision=int(row[4]),
     )
-    .where(_DECK.c.id == bindparam("deck_id"))
-    .order_by(_ITEM.c.position)
-)
 
 
 def load_deck(session: Session, *, deck_id: int) -> tuple[DeckHead, list[ItemRow]] | None:
@@ -151,49 +173,12 @@ def load_deck(session: Session, *, deck_id: int) -> tuple[DeckHead, list[ItemRow
     rows = session.execute(_LOAD, {"deck_id": deck_id}).all()
     if not rows:
         return None
-    first = rows[0]
-    head = DeckHead(
-        id=int(first[0]),
-        owner_id=int(first[1]),
-        title=str(first[2]),
-        share_code=str(first[3]),
-        revision=int(first[4]),
-    )
     items = [
         ItemRow(item_id=r[5], kind=r[6], key=r[7], data=r[8], position=r[9])
         for r in rows
         if r[5] is not None
     ]
-    return head, items
-
-
-# A slice of the same with each item's JSON as text, decoded by the caller off the event
-# loop: the active items after a position, in order.
-_LOAD_JSON = (
-    select(
-        _DECK.c.id,
-        _DECK.c.learner_id,
-        _DECK.c.title,
-        _DECK.c.share_code,
-        _DECK.c.revision,
-        _ITEM.c.item_id,
-        _ITEM.c.kind,
-        _ITEM.c.key,
-        cast(_ITEM.c.data, Text),
-        _ITEM.c.position,
-    )
-    .select_from(
-        _DECK.outerjoin(
-            _ITEM,
-            (_ITEM.c.deck_id == _DECK.c.id)
-            & _ITEM.c.active.is_(True)
-            & (_ITEM.c.position > bindparam("after")),
-        )
-    )
-    .where(_DECK.c.id == bindparam("deck_id"))
-    .order_by(_ITEM.c.position)
-    .limit(bindparam("limit"))
-)
+    return _head(rows[0]), items
 
 
 def load_deck_json(
@@ -206,15 +191,7 @@ def load_deck_json(
     found = rows.all()
     if not found:
         return None
-    first = found[0]
-    head = DeckHead(
-        id=int(first[0]),
-        owner_id=int(first[1]),
-        title=str(first[2]),
-        share_code=str(first[3]),
-        revision=int(first[4]),
-    )
-    return head, [(r[5], r[6], r[7], r[8], r[9]) for r in found if r[5] is not None]
+    return _head(found[0]), [(r[5], r[6], r[7], r[8], r[9]) for r in found if r[5] is not None]
 
 
 def item_counts(session: Session, *, deck_ids: Collection[int]) -> list[tuple[int, int, int]]:
