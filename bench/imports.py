@@ -24,7 +24,9 @@ from tutor.imports import MAX_ITEMS, ImportFailed, ParsedDeck, export_deck, pars
 TARGET_SECONDS = 3.0
 RUNS = 5
 # Deck files people made (tests/tutor/imports/test_linear.py reads the same).
-REALDECKS = Path(os.environ.get("TUTOR_REALDECKS", "/work/shared/realdecks"))
+REALDECKS = Path(
+    os.environ.get("TUTOR_REALDECKS", Path(__file__).resolve().parents[2] / "shared" / "realdecks")
+)
 
 
 def make_csv(rows: int = MAX_ITEMS) -> bytes:

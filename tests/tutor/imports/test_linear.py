@@ -24,8 +24,11 @@ from tutor.imports.encoding import decode_text
 from tutor.imports.html import _cut_sounds, _Text, _text_of, html_to_text
 from tutor.imports.markdown import _cut_images, _explicit_id, _heading
 
-# Deck files people made (their origins in SOURCES.md there), read in place, never copied.
-REALDECKS = Path(os.environ.get("TUTOR_REALDECKS", "/work/shared/realdecks"))
+# Deck files people made (their origins in SOURCES.md there), read in place from the shared
+# folder beside the project (CI has it at the same place), never copied.
+REALDECKS = Path(
+    os.environ.get("TUTOR_REALDECKS", Path(__file__).resolve().parents[4] / "shared" / "realdecks")
+)
 real = pytest.mark.skipif(not REALDECKS.is_dir(), reason=f"no real decks at {REALDECKS}")
 
 # The patterns replaced, as they were.
