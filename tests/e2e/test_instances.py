@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -85,7 +86,8 @@ async def test_two_instances_send_each_reminder_and_each_quiz_step_once(
 ) -> None:
     from tests.conftest import _pg_admin
 
-    name = "lr_tutor_two_instances"
+    # A name of its own: suites running side by side share the server.
+    name = f"lr_tutor_two_instances_{uuid.uuid4().hex[:10]}"
     await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await _pg_admin(f'CREATE DATABASE "{name}"')
     url = f"{postgres_url.rsplit('/', 1)[0]}/{name}"
