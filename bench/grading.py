@@ -60,6 +60,29 @@ def load_answers(library: Library, directory: Path = ANSWERS) -> list[Labelled]:
     return answers
 
 
+BLIND = ANSWERS / "blind" / "answers.yaml"
+# The blind set's kinds (tests/grading/blind/README.md) as the labelled set's labels.
+BLIND_LABELS = {
+    "good": "correct",
+    "wrong": "misconceived",
+    "partial": "partial",
+    "keywords": "keyword-list",
+    "off-topic": "off-topic",
+    "restated": "echo",
+}
+
+
+def load_blind(library: Library, path: Path = BLIND) -> list[Labelled]:
+    """The blind set (written without sight of the grader), labelled as the tuned set is."""
+    answers = []
+    for row in yaml.safe_load(path.read_text(encoding="utf-8")):
+        prompt = library.items.get(row["prompt"])
+        if not isinstance(prompt, ExplainPrompt):
+            raise ValueError(f"{path}: {row['prompt']!r} is not an explain prompt")
+        answers.append(Labelled(prompt, str(row["answer"]), BLIND_LABELS[row["kind"]]))
+    return answers
+
+
 @dataclass
 class Figures:
     """The shares the issue's targets are set on, and the counts behind them."""
@@ -70,6 +93,7 @@ class Figures:
     wrong_again: int = 0  # wrong answers rated Again
     lists_over_hard: int = 0  # keyword lists rated above Hard
     ignored_not_again: int = 0  # echoes and off-topic answers not rated Again
+    correct_cautioned: int = 0  # correct answers told they hold a misconception
     ratings: dict[str, Counter[str]] = field(default_factory=dict)
 
     def add(self, item: Labelled, grade: Grade) -> None:
@@ -78,6 +102,8 @@ class Figures:
         self.ratings.setdefault(label, Counter())[grade.rating.name.title()] += 1
         if label in CORRECT and 2 * grade.score >= grade.total:
             self.correct_half += 1
+        if label in CORRECT and grade.cautions:
+            self.correct_cautioned += 1
         if label in WRONG:
             self.wrong_good += grade.rating >= Rating.GOOD
             self.wrong_again += grade.rating is Rating.AGAIN
@@ -98,7 +124,7 @@ class Figures:
         return self.wrong_again / max(1, self.total(WRONG))
 
 
-def evaluate(library: Library, answers: list[Labelled]) -> Figures:
+def evaluate(answers: list[Labelled]) -> Figures:
     """Grade every labelled answer and count the outcomes."""
     figures = Figures()
     for item in answers:
@@ -148,13 +174,11 @@ def hostile_timings(library: Library) -> dict[str, float]:
     return worst
 
 
-def main() -> int:
-    """Print the figures (the targets are asserted by tests/grading, not here)."""
-    library = load_library(ROOT / "content")
-    answers = load_answers(library)
-    figures = evaluate(library, answers)
+def print_figures(title: str, answers: list[Labelled]) -> None:
+    """The figures of one answer set, against the targets."""
+    figures = evaluate(answers)
     prompts = {item.prompt.id for item in answers}
-    print(f"Explain grading: {len(answers)} labelled answers over {len(prompts)} prompts")
+    print(f"{title}: {len(answers)} answers over {len(prompts)} prompts")
     for label in LABELS:
         ratings = figures.ratings.get(label, Counter())
         spread = ", ".join(f"{name} {ratings[name]}" for name in ("Again", "Hard", "Good", "Easy"))
@@ -180,6 +204,19 @@ def main() -> int:
         f"echoes and off-topic answers not rated Again: {figures.ignored_not_again}/"
         f"{figures.total(IGNORED)} (target 0)"
     )
+    print(
+        f"correct answers told they hold a misconception: {figures.correct_cautioned}/"
+        f"{correct} (target 0)"
+    )
+
+
+def main() -> int:
+    """Print the figures (the targets are asserted by tests/grading, not here)."""
+    library = load_library(ROOT / "content")
+    answers = load_answers(library)
+    print_figures("Explain grading: labelled answers (written with the grader)", answers)
+    blind = load_blind(library)
+    print_figures("Explain grading: the blind set (written without sight of the grader)", blind)
     times = sorted(timings(answers))
     median = statistics.median(times) * 1000
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000

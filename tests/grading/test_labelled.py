@@ -30,7 +30,7 @@ def test_the_set_spreads_over_every_explain_prompt(library: Library) -> None:
 
 
 def test_the_labelled_set_meets_the_targets(library: Library) -> None:
-    figures = evaluate(library, load_answers(library))
+    figures = evaluate(load_answers(library))
     assert figures.total(CORRECT) >= 40 and figures.total(WRONG) >= 40
     assert figures.correct_half_share >= 0.85
     assert figures.wrong_good == 0
