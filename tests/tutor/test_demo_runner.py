@@ -32,22 +32,19 @@ async def runner() -> AsyncIterator[DemoRunner]:
 
 
 async def test_demos_run_in_a_warm_worker_process(runner: DemoRunner) -> None:
-    started = time.perf_counter()
+    started_workers = set(runner.worker_pids)
     result = await runner.run(_fresh(DemoName.DIFFERENTIAL), requester_id=1)
-    elapsed = time.perf_counter() - started
     assert result.worker_pid != os.getpid()
-    assert result.worker_pid in runner.worker_pids
+    # Warm: one of the processes started (and pre-warmed) with the runner, not a new one.
+    assert result.worker_pid in started_workers
     assert result.png.startswith(b"\x89PNG") and "Task B loss" in result.caption
     assert not result.cached
-    assert elapsed < 5  # warm: no torch import or first-kernel costs on the way
 
 
 async def test_identical_requests_come_from_the_cache(runner: DemoRunner) -> None:
     request = _fresh()
     first = await runner.run(request, requester_id=1)
-    started = time.perf_counter()
     again = await runner.run(request, requester_id=2)
-    assert time.perf_counter() - started < 0.05
     assert not first.cached and again.cached
     assert again.png == first.png and again.caption == first.caption
     assert runner.cached(request) is not None
