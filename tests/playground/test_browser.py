@@ -202,18 +202,32 @@ def test_a_person_reviews_runs_a_demo_sends_a_deck_and_quizzes_the_class(
         wait(driver, message_with("Quiz time! 2 questions, 5 s each."))
         first = wait(driver, message_with("[1/2]"))
         first_id = str(first.get_attribute("data-message-id"))
-        assert first.find_element(By.CSS_SELECTOR, ".poll-kind").text == "Quiz"
+        # Every read of the poll goes through `wait`: a classmate's vote may redraw it
+        # between finding an element and reading it.
+        wait(
+            driver,
+            redrawn_so_that(
+                first_id, lambda m: m.find_element(By.CSS_SELECTOR, ".poll-kind").text == "Quiz"
+            ),
+        )
         # The classmates' votes redraw the poll: click the option as it is drawn now.
         option = "button.poll-option"
         wait(
             driver,
             lambda d: redrawn(d, first_id).find_element(By.CSS_SELECTOR, option).click() or True,
         )
-        answered = wait(
-            driver, redrawn_so_that(first_id, lambda m: m.find_elements(By.CSS_SELECTOR, ".mine"))
+        # Answered: Sam's option marked, the right one shown, the explanation under it.
+        wait(
+            driver,
+            redrawn_so_that(
+                first_id,
+                lambda m: (
+                    m.find_elements(By.CSS_SELECTOR, ".mine")
+                    and m.find_elements(By.CSS_SELECTOR, ".poll-option.right")
+                    and m.find_element(By.CSS_SELECTOR, ".poll-explanation").text
+                ),
+            ),
         )
-        assert answered.find_element(By.CSS_SELECTOR, ".poll-explanation").text
-        assert answered.find_elements(By.CSS_SELECTOR, ".poll-option.right")
 
         # The classmates answer too: four answers in all, before the poll closes.
         def total(message: WebElement) -> str:
@@ -223,7 +237,6 @@ def test_a_person_reviews_runs_a_demo_sends_a_deck_and_quizzes_the_class(
         board = wait(driver, message_with("Quiz over! 2 questions"), timeout=30)
         names = {line.split(":")[0].split(" ", 1)[-1] for line in board.text.splitlines()[1:]}
         assert {"Ada", "Ben", "Chloe", "Sam"} <= names
-        # Read through `wait`: a classmate's late vote may redraw the poll as it is read.
         wait(
             driver,
             lambda d: (
