@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import random
 import re
@@ -172,20 +173,25 @@ class Relation(_Strict):
 class Concept(_Strict):
     """A key idea of an explain prompt and the phrasings that show a learner has it.
 
-    A concept is shown by any of its phrases outside a negated clause, or by one of its
-    relations stated the right way round. A concept with a direction (too high ->
-    overshoot) is written as relations only, so a reversed answer does not cover it.
+    A concept is shown by any of its phrases or claims outside a negated clause, or by one
+    of its relations stated the right way round. Claims and relations are the idea's
+    statements with a direction: said the other way round ("start low" for the claim
+    "start high", "clip then unscale" for "unscale then clip", "too low" tied to the
+    effect of "too high"), or denied, they contradict the idea, and the answer is rated
+    Again. Plain phrases only show the idea (a denied "more than one group" is no
+    contradiction of "each parameter in exactly one group").
     """
 
     name: Annotated[Text, StringConstraints(max_length=80)]
     phrases: list[Phrase] = Field(default_factory=list)
+    claims: list[Phrase] = Field(default_factory=list)
     relations: list[Relation] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _shown_somehow(self) -> Concept:
         # Built-in concepts need two phrases or a relation (tutor/lint.py); an own one, one.
-        if not self.phrases and not self.relations:
-            raise ValueError("a concept needs a phrase or a relation")
+        if not self.phrases and not self.claims and not self.relations:
+            raise ValueError("a concept needs a phrase, a claim or a relation")
         return self
 
 
@@ -302,6 +308,12 @@ class LexiconFile(_Strict):
     """content/lexicon.yaml: groups of words or phrases that mean the same in this subject."""
 
     groups: list[list[Phrase]] = Field(min_length=1)
+    # Pairs of words or phrases that say the opposite of each other ("high", "low"): a key
+    # idea's phrase with one of them swapped for the other contradicts that idea. A side
+    # that is a member of a group stands for the whole group.
+    opposites: list[Annotated[list[Phrase], Field(min_length=2, max_length=2)]] = Field(
+        default_factory=list
+    )
 
     @model_validator(mode="after")
     def _groups_apart(self) -> LexiconFile:
@@ -350,6 +362,12 @@ class OwnDeckInfo:
     revision: int
 
 
+def _no_lexicon() -> Lexicon:
+    from tutor.grading import Lexicon
+
+    return Lexicon()
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: it caches per instance
 class Library:
     """All decks, with every item reachable by its id.
@@ -365,6 +383,9 @@ class Library:
     templates: dict[str, tuple[Generated, ...]] = field(default_factory=dict, repr=False)
     # The decks of ``decks`` that were sent to the bot as files, by deck id.
     own: dict[str, OwnDeckInfo] = field(default_factory=dict, repr=False)
+    # The subject's synonyms and opposites the explain grader reads answers with
+    # (lexicon.yaml beside the decks; none without that file).
+    lexicon: Lexicon = field(default_factory=lambda: _no_lexicon(), repr=False)
     # Libraries never change once made, and every review asks for the same lists: they are
     # computed once per instance (kept here, so they go when the library goes).
     _memo: dict[tuple[Any, ...], Any] = field(
@@ -441,6 +462,7 @@ class Library:
             deck_of=deck_of,
             templates=self.templates,
             own={**self.own, **{deck.id: own for deck, own in fresh}},
+            lexicon=self.lexicon,
         )
 
 
@@ -512,6 +534,8 @@ def load_deck(path: Path) -> Deck:
 
 def load_library(directory: Path, *, templates: Sequence[Generated] | None = None) -> Library:
     """Load every ``*.yaml`` deck in ``directory``; ids must be unique across all decks.
+    The lexicon beside them (LEXICON_FILE), when there is one, is read and checked too: it
+    is the library's ``lexicon``.
 
     ``templates`` (by default the generated questions of tutor/generated.py and /predict's
     item) join the decks they name.
@@ -533,7 +557,11 @@ def load_library(directory: Path, *, templates: Sequence[Generated] | None = Non
         from tutor.predict import ITEM
 
         templates = (*QUIZ_TEMPLATES, ITEM)
-    return library_of([load_deck(path) for path in paths], sources=paths, templates=templates)
+    library = library_of([load_deck(path) for path in paths], sources=paths, templates=templates)
+    lexicon_path = directory / LEXICON_FILE
+    if lexicon_path.is_file():
+        return dataclasses.replace(library, lexicon=load_lexicon(lexicon_path))
+    return library
 
 
 def load_lexicon(path: Path) -> Lexicon:
@@ -556,7 +584,7 @@ def load_lexicon(path: Path) -> Lexicon:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(file)"
         raise ContentError(f"{path}: field {where!r}: {first['msg']}") from None
-    return Lexicon.of(parsed.groups)
+    return Lexicon.of(parsed.groups, parsed.opposites)
 
 
 def library_of(

@@ -145,7 +145,7 @@ def _submit(
     if not taken or not isinstance(prompt, ExplainPrompt):
         session.commit()
         return None
-    grade = grade_explanation(prompt, answer)
+    grade = grade_explanation(prompt, answer, library.lexicon)
     before = store.load_memory(session, learner_id=learner_id, item_id=prompt.id)
     rated = apply_rating(
         session,

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
 import snowballstemmer
@@ -309,6 +310,10 @@ _ANY_NUMBER = "#"  # a phrase's "n" ("every n epochs") also stands for any numbe
 _PIECE_END = re.compile(r",(?!\d)|[:()\[\]{}]|\s-+\s|(?<!-)-+>|=>|\u2192")
 
 
+def _stems(*words: str) -> frozenset[str]:
+    return frozenset(stem(word) for word in words)
+
+
 @dataclass(frozen=True, slots=True)
 class _Token:
     raw: str
@@ -318,15 +323,24 @@ class _Token:
     joined: str  # the stem of this word glued to the next (warm + up -> warmup), or ""
 
 
+# One term for the learning rate: "learning rate", "rate", "lr" and "eta" are all "lr"
+# (but a "decay rate" or an "error rate" is not).
+_OTHER_RATES = _stems("decay", "dropout", "error", "drop", "success", "failure", "sample", "frame")
+
+
 def _stem_words(words: Sequence[str]) -> list[tuple[str, str, bool]]:
-    """(raw, stem, is stop word) per word, "learning rate" merged into one "lr"."""
+    """(raw, stem, is stop word) per word, "learning rate" merged into one "lr" and a
+    plain "rate" read as "lr"."""
     out: list[tuple[str, str, bool]] = []
     for word in words:
         stop = word in STOP_WORDS
         stemmed = word if stop else stem(word)
-        if stemmed == "rate" and out and out[-1][1] == "learn":
-            out[-1] = ("lr", "lr", False)
-            continue
+        if stemmed == "rate":
+            if out and out[-1][1] == "learn":
+                out[-1] = ("lr", "lr", False)
+                continue
+            if not (out and out[-1][1] in _OTHER_RATES):
+                stemmed = "lr"
         out.append((word, stemmed, stop))
     return out
 
@@ -340,10 +354,6 @@ def _tokens(words: Sequence[str]) -> list[_Token]:
     return tokens
 
 
-def _stems(*words: str) -> frozenset[str]:
-    return frozenset(stem(word) for word in words)
-
-
 # Words that turn what follows, to the end of its clause, into a denial: "not", "never",
 # "no", "nothing (to do with)", "without", "neither/nor", "rather than", "instead of";
 # "doesn't", "isn't", "can't" read as "... not" (see _NEGATED).
@@ -351,7 +361,25 @@ _VERB_NEGATORS = _stems("not", "never")
 # "nothing" denies the whole clause after an auxiliary ("does nothing", "has nothing to do
 # with"), not in "from almost nothing".
 _AUXILIARIES = frozenset(_split("do does did has have had is are was were"))
-_NEGATORS = _stems("not", "never", "no", "nothing", "none", "without", "neither", "nor", "nobody")
+# Hedges that deny what they qualify as much as "not" does: "warm-up hardly matters".
+_HEDGES = _stems("hardly", "barely", "rarely", "seldom", "scarcely")
+# After "is"/"are"/..., words that deny the clause's subject: "a schedule is unnecessary".
+_DENYING = _stems("unnecessary", "needless", "irrelevant", "pointless", "useless", "ignored")
+# After "no", nouns that deny the clause's subject: "warm-up makes no difference".
+_NO_EFFECT = _stems("difference", "effect", "impact", "role", "influence", "point", "sense")
+# A "not" denies the clause's subject only after a verb ("the rate does not matter"); after
+# a noun or a comma it denies what follows ("by the trend, not by the wiggles").
+_AUX_MODALS = frozenset(
+    _split(
+        "do does did is are was were has have had will would can could should must need"
+        " may might shall am be been being"
+    )
+)
+_COPULAS = frozenset(_split("is are was were be been being am seems seem get gets got"))
+_NEGATORS = (
+    _stems("not", "never", "no", "nothing", "none", "without", "neither", "nor", "nobody")
+    | _HEDGES
+)
 # Two-word negators, by the stems of their words.
 _NEGATOR_PAIRS = frozenset({("rather", "than"), (stem("instead"), "of"), ("no", stem("longer"))})
 # Words that end a negated clause: what follows is asserted again.
@@ -431,7 +459,55 @@ _LEADS_BACK = _stems(
     "on",
 )
 _CONJUNCTIONS = _stems("and", "or", "but", "nor")
+_PREPOSITIONS = _stems("with", "for", "to", "on", "under", "using", "given", "due")
 _LEAD_REACH = 6  # at most this many tokens from an effect to the word that leads back
+
+
+# What opens a clause that is only supposed, not claimed.
+_SUPPOSING = _stems("if", "unless", "whether", "suppose", "supposing", "assuming", "imagine")
+# What says the clause after it is a belief to reject: "a common MISTAKE is to ...",
+# "PEOPLE THINK ...".
+_REPORTING = _stems(
+    "myth",
+    "misconception",
+    "mistake",
+    "mistakenly",
+    "wrongly",
+    "supposedly",
+    "fallacy",
+    "contrary",
+)
+_BELIEVING = _stems("think", "believe", "assume", "claim", "say", "expect", "feel")
+_BELIEVERS = _stems(
+    "people",
+    "some",
+    "many",
+    "others",
+    "beginners",
+    "folks",
+    "newcomers",
+    "novices",
+    "everyone",
+    "most",
+    "they",
+)
+
+
+def _listed_subject(tokens: Sequence[_Token], conjunction: int, negator: int) -> bool:
+    """Whether the "or"/"nor" at ``conjunction`` lists the subjects of the verb a negator
+    denies ("weight decay OR dropout won't help"), not two statements ("it bounces AND
+    never settles")."""
+    between = tokens[conjunction + 1 : negator]
+    content = sum(not token.stop for token in between)
+    return (
+        tokens[conjunction].stem in _LISTING
+        and 1 <= content <= 3
+        and bool(between)
+        and between[-1].raw in _AUX_MODALS
+    )
+
+
+_LISTING = _stems("or", "nor")
 
 
 @dataclass(frozen=True)
@@ -445,12 +521,21 @@ class _Sentence:
         after_negator: Per token, whether it follows a negator in the same clause (a
             relation's cause is read this way: "too high a rate does not converge").
         segment: Per token, the index of its statement (split at "but", "while", ", and").
+        supposed: Per token, whether it is only supposed, in an "if" clause ("if you
+            start high, it diverges").
+        reported: Per token, whether it is only reported, in a belief the answer names
+            to reject ("people think a higher rate is safer").
+        piece: Per token, the index of its piece (split at commas, colons, brackets and
+            arrows).
     """
 
     tokens: tuple[_Token, ...]
     negated: tuple[bool, ...]
     after_negator: tuple[bool, ...]
     segment: tuple[int, ...]
+    supposed: tuple[bool, ...]
+    reported: tuple[bool, ...]
+    piece: tuple[int, ...]
 
     @classmethod
     def of(cls, text: str) -> _Sentence | None:
@@ -466,6 +551,9 @@ class _Sentence:
         negated: list[bool] = []
         forward: list[bool] = []
         segment: list[int] = []
+        supposing: list[bool] = []
+        reporting: list[bool] = []
+        supposed = reported = False
         denied = False
         # Where a negator's backward walk stops: the clause's start, or where the clause's
         # last walk began (the tokens before it are done), so a clause of many negators
@@ -475,8 +563,19 @@ class _Sentence:
         for i, token in enumerate(tokens):
             after_comma = i in piece_starts and i > 0
             if token.stem in _CLAUSE_BREAKS or (after_comma and token.stem in _CLAUSE_STARTS):
-                denied = False
+                denied = supposed = reported = False
                 walked = i
+            if token.stem == "then":
+                supposed = False  # "if it is too high, then it overshoots"
+            if token.stem in _SUPPOSING:
+                supposed = True
+            elif token.stem in _REPORTING or (
+                token.stem in _BELIEVING
+                and any(t.stem in _BELIEVERS for t in tokens[max(0, i - 2) : i])
+            ):
+                reported = True
+            supposing.append(supposed)
+            reporting.append(reported)
             if token.stem in _SEGMENT_BREAKS or (
                 after_comma and token.stem in _COMMA_SEGMENT_BREAKS
             ):
@@ -486,19 +585,37 @@ class _Sentence:
             segment.append(current)
             nxt = tokens[i + 1].stem if i + 1 < len(tokens) else ""
             previous = tokens[i - 1].raw if i else ""
-            if (token.stem in _VERB_NEGATORS and nxt != "onli") or (
-                token.raw == "nothing" and previous in _AUXILIARIES
-            ):
+            if token.stem in _VERB_NEGATORS and nxt != "onli":
                 denied = True
+                backward = token.stem != "not" or previous in _AUX_MODALS
+            else:
+                backward = (
+                    token.stem in _HEDGES
+                    or (token.raw == "nothing" and previous in _AUXILIARIES)
+                    or (token.stem in _DENYING and previous in _COPULAS)
+                    or (token.stem == "no" and nxt in _NO_EFFECT)
+                )
+                denied = denied or backward or token.stem in _NEGATORS
+                denied = denied or (token.stem, nxt) in _NEGATOR_PAIRS
+            if backward:
                 # "Freezing does not stop updates": the clause's subject is denied too.
-                for k in range(i - 1, walked - 1, -1):
-                    if tokens[k].stem in _CONJUNCTIONS:  # "bounces AND never settles"
-                        break
+                for k in range(i - 1 if i not in piece_starts else -1, walked - 1, -1):
+                    if tokens[k].stem in _CONJUNCTIONS and not _listed_subject(tokens, k, i):
+                        break  # "bounces AND never settles"
                     negated[k] = True
+                    if k in piece_starts:
+                        break  # "start high, never raise it": the comma ends the subject
                 walked = i
-            elif token.stem in _NEGATORS or (token.stem, nxt) in _NEGATOR_PAIRS:
-                denied = True
-        return cls(tuple(tokens), tuple(negated), tuple(forward), tuple(segment))
+        pieces = tuple(accumulate(i in piece_starts and i > 0 for i in range(len(tokens))))
+        return cls(
+            tuple(tokens),
+            tuple(negated),
+            tuple(forward),
+            tuple(segment),
+            tuple(supposing),
+            tuple(reporting),
+            pieces,
+        )
 
 
 @dataclass(frozen=True)
@@ -611,14 +728,17 @@ def _content(phrase: str) -> list[tuple[str, str]]:
 
 
 @lru_cache(maxsize=4096)
-def compile_phrase(phrase: str) -> frozenset[tuple[str, ...]]:
+def compile_phrase(phrase: str, *, loose: bool = False) -> frozenset[tuple[str, ...]]:
     """The stem sequences that count as an occurrence of a deck phrase.
 
     Stop words are dropped ("size of the step" -> size, step) unless that would leave a
     single word, which alone would be too loose: then only articles go ("lower it",
     "a little", "by name" stay whole); a phrase of stop words only matches nothing.
     Neighbouring words may also appear glued together ("fine tune" also matches
-    "finetuning"), and "n" stands for any number ("every n epochs").
+    "finetuning"), and "n" stands for any number ("every n epochs"). A ``loose`` phrase
+    (a key idea's, not a misconception's) of two words also matches them the other way
+    round ("arbitrary weights": "the weights are arbitrary"), unless one is a word of
+    order or denial ("then clip", "not updated").
 
     Args:
         phrase: A phrase as the deck writes it.
@@ -629,13 +749,42 @@ def compile_phrase(phrase: str) -> frozenset[tuple[str, ...]]:
     content = _content(phrase)
     if not content:
         return frozenset()
+    # Only a phrase of just two words ("arbitrary weights", not "how big the step") turns,
+    # and only when one of them says what the other is like (see _QUALITIES).
+    loose = loose and len(phrase.split()) == 2
     alternatives: set[tuple[str, ...]] = set()
     for merged in _merges(content):
         units = tuple(s for _, s in merged)
         alternatives.add(units)
         if "n" in units:
             alternatives.add(tuple(_ANY_NUMBER if u == "n" else u for u in units))
+        if loose and len(units) == 2 and set(units) & _QUALITIES and not set(units) & _FIXED_ORDER:
+            alternatives.add(units[::-1])  # "arbitrary weights": "the weights are arbitrary"
     return frozenset(alternatives)
+
+
+# A two-word phrase turns only when one word says what the other is like ("high rate":
+# "the rate is high"); two nouns do not ("parameter names" are not "named parameters").
+_QUALITIES = frozenset(stem(word) for word in _COMPARABLE) | _stems(
+    "random",
+    "untrained",
+    "arbitrary",
+    "pretrained",
+    "frozen",
+    "new",
+    "old",
+    "global",
+    "separate",
+    "different",
+    "same",
+    "constant",
+    "fixed",
+    "low",
+    "unstable",
+    "stuck",
+)
+# Two-word phrases whose order carries meaning ("not updated", "then clip") keep it.
+_FIXED_ORDER = _NEGATORS | _stems("then", "before", "after", "too", "first", "last")
 
 
 # --- the lexicon --------------------------------------------------------------------------------
@@ -650,10 +799,15 @@ class Lexicon:
     """
 
     groups: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    # Per member of an opposite pair (or of a group one side belongs to), what it turns
+    # into when a statement is said the other way round: high -> low, small, tiny.
+    opposites: tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]], ...] = ()
 
     @classmethod
-    def of(cls, groups: Iterable[Iterable[str]]) -> Lexicon:
-        """Compile groups of phrases as the lexicon file writes them."""
+    def of(
+        cls, groups: Iterable[Iterable[str]], opposites: Iterable[Sequence[str]] = ()
+    ) -> Lexicon:
+        """Compile groups of phrases, and pairs of opposites, as the lexicon file writes them."""
         compiled = []
         for group in groups:
             members = tuple(
@@ -663,7 +817,20 @@ class Lexicon:
             )
             if len(members) > 1:
                 compiled.append(members)
-        return cls(tuple(compiled))
+
+        def family(phrase: str) -> tuple[tuple[str, ...], ...]:
+            units = tuple(s for _, s in _content(phrase))
+            return next((group for group in compiled if units in group), (units,))
+
+        flips: dict[tuple[str, ...], dict[tuple[str, ...], None]] = {}
+        for one, other in opposites:
+            for side, turned in ((family(one), family(other)), (family(other), family(one))):
+                for member in side:
+                    flips.setdefault(member, {}).update(dict.fromkeys(turned))
+        return cls(
+            tuple(compiled),
+            tuple((member, tuple(turned)) for member, turned in flips.items() if member),
+        )
 
 
 MAX_VARIANTS = 48  # per phrase, so one long phrase cannot make grading slow
@@ -685,12 +852,14 @@ def _substitutions(units: tuple[str, ...], lexicon: Lexicon) -> list[tuple[str, 
 
 
 @lru_cache(maxsize=8192)
-def expand_phrase(phrase: str, lexicon: Lexicon) -> tuple[tuple[str, ...], ...]:
+def expand_phrase(
+    phrase: str, lexicon: Lexicon, *, loose: bool = False
+) -> tuple[tuple[str, ...], ...]:
     """The stem sequences of a phrase (compile_phrase) and their lexicon variants.
 
     Up to two swaps, from different places of the phrase, and at most MAX_VARIANTS.
     """
-    found = dict.fromkeys(sorted(compile_phrase(phrase)))
+    found = dict.fromkeys(sorted(compile_phrase(phrase, loose=loose)))
     frontier = list(found)
     for _ in range(2):
         following: list[tuple[str, ...]] = []
@@ -703,8 +872,61 @@ def expand_phrase(phrase: str, lexicon: Lexicon) -> tuple[tuple[str, ...], ...]:
     return tuple(found)
 
 
-def _occurrences(phrase: str, answer: _Answer, lexicon: Lexicon) -> list[_Span]:
-    return [span for units in expand_phrase(phrase, lexicon) for span in _spans(units, answer)]
+# Words of order: "unscale, then clip" said the other way round is "clip, then unscale".
+_ORDER = _stems("then", "before", "after")
+
+
+def _turned(units: tuple[str, ...], lexicon: Lexicon) -> list[tuple[str, ...]]:
+    """The sequences that say ``units`` the other way round: one member of an opposite
+    pair swapped for its opposite (too high -> too low), or the two sides of an order
+    word swapped (clip then unscale -> unscale then clip)."""
+    out: list[tuple[str, ...]] = []
+    for member, opposites in lexicon.opposites:
+        size = len(member)
+        for at in range(len(units) - size + 1):
+            if units[at : at + size] == member:
+                out += [units[:at] + other + units[at + size :] for other in opposites]
+    for at in range(1, len(units) - 1):
+        if units[at] in _ORDER:
+            out.append((*units[at + 1 :], units[at], *units[:at]))
+    return out
+
+
+@lru_cache(maxsize=8192)
+def flip_phrase(phrase: str, lexicon: Lexicon) -> tuple[tuple[str, ...], ...]:
+    """The stem sequences that state a deck phrase the other way round ("start low" for
+    "start high", "decay then warm up" for "warm up then decay"), at most MAX_VARIANTS,
+    none of them a form of the phrase itself."""
+    own = expand_phrase(phrase, lexicon)
+    found: dict[tuple[str, ...], None] = {}
+    for units in own:
+        for variant in _turned(units, lexicon):
+            if variant not in own and len(found) < MAX_VARIANTS:
+                found[variant] = None
+    return tuple(found)
+
+
+def _occurrences(
+    phrase: str, answer: _Answer, lexicon: Lexicon, *, loose: bool = False
+) -> list[_Span]:
+    return [
+        span
+        for units in expand_phrase(phrase, lexicon, loose=loose)
+        for span in _spans(units, answer)
+    ]
+
+
+def _reversals(
+    phrase: str, answer: _Answer, lexicon: Lexicon, truths: frozenset[tuple[str, ...]]
+) -> list[_Span]:
+    """Occurrences of the phrase said the other way round, except wordings that are some
+    key idea's own (``truths``)."""
+    return [
+        span
+        for units in flip_phrase(phrase, lexicon)
+        if units not in truths
+        for span in _spans(units, answer)
+    ]
 
 
 def _asserted(span: _Span, answer: _Answer, *, subject: bool = False) -> bool:
@@ -743,9 +965,34 @@ def phrase_occurs(phrase: str, answer: str, lexicon: Lexicon | None = None) -> b
 
 
 @dataclass(frozen=True)
+class _Rule:
+    """One relation of a prompt, numbered, and the key idea or misconception it shows.
+
+    ``owner`` is the key idea's index (>= 0) or -1 - the misconception's index.
+    """
+
+    number: int
+    cause: Sequence[str]
+    effect: Sequence[str]
+    owner: int
+
+    @property
+    def key(self) -> bool:
+        return self.owner >= 0
+
+
+@dataclass(frozen=True)
 class _Cause:
     span: _Span
     relation: int  # which relation of the prompt this cause phrase belongs to
+    turned: bool = False  # the cause said the other way round ("too low" for "too high")
+
+
+@dataclass(frozen=True)
+class _Effect:
+    span: _Span
+    relation: int
+    turned: bool  # said the other way round, or denied ("does not overshoot")
 
 
 def _pair(
@@ -794,6 +1041,9 @@ def _leads_back(sentence: _Sentence, end: int, cause: int, effects: list[_Span])
         if tokens[k].stem in _LEADS_BACK:
             if k > 0 and tokens[k - 1].stem in _CONJUNCTIONS:
                 return False
+            # "..., for sgd the square root rule" starts a statement of its own.
+            if tokens[k].stem in _PREPOSITIONS and sentence.piece[k] != sentence.piece[end - 1]:
+                return False
             # Another effect in between must be listed with this one ("diverges and
             # oscillates if ..."), not stated on its own ("overshoots, training is slow if").
             previous = end
@@ -805,36 +1055,95 @@ def _leads_back(sentence: _Sentence, end: int, cause: int, effects: list[_Span])
     return False
 
 
-def _relations_hold(
-    relations: Sequence[tuple[int, Sequence[str], Sequence[str]]],
-    answer: _Answer,
-    lexicon: Lexicon,
-) -> set[int]:
-    """Which relations (by their number) the answer states the right way round."""
-    if not relations or not answer.sentences:
-        return set()
+def _claimed(span: _Span, answer: _Answer, *, if_ok: bool = False) -> bool:
+    """Whether an occurrence is claimed, not only supposed or reported (see _Sentence);
+    ``if_ok``: an "if" clause counts (a relation's effect: "if it is too low it
+    overshoots" claims that a low rate overshoots)."""
+    s, i, _ = span
+    sentence = answer.sentences[s]
+    return not (sentence.reported[i] or (sentence.supposed[i] and not if_ok))
+
+
+def _whole(span: _Span, answer: _Answer) -> bool:
+    """Whether an occurrence stays within one piece of its sentence and is not a point of
+    reference ("a tenth of the rate at the minimum" does not pick the minimum): to show a
+    misconception, a phrase must be said as one thing ("with decay, 'head.bias' -> no
+    decay" does not decay the biases)."""
+    s, i, end = span
+    sentence = answer.sentences[s]
+    if sentence.piece[i] != sentence.piece[end - 1]:
+        return False
+    return not any(token.stem in _REFERENCES for token in sentence.tokens[max(0, i - 3) : i])
+
+
+# Words that make what follows a point of reference, not the value chosen.
+_REFERENCES = _stems("tenth", "fraction", "half", "below", "under", "than", "beneath")
+
+
+def _relations(
+    rules: Sequence[_Rule], answer: _Answer, lexicon: Lexicon, truths: frozenset[tuple[str, ...]]
+) -> tuple[set[int], set[int]]:
+    """Which relations (by number) the answer states the right way round, and which key
+    ideas' relations it states the other way round: a turned cause or effect ("too LOW
+    makes it overshoot", "too high makes it STABLE"), a denied effect ("too high does
+    NOT overshoot"), or an effect tied to the cause of another key idea's relation
+    ("SGD takes the square-root rule" where SGD is the linear rule's)."""
+    if not rules or not answer.sentences:
+        return set(), set()
     causes: list[_Cause] = []
-    effects_of: dict[int, list[_Span]] = {}
-    for number, cause_phrases, effect_phrases in relations:
-        for phrase in cause_phrases:
-            causes += [_Cause(span, number) for span in _occurrences(phrase, answer, lexicon)]
-        effects_of[number] = [
-            span
-            for phrase in effect_phrases
-            for span in _occurrences(phrase, answer, lexicon)
-            if _asserted(span, answer)
-        ]
+    effects: list[_Effect] = []
+    for rule in rules:
+        for phrase in rule.cause:
+            causes += [_Cause(span, rule.number) for span in _occurrences(phrase, answer, lexicon)]
+            if rule.key:
+                causes += [
+                    _Cause(span, rule.number, turned=True)
+                    for span in _reversals(phrase, answer, lexicon, truths)
+                ]
+        for phrase in rule.effect:
+            for span in _occurrences(phrase, answer, lexicon):
+                if _asserted(span, answer):
+                    effects.append(_Effect(span, rule.number, turned=False))
+                elif rule.key and _claimed(span, answer, if_ok=True):
+                    effects.append(_Effect(span, rule.number, turned=True))
+            if rule.key:
+                effects += [
+                    _Effect(span, rule.number, turned=True)
+                    for span in _reversals(phrase, answer, lexicon, truths)
+                    if _asserted(span, answer) and _claimed(span, answer, if_ok=True)
+                ]
     if not causes:
-        return set()
-    every_effect = sorted({span for spans in effects_of.values() for span in spans})
+        return set(), set()
+    owner = {rule.number: rule.owner for rule in rules}
+    every_effect = sorted({effect.span for effect in effects})
     held: set[int] = set()
-    for number, effects in effects_of.items():
-        for effect in effects:
-            tied = _pair(effect, causes, every_effect, answer)
-            if any(c.relation == number and _asserted(c.span, answer, subject=True) for c in tied):
-                held.add(number)
-                break
-    return held
+    turned: set[int] = set()
+    for effect in effects:
+        tied = [
+            cause
+            for cause in _pair(effect.span, causes, every_effect, answer)
+            if _asserted(cause.span, answer, subject=True)
+        ]
+        own = [cause for cause in tied if cause.relation == effect.relation]
+        if not effect.turned and any(not cause.turned for cause in own):
+            if owner[effect.relation] >= 0 or _claimed(effect.span, answer, if_ok=True):
+                held.add(effect.relation)
+        elif owner[effect.relation] < 0 or not _claimed(effect.span, answer, if_ok=True):
+            continue
+        elif any(cause.turned != effect.turned for cause in own):
+            turned.add(effect.relation)
+        elif (
+            not own
+            and not effect.turned
+            and any(
+                not cause.turned
+                and owner[cause.relation] not in (owner[effect.relation],)
+                and owner[cause.relation] >= 0
+                for cause in tied
+            )
+        ):
+            turned.add(effect.relation)  # roles swapped: tied to another key idea's cause
+    return held, turned
 
 
 # --- grading ------------------------------------------------------------------------------------
@@ -887,6 +1196,7 @@ def _topic_texts(prompt: ExplainPrompt) -> tuple[str, ...]:
     for concept in prompt.concepts:
         texts.append(concept.name)
         texts.extend(concept.phrases)
+        texts.extend(concept.claims)
         for relation in concept.relations:
             texts.extend(relation.cause)
             texts.extend(relation.effect)
@@ -923,6 +1233,10 @@ class Grade:
     Attributes:
         covered: Names of the concepts the answer shows, in the prompt's order.
         missed: Names of the concepts it does not show, in the prompt's order.
+        contradicted: Names of the concepts (among ``missed``) it says the other way round
+            or denies: "a low rate overshoots", "warm-up starts high", "clip, then unscale".
+        denies: Some key idea's phrase stands in a clause that denies it ("it has nothing
+            to do with overshooting").
         empty: The answer holds no word at all (blank, only punctuation or emoji).
         off_topic: The answer has words, but none about the prompt or its subject.
         echo: The answer is the prompt or its hint pasted back (little of its own).
@@ -933,6 +1247,8 @@ class Grade:
 
     covered: tuple[str, ...]
     missed: tuple[str, ...]
+    contradicted: tuple[str, ...] = ()
+    denies: bool = False
     empty: bool = False
     off_topic: bool = False
     echo: bool = False
@@ -956,6 +1272,18 @@ class Grade:
         return self.score / self.total if self.total else 0.0
 
     @property
+    def unsure(self) -> bool:
+        """Whether the grader cannot tell: an answer on topic, in sentences, that finds
+        fewer than half the key ideas yet contradicts, denies and misconceives none. It may
+        be right in words the grader does not know (an analogy, an example), so the reply
+        asks the learner to rate it themselves (counted as Hard until they do)."""
+        return (
+            not (self.empty or self.off_topic or self.echo or self.list_only or self.denies)
+            and not (self.cautions or self.contradicted)
+            and 2 * self.score < self.total
+        )
+
+    @property
     def rating(self) -> Rating:
         """The FSRS rating this answer counts as.
 
@@ -963,7 +1291,7 @@ class Grade:
         misconception, whatever it covers; otherwise rating_for the share covered, and at
         most Hard for a bare list of key phrases.
         """
-        if self.empty or self.off_topic or self.echo or self.cautions:
+        if self.empty or self.off_topic or self.echo or self.cautions or self.contradicted:
             return Rating.AGAIN
         rating = rating_for(self.score, self.total)
         if self.list_only and rating > Rating.HARD:
@@ -994,19 +1322,41 @@ def rating_for(covered: int, total: int) -> Rating:
     return Rating.EASY
 
 
+_ITEM_SEPARATORS = re.compile(r"[\n,;:.!?/|*\u2022]+|\s-+\s|-+>|\u2192")
+_ENDS = re.compile(r"[.!?;]+(?=\s|$)")
+
+
+def _only_questions(text: str) -> bool:
+    """Whether every sentence of an answer asks a question (the prompt asked back)."""
+    ends = _ENDS.findall(normalize(text).strip())
+    return bool(ends) and all("?" in end for end in ends) and text.rstrip().endswith("?")
+
+
 LIST_ITEM_WORDS = 3  # a list's items are short: at most this many content words each
 _LIST_JOINS = _stems("and", "or", "plus", "also")
 
 
+# Words that make a clause of running prose out of a list item: an auxiliary, or a word
+# that ties one statement to another. "loss goes up, nan, overshoot" is still a list.
+_CLAUSE_WORDS = _PROSE | frozenset(
+    _split(
+        "is are was were be been being am will would can could should must may might shall"
+        " do does did has have had because so since therefore thus hence if when whenever"
+        " which that means unless until while whereas otherwise"
+    )
+)
+
+
 def _is_list(text: str, answer: _Answer) -> bool:
-    """Whether an answer is only key phrases listed, with no verb or clause linking them:
-    no linking word, and either no word of running prose (the, it, they ...) or only
+    """Whether an answer is only key phrases listed, with no clause linking them: no word
+    that makes running prose (an auxiliary, "the", "it", "because", "if" ...), or only
     short items (between commas, line breaks, "and", "or")."""
     words = answer.words()
+    items = [part for part in _ITEM_SEPARATORS.split(normalize(text)) if _words(part)]
+    if len(items) > 1 and not any(token.raw in _CLAUSE_WORDS for token in words):
+        return True  # "loss goes up, nan, overshoot"
     if any(token.stem in _LINKING or token.raw in _LINKING for token in words):
         return False
-    if not any(token.raw in _PROSE for token in words):
-        return True
     for part in re.split(r"[\n,;:.!?/|*\u2022-]+", normalize(text)):
         item = 0
         for token in _tokens(_words(part)):
@@ -1026,6 +1376,44 @@ def default_lexicon() -> Lexicon:
 
     path = Path(__file__).resolve().parents[1] / "content" / LEXICON_FILE
     return load_lexicon(path) if path.is_file() else Lexicon()
+
+
+def prompt_names(prompt: ExplainPrompt) -> list[str]:
+    return [concept.name for concept in prompt.concepts]
+
+
+def _truths(prompt: ExplainPrompt, lexicon: Lexicon) -> frozenset[tuple[str, ...]]:
+    """Every wording of the prompt's key ideas: a phrase said the other way round that
+    is one of them is no contradiction."""
+    return _wordings(
+        tuple(
+            phrase
+            for concept in prompt.concepts
+            for phrase in (
+                *concept.phrases,
+                *concept.claims,
+                *(
+                    p
+                    for relation in concept.relations
+                    for p in (*relation.cause, *relation.effect)
+                ),
+            )
+        ),
+        lexicon,
+    )
+
+
+@lru_cache(maxsize=256)
+def _wordings(phrases: tuple[str, ...], lexicon: Lexicon) -> frozenset[tuple[str, ...]]:
+    return frozenset(
+        units for phrase in phrases for units in expand_phrase(phrase, lexicon, loose=True)
+    )
+
+
+def _weighty(phrase: str) -> bool:
+    """Whether a phrase says enough to be contradicted alone: two words or more that
+    count ("start high" can be turned round; "stable" alone says nothing of what)."""
+    return min((len(units) for units in compile_phrase(phrase)), default=0) >= 2
 
 
 def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | None = None) -> Grade:
@@ -1052,29 +1440,60 @@ def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | Non
     """
     lexicon = default_lexicon() if lexicon is None else lexicon
     prepared = _Answer.of(answer)
-    relations: list[tuple[int, Sequence[str], Sequence[str]]] = []
-    owners: list[int] = []  # per relation: the concept (>= 0) or misconception (< 0)
+    rules: list[_Rule] = []
     for c, concept in enumerate(prompt.concepts):
         for relation in concept.relations:
-            relations.append((len(relations), relation.cause, relation.effect))
-            owners.append(c)
+            rules.append(_Rule(len(rules), relation.cause, relation.effect, c))
     for m, misconception in enumerate(prompt.misconceptions):
         for relation in misconception.relations:
-            relations.append((len(relations), relation.cause, relation.effect))
-            owners.append(-1 - m)
-    held = {owners[number] for number in _relations_hold(relations, prepared, lexicon)}
+            rules.append(_Rule(len(rules), relation.cause, relation.effect, -1 - m))
+    truths = _truths(prompt, lexicon)
+    held, turned = _relations(rules, prepared, lexicon, truths)
+    held_by = {rules[number].owner for number in held}
+    turned_by = {rules[number].owner for number in turned}
 
     def shown(owner: int, phrases: Sequence[str]) -> bool:
-        return owner in held or any(
+        return owner in held_by or any(
             _asserted(span, prepared)
+            and (owner >= 0 or (_claimed(span, prepared) and _whole(span, prepared)))
             for phrase in phrases
-            for span in _occurrences(phrase, prepared, lexicon)
+            for span in _occurrences(phrase, prepared, lexicon, loose=owner >= 0)
+        )
+
+    def contradicted(c: int, claims: Sequence[str]) -> bool:
+        """A key idea's claim said the other way round, or denied, in a clause that claims
+        it; or one of its relations so."""
+        weighty = [phrase for phrase in claims if _weighty(phrase)]
+        return (
+            c in turned_by
+            or any(
+                _asserted(span, prepared) and _claimed(span, prepared)
+                for phrase in weighty
+                for span in _reversals(phrase, prepared, lexicon, truths)
+            )
+            or any(
+                not _asserted(span, prepared) and _claimed(span, prepared)
+                for phrase in weighty
+                for span in _occurrences(phrase, prepared, lexicon)
+            )
         )
 
     covered: list[str] = []
     missed: list[str] = []
+    denied: list[str] = []
     for c, concept in enumerate(prompt.concepts):
-        (covered if shown(c, concept.phrases) else missed).append(concept.name)
+        if contradicted(c, concept.claims):
+            denied.append(concept.name)
+        shows = shown(c, (*concept.phrases, *concept.claims))
+        (covered if shows else missed).append(concept.name)
+    covered = [name for name in covered if name not in denied]
+    denies = any(
+        not _asserted(span, prepared) and _claimed(span, prepared)
+        for concept in prompt.concepts
+        for phrase in (*concept.phrases, *concept.claims)
+        for span in _occurrences(phrase, prepared, lexicon)
+    )
+    missed = [name for name in prompt_names(prompt) if name not in covered]
     cautions = tuple(
         Caution(misconception.name, misconception.correction)
         for m, misconception in enumerate(prompt.misconceptions)
@@ -1084,11 +1503,17 @@ def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | Non
     content = prepared.content_stems()
     off_topic = not empty and not covered and not (content & _topic_stems(_topic_texts(prompt)))
     own = content - _question_stems((prompt.prompt, prompt.hint))
-    echo = not empty and not off_topic and len(own) <= (1 - ECHO_SHARE) * len(content)
+    echo = (
+        not empty
+        and not off_topic
+        and (len(own) <= (1 - ECHO_SHARE) * len(content) or _only_questions(answer))
+    )
     list_only = not empty and not off_topic and bool(covered) and _is_list(answer, prepared)
     return Grade(
         tuple(covered),
         tuple(missed),
+        contradicted=tuple(denied),
+        denies=denies,
         empty=empty,
         off_topic=off_topic,
         echo=echo,

@@ -203,7 +203,10 @@ def builtin_problems(deck: Deck) -> list[str]:
         where = f"item {prompt.id!r}"
         problems += _count_problem(where, "concepts", len(prompt.concepts), BUILTIN_CONCEPTS)
         for i, concept in enumerate(prompt.concepts):
-            if len(concept.phrases) < BUILTIN_CONCEPT_PHRASES_MIN and not concept.relations:
+            if (
+                len(concept.phrases) + len(concept.claims) < BUILTIN_CONCEPT_PHRASES_MIN
+                and not concept.relations
+            ):
                 problems.append(
                     f"{where}: field 'concepts.{i}': Value error, a concept needs at least two "
                     "phrases or a relation"

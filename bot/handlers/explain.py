@@ -33,6 +33,13 @@ PLACEHOLDER = "Your explanation"
 SCORE = "<b>You covered {covered}/{total} key ideas.</b>"
 COVERED = "✅ {name}"
 MISSED = "▫️ {name} <i>(missed)</i>"
+NOT_FOUND = "▫️ {name} <i>(not found)</i>"
+CONTRADICTED = "❌ {name} <i>(your answer says otherwise)</i>"
+OTHER_WAY = "⚠️ <b>Careful:</b> part of your answer says the opposite of a key idea (marked ❌)."
+UNSURE = (
+    "I could not tell how much of this is right: I did not find these key ideas in your"
+    " words. Compare with the model answer and rate yourself."
+)
 MODEL_ANSWER = "<b>A model answer</b>\n{answer}"
 EMPTY = "I didn't find an answer in that message. Have a look at a model answer:"
 OFF_TOPIC = (
@@ -51,6 +58,9 @@ SUGGESTED = "{label} ✓"
 RATED = (
     "Rated <b>{rating}</b>: next review in {delta}. <i>Disagree? Tap another rating (once).</i>"
 )
+RATE_YOURSELF = (
+    "Counted as <b>{rating}</b> (next review in {delta}) until you tap your own rating (once)."
+)
 CHANGED = "Changed to <b>{rating}</b>: next review in {delta}."
 CHANGED_TOAST = "Changed to {rating}: next review in {delta}."
 KEPT = "{rating} it is: next review in {delta}."
@@ -63,6 +73,8 @@ def render_cautions(grade: Grade) -> list[str]:
     """A "Careful:" line for each misconception the answer shows, with its correction, and
     the reason the rating is capped (a bare list of key phrases), when there is one."""
     lines = [CAREFUL.format(correction=escape(caution.correction)) for caution in grade.cautions]
+    if grade.contradicted and not grade.cautions:
+        lines.append(OTHER_WAY)
     if grade.note:
         lines.append(NOTE.format(note=escape(grade.note)))
     return lines
@@ -79,21 +91,27 @@ def render_grade(grade: Grade, model_answer: str) -> str:
         lines += render_cautions(grade)
         if grade.off_topic:
             lines.append(OFF_TOPIC)
+        elif grade.unsure:
+            lines.append(UNSURE)
         elif not grade.missed:
             lines.append(ALL_COVERED)
         lines.append("")
         lines += [COVERED.format(name=escape(name)) for name in grade.covered]
-        lines += [MISSED.format(name=escape(name)) for name in grade.missed]
+        missed = NOT_FOUND if grade.unsure else MISSED
+        lines += [
+            (CONTRADICTED if name in grade.contradicted else missed).format(name=escape(name))
+            for name in grade.missed
+        ]
     lines += ["", MODEL_ANSWER.format(answer=escape(model_answer))]
     return "\n".join(lines)
 
 
 def render_reply(result: explain.ExplainResult, *, now: datetime) -> str:
     """The graded reply: the grade, the model answer, and the rating it was stored with
-    (always kept whole: the grade is cut first if Telegram's limit requires it)."""
-    rated = RATED.format(
-        rating=RATING_LABELS[result.rating], delta=long_duration(result.due - now)
-    )
+    (always kept whole: the grade is cut first if Telegram's limit requires it); when the
+    grader could not tell, that rating only stands until the learner rates themselves."""
+    line = RATE_YOURSELF if result.grade.unsure else RATED
+    rated = line.format(rating=RATING_LABELS[result.rating], delta=long_duration(result.due - now))
     room = MESSAGE_LIMIT - shown_length(rated) - 2
     return fit(render_grade(result.grade, result.prompt.model_answer), room) + "\n\n" + rated
 
@@ -101,10 +119,12 @@ def render_reply(result: explain.ExplainResult, *, now: datetime) -> str:
 def reply_markup(
     result: explain.ExplainResult, *, codec: CallbackCodec, owner_id: int
 ) -> InlineKeyboardMarkup:
-    """Again / Hard / Good / Easy with the suggested rating marked, then Another prompt."""
+    """Again / Hard / Good / Easy with the suggested rating marked (none when the grader
+    could not tell), then Another prompt."""
+    suggested = None if result.grade.unsure else result.rating
     ratings = [
         InlineKeyboardButton(
-            SUGGESTED.format(label=label) if rating is result.rating else label,
+            SUGGESTED.format(label=label) if rating is suggested else label,
             callback_data=codec.pack(
                 ChangeRating(review_id=result.review_id, rating=int(rating)), owner_id=owner_id
             ),

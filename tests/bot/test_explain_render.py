@@ -63,3 +63,39 @@ def test_misconceptions_and_a_capped_list_are_explained_in_the_reply() -> None:
         "⚠️ <b>Careful:</b> a lower rate &lt;never&gt; overshoots.",
         "ℹ️ A list of terms is not yet an explanation.",
     ]
+
+
+def test_an_idea_said_the_other_way_round_is_marked_and_explained() -> None:
+    grade = Grade(
+        covered=("Start high",),
+        missed=("Lower it as training goes on", "A scheduler does it"),
+        contradicted=("Lower it as training goes on",),
+    )
+
+    lines = render_grade(grade, "Model.").splitlines()
+
+    assert lines[1] == (
+        "⚠️ <b>Careful:</b> part of your answer says the opposite of a key idea (marked ❌)."
+    )
+    assert "❌ Lower it as training goes on <i>(your answer says otherwise)</i>" in lines
+    assert "▫️ A scheduler does it <i>(missed)</i>" in lines
+    assert grade.rating is Rating.AGAIN and not grade.unsure
+
+
+def test_an_answer_the_grader_cannot_tell_asks_the_learner_to_rate(library: Library) -> None:
+    prompt = library.item("b-explain-why-lr")
+    assert isinstance(prompt, ExplainPrompt)
+    # Right, in an analogy the grader has no words for: nothing found, nothing contradicted.
+    grade = grade_explanation(
+        prompt, "Think of a hiker who picks the length of every stride on a foggy hillside."
+    )
+    assert grade.unsure and grade.score == 0
+    result = ExplainResult(prompt=prompt, grade=grade, review_id=7, due=NOW + timedelta(days=1))
+
+    text = render_reply(result, now=NOW)
+
+    assert "I could not tell how much of this is right" in text
+    assert f"▫️ {prompt.concepts[0].name} <i>(not found)</i>" in text
+    assert text.endswith(
+        "Counted as <b>Again</b> (next review in a day) until you tap your own rating (once)."
+    )

@@ -93,6 +93,23 @@ def test_a_bad_deck_stops_start_up_naming_file_item_and_field(tmp_path: Path) ->
     assert "Traceback" not in result.stderr
 
 
+def test_a_broken_lexicon_fails_check_content_and_start_up_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "lr-basics.yaml").write_text((ROOT / "content" / "lr-basics.yaml").read_text())
+    lexicon = (ROOT / "content" / "lexicon.yaml").read_text()
+    # A pair of opposites with three sides: every /explain answer would fail to grade.
+    (tmp_path / "lexicon.yaml").write_text(lexicon + "  - [up, down, sideways]\n")
+    for command, extra in (["check-content"], {}), ([], {"TELEGRAM_BOT_TOKEN": TOKEN}):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", *command],
+            cwd=ROOT, env=bot_env(CONTENT_DIR=str(tmp_path), **extra),
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 1, command
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith("invalid content: ") and "lexicon.yaml" in result.stderr
+        assert "field 'opposites" in result.stderr
+
+
 def _start_time(pid: int) -> str | None:
     """A process's start time (to tell it from a later one with its pid), None if it is gone.
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from bench.grading import CORRECT, IGNORED, WRONG, evaluate, load_answers
@@ -38,16 +36,6 @@ def test_the_labelled_set_meets_the_targets(library: Library) -> None:
     assert figures.count["keyword-list"] >= 10 and figures.lists_over_hard == 0
     assert figures.total(IGNORED) >= 20 and figures.ignored_not_again == 0
     assert figures.ratings["empty"] == {"Again": figures.count["empty"]}
-
-
-def test_grading_one_answer_takes_under_5_ms(library: Library) -> None:
-    answers = load_answers(library)
-    for item in answers:  # compile the phrases once
-        grade_explanation(item.prompt, item.answer)
-    start = time.perf_counter()
-    for item in answers:
-        grade_explanation(item.prompt, item.answer)
-    assert (time.perf_counter() - start) / len(answers) < 0.005
 
 
 # The six answers of the table, and what each now gets.

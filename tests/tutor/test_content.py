@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tutor.content import LEXICON_FILE, ContentError, ItemKind, load_lexicon, load_library
+from tutor.content import (
+    LEXICON_FILE,
+    ContentError,
+    ItemKind,
+    OwnDeckInfo,
+    load_deck,
+    load_lexicon,
+    load_library,
+)
 from tutor.grading import Lexicon, grade_explanation
 
 GOOD_DECK = {
@@ -213,9 +221,25 @@ def test_the_lexicon_file_is_not_a_deck_and_loads(tmp_path: Path) -> None:
     assert grade_explanation(prompt, "It is idea zero.", Lexicon()).covered == ()  # type: ignore[arg-type]
 
 
+def test_the_library_reads_its_lexicon_from_its_own_directory(tmp_path: Path) -> None:
+    _write(tmp_path, "one.yaml", GOOD_DECK)
+    assert load_library(tmp_path).lexicon == Lexicon()
+    _write(tmp_path, LEXICON_FILE, {"groups": [["phrase 0a", "idea zero"]]})
+    library = load_library(tmp_path)
+    prompt = library.items["x-one"]
+    grade = grade_explanation(prompt, "It is idea zero.", library.lexicon)  # type: ignore[arg-type]
+    assert grade.covered == ("Idea 0",)
+    other = tmp_path / "other"
+    other.mkdir()
+    deck = load_deck(_write(other, "one.yaml", GOOD_DECK)).model_copy(update={"id": "own1"})
+    added = library.with_decks([(deck, OwnDeckInfo(1, 7, "code", 1))])
+    assert "own1" in added.decks and added.lexicon is library.lexicon
+
+
 @pytest.mark.parametrize(
     ("groups", "expected"),
     [
+        ({"groups": [["a", "b"]], "opposites": [["high", "low", "mid"]]}, "opposites.0"),
         ({"groups": [["alone"]]}, "at least two members"),
         ({"groups": [["a b", "c"], ["C", "d"]]}, "'C' is in groups 0 and 1"),
         ({"words": []}, "Field required"),

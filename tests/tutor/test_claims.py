@@ -1,0 +1,208 @@
+"""The grader reads claims, not words: direction, order, roles, denial and its scope.
+
+Each test grades answers against a small prompt written here, with a small lexicon, so what
+it shows does not move when the shipped decks are edited.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tutor.content import ExplainPrompt
+from tutor.grading import Grade, Lexicon, grade_explanation, phrase_occurs
+from tutor.scheduling import Rating
+
+LEXICON = Lexicon.of(
+    groups=[["high", "large", "big"], ["low", "small", "tiny"], ["lower", "reduce", "decay"]],
+    opposites=[["high", "low"], ["lower", "increase"], ["fast", "slow"], ["before", "after"]],
+)
+
+
+def _prompt(**concepts: dict[str, object]) -> ExplainPrompt:
+    return ExplainPrompt.model_validate(
+        {
+            "id": "x-claims",
+            "level": "beginner",
+            "prompt": "Explain how to schedule the learning rate.",
+            "hint": "Think about the start and the end of training.",
+            "concepts": [{"name": name, **fields} for name, fields in concepts.items()],
+            "misconceptions": [],
+            "model_answer": "Start high, lower the rate later, clip then unscale... no.",
+            "source": "https://docs.pytorch.org/docs/stable/optim.html",
+        }
+    )
+
+
+STRATEGY = _prompt(
+    **{
+        "Start high": {"claims": ["start with a high rate"]},
+        "Lower it later": {"claims": ["lower the rate as training goes on"]},
+        "Unscale before clipping": {"claims": ["unscale before clipping"]},
+    }
+)
+
+
+def _grade(prompt: ExplainPrompt, answer: str) -> Grade:
+    return grade_explanation(prompt, answer, LEXICON)
+
+
+def test_claims_said_the_right_way_round_are_credited() -> None:
+    grade = _grade(
+        STRATEGY,
+        "You start with a large rate, reduce the rate as training goes on, and you unscale "
+        "before clipping.",
+    )
+    assert grade.covered == ("Start high", "Lower it later", "Unscale before clipping")
+    assert grade.contradicted == () and grade.rating is Rating.EASY
+
+
+@pytest.mark.parametrize(
+    ("answer", "contradicted"),
+    [
+        # an opposite swapped in, through the lexicon's groups: small is low's
+        ("You start with a small rate and lower the rate as training goes on.", "Start high"),
+        ("Start with a high rate, then increase the rate as training goes on.", "Lower it later"),
+        # the two sides of an order word swapped
+        ("Start with a high rate and always clip before unscaling.", "Unscale before clipping"),
+        # "before" turned into "after"
+        ("Start with a high rate, and unscale after clipping.", "Unscale before clipping"),
+        # denied
+        (
+            "Start with a high rate; you don't lower the rate as training goes on.",
+            "Lower it later",
+        ),
+    ],
+)
+def test_a_claim_turned_round_or_denied_contradicts_its_idea(
+    answer: str, contradicted: str
+) -> None:
+    grade = _grade(STRATEGY, answer)
+    assert grade.contradicted == (contradicted,)
+    assert contradicted not in grade.covered and contradicted in grade.missed
+    assert grade.rating is Rating.AGAIN and not grade.unsure
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # supposed, not claimed
+        "Start with a high rate; if you start with a small rate, training crawls.",
+        # a belief named to reject it
+        "Start with a high rate. People think you should start with a small rate, but no.",
+        # the opposite denied agrees with the idea
+        "Start with a high rate, never increase the rate as training goes on.",
+    ],
+)
+def test_a_supposed_reported_or_denied_opposite_is_no_contradiction(answer: str) -> None:
+    grade = _grade(STRATEGY, answer)
+    assert grade.contradicted == ()
+    assert "Start high" in grade.covered
+
+
+RATES = _prompt(
+    **{
+        "Too high overshoots": {
+            "relations": [{"cause": ["too high"], "effect": ["overshoot"]}],
+        },
+        "Too low is slow": {"relations": [{"cause": ["too low"], "effect": ["slow"]}]},
+        "SGD takes the linear rule": {
+            "relations": [{"cause": ["sgd"], "effect": ["linear rule"]}],
+        },
+        "Adam takes the square-root rule": {
+            "relations": [{"cause": ["adam"], "effect": ["square root rule"]}],
+        },
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "contradicted"),
+    [
+        ("If the rate is too low it overshoots.", ("Too high overshoots",)),
+        ("A rate that is too high makes training fast.", ()),  # "fast" is not the idea's
+        ("When the rate is too low, training is fast.", ("Too low is slow",)),
+        ("A rate that is too high does not overshoot.", ("Too high overshoots",)),
+        # roles swapped: each effect tied to the other idea's cause
+        (
+            "For adam you use the linear rule, for sgd the square root rule.",
+            ("SGD takes the linear rule", "Adam takes the square-root rule"),
+        ),
+    ],
+)
+def test_a_relation_turned_denied_or_with_roles_swapped_contradicts(
+    answer: str, contradicted: tuple[str, ...]
+) -> None:
+    assert _grade(RATES, answer).contradicted == contradicted
+
+
+def test_relations_the_right_way_round_are_credited_and_nothing_contradicts() -> None:
+    grade = _grade(
+        RATES,
+        "Too high and it overshoots; too low and it is slow. SGD takes the linear rule while "
+        "Adam takes the square root rule.",
+    )
+    assert grade.contradicted == () and grade.rating is Rating.EASY
+
+
+DENIALS = _prompt(
+    **{
+        "Weight decay helps": {"claims": ["weight decay helps"], "phrases": ["weight decay"]},
+        "Dropout helps": {"phrases": ["dropout"]},
+        "Warm-up matters": {"claims": ["warm-up matters"], "phrases": ["warm-up"]},
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "denied"),
+    [
+        # "not" reaches back over subjects listed with "or"
+        ("Weight decay or dropout won't help here.", {"weight decay", "dropout"}),
+        # hedges deny as "not" does
+        ("Warm-up hardly matters.", {"warm-up"}),
+        ("Warm-up is unnecessary.", {"warm-up"}),
+        ("Warm-up makes no difference.", {"warm-up"}),
+    ],
+)
+def test_denial_reaches_as_far_as_a_reader_reads_it(answer: str, denied: set[str]) -> None:
+    for phrase in denied:
+        assert not phrase_occurs(phrase, answer, LEXICON), phrase
+        assert phrase_occurs(phrase, phrase.capitalize() + " helps here.", LEXICON), phrase
+    grade = _grade(DENIALS, answer)
+    assert grade.denies and grade.rating is Rating.AGAIN and not grade.unsure
+
+
+def test_a_not_after_a_comma_denies_what_follows_it_only() -> None:
+    answer = "Judge by the trend, not by the wiggles."
+    assert phrase_occurs("trend", answer)
+    assert not phrase_occurs("wiggles", answer)
+    # two statements joined by "and" keep apart
+    assert phrase_occurs("bounces", "It bounces and never settles.")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["The learning rate is too high.", "The rate is too high.", "lr too high", "η is too high"],
+)
+def test_rate_lr_and_eta_are_one_term(answer: str) -> None:
+    assert phrase_occurs("learning rate too high", answer)
+
+
+def test_a_decay_rate_is_not_the_learning_rate() -> None:
+    assert not phrase_occurs("learning rate too high", "The decay rate is too high.")
+
+
+def test_an_answer_that_only_asks_questions_is_an_echo() -> None:
+    grade = _grade(RATES, "So what happens with SGD? Does the linear rule apply to it?")
+    assert grade.echo and grade.rating is Rating.AGAIN
+
+
+def test_a_list_whose_items_hold_verbs_is_still_a_list() -> None:
+    grade = _grade(RATES, "too high overshoots, too low goes slow, sgd linear rule")
+    assert grade.list_only and grade.rating is Rating.HARD
+
+
+def test_an_answer_the_grader_cannot_read_is_unsure_not_wrong() -> None:
+    grade = _grade(RATES, "Like a hiker on a foggy slope: stride length is everything for SGD.")
+    assert grade.unsure and grade.score == 0 and grade.contradicted == ()
+    assert not _grade(RATES, "Too high and it overshoots, too low and it is slow.").unsure
