@@ -61,6 +61,8 @@ def load_answers(library: Library, directory: Path = ANSWERS) -> list[Labelled]:
 
 
 BLIND = ANSWERS / "blind" / "answers.yaml"
+# A second blind set, by another writer, measured only once the grader was changed.
+BLIND_B = ANSWERS / "blind-b" / "answers.yaml"
 # The blind set's kinds (tests/grading/blind/README.md) as the labelled set's labels.
 BLIND_LABELS = {
     "good": "correct",
@@ -223,7 +225,10 @@ def main() -> int:
     answers = load_answers(library)
     print_figures("Explain grading: labelled answers (written with the grader)", answers)
     blind = load_blind(library)
-    print_figures("Explain grading: the blind set (written without sight of the grader)", blind)
+    print_figures("Explain grading: blind set A (written without sight of the grader)", blind)
+    print_figures(
+        "Explain grading: blind set B (a second writer, held out)", load_blind(library, BLIND_B)
+    )
     times = sorted(timings(answers))
     median = statistics.median(times) * 1000
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000

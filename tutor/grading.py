@@ -172,7 +172,7 @@ def stem(word: str) -> str:
         return word
     word = _IRREGULAR.get(word, word)
     word = _BRITISH_ISE.sub(r"iz\1", word)
-    if len(word) >= 6 and word.endswith("ly"):
+    if len(word) >= 6 and word.endswith("ly") and not word.endswith("ply"):  # multiply
         if word.endswith("bly"):
             word = word[:-1] + "e"
         elif word.endswith("ily"):
@@ -311,7 +311,9 @@ _PIECE_END = re.compile(r",(?!\d)|[:()\[\]{}]|\s-+\s|(?<!-)-+>|=>|\u2192")
 
 
 def _stems(*words: str) -> frozenset[str]:
-    return frozenset(stem(word) for word in words)
+    """The stems of ``words``, and the words themselves: a stop word's token keeps its
+    word unstemmed ("because", not "becaus")."""
+    return frozenset(stem(word) for word in words) | frozenset(words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,6 +363,8 @@ _VERB_NEGATORS = _stems("not", "never")
 # "nothing" denies the whole clause after an auxiliary ("does nothing", "has nothing to do
 # with"), not in "from almost nothing".
 _AUXILIARIES = frozenset(_split("do does did has have had is are was were"))
+# "not only", "don't just": the idea stays, with more beside it.
+_NOT_ONLY = _stems("only", "just", "merely", "simply", "solely")
 # Hedges that deny what they qualify as much as "not" does: "warm-up hardly matters".
 _HEDGES = _stems("hardly", "barely", "rarely", "seldom", "scarcely")
 # After "is"/"are"/..., words that deny the clause's subject: "a schedule is unnecessary".
@@ -438,7 +442,9 @@ _CLAUSE_STARTS = _CLAUSE_BREAKS | _stems(
     "both",
 )
 # Where a statement with a direction ends: what follows is paired with its own causes.
-_SEGMENT_BREAKS = _stems("but", "however", "whereas", "while", "whilst", "unlike", "although")
+_SEGMENT_BREAKS = _stems(
+    "but", "however", "whereas", "while", "whilst", "unlike", "although", "otherwise", "else"
+)
 _COMMA_SEGMENT_BREAKS = _SEGMENT_BREAKS | _stems("and", "or")
 # Words that lead from an effect back to the cause after it: "overshoots IF it is too high",
 # "slow WITH a tiny rate", "a smaller rate FOR (or TO) the pretrained layers".
@@ -459,6 +465,9 @@ _LEADS_BACK = _stems(
     "on",
 )
 _CONJUNCTIONS = _stems("and", "or", "but", "nor")
+# Clauses that a main clause follows, and the subjects that begin it.
+_SUBORDINATORS = _stems("if", "when", "whenever", "once", "until", "unless", "after", "as")
+_SUBJECTS = frozenset(_split("it they you we i he she"))
 _PREPOSITIONS = _stems("with", "for", "to", "on", "under", "using", "given", "due")
 _LEAD_REACH = 6  # at most this many tokens from an effect to the word that leads back
 
@@ -553,7 +562,7 @@ class _Sentence:
         segment: list[int] = []
         supposing: list[bool] = []
         reporting: list[bool] = []
-        supposed = reported = False
+        supposed = reported = subordinate = False
         denied = False
         # Where a negator's backward walk stops: the clause's start, or where the clause's
         # last walk began (the tokens before it are done), so a clause of many negators
@@ -564,6 +573,18 @@ class _Sentence:
             after_comma = i in piece_starts and i > 0
             if token.stem in _CLAUSE_BREAKS or (after_comma and token.stem in _CLAUSE_STARTS):
                 denied = supposed = reported = False
+                walked = i
+                subordinate = token.stem in _SUBORDINATORS
+            elif (
+                subordinate
+                and token.raw in _SUBJECTS
+                and i > 0
+                and not tokens[i - 1].stop
+                and tokens[i - 1].stem not in _LINKING
+            ):
+                # "when the loss does not improve for 10 epochs IT cuts the rate": the
+                # main clause begins, with no comma before it.
+                denied = supposed = subordinate = False
                 walked = i
             if token.stem == "then":
                 supposed = False  # "if it is too high, then it overshoots"
@@ -585,7 +606,7 @@ class _Sentence:
             segment.append(current)
             nxt = tokens[i + 1].stem if i + 1 < len(tokens) else ""
             previous = tokens[i - 1].raw if i else ""
-            if token.stem in _VERB_NEGATORS and nxt != "onli":
+            if token.stem in _VERB_NEGATORS and nxt not in _NOT_ONLY:
                 denied = True
                 backward = token.stem != "not" or previous in _AUX_MODALS
             else:
@@ -595,7 +616,9 @@ class _Sentence:
                     or (token.stem in _DENYING and previous in _COPULAS)
                     or (token.stem == "no" and nxt in _NO_EFFECT)
                 )
-                denied = denied or backward or token.stem in _NEGATORS
+                # "nothing" denies after a verb ("has nothing to do with"), not in "from
+                # almost nothing".
+                denied = denied or backward or (token.stem in _NEGATORS and token.raw != "nothing")
                 denied = denied or (token.stem, nxt) in _NEGATOR_PAIRS
             if backward:
                 # "Freezing does not stop updates": the clause's subject is denied too.
@@ -1077,7 +1100,9 @@ def _whole(span: _Span, answer: _Answer) -> bool:
 
 
 # Words that make what follows a point of reference, not the value chosen.
-_REFERENCES = _stems("tenth", "fraction", "half", "below", "under", "than", "beneath")
+_REFERENCES = _stems(
+    "tenth", "fraction", "half", "below", "under", "than", "beneath", "after", "before", "once"
+)
 
 
 def _relations(
@@ -1413,7 +1438,7 @@ def _wordings(phrases: tuple[str, ...], lexicon: Lexicon) -> frozenset[tuple[str
 def _weighty(phrase: str) -> bool:
     """Whether a phrase says enough to be contradicted alone: two words or more that
     count ("start high" can be turned round; "stable" alone says nothing of what)."""
-    return min((len(units) for units in compile_phrase(phrase)), default=0) >= 2
+    return len(_content(phrase)) >= 2
 
 
 def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | None = None) -> Grade:
@@ -1452,12 +1477,33 @@ def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | Non
     held_by = {rules[number].owner for number in held}
     turned_by = {rules[number].owner for number in turned}
 
-    def shown(owner: int, phrases: Sequence[str]) -> bool:
-        return owner in held_by or any(
-            _asserted(span, prepared)
-            and (owner >= 0 or (_claimed(span, prepared) and _whole(span, prepared)))
+    def evidence(owner: int, phrases: Sequence[str]) -> list[_Span]:
+        """Where the answer asserts a key idea's (owner >= 0) or misconception's phrases."""
+        return [
+            span
             for phrase in phrases
             for span in _occurrences(phrase, prepared, lexicon, loose=owner >= 0)
+            if _asserted(span, prepared)
+            and (owner >= 0 or (_claimed(span, prepared) and _whole(span, prepared)))
+        ]
+
+    misconceived = [
+        (misconception, evidence(-1 - m, misconception.phrases))
+        for m, misconception in enumerate(prompt.misconceptions)
+    ]
+    misconceived = [
+        (misconception, spans)
+        for m, (misconception, spans) in enumerate(misconceived)
+        if spans or -1 - m in held_by
+    ]
+    # Words that show a misconception credit no key idea ("warm-up starts at the peak
+    # rate" does not show "warm-up reaches the peak rate").
+    wrong = [span for _, spans in misconceived for span in spans]
+
+    def shown(owner: int, phrases: Sequence[str]) -> bool:
+        return owner in held_by or any(
+            not any(s == w[0] and i < w[2] and w[1] < end for w in wrong)
+            for s, i, end in evidence(owner, phrases)
         )
 
     def contradicted(c: int, claims: Sequence[str]) -> bool:
@@ -1495,9 +1541,7 @@ def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | Non
     )
     missed = [name for name in prompt_names(prompt) if name not in covered]
     cautions = tuple(
-        Caution(misconception.name, misconception.correction)
-        for m, misconception in enumerate(prompt.misconceptions)
-        if shown(-1 - m, misconception.phrases)
+        Caution(misconception.name, misconception.correction) for misconception, _ in misconceived
     )
     empty = not prepared.sentences
     content = prepared.content_stems()

@@ -288,12 +288,17 @@ async def test_an_explain_exchange_grades_the_key_ideas(
         concepts = [c.name for c in prompt.concepts]
 
         # A partial answer, as a reply to the prompt: the first concept in its own words.
+        # Under half the ideas and nothing wrong: the grader cannot tell, the learner rates.
         await alice.reply(asked, f"Well, {prompt.concepts[0].phrases[0]} is what matters here.")
-        graded = (await alice.wait_for_message()).text or ""
+        reply = await alice.wait_for_message()
+        graded = reply.text or ""
         assert graded.startswith(f"You covered 1/{len(concepts)} key ideas.")
+        assert "I could not tell how much of this is right" in graded
         assert f"✅ {concepts[0]}" in graded
-        assert all(f"▫️ {name} (missed)" in graded for name in concepts[1:])
+        assert all(f"▫️ {name} (not found)" in graded for name in concepts[1:])
         assert f"A model answer\n{prompt.model_answer}" in graded
+        assert "until you tap your own rating (once)." in graded
+        assert reply.buttons == [["Again", "Hard", "Good", "Easy"], ["Another prompt"]]
 
         # With nothing pending, text is not taken as an answer.
         await alice.send(prompt.model_answer)

@@ -167,6 +167,20 @@ def test_a_person_reviews_runs_a_demo_sends_a_deck_and_quizzes_the_class(
         assert following.find_element(By.CSS_SELECTOR, ".text").text != front
         assert button(following, "Show answer")
 
+        # /explain, answered in words the grader cannot judge: it says so, suggests no
+        # rating, and the learner rates themselves with one tap.
+        type_and_send(driver, "/explain")
+        wait(driver, message_with("Explain it in your own words"))
+        type_and_send(driver, "I think the learning rate matters a lot here.")
+        graded = wait(driver, message_with("I could not tell how much of this is right"))
+        graded_id = str(graded.get_attribute("data-message-id"))
+        labels = [b.text for b in graded.find_elements(By.CSS_SELECTOR, ".inline-button")]
+        assert labels == ["Again", "Hard", "Good", "Easy", "Another prompt"]
+        assert "until you tap your own rating (once)." in graded.text
+        shot(driver, "explain")
+        press(driver, graded_id, "Hard")
+        wait(driver, redrawn_so_that(graded_id, lambda m: "Changed to Hard" in m.text))
+
         # /demo lr: a real training run; its plot loads in the page.
         type_and_send(driver, "/demo lr")
         plot = wait(driver, message_with("lr=0.05"), timeout=60)

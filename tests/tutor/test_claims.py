@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.content import ExplainPrompt
+from tutor.content import ExplainPrompt, Misconception
 from tutor.grading import Grade, Lexicon, grade_explanation, phrase_occurs
 from tutor.scheduling import Rating
 
@@ -206,3 +206,22 @@ def test_an_answer_the_grader_cannot_read_is_unsure_not_wrong() -> None:
     grade = _grade(RATES, "Like a hiker on a foggy slope: stride length is everything for SGD.")
     assert grade.unsure and grade.score == 0 and grade.contradicted == ()
     assert not _grade(RATES, "Too high and it overshoots, too low and it is slow.").unsure
+
+
+def test_words_that_show_a_misconception_credit_no_key_idea() -> None:
+    prompt = _prompt(**{"Reaches the peak rate": {"phrases": ["peak rate"]}}).model_copy(
+        update={
+            "misconceptions": [
+                Misconception(
+                    name="Starts at the peak",
+                    phrases=["starts at the peak rate"],
+                    correction="Warm-up starts small and climbs to the peak rate.",
+                )
+            ]
+        }
+    )
+    wrong = _grade(prompt, "Warm-up starts at the peak rate.")
+    assert [c.name for c in wrong.cautions] == ["Starts at the peak"]
+    assert wrong.covered == () and wrong.rating is Rating.AGAIN
+    right = _grade(prompt, "Warm-up climbs from almost nothing to the peak rate.")
+    assert right.covered == ("Reaches the peak rate",) and right.cautions == ()
