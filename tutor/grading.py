@@ -476,18 +476,37 @@ _LEAD_REACH = 6  # at most this many tokens from an effect to the word that lead
 _SUPPOSING = _stems("if", "unless", "whether", "suppose", "supposing", "assuming", "imagine")
 # What says the clause after it is a belief to reject: "a common MISTAKE is to ...",
 # "PEOPLE THINK ...".
-_REPORTING = _stems(
+_REPORTING = _stems("mistakenly", "wrongly", "supposedly", "contrary")
+# Words that reject a claim: forward before "to", "that" or a colon ("it is a MYTH THAT
+# ...", "a common MISTAKE: ..."), backward after "is" ("raising it late IS A MISTAKE").
+_REJECTING = _stems(
     "myth",
     "misconception",
     "mistake",
-    "mistakenly",
-    "wrongly",
-    "supposedly",
+    "wrong",
+    "false",
+    "untrue",
     "fallacy",
-    "contrary",
+    "incorrect",
+    "misleading",
+    "trap",
+    "tempting",
+    "backwards",
+    "backward",
+    "nonsense",
+    "misguided",
 )
+_INTRODUCING = frozenset(_split("to that"))
+# Who does what the answer goes on to reject, at the start of a clause.
+_OTHERS = _stems("people", "beginners", "newcomers", "novices", "folks", "others", "everyone")
+_MANY = _stems("many", "most", "some", "lots", "often")
+# "you MIGHT think ...": a belief the answer goes on to reject.
+_MAYBE = frozenset(_split("might may would could"))
 _BELIEVING = _stems("think", "believe", "assume", "claim", "say", "expect", "feel")
 _BELIEVERS = _stems(
+    "intuition",
+    "instinct",
+    "naively",
     "people",
     "some",
     "many",
@@ -590,9 +609,15 @@ class _Sentence:
                 supposed = False  # "if it is too high, then it overshoots"
             if token.stem in _SUPPOSING:
                 supposed = True
+            elif (
+                token.stem in _OTHERS
+                and (i == walked or tokens[i - 1].stem in _MANY)
+                and i + 1 < len(tokens)
+            ):
+                reported = True  # "PEOPLE pick the minimum, but ...": others' practice
             elif token.stem in _REPORTING or (
                 token.stem in _BELIEVING
-                and any(t.stem in _BELIEVERS for t in tokens[max(0, i - 2) : i])
+                and any(t.stem in _BELIEVERS or t.raw in _MAYBE for t in tokens[max(0, i - 2) : i])
             ):
                 reported = True
             supposing.append(supposed)
@@ -610,11 +635,19 @@ class _Sentence:
                 denied = True
                 backward = token.stem != "not" or previous in _AUX_MODALS
             else:
+                rejects = token.stem in _REJECTING
+                copula = previous in _COPULAS or (
+                    previous in _ARTICLES and i > 1 and tokens[i - 2].raw in _COPULAS
+                )
                 backward = (
                     token.stem in _HEDGES
                     or (token.raw == "nothing" and previous in _AUXILIARIES)
                     or (token.stem in _DENYING and previous in _COPULAS)
                     or (token.stem == "no" and nxt in _NO_EFFECT)
+                    or (rejects and copula)
+                )
+                denied = denied or (
+                    rejects and (nxt in _INTRODUCING or nxt in _COPULAS or i + 1 in piece_starts)
                 )
                 # "nothing" denies after a verb ("has nothing to do with"), not in "from
                 # almost nothing".
@@ -1078,6 +1111,21 @@ def _leads_back(sentence: _Sentence, end: int, cause: int, effects: list[_Span])
     return False
 
 
+def _named_beside(effect: _Effect, causes: list[_Cause], answer: _Answer) -> bool:
+    """Whether a cause of the effect's own relation stands in the same statement: then
+    tying the effect to another's cause is a comparison ("AdamW, unlike Adam, decouples
+    it"), not a swap of roles."""
+    s, start, _ = effect.span
+    segment = answer.sentences[s].segment[start]
+    return any(
+        cause.relation == effect.relation
+        and not cause.turned
+        and cause.span[0] == s
+        and answer.sentences[s].segment[cause.span[1]] == segment
+        for cause in causes
+    )
+
+
 def _claimed(span: _Span, answer: _Answer, *, if_ok: bool = False) -> bool:
     """Whether an occurrence is claimed, not only supposed or reported (see _Sentence);
     ``if_ok``: an "if" clause counts (a relation's effect: "if it is too low it
@@ -1087,14 +1135,66 @@ def _claimed(span: _Span, answer: _Answer, *, if_ok: bool = False) -> bool:
     return not (sentence.reported[i] or (sentence.supposed[i] and not if_ok))
 
 
+def _blamed(span: _Span, answer: _Answer) -> bool:
+    """Whether what an occurrence says is blamed in its statement ("starting with a large
+    rate is what blows Adam up"): named as a cause of harm, not recommended. A phrase that
+    names harm itself ("a low rate makes it diverge") is never blamed."""
+    s, start, end = span
+    sentence = answer.sentences[s]
+    if any(token.stem in _HARM for token in sentence.tokens[start:end]):
+        return False
+    segment = sentence.segment[end - 1]
+    for k in range(end, len(sentence.tokens)):
+        if sentence.segment[k] != segment:
+            return False
+        if sentence.tokens[k].stem in _HARM:
+            return not any(t.stem in _AVERTING for t in sentence.tokens[max(end, k - 3) : k])
+    return False
+
+
+# Harm an answer blames on what it names, and the words that avert it instead.
+_HARM = _stems(
+    "diverge",
+    "explode",
+    "blow",
+    "nan",
+    "unstable",
+    "instability",
+    "hurt",
+    "harm",
+    "break",
+    "breaks",
+    "fail",
+    "problem",
+    "damage",
+    "destroy",
+    "ruin",
+    "crash",
+    "spike",
+    "wreck",
+    "overwrite",
+    "forget",
+    "erase",
+    "wipe",
+)
+_AVERTING = _stems("prevent", "avoid", "stop", "without", "reduce", "less", "fewer", "no", "not")
+
+
+def _one_piece(span: _Span, answer: _Answer) -> bool:
+    """Whether an occurrence stays within one piece of its sentence (no comma, colon,
+    bracket or arrow inside it)."""
+    s, i, end = span
+    return answer.sentences[s].piece[i] == answer.sentences[s].piece[end - 1]
+
+
 def _whole(span: _Span, answer: _Answer) -> bool:
     """Whether an occurrence stays within one piece of its sentence and is not a point of
     reference ("a tenth of the rate at the minimum" does not pick the minimum): to show a
     misconception, a phrase must be said as one thing ("with decay, 'head.bias' -> no
     decay" does not decay the biases)."""
-    s, i, end = span
+    s, i, _ = span
     sentence = answer.sentences[s]
-    if sentence.piece[i] != sentence.piece[end - 1]:
+    if not _one_piece(span, answer):
         return False
     return not any(token.stem in _REFERENCES for token in sentence.tokens[max(0, i - 3) : i])
 
@@ -1151,7 +1251,9 @@ def _relations(
         ]
         own = [cause for cause in tied if cause.relation == effect.relation]
         if not effect.turned and any(not cause.turned for cause in own):
-            if owner[effect.relation] >= 0 or _claimed(effect.span, answer, if_ok=True):
+            if owner[effect.relation] >= 0 or (
+                _claimed(effect.span, answer, if_ok=True) and not _blamed(effect.span, answer)
+            ):
                 held.add(effect.relation)
         elif owner[effect.relation] < 0 or not _claimed(effect.span, answer, if_ok=True):
             continue
@@ -1160,9 +1262,10 @@ def _relations(
         elif (
             not own
             and not effect.turned
+            and not _named_beside(effect, causes, answer)
             and any(
                 not cause.turned
-                and owner[cause.relation] not in (owner[effect.relation],)
+                and owner[cause.relation] != owner[effect.relation]
                 and owner[cause.relation] >= 0
                 for cause in tied
             )
@@ -1484,7 +1587,14 @@ def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | Non
             for phrase in phrases
             for span in _occurrences(phrase, prepared, lexicon, loose=owner >= 0)
             if _asserted(span, prepared)
-            and (owner >= 0 or (_claimed(span, prepared) and _whole(span, prepared)))
+            and (
+                owner >= 0
+                or (
+                    _claimed(span, prepared)
+                    and _whole(span, prepared)
+                    and not _blamed(span, prepared)
+                )
+            )
         ]
 
     misconceived = [
@@ -1513,12 +1623,16 @@ def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | Non
         return (
             c in turned_by
             or any(
-                _asserted(span, prepared) and _claimed(span, prepared)
+                _asserted(span, prepared)
+                and _claimed(span, prepared)
+                and _one_piece(span, prepared)
                 for phrase in weighty
                 for span in _reversals(phrase, prepared, lexicon, truths)
             )
             or any(
-                not _asserted(span, prepared) and _claimed(span, prepared)
+                not _asserted(span, prepared)
+                and _claimed(span, prepared)
+                and _one_piece(span, prepared)
                 for phrase in weighty
                 for span in _occurrences(phrase, prepared, lexicon)
             )

@@ -124,7 +124,7 @@ RATES = _prompt(
         ("A rate that is too high does not overshoot.", ("Too high overshoots",)),
         # roles swapped: each effect tied to the other idea's cause
         (
-            "For adam you use the linear rule, for sgd the square root rule.",
+            "For adam you use the linear rule, and for sgd the square root rule.",
             ("SGD takes the linear rule", "Adam takes the square-root rule"),
         ),
     ],
@@ -225,3 +225,35 @@ def test_words_that_show_a_misconception_credit_no_key_idea() -> None:
     assert wrong.covered == () and wrong.rating is Rating.AGAIN
     right = _grade(prompt, "Warm-up climbs from almost nothing to the peak rate.")
     assert right.covered == ("Reaches the peak rate",) and right.cautions == ()
+
+
+def test_an_idea_compared_with_another_is_no_swap_of_roles() -> None:
+    # Both optimizers named in one statement: the rule is tied to the nearer name, Adam,
+    # but SGD stands beside it.
+    grade = _grade(RATES, "Compared with sgd, which adam lacks, the linear rule fits sgd best.")
+    assert grade.contradicted == ()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Starting with a small rate is what blows training up.",  # blamed for harm
+        "Many people start with a small rate, but that wastes the early epochs.",
+        "It is a mistake to start with a small rate.",
+        "Starting with a small rate is a mistake.",
+    ],
+)
+def test_a_wrong_idea_named_only_to_reject_it_is_no_caution(answer: str) -> None:
+    prompt = STRATEGY.model_copy(
+        update={
+            "misconceptions": [
+                Misconception(
+                    name="Start small",
+                    phrases=["start with a small rate"],
+                    correction="Start high: big steps early make fast progress.",
+                )
+            ]
+        }
+    )
+    assert _grade(prompt, answer).cautions == ()
+    assert [c.name for c in _grade(prompt, "Start with a small rate.").cautions] == ["Start small"]
