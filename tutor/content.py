@@ -192,6 +192,14 @@ class Concept(_Strict):
         # Built-in concepts need two phrases or a relation (tutor/lint.py); an own one, one.
         if not self.phrases and not self.claims and not self.relations:
             raise ValueError("a concept needs a phrase, a claim or a relation")
+        from tutor.grading import weighty
+
+        for claim in self.claims:
+            if not weighty(claim):
+                raise ValueError(
+                    f"claim {claim!r}: a claim needs two words that count (it is turned"
+                    " round or denied as a whole); make a one-word wording a phrase"
+                )
         return self
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
@@ -676,10 +676,14 @@ class _Sentence:
 
 @dataclass(frozen=True)
 class _Answer:
-    """An answer ready to match: its sentences, and where each key starts."""
+    """An answer ready to match: its sentences, where each key starts, and the
+    occurrences of each stem sequence once looked up."""
 
     sentences: tuple[_Sentence, ...]
     starts: dict[str, list[tuple[int, int]]]
+    found: dict[tuple[str, ...], list[tuple[int, int, int]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def of(cls, text: str) -> _Answer:
@@ -751,6 +755,15 @@ _Span = tuple[int, int, int]
 
 def _spans(units: tuple[str, ...], answer: _Answer) -> list[_Span]:
     """Every occurrence of one stem sequence, at most one per starting token."""
+    if units[0] not in answer.starts:
+        return []
+    known = answer.found.get(units)
+    if known is None:
+        known = answer.found[units] = _find(units, answer)
+    return known
+
+
+def _find(units: tuple[str, ...], answer: _Answer) -> list[_Span]:
     found: list[_Span] = []
     failed: dict[int, set[tuple[int, int]]] = {}  # per sentence: (unit, position) tried
     for s, i in answer.starts.get(units[0], ()):
@@ -858,6 +871,15 @@ class Lexicon:
     # Per member of an opposite pair (or of a group one side belongs to), what it turns
     # into when a statement is said the other way round: high -> low, small, tiny.
     opposites: tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]], ...] = ()
+
+    def __hash__(self) -> int:
+        # Hashed on every cached phrase lookup: computed once, not over the nested tuples
+        # each time.
+        found: int | None = self.__dict__.get("_hash")
+        if found is None:
+            found = hash((self.groups, self.opposites))
+            object.__setattr__(self, "_hash", found)
+        return found
 
     @classmethod
     def of(
@@ -1538,10 +1560,11 @@ def _wordings(phrases: tuple[str, ...], lexicon: Lexicon) -> frozenset[tuple[str
     )
 
 
-def _weighty(phrase: str) -> bool:
+def weighty(phrase: str) -> bool:
     """Whether a phrase says enough to be contradicted alone: two words or more that
     count ("start high" can be turned round; "stable" alone says nothing of what)."""
-    return len(_content(phrase)) >= 2
+    words = [word for sentence in sentences(phrase) for word in sentence]
+    return sum(not stop for _, _, stop in _stem_words(words)) >= 2
 
 
 def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | None = None) -> Grade:
@@ -1619,21 +1642,20 @@ def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | Non
     def contradicted(c: int, claims: Sequence[str]) -> bool:
         """A key idea's claim said the other way round, or denied, in a clause that claims
         it; or one of its relations so."""
-        weighty = [phrase for phrase in claims if _weighty(phrase)]
         return (
             c in turned_by
             or any(
                 _asserted(span, prepared)
                 and _claimed(span, prepared)
                 and _one_piece(span, prepared)
-                for phrase in weighty
+                for phrase in claims
                 for span in _reversals(phrase, prepared, lexicon, truths)
             )
             or any(
                 not _asserted(span, prepared)
                 and _claimed(span, prepared)
                 and _one_piece(span, prepared)
-                for phrase in weighty
+                for phrase in claims
                 for span in _occurrences(phrase, prepared, lexicon)
             )
         )

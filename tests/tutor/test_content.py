@@ -269,3 +269,10 @@ def test_a_blank_source_is_refused(tmp_path: Path) -> None:
     _write(tmp_path, "one.yaml", _broken(**{"quiz.0.source": "  "}))
     with pytest.raises(ContentError, match="item 'q-one': field 'source'"):
         load_library(tmp_path)
+
+
+def test_a_one_word_claim_is_refused_naming_it(tmp_path: Path) -> None:
+    concept = {"name": "Stable", "phrases": ["converges"], "claims": ["the stable"]}
+    _write(tmp_path, "one.yaml", _broken(**{"explain.0.concepts.0": concept}))
+    with pytest.raises(ContentError, match="claim 'the stable': a claim needs two words"):
+        load_library(tmp_path)
