@@ -738,6 +738,8 @@ def _match_end(
             end = _match_end(units, index + 1, tokens, q + 2, failed)
             if end >= 0:
                 return end
+        if token.stem in _CLAUSE_BREAKS:
+            break  # a phrase is one statement: "goes up WHEN the rate" is no "raise the rate"
         if not token.stop:
             skipped += 1
             # No word slips in after a phrase's own negator ("not updated" is not in "not
@@ -788,7 +790,9 @@ def _content(phrase: str) -> list[tuple[str, str]]:
     """(raw, stem) of the words of a phrase that count (see compile_phrase)."""
     words = [word for sentence in sentences(phrase) for word in sentence]
     stemmed = _stem_words(words)
-    content = [(raw, s) for raw, s, stop in stemmed if not stop]
+    # Words that join two clauses stay: a phrase never spans a clause break it does not
+    # hold itself (see _match_end).
+    content = [(raw, s) for raw, s, stop in stemmed if not stop or s in _CLAUSE_BREAKS]
     if len(content) == 1 and len(stemmed) > 1:
         content = [(raw, s) for raw, s, _ in stemmed if raw not in _ARTICLES]
         if len(content) < 2:

@@ -257,3 +257,13 @@ def test_a_wrong_idea_named_only_to_reject_it_is_no_caution(answer: str) -> None
     )
     assert _grade(prompt, answer).cautions == ()
     assert [c.name for c in _grade(prompt, "Start with a small rate.").cautions] == ["Start small"]
+
+
+def test_a_phrase_never_spans_two_clauses() -> None:
+    lexicon = Lexicon.of(groups=[["increase", "go up"]])
+    assert phrase_occurs("increase the rate", "Then increase the rate.", lexicon)
+    assert not phrase_occurs(
+        "increase the rate", "The loss goes up when the rate is too high.", lexicon
+    )
+    # A phrase that holds its own clause word still matches it.
+    assert phrase_occurs("lower it when the loss plateaus", "Lower it when the loss plateaus.")
