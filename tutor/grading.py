@@ -368,9 +368,23 @@ _NOT_ONLY = _stems("only", "just", "merely", "simply", "solely")
 # Hedges that deny what they qualify as much as "not" does: "warm-up hardly matters".
 _HEDGES = _stems("hardly", "barely", "rarely", "seldom", "scarcely")
 # After "is"/"are"/..., words that deny the clause's subject: "a schedule is unnecessary".
-_DENYING = _stems("unnecessary", "needless", "irrelevant", "pointless", "useless", "ignored")
+_DENYING = _stems(
+    "unnecessary",
+    "needless",
+    "irrelevant",
+    "pointless",
+    "useless",
+    "ignored",
+    "harmful",
+    "counterproductive",
+    "overrated",
+    "optional",
+)
 # After "no", nouns that deny the clause's subject: "warm-up makes no difference".
 _NO_EFFECT = _stems("difference", "effect", "impact", "role", "influence", "point", "sense")
+# After "not", verbs that judge worth ("it does not matter"); after "no", need ("no need").
+_MATTERING = _stems("matter", "help", "improve")
+_NEEDING = _stems("need", "use", "reason", "benefit", "gain")
 # A "not" denies the clause's subject only after a verb ("the rate does not matter"); after
 # a noun or a comma it denies what follows ("by the trend, not by the wiggles").
 _AUX_MODALS = frozenset(
@@ -553,6 +567,9 @@ class _Sentence:
             start high, it diverges").
         reported: Per token, whether it is only reported, in a belief the answer names
             to reject ("people think a higher rate is safer").
+        dismissed: Per token, whether the answer judges it worthless or false, not only
+            denies it: "a schedule is unnecessary", "warm-up hardly matters", "it makes
+            no difference", "it is a myth that ...", "... does not help".
         piece: Per token, the index of its piece (split at commas, colons, brackets and
             arrows).
     """
@@ -563,6 +580,7 @@ class _Sentence:
     segment: tuple[int, ...]
     supposed: tuple[bool, ...]
     reported: tuple[bool, ...]
+    dismissed: tuple[bool, ...]
     piece: tuple[int, ...]
 
     @classmethod
@@ -581,7 +599,8 @@ class _Sentence:
         segment: list[int] = []
         supposing: list[bool] = []
         reporting: list[bool] = []
-        supposed = reported = subordinate = False
+        supposed = reported = subordinate = judging = False
+        dismissed: list[bool] = []
         denied = False
         # Where a negator's backward walk stops: the clause's start, or where the clause's
         # last walk began (the tokens before it are done), so a clause of many negators
@@ -591,7 +610,7 @@ class _Sentence:
         for i, token in enumerate(tokens):
             after_comma = i in piece_starts and i > 0
             if token.stem in _CLAUSE_BREAKS or (after_comma and token.stem in _CLAUSE_STARTS):
-                denied = supposed = reported = False
+                denied = supposed = reported = judging = False
                 walked = i
                 subordinate = token.stem in _SUBORDINATORS
             elif (
@@ -603,7 +622,7 @@ class _Sentence:
             ):
                 # "when the loss does not improve for 10 epochs IT cuts the rate": the
                 # main clause begins, with no comma before it.
-                denied = supposed = subordinate = False
+                denied = supposed = subordinate = judging = False
                 walked = i
             if token.stem == "then":
                 supposed = False  # "if it is too high, then it overshoots"
@@ -628,37 +647,50 @@ class _Sentence:
                 current += 1
             negated.append(denied)
             forward.append(denied)
+            dismissed.append(judging)
             segment.append(current)
             nxt = tokens[i + 1].stem if i + 1 < len(tokens) else ""
             previous = tokens[i - 1].raw if i else ""
             if token.stem in _VERB_NEGATORS and nxt not in _NOT_ONLY:
                 denied = True
                 backward = token.stem != "not" or previous in _AUX_MODALS
+                judged = nxt in _MATTERING  # "it does not matter", "won't help"
             else:
                 rejects = token.stem in _REJECTING
                 copula = previous in _COPULAS or (
                     previous in _ARTICLES and i > 1 and tokens[i - 2].raw in _COPULAS
                 )
-                backward = (
-                    token.stem in _HEDGES
-                    or (token.raw == "nothing" and previous in _AUXILIARIES)
+                # Judged worthless: "is unnecessary", "makes no difference", "hardly
+                # matters" (not "hardly moves", which says how, not whether it counts).
+                judged = (
+                    (token.stem in _HEDGES and nxt in _MATTERING)
                     or (token.stem in _DENYING and previous in _COPULAS)
                     or (token.stem == "no" and nxt in _NO_EFFECT)
+                )
+                backward = (
+                    judged
+                    or token.stem in _HEDGES
                     or (rejects and copula)
+                    or (token.raw == "nothing" and previous in _AUXILIARIES)
                 )
-                denied = denied or (
-                    rejects and (nxt in _INTRODUCING or nxt in _COPULAS or i + 1 in piece_starts)
+                ahead = rejects and (
+                    nxt in _INTRODUCING or nxt in _COPULAS or i + 1 in piece_starts
                 )
+                judged = judged or (token.stem == "no" and nxt in _NEEDING)
+                denied = denied or ahead
                 # "nothing" denies after a verb ("has nothing to do with"), not in "from
                 # almost nothing".
                 denied = denied or backward or (token.stem in _NEGATORS and token.raw != "nothing")
                 denied = denied or (token.stem, nxt) in _NEGATOR_PAIRS
+            if judged:
+                judging = True
             if backward:
                 # "Freezing does not stop updates": the clause's subject is denied too.
                 for k in range(i - 1 if i not in piece_starts else -1, walked - 1, -1):
                     if tokens[k].stem in _CONJUNCTIONS and not _listed_subject(tokens, k, i):
                         break  # "bounces AND never settles"
                     negated[k] = True
+                    dismissed[k] = dismissed[k] or judged
                     if k in piece_starts:
                         break  # "start high, never raise it": the comma ends the subject
                 walked = i
@@ -670,6 +702,7 @@ class _Sentence:
             tuple(segment),
             tuple(supposing),
             tuple(reporting),
+            tuple(dismissed),
             pieces,
         )
 
@@ -711,7 +744,16 @@ class _Answer:
 
 
 def _token_is(token: _Token, unit: str) -> bool:
-    return token.stem == unit or (unit == _ANY_NUMBER and token.number)
+    # In an answer about the learning rate, "it" stands for it often enough: "decrease it
+    # every batch" is "decrease the rate every batch".
+    return (
+        token.stem == unit
+        or (unit == _ANY_NUMBER and token.number)
+        or (unit == "lr" and token.raw in _STAND_INS)
+    )
+
+
+_STAND_INS = frozenset({"it"})
 
 
 def _match_end(
@@ -1137,6 +1179,23 @@ def _leads_back(sentence: _Sentence, end: int, cause: int, effects: list[_Span])
     return False
 
 
+def _conceded(effect: _Span, causes: list[_Cause], answer: _Answer) -> bool:
+    """Whether a concessive word stands between an effect and its causes: the effect holds
+    in spite of the cause, not because of it."""
+    s, start, end = effect
+    tokens = answer.sentences[s].tokens
+    for cause in causes:
+        low, high = (
+            sorted((cause.span[2], start)) if cause.span[1] < start else (end, cause.span[1])
+        )
+        if any(token.stem in _CONCESSIVE for token in tokens[low:high]):
+            return True
+    return False
+
+
+_CONCESSIVE = _stems("still", "despite", "even", "nevertheless", "anyway")
+
+
 def _named_beside(effect: _Effect, causes: list[_Cause], answer: _Answer) -> bool:
     """Whether a cause of the effect's own relation stands in the same statement: then
     tying the effect to another's cause is a comparison ("AdamW, unlike Adam, decouples
@@ -1204,6 +1263,19 @@ _HARM = _stems(
     "wipe",
 )
 _AVERTING = _stems("prevent", "avoid", "stop", "without", "reduce", "less", "fewer", "no", "not")
+
+
+def _dismissed(span: _Span, answer: _Answer) -> bool:
+    """Whether the answer judges an occurrence worthless or false (see _Sentence)."""
+    s, i, _ = span
+    return answer.sentences[s].dismissed[i]
+
+
+def _in_order(span: _Span, answer: _Answer) -> bool:
+    """Whether an occurrence holds a word of order: "clip first, then unscale" states an
+    order across its comma."""
+    s, i, end = span
+    return any(token.stem in _ORDER for token in answer.sentences[s].tokens[i:end])
 
 
 def _one_piece(span: _Span, answer: _Answer) -> bool:
@@ -1276,6 +1348,8 @@ def _relations(
             if _asserted(cause.span, answer, subject=True)
         ]
         own = [cause for cause in tied if cause.relation == effect.relation]
+        if owner[effect.relation] < 0 and _conceded(effect.span, own, answer):
+            continue  # "the biggest rate that STILL converges smoothly" blames no rate
         if not effect.turned and any(not cause.turned for cause in own):
             if owner[effect.relation] >= 0 or (
                 _claimed(effect.span, answer, if_ok=True) and not _blamed(effect.span, answer)
@@ -1643,15 +1717,21 @@ def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | Non
             for s, i, end in evidence(owner, phrases)
         )
 
-    def contradicted(c: int, claims: Sequence[str]) -> bool:
+    def contradicted(c: int, claims: Sequence[str], phrases: Sequence[str]) -> bool:
         """A key idea's claim said the other way round, or denied, in a clause that claims
-        it; or one of its relations so."""
+        it; one of its relations so; or any of its wordings judged worthless ("a schedule
+        is unnecessary")."""
         return (
             c in turned_by
             or any(
+                _dismissed(span, prepared) and _claimed(span, prepared)
+                for phrase in (*phrases, *claims)
+                for span in _occurrences(phrase, prepared, lexicon, loose=True)
+            )
+            or any(
                 _asserted(span, prepared)
                 and _claimed(span, prepared)
-                and _one_piece(span, prepared)
+                and (_one_piece(span, prepared) or _in_order(span, prepared))
                 for phrase in claims
                 for span in _reversals(phrase, prepared, lexicon, truths)
             )
@@ -1668,7 +1748,7 @@ def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | Non
     missed: list[str] = []
     denied: list[str] = []
     for c, concept in enumerate(prompt.concepts):
-        if contradicted(c, concept.claims):
+        if contradicted(c, concept.claims, concept.phrases):
             denied.append(concept.name)
         shows = shown(c, (*concept.phrases, *concept.claims))
         (covered if shows else missed).append(concept.name)

@@ -37,7 +37,7 @@ STRATEGY = _prompt(
     **{
         "Start high": {"claims": ["start with a high rate"]},
         "Lower it later": {"claims": ["lower the rate as training goes on"]},
-        "Unscale before clipping": {"claims": ["unscale before clipping"]},
+        "Unscale before clipping": {"claims": ["unscale before clipping", "unscale then clip"]},
     }
 )
 
@@ -267,3 +267,54 @@ def test_a_phrase_never_spans_two_clauses() -> None:
     )
     # A phrase that holds its own clause word still matches it.
     assert phrase_occurs("lower it when the loss plateaus", "Lower it when the loss plateaus.")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Start with a high rate; warm-up is unnecessary.",
+        "Start with a high rate. Warm-up makes no difference.",
+        "Start with a high rate, and warm-up hardly matters.",
+        "Start with a high rate; there is no need for warm-up.",
+    ],
+)
+def test_an_idea_judged_worthless_is_contradicted(answer: str) -> None:
+    prompt = _prompt(
+        **{
+            "Start high": {"claims": ["start with a high rate"]},
+            "Warm up": {"phrases": ["warm-up"]},
+        }
+    )
+    assert _grade(prompt, answer).contradicted == ("Warm up",)
+    # Said how it goes, not whether it counts: no contradiction.
+    assert _grade(prompt, "Start with a high rate; warm-up hardly moves it.").contradicted == ()
+
+
+def test_it_stands_for_the_rate_in_a_claim() -> None:
+    assert _grade(STRATEGY, "Lower it as training goes on.").covered == ("Lower it later",)
+    assert _grade(STRATEGY, "Increase it as training goes on.").contradicted == ("Lower it later",)
+
+
+def test_an_order_turned_round_across_a_comma_contradicts() -> None:
+    grade = _grade(STRATEGY, "Clip first, then unscale.")
+    assert grade.contradicted == ("Unscale before clipping",)
+
+
+def test_an_effect_that_holds_in_spite_of_its_cause_shows_no_misconception() -> None:
+    prompt = RATES.model_copy(
+        update={
+            "misconceptions": [
+                Misconception.model_validate(
+                    {
+                        "name": "A high rate is smooth",
+                        "relations": [{"cause": ["high rate"], "effect": ["smooth"]}],
+                        "correction": "A high rate bounces.",
+                    }
+                )
+            ]
+        }
+    )
+    assert [c.name for c in _grade(prompt, "A high rate makes it smooth.").cautions] == [
+        "A high rate is smooth"
+    ]
+    assert _grade(prompt, "Take the highest rate that still trains smoothly.").cautions == ()
