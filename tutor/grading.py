@@ -744,16 +744,7 @@ class _Answer:
 
 
 def _token_is(token: _Token, unit: str) -> bool:
-    # In an answer about the learning rate, "it" stands for it often enough: "decrease it
-    # every batch" is "decrease the rate every batch".
-    return (
-        token.stem == unit
-        or (unit == _ANY_NUMBER and token.number)
-        or (unit == "lr" and token.raw in _STAND_INS)
-    )
-
-
-_STAND_INS = frozenset({"it"})
+    return token.stem == unit or (unit == _ANY_NUMBER and token.number)
 
 
 def _match_end(

@@ -290,11 +290,6 @@ def test_an_idea_judged_worthless_is_contradicted(answer: str) -> None:
     assert _grade(prompt, "Start with a high rate; warm-up hardly moves it.").contradicted == ()
 
 
-def test_it_stands_for_the_rate_in_a_claim() -> None:
-    assert _grade(STRATEGY, "Lower it as training goes on.").covered == ("Lower it later",)
-    assert _grade(STRATEGY, "Increase it as training goes on.").contradicted == ("Lower it later",)
-
-
 def test_an_order_turned_round_across_a_comma_contradicts() -> None:
     grade = _grade(STRATEGY, "Clip first, then unscale.")
     assert grade.contradicted == ("Unscale before clipping",)
