@@ -61,8 +61,10 @@ def load_answers(library: Library, directory: Path = ANSWERS) -> list[Labelled]:
 
 
 BLIND = ANSWERS / "blind" / "answers.yaml"
-# A second blind set, by another writer, measured only once the grader was changed.
+# Two more blind sets by other writers. A and B were measured, then their failures were
+# read to find causes (so they are no longer unseen); C was measured once, at the end.
 BLIND_B = ANSWERS / "blind-b" / "answers.yaml"
+BLIND_C = ANSWERS / "blind-c" / "answers.yaml"
 # The blind set's kinds (tests/grading/blind/README.md) as the labelled set's labels.
 BLIND_LABELS = {
     "good": "correct",
@@ -224,11 +226,11 @@ def main() -> int:
     library = load_library(ROOT / "content")
     answers = load_answers(library)
     print_figures("Explain grading: labelled answers (written with the grader)", answers)
-    blind = load_blind(library)
-    print_figures("Explain grading: blind set A (written without sight of the grader)", blind)
-    print_figures(
-        "Explain grading: blind set B (a second writer, held out)", load_blind(library, BLIND_B)
-    )
+    for name, path in (("A", BLIND), ("B", BLIND_B), ("C", BLIND_C)):
+        print_figures(
+            f"Explain grading: blind set {name} (written without sight of the grader)",
+            load_blind(library, path),
+        )
     times = sorted(timings(answers))
     median = statistics.median(times) * 1000
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000
