@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from pathlib import Path
 
 import snowballstemmer
@@ -323,6 +323,7 @@ class _Token:
     stop: bool
     number: bool
     joined: str  # the stem of this word glued to the next (warm + up -> warmup), or ""
+    inner: bool = False  # a later part of one code name ("grad" of clip_grad_norm_)
 
 
 # One term for the learning rate: "learning rate", "rate", "lr" and "eta" are all "lr"
@@ -345,6 +346,26 @@ def _stem_words(words: Sequence[str]) -> list[tuple[str, str, bool]]:
                 stemmed = "lr"
         out.append((word, stemmed, stop))
     return out
+
+
+# A code name of several parts: clip_grad_norm_, scaler.unscale_, model.head.parameters.
+_CODE_NAME = re.compile(r"[a-z0-9]+(?:[_.][a-z0-9]+)+")
+
+
+def _inside_names(tokens: list[_Token], piece: str) -> list[_Token]:
+    """The tokens with the later parts of each code name marked ``inner``: a name counts
+    as one word where a phrase allows a word between two of its own."""
+    pairs = {
+        (first, second)
+        for name in _CODE_NAME.findall(piece)
+        for first, second in pairwise(re.split(r"[_.]", name))
+    }
+    if not pairs:
+        return tokens
+    return [
+        replace(token, inner=True) if i and (tokens[i - 1].raw, token.raw) in pairs else token
+        for i, token in enumerate(tokens)
+    ]
 
 
 def _tokens(words: Sequence[str]) -> list[_Token]:
@@ -383,7 +404,16 @@ _DENYING = _stems(
 # After "no", nouns that deny the clause's subject: "warm-up makes no difference".
 _NO_EFFECT = _stems("difference", "effect", "impact", "role", "influence", "point", "sense")
 # After "not", verbs that judge worth ("it does not matter"); after "no", need ("no need").
-_MATTERING = _stems("matter", "help", "improve")
+_MATTERING = _stems(
+    "matter", "help", "improve", "need", "needed", "necessary", "required", "important"
+)
+
+
+def _next_content(tokens: Sequence[_Token], i: int) -> str:
+    """The stem of the first word after token ``i`` that is not a stop word, or ""."""
+    return next((t.stem for t in tokens[i + 1 :] if not t.stop), "")
+
+
 _NEEDING = _stems("need", "use", "reason", "benefit", "gain")
 # A "not" denies the clause's subject only after a verb ("the rate does not matter"); after
 # a noun or a comma it denies what follows ("by the trend, not by the wiggles").
@@ -482,6 +512,9 @@ _CONJUNCTIONS = _stems("and", "or", "but", "nor")
 # Clauses that a main clause follows, and the subjects that begin it.
 _SUBORDINATORS = _stems("if", "when", "whenever", "once", "until", "unless", "after", "as")
 _SUBJECTS = frozenset(_split("it they you we i he she"))
+# "from almost nothing": no denial ("nothing crashes" is one).
+_FROM_NOTHING = frozenset(_split("from almost nearly to with of for next"))
+_NEGATING_SUBJECTS = frozenset(_split("nothing none nobody"))
 _PREPOSITIONS = _stems("with", "for", "to", "on", "under", "using", "given", "due")
 _LEAD_REACH = 6  # at most this many tokens from an effect to the word that leads back
 
@@ -588,7 +621,7 @@ class _Sentence:
         tokens: list[_Token] = []
         piece_starts: set[int] = set()
         for piece in _PIECE_END.split(text):
-            found = _tokens(_words(piece))
+            found = _inside_names(_tokens(_words(piece)), piece)
             if found:
                 piece_starts.add(len(tokens))
                 tokens += found
@@ -605,13 +638,16 @@ class _Sentence:
         # Where a negator's backward walk stops: the clause's start, or where the clause's
         # last walk began (the tokens before it are done), so a clause of many negators
         # ("not not not ...") is walked once, not once per negator.
-        walked = 0
+        walked = clause = 0  # where the last walk back began; where the clause began
+        by_subject = False  # the denial is a subject's: "NOTHING crashes", to the comma
         current = 0
         for i, token in enumerate(tokens):
             after_comma = i in piece_starts and i > 0
+            if after_comma and by_subject:
+                denied = by_subject = False  # "nothing crashes, training goes on"
             if token.stem in _CLAUSE_BREAKS or (after_comma and token.stem in _CLAUSE_STARTS):
-                denied = supposed = reported = judging = False
-                walked = i
+                denied = supposed = reported = judging = by_subject = False
+                walked = clause = i
                 subordinate = token.stem in _SUBORDINATORS
             elif (
                 subordinate
@@ -622,8 +658,8 @@ class _Sentence:
             ):
                 # "when the loss does not improve for 10 epochs IT cuts the rate": the
                 # main clause begins, with no comma before it.
-                denied = supposed = subordinate = judging = False
-                walked = i
+                denied = supposed = subordinate = judging = by_subject = False
+                walked = clause = i
             if token.stem == "then":
                 supposed = False  # "if it is too high, then it overshoots"
             if token.stem in _SUPPOSING:
@@ -654,7 +690,9 @@ class _Sentence:
             if token.stem in _VERB_NEGATORS and nxt not in _NOT_ONLY:
                 denied = True
                 backward = token.stem != "not" or previous in _AUX_MODALS
-                judged = nxt in _MATTERING  # "it does not matter", "won't help"
+                # "it does not matter", "won't help", "decay isn't really needed"
+                judged = _next_content(tokens, i) in _MATTERING
+                rejects = False
             else:
                 rejects = token.stem in _REJECTING
                 copula = previous in _COPULAS or (
@@ -663,7 +701,7 @@ class _Sentence:
                 # Judged worthless: "is unnecessary", "makes no difference", "hardly
                 # matters" (not "hardly moves", which says how, not whether it counts).
                 judged = (
-                    (token.stem in _HEDGES and nxt in _MATTERING)
+                    (token.stem in _HEDGES and _next_content(tokens, i) in _MATTERING)
                     or (token.stem in _DENYING and previous in _COPULAS)
                     or (token.stem == "no" and nxt in _NO_EFFECT)
                 )
@@ -680,8 +718,21 @@ class _Sentence:
                 denied = denied or ahead
                 # "nothing" denies after a verb ("has nothing to do with"), not in "from
                 # almost nothing".
-                denied = denied or backward or (token.stem in _NEGATORS and token.raw != "nothing")
+                denied = (
+                    denied
+                    or backward
+                    or (
+                        token.stem in _NEGATORS
+                        and (token.raw != "nothing" or previous not in _FROM_NOTHING)
+                    )
+                )
                 denied = denied or (token.stem, nxt) in _NEGATOR_PAIRS
+                # A subject: at the clause's start ("but NOTHING crashes"), not an object
+                # ("it has nothing to do with X, Y or Z").
+                by_subject = by_subject or (
+                    token.raw in _NEGATING_SUBJECTS
+                    and (i == clause or tokens[i - 1].stem in _CONJUNCTIONS)
+                )
             if judged:
                 judging = True
             if backward:
@@ -693,6 +744,11 @@ class _Sentence:
                     dismissed[k] = dismissed[k] or judged
                     if k in piece_starts:
                         break  # "start high, never raise it": the comma ends the subject
+                if rejects:
+                    # "'Adam is adaptive so lr doesn't matter' is wrong": named to reject,
+                    # back to the clause's start (past the "not" walked before).
+                    for k in range(clause, i):
+                        reporting[k] = True
                 walked = i
         pieces = tuple(accumulate(i in piece_starts and i > 0 for i in range(len(tokens))))
         return cls(
@@ -773,7 +829,7 @@ def _match_end(
                 return end
         if token.stem in _CLAUSE_BREAKS:
             break  # a phrase is one statement: "goes up WHEN the rate" is no "raise the rate"
-        if not token.stop:
+        if not token.stop and not token.inner:
             skipped += 1
             # No word slips in after a phrase's own negator ("not updated" is not in "not
             # stop updates"), and none skipped may be one ("get NO weight decay").
@@ -1158,6 +1214,13 @@ def _leads_back(sentence: _Sentence, end: int, cause: int, effects: list[_Span])
                 return False
             # "..., for sgd the square root rule" starts a statement of its own.
             if tokens[k].stem in _PREPOSITIONS and sentence.piece[k] != sentence.piece[end - 1]:
+                return False
+            # "..., if it is too small training crawls": the "if" opens a statement with
+            # an effect of its own after the cause.
+            if tokens[k].stem in _SUBORDINATORS and any(
+                e_start > cause and sentence.segment[e_start] == sentence.segment[cause]
+                for _, e_start, _ in effects
+            ):
                 return False
             # Another effect in between must be listed with this one ("diverges and
             # oscillates if ..."), not stated on its own ("overshoots, training is slow if").

@@ -313,3 +313,58 @@ def test_an_effect_that_holds_in_spite_of_its_cause_shows_no_misconception() -> 
         "A high rate is smooth"
     ]
     assert _grade(prompt, "Take the highest rate that still trains smoothly.").cautions == ()
+
+
+def test_an_if_with_an_effect_of_its_own_does_not_lead_back() -> None:
+    prompt = RATES.model_copy(
+        update={
+            "misconceptions": [
+                Misconception.model_validate(
+                    {
+                        "name": "A low rate overshoots",
+                        "relations": [{"cause": ["too low"], "effect": ["overshoot"]}],
+                        "correction": "A low rate is slow; a high one overshoots.",
+                    }
+                )
+            ]
+        }
+    )
+    answer = "Too high and it overshoots, if it is too low it is slow."
+    assert _grade(prompt, answer).cautions == ()
+    assert _grade(prompt, "It overshoots if the rate is too low.").cautions != ()
+
+
+def test_a_quoted_belief_called_wrong_is_no_caution() -> None:
+    prompt = STRATEGY.model_copy(
+        update={
+            "misconceptions": [
+                Misconception(
+                    name="The rate does not matter",
+                    phrases=["rate does not matter"],
+                    correction="It sets every step's size.",
+                )
+            ]
+        }
+    )
+    assert _grade(prompt, '"Adam adapts so the rate does not matter" is wrong.').cautions == ()
+    assert _grade(prompt, "Adam adapts so the rate does not matter.").cautions != ()
+
+
+def test_a_denying_subject_reaches_only_to_the_comma() -> None:
+    assert phrase_occurs("training goes on", "Nothing crashes, training goes on.")
+    assert not phrase_occurs("crashes", "Nothing crashes, training goes on.")
+    # an object's denial runs on through its list
+    answer = "It has nothing to do with the old task, layer-wise rates or freezing."
+    assert not phrase_occurs("freezing", answer)
+
+
+def test_a_code_name_counts_as_one_word_between_a_phrases_words() -> None:
+    grade = _grade(STRATEGY, "Call clip_grad_norm_ then scaler.unscale_ to be safe.")
+    assert "Unscale before clipping" in grade.contradicted
+
+
+def test_an_idea_said_not_really_needed_is_contradicted() -> None:
+    prompt = _prompt(**{"Warm up": {"phrases": ["warm-up"]}, "Decay": {"phrases": ["decay"]}})
+    assert _grade(prompt, "Warm-up is good, but decay isn't really needed.").contradicted == (
+        "Decay",
+    )
