@@ -61,10 +61,11 @@ def load_answers(library: Library, directory: Path = ANSWERS) -> list[Labelled]:
 
 
 BLIND = ANSWERS / "blind" / "answers.yaml"
-# Two more blind sets by other writers. A and B were measured, then their failures were
-# read to find causes (so they are no longer unseen); C was measured once, at the end.
+# Three more blind sets by other writers. A, B and C were measured, then their misses were
+# read to find causes (so they are no longer unseen); D was measured once, at the end.
 BLIND_B = ANSWERS / "blind-b" / "answers.yaml"
 BLIND_C = ANSWERS / "blind-c" / "answers.yaml"
+BLIND_D = ANSWERS / "blind-d" / "answers.yaml"
 # The blind set's kinds (tests/grading/blind/README.md) as the labelled set's labels.
 BLIND_LABELS = {
     "good": "correct",
@@ -226,7 +227,7 @@ def main() -> int:
     library = load_library(ROOT / "content")
     answers = load_answers(library)
     print_figures("Explain grading: labelled answers (written with the grader)", answers)
-    for name, path in (("A", BLIND), ("B", BLIND_B), ("C", BLIND_C)):
+    for name, path in (("A", BLIND), ("B", BLIND_B), ("C", BLIND_C), ("D", BLIND_D)):
         print_figures(
             f"Explain grading: blind set {name} (written without sight of the grader)",
             load_blind(library, path),

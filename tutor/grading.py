@@ -349,7 +349,9 @@ def _stem_words(words: Sequence[str]) -> list[tuple[str, str, bool]]:
 
 
 # A code name of several parts: clip_grad_norm_, scaler.unscale_, model.head.parameters.
-_CODE_NAME = re.compile(r"[a-z0-9]+(?:[_.][a-z0-9]+)+")
+# Starts only where a word starts, and never gives back what a part took: a long run of
+# digits or letters is scanned once, not from each of its positions.
+_CODE_NAME = re.compile(r"(?<![a-z0-9])[a-z0-9]++(?:[_.][a-z0-9]++)+")
 
 
 def _inside_names(tokens: list[_Token], piece: str) -> list[_Token]:
