@@ -46,6 +46,12 @@ def _grade(prompt: ExplainPrompt, answer: str) -> Grade:
     return grade_explanation(prompt, answer, LEXICON)
 
 
+def _misconceived(prompt: ExplainPrompt, name: str, **shown: object) -> ExplainPrompt:
+    """``prompt`` with one misconception, shown by the ``phrases`` or ``relations`` given."""
+    wrong = Misconception.model_validate({"name": name, "correction": "Not so.", **shown})
+    return prompt.model_copy(update={"misconceptions": [wrong]})
+
+
 def test_claims_said_the_right_way_round_are_credited() -> None:
     grade = _grade(
         STRATEGY,
@@ -209,16 +215,10 @@ def test_an_answer_the_grader_cannot_read_is_unsure_not_wrong() -> None:
 
 
 def test_words_that_show_a_misconception_credit_no_key_idea() -> None:
-    prompt = _prompt(**{"Reaches the peak rate": {"phrases": ["peak rate"]}}).model_copy(
-        update={
-            "misconceptions": [
-                Misconception(
-                    name="Starts at the peak",
-                    phrases=["starts at the peak rate"],
-                    correction="Warm-up starts small and climbs to the peak rate.",
-                )
-            ]
-        }
+    prompt = _misconceived(
+        _prompt(**{"Reaches the peak rate": {"phrases": ["peak rate"]}}),
+        "Starts at the peak",
+        phrases=["starts at the peak rate"],
     )
     wrong = _grade(prompt, "Warm-up starts at the peak rate.")
     assert [c.name for c in wrong.cautions] == ["Starts at the peak"]
@@ -244,17 +244,7 @@ def test_an_idea_compared_with_another_is_no_swap_of_roles() -> None:
     ],
 )
 def test_a_wrong_idea_named_only_to_reject_it_is_no_caution(answer: str) -> None:
-    prompt = STRATEGY.model_copy(
-        update={
-            "misconceptions": [
-                Misconception(
-                    name="Start small",
-                    phrases=["start with a small rate"],
-                    correction="Start high: big steps early make fast progress.",
-                )
-            ]
-        }
-    )
+    prompt = _misconceived(STRATEGY, "Start small", phrases=["start with a small rate"])
     assert _grade(prompt, answer).cautions == ()
     assert [c.name for c in _grade(prompt, "Start with a small rate.").cautions] == ["Start small"]
 
@@ -296,18 +286,8 @@ def test_an_order_turned_round_across_a_comma_contradicts() -> None:
 
 
 def test_an_effect_that_holds_in_spite_of_its_cause_shows_no_misconception() -> None:
-    prompt = RATES.model_copy(
-        update={
-            "misconceptions": [
-                Misconception.model_validate(
-                    {
-                        "name": "A high rate is smooth",
-                        "relations": [{"cause": ["high rate"], "effect": ["smooth"]}],
-                        "correction": "A high rate bounces.",
-                    }
-                )
-            ]
-        }
+    prompt = _misconceived(
+        RATES, "A high rate is smooth", relations=[{"cause": ["high rate"], "effect": ["smooth"]}]
     )
     assert [c.name for c in _grade(prompt, "A high rate makes it smooth.").cautions] == [
         "A high rate is smooth"
@@ -316,18 +296,8 @@ def test_an_effect_that_holds_in_spite_of_its_cause_shows_no_misconception() -> 
 
 
 def test_an_if_with_an_effect_of_its_own_does_not_lead_back() -> None:
-    prompt = RATES.model_copy(
-        update={
-            "misconceptions": [
-                Misconception.model_validate(
-                    {
-                        "name": "A low rate overshoots",
-                        "relations": [{"cause": ["too low"], "effect": ["overshoot"]}],
-                        "correction": "A low rate is slow; a high one overshoots.",
-                    }
-                )
-            ]
-        }
+    prompt = _misconceived(
+        RATES, "A low rate overshoots", relations=[{"cause": ["too low"], "effect": ["overshoot"]}]
     )
     answer = "Too high and it overshoots, if it is too low it is slow."
     assert _grade(prompt, answer).cautions == ()
@@ -335,17 +305,7 @@ def test_an_if_with_an_effect_of_its_own_does_not_lead_back() -> None:
 
 
 def test_a_quoted_belief_called_wrong_is_no_caution() -> None:
-    prompt = STRATEGY.model_copy(
-        update={
-            "misconceptions": [
-                Misconception(
-                    name="The rate does not matter",
-                    phrases=["rate does not matter"],
-                    correction="It sets every step's size.",
-                )
-            ]
-        }
-    )
+    prompt = _misconceived(STRATEGY, "The rate does not matter", phrases=["rate does not matter"])
     assert _grade(prompt, '"Adam adapts so the rate does not matter" is wrong.').cautions == ()
     assert _grade(prompt, "Adam adapts so the rate does not matter.").cautions != ()
 
