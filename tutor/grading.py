@@ -570,6 +570,32 @@ _BELIEVERS = _stems(
 )
 
 
+def _next_raw(tokens: Sequence[_Token], i: int) -> str:
+    return tokens[i + 1].raw if i + 1 < len(tokens) else ""
+
+
+def _finite_pieces(tokens: Sequence[_Token], piece_starts: set[int]) -> set[int]:
+    """The starts of the pieces after a comma that hold a verb of their own (an auxiliary
+    or "is"): "..., OneCycleLR IS stepped every batch", not "..., oscillate or diverge"."""
+    starts = sorted(piece_starts)
+    found = set()
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(tokens)
+        if start and any(t.raw in _AUX_MODALS for t in tokens[start:end]):
+            found.add(start)
+    return found
+
+
+def _undo_after_gerund(
+    tokens: Sequence[_Token], dismissed: list[bool], start: int, end: int
+) -> None:
+    """Unmark what follows a clause's first word when that word is a gerund."""
+    first = next((k for k in range(start, end) if not tokens[k].stop), None)
+    if first is not None and tokens[first].raw.endswith("ing") and len(tokens[first].raw) > 4:
+        for k in range(first + 1, end):
+            dismissed[k] = False
+
+
 def _listed_subject(tokens: Sequence[_Token], conjunction: int, negator: int) -> bool:
     """Whether the "or"/"nor" at ``conjunction`` lists the subjects of the verb a negator
     denies ("weight decay OR dropout won't help"), not two statements ("it bounces AND
@@ -641,12 +667,15 @@ class _Sentence:
         # last walk began (the tokens before it are done), so a clause of many negators
         # ("not not not ...") is walked once, not once per negator.
         walked = clause = 0  # where the last walk back began; where the clause began
+        finite = _finite_pieces(tokens, piece_starts)
         by_subject = False  # the denial is a subject's: "NOTHING crashes", to the comma
         current = 0
         for i, token in enumerate(tokens):
             after_comma = i in piece_starts and i > 0
-            if after_comma and by_subject:
-                denied = by_subject = False  # "nothing crashes, training goes on"
+            if after_comma and (by_subject or (denied and i in finite)):
+                # "nothing crashes, training goes on"; "don't step it per epoch, OneCycleLR
+                # is stepped every batch": a piece with a verb of its own is a new clause.
+                denied = by_subject = judging = False
             if token.stem in _CLAUSE_BREAKS or (after_comma and token.stem in _CLAUSE_STARTS):
                 denied = supposed = reported = judging = by_subject = False
                 walked = clause = i
@@ -670,8 +699,9 @@ class _Sentence:
                 token.stem in _OTHERS
                 and (i == walked or tokens[i - 1].stem in _MANY)
                 and i + 1 < len(tokens)
-            ):
-                reported = True  # "PEOPLE pick the minimum, but ...": others' practice
+            ) or (i == clause and token.stem in _MANY and _next_raw(tokens, i) in _MAYBE):
+                # "PEOPLE pick the minimum, but ...", "SOME WOULD lower the rate": others'
+                reported = True
             elif token.stem in _REPORTING or (
                 token.stem in _BELIEVING
                 and any(t.stem in _BELIEVERS or t.raw in _MAYBE for t in tokens[max(0, i - 2) : i])
@@ -735,8 +765,8 @@ class _Sentence:
                     token.raw in _NEGATING_SUBJECTS
                     and (i == clause or tokens[i - 1].stem in _CONJUNCTIONS)
                 )
-            if judged:
-                judging = True
+            if judged and token.stem == "no":
+                judging = True  # "there is no need for warm-up": what follows is judged
             if backward:
                 # "Freezing does not stop updates": the clause's subject is denied too.
                 for k in range(i - 1 if i not in piece_starts else -1, walked - 1, -1):
@@ -746,6 +776,10 @@ class _Sentence:
                     dismissed[k] = dismissed[k] or judged
                     if k in piece_starts:
                         break  # "start high, never raise it": the comma ends the subject
+                if judged:
+                    # "continuing from the NaN weights would be pointless": what is judged is
+                    # the action a gerund names, not the things after it.
+                    _undo_after_gerund(tokens, dismissed, walked, i)
                 if rejects:
                     # "'Adam is adaptive so lr doesn't matter' is wrong": named to reject,
                     # back to the clause's start (past the "not" walked before).
@@ -1334,6 +1368,18 @@ def _in_order(span: _Span, answer: _Answer) -> bool:
     return any(token.stem in _ORDER for token in answer.sentences[s].tokens[i:end])
 
 
+def _overlaps(span: _Span, others: Sequence[_Span]) -> bool:
+    """Whether an occurrence shares a word with one of ``others`` that reaches past it
+    ("freezing / gradual unfreezing": "freezing gradual" ends inside "gradual
+    unfreezing"); one inside it ("clip_grad_norm_" in "clip_grad_norm_, then unscale")
+    does not count."""
+    s, i, end = span
+    return any(
+        s == o_s and i < o_end and o_i < end and (o_i < i or o_end > end)
+        for o_s, o_i, o_end in others
+    )
+
+
 def _one_piece(span: _Span, answer: _Answer) -> bool:
     """Whether an occurrence stays within one piece of its sentence (no comma, colon,
     bracket or arrow inside it)."""
@@ -1773,6 +1819,16 @@ def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | Non
             for s, i, end in evidence(owner, phrases)
         )
 
+    # Where the answer states a key idea the right way: words turned round that share them
+    # are no contradiction ("freezing / gradual unfreezing" is no "freeze gradually").
+    said = [
+        span
+        for concept in prompt.concepts
+        for phrase in (*concept.phrases, *concept.claims)
+        for span in _occurrences(phrase, prepared, lexicon, loose=True)
+        if _asserted(span, prepared) and span[2] - span[1] > 1
+    ]
+
     def contradicted(c: int, claims: Sequence[str], phrases: Sequence[str]) -> bool:
         """A key idea's claim said the other way round, or denied, in a clause that claims
         it; one of its relations so; or any of its wordings judged worthless ("a schedule
@@ -1788,6 +1844,7 @@ def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | Non
                 _asserted(span, prepared)
                 and _claimed(span, prepared)
                 and (_one_piece(span, prepared) or _in_order(span, prepared))
+                and not _overlaps(span, said)
                 for phrase in claims
                 for span in _reversals(phrase, prepared, lexicon, truths)
             )

@@ -328,3 +328,41 @@ def test_an_idea_said_not_really_needed_is_contradicted() -> None:
     assert _grade(prompt, "Warm-up is good, but decay isn't really needed.").contradicted == (
         "Decay",
     )
+
+
+def test_a_turned_claim_inside_a_right_wording_is_no_contradiction() -> None:
+    prompt = _prompt(
+        **{
+            "Unfreeze gradually": {
+                "claims": ["unfreeze gradually"],
+                "phrases": ["gradual unfreezing"],
+            }
+        }
+    )
+    lexicon = Lexicon.of(groups=[], opposites=[["freeze", "unfreeze"]])
+    assert (
+        grade_explanation(prompt, "Use freezing / gradual unfreezing.", lexicon).contradicted == ()
+    )
+    assert grade_explanation(prompt, "Freeze gradually.", lexicon).contradicted == (
+        "Unfreeze gradually",
+    )
+
+
+def test_what_some_would_do_is_reported() -> None:
+    prompt = _misconceived(STRATEGY, "Start small", phrases=["start with a small rate"])
+    assert _grade(prompt, "Some would start with a small rate, but that is slow.").cautions == ()
+
+
+def test_a_denial_ends_where_a_piece_has_a_verb_of_its_own() -> None:
+    answer = "Don't step it per epoch, the scheduler is stepped every batch."
+    assert phrase_occurs("stepped every batch", answer)
+    assert not phrase_occurs("step it per epoch", answer)
+    # a list after the comma stays denied
+    assert not phrase_occurs("diverge", "It doesn't overshoot, oscillate or diverge.")
+
+
+def test_an_action_judged_worthless_does_not_judge_what_it_acts_on() -> None:
+    prompt = _prompt(**{"NaN stays NaN": {"phrases": ["nan weights", "nan stays nan"]}})
+    grade = _grade(prompt, "Continuing from the NaN weights would be pointless, nan stays nan.")
+    assert grade.contradicted == ()
+    assert _grade(prompt, "The NaN weights are irrelevant.").contradicted == ("NaN stays NaN",)
