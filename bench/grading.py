@@ -61,11 +61,13 @@ def load_answers(library: Library, directory: Path = ANSWERS) -> list[Labelled]:
 
 
 BLIND = ANSWERS / "blind" / "answers.yaml"
-# Three more blind sets by other writers. A, B and C were measured, then their misses were
-# read to find causes (so they are no longer unseen); D was measured once, at the end.
+# Four more blind sets by other writers. A to D were measured, then their misses were
+# read to find causes (so they are no longer unseen); E was measured once, at the end.
 BLIND_B = ANSWERS / "blind-b" / "answers.yaml"
 BLIND_C = ANSWERS / "blind-c" / "answers.yaml"
 BLIND_D = ANSWERS / "blind-d" / "answers.yaml"
+BLIND_E = ANSWERS / "blind-e" / "answers.yaml"
+BLIND_SETS = {"A": BLIND, "B": BLIND_B, "C": BLIND_C, "D": BLIND_D, "E": BLIND_E}
 # The blind set's kinds (tests/grading/blind/README.md) as the labelled set's labels.
 BLIND_LABELS = {
     "good": "correct",
@@ -227,7 +229,7 @@ def main() -> int:
     library = load_library(ROOT / "content")
     answers = load_answers(library)
     print_figures("Explain grading: labelled answers (written with the grader)", answers)
-    for name, path in (("A", BLIND), ("B", BLIND_B), ("C", BLIND_C), ("D", BLIND_D)):
+    for name, path in BLIND_SETS.items():
         print_figures(
             f"Explain grading: blind set {name} (written without sight of the grader)",
             load_blind(library, path),

@@ -6,11 +6,11 @@ from collections import Counter
 
 import pytest
 
-from bench.grading import BLIND, BLIND_B, BLIND_C, BLIND_D, load_blind
+from bench.grading import BLIND_SETS, load_blind
 from tutor.content import ItemKind, Library
 
 
-@pytest.mark.parametrize("path", [BLIND, BLIND_B, BLIND_C, BLIND_D], ids=["A", "B", "C", "D"])
+@pytest.mark.parametrize("path", list(BLIND_SETS.values()), ids=list(BLIND_SETS))
 def test_a_blind_set_answers_every_prompt_twelve_times(library: Library, path: object) -> None:
     answers = load_blind(library, path)  # type: ignore[arg-type]
     shipped = {item.id for item in library.items_of_kind(ItemKind.EXPLAIN)}
