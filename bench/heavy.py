@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from bench import review
 from bench.deck import write_bench_content
-from bench.reminders import drop_pg, pg_database
+from bench.reminders import scratch_pg
 from bench.review import (
     Sample,
     TutorDriver,
@@ -297,14 +297,11 @@ async def _main() -> None:
         workdir = Path(tmp)
         run = await _measure("SQLite", f"sqlite:///{workdir / 'heavy.db'}", workdir)
         print("\n".join(_report(run)), flush=True)
-    url = await pg_database()
-    if url is not None:
-        try:
+    async with scratch_pg() as url:
+        if url is not None:
             with tempfile.TemporaryDirectory(prefix="lr-tutor-heavy-") as tmp:
                 run = await _measure("PostgreSQL", url, Path(tmp))
             print("\n".join(_report(run)), flush=True)
-        finally:
-            await drop_pg(url)
 
 
 def main() -> int:

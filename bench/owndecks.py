@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.imports import make_classic_apkg, make_csv, make_newer_apkg
-from bench.reminders import drop_pg, pg_database
+from bench.reminders import scratch_pg
 from tutor import libraries, owndecks, schema, study
 from tutor.content import Library, library_of
 from tutor.imports import ParsedDeck, parse_file
@@ -176,12 +176,9 @@ async def _main() -> None:
     )
     with tempfile.TemporaryDirectory() as directory:
         await _run(f"sqlite:///{Path(directory) / 'owndecks.db'}", "SQLite", files, cards_only)
-    url = await pg_database()
-    if url is not None:
-        try:
+    async with scratch_pg() as url:
+        if url is not None:
             await _run(url, "PostgreSQL", files, cards_only)
-        finally:
-            await drop_pg(url)
 
 
 def main() -> int:

@@ -8,11 +8,13 @@ messages a second.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -150,7 +152,19 @@ async def _selection_figures(url: str, label: str) -> None:
         await database.close()
 
 
-async def pg_database() -> str | None:
+@contextlib.asynccontextmanager
+async def scratch_pg() -> AsyncIterator[str | None]:
+    """A fresh database on the benchmarks' PostgreSQL server for one run, dropped after it
+    (None, said, if no server answers)."""
+    url = await _create_pg()
+    try:
+        yield url
+    finally:
+        if url is not None:
+            await _drop_pg(url)
+
+
+async def _create_pg() -> str | None:
     """A fresh database on the benchmarks' PostgreSQL server (None, said, if none answers)."""
     import asyncpg
 
@@ -167,8 +181,8 @@ async def pg_database() -> str | None:
     return f"{PG_SERVER.rsplit('/', 1)[0]}/{name}"
 
 
-async def drop_pg(url: str) -> None:
-    """Drop a database ``pg_database`` made."""
+async def _drop_pg(url: str) -> None:
+    """Drop a database ``_create_pg`` made."""
     import asyncpg
 
     connection = await asyncpg.connect(PG_SERVER.replace("postgresql://", "postgres://"))
@@ -251,12 +265,9 @@ async def run(*, delivery: bool = True) -> None:
     print("Reminders")
     with tempfile.TemporaryDirectory() as directory:
         await _selection_figures(f"sqlite:///{directory}/select.db", "SQLite")
-        pg = await pg_database()
-        if pg is not None:
-            try:
+        async with scratch_pg() as pg:
+            if pg is not None:
                 await _selection_figures(pg, "PostgreSQL")
-            finally:
-                await drop_pg(pg)
         if delivery:
             await _delivery_figures(Path(directory))
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import insert
 
-from bench.reminders import drop_pg, pg_database
+from bench.reminders import scratch_pg
 from bot.handlers.reports import EXPORT_PLAIN_LIMIT, write_export
 from tutor import charts, reports, schema
 from tutor.content import ItemKind, Library, QuizQuestion, load_library
@@ -249,12 +249,9 @@ async def run() -> None:
     rows = _class_rows(library)
     with tempfile.TemporaryDirectory() as directory:
         figures = await _figures(f"sqlite:///{directory}/report.db", "SQLite", library, rows)
-    pg = await pg_database()
-    if pg is not None:
-        try:
+    async with scratch_pg() as pg:
+        if pg is not None:
             await _figures(pg, "PostgreSQL", library, rows)
-        finally:
-            await drop_pg(pg)
     heatmap = figures.heatmap
     started = time.perf_counter()
     charts.render_class_heatmap(heatmap.members, heatmap.decks, heatmap.shares, title="Bench")
