@@ -1708,10 +1708,6 @@ def default_lexicon() -> Lexicon:
     return load_lexicon(path) if path.is_file() else Lexicon()
 
 
-def prompt_names(prompt: ExplainPrompt) -> list[str]:
-    return [concept.name for concept in prompt.concepts]
-
-
 def _truths(prompt: ExplainPrompt, lexicon: Lexicon) -> frozenset[tuple[str, ...]]:
     """Every wording of the prompt's key ideas: a phrase said the other way round that
     is one of them is no contradiction."""
@@ -1862,17 +1858,18 @@ def grade_explanation(prompt: ExplainPrompt, answer: str, lexicon: Lexicon | Non
     denied: list[str] = []
     for c, concept in enumerate(prompt.concepts):
         if contradicted(c, concept.claims, concept.phrases):
-            denied.append(concept.name)
-        shows = shown(c, (*concept.phrases, *concept.claims))
-        (covered if shows else missed).append(concept.name)
-    covered = [name for name in covered if name not in denied]
+            denied.append(concept.name)  # a contradicted idea is missed, however shown
+            missed.append(concept.name)
+        elif shown(c, (*concept.phrases, *concept.claims)):
+            covered.append(concept.name)
+        else:
+            missed.append(concept.name)
     denies = any(
         not _asserted(span, prepared) and _claimed(span, prepared)
         for concept in prompt.concepts
         for phrase in (*concept.phrases, *concept.claims)
         for span in _occurrences(phrase, prepared, lexicon)
     )
-    missed = [name for name in prompt_names(prompt) if name not in covered]
     cautions = tuple(
         Caution(misconception.name, misconception.correction) for misconception, _ in misconceived
     )
