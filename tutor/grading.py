@@ -569,6 +569,10 @@ _BELIEVERS = _stems(
     "they",
 )
 
+# "MY FIRST THOUGHT was to lower the rate, but ...": the learner's own earlier belief.
+_FIRST_THOUGHTS = _stems("thought", "guess", "instinct", "impulse", "reflex", "reaction")
+_MINE = frozenset(_split("my first initial"))
+
 
 def _next_raw(tokens: Sequence[_Token], i: int) -> str:
     return tokens[i + 1].raw if i + 1 < len(tokens) else ""
@@ -611,6 +615,10 @@ def _listed_subject(tokens: Sequence[_Token], conjunction: int, negator: int) ->
 
 
 _LISTING = _stems("or", "nor")
+# A word set off by commas inside a clause, which neither ends nor starts one.
+_ASIDES = _stems("however", "though", "therefore", "then", "too", "also", "thus", "indeed")
+# "you don't NEED warm-up": what follows the need is judged worthless, not the subject.
+_NEED = frozenset(("need", "needs"))
 
 
 @dataclass(frozen=True)
@@ -648,10 +656,15 @@ class _Sentence:
     def of(cls, text: str) -> _Sentence | None:
         tokens: list[_Token] = []
         piece_starts: set[int] = set()
+        aside = False  # the last piece was a lone aside: "a schedule, HOWEVER, is useless"
         for piece in _PIECE_END.split(text):
             found = _inside_names(_tokens(_words(piece)), piece)
-            if found:
-                piece_starts.add(len(tokens))
+            if tokens and len(found) == 1 and found[0].stem in _ASIDES:
+                aside = True  # dropped, and the pieces either side read as one
+            elif found:
+                if not aside:
+                    piece_starts.add(len(tokens))
+                aside = False
                 tokens += found
         if not tokens:
             return None
@@ -702,9 +715,18 @@ class _Sentence:
             ) or (i == clause and token.stem in _MANY and _next_raw(tokens, i) in _MAYBE):
                 # "PEOPLE pick the minimum, but ...", "SOME WOULD lower the rate": others'
                 reported = True
-            elif token.stem in _REPORTING or (
-                token.stem in _BELIEVING
-                and any(t.stem in _BELIEVERS or t.raw in _MAYBE for t in tokens[max(0, i - 2) : i])
+            elif (
+                token.stem in _REPORTING
+                or (
+                    token.stem in _BELIEVING
+                    and any(
+                        t.stem in _BELIEVERS or t.raw in _MAYBE for t in tokens[max(0, i - 2) : i]
+                    )
+                )
+                or (
+                    token.stem in _FIRST_THOUGHTS
+                    and any(t.raw in _MINE for t in tokens[max(0, i - 2) : i])
+                )
             ):
                 reported = True
             supposing.append(supposed)
@@ -725,6 +747,10 @@ class _Sentence:
                 # "it does not matter", "won't help", "decay isn't really needed"
                 judged = _next_content(tokens, i) in _MATTERING
                 rejects = False
+                if _next_raw(tokens, i) in _NEED:
+                    # "you don't need SequentialLR": the object is judged, not the subject.
+                    judging = True
+                    judged = backward = False
             else:
                 rejects = token.stem in _REJECTING
                 copula = previous in _COPULAS or (

@@ -266,6 +266,8 @@ def test_a_phrase_never_spans_two_clauses() -> None:
         "Start with a high rate. Warm-up makes no difference.",
         "Start with a high rate, and warm-up hardly matters.",
         "Start with a high rate; there is no need for warm-up.",
+        "Start with a high rate, you don't need warm-up.",
+        "Start with a high rate. Warm-up, however, is unnecessary.",
     ],
 )
 def test_an_idea_judged_worthless_is_contradicted(answer: str) -> None:
@@ -348,9 +350,27 @@ def test_a_turned_claim_inside_a_right_wording_is_no_contradiction() -> None:
     )
 
 
-def test_what_some_would_do_is_reported() -> None:
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Some would start with a small rate, but that is slow.",
+        "My first thought was to start with a small rate, but that is slow.",
+        'My first guess was "start with a small rate", but that is not the point.',
+    ],
+)
+def test_what_some_would_do_or_first_thought_is_reported(answer: str) -> None:
     prompt = _misconceived(STRATEGY, "Start small", phrases=["start with a small rate"])
-    assert _grade(prompt, "Some would start with a small rate, but that is slow.").cautions == ()
+    assert _grade(prompt, answer).cautions == ()
+    assert _grade(prompt, "The thought is to start with a small rate.").cautions != ()
+
+
+def test_a_need_judges_what_is_needed_not_who_needs_it() -> None:
+    prompt = _prompt(
+        **{"Warm up": {"phrases": ["warm-up"]}, "Scheduler": {"phrases": ["scheduler"]}}
+    )
+    grade = _grade(prompt, "With a scheduler you don't need warm-up.")
+    assert grade.contradicted == ("Warm up",)
+    assert grade.covered == ("Scheduler",)
 
 
 def test_a_denial_ends_where_a_piece_has_a_verb_of_its_own() -> None:
