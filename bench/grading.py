@@ -67,7 +67,15 @@ BLIND_B = ANSWERS / "blind-b" / "answers.yaml"
 BLIND_C = ANSWERS / "blind-c" / "answers.yaml"
 BLIND_D = ANSWERS / "blind-d" / "answers.yaml"
 BLIND_E = ANSWERS / "blind-e" / "answers.yaml"
-BLIND_SETS = {"A": BLIND, "B": BLIND_B, "C": BLIND_C, "D": BLIND_D, "E": BLIND_E}
+BLIND_F = ANSWERS / "blind-f" / "answers.yaml"
+BLIND_SETS = {
+    "A": BLIND,
+    "B": BLIND_B,
+    "C": BLIND_C,
+    "D": BLIND_D,
+    "E": BLIND_E,
+    "F": BLIND_F,
+}
 # The blind set's kinds (tests/grading/blind/README.md) as the labelled set's labels.
 BLIND_LABELS = {
     "good": "correct",
