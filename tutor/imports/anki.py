@@ -1,14 +1,14 @@
-"""Anki packages (.apkg, .colpkg) as own decks: the notes of Basic and Basic (and reversed
-card) types become cards, read from the package's SQLite collection without Anki's code.
+"""Anki packages (.apkg, .colpkg) as own decks: every card Anki would show becomes an item,
+its front and back rendered from its note type's templates (``anki_templates``), read from
+the package's SQLite collection without Anki's code.
 
 A package is a zip holding the collection: ``collection.anki21b`` (zstd-compressed SQLite,
-Anki 2.1.50+), else ``collection.anki21`` or ``collection.anki2`` (plain SQLite). Note
-types come from the ``notetypes``/``fields``/``templates`` tables (newer schema, configs as
-protobuf) or the ``col`` table's JSON (older). A note type is read as Basic when its first
-card shows the first field on the front and a second card, if any, shows the second field
-(Basic, Basic (and reversed card), Basic (optional reversed card), Basic (type in the
-answer)); a note gets a reverse card when the collection holds its second card. Fields are
-HTML: reduced to text, media left out and counted.
+Anki 2.1.50+, in WAL mode), else ``collection.anki21`` or ``collection.anki2`` (plain
+SQLite). Note types come from the ``notetypes``/``fields``/``templates`` tables (newer
+schema, configs as protobuf) or the ``col`` table's JSON (older). One item per row of the
+``cards`` table: a cloze note's card per deletion number, a reversed card where Anki made
+one. Empty cards (a front that shows no field) are left out and named, as Anki's Check
+Empty Cards names them. Sides are HTML: reduced to text, media left out and counted.
 
 This reads a file someone sent, not the bot's database: the SQL here is the Anki file
 format's, read-only, on an in-memory copy. The collection's schema is the sender's too: a
@@ -35,6 +35,7 @@ from typing import Any
 import zstandard
 
 from tutor.content import ItemKind
+from tutor.imports.anki_templates import CardTemplate, TooLong, render_card
 from tutor.imports.deck import FIELD_TOO_LONG, MAX_FIELD_CHARS, MAX_ITEMS, ImportFailed
 from tutor.imports.html import html_to_text
 from tutor.imports.items import TOO_MANY, DeckBuilder
@@ -54,6 +55,9 @@ _VIRTUAL = re.compile(r"\s*create\s+virtual\b", re.IGNORECASE)
 COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 _CHUNK = 1024 * 1024
 _FIELD_SEPARATOR = "\x1f"
+_SUSPENDED = -1  # a card's queue when it is suspended
+# The longest card template read, front and back together (real ones: 20 KB at most).
+MAX_TEMPLATE_CHARS = 256 * 1024
 _DEFAULT_DECK = "Default"
 
 NOT_A_ZIP = "{name} is not an Anki package: it is not a zip file, or it is damaged."
@@ -73,20 +77,26 @@ VALUE_TOO_BIG = (
 )
 TOO_MANY_CARDS = "{name} holds more than {limit:,} cards; split it into smaller decks."
 ENCRYPTED = "{name} is an encrypted zip; export it from Anki again without a password."
-OTHER_TYPE = "note type {name!r} is not Basic or Basic (and reversed card)"
-CLOZE_TYPE = "a Cloze note (only Basic notes are imported)"
 UNKNOWN_TYPE = "its note type is missing from the package"
+MISSING_TEMPLATE = "its card type is missing from its note type"
+SUSPENDED = "suspended in Anki"
+EMPTY_CARD = "an empty card: its front shows no field (Anki's Check Empty Cards lists it)"
 
 
 @dataclass(frozen=True)
 class _NoteType:
     name: str
-    basic: bool  # read as Basic: first field front, second back
     cloze: bool
+    fields: list[str]  # the field names, in order
+    templates: tuple[CardTemplate, ...]  # by card ordinal (a cloze type has one)
 
 
 def parse_anki(file_name: str, data: bytes) -> tuple[str | None, DeckBuilder]:
-    """Read an .apkg or .colpkg: its deck's name and its Basic notes as cards.
+    """Read an .apkg or .colpkg: its deck's name and its cards, as Anki shows them.
+
+    A .colpkg is a whole collection, restored as it was: its suspended cards stay out. An
+    .apkg is a shared deck: Anki's import (without the learning progress, its default)
+    makes every card new, suspended ones included, and so does this.
 
     Raises:
         ImportFailed: for a damaged or encrypted zip, a zip bomb, a package without a
@@ -98,7 +108,8 @@ def parse_anki(file_name: str, data: bytes) -> tuple[str | None, DeckBuilder]:
     try:
         _check_schema(file_name, connection)
         _check_size(file_name, connection)
-        name = _read(connection, builder)
+        whole = file_name.casefold().endswith(".colpkg")
+        name = _read(connection, builder, keep_suspended=not whole)
     except sqlite3.DataError:
         # Only a value past MAX_VALUE_BYTES raises it here ("string or blob too big").
         limit_mb = MAX_VALUE_BYTES // 1024 // 1024
@@ -175,7 +186,7 @@ def _open(file_name: str, collection: bytes) -> sqlite3.Connection:
     connection = sqlite3.connect(":memory:")
     connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
     try:
-        connection.deserialize(collection)
+        connection.deserialize(_without_wal(collection))
         connection.execute("PRAGMA query_only = ON")
         connection.execute("PRAGMA trusted_schema = OFF")
         # Anki's tables sort names with its own collation; any order will do here.
@@ -187,6 +198,15 @@ def _open(file_name: str, collection: bytes) -> sqlite3.Connection:
         connection.close()
         raise ImportFailed(CORRUPT.format(name=file_name)) from None
     return connection
+
+
+def _without_wal(collection: bytes) -> bytes:
+    """The collection with its header's WAL mode switched off: Anki writes collections in
+    WAL mode (header bytes 18 and 19 are 2), and SQLite cannot open an in-memory image in
+    that mode. The WAL file itself is never in a package (Anki checkpoints before export)."""
+    if collection[18:20] == b"\x02\x02":
+        return collection[:18] + b"\x01\x01" + collection[20:]
+    return collection
 
 
 def _tables(connection: sqlite3.Connection) -> set[str]:
@@ -225,7 +245,9 @@ def _check_size(file_name: str, connection: sqlite3.Connection) -> None:
             raise ImportFailed(TOO_MANY_CARDS.format(name=file_name, limit=MAX_CARDS))
 
 
-def _read(connection: sqlite3.Connection, builder: DeckBuilder) -> str | None:
+def _read(
+    connection: sqlite3.Connection, builder: DeckBuilder, *, keep_suspended: bool
+) -> str | None:
     tables = _tables(connection)
     if not {"notes", "cards", "col"} <= tables:
         raise sqlite3.DatabaseError("not an Anki collection")
@@ -233,76 +255,87 @@ def _read(connection: sqlite3.Connection, builder: DeckBuilder) -> str | None:
         types = _note_types_newer(connection)
     else:
         types = _note_types_older(connection)
-    ords: dict[int, set[int]] = {}
-    note_decks: dict[int, list[int]] = {}
-    for note_id, deck_id, ordinal in connection.execute("SELECT nid, did, ord FROM cards"):
-        ords.setdefault(note_id, set()).add(ordinal)
-        note_decks.setdefault(note_id, []).append(deck_id)
     decks: Counter[int] = Counter()
-    rows = connection.execute("SELECT id, guid, mid, flds FROM notes ORDER BY id")
-    for note_id, guid, type_id, fields in rows:
-        where = f"note {note_id}"
+    last_note = None
+    rows = connection.execute(
+        "SELECT c.nid, c.ord, c.did, c.queue, n.guid, n.mid, n.flds, n.tags"
+        " FROM cards c JOIN notes n ON n.id = c.nid ORDER BY c.nid, c.ord"
+    )
+    for note_id, ordinal, deck_id, queue, guid, type_id, fields, tags in rows:
         note_type = types.get(type_id)
+        several = note_type is not None and (note_type.cloze or len(note_type.templates) > 1)
+        where = f"note {note_id}" + (f" card {ordinal + 1}" if several else "")
+        if note_id != last_note:
+            last_note = note_id
+            builder.media_skipped += _media(str(fields))
         if note_type is None:
             builder.skip(where, UNKNOWN_TYPE)
-        elif note_type.cloze:
-            builder.skip(where, CLOZE_TYPE)
-        elif not note_type.basic:
-            builder.skip(where, OTHER_TYPE.format(name=note_type.name))
-        elif _add_note(builder, where, str(guid), str(fields), ords.get(note_id, {0})):
-            decks.update(note_decks.get(note_id, []))
+        elif queue == _SUSPENDED and not keep_suspended:
+            builder.skip(where, SUSPENDED)
+        elif _add_card(builder, where, note_type, int(ordinal), str(guid), str(fields), tags):
+            decks[deck_id] += 1
     if not decks:
         return None
     return _deck_name(connection, tables, decks.most_common(1)[0][0])
 
 
-def _add_note(builder: DeckBuilder, where: str, guid: str, fields: str, ords: set[int]) -> bool:
-    # Front and back only: a field of 50 MB of separators is not 50 million strings.
-    values = fields.split(_FIELD_SEPARATOR, 2)[:2]
+def _add_card(
+    builder: DeckBuilder,
+    where: str,
+    note_type: _NoteType,
+    ordinal: int,
+    guid: str,
+    flds: str,
+    tags: object,
+) -> bool:
+    """Render one card as Anki shows it and add it; False when it is left out."""
+    values = flds.split(_FIELD_SEPARATOR, len(note_type.fields))
     if any(len(value) > MAX_FIELD_CHARS for value in values):
         builder.skip(where, FIELD_TOO_LONG.format(limit=MAX_FIELD_CHARS))
         return False
-    front, front_media = html_to_text(values[0])
-    back, back_media = html_to_text(values[1] if len(values) > 1 else "")
-    builder.media_skipped += front_media + back_media
+    fields = dict(zip(note_type.fields, values, strict=False))
+    fields.update(Tags=str(tags or "").strip(), Type=note_type.name)
+    template = note_type.templates[0 if note_type.cloze else ordinal :][:1]
+    if not template:
+        builder.skip(where, MISSING_TEMPLATE)
+        return False
+    fields["Card"] = template[0].name
+    cloze = ordinal + 1 if note_type.cloze else 0
+    try:
+        sides = render_card(template[0], fields, cloze=cloze, limit=MAX_FIELD_CHARS)
+    except TooLong:
+        builder.skip(where, FIELD_TOO_LONG.format(limit=MAX_FIELD_CHARS))
+        return False
+    if sides is None:
+        builder.skip(where, EMPTY_CARD)
+        return False
+    front, front_media = html_to_text(sides[0])
+    back, back_media = html_to_text(sides[1])
     if not front and front_media:
         builder.skip(where, "its front is only an image or a sound (media is not imported)")
         return False
     if not back and back_media:
         builder.skip(where, "its back is only an image or a sound (media is not imported)")
         return False
+    card = {"id": _card_key(guid, ordinal, note_type.cloze), "front": front, "back": back}
+    return builder.add(ItemKind.CARD, where, card)
+
+
+def _media(flds: str) -> int:
+    """The images and sounds in a note's fields (each note's counted once, however many
+    of its cards show them)."""
+    return sum(html_to_text(value)[1] for value in flds.split(_FIELD_SEPARATOR))
+
+
+def _card_key(guid: str, ordinal: int, cloze: bool) -> str:
+    """A card's key from its note's guid: the first card's is the note's (as imports before
+    templates were read made it), the second's of a Basic-and-reversed note "r" ..."""
     digest = hashlib.sha1(guid.encode("utf-8")).hexdigest()[:8]
-    added = builder.add(ItemKind.CARD, where, {"id": f"n{digest}", "front": front, "back": back})
-    if added and 1 in ords:
-        reverse = {"id": f"r{digest}", "front": back, "back": front}
-        builder.add(ItemKind.CARD, f"{where} (reverse card)", reverse)
-    return added
-
-
-_REPLACEMENT = re.compile(r"\{\{([^{}]*)\}\}")
-_NOT_A_FILTER = frozenset("#^/")
-
-
-def _shows(template: str, field: str) -> bool:
-    """Whether a card template's question shows ``field`` ({{Front}}, {{text:Front}} ...):
-    a ``{{...}}`` whose part after its filters (``name:``) is the field's name."""
-    wanted = field.strip()
-    for replacement in _REPLACEMENT.finditer(template):
-        filters, _, name = replacement.group(1).rpartition(":")
-        if name.strip() == wanted and not _NOT_A_FILTER & set(filters):
-            return True
-    return False
-
-
-def _classify(name: str, cloze: bool, fields: list[str], questions: list[str]) -> _NoteType:
-    basic = (
-        not cloze
-        and len(fields) >= 2
-        and 1 <= len(questions) <= 2
-        and _shows(questions[0], fields[0])
-        and (len(questions) == 1 or _shows(questions[1], fields[1]))
-    )
-    return _NoteType(name=name, basic=basic, cloze=cloze)
+    if cloze:
+        return f"c{digest}{ordinal + 1}"
+    if ordinal == 0:
+        return f"n{digest}"
+    return f"r{digest}" if ordinal == 1 else f"n{digest}{ordinal + 1}"
 
 
 def _note_types_older(connection: sqlite3.Connection) -> dict[int, _NoteType]:
@@ -317,11 +350,14 @@ def _note_types_older(connection: sqlite3.Connection) -> dict[int, _NoteType]:
     for key, model in models.items():
         if not isinstance(model, dict):
             continue
-        fields = [f.get("name", "") for f in sorted(model.get("flds", []), key=_ord)]
-        templates = [t.get("qfmt", "") for t in sorted(model.get("tmpls", []), key=_ord)]
+        fields = [str(f.get("name", "")) for f in sorted(model.get("flds", []), key=_ord)]
+        templates = tuple(
+            _template(str(t.get("name", "")), str(t.get("qfmt", "")), str(t.get("afmt", "")))
+            for t in sorted(model.get("tmpls", []), key=_ord)
+        )
         name = str(model.get("name", key))
         type_id = int(str(model.get("id", key)))
-        types[type_id] = _classify(name, model.get("type") == 1, fields, templates)
+        types[type_id] = _NoteType(name, model.get("type") == 1, fields, templates)
     return types
 
 
@@ -330,20 +366,28 @@ def _ord(entry: dict[str, Any]) -> int:
     return value if isinstance(value, int) else 0
 
 
+def _template(name: str, question: str, answer: str) -> CardTemplate:
+    if len(question) + len(answer) > MAX_TEMPLATE_CHARS:
+        raise ValueError("a card template too long")
+    return CardTemplate.of(name, question, answer)
+
+
 def _note_types_newer(connection: sqlite3.Connection) -> dict[int, _NoteType]:
     fields: dict[int, list[str]] = {}
     for type_id, name in connection.execute("SELECT ntid, name FROM fields ORDER BY ntid, ord"):
         fields.setdefault(type_id, []).append(str(name))
-    questions: dict[int, list[str]] = {}
-    for type_id, config in connection.execute(
-        "SELECT ntid, config FROM templates ORDER BY ntid, ord"
+    templates: dict[int, list[CardTemplate]] = {}
+    for type_id, name, config in connection.execute(
+        "SELECT ntid, name, config FROM templates ORDER BY ntid, ord"
     ):
-        questions.setdefault(type_id, []).append(_proto_string(config, 1))
+        # CardTemplate.Config: 1 is q_format, 2 is a_format.
+        template = _template(str(name), _proto_string(config, 1), _proto_string(config, 2))
+        templates.setdefault(type_id, []).append(template)
     types: dict[int, _NoteType] = {}
     for type_id, name, config in connection.execute("SELECT id, name, config FROM notetypes"):
         cloze = _proto_varint(config, 1) == 1  # Notetype.Config.kind: 1 is KIND_CLOZE
-        types[type_id] = _classify(
-            str(name), cloze, fields.get(type_id, []), questions.get(type_id, [])
+        types[type_id] = _NoteType(
+            str(name), cloze, fields.get(type_id, []), tuple(templates.get(type_id, []))
         )
     return types
 

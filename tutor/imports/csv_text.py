@@ -8,10 +8,20 @@ lines starting with ``#`` are comments. Without ``#separator:`` the separator is
 (tab, semicolon, comma, pipe: whichever splits most rows in two or more, and between equals
 the one not followed by a space) on a sample of blocks of lines spread over the file.
 
-Columns without names, in order: Front, Back, Correct, Wrong 1, Wrong 2, Wrong 3,
-Explanation. A row with a wrong option is a quiz question (Front asks it, Correct is the
-right option, Explanation, else Back, explains it); any other row is a card (Front, Back).
-Named columns (``#columns:`` or a first row of names) may also be Id, Source and Level.
+Columns without names are Front and Back, as Anki maps them to a Basic note; more columns
+are left out (a book, an author, a URL). A file is a quiz only where it says so, with named
+columns (``#columns:`` or a first row of names): Correct, Wrong 1-3 and Explanation. A row
+with a wrong option is then a quiz question (Front asks it, Correct is the right option,
+Explanation, else Back, explains it); any other row is a card. Named columns may also be
+Id, Source and Level. A first row of column names Anki's own do not use ("word,examples")
+is a header too when it reads as one (see ``_header_row``); its first two columns are the
+front and the back.
+
+Cloze text (``{{c1::...}}``) makes one card per deletion number, the deletion hidden on the
+front and shown on the back (``anki_templates``), in a Cloze note type's rows or, with no
+note type named, wherever the front holds one. Anki's "Notes in Plain Text" of a note type
+that is not one of Anki's stock types shows its first field on the front and the others,
+those not empty, on the back.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.content import ItemKind
+from tutor.imports.anki_templates import cloze_numbers, render_cloze
 from tutor.imports.deck import FIELD_TOO_LONG, ImportFailed
 from tutor.imports.html import html_to_text
 from tutor.imports.items import DeckBuilder
@@ -45,12 +56,11 @@ BAD_SEPARATOR = (
     "{name}: '#separator:{value}' is not a separator I know: use Comma, Semicolon, Tab, "
     "Space, Pipe, Colon or one character."
 )
-CLOZE = "{name}: Cloze notes are not imported, only Basic and Basic (and reversed card)."
 UNCLOSED = 'a quote (") opened here is never closed'
 BAD_QUOTES = 'a quoted field has text after its closing quote (")'
 
-# Column roles in the order of columns without names.
-POSITIONAL = ("front", "back", "correct", "wrong1", "wrong2", "wrong3", "explanation")
+# Column roles in the order of columns without names: a Basic note's fields.
+POSITIONAL = ("front", "back")
 OPTIONAL_REVERSED = ("front", "back", "addreverse")
 # Column names (lower case, letters and digits only) and the role each plays.
 COLUMN_NAMES = {
@@ -76,6 +86,60 @@ COLUMN_NAMES = {
     "addreverse": "addreverse",
 }
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
+# Names that head a column in files people make, beside COLUMN_NAMES: a first row that
+# holds one, and nothing but names, is a header ("word,examples,word_audio").
+HEADER_WORDS = frozenset(
+    {
+        "word",
+        "words",
+        "term",
+        "terms",
+        "definition",
+        "meaning",
+        "meanings",
+        "translation",
+        "example",
+        "examples",
+        "note",
+        "notes",
+        "hint",
+        "extra",
+        "audio",
+        "image",
+        "picture",
+        "sound",
+        "url",
+        "link",
+        "book",
+        "author",
+        "chapter",
+        "category",
+        "topic",
+        "deck",
+        "type",
+        "date",
+        "tag",
+        "sentence",
+        "reading",
+        "pronunciation",
+        "english",
+        "german",
+        "french",
+        "spanish",
+    }
+)
+_COLUMN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_ ()/-]{0,30}")
+_CLOZE = re.compile(r"\{\{c\d+::")
+# Anki's stock note types by name (a "+" is added when a profile already has one).
+_STOCK = frozenset(
+    {
+        "basic",
+        "basic (and reversed card)",
+        "basic (optional reversed card)",
+        "basic (type in the answer)",
+        "cloze",
+    }
+)
 
 
 @dataclass
@@ -107,8 +171,6 @@ def parse_csv(file_name: str, text: str) -> tuple[str | None, DeckBuilder]:
     if header.columns_line is not None:
         header.columns = _split(header.columns_line, separator)
     default_kind = _note_kind(header.notetype)
-    if default_kind == "cloze":
-        raise ImportFailed(CLOZE.format(name=file_name))
     builder = DeckBuilder(file_name=file_name, format="csv")
     roles: list[str | None] | None = None
     if header.columns is not None:
@@ -122,14 +184,17 @@ def parse_csv(file_name: str, text: str) -> tuple[str | None, DeckBuilder]:
                 continue
         if roles is None:
             roles = _roles([""] * len(row), header.meta, default_kind)
-        cells = _cells(row, roles, header.html, builder)
         kind = default_kind
         if "notetype" in header.meta and header.meta["notetype"] < len(row):
             kind = _note_kind(row[header.meta["notetype"]])
-        if kind == "cloze":
-            builder.skip(f"line {line}", "a Cloze note (only Basic notes are imported)")
-            continue
-        _add_row(builder, f"line {line}", cells, kind)
+        if kind == "other":
+            cells = _other_note(row, header.meta, header.html, builder)
+        else:
+            cells = _cells(row, roles, header.html, builder)
+        if kind == "cloze" or (header.notetype is None and _CLOZE.search(cells.get("front", ""))):
+            _add_cloze(builder, f"line {line}", cells)
+        else:
+            _add_row(builder, f"line {line}", cells, kind)
     deck = header.deck.split("::")[-1] if header.deck else None
     return deck, builder
 
@@ -273,9 +338,18 @@ def _name(text: str) -> str:
 
 
 def _header_row(row: list[str]) -> bool:
-    """Whether the row is column names: every cell one (Front, Back, ...), Front among them."""
-    roles = [COLUMN_NAMES.get(_name(cell)) for cell in row if cell.strip()]
-    return len(roles) >= 2 and None not in roles and "front" in roles
+    """Whether the row is column names: every cell one of ours (Front, Back, ...) with Front
+    among them, or every cell a short name ("word", "word_audio") with at least one a word
+    that heads columns (HEADER_WORDS)."""
+    cells = [cell.strip() for cell in row if cell.strip()]
+    roles = [COLUMN_NAMES.get(_name(cell)) for cell in cells]
+    if len(roles) >= 2 and None not in roles and "front" in roles:
+        return True
+    return (
+        len(cells) >= 2
+        and all(_COLUMN_NAME.fullmatch(cell) for cell in cells)
+        and any(_name(cell) in HEADER_WORDS or _name(cell) in COLUMN_NAMES for cell in cells)
+    )
 
 
 def _roles(names: list[str], meta: dict[str, int], kind: str) -> list[str | None]:
@@ -286,6 +360,13 @@ def _roles(names: list[str], meta: dict[str, int], kind: str) -> list[str | None
     if "front" in by_name:
         return [
             meta_roles.get(i, role) if i in meta_roles else role for i, role in enumerate(by_name)
+        ]
+    if any(_name(name) for name in names):
+        # Names of other tools' ("word,examples"): the first two free columns are the sides.
+        sides = iter(POSITIONAL)
+        return [
+            meta_roles[i] if i in meta_roles else role or next(sides, None)
+            for i, role in enumerate(by_name)
         ]
     order = iter(OPTIONAL_REVERSED if kind == "optional" else POSITIONAL)
     width = max(len(names), max(meta.values(), default=-1) + 1, len(POSITIONAL) + len(meta))
@@ -307,10 +388,32 @@ def _cells(
     return cells
 
 
+def _other_note(
+    row: list[str], meta: dict[str, int], html: bool, builder: DeckBuilder
+) -> dict[str, str]:
+    """A note of a type that is not Anki's stock (its templates are not in the file): the
+    first field on the front, the others that are not empty on the back."""
+    meta_columns = set(meta.values())
+    fields = [cell for i, cell in enumerate(row) if i not in meta_columns]
+    if html:
+        read = [html_to_text(cell) for cell in fields]
+        builder.media_skipped += sum(media for _, media in read)
+        fields = [text for text, _ in read]
+    fields = [cell.strip() for cell in fields]
+    front = fields[0] if fields else ""
+    cells = {"front": front, "back": "\n\n".join(cell for cell in fields[1:] if cell)}
+    if "guid" in meta and meta["guid"] < len(row):
+        cells["id"] = row[meta["guid"]].strip()
+    return cells
+
+
 def _note_kind(notetype: str | None) -> str:
-    """ "basic", "reversed" (both ways), "optional" (reversed when Add Reverse is filled) or
-    "cloze", from an Anki note type's name; other names read as Basic."""
-    name = (notetype or "").casefold()
+    """ "basic", "reversed" (both ways), "optional" (reversed when Add Reverse is filled),
+    "cloze", or "other" (a type of the sender's own), from an Anki note type's name; no
+    name reads as Basic."""
+    name = (notetype or "").casefold().rstrip("+ ")
+    if notetype is not None and name not in _STOCK and "cloze" not in name:
+        return "other"
     if "cloze" in name:
         return "cloze"
     if "optional" in name and "revers" in name:
@@ -318,6 +421,28 @@ def _note_kind(notetype: str | None) -> str:
     if "revers" in name:
         return "reversed"
     return "basic"
+
+
+def _add_cloze(builder: DeckBuilder, where: str, cells: dict[str, str]) -> None:
+    """A cloze note's cards: one per deletion number, its Back Extra under the answer."""
+    text, extra = cells.get("front", ""), cells.get("back", "")
+    numbers = sorted(cloze_numbers(text))
+    if not numbers:
+        builder.skip(where, "a Cloze note without a deletion ({{c1::...}})")
+        return
+    common = {key: cells[key] for key in ("level", "source") if cells.get(key)}
+    for number in numbers:
+        back = render_cloze(text, number, answer=True)
+        card = {
+            **common,
+            "front": render_cloze(text, number, answer=False).strip(),
+            "back": f"{back}\n{extra}".strip(),
+        }
+        if cells.get("id"):
+            card["id"] = f"{cells['id']}-{number}"
+        builder.add(
+            ItemKind.CARD, f"{where} (cloze {number})" if len(numbers) > 1 else where, card
+        )
 
 
 def _add_row(builder: DeckBuilder, where: str, cells: dict[str, str], kind: str) -> None:

@@ -153,6 +153,7 @@ class DeckBuilder:
         self.notes: list[str] = []
         self._ids: dict[str, str] = {}  # item key -> where it was
         self._fronts: dict[tuple[ItemKind, str], str] = {}  # (kind, front) -> where it was
+        self._pairs: dict[str, str] = {}  # a card's key of front and back -> where it was
 
     @property
     def count(self) -> int:
@@ -211,21 +212,33 @@ class DeckBuilder:
         except ValidationError as exc:
             self.skip(where, describe(exc))
             return False
-        # One item per id, and per front text within a kind: a file imported again finds
-        # each item by either.
+        # One item per id, and per front text within a kind unless the file gives each its
+        # own id (Anki's cards of two notes may read the same, and Anki shows both): a file
+        # imported again finds each item by either.
         front_key = (kind, _normalised(getattr(item, FRONT_FIELD[kind])))
         if explicit is not None and key in self._ids:
             self.skip(where, f"same id as {self._ids[key]}")
             return False
-        if front_key in self._fronts:
-            self.skip(where, f"same {FRONT_FIELD[kind]} as {self._fronts[front_key]}")
+        # A card that asks what another asks, with another answer (a word of two meanings):
+        # Anki keeps both, and so does this, the second known by front and back together.
+        pair = derived_key(kind, f"{item.front}\x1f{item.back}") if isinstance(item, Card) else ""
+        if explicit is None and pair in self._pairs:
+            self.skip(where, f"same card as {self._pairs[pair]}")
             return False
+        if explicit is None and front_key in self._fronts:
+            if not pair:
+                self.skip(where, f"same {FRONT_FIELD[kind]} as {self._fronts[front_key]}")
+                return False
+            key = pair
+            item = item.model_copy(update={"id": pair})
         if key in self._ids:
             self.skip(where, f"same id as {self._ids[key]}")
             return False
         self._check_size()
         self._ids[key] = where
-        self._fronts[front_key] = where
+        self._fronts.setdefault(front_key, where)
+        if pair:
+            self._pairs[pair] = where
         self.items[kind].append(item)
         return True
 

@@ -41,14 +41,29 @@ class NoteType:
     name: str
     fields: tuple[str, ...]
     questions: tuple[str, ...]  # each card template's front (q_format)
+    answers: tuple[str, ...]  # each card template's back (a_format)
     cloze: bool = False
 
 
-BASIC = NoteType(1001, "Basic", ("Front", "Back"), ("{{Front}}",))
-REVERSED = NoteType(
-    1002, "Basic (and reversed card)", ("Front", "Back"), ("{{Front}}", "{{Back}}")
+# Anki's stock note types, as Anki 2.1.50+ writes them.
+BASIC = NoteType(
+    1001, "Basic", ("Front", "Back"), ("{{Front}}",), ("{{FrontSide}}<hr id=answer>{{Back}}",)
 )
-CLOZE = NoteType(1003, "Cloze", ("Text", "Back Extra"), ("{{cloze:Text}}",), cloze=True)
+REVERSED = NoteType(
+    1002,
+    "Basic (and reversed card)",
+    ("Front", "Back"),
+    ("{{Front}}", "{{Back}}"),
+    ("{{FrontSide}}<hr id=answer>{{Back}}", "{{FrontSide}}<hr id=answer>{{Front}}"),
+)
+CLOZE = NoteType(
+    1003,
+    "Cloze",
+    ("Text", "Back Extra"),
+    ("{{cloze:Text}}",),
+    ("{{cloze:Text}}<br>\n{{Back Extra}}",),
+    cloze=True,
+)
 
 
 def _varint(value: int) -> bytes:
@@ -76,11 +91,13 @@ def collection(
     note_types: list[NoteType],
     decks: dict[int, str],
     notes: list[tuple[int, str, int, list[str]]],
-    cards: list[tuple[int, int, int]],
+    cards: list[tuple[int, int, int]] | list[tuple[int, int, int, int]],
+    wal: bool = False,
 ) -> bytes:
     """The SQLite bytes of a schema-18 collection: ``notes`` are (id, guid, note type id,
-    fields), ``cards`` (note id, deck id, template ord), deck names use "\\x1f" as Anki's
-    native separator."""
+    fields), ``cards`` (note id, deck id, template ord[, queue: -1 is suspended]), deck
+    names use "\\x1f" as Anki's native separator. ``wal``: the header says WAL mode, as
+    Anki's own exports do."""
     connection = sqlite3.connect(":memory:")
     connection.create_collation("unicase", unicase)
     connection.executescript(SCHEMA)
@@ -94,8 +111,10 @@ def collection(
             connection.execute(
                 "INSERT INTO fields VALUES (?, ?, ?, ?)", (note_type.id, ord_, name, b"")
             )
-        for ord_, question in enumerate(note_type.questions):
-            template = _field(1, question.encode()) + _field(2, b"{{FrontSide}}<hr id=answer>")
+        for ord_, (question, answer) in enumerate(
+            zip(note_type.questions, note_type.answers, strict=True)
+        ):
+            template = _field(1, question.encode()) + _field(2, answer.encode())
             connection.execute(
                 "INSERT INTO templates VALUES (?, ?, ?, 0, 0, ?)",
                 (note_type.id, ord_, f"Card {ord_ + 1}", template),
@@ -107,13 +126,14 @@ def collection(
         [(nid, guid, mid, "\x1f".join(fields)) for nid, guid, mid, fields in notes],
     )
     connection.executemany(
-        "INSERT INTO cards VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '')",
-        [(n + 1, nid, did, ord_) for n, (nid, did, ord_) in enumerate(cards)],
+        "INSERT INTO cards VALUES (?, ?, ?, ?, 0, 0, 0, ?, 0, 0, 0, 0, 0, 0, 0, 0, 0, '')",
+        [(n + 1, *card[:3], card[3] if len(card) > 3 else 0) for n, card in enumerate(cards)],
     )
     connection.commit()
     data = connection.serialize()
     connection.close()
-    return data
+    # The file format's read and write versions (header bytes 18 and 19): 2 is WAL.
+    return data[:18] + b"\x02\x02" + data[20:] if wal else data
 
 
 def newer_package(collection_bytes: bytes, *, with_legacy_stub: bool = True) -> bytes:

@@ -1,5 +1,7 @@
-"""Anki packages: classic ones built with genanki, newer ones (zstd) built by hand; Basic and
-reversed notes as cards, other note types named, media counted, bad packages refused."""
+"""Anki packages: classic ones built with genanki, newer ones (zstd) built by hand; every
+card rendered from its note type's templates (cloze deletions one card each), suspended and
+empty cards left out and named, media counted, bad packages refused. Real packages are
+checked against Anki's own rendering in test_realdecks."""
 
 from __future__ import annotations
 
@@ -27,8 +29,12 @@ THREE_WAYS = genanki.Model(
     "Three ways",
     fields=[{"name": "A"}, {"name": "B"}, {"name": "C"}],
     templates=[
-        {"name": f"Card {n}", "qfmt": f"{{{{{side}}}}}", "afmt": "{{FrontSide}}"}
-        for n, side in enumerate("ABC", start=1)
+        {
+            "name": f"Card {n}",
+            "qfmt": f"{{{{{side}}}}}",
+            "afmt": f"{{{{FrontSide}}}}<hr id=answer>{{{{{after}}}}}",
+        }
+        for n, (side, after) in enumerate(zip("ABC", "BCA", strict=True), start=1)
     ],
 )
 
@@ -83,24 +89,24 @@ def test_a_classic_package_built_with_genanki(classic_deck: genanki.Deck) -> Non
         ("What is a lens?", "Glass that\nbends light"),
         ("red", "rot"),
         ("rot", "red"),  # Basic (and reversed card): both ways
+        ("[...] is the capital of France", "Paris is the capital of France"),  # cloze
         ("blue", "blau"),  # optional reverse left empty: one way
         ("green", "grün"),
         ("grün", "green"),
-        ("yellow", "gelb"),
+        ("yellow", "gelb"),  # type in the answer: no box on the front, the answer on the back
+        ("a", "b"),  # a note type of three card types, each as its template says
+        ("b", "c"),
+        ("c", "a"),
         ("• one\n• two", "<tag> &"),
     ]
-    assert [c.source for c in parsed.cards] == ["optics.apkg"] * 8
+    assert [c.source for c in parsed.cards] == ["optics.apkg"] * 12
     notes = _note_ids(data)
     assert parsed.skipped == (
-        Skipped(f"note {notes[2]}", "a Cloze note (only Basic notes are imported)"),
-        Skipped(
-            f"note {notes[6]}", "note type 'Three ways' is not Basic or Basic (and reversed card)"
-        ),
         Skipped(
             f"note {notes[7]}", "its front is only an image or a sound (media is not imported)"
         ),
     )
-    assert parsed.media_skipped == 2  # the sound of g2, the image of g8
+    assert parsed.media_skipped == 2  # the sound of g2 (on both its cards), the image of g8
 
 
 def test_notes_keep_their_keys_when_edited(classic_deck: genanki.Deck) -> None:
@@ -113,6 +119,9 @@ def test_notes_keep_their_keys_when_edited(classic_deck: genanki.Deck) -> None:
     assert [c.id for c in after] == [c.id for c in before]
     assert len({c.id for c in after}) == len(after)
     assert before[1].id[1:] == before[2].id[1:] and before[1].id != before[2].id
+    # A cloze card's key is its note's and its number; the three card types' are apart.
+    assert before[3].id.startswith("c") and before[3].id.endswith("1")
+    assert len({c.id for c in before[8:11]}) == 3
 
 
 def _newer() -> bytes:
@@ -120,50 +129,91 @@ def _newer() -> bytes:
     notes = [
         (101, "ga", BASIC.id, ["Hund", "dog"]),
         (102, "gb", REVERSED.id, ["Katze", "<div>cat</div>"]),
-        (103, "gc", CLOZE.id, ["{{c1::Berlin}} is the capital", ""]),
+        (103, "gc", CLOZE.id, ["{{c1::Berlin}} is the {{c2::capital::what}}", "Germany"]),
         (104, "gd", 9999, ["orphan", "note"]),
         (105, "ge", BASIC.id, ["Hund", "hound"]),
+        (106, "gf", BASIC.id, ["Maus", "mouse"]),
+        (107, "gg", BASIC.id, ["<br>", "empty front"]),
     ]
-    cards = [(101, 77, 0), (102, 77, 0), (102, 77, 1), (103, 77, 0), (104, 77, 0), (105, 77, 0)]
-    data = collection(note_types=[BASIC, REVERSED, CLOZE], decks=decks, notes=notes, cards=cards)
+    cards = [
+        (101, 77, 0),
+        (102, 77, 0),
+        (102, 77, 1),
+        (103, 77, 0),
+        (103, 77, 1),
+        (104, 77, 0),
+        (105, 77, 0),
+        (106, 77, 0, -1),  # suspended
+        (107, 77, 0),
+    ]
+    data = collection(
+        note_types=[BASIC, REVERSED, CLOZE], decks=decks, notes=notes, cards=cards, wal=True
+    )
     return newer_package(data)
 
 
-def test_a_newer_package_reads_the_zstd_collection() -> None:
+def test_a_newer_package_reads_the_zstd_collection_in_wal_mode() -> None:
+    """Anki's own exports (2.1.50+) write the collection in WAL mode."""
     parsed = parse_file("german.apkg", _newer())
     assert parsed.name == "German"
     assert [(c.front, c.back) for c in parsed.cards] == [
         ("Hund", "dog"),
         ("Katze", "cat"),
         ("cat", "Katze"),
+        ("[...] is the capital", "Berlin is the capital\nGermany"),
+        ("Berlin is the [what]", "Berlin is the capital\nGermany"),  # the deletion's hint
+        ("Hund", "hound"),  # the same front as another note's: Anki shows both
+        ("Maus", "mouse"),  # suspended, but Anki's package import makes every card new
     ]
     assert parsed.skipped == (
-        Skipped("note 103", "a Cloze note (only Basic notes are imported)"),
         Skipped("note 104", "its note type is missing from the package"),
-        Skipped("note 105", "same front as note 101"),
+        Skipped(
+            "note 107",
+            "an empty card: its front shows no field (Anki's Check Empty Cards lists it)",
+        ),
     )
 
 
-def test_a_colpkg_is_read_like_an_apkg() -> None:
-    assert len(parse_file("collection.colpkg", _newer()).cards) == 3
+def test_a_colpkg_is_a_whole_collection_restored_with_its_suspended_cards_out() -> None:
+    parsed = parse_file("collection.colpkg", _newer())
+    assert "Maus" not in [c.front for c in parsed.cards]
+    assert Skipped("note 106", "suspended in Anki") in parsed.skipped
 
 
-def test_a_note_type_is_basic_by_its_templates_not_its_name() -> None:
-    renamed = NoteType(
-        2001, "Vokabeln", ("Wort", "Bedeutung"), ("<b>{{Wort}}</b>", "{{Bedeutung}}")
+def test_a_card_shows_what_its_templates_say_not_the_second_field() -> None:
+    """A hint field, an id or a part of speech is never the answer because it comes second:
+    each side is its template, with Anki's conditionals, hints and FrontSide."""
+    vocab = NoteType(
+        2001,
+        "Vokabeln",
+        ("Id", "Wort", "Bedeutung", "Hinweis"),
+        ("<b>{{Wort}}</b>{{#Hinweis}}<br>{{hint:Hinweis}}{{/Hinweis}}", "{{Bedeutung}}"),
+        (
+            "{{FrontSide}}<hr id=answer>{{Bedeutung}}{{^Hinweis}} (no hint){{/Hinweis}}",
+            "{{FrontSide}}<hr id=answer>{{Wort}}",
+        ),
     )
-    backwards = NoteType(2002, "Basic", ("Front", "Back"), ("{{Back}}",))
+    backwards = NoteType(
+        2002, "Basic", ("Front", "Back"), ("{{Back}}",), ("{{FrontSide}}<hr id=answer>{{Front}}",)
+    )
     data = collection(
-        note_types=[renamed, backwards],
+        note_types=[vocab, backwards],
         decks={5: "Words"},
-        notes=[(1, "a", 2001, ["Haus", "house"]), (2, "b", 2002, ["x", "y"])],
-        cards=[(1, 5, 0), (1, 5, 1), (2, 5, 0)],
+        notes=[
+            (1, "a", 2001, ["17", "Haus", "house", "a building"]),
+            (2, "b", 2002, ["x", "y"]),
+            (3, "c", 2001, ["18", "Baum", "tree", ""]),
+        ],
+        cards=[(1, 5, 0), (1, 5, 1), (2, 5, 0), (3, 5, 0)],
     )
     parsed = parse_file("w.apkg", newer_package(data))
-    assert [(c.front, c.back) for c in parsed.cards] == [("Haus", "house"), ("house", "Haus")]
-    assert parsed.skipped == (
-        Skipped("note 2", "note type 'Basic' is not Basic or Basic (and reversed card)"),
-    )
+    assert [(c.front, c.back) for c in parsed.cards] == [
+        ("Haus\na building", "house"),  # a hint Anki keeps behind a link: on its own line
+        ("house", "Haus"),
+        ("y", "x"),
+        ("Baum", "tree (no hint)"),
+    ]
+    assert parsed.skipped == ()
 
 
 def test_more_than_5000_notes_are_refused() -> None:

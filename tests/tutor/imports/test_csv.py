@@ -100,11 +100,12 @@ def test_skipped_rows_carry_the_files_real_line_numbers_and_why() -> None:
         "Four,Cuatro\n"  # 13
     )
     deck = parse_file("numbers.csv", text.encode())
-    assert [c.front for c in deck.cards] == ["One", "Two\nspans lines", "Four"]
+    # "one" asks what "One" asks, with another answer: Anki keeps both, and so does this.
+    assert [c.front for c in deck.cards] == ["One", "Two\nspans lines", "one", "Four"]
     assert deck.cards[1].back == "Dos\nalso"
+    assert deck.cards[0].id != deck.cards[2].id
     assert deck.skipped == (
         Skipped("line 7", "no answer"),
-        Skipped("line 9", "same front as line 3"),
         Skipped("line 11", "front longer than 1000 characters"),
         Skipped("line 12", "no front"),
     )
@@ -116,9 +117,25 @@ def test_an_unclosed_quote_is_named_by_its_line() -> None:
     assert deck.skipped == (Skipped("line 2", 'a quote (") opened here is never closed'),)
 
 
-def test_question_rows_without_a_header() -> None:
-    """Front, Back, Correct, Wrong 1, Wrong 2, Wrong 3, Explanation."""
+def test_extra_columns_without_names_are_never_quiz_options() -> None:
+    """Columns without names are a Basic note's Front and Back, as Anki maps them; the rest
+    (a book, an author, a URL) is left out."""
     text = (
+        "What's availability?,Timely access,CISSP Study Guide,Mike Chapple,https://x.org/1\n"
+        "What's integrity?,Data stays correct,CISSP Study Guide,Mike Chapple,https://x.org/2\n"
+    )
+    deck = parse_file("cissp.csv", text.encode())
+    assert deck.quiz == ()
+    assert [(c.front, c.back) for c in deck.cards] == [
+        ("What's availability?", "Timely access"),
+        ("What's integrity?", "Data stays correct"),
+    ]
+
+
+def test_question_rows_under_named_columns() -> None:
+    """A quiz only where the file says so: Front, Back, Correct, Wrong 1-3, Explanation."""
+    text = (
+        "Front,Back,Correct,Wrong 1,Wrong 2,Wrong 3,Explanation\n"
         "What is lr?,The step size,,,,,\n"
         "Too high a rate?,,It diverges,It stalls,Nothing,,Steps overshoot the minimum\n"
         "Too low a rate?,It crawls along,Slow progress,Divergence,,,\n"
@@ -140,8 +157,8 @@ def test_question_rows_without_a_header() -> None:
     assert low.explanation == "It crawls along"
     assert high.id == derived_key(high.kind, "Too high a rate?") and high.id.startswith("q")
     assert deck.skipped == (
-        Skipped("line 4", "no right option (the Correct column)"),
-        Skipped("line 5", "a question needs at least one wrong option"),
+        Skipped("line 5", "no right option (the Correct column)"),
+        Skipped("line 6", "a question needs at least one wrong option"),
     )
 
 
@@ -171,22 +188,28 @@ def test_a_first_row_of_column_names_is_a_header() -> None:
 
 
 def test_without_an_explanation_the_right_option_is_named() -> None:
-    deck = parse_file("a.csv", b"Q?,,Right,Wrong\n")
+    deck = parse_file("a.csv", b"Question,Answer,Correct,Wrong\nQ?,,Right,Wrong\n")
     assert deck.quiz[0].explanation == "Answer: Right"
 
 
 def test_a_question_too_long_for_a_poll_is_kept() -> None:
     """Own material may ask more than a quiz poll holds (private /quiz asks it)."""
     question = "Why? " + "x" * 400
-    deck = parse_file("a.csv", f"{question},,{'r' * 150},wrong,,,{'e' * 300}\n".encode())
+    header = "Front,Back,Correct,Wrong 1,Wrong 2,Wrong 3,Explanation\n"
+    deck = parse_file("a.csv", f"{header}{question},,{'r' * 150},wrong,,,{'e' * 300}\n".encode())
     assert deck.quiz[0].question == question
 
 
 def test_reversed_note_type_makes_cards_both_ways() -> None:
     text = "#notetype:Basic (and reversed card)\n#separator:tab\nred\trot\nrot\tred again\n"
     deck = parse_file("a.tsv", text.encode())
-    assert [(c.front, c.back) for c in deck.cards] == [("red", "rot"), ("rot", "red")]
-    assert deck.skipped == (Skipped("line 4", "same front as line 3 (reverse card)"),)
+    assert [(c.front, c.back) for c in deck.cards] == [
+        ("red", "rot"),
+        ("rot", "red"),
+        ("rot", "red again"),  # the same front with another answer: Anki keeps both
+        ("red again", "rot"),
+    ]
+    assert deck.skipped == ()
 
 
 def test_optional_reversed_cards_follow_the_add_reverse_column() -> None:
@@ -199,9 +222,41 @@ def test_optional_reversed_cards_follow_the_add_reverse_column() -> None:
     ]
 
 
-def test_cloze_notes_are_refused() -> None:
-    with pytest.raises(ImportFailed, match="Cloze notes are not imported"):
-        parse_file("a.csv", b"#notetype:Cloze\n{{c1::Paris}} is the capital,\n")
+def test_cloze_notes_are_one_card_per_deletion() -> None:
+    text = "#notetype:Cloze\n{{c1::Paris}} is the {{c2::capital::what}},of France\n"
+    deck = parse_file("a.csv", text.encode())
+    assert [(c.front, c.back) for c in deck.cards] == [
+        ("[...] is the capital", "Paris is the capital\nof France"),
+        ("Paris is the [what]", "Paris is the capital\nof France"),
+    ]
+    # A plain export of a Cloze deck, no note type named: the deletions say it.
+    plain = parse_file("b.txt", b"{{c1::Heart-rending}}: {{c2::gut-wrenching}}\tmoving\n")
+    assert [c.front for c in plain.cards] == ["[...]: gut-wrenching", "Heart-rending: [...]"]
+
+
+def test_a_header_row_of_other_names_is_a_header() -> None:
+    text = "word,examples,word_audio\nab,Ab Hamburg 200 Euro.,ab\nabbiegen,Links abbiegen.,ab\n"
+    deck = parse_file("words.csv", text.encode())
+    assert [(c.front, c.back) for c in deck.cards] == [
+        ("ab", "Ab Hamburg 200 Euro."),
+        ("abbiegen", "Links abbiegen."),
+    ]
+    # Words, not names: the first row is a card.
+    deck = parse_file("v.csv", b"Hund,dog\nKatze,cat\n")
+    assert [c.front for c in deck.cards] == ["Hund", "Katze"]
+
+
+def test_notes_of_a_type_of_their_own_show_their_first_field_then_the_rest() -> None:
+    text = (
+        "#separator:tab\n#html:true\n#guid column:1\n#notetype column:2\n"
+        "g1\tBasic (with hints)\tWhat is an rvalue?\t\tA temporary<br>value\n"
+        "g2\tBasic (with hints)\tIs this legit?\tthink const\tYes\n"
+    )
+    deck = parse_file("notes.txt", text.encode())
+    assert [(c.front, c.back) for c in deck.cards] == [
+        ("What is an rvalue?", "A temporary\nvalue"),
+        ("Is this legit?", "think const\n\nYes"),
+    ]
 
 
 def test_a_file_of_rows_that_all_fail_names_them() -> None:

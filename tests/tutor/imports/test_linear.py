@@ -1,6 +1,6 @@
 """The readers rewritten to run in linear time give what the code they replace gave: the
 HTML tokenizer what Python's HTMLParser gave, the Markdown heading, id and image readers and
-the Anki template and sound readers what their regular expressions gave, on every field,
+the sound reader what its regular expression gave, on every field,
 line and template of the real decks in REALDECKS and on edge cases written here. (Their
 time on hostile input is printed by ``python -m bench imports``; tests/hostile.py holds
 those files and test_hostile.py their outcomes.)"""
@@ -8,7 +8,6 @@ those files and test_hostile.py their outcomes.)"""
 from __future__ import annotations
 
 import csv
-import json
 import os
 import re
 import sqlite3
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.imports.anki import _proto_string, _shows, _unpack
+from tutor.imports.anki import _unpack
 from tutor.imports.csv_text import _read_header, _sniff
 from tutor.imports.encoding import decode_text
 from tutor.imports.html import _cut_sounds, _Text, _text_of, html_to_text
@@ -36,11 +35,6 @@ OLD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 OLD_ID = re.compile(r"\s*\{#([^}\s]+)\}\s*$")
 OLD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 OLD_SOUND = re.compile(r"\[sound:[^\]]*\]")
-
-
-def _old_shows(template: str, field: str) -> bool:
-    pattern = r"\{\{(?:[^{}:#^/]*:)*\s*" + re.escape(field) + r"\s*\}\}"
-    return re.search(pattern, template) is not None
 
 
 class _StdlibText(_Text, HTMLParser):
@@ -78,29 +72,15 @@ def _collection(path: Path) -> sqlite3.Connection:
 
 
 @cache
-def _real_anki() -> tuple[list[str], list[tuple[str, list[str]]]]:
-    """Every field of every real package's notes, and every card template's question with
-    its note type's field names."""
+def _real_fields() -> list[str]:
+    """Every field of every real package's notes."""
     fields: list[str] = []
-    templates: list[tuple[str, list[str]]] = []
     for path in sorted(REALDECKS.rglob("*.*pkg")):
         connection = _collection(path)
         for (flds,) in connection.execute("SELECT flds FROM notes"):
             fields.extend(str(flds).split("\x1f"))
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-        if "templates" in tables:
-            names: dict[int, list[str]] = {}
-            for ntid, name in connection.execute("SELECT ntid, name FROM fields ORDER BY ord"):
-                names.setdefault(ntid, []).append(str(name))
-            for ntid, config in connection.execute("SELECT ntid, config FROM templates"):
-                templates.append((_proto_string(config, 1), names.get(ntid, [])))
-        else:
-            (models,) = connection.execute("SELECT models FROM col").fetchone()
-            for model in json.loads(models).values():
-                names_of = [str(f["name"]) for f in model["flds"]]
-                templates.extend((str(t["qfmt"]), names_of) for t in model["tmpls"])
         connection.close()
-    return fields, templates
+    return fields
 
 
 @cache
@@ -168,7 +148,7 @@ def _real_cells() -> list[str]:
 
 @real
 def test_html_reads_every_real_field_as_htmlparser_did() -> None:
-    fields, _ = _real_anki()
+    fields = _real_fields()
     marked = [text for text in [*fields, *_real_cells()] if re.search(r"[<&]|\[sound:", text)]
     assert len(marked) > 1000  # the decks hold HTML: this compares something
     different = [text for text in marked if html_to_text(text) != _old_html_to_text(text)]
@@ -242,30 +222,3 @@ IMAGE_TEXTS = [
 @pytest.mark.parametrize("text", IMAGE_TEXTS)
 def test_images_are_cut_as_the_pattern_did(text: str) -> None:
     assert _cut_images(text) == (OLD_IMAGE.sub("", text), len(OLD_IMAGE.findall(text)))
-
-
-TEMPLATES = [
-    ("{{Front}}", "Front"),
-    ("<b>{{ Front }}</b>", "Front"),
-    ("{{text:Front}}", "Front"),
-    ("{{furigana:text:Front}}", "Front"),
-    ("{{#Front}}x{{/Front}}", "Front"),
-    ("{{^Front}}x{{/Front}}", "Front"),
-    ("{{type:Back}}", "Front"),
-    ("{{{Front}}}", "Front"),
-    ("{{Front}", "Front"),
-    ("{{a/b:Front}}", "Front"),
-]
-
-
-@pytest.mark.parametrize(("template", "field"), TEMPLATES)
-def test_templates_show_a_field_as_the_pattern_said(template: str, field: str) -> None:
-    assert _shows(template, field) is _old_shows(template, field)
-
-
-@real
-def test_every_real_template_shows_the_fields_the_pattern_found() -> None:
-    _, templates = _real_anki()
-    pairs = [(template, name) for template, names in templates for name in names]
-    assert sum(_old_shows(template, name) for template, name in pairs) > 20
-    assert [_shows(t, n) for t, n in pairs] == [_old_shows(t, n) for t, n in pairs]

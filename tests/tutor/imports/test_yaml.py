@@ -222,7 +222,11 @@ def test_export_then_import_gives_identical_items() -> None:
 
 
 def test_every_format_round_trips_through_the_export() -> None:
-    csv_deck = parse_file("a.csv", b"Q1,A1\nQ2?,,Right,Wrong 1,Wrong 2,,Why\n")
+    csv_deck = parse_file(
+        "a.csv",
+        b"Front,Back,Correct,Wrong 1,Wrong 2,Wrong 3,Explanation\n"
+        b"Q1,A1\nQ2?,,Right,Wrong 1,Wrong 2,,Why\n",
+    )
     md_deck = parse_file("a.md", b"# T\n## Explain: Why?\nKey ideas:\n- a: b\nAnswer: c\n")
     for deck in (csv_deck, md_deck):
         assert _items(parse_file(*export_deck(deck))) == _items(deck)

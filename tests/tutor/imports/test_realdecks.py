@@ -1,0 +1,125 @@
+"""Real packages import as Anki shows them: every card Anki would show becomes an item with
+the same front and back text (media aside), compared with Anki's own rendering
+(``anki_reference``) of each package in the corpus of real decks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.tutor.imports.anki_reference import (
+    COLLECTION_SUFFIXES,
+    PACKAGE_SUFFIXES,
+    AnkiCard,
+    anki_view,
+    corpus_files,
+)
+from tutor.imports import ImportFailed, parse_file
+from tutor.imports.anki_templates import ANSWER_MARKER
+from tutor.imports.html import html_to_text
+
+PACKAGES = [p for p in corpus_files() if p.suffix in PACKAGE_SUFFIXES | COLLECTION_SUFFIXES]
+
+# What Anki's reviewer does with its placeholders: the type-in box is no text on the front and
+# the right answer (Anki's comparison shows it) on the back; a hint's link is no text (the
+# hint itself is).
+_TYPE = re.compile(r"\[\[type:(?:[^\]:]*:)*([^\]]*)\]\]")
+_HINT = re.compile(r"<a class=hint [^>]*>.*?</a>", re.DOTALL)
+_PLAY = re.compile(r"\[anki:play:[qa]:\d+\]|\[anki:tts[^\]]*\].*?\[/anki:tts\]", re.DOTALL)
+# Anki renders a card whose template is broken as this error, with nothing to learn.
+_TEMPLATE_ERRORS = re.compile("template has a problem|No cloze .* found on card")
+_LATEX_OFF = "LaTeX image generation is disabled"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A card's text as Anki shows it: its front, and what its back adds."""
+
+    front: str
+    back: str
+
+
+def shown(card: AnkiCard) -> Shown | None:
+    """What Anki shows for ``card``, reduced to text as the importer reduces HTML; None for
+    a card Anki shows as an error of its template."""
+    if _TEMPLATE_ERRORS.search(card.question) or _TEMPLATE_ERRORS.search(card.answer):
+        return None
+    values = dict(zip(card.field_names, card.fields, strict=True))
+    question = _PLAY.sub("", _HINT.sub("", _TYPE.sub("", card.question)))
+    answer = _TYPE.sub(lambda m: values.get(m.group(1).strip(), ""), _HINT.sub("", card.answer))
+    answer = _PLAY.sub("", answer)
+    parts = ANSWER_MARKER.split(answer, maxsplit=1)
+    front = html_to_text(question)[0]
+    back = html_to_text(parts[-1])[0]
+    if len(parts) == 1 and back.startswith(front):
+        back = back[len(front) :].strip()  # what the answer side adds to the front
+    return Shown(front, back)
+
+
+def differences(path: Path) -> Iterator[str]:
+    """Each card of ``path`` that Anki shows and the import does not, or shows otherwise."""
+    view = anki_view(path)
+    assert view is not None
+    parsed = parse_file(path.name, path.read_bytes())
+    imported = [Shown(card.front, card.back) for card in parsed.cards]
+    expected = [s for card in view.cards if not card.suspended and (s := shown(card))]
+    missing = [s for s in expected if s not in imported]
+    extra = [s for s in imported if s not in expected]
+    for card in missing[:5]:
+        yield f"Anki shows, the import lacks: {card}"
+    for card in extra[:5]:
+        yield f"the import has, Anki does not show: {card}"
+    if len(missing) > 5 or len(extra) > 5:
+        yield f"... {len(missing)} missing and {len(extra)} extra in all"
+
+
+# Packages that still lose cards, and why (issue 23's open parts): each is expected to
+# differ, strictly, so that a fix shows here as a test to move out of this list.
+IMAGES = "cards whose front or back is only an image (images are not imported yet)"
+LATEX = "LaTeX shown as its source (Anki renders it as an image)"
+KNOWN_LOSSES = {
+    "media.apkg": "a card whose only content is a sound",
+    "biology-anki21b.apkg": IMAGES,
+    "biology-anki21b.colpkg": IMAGES,
+    "biology-legacy.apkg": IMAGES,
+    "biology-legacy.colpkg": IMAGES,
+    "Image test.apkg": IMAGES,
+    "Advanced_ML.apkg": IMAGES,
+    "Vertragsgestaltung_in_IT.apkg": IMAGES,
+    "SpanishAnkiExportReal.apkg": IMAGES,
+    "ComputerSecurityDeck.apkg": f"{IMAGES}; {LATEX}",
+    "KIT HM 1.apkg": LATEX,
+    "KIT LA 1.apkg": LATEX,
+    "BarRonPcAp.colpkg": f"{LATEX}; a front over 1,000 characters",
+    "collection.apkg": f"{LATEX}; fronts over 1,000 characters",
+    "All Decks-1-23-23.apkg": "cards with an empty back (an item needs an answer)",
+    "templates.apkg": "AnkiDroid's template test deck: type-in cloze answers",
+}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_LOSSES[p.name], strict=True))
+        if p.name in KNOWN_LOSSES
+        else p
+        for p in PACKAGES
+    ],
+    ids=[str(p.name) for p in PACKAGES],
+)
+def test_a_real_package_imports_as_anki_shows_it(path: Path) -> None:
+    assert list(differences(path)) == []
+
+
+def test_every_real_package_opens() -> None:
+    """No package Anki opens is refused: all three collection formats, WAL mode included."""
+    for path in PACKAGES:
+        try:
+            assert parse_file(path.name, path.read_bytes()).item_count > 0
+        except ImportFailed as refused:
+            # Only a package whose every card is an image or a sound holds nothing to read.
+            assert "holds no cards" in str(refused) and KNOWN_LOSSES[path.name], path.name
