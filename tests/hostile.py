@@ -14,9 +14,11 @@ import json
 import pickle
 import resource
 import sqlite3
+import struct
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +41,27 @@ CHILD_SECONDS = 120.0
 CHILD_MEMORY_BYTES = 1024 * 1024 * 1024
 # The unpacked cap of an Anki package (tutor.imports.anki.MAX_UNPACKED_BYTES), passed by one.
 OVER_UNPACKED = 64 * 1024 * 1024 + 1
+
+
+def png(width: int = 1, height: int = 1) -> bytes:
+    """A real PNG image, grey, of ``width`` x ``height`` pixels."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG = png()
 
 
 @dataclass(frozen=True)

@@ -72,8 +72,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# An image's name among its deck's media (an own deck's, from an Anki package's media).
+IMAGE_NAME_PATTERN = r"^[^/\\\x00-\x1f]{1,200}$"
+ImageName = Annotated[str, StringConstraints(pattern=IMAGE_NAME_PATTERN)]
+# The text of a card's side that is only an image (Anki shows the image alone).
+IMAGE_ONLY = "🖼"
+
+
+def is_image_name(name: str) -> bool:
+    """Whether ``name`` may name an image of a deck (no path, no control characters)."""
+    return re.fullmatch(IMAGE_NAME_PATTERN, name) is not None
+
+
 class Card(_Strict):
-    """A flashcard: a question on the front, the answer on the back."""
+    """A flashcard: a question on the front, the answer on the back; an own deck's card may
+    show an image with its front (``image``) or with its answer (``back_image``)."""
 
     id: ItemId
     level: Level
@@ -81,6 +94,8 @@ class Card(_Strict):
     back: Annotated[Text, StringConstraints(max_length=2000)]
     demo: DemoName | None = None
     source: Source
+    image: ImageName | None = None
+    back_image: ImageName | None = None
 
     @property
     def kind(self) -> ItemKind:

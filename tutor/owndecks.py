@@ -228,6 +228,7 @@ def _create(
     )
     rows, _ = assign_ids(number, parsed, [])
     queries.write_items(session, deck_id=number, rows=rows)
+    queries.write_media(session, deck_id=number, rows=rows, media=parsed.media)
     _switch_on(session, learner, own_deck_id(number))
     quotas.note_import(session, learner_id=learner.id, now=now)
     session.commit()
@@ -314,6 +315,7 @@ def _replace(session: Session, *, deck: OwnDeck, parsed: ParsedDeck, now: dateti
     ):
         raise DeckError(CHANGED_MEANWHILE)
     queries.write_items(session, deck_id=deck.id, rows=rows)
+    queries.write_media(session, deck_id=deck.id, rows=rows, media=parsed.media)
     queries.delete_memories(session, item_ids=dropped)
     quotas.note_import(session, learner_id=deck.learner_id, now=now)
     session.commit()
@@ -780,6 +782,13 @@ PROGRESS_COLUMNS = (
     "predicted recall",
 )
 RATING_NAMES = {int(r): r.name.capitalize() for r in Rating}
+
+
+def card_image(session: Session, *, item_id: str, name: str) -> bytes | None:
+    """An image an own deck's card shows (``Card.image``, ``Card.back_image``); None when
+    its deck is gone or holds no image of that name."""
+    number = own_deck_number(item_id)
+    return None if number is None else queries.image(session, deck_id=number, name=name)
 
 
 def front_of(item: Item | None) -> str:

@@ -1,16 +1,34 @@
 """/review: a card's front, Show answer, the back with four ratings, then the next card.
 
 One message carries the whole session: a reveal turns it to the card's back, a rating is
-stored and the same message becomes the next card, so the chat stays readable.
+stored and the same message becomes the next card, so the chat stays readable. A card with
+an image (an own deck's) is a photo with the card as its caption, and the reveal edits the
+caption (or swaps in the answer's own image); where the text is too long for a caption the
+photo comes just before the card. Where the next card's kind of message differs (a photo
+after text, or text after a photo) it comes as a new message and the old one keeps its
+content without buttons.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import html
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+    Update,
+)
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.callbacks import CallbackCodec, Rate, Reveal, StartReview
@@ -24,7 +42,8 @@ from bot.services import (
     services,
 )
 from bot.telegram_io import answer_quietly, show_in_place
-from tutor import study
+from tutor import owndecks, study
+from tutor.content import Card
 from tutor.scheduling import Rating
 
 SHOW_ANSWER = "Show answer"
@@ -50,6 +69,90 @@ RATED_TOAST = "{rating}: see it again in {delta}."
 ALREADY_RATED = "This card was already rated."
 UNKNOWN_CARD = "This card no longer exists."
 INVALID_RATING = "This button is not valid."
+
+
+_TAGS = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What one message of the session shows: HTML text, buttons, and an image or None."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None
+    photo: bytes | None = None
+
+    @property
+    def captioned(self) -> bool:
+        """Whether the text goes on the photo, as its caption (Telegram's 1,024 characters)."""
+        visible = html.unescape(_TAGS.sub("", self.text))
+        return self.photo is not None and len(visible) <= MessageLimit.CAPTION_LENGTH
+
+
+async def card_photo(
+    context: ContextTypes.DEFAULT_TYPE, card: Card, *, back: bool
+) -> bytes | None:
+    """The image a card shows on its front, or with its answer (its own, else the front's)."""
+    name = (card.back_image or card.image) if back else card.image
+    if name is None:
+        return None
+    return await services(context).database.run(owndecks.card_image, item_id=card.id, name=name)
+
+
+async def send_screen(bot: Any, chat_id: int, screen: Screen) -> Message:
+    """Send a screen as new message(s); the one that carries the buttons is returned."""
+    if screen.photo is None:
+        sent: Message = await bot.send_message(
+            chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=screen.markup
+        )
+        return sent
+    if screen.captioned:
+        sent = await bot.send_photo(
+            chat_id,
+            screen.photo,
+            caption=screen.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=screen.markup,
+        )
+        return sent
+    await bot.send_photo(chat_id, screen.photo)
+    sent = await bot.send_message(
+        chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=screen.markup
+    )
+    return sent
+
+
+async def show_screen(
+    message: object, screen: Screen, *, chat_id: int, bot: Any, same_photo: bool = False
+) -> None:
+    """Turn ``message`` into ``screen``: its caption or photo edited where both are photos,
+    its text where both are text; else ``screen`` comes as new message(s) and ``message``
+    keeps what it shows, without its buttons. ``same_photo``: the photo is the one shown."""
+    is_photo = isinstance(message, Message) and bool(message.photo)
+    if is_photo and screen.captioned:
+        assert isinstance(message, Message) and screen.photo is not None
+        try:
+            if same_photo:
+                await message.edit_caption(
+                    caption=screen.text, parse_mode=ParseMode.HTML, reply_markup=screen.markup
+                )
+            else:
+                media = InputMediaPhoto(screen.photo, caption=screen.text, parse_mode="HTML")
+                await message.edit_media(media, reply_markup=screen.markup)
+            return
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return
+    elif not is_photo and screen.photo is None:
+        await show_in_place(message, screen.text, screen.markup, chat_id=chat_id, bot=bot)
+        return
+    if isinstance(message, Message):
+        # Gone, or without buttons already: nothing is left to press either way.
+        with contextlib.suppress(TelegramError):
+            await message.edit_reply_markup(reply_markup=None)
+    # A screen that cannot be sent is logged by the policy, as show_in_place's is.
+    with contextlib.suppress(TelegramError):
+        await send_screen(bot, chat_id, screen)
 
 
 def _cards(count: int) -> str:
@@ -110,7 +213,7 @@ async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def draw_and_render(
     context: ContextTypes.DEFAULT_TYPE, *, user_id: int, first_name: str
-) -> tuple[str, InlineKeyboardMarkup | None]:
+) -> Screen:
     """The learner's next card (or the caught-up summary), drawn and rendered."""
     shared = services(context)
     now = shared.clock()
@@ -122,21 +225,34 @@ async def draw_and_render(
         now=now,
         default_zone=shared.settings.default_timezone,
     )
-    return render_next(
+    text, markup = render_next(
         drawn.upcoming,
         codec=shared.codec,
         owner_id=user_id,
         now=now,
         new_cap=drawn.learner.new_per_day,
     )
+    return await _with_photo(context, drawn.upcoming, text, markup)
+
+
+async def _with_photo(
+    context: ContextTypes.DEFAULT_TYPE,
+    upcoming: study.CardToShow | study.Caught,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+) -> Screen:
+    """A card's front with its image, if it has one."""
+    if isinstance(upcoming, study.Caught):
+        return Screen(text, markup)
+    return Screen(text, markup, await card_photo(context, upcoming.card, back=False))
 
 
 async def send_next_card(
     message: Message, context: ContextTypes.DEFAULT_TYPE, *, user_id: int, first_name: str
 ) -> None:
-    """Reply to ``message`` with the learner's next card (used by /review and buttons)."""
-    text, markup = await draw_and_render(context, user_id=user_id, first_name=first_name)
-    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    """Send the learner's next card under ``message`` (used by /review and buttons)."""
+    screen = await draw_and_render(context, user_id=user_id, first_name=first_name)
+    await send_screen(context.bot, message.chat.id, screen)
 
 
 async def on_start_review(
@@ -192,18 +308,37 @@ async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
     if card.demo is not None:
         rows.append([demo_button(card.demo, owner_id=query.from_user.id, codec=shared.codec)])
     markup = InlineKeyboardMarkup(rows)
-    await asyncio.gather(query.answer(), edit_message(query.message, text, markup))
+    if card.image is None and card.back_image is None:
+        await asyncio.gather(query.answer(), edit_message(query.message, text, markup))
+        return
+    # A photo shown: the answer's own image, else the same one (a text message after a
+    # photo too long for a caption has its photo above it already).
+    shown = isinstance(query.message, Message) and bool(query.message.photo)
+    photo = None
+    if card.back_image is not None or shown:
+        photo = await card_photo(context, card, back=True)
+    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    await asyncio.gather(
+        query.answer(),
+        show_screen(
+            query.message,
+            Screen(text, markup, photo),
+            chat_id=chat_id,
+            bot=context.bot,
+            same_photo=card.back_image is None,
+        ),
+    )
 
 
 async def catch_up(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A press on a card that is behind (rated already, from a message a lost or late
     edit left behind): say so, and redraw that message as the learner's current card."""
     user = query.from_user
-    text, markup = await draw_and_render(context, user_id=user.id, first_name=user.first_name)
+    screen = await draw_and_render(context, user_id=user.id, first_name=user.first_name)
     chat_id = query.message.chat.id if query.message is not None else user.id
     await asyncio.gather(
         answer_quietly(query, ALREADY_RATED),
-        show_in_place(query.message, text, markup, chat_id=chat_id, bot=context.bot),
+        show_screen(query.message, screen, chat_id=chat_id, bot=context.bot),
     )
 
 
@@ -257,9 +392,10 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
     # or be left with the old buttons. A failed answer is only a missing toast; a failed
     # edit sends the next card as a new message.
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    screen = await _with_photo(context, upcoming, text, markup)
     await asyncio.gather(
         answer_quietly(query, toast),
-        show_in_place(query.message, text, markup, chat_id=chat_id, bot=context.bot),
+        show_screen(query.message, screen, chat_id=chat_id, bot=context.bot),
     )
 
 

@@ -854,6 +854,45 @@ def edit_message_caption(call: Call) -> Any:
     return message.data
 
 
+@api_method("editMessageMedia")
+def edit_message_media(call: Call) -> Any:
+    """A photo or document message's file swapped for another (uploaded with ``attach://``
+    or by file_id), with the new media's caption; other media types are not kept here."""
+    params = call.params
+    media = params.json("media", "media")
+    if not isinstance(media, dict) or media.get("type") not in ("photo", "document"):
+        raise bad_request("media type is not supported")
+    kind = str(media["type"])
+    inner = Params(
+        {key: value for key, value in media.items() if key != "type"}, files=params.files
+    )
+    upload, reference = _input_file(inner, "media")
+    caption, raw = _formatted(
+        inner,
+        "caption",
+        mode_field="parse_mode",
+        entities_field="caption_entities",
+        limit=MAX_CAPTION,
+        too_long="message caption is too long",
+        empty=None,
+    )
+    markup = parse_reply_markup(params.values.get("reply_markup"))
+    message = _editable(call, "message to edit")
+    if not any(kind_ in message.data for kind_ in ("photo", "document")):
+        raise bad_request("there is no media in the message to edit")
+    stored = _resolve_file(call.bot, upload, reference, kind)
+    changes: dict[str, Any] = {
+        "photo": [dict(size) for size in stored.photo_sizes] if kind == "photo" else None,
+        "document": stored.document_api() if kind == "document" else None,
+        "caption": caption.text if caption else None,
+        "caption_entities": caption.entities if caption else None,
+    }
+    _apply_edit(message, changes, markup)
+    message.file = stored
+    message.raw_text, message.parse_mode = raw, inner.text("parse_mode")
+    return message.data
+
+
 @api_method("editMessageReplyMarkup")
 def edit_message_reply_markup(call: Call) -> Any:
     markup = parse_reply_markup(call.params.values.get("reply_markup"))

@@ -3,16 +3,20 @@ on, replace with progress kept, and export (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 
+import genanki
 import pytest
 
 from bot.metrics import metrics_of
-from playground.botapi import BotApiStandin, Chat, ChatMessage, UserHandle
+from playground.botapi import BotApiStandin, Chat, ChatMessage, UserHandle, image_size
 from tests.e2e.conftest import RunningBot, rows
 from tests.e2e.test_review import reveal_and_rate
+from tests.hostile import png
 from tutor.content import Deck, Library, library_of
-from tutor.store import Database, ItemState, OwnDeck, OwnDeckItem
+from tutor.store import Database, ItemState, OwnDeck, OwnDeckItem, OwnDeckMedia
 
 GROUP_ID = -1001234567000
 REPLY_TIMEOUT = 20.0
@@ -20,6 +24,7 @@ REPLY_TIMEOUT = 20.0
 OPTICS_CSV = (
     "#separator:Comma\n"
     "#deck:Optics\n"
+    "#columns:Front,Back,Correct,Wrong 1,Wrong 2,Wrong 3,Explanation\n"
     "What bends light in a lens?,Refraction\n"
     "What is the focal length?,The distance from the lens to its focus\n"
     "What does a prism do to white light?,It splits it into colours\n"
@@ -93,7 +98,7 @@ async def test_a_csv_with_a_bad_row_names_its_line_and_study_now_shows_one_of_it
         reply = await import_optics(alice)
         lines = (reply.text or "").splitlines()
         assert "Skipped 1 row:" in lines
-        assert "• line 6: no answer" in lines
+        assert "• line 7: no answer" in lines
         assert reply.button_labels == ["Study now"]
 
         await alice.press(reply, "Study now")
@@ -380,3 +385,71 @@ async def test_a_co_admin_cannot_offer_an_admins_deck_and_it_stops_when_its_owne
             lambda m: m.message_id > poll.message_id and "Decks" in (m.text or ""), chat=group
         )
         assert "⏸ Optics (a former admin's: not used) · 1 question" in (seen.text or "")
+
+
+def _pictures_package(tmp_path: Path) -> bytes:
+    """An Anki package of two notes: a picture with its name on the back, and a card whose
+    answer is a picture of its own."""
+    eye, leaf = png(6, 4), png(3, 9)
+    (tmp_path / "eye.png").write_bytes(eye)
+    (tmp_path / "leaf.png").write_bytes(leaf)
+    deck = genanki.Deck(2059400111, "Pictures")
+    for fields, guid in (
+        (['<img src="eye.png">', "An eye"], "p1"),
+        (["What does a leaf look like?", '<img src="leaf.png">'], "p2"),
+    ):
+        deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, fields=fields, guid=guid))
+    out = io.BytesIO()
+    media = [str(tmp_path / "eye.png"), str(tmp_path / "leaf.png")]
+    genanki.Package(deck, media_files=media).write_to_file(out, timestamp=1_700_000_000)
+    return out.getvalue()
+
+
+async def test_a_card_with_an_image_is_a_photo_and_its_answer_is_on_the_same_message(
+    server: BotApiStandin,
+    running_bot: RunningBot,
+    store: Database,
+    basics: Library,
+    tmp_path: Path,
+) -> None:
+    alice = server.user(1001, "Alice")
+    async with running_bot(library=basics):
+        reply = await send_file(alice, _pictures_package(tmp_path), "pictures.apkg")
+        assert (reply.text or "").startswith("Deck Pictures: 2 cards."), reply.text
+        await alice.press(reply, "Study now")
+        card = await alice.wait_for_message(lambda m: m is not reply)
+        assert card.photo is not None
+        # The first card: its front is the picture alone, the card's text its caption.
+        first_is_eye = image_size(card.photo) == (6, 4)
+        assert (card.caption or "").startswith("Pictures · new card")
+        assert card.button_labels == ["Show answer"]
+        await alice.press(card, "Show answer")
+        shown = await alice.wait_for_edit(card)
+        caption = shown.caption or ""
+        assert ("An eye" in caption) if first_is_eye else ("What does a leaf" in caption)
+        if not first_is_eye:
+            assert shown.photo is not None and image_size(shown.photo) == (3, 9)
+        assert len(shown.button_labels) == 4  # the four ratings
+
+        # Rated: the next card comes as this message turned, or as a new one after it.
+        await alice.press(shown, shown.button_labels[2])
+
+        def next_card() -> ChatMessage | None:
+            return next(
+                (
+                    m
+                    for m in alice.chat.bot_messages
+                    if m.message_id >= card.message_id and m.button_labels == ["Show answer"]
+                ),
+                None,
+            )
+
+        second = await alice.wait_until(next_card)
+        text = second.caption or second.text or ""
+        assert ("What does a leaf" in text) if first_is_eye else ("🖼" in text)
+        # Whatever message showed the first card has no buttons left to press.
+        first = alice.chat.message(card.message_id)
+        assert first is second or (first is not None and first.button_labels == [])
+
+    media = await rows(store, OwnDeckMedia)
+    assert sorted(m.name for m in media) == ["eye.png", "leaf.png"]

@@ -28,17 +28,18 @@ import sqlite3
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import zstandard
 
-from tutor.content import ItemKind
+from tutor.content import IMAGE_ONLY, ItemKind, is_image_name
+from tutor.imports import protobuf
 from tutor.imports.anki_templates import CardTemplate, TooLong, render_card
 from tutor.imports.deck import FIELD_TOO_LONG, MAX_FIELD_CHARS, MAX_ITEMS, ImportFailed
-from tutor.imports.html import html_to_text
+from tutor.imports.html import html_to_text, image_sources
 from tutor.imports.items import TOO_MANY, DeckBuilder
+from tutor.imports.media import PackageMedia
 
 # The most a package's collection may unpack to: a zip bomb stops here.
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
@@ -102,14 +103,15 @@ def parse_anki(file_name: str, data: bytes) -> tuple[str | None, DeckBuilder]:
         ImportFailed: for a damaged or encrypted zip, a zip bomb, a package without a
             collection, or a collection that cannot be read.
     """
-    collection = _unpack(file_name, data)
+    collection, newer = _unpack(file_name, data)
     builder = DeckBuilder(file_name=file_name, format="apkg")
+    media = PackageMedia(data, compressed=newer)
     connection = _open(file_name, collection)
     try:
         _check_schema(file_name, connection)
         _check_size(file_name, connection)
         whole = file_name.casefold().endswith(".colpkg")
-        name = _read(connection, builder, keep_suspended=not whole)
+        name = _read(connection, builder, media, keep_suspended=not whole)
     except sqlite3.DataError:
         # Only a value past MAX_VALUE_BYTES raises it here ("string or blob too big").
         limit_mb = MAX_VALUE_BYTES // 1024 // 1024
@@ -130,8 +132,9 @@ def parse_anki(file_name: str, data: bytes) -> tuple[str | None, DeckBuilder]:
     return name, builder
 
 
-def _unpack(file_name: str, data: bytes) -> bytes:
-    """The SQLite bytes of the package's newest collection, within MAX_UNPACKED_BYTES."""
+def _unpack(file_name: str, data: bytes) -> tuple[bytes, bool]:
+    """The SQLite bytes of the package's newest collection, within MAX_UNPACKED_BYTES, and
+    whether it is the newer format (zstd, with zstd-compressed media)."""
     limit_mb = MAX_UNPACKED_BYTES // 1024 // 1024
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -161,7 +164,7 @@ def _unpack(file_name: str, data: bytes) -> bytes:
             raise ImportFailed(CORRUPT.format(name=file_name)) from None
         except _TooBig:
             raise ImportFailed(TOO_BIG.format(name=file_name, limit=limit_mb)) from None
-    return raw
+    return raw, found.filename.endswith("b")
 
 
 class _TooBig(Exception):
@@ -246,7 +249,11 @@ def _check_size(file_name: str, connection: sqlite3.Connection) -> None:
 
 
 def _read(
-    connection: sqlite3.Connection, builder: DeckBuilder, *, keep_suspended: bool
+    connection: sqlite3.Connection,
+    builder: DeckBuilder,
+    media: PackageMedia,
+    *,
+    keep_suspended: bool,
 ) -> str | None:
     tables = _tables(connection)
     if not {"notes", "cards", "col"} <= tables:
@@ -268,12 +275,16 @@ def _read(
         if note_id != last_note:
             last_note = note_id
             builder.media_skipped += _media(str(fields))
+            shown: set[str] = set()  # the note's images kept: not left out
         if note_type is None:
             builder.skip(where, UNKNOWN_TYPE)
         elif queue == _SUSPENDED and not keep_suspended:
             builder.skip(where, SUSPENDED)
-        elif _add_card(builder, where, note_type, int(ordinal), str(guid), str(fields), tags):
+        elif _add_card(
+            builder, where, note_type, (int(ordinal), str(guid), str(fields), tags), media, shown
+        ):
             decks[deck_id] += 1
+    builder.media.update(media.kept)
     if not decks:
         return None
     return _deck_name(connection, tables, decks.most_common(1)[0][0])
@@ -283,12 +294,14 @@ def _add_card(
     builder: DeckBuilder,
     where: str,
     note_type: _NoteType,
-    ordinal: int,
-    guid: str,
-    flds: str,
-    tags: object,
+    row: tuple[int, str, str, object],
+    media: PackageMedia,
+    shown: set[str],
 ) -> bool:
-    """Render one card as Anki shows it and add it; False when it is left out."""
+    """Render one card as Anki shows it and add it; False when it is left out. Its first
+    image on the front comes with its front, the first other one on the back with its
+    answer (``shown`` collects the note's images kept)."""
+    ordinal, guid, flds, tags = row
     values = flds.split(_FIELD_SEPARATOR, len(note_type.fields))
     if any(len(value) > MAX_FIELD_CHARS for value in values):
         builder.skip(where, FIELD_TOO_LONG.format(limit=MAX_FIELD_CHARS))
@@ -311,14 +324,39 @@ def _add_card(
         return False
     front, front_media = html_to_text(sides[0])
     back, back_media = html_to_text(sides[1])
-    if not front and front_media:
-        builder.skip(where, "its front is only an image or a sound (media is not imported)")
+    image = _first_image(sides[0], media)
+    back_image = _first_image(sides[1], media, besides=image)
+    if not front and front_media and image is None:
+        builder.skip(where, "its front is only a sound or an image I cannot show")
         return False
-    if not back and back_media:
-        builder.skip(where, "its back is only an image or a sound (media is not imported)")
+    if not back and back_media and back_image is None and image is None:
+        builder.skip(where, "its back is only a sound or an image I cannot show")
         return False
-    card = {"id": _card_key(guid, ordinal, note_type.cloze), "front": front, "back": back}
-    return builder.add(ItemKind.CARD, where, card)
+    card: dict[str, Any] = {
+        "id": _card_key(guid, ordinal, note_type.cloze),
+        "front": front or (IMAGE_ONLY if image else ""),
+        "back": back or (IMAGE_ONLY if back_image else ""),
+    }
+    card.update({k: v for k, v in (("image", image), ("back_image", back_image)) if v})
+    added = builder.add(ItemKind.CARD, where, card)
+    if added:
+        for name in (image, back_image):
+            if name is not None and name not in shown:
+                shown.add(name)
+                builder.media_skipped -= 1
+    return added
+
+
+def _first_image(html: str, media: PackageMedia, *, besides: str | None = None) -> str | None:
+    """The first image of ``html`` the package holds and Telegram can show, but ``besides``."""
+    return next(
+        (
+            name
+            for name in image_sources(html)
+            if name != besides and is_image_name(name) and media.image(name) is not None
+        ),
+        None,
+    )
 
 
 def _media(flds: str) -> int:
@@ -381,61 +419,15 @@ def _note_types_newer(connection: sqlite3.Connection) -> dict[int, _NoteType]:
         "SELECT ntid, name, config FROM templates ORDER BY ntid, ord"
     ):
         # CardTemplate.Config: 1 is q_format, 2 is a_format.
-        template = _template(str(name), _proto_string(config, 1), _proto_string(config, 2))
+        template = _template(str(name), protobuf.string(config, 1), protobuf.string(config, 2))
         templates.setdefault(type_id, []).append(template)
     types: dict[int, _NoteType] = {}
     for type_id, name, config in connection.execute("SELECT id, name, config FROM notetypes"):
-        cloze = _proto_varint(config, 1) == 1  # Notetype.Config.kind: 1 is KIND_CLOZE
+        cloze = protobuf.varint(config, 1) == 1  # Notetype.Config.kind: 1 is KIND_CLOZE
         types[type_id] = _NoteType(
             str(name), cloze, fields.get(type_id, []), tuple(templates.get(type_id, []))
         )
     return types
-
-
-def _proto_fields(data: object) -> Iterator[tuple[int, int | bytes]]:
-    """The top-level fields of a protobuf message: (number, value) for varints and
-    length-delimited values; others skipped. Enough for Anki's note type configs."""
-    if not isinstance(data, bytes):
-        return
-    at = 0
-
-    def varint() -> int:
-        nonlocal at
-        value = shift = 0
-        while True:
-            if at >= len(data) or shift > 63:
-                raise sqlite3.DatabaseError("bad protobuf")
-            byte = data[at]
-            at += 1
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                return value
-
-    while at < len(data):
-        key = varint()
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            yield number, varint()
-        elif wire == 2:
-            length = varint()
-            yield number, data[at : at + length]
-            at += length
-        elif wire == 1:
-            at += 8
-        elif wire == 5:
-            at += 4
-        else:
-            raise sqlite3.DatabaseError("bad protobuf")
-
-
-def _proto_varint(data: object, number: int) -> int:
-    return next((v for n, v in _proto_fields(data) if n == number and isinstance(v, int)), 0)
-
-
-def _proto_string(data: object, number: int) -> str:
-    value = next((v for n, v in _proto_fields(data) if n == number and isinstance(v, bytes)), b"")
-    return value.decode("utf-8", errors="replace")
 
 
 def _deck_name(connection: sqlite3.Connection, tables: set[str], deck_id: int) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tutor.content import Card, ExplainPrompt, QuizQuestion
 
@@ -42,6 +42,8 @@ class ParsedDeck:
     media_skipped: int  # images and sounds in the file, not imported
     # How the file was read, when the user should know ("read as Latin-1 ...").
     notes: tuple[str, ...] = ()
+    # The images its cards show (``Card.image``, ``Card.back_image``), by name.
+    media: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def item_count(self) -> int:

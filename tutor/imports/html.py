@@ -203,6 +203,21 @@ def _cut_sounds(html: str) -> tuple[str, int]:
     return "".join(parts), count
 
 
+# An <img> tag's src, the tag read no further than the next "<" (so a field of "<img "
+# repeated is read once, not once per tag).
+_IMAGE_SOURCE = re.compile(
+    r"""<img\b[^<>]*?\ssrc\s*=\s*(?:"([^"<>]*)"|'([^'<>]*)'|([^\s"'<>]+))""", re.IGNORECASE
+)
+
+
+def image_sources(html: str) -> list[str]:
+    """The ``src`` of each ``<img>`` in ``html``, in order, entities unescaped."""
+    return [
+        unescape(next(part for part in found.groups() if part is not None))
+        for found in _IMAGE_SOURCE.finditer(html)
+    ]
+
+
 def html_to_text(html: str) -> tuple[str, int]:
     """The text of ``html`` as Telegram shows plain text, and how many images and sounds
     (``<img>``, ``[sound:...]``, ...) it left out.

@@ -150,6 +150,7 @@ class DeckBuilder:
         self.items: dict[ItemKind, list[Any]] = {kind: [] for kind in _MODELS}
         self.skipped: list[Skipped] = []
         self.media_skipped = 0
+        self.media: dict[str, bytes] = {}  # images the items show, by name
         self.notes: list[str] = []
         self._ids: dict[str, str] = {}  # item key -> where it was
         self._fronts: dict[tuple[ItemKind, str], str] = {}  # (kind, front) -> where it was
@@ -259,6 +260,7 @@ class DeckBuilder:
             explain=tuple(self.items[ItemKind.EXPLAIN]),
             skipped=tuple(self.skipped),
             media_skipped=self.media_skipped,
+            media=self.media,
             notes=tuple(self.notes),
         )
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, ForeignKey, Index, String, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    text,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -350,6 +361,18 @@ class OwnDeckItem(SQLModel, table=True):
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     position: int
     active: bool = True
+
+
+class OwnDeckMedia(SQLModel, table=True):
+    """An image an own deck's cards show (``Card.image``, ``Card.back_image``), by its name
+    in the file the deck came from. A replace keeps the images its items, active or not,
+    still name."""
+
+    deck_id: int = Field(
+        sa_column=Column(ForeignKey("owndeck.id", ondelete="CASCADE"), primary_key=True)
+    )
+    name: str = Field(sa_column=Column(String(200), primary_key=True))
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class DeckImport(SQLModel, table=True):

@@ -34,10 +34,12 @@ from tutor.store.models import (
     Learner,
     OwnDeck,
     OwnDeckItem,
+    OwnDeckMedia,
     ReviewLog,
 )
 
 _DECK: Table = OwnDeck.__table__  # type: ignore[attr-defined]
+_MEDIA: Table = OwnDeckMedia.__table__  # type: ignore[attr-defined]
 _ITEM: Table = OwnDeckItem.__table__  # type: ignore[attr-defined]
 _ADDED: Table = AddedDeck.__table__  # type: ignore[attr-defined]
 _GROUP_DECK: Table = GroupDeck.__table__  # type: ignore[attr-defined]
@@ -389,6 +391,30 @@ def write_items(session: Session, *, deck_id: int, rows: Sequence[ItemRow]) -> N
                 for row in rows
             ],
         )
+
+
+def write_media(
+    session: Session, *, deck_id: int, rows: Sequence[ItemRow], media: Mapping[str, bytes]
+) -> None:
+    """Store the deck's images: ``media`` (new or changed), and of those it had, the ones
+    its ``rows`` (active or not) still name; the rest go."""
+    named = {
+        str(row.data[key]) for row in rows for key in ("image", "back_image") if row.data.get(key)
+    }
+    stale = delete(_MEDIA).where(_MEDIA.c.deck_id == deck_id)
+    if named - set(media):
+        stale = stale.where(_MEDIA.c.name.not_in(sorted(named - set(media))))
+    session.execute(stale)
+    for name, data in media.items():
+        if name in named:
+            session.execute(insert(_MEDIA).values(deck_id=deck_id, name=name, data=data))
+
+
+def image(session: Session, *, deck_id: int, name: str) -> bytes | None:
+    """An image of the deck, by name; None when it has none of that name."""
+    statement = select(_MEDIA.c.data).where(_MEDIA.c.deck_id == deck_id, _MEDIA.c.name == name)
+    data = session.execute(statement).scalar_one_or_none()
+    return bytes(data) if data is not None else None
 
 
 def delete_memories(session: Session, *, item_ids: Collection[str]) -> None:

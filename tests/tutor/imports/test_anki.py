@@ -8,11 +8,12 @@ from __future__ import annotations
 import io
 import sqlite3
 import zipfile
+from pathlib import Path
 
 import genanki
 import pytest
 
-from tests.hostile import zip_bomb, zstd_bomb
+from tests.hostile import PNG, zip_bomb, zstd_bomb
 from tests.tutor.imports.anki_files import (
     BASIC,
     CLOZE,
@@ -22,6 +23,7 @@ from tests.tutor.imports.anki_files import (
     newer_package,
     zip_package,
 )
+from tutor.content import IMAGE_ONLY
 from tutor.imports import MAX_ITEMS, ImportFailed, Skipped, parse_file
 
 THREE_WAYS = genanki.Model(
@@ -39,9 +41,9 @@ THREE_WAYS = genanki.Model(
 )
 
 
-def _classic(deck: genanki.Deck) -> bytes:
+def _classic(deck: genanki.Deck, media: list[str] | None = None) -> bytes:
     out = io.BytesIO()
-    genanki.Package(deck).write_to_file(out, timestamp=1_700_000_000)
+    genanki.Package(deck, media_files=media or []).write_to_file(out, timestamp=1_700_000_000)
     return out.getvalue()
 
 
@@ -80,8 +82,12 @@ def classic_deck() -> genanki.Deck:
     return deck
 
 
-def test_a_classic_package_built_with_genanki(classic_deck: genanki.Deck) -> None:
-    data = _classic(classic_deck)
+def test_a_classic_package_built_with_genanki(
+    classic_deck: genanki.Deck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "eye.png").write_bytes(PNG)
+    monkeypatch.chdir(tmp_path)
+    data = _classic(classic_deck, ["eye.png"])
     parsed = parse_file("optics.apkg", data)
     assert parsed.name == "Optics"
     assert parsed.format == "apkg"
@@ -97,16 +103,14 @@ def test_a_classic_package_built_with_genanki(classic_deck: genanki.Deck) -> Non
         ("a", "b"),  # a note type of three card types, each as its template says
         ("b", "c"),
         ("c", "a"),
+        (IMAGE_ONLY, "An eye"),  # an image alone on the front: the image comes with it
         ("• one\n• two", "<tag> &"),
     ]
-    assert [c.source for c in parsed.cards] == ["optics.apkg"] * 12
-    notes = _note_ids(data)
-    assert parsed.skipped == (
-        Skipped(
-            f"note {notes[7]}", "its front is only an image or a sound (media is not imported)"
-        ),
-    )
-    assert parsed.media_skipped == 2  # the sound of g2 (on both its cards), the image of g8
+    assert [c.source for c in parsed.cards] == ["optics.apkg"] * 13
+    assert [c.image for c in parsed.cards] == [None] * 11 + ["eye.png", None]
+    assert parsed.media == {"eye.png": PNG}
+    assert parsed.skipped == ()
+    assert parsed.media_skipped == 1  # the sound of g2 (on both its cards)
 
 
 def test_notes_keep_their_keys_when_edited(classic_deck: genanki.Deck) -> None:

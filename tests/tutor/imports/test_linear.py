@@ -63,7 +63,7 @@ def _old_id(words: str) -> tuple[str, str | None]:
 
 
 def _collection(path: Path) -> sqlite3.Connection:
-    raw = bytearray(_unpack(path.name, path.read_bytes()))
+    raw = bytearray(_unpack(path.name, path.read_bytes())[0])
     raw[18:20] = b"\x01\x01"  # newer collections are in WAL mode; read them as a plain file
     connection = sqlite3.connect(":memory:")
     connection.deserialize(bytes(raw))

@@ -1,0 +1,138 @@
+"""A package's images: the files an Anki package carries beside its collection, read only
+when a card shows one, and kept only when they are images Telegram shows as photos.
+
+An .apkg or .colpkg holds a ``media`` map and one zip entry per file, named by number:
+
+- older packages: the map is JSON (``{"0": "cell.png"}``) and each file is stored as is;
+- Anki 2.1.50+ (``collection.anki21b``): the map is zstd-compressed protobuf
+  (``MediaEntries``: per entry, field 1 the name, field 255 the zip entry's number when it
+  is not the entry's index), and each file is zstd-compressed.
+
+A file someone sent: each image is read within MAX_IMAGE_BYTES (a photo Telegram takes),
+the deck's images within MAX_MEDIA_BYTES together, and only files whose first bytes say
+PNG, JPEG, GIF or WebP are kept.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+import zstandard
+
+from tutor.imports import protobuf
+
+# The most one image may unpack to (Telegram takes photos of up to 10 MB).
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+# The most a deck's images may unpack to together.
+MAX_MEDIA_BYTES = 20 * 1024 * 1024
+_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+_CHUNK = 64 * 1024
+_LEGACY_NUMBER = 255  # MediaEntry.legacy_zip_filename
+
+
+class PackageMedia:
+    """The images of one package, read on demand: ``image(name)`` is the file's bytes when
+    the package holds it, it is an image and the limits allow it; else None."""
+
+    def __init__(self, data: bytes, *, compressed: bool) -> None:
+        self._archive: zipfile.ZipFile | None = None
+        self._entries: dict[str, str] = {}  # file name -> zip entry name
+        self._compressed = compressed
+        self._kept: dict[str, bytes] = {}
+        self._failed: set[str] = set()
+        self._total = 0
+        try:
+            self._archive = zipfile.ZipFile(io.BytesIO(data))
+            self._entries = self._read_map()
+        except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, RuntimeError):
+            self._entries = {}  # no map, or a damaged one: the cards keep their text
+
+    @property
+    def kept(self) -> dict[str, bytes]:
+        """The images read and kept so far, by name."""
+        return dict(self._kept)
+
+    def image(self, name: str) -> bytes | None:
+        if name in self._kept:
+            return self._kept[name]
+        if name in self._failed or name not in self._entries or self._archive is None:
+            return None
+        data = self._read(self._entries[name])
+        if data is None or not _is_image(data) or self._total + len(data) > MAX_MEDIA_BYTES:
+            self._failed.add(name)
+            return None
+        self._total += len(data)
+        self._kept[name] = data
+        return data
+
+    def _read_map(self) -> dict[str, str]:
+        assert self._archive is not None
+        if "media" not in self._archive.namelist():
+            return {}
+        raw = self._read_entry("media", limit=MAX_IMAGE_BYTES, compressed=False)
+        if raw is None:
+            return {}
+        try:
+            mapping = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            mapping = None
+        if isinstance(mapping, dict):
+            return {str(name): str(number) for number, name in mapping.items()}
+        unpacked = _unzstd(raw, MAX_IMAGE_BYTES)
+        if unpacked is None:
+            return {}
+        entries: dict[str, str] = {}
+        for index, entry in enumerate(protobuf.messages(unpacked, 1)):
+            name, number = "", index
+            for field, value in protobuf.fields(entry):
+                if field == 1 and isinstance(value, bytes):
+                    name = value.decode("utf-8", errors="replace")
+                elif field == _LEGACY_NUMBER and isinstance(value, int):
+                    number = value
+            if name:
+                entries[name] = str(number)
+        return entries
+
+    def _read(self, entry: str) -> bytes | None:
+        return self._read_entry(entry, limit=MAX_IMAGE_BYTES, compressed=self._compressed)
+
+    def _read_entry(self, entry: str, *, limit: int, compressed: bool) -> bytes | None:
+        assert self._archive is not None
+        try:
+            info = self._archive.getinfo(entry)
+            if info.file_size > (limit if not compressed else MAX_MEDIA_BYTES):
+                return None
+            with self._archive.open(info) as stream:
+                raw = _read_capped(stream, limit if not compressed else MAX_MEDIA_BYTES)
+        except (KeyError, zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError):
+            return None
+        if raw is None or not compressed:
+            return raw
+        return _unzstd(raw, limit)
+
+
+def _is_image(data: bytes) -> bool:
+    return data.startswith(_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def _read_capped(stream: Any, limit: int) -> bytes | None:
+    """All of ``stream``, or None once it passes ``limit`` bytes."""
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := stream.read(_CHUNK):
+        total += len(chunk)
+        if total > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _unzstd(raw: bytes, limit: int) -> bytes | None:
+    try:
+        with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)) as stream:
+            return _read_capped(stream, limit)
+    except zstandard.ZstdError:
+        return None
