@@ -850,7 +850,7 @@ def export_of(
             )
         )
     decks = tuple(
-        _as_parsed(found, deck_id)
+        _as_parsed(found, deck_id, queries.deck_media(session, deck_id=own.number))
         for deck_id, own in found.own.items()
         if own.owner_id == learner_id
     )
@@ -858,9 +858,9 @@ def export_of(
     return Export(buffer.getvalue().encode("utf-8-sig"), len(states), decks)
 
 
-def _as_parsed(library: Library, deck_id: str) -> ParsedDeck:
+def _as_parsed(library: Library, deck_id: str, media: dict[str, bytes]) -> ParsedDeck:
     """An own deck as ``tutor.imports.export_deck`` writes it: its items keyed by their
-    ids without the deck's prefix (the keys they were stored under)."""
+    ids without the deck's prefix (the keys they were stored under), and its images."""
     deck = library.decks[deck_id]
     cut = len(deck_id) + 1
 
@@ -875,4 +875,5 @@ def _as_parsed(library: Library, deck_id: str) -> ParsedDeck:
         explain=tuple(keyed(prompt) for prompt in deck.explain),
         skipped=(),
         media_skipped=0,
+        media=media,
     )

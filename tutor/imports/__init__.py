@@ -19,6 +19,9 @@ Pure functions over bytes: no Telegram, no database.
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import zipfile
 from pathlib import PurePath
 
 from tutor.content import fits_poll
@@ -56,6 +59,9 @@ ANKI_SUFFIXES = (".apkg", ".colpkg")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 YAML_SUFFIXES = (".yaml", ".yml")
+# A zip of a deck file and the images its cards name (what /export writes for a deck with
+# images) holds one of these.
+DECK_SUFFIXES = (*CSV_SUFFIXES, *MARKDOWN_SUFFIXES, *YAML_SUFFIXES)
 # A zip starts with a file's header, or with the end of its directory when it is empty.
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
@@ -89,10 +95,15 @@ def parse_file(file_name: str, data: bytes) -> ParsedDeck:
         suffix not in (*CSV_SUFFIXES, *MARKDOWN_SUFFIXES, *YAML_SUFFIXES)
         and data.startswith(ZIP_MAGIC)
     ):
-        from tutor.imports.anki import parse_anki
+        from tutor.imports.anki import COLLECTIONS, parse_anki
+        from tutor.imports.media import deck_in_zip
 
-        name, builder = parse_anki(file_name, data)
-        return builder.build(name)
+        inside = None if suffix in ANKI_SUFFIXES else deck_in_zip(data, COLLECTIONS, DECK_SUFFIXES)
+        if inside is None:
+            name, builder = parse_anki(file_name, data)
+            return builder.build(name)
+        deck = parse_file(inside.name, inside.data)
+        return dataclasses.replace(deck, media=inside.images(deck.cards))
     text, notes = decode_text(file_name, data)
     if not text.strip():
         raise ImportFailed(EMPTY.format(name=file_name))
@@ -131,14 +142,22 @@ def _text_format(suffix: str, text: str) -> str:
 
 def export_deck(deck: ParsedDeck) -> tuple[str, bytes]:
     """A deck as a file that ``parse_file`` reads back to the same items: the project's YAML
-    schema, every field written out (UTF-8).
+    schema, every field written out (UTF-8); with its images, a zip of that file and them.
 
     Returns:
-        The file's name (the deck's name made safe, ``.yaml``) and its bytes.
+        The file's name (the deck's name made safe, ``.yaml`` or ``.zip``) and its bytes.
     """
     from tutor.imports.yaml_deck import dump_yaml
 
-    return f"{_safe_name(deck.name)}.yaml", dump_yaml(deck).encode("utf-8")
+    name, text = _safe_name(deck.name), dump_yaml(deck).encode("utf-8")
+    if not deck.media:
+        return f"{name}.yaml", text
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{name}.yaml", text)
+        for image, data in sorted(deck.media.items()):
+            archive.writestr(image, data, compress_type=zipfile.ZIP_STORED)
+    return f"{name}.zip", out.getvalue()
 
 
 def _safe_name(name: str) -> str:

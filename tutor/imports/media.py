@@ -18,10 +18,13 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import zstandard
 
+from tutor.content import Card
 from tutor.imports import protobuf
 
 # The most one image may unpack to (Telegram takes photos of up to 10 MB).
@@ -37,7 +40,7 @@ class PackageMedia:
     """The images of one package, read on demand: ``image(name)`` is the file's bytes when
     the package holds it, it is an image and the limits allow it; else None."""
 
-    def __init__(self, data: bytes, *, compressed: bool) -> None:
+    def __init__(self, data: bytes, *, compressed: bool, by_name: bool = False) -> None:
         self._archive: zipfile.ZipFile | None = None
         self._entries: dict[str, str] = {}  # file name -> zip entry name
         self._compressed = compressed
@@ -46,7 +49,10 @@ class PackageMedia:
         self._total = 0
         try:
             self._archive = zipfile.ZipFile(io.BytesIO(data))
-            self._entries = self._read_map()
+            # A zip of a deck file and images (our export) holds them under their names.
+            self._entries = (
+                {name: name for name in self._archive.namelist()} if by_name else self._read_map()
+            )
         except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, RuntimeError):
             self._entries = {}  # no map, or a damaged one: the cards keep their text
 
@@ -136,3 +142,46 @@ def _unzstd(raw: bytes, limit: int) -> bytes | None:
             return _read_capped(stream, limit)
     except zstandard.ZstdError:
         return None
+
+
+@dataclass(frozen=True)
+class ZippedDeck:
+    """A deck file found in a zip, and the zip's images, read when a card names one."""
+
+    name: str
+    data: bytes
+    archive: bytes
+
+    def images(self, cards: Sequence[Card]) -> dict[str, bytes]:
+        """The images ``cards`` name (``image``, ``back_image``) that the zip holds."""
+        media = PackageMedia(self.archive, compressed=False, by_name=True)
+        names = [name for card in cards for name in (card.image, card.back_image) if name]
+        for name in names:
+            media.image(name)
+        return media.kept
+
+
+def deck_in_zip(
+    data: bytes, collections: Sequence[str], suffixes: Sequence[str]
+) -> ZippedDeck | None:
+    """The one deck file of a zip that is no Anki package (no ``collections``): a file of
+    one of ``suffixes`` at its top, within the file size the bot takes; else None."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if any(info.filename in collections for info in infos):
+                return None
+            decks = [
+                info
+                for info in infos
+                if "/" not in info.filename and info.filename.casefold().endswith(tuple(suffixes))
+            ]
+            if len(decks) != 1 or decks[0].file_size > MAX_IMAGE_BYTES:
+                return None
+            with archive.open(decks[0]) as stream:
+                text = _read_capped(stream, MAX_IMAGE_BYTES)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, KeyError):
+        return None
+    if text is None:
+        return None
+    return ZippedDeck(decks[0].filename, text, data)

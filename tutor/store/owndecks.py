@@ -410,6 +410,12 @@ def write_media(
             session.execute(insert(_MEDIA).values(deck_id=deck_id, name=name, data=data))
 
 
+def deck_media(session: Session, *, deck_id: int) -> dict[str, bytes]:
+    """Every image of the deck, by name."""
+    statement = select(_MEDIA.c.name, _MEDIA.c.data).where(_MEDIA.c.deck_id == deck_id)
+    return {str(name): bytes(data) for name, data in session.execute(statement).all()}
+
+
 def image(session: Session, *, deck_id: int, name: str) -> bytes | None:
     """An image of the deck, by name; None when it has none of that name."""
     statement = select(_MEDIA.c.data).where(_MEDIA.c.deck_id == deck_id, _MEDIA.c.name == name)

@@ -5,6 +5,7 @@ checked against Anki's own rendering in test_realdecks."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import sqlite3
 import zipfile
@@ -24,7 +25,7 @@ from tests.tutor.imports.anki_files import (
     zip_package,
 )
 from tutor.content import IMAGE_ONLY
-from tutor.imports import MAX_ITEMS, ImportFailed, Skipped, parse_file
+from tutor.imports import MAX_ITEMS, ImportFailed, Skipped, export_deck, parse_file
 
 THREE_WAYS = genanki.Model(
     1607392319,
@@ -274,3 +275,19 @@ def test_a_zstd_bomb_is_refused_by_its_actual_size() -> None:
     assert len(bomb) < 200_000
     with pytest.raises(ImportFailed, match=r"x\.apkg unpacks to more than 64 MB"):
         parse_file("x.apkg", bomb)
+
+
+def test_a_deck_with_images_exports_as_a_zip_that_imports_back_with_them(
+    classic_deck: genanki.Deck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "eye.png").write_bytes(PNG)
+    monkeypatch.chdir(tmp_path)
+    deck = parse_file("optics.apkg", _classic(classic_deck, ["eye.png"]))
+    name, data = export_deck(deck)
+    assert name == "Optics.zip"
+    again = parse_file(name, data)
+    assert again.cards == deck.cards
+    assert again.media == {"eye.png": PNG}
+    # Without images, the export is the YAML file itself.
+    plain = dataclasses.replace(deck, media={})
+    assert export_deck(plain)[0] == "Optics.yaml"
