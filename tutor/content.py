@@ -36,6 +36,11 @@ POLL_EXPLANATION_MAX = 200
 QUESTION_MAX = 1000
 OPTION_MAX = 300
 EXPLANATION_MAX = 1000
+# A card's sides: the answer shows the front above the back in one message (4,096
+# characters, with the deck's name and the buttons' prompt around them).
+CARD_FRONT_MAX = 1600
+CARD_BACK_MAX = 2700
+CARD_SIDES_MAX = 3800
 # Item ids travel inside callback data (64 bytes in all), so they stay short.
 ITEM_ID_MAX = 24
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -77,6 +82,9 @@ IMAGE_NAME_PATTERN = r"^[^/\\\x00-\x1f]{1,200}$"
 ImageName = Annotated[str, StringConstraints(pattern=IMAGE_NAME_PATTERN)]
 # The text of a card's side that is only an image (Anki shows the image alone).
 IMAGE_ONLY = "🖼"
+# The back of an Anki card whose answer side adds nothing (an exercise: "Design an LRU
+# cache"); Anki shows such a card with a blank answer.
+NO_ANSWER = "(no answer on this card)"
 
 
 def is_image_name(name: str) -> bool:
@@ -90,8 +98,8 @@ class Card(_Strict):
 
     id: ItemId
     level: Level
-    front: Annotated[Text, StringConstraints(max_length=1000)]
-    back: Annotated[Text, StringConstraints(max_length=2000)]
+    front: Annotated[Text, StringConstraints(max_length=CARD_FRONT_MAX)]
+    back: Annotated[Text, StringConstraints(max_length=CARD_BACK_MAX)]
     demo: DemoName | None = None
     source: Source
     image: ImageName | None = None
@@ -100,6 +108,13 @@ class Card(_Strict):
     @property
     def kind(self) -> ItemKind:
         return ItemKind.CARD
+
+    @model_validator(mode="after")
+    def _fits_one_message(self) -> Card:
+        # The answer shows the front above the back, in one Telegram message.
+        if len(self.front) + len(self.back) > CARD_SIDES_MAX:
+            raise ValueError(f"front and answer longer than {CARD_SIDES_MAX} characters together")
+        return self
 
 
 class Option(_Strict):

@@ -33,12 +33,13 @@ from typing import Any
 
 import zstandard
 
-from tutor.content import IMAGE_ONLY, ItemKind, is_image_name
+from tutor.content import IMAGE_ONLY, NO_ANSWER, ItemKind, is_image_name
 from tutor.imports import protobuf
 from tutor.imports.anki_templates import CardTemplate, TooLong, render_card
 from tutor.imports.deck import FIELD_TOO_LONG, MAX_FIELD_CHARS, MAX_ITEMS, ImportFailed
 from tutor.imports.html import html_to_text, image_sources
 from tutor.imports.items import TOO_MANY, DeckBuilder
+from tutor.imports.math_text import math_to_text
 from tutor.imports.media import PackageMedia
 
 # The most a package's collection may unpack to: a zip bomb stops here.
@@ -324,6 +325,7 @@ def _add_card(
         return False
     front, front_media = html_to_text(sides[0])
     back, back_media = html_to_text(sides[1])
+    front, back = math_to_text(front), math_to_text(back)
     image = _first_image(sides[0], media)
     back_image = _first_image(sides[1], media, besides=image)
     if not front and front_media and image is None:
@@ -335,7 +337,7 @@ def _add_card(
     card: dict[str, Any] = {
         "id": _card_key(guid, ordinal, note_type.cloze),
         "front": front or (IMAGE_ONLY if image else ""),
-        "back": back or (IMAGE_ONLY if back_image else ""),
+        "back": back or (IMAGE_ONLY if back_image else NO_ANSWER),
     }
     card.update({k: v for k, v in (("image", image), ("back_image", back_image)) if v})
     added = builder.add(ItemKind.CARD, where, card)

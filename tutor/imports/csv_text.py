@@ -37,6 +37,7 @@ from tutor.imports.anki_templates import cloze_numbers, render_cloze
 from tutor.imports.deck import FIELD_TOO_LONG, ImportFailed
 from tutor.imports.html import html_to_text
 from tutor.imports.items import DeckBuilder
+from tutor.imports.math_text import math_to_text
 
 SEPARATORS = {
     "comma": ",",
@@ -383,6 +384,7 @@ def _cells(
             continue
         if html:
             cell, media = html_to_text(cell)
+            cell = math_to_text(cell)
             builder.media_skipped += media
         cells[role] = cell.strip()
     return cells
@@ -398,7 +400,7 @@ def _other_note(
     if html:
         read = [html_to_text(cell) for cell in fields]
         builder.media_skipped += sum(media for _, media in read)
-        fields = [text for text, _ in read]
+        fields = [math_to_text(text) for text, _ in read]
     fields = [cell.strip() for cell in fields]
     front = fields[0] if fields else ""
     cells = {"front": front, "back": "\n\n".join(cell for cell in fields[1:] if cell)}

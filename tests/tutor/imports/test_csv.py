@@ -95,7 +95,7 @@ def test_skipped_rows_carry_the_files_real_line_numbers_and_why() -> None:
         "\n"  # 8
         "one, Once again\n"  # 9
         "# another comment\n"  # 10
-        f"{'x' * 1001},too long\n"  # 11
+        f"{'x' * 1601},too long\n"  # 11
         ",no front\n"  # 12
         "Four,Cuatro\n"  # 13
     )
@@ -106,7 +106,7 @@ def test_skipped_rows_carry_the_files_real_line_numbers_and_why() -> None:
     assert deck.cards[0].id != deck.cards[2].id
     assert deck.skipped == (
         Skipped("line 7", "no answer"),
-        Skipped("line 11", "front longer than 1000 characters"),
+        Skipped("line 11", "front longer than 1600 characters"),
         Skipped("line 12", "no front"),
     )
 
