@@ -19,6 +19,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import zstandard
+
 from tutor.imports import MAX_ITEMS, ImportFailed, ParsedDeck, export_deck, parse_file
 
 TARGET_SECONDS = 3.0
@@ -64,6 +66,26 @@ def make_newer_apkg(notes: int = MAX_ITEMS) -> bytes:
         cards=[(n, 9, 0) for n, *_ in rows],
     )
     return newer_package(data)
+
+
+def make_pictured_apkg(notes: int = MAX_ITEMS, images: int = 100) -> bytes:
+    """A newer-format package whose every note shows one of ``images`` pictures (64x64
+    PNGs, zstd-compressed in the package as Anki writes them) on its front."""
+    from tests.hostile import package_with_media, png
+    from tests.tutor.imports.anki_files import BASIC, collection
+
+    rows = [
+        (n, f"guid{n}", BASIC.id, [f'<img src="p{n % images}.png"> {n}', f"Back {n}"])
+        for n in range(1, notes + 1)
+    ]
+    data = collection(
+        note_types=[BASIC], decks={9: "Bench"}, notes=rows, cards=[(n, 9, 0) for n, *_ in rows]
+    )
+    pictures = {f"p{k}.png": png(64, 64 + k) for k in range(images)}
+    compressor = zstandard.ZstdCompressor()
+    return package_with_media(
+        data, {name: compressor.compress(image) for name, image in pictures.items()}
+    )
 
 
 def make_classic_apkg(notes: int = MAX_ITEMS) -> bytes | None:
@@ -117,6 +139,7 @@ def main() -> int:
         ("5,000-row CSV", "bench.csv", make_csv()),
         ("5,000-note .apkg (zstd)", "bench.apkg", make_newer_apkg()),
         ("5,000-note .apkg (classic)", "bench.apkg", make_classic_apkg()),
+        ("5,000 notes, 100 images", "bench.apkg", make_pictured_apkg()),
     ]
     exported: ParsedDeck | None = None
     for label, name, data in files:
@@ -149,20 +172,34 @@ def real_decks() -> None:
         return
     imported = items = 0
     size = 0
+    slowest, slowest_seconds = paths[0], 0.0
     started = time.perf_counter()
     for path in paths:
         data = path.read_bytes()
         size += len(data)
+        began = time.perf_counter()
         try:
             deck = parse_file(path.name, data)
         except ImportFailed:
             continue
+        if time.perf_counter() - began > slowest_seconds:
+            slowest, slowest_seconds = path, time.perf_counter() - began
         imported += 1
         items += deck.item_count
     seconds = time.perf_counter() - started
     print(
         f"real decks: {len(paths)} files, {size / 1024 / 1024:.1f} MiB: {imported} imported "
         f"({items:,} items), {len(paths) - imported} refused, {seconds:.2f} s in all"
+    )
+    # The slowest, parsed again in a child (as the bot's file workers do) for its memory.
+    from tests.hostile import HostileFile, parse_in_child
+
+    child = parse_in_child(HostileFile(slowest.name, slowest.read_bytes(), "", "imported"))
+    extra = (child.peak_rss_kib - child.start_rss_kib) >> 10
+    print(
+        f"slowest real deck ({slowest.name}, {child.items:,} items): parsed in "
+        f"{child.seconds * 1000:.0f} ms, peak memory {extra} MiB over the child's start "
+        "(targets: 1 s, 50 MB)"
     )
 
 

@@ -10,6 +10,7 @@ is that child: a pickled ``(name, data)`` on stdin, one JSON line of the outcome
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
 import resource
@@ -18,6 +19,7 @@ import struct
 import subprocess
 import sys
 import time
+import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +28,13 @@ import zstandard
 
 from tests.tutor.imports.anki_files import (
     BASIC,
+    NoteType,
     collection,
     newer_package,
     unicase,
     zip_package,
 )
+from tests.tutor.imports.anki_files import proto_field as anki_field
 
 ROOT = Path(__file__).resolve().parents[1]
 # Telegram hands the bot files of up to 2 MB (tutor.imports.MAX_FILE_BYTES); each file here
@@ -523,9 +527,94 @@ def _text_files() -> list[HostileFile]:
     ]
 
 
+def _with_note_type(
+    question: str, answer: str, fields: list[str], *, cloze: bool = False
+) -> bytes:
+    """A collection of one ordinary Basic note and one note of a type of the attacker's."""
+    hostile = NoteType(7001, "Hostile", ("Front", "Back"), (question,), (answer,), cloze=cloze)
+    data = collection(
+        note_types=[BASIC, hostile],
+        decks={1: "Default"},
+        notes=[(1, "g1", BASIC.id, _NOTE), (2, "g2", hostile.id, fields)],
+        cards=[(1, 1, 0), (2, 1, 0)],
+    )
+    return data
+
+
+def package_with_media(collection_bytes: bytes, files: dict[str, bytes]) -> bytes:
+    """An Anki 2.1.50+ package whose media map names ``files`` (zstd each, as Anki writes)."""
+    entries = b"".join(
+        anki_field(1, anki_field(1, name.encode()) + anki_field(2, len(data)))
+        for name, data in files.items()
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "collection.anki21b", zstandard.ZstdCompressor().compress(collection_bytes)
+        )
+        archive.writestr("media", zstandard.ZstdCompressor().compress(entries))
+        for number, data in enumerate(files.values()):
+            archive.writestr(str(number), data)
+    return out.getvalue()
+
+
+def _template_and_media_files() -> list[HostileFile]:
+    pictured = _basic_collection(['<img src="a.png"> a picture', _NOTE[0]])
+    # An "image" that unpacks from 60 KB to 100 MB: it starts as a PNG does.
+    bomb = zstandard.ZstdCompressor(level=19).compress(PNG + bytes(100 * 1024 * 1024))
+    return [
+        HostileFile(
+            "nested-sections.apkg",
+            newer_package(_with_note_type("{{#Front}}" * 25_000 + "{{Front}}", "{{Back}}", _NOTE)),
+            "a card template of 25,000 nested sections (a recursive renderer's stack)",
+            "imported",
+        ),
+        HostileFile(
+            "repeated-field.apkg",
+            newer_package(_with_note_type("{{Front}}" * 25_000, "{{Back}}", ["x" * 100_000, "y"])),
+            "a template that shows a 100 KB field 25,000 times: 2.5 GB of card",
+            "imported",
+            "longer than",
+        ),
+        HostileFile(
+            "nested-cloze.apkg",
+            newer_package(
+                _with_note_type(
+                    "{{cloze:Front}}",
+                    "{{cloze:Front}}",
+                    ["{{c1::" * 30_000 + "x" + "}}" * 30_000, ""],
+                    cloze=True,
+                )
+            ),
+            "a cloze deletion nested 30,000 deep",
+            "imported",
+        ),
+        HostileFile(
+            "math-openers.apkg",
+            newer_package(_basic_collection([_NOTE[0], "\\(" * 40_000 + "[$]\\frac{" * 8_000])),
+            "MathJax openers without their closers, and fractions without their arguments",
+            "imported",
+        ),
+        HostileFile(
+            "image-bomb.apkg",
+            package_with_media(pictured, {"a.png": bomb}),
+            "an image that unpacks to 100 MB (a zstd bomb in the media)",
+            "imported",
+        ),
+        HostileFile(
+            "bad-media-map.apkg",
+            newer_package(pictured).replace(
+                zstandard.ZstdCompressor().compress(b""), b"\xff" * 64, 1
+            ),
+            "a media map that is neither JSON nor zstd",
+            "imported",
+        ),
+    ]
+
+
 def build_corpus() -> list[HostileFile]:
     """Every attack file, built now (nothing binary is committed)."""
-    return [*_anki_files(), *_text_files()]
+    return [*_anki_files(), *_template_and_media_files(), *_text_files()]
 
 
 # --- Parsing in a child -----------------------------------------------------------------

@@ -35,6 +35,8 @@ _RAW_TEXT = frozenset({"script", "style"})
 _SOUND = "[sound:"
 _MARKUP = re.compile(r"[<&]|\[sound:")
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
+# A line's leading spaces inside <pre>: after a newline, or at the start of the text.
+_INDENT = re.compile(r"(^|(?<=\n))( +)")  # group 2: the spaces
 _NEWLINE = "\n"
 # A tag from its "<" to its ">": the name, then attributes, where a quoted value after "="
 # may hold ">". No part crosses a "<", so no two tries read the same text, and possessive
@@ -115,6 +117,13 @@ class _Text:
             # Source layout between blocks ("</p>\n<p>") is not a line of its own.
             if data == " " and (not self.parts or self.parts[-1].endswith(_NEWLINE)):
                 return
+        else:
+            # Code keeps its indentation: a line's leading spaces as no-break spaces, which
+            # survive the stripping of each line's outer spaces.
+            at_start = not self.parts or self.parts[-1].endswith(_NEWLINE)
+            data = _INDENT.sub(
+                lambda m: "\xa0" * len(m[2]) if m.start() or at_start else m[0], data
+            )
         self.parts.append(data)
 
 

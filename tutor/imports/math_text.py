@@ -69,6 +69,7 @@ def _formula(source: str) -> str:
     text = _STYLED.sub(r"\1", text)
     text = _SIZING.sub("", text)
     text = _SPACING.sub(" ", text)
+    text = _COMMAND.sub(lambda m: _SYMBOLS.get(m[1], m[0]), text)  # \eta is one letter
     for _ in range(3):  # nested fractions and roots, innermost first
         text = _FRAC.sub(lambda m: f"{_group(m[1])}/{_group(m[2])}", text)
         text = _SQRT.sub(lambda m: f"√{_group(m[1])}", text)

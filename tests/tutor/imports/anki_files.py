@@ -76,7 +76,7 @@ def _varint(value: int) -> bytes:
             return bytes(out)
 
 
-def _field(number: int, value: int | bytes) -> bytes:
+def proto_field(number: int, value: int | bytes) -> bytes:
     if isinstance(value, int):
         return _varint(number << 3) + _varint(value)
     return _varint(number << 3 | 2) + _varint(len(value)) + value
@@ -103,7 +103,7 @@ def collection(
     connection.executescript(SCHEMA)
     connection.execute("INSERT INTO col VALUES (1, 0, 0, 0, 18, 0, 0, 0, '', '', '', '', '')")
     for note_type in note_types:
-        config = _field(1, 1) if note_type.cloze else b""  # Notetype.Config.kind
+        config = proto_field(1, 1) if note_type.cloze else b""  # Notetype.Config.kind
         connection.execute(
             "INSERT INTO notetypes VALUES (?, ?, 0, 0, ?)", (note_type.id, note_type.name, config)
         )
@@ -114,7 +114,7 @@ def collection(
         for ord_, (question, answer) in enumerate(
             zip(note_type.questions, note_type.answers, strict=True)
         ):
-            template = _field(1, question.encode()) + _field(2, answer.encode())
+            template = proto_field(1, question.encode()) + proto_field(2, answer.encode())
             connection.execute(
                 "INSERT INTO templates VALUES (?, ?, ?, 0, 0, ?)",
                 (note_type.id, ord_, f"Card {ord_ + 1}", template),
