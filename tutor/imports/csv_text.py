@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.content import ItemKind
+from tutor.content import NO_ANSWER, ItemKind
 from tutor.imports.anki_templates import cloze_numbers, render_cloze
 from tutor.imports.deck import FIELD_TOO_LONG, ImportFailed
 from tutor.imports.html import html_to_text
@@ -56,6 +56,10 @@ SNIFF_BLOCKS = 4
 BAD_SEPARATOR = (
     "{name}: '#separator:{value}' is not a separator I know: use Comma, Semicolon, Tab, "
     "Space, Pipe, Colon or one character."
+)
+MEDIA_ONLY = (
+    "its {side} is only an image or a sound, which a text file does not carry "
+    "(send the Anki package)"
 )
 UNCLOSED = 'a quote (") opened here is never closed'
 BAD_QUOTES = 'a quoted field has text after its closing quote (")'
@@ -155,6 +159,9 @@ class _Header:
     deck: str | None = None
     notetype: str | None = None
     meta: dict[str, int] = field(default_factory=dict)  # "tags", "guid", ... -> 0-based
+    # Anki wrote it (its exports start with #separator: and #html:): a card without an
+    # answer is one Anki shows so, not a missing column.
+    anki: bool = False
 
 
 def parse_csv(file_name: str, text: str) -> tuple[str | None, DeckBuilder]:
@@ -183,19 +190,32 @@ def parse_csv(file_name: str, text: str) -> tuple[str | None, DeckBuilder]:
             if _header_row(row):
                 roles = _roles(row, header.meta, default_kind)
                 continue
-        if roles is None:
-            roles = _roles([""] * len(row), header.meta, default_kind)
         kind = default_kind
         if "notetype" in header.meta and header.meta["notetype"] < len(row):
             kind = _note_kind(row[header.meta["notetype"]])
         if kind == "other":
             cells = _other_note(row, header.meta, header.html, builder)
         else:
-            cells = _cells(row, roles, header.html, builder)
-        if kind == "cloze" or (header.notetype is None and _CLOZE.search(cells.get("front", ""))):
-            _add_cloze(builder, f"line {line}", cells)
+            # Columns without names are the fields of the row's own note type.
+            positional = _roles([""] * len(row), header.meta, kind)
+            cells = _cells(row, roles or positional, header.html, builder)
+        where = f"line {line}"
+        only_media = [side for side in ("front", "back") if cells.pop(f"{side} media", "")]
+        if only_media and not cells.get(only_media[0]):
+            builder.skip(where, MEDIA_ONLY.format(side=only_media[0]))
+        elif kind == "cloze" or (
+            header.notetype is None and _CLOZE.search(cells.get("front", ""))
+        ):
+            _add_cloze(builder, where, cells)
         else:
-            _add_row(builder, f"line {line}", cells, kind)
+            front, back = cells.get("front", ""), cells.get("back", "")
+            if header.anki and front and back.startswith(front + "\n"):
+                # Anki's older "Cards in Plain Text" writes the answer side whole: the
+                # front above what the answer adds.
+                cells["back"] = back[len(front) :].strip()
+            if header.anki and front and not cells.get("back"):
+                cells["back"] = NO_ANSWER
+            _add_row(builder, where, cells, kind)
     deck = header.deck.split("::")[-1] if header.deck else None
     return deck, builder
 
@@ -218,6 +238,7 @@ def _read_header(file_name: str, lines: list[str]) -> _Header:
             header.separator = _separator(file_name, value)
         elif key == "html":
             header.html = value.strip().casefold() == "true"
+            header.anki = True
         elif key == "columns":
             header.columns_line = value
         elif key == "deck":
@@ -386,6 +407,8 @@ def _cells(
             cell, media = html_to_text(cell)
             cell = math_to_text(cell)
             builder.media_skipped += media
+            if media and not cell.strip() and role in ("front", "back"):
+                cells[f"{role} media"] = "yes"
         cells[role] = cell.strip()
     return cells
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from tutor.content import ItemKind
 from tutor.imports.deck import ImportFailed
+from tutor.imports.html import BULLET
 from tutor.imports.items import DeckBuilder
 
 NO_ITEMS = (
@@ -146,6 +147,10 @@ def _cut_images(text: str) -> tuple[str, int]:
     return "".join(parts), count
 
 
+_SPLIT = re.compile(r"%|<!--\s*md2apkg\s+split\s*-->", re.IGNORECASE)
+_COMMENT_LINE = re.compile(r"<!--.*-->")
+
+
 def _add(builder: DeckBuilder, item: _Item, defaults: dict[str, str]) -> None:
     fields: dict[str, Any] = dict(defaults)
     if item.explicit_id:
@@ -157,14 +162,50 @@ def _add(builder: DeckBuilder, item: _Item, defaults: dict[str, str]) -> None:
         fields[meta.group(1).casefold()] = meta.group(2).strip()
         body.pop(0)
     where = f"line {item.line}"
+    # A line that is only an HTML comment is hidden, as a Markdown viewer hides it; md2apkg's
+    # "<!-- md2apkg split -->" or a line of "%" ends the front and starts the back.
+    split = next((i for i, line in enumerate(body) if _SPLIT.fullmatch(line.strip())), None)
+    body = ["" if _COMMENT_LINE.fullmatch(line.strip()) else line for line in body]
     explain = _EXPLAIN.match(item.heading)
     if explain:
         fields["prompt"] = item.heading[explain.end() :]
         _explain(builder, where, fields, body)
     elif any(_OPTION.match(line) for line in body):
         _question(builder, where, fields, item.heading, body)
+    elif any(_ASKED.match(line) for line in body):
+        _question_pairs(builder, where, fields, body)
+    elif split is not None:
+        front = _text([item.heading, "", *body[:split]])
+        builder.add(
+            ItemKind.CARD, where, {**fields, "front": front, "back": _text(body[split + 1 :])}
+        )
     else:
         builder.add(ItemKind.CARD, where, {**fields, "front": item.heading, "back": _text(body)})
+
+
+def _question_pairs(
+    builder: DeckBuilder, where: str, fields: dict[str, Any], body: list[str]
+) -> None:
+    """A section of "**Q:** ... **A:** ..." pairs (another tool's style): a card each."""
+    pairs: list[tuple[list[str], list[str]]] = []
+    for line in body:
+        asked, answered = _ASKED.match(line), _ANSWERED.match(line)
+        if asked:
+            pairs.append(([asked.group(1)], []))
+        elif answered and pairs:
+            pairs[-1][1].append(answered.group(1))
+        elif pairs and _RULE.fullmatch(line.strip()) is None:
+            (pairs[-1][1] if pairs[-1][1] else pairs[-1][0]).append(line)
+    for number, (question, answer) in enumerate(pairs, start=1):
+        card = {**fields, "front": _text(question), "back": _text(answer)}
+        builder.add(
+            ItemKind.CARD, f"{where} (question {number})" if len(pairs) > 1 else where, card
+        )
+
+
+_ASKED = re.compile(r"^\*{0,2}Q\s*:\s*\*{0,2}\s*(.*)$")
+_ANSWERED = re.compile(r"^\*{0,2}A\s*:\s*\*{0,2}\s*(.*)$")
+_RULE = re.compile(r"-{3,}|\*{3,}|_{3,}")
 
 
 def _text(lines: list[str]) -> str:
@@ -197,9 +238,17 @@ def _question(
     for index, lines in continued.items():
         options[index]["text"] = " ".join([options[index]["text"], *lines])
     marked = sum(option["correct"] for option in options)
-    if marked != 1:
-        reason = "no option is marked [x]" if not marked else f"{marked} options are marked [x]"
-        builder.skip(where, f"{reason}; mark the one right option")
+    if marked > 1:
+        # "Which of these are true?": a quiz poll has one right option, so it is a card
+        # that asks with the options and answers with the marked ones.
+        listed = [f"{BULLET}{option['text']}" for option in options]
+        right = [f"{BULLET}{option['text']}" for option in options if option["correct"]]
+        front = _text([heading, "", *before, "", *listed])
+        back = _text([*right, "", *after])
+        builder.add(ItemKind.CARD, where, {**fields, "front": front, "back": back})
+        return
+    if not marked:
+        builder.skip(where, "no option is marked [x]; mark the one right option")
         return
     question = _text([heading, "", *before])
     explanation, note = _text(after), None

@@ -16,7 +16,7 @@ TOP_FIELDS = {"id", "title", "description", *SECTIONS}
 NOT_YAML = "{name} is not valid YAML: {problem}."
 NOT_A_DECK = (
     "{name} is not a deck: it should be a mapping with a title and cards, quiz or explain "
-    "lists (see the README)."
+    "lists, or a list of questions and answers (see the README)."
 )
 UNKNOWN_FIELD = "{name}: unknown field {field!r} at the top (a deck has {known})."
 NOT_A_LIST = "{name}: {field!r} should be a list of items (line {line})."
@@ -68,6 +68,38 @@ def _first_alias(root: yaml.Node) -> int | None:
     return None
 
 
+# A plain list of cards, as other tools write them: each entry's question and answer under
+# one of these names.
+FRONT_KEYS = ("front", "question", "q", "term", "word", "prompt")
+BACK_KEYS = ("back", "answer", "a", "definition", "meaning", "translation")
+
+
+def _plain_list(file_name: str, raw: list[object], root: yaml.SequenceNode) -> DeckBuilder:
+    """A YAML list of ``{question: ..., answer: ...}`` mappings (or front/back, term/
+    definition, ...) as cards, each entry that has no such pair named by its line.
+
+    Raises:
+        ImportFailed: when no entry has such a pair (the list is not a deck).
+    """
+    builder = DeckBuilder(file_name=file_name, format="yaml")
+    paired = 0
+    for entry, node in zip(raw, root.value, strict=True):
+        where = f"line {node.start_mark.line + 1}"
+        fields = (
+            {str(k).casefold(): v for k, v in entry.items()} if isinstance(entry, dict) else {}
+        )
+        front = next((fields[k] for k in FRONT_KEYS if k in fields), None)
+        back = next((fields[k] for k in BACK_KEYS if k in fields), None)
+        if front is None or back is None:
+            builder.skip(where, "an entry needs a question and an answer")
+            continue
+        paired += 1
+        builder.add(ItemKind.CARD, where, {"front": str(front), "back": str(back)})
+    if not paired:
+        raise ImportFailed(NOT_A_DECK.format(name=file_name))
+    return builder
+
+
 def parse_yaml(file_name: str, text: str) -> tuple[str | None, DeckBuilder]:
     """Read a YAML deck: its title and its items (each invalid item left out, named by its id
     or line, with the field that is wrong).
@@ -89,6 +121,8 @@ def parse_yaml(file_name: str, text: str) -> tuple[str | None, DeckBuilder]:
         raise ImportFailed(NOT_YAML.format(name=file_name, problem=_problem(exc))) from None
     finally:
         loader.dispose()
+    if isinstance(raw, list) and isinstance(root, yaml.SequenceNode):
+        return None, _plain_list(file_name, raw, root)
     if not isinstance(raw, dict) or not isinstance(root, yaml.MappingNode):
         raise ImportFailed(NOT_A_DECK.format(name=file_name))
     unknown = sorted(str(key) for key in raw if key not in TOP_FIELDS)

@@ -70,7 +70,9 @@ def test_a_markdown_deck() -> None:
     deck = parse_file("optics.md", DECK.encode())
     assert deck.name == "Optics"
     assert deck.format == "markdown"
-    card, twin = deck.cards
+    card, several, twin = deck.cards
+    # Two options marked: a card that asks with the options and answers with the marked.
+    assert (several.front, several.back) == ("Two marked\n\n• a\n• b", "• a\n• b")
     # The same front with another answer is a second card, as Anki keeps both.
     assert twin.front == card.front and twin.back.startswith("A second card")
     assert twin.id != card.id
@@ -115,7 +117,6 @@ def test_a_markdown_deck() -> None:
     )
 
     assert deck.skipped == (
-        Skipped("line 38", "2 options are marked [x]; mark the one right option"),
         Skipped("line 42", "no option is marked [x]; mark the one right option"),
         Skipped("line 46", "no answer"),
     )
@@ -160,3 +161,15 @@ def test_without_a_title_the_file_names_the_deck() -> None:
 def test_a_file_without_item_headings_is_refused() -> None:
     with pytest.raises(ImportFailed, match="has no items: each card or question is a '## '"):
         parse_file("notes.md", b"# Title\n\nJust prose, no items.\n")
+
+
+def test_md2apkg_splits_front_from_back_and_comments_are_hidden() -> None:
+    text = (
+        "# Deck\n\n## First\n\nMore front.\n\n<!-- md2apkg split -->\n\nThe back.\n\n"
+        "## Second\n\n<!-- md2apkg tags a b -->\n\nFront too.\n\n%\n\nBack two.\n"
+    )
+    deck = parse_file("d.md", text.encode())
+    assert [(c.front, c.back) for c in deck.cards] == [
+        ("First\n\nMore front.", "The back."),
+        ("Second\n\nFront too.", "Back two."),
+    ]
