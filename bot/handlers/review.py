@@ -43,7 +43,7 @@ from bot.services import (
 )
 from bot.telegram_io import answer_quietly, show_in_place
 from tutor import owndecks, study
-from tutor.content import Card
+from tutor.content import IMAGE_ONLY, Card
 from tutor.scheduling import Rating
 
 SHOW_ANSWER = "Show answer"
@@ -155,6 +155,12 @@ async def show_screen(
         await send_screen(bot, chat_id, screen)
 
 
+def _front_text(card: Card) -> str:
+    """A card's front as the message shows it: nothing for a picture alone (the photo is
+    the front)."""
+    return "" if card.image is not None and card.front == IMAGE_ONLY else card.front
+
+
 def _cards(count: int) -> str:
     return "1 card" if count == 1 else f"{count} cards"
 
@@ -168,7 +174,7 @@ def render_front(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """A card's front and its Show answer button."""
     text = FRONT.format(
-        deck=escape(show.deck_title), tag=_tag(show), front=escape(show.card.front)
+        deck=escape(show.deck_title), tag=_tag(show), front=escape(_front_text(show.card))
     )
     reveal = Reveal(item_id=show.card.id, version=show.version, shown_at=int(now.timestamp()))
     button = InlineKeyboardButton(SHOW_ANSWER, callback_data=codec.pack(reveal, owner_id=owner_id))
@@ -302,7 +308,10 @@ async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
     ]
     tag = TAG_NEW if memory is None else "review"
     text = BACK.format(
-        deck=escape(revealed.deck_title), tag=tag, front=escape(card.front), back=escape(card.back)
+        deck=escape(revealed.deck_title),
+        tag=tag,
+        front=escape(_front_text(card)),
+        back=escape(card.back),
     )
     rows = [buttons[:2], buttons[2:]]
     if card.demo is not None:

@@ -18,7 +18,9 @@ from typing import Any, TypeVar
 import pytest
 
 from tests.conftest import ROOT
+from tests.hostile import png
 from tests.playground.conftest import PlaygroundProcess, run_playground
+from tests.tutor.imports.anki_files import picture_package
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
@@ -203,6 +205,26 @@ def test_a_person_reviews_runs_a_demo_sends_a_deck_and_quizzes_the_class(
         assert served == deck.read_text()
         imported = wait(driver, message_with("Deck my-deck: 1 card"))
         assert button(imported, "Study now")
+
+        # An Anki package whose card is a picture: Study now shows it as a photo with the
+        # card as its caption, and Show answer turns the caption to the answer in place.
+        pictures = tmp_path / "pictures.apkg"
+        pictures.write_bytes(
+            picture_package(
+                tmp_path, [['<img src="eye.png">', "An eye"]], {"eye.png": png(240, 160)}
+            )
+        )
+        driver.find_element(By.ID, "file-input").send_keys(str(pictures))
+        imported = wait(driver, message_with("Deck Pictures: 1 card"))
+        button(imported, "Study now").click()
+        card = wait(driver, message_with("Pictures · new card"))
+        card_id = str(card.get_attribute("data-message-id"))
+        photo = card.find_element(By.CSS_SELECTOR, "img.photo")
+        wait(driver, lambda d: d.execute_script("return arguments[0].complete", photo))
+        assert driver.execute_script("return arguments[0].naturalWidth", photo) == 240
+        press(driver, card_id, "Show answer")
+        wait(driver, redrawn_so_that(card_id, lambda m: "An eye" in m.text))
+        shot(driver, "picture-card")
 
         # The class: the menu shows the group's commands; a quiz of 2 questions of 5 s.
         driver.find_element(By.CSS_SELECTOR, '.chat-item[data-chat-type="supergroup"]').click()

@@ -8,6 +8,7 @@ import io
 import sqlite3
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import zstandard
 
@@ -163,4 +164,23 @@ def zip_package(entries: dict[str, bytes]) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in entries.items():
             archive.writestr(name, data)
+    return out.getvalue()
+
+
+def picture_package(
+    directory: Path, notes: list[list[str]], images: dict[str, bytes], *, deck: str = "Pictures"
+) -> bytes:
+    """A classic .apkg (genanki) of Basic notes with ``images`` as its media: the way a
+    deck of pictures arrives from Anki (``directory`` holds the image files meanwhile)."""
+    import genanki
+
+    for name, data in images.items():
+        (directory / name).write_bytes(data)
+    package = genanki.Deck(2059400111, deck)
+    for number, fields in enumerate(notes):
+        note = genanki.Note(model=genanki.BASIC_MODEL, fields=fields, guid=f"p{number}")
+        package.add_note(note)
+    out = io.BytesIO()
+    media = [str(directory / name) for name in images]
+    genanki.Package(package, media_files=media).write_to_file(out, timestamp=1_700_000_000)
     return out.getvalue()
