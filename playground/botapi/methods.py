@@ -206,6 +206,19 @@ def _link_preview(params: Params) -> dict[str, Any] | None:
     return None
 
 
+def _caption(params: Params) -> tuple[FormattedText | None, str | None]:
+    """A media message's optional caption, within Telegram's caption limit."""
+    return _formatted(
+        params,
+        "caption",
+        mode_field="parse_mode",
+        entities_field="caption_entities",
+        limit=MAX_CAPTION,
+        too_long="message caption is too long",
+        empty=None,
+    )
+
+
 def _input_file(params: Params, field: str) -> tuple[Upload | None, str | None]:
     """An uploaded file, or a file_id/URL string; ``there is no <field> in the request``."""
     upload = params.file(field)
@@ -608,15 +621,7 @@ def send_message(call: Call) -> Any:
 def _send_file(call: Call, field: str) -> Any:
     params = call.params
     upload, reference = _input_file(params, field)
-    caption, raw = _formatted(
-        params,
-        "caption",
-        mode_field="parse_mode",
-        entities_field="caption_entities",
-        limit=MAX_CAPTION,
-        too_long="message caption is too long",
-        empty=None,
-    )
+    caption, raw = _caption(params)
     markup = parse_reply_markup(params.values.get("reply_markup"))
     chat, reply_to = _target(call)
     stored = _resolve_file(call.bot, upload, reference, field)
@@ -830,15 +835,7 @@ def edit_message_text(call: Call) -> Any:
 @api_method("editMessageCaption")
 def edit_message_caption(call: Call) -> Any:
     params = call.params
-    caption, raw = _formatted(
-        params,
-        "caption",
-        mode_field="parse_mode",
-        entities_field="caption_entities",
-        limit=MAX_CAPTION,
-        too_long="message caption is too long",
-        empty=None,
-    )
+    caption, raw = _caption(params)
     markup = parse_reply_markup(params.values.get("reply_markup"))
     message = _editable(call, "message to edit")
     if not any(
@@ -867,15 +864,7 @@ def edit_message_media(call: Call) -> Any:
         {key: value for key, value in media.items() if key != "type"}, files=params.files
     )
     upload, reference = _input_file(inner, "media")
-    caption, raw = _formatted(
-        inner,
-        "caption",
-        mode_field="parse_mode",
-        entities_field="caption_entities",
-        limit=MAX_CAPTION,
-        too_long="message caption is too long",
-        empty=None,
-    )
+    caption, raw = _caption(inner)
     markup = parse_reply_markup(params.values.get("reply_markup"))
     message = _editable(call, "message to edit")
     if not any(kind_ in message.data for kind_ in ("photo", "document")):

@@ -40,7 +40,7 @@ from tutor.imports.deck import FIELD_TOO_LONG, MAX_FIELD_CHARS, MAX_ITEMS, Impor
 from tutor.imports.html import html_to_text, image_sources
 from tutor.imports.items import TOO_MANY, DeckBuilder
 from tutor.imports.math_text import math_to_text
-from tutor.imports.media import PackageMedia
+from tutor.imports.media import PackageMedia, read_capped
 
 # The most a package's collection may unpack to: a zip bomb stops here.
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
@@ -55,7 +55,6 @@ MAX_CARDS = 10 * MAX_ITEMS
 _TABLES_READ = ("col", "notes", "cards", "notetypes", "fields", "templates", "decks")
 _VIRTUAL = re.compile(r"\s*create\s+virtual\b", re.IGNORECASE)
 COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
-_CHUNK = 1024 * 1024
 _FIELD_SEPARATOR = "\x1f"
 _SUSPENDED = -1  # a card's queue when it is suspended
 # The longest card template read, front and back together (real ones: 20 KB at most).
@@ -175,14 +174,10 @@ class _TooBig(Exception):
 def _read_capped(stream: Any) -> bytes:
     """All of ``stream``, or _TooBig once it passes MAX_UNPACKED_BYTES (whatever the zip or
     the zstd frame declared)."""
-    chunks: list[bytes] = []
-    total = 0
-    while chunk := stream.read(_CHUNK):
-        total += len(chunk)
-        if total > MAX_UNPACKED_BYTES:
-            raise _TooBig
-        chunks.append(chunk)
-    return b"".join(chunks)
+    data = read_capped(stream, MAX_UNPACKED_BYTES)
+    if data is None:
+        raise _TooBig
+    return data
 
 
 def _open(file_name: str, collection: bytes) -> sqlite3.Connection:

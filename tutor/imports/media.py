@@ -112,7 +112,7 @@ class PackageMedia:
             if info.file_size > (limit if not compressed else MAX_MEDIA_BYTES):
                 return None
             with self._archive.open(info) as stream:
-                raw = _read_capped(stream, limit if not compressed else MAX_MEDIA_BYTES)
+                raw = read_capped(stream, limit if not compressed else MAX_MEDIA_BYTES)
         except (KeyError, zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError):
             return None
         if raw is None or not compressed:
@@ -124,7 +124,7 @@ def _is_image(data: bytes) -> bool:
     return data.startswith(_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
 
 
-def _read_capped(stream: Any, limit: int) -> bytes | None:
+def read_capped(stream: Any, limit: int) -> bytes | None:
     """All of ``stream``, or None once it passes ``limit`` bytes."""
     chunks: list[bytes] = []
     total = 0
@@ -139,7 +139,7 @@ def _read_capped(stream: Any, limit: int) -> bytes | None:
 def _unzstd(raw: bytes, limit: int) -> bytes | None:
     try:
         with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)) as stream:
-            return _read_capped(stream, limit)
+            return read_capped(stream, limit)
     except zstandard.ZstdError:
         return None
 
@@ -179,7 +179,7 @@ def deck_in_zip(
             if len(decks) != 1 or decks[0].file_size > MAX_IMAGE_BYTES:
                 return None
             with archive.open(decks[0]) as stream:
-                text = _read_capped(stream, MAX_IMAGE_BYTES)
+                text = read_capped(stream, MAX_IMAGE_BYTES)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, KeyError):
         return None
     if text is None:
