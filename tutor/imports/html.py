@@ -111,13 +111,15 @@ class _Text:
     def handle_data(self, data: str) -> None:
         if self._hidden:
             return
-        data = data.replace("\xa0", " ")
         if not self._pre:
             data = _SPACES.sub(" ", data)
             # Source layout between blocks ("</p>\n<p>") is not a line of its own.
             if data == " " and (not self.parts or self.parts[-1].endswith(_NEWLINE)):
                 return
+            # No-break spaces are not layout: each stays a space, as a browser shows it.
+            data = data.replace("\xa0", " ")
         else:
+            data = data.replace("\xa0", " ")
             # Code keeps its indentation: a line's leading spaces as no-break spaces, which
             # survive the stripping of each line's outer spaces.
             at_start = not self.parts or self.parts[-1].endswith(_NEWLINE)
