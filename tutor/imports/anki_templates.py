@@ -170,9 +170,13 @@ class _Render:
             return ""  # Anki shows an error for an unknown field; nothing to learn from it
         if not is_empty(value) and "cloze" not in node.filters:
             self.showed_field = True
+        original = value
         for name in node.filters:
             if name == "hint":
                 value = f"<div>{value}</div>" if not is_empty(value) else ""
+            elif name == "type" and "cloze" in node.filters:
+                # A type-in cloze: Anki checks the typed text against the card's deletions.
+                value = ", ".join(cloze_answers(original, self.cloze)) if self.answer else ""
             elif name == "type" or name.startswith("type:"):
                 value = value if self.answer else ""
             elif name == "text":
@@ -295,6 +299,22 @@ def _show(parts: Sequence[str | _Cloze], number: int, answer: bool) -> str:
         else:
             out.append(_show(part.parts, number, answer))
     return "".join(out)
+
+
+def cloze_answers(text: str, number: int) -> list[str]:
+    """The text of each deletion of ``number`` in ``text``, in order."""
+    found: list[str] = []
+
+    def visit(parts: Sequence[str | _Cloze]) -> None:
+        for part in parts:
+            if isinstance(part, _Cloze):
+                if part.number == number:
+                    found.append(_show(part.parts, number, True))
+                else:
+                    visit(part.parts)
+
+    visit(_parse_cloze(text))
+    return found
 
 
 def render_cloze(text: str, number: int, *, answer: bool) -> str:

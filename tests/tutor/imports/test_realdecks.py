@@ -21,7 +21,7 @@ from tests.tutor.imports.anki_reference import (
 from tutor.content import IMAGE_ONLY, NO_ANSWER
 from tutor.imports import ImportFailed, parse_file
 from tutor.imports.anki import _card_key
-from tutor.imports.anki_templates import ANSWER_MARKER
+from tutor.imports.anki_templates import ANSWER_MARKER, cloze_answers
 from tutor.imports.html import html_to_text, image_sources
 from tutor.imports.math_text import math_to_text
 
@@ -65,6 +65,15 @@ def key(card: AnkiCard) -> str:
     return _card_key(card.guid, card.ord, card.cloze)
 
 
+def typed(placeholder: re.Match[str], values: dict[str, str], number: int) -> str:
+    """What Anki's reviewer shows for a type-in box on the answer: the field, or for a
+    type-in cloze the card's deletions."""
+    value = values.get(placeholder.group(1).strip(), "")
+    if "cloze:" in placeholder.group(0):
+        return ", ".join(cloze_answers(value, number))
+    return value
+
+
 def shown(card: AnkiCard) -> Shown | None:
     """What Anki shows for ``card``, reduced to text as the importer reduces HTML; None for
     a card Anki shows as an error of its template."""
@@ -74,7 +83,7 @@ def shown(card: AnkiCard) -> Shown | None:
         return LATEX_CARD
     values = dict(zip(card.field_names, card.fields, strict=True))
     question = _PLAY.sub("", _HINT.sub("", _TYPE.sub("", card.question)))
-    answer = _TYPE.sub(lambda m: values.get(m.group(1).strip(), ""), _HINT.sub("", card.answer))
+    answer = _TYPE.sub(lambda m: typed(m, values, card.ord + 1), _HINT.sub("", card.answer))
     answer = _PLAY.sub("", answer)
     parts = ANSWER_MARKER.split(answer, maxsplit=1)
     # A side that is only an image reads as IMAGE_ONLY (the image comes with it).
@@ -119,7 +128,7 @@ KNOWN_LOSSES = {
     "SpanishAnkiExportReal.apkg": MISSING,
     "KIT HM 1.apkg": MISSING,
     "KIT LA 1.apkg": MISSING,
-    "templates.apkg": "AnkiDroid's template test deck: type-in cloze answers",
+    "templates.apkg": "AnkiDroid's template test deck: a type-in box inside {{FrontSide}}",
 }
 
 
