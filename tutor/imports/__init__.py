@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import PurePath
 
 from tutor.content import fits_poll
@@ -66,7 +67,9 @@ DECK_SUFFIXES = (*CSV_SUFFIXES, *MARKDOWN_SUFFIXES, *YAML_SUFFIXES)
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
 
-def parse_file(file_name: str, data: bytes) -> ParsedDeck:
+def parse_file(
+    file_name: str, data: bytes, images: Callable[[str], bytes | None] | None = None
+) -> ParsedDeck:
     """Read a file someone sent as one deck.
 
     The format follows the file's extension (``.csv .tsv .txt``, ``.md``, ``.yaml``,
@@ -102,8 +105,9 @@ def parse_file(file_name: str, data: bytes) -> ParsedDeck:
         if inside is None:
             name, builder = parse_anki(file_name, data)
             return builder.build(name)
-        deck = parse_file(inside.name, inside.data)
-        return dataclasses.replace(deck, media=inside.images(deck.cards))
+        deck = parse_file(inside.name, inside.data, images=inside.image)
+        # A YAML deck names its cards' images in its fields (our export): the zip has them.
+        return dataclasses.replace(deck, media={**deck.media, **inside.images(deck.cards)})
     text, notes = decode_text(file_name, data)
     if not text.strip():
         raise ImportFailed(EMPTY.format(name=file_name))
@@ -115,11 +119,11 @@ def parse_file(file_name: str, data: bytes) -> ParsedDeck:
     elif kind == "markdown":
         from tutor.imports.markdown import parse_markdown
 
-        name, builder = parse_markdown(file_name, text)
+        name, builder = parse_markdown(file_name, text, images)
     else:
         from tutor.imports.csv_text import parse_csv
 
-        name, builder = parse_csv(file_name, text)
+        name, builder = parse_csv(file_name, text, images)
     builder.notes[:0] = notes
     return builder.build(name)
 

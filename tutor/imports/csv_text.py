@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.content import NO_ANSWER, ItemKind
+from tutor.content import IMAGE_ONLY, NO_ANSWER, ItemKind
 from tutor.imports.anki_templates import cloze_numbers, render_cloze
 from tutor.imports.deck import FIELD_TOO_LONG, ImportFailed
-from tutor.imports.html import html_to_text
+from tutor.imports.html import html_to_text, image_sources
 from tutor.imports.items import DeckBuilder
 from tutor.imports.math_text import math_to_text
 
@@ -164,7 +164,9 @@ class _Header:
     anki: bool = False
 
 
-def parse_csv(file_name: str, text: str) -> tuple[str | None, DeckBuilder]:
+def parse_csv(
+    file_name: str, text: str, images: Callable[[str], bytes | None] | None = None
+) -> tuple[str | None, DeckBuilder]:
     """Read a CSV, TSV or Anki plain-text file: its deck name (``#deck:``) and its items,
     each row left out named by its first line in the file.
 
@@ -180,6 +182,7 @@ def parse_csv(file_name: str, text: str) -> tuple[str | None, DeckBuilder]:
         header.columns = _split(header.columns_line, separator)
     default_kind = _note_kind(header.notetype)
     builder = DeckBuilder(file_name=file_name, format="csv")
+    builder.images = images
     roles: list[str | None] | None = None
     if header.columns is not None:
         roles = _roles(header.columns, header.meta, default_kind)
@@ -404,10 +407,17 @@ def _cells(
         if role is None or role == "tags" or role in cells:
             continue
         if html:
+            sources = image_sources(cell) if role in ("front", "back") else []
             cell, media = html_to_text(cell)
             cell = math_to_text(cell)
             builder.media_skipped += media
-            if media and not cell.strip() and role in ("front", "back"):
+            # An image the file brought (a zip of the file and its images) comes with it.
+            kept = next((n for n in sources if builder.image(n, counted=True)), None)
+            if kept is not None:
+                builder.media_skipped -= 1
+                cells[f"{role} image"] = kept
+                cell = cell if cell.strip() else IMAGE_ONLY
+            elif media and not cell.strip() and role in ("front", "back"):
                 cells[f"{role} media"] = "yes"
         cells[role] = cell.strip()
     return cells
@@ -494,7 +504,12 @@ def _add_row(builder: DeckBuilder, where: str, cells: dict[str, str], kind: str)
                 fields["explanation"] = back
             builder.add(ItemKind.QUIZ, where, fields)
         return
-    added = builder.add(ItemKind.CARD, where, {**common, "front": front, "back": back})
+    pictures = {
+        key: cells[f"{side} image"]
+        for side, key in (("front", "image"), ("back", "back_image"))
+        if cells.get(f"{side} image")
+    }
+    added = builder.add(ItemKind.CARD, where, {**common, "front": front, "back": back, **pictures})
     if added and (kind == "reversed" or (kind == "optional" and cells.get("addreverse"))):
         reverse = {**common, "front": back, "back": front}
         if "id" in common:

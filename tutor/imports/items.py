@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from tutor.content import Card, ExplainPrompt, ItemKind, Level, QuizQuestion
+from tutor.content import Card, ExplainPrompt, ItemKind, Level, QuizQuestion, is_image_name
 from tutor.imports.deck import KEY_MAX, MAX_ITEMS, NAME_MAX, ImportFailed, ParsedDeck, Skipped
 
 TOO_MANY = (
@@ -151,10 +152,23 @@ class DeckBuilder:
         self.skipped: list[Skipped] = []
         self.media_skipped = 0
         self.media: dict[str, bytes] = {}  # images the items show, by name
+        # Where the file's images come from (a package's media, a zip's files); None for a
+        # file that carries none.
+        self.images: Callable[[str], bytes | None] | None = None
         self.notes: list[str] = []
         self._ids: dict[str, str] = {}  # item key -> where it was
         self._fronts: dict[tuple[ItemKind, str], str] = {}  # (kind, front) -> where it was
         self._pairs: dict[str, str] = {}  # a card's key of front and back -> where it was
+
+    def image(self, name: str, *, counted: bool = False) -> str | None:
+        """``name`` when the file holds that image (kept for the deck); else None, and the
+        image is counted as left out unless it is ``counted`` already."""
+        data = self.images(name) if self.images is not None and is_image_name(name) else None
+        if data is None:
+            self.media_skipped += not counted
+            return None
+        self.media[name] = data
+        return name
 
     @property
     def count(self) -> int:

@@ -16,10 +16,11 @@ Markdown marks stay literal text; images (``![..](..)``) are left out and counte
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.content import ItemKind
+from tutor.content import IMAGE_ONLY, ItemKind
 from tutor.imports.deck import ImportFailed
 from tutor.imports.html import BULLET
 from tutor.imports.items import DeckBuilder
@@ -49,7 +50,9 @@ class _Item:
     body: list[str] = field(default_factory=list)
 
 
-def parse_markdown(file_name: str, text: str) -> tuple[str | None, DeckBuilder]:
+def parse_markdown(
+    file_name: str, text: str, images: Callable[[str], bytes | None] | None = None
+) -> tuple[str | None, DeckBuilder]:
     """Read a Markdown deck: its title (the first ``#`` heading) and its items, each one
     left out named by its heading's line.
 
@@ -57,7 +60,9 @@ def parse_markdown(file_name: str, text: str) -> tuple[str | None, DeckBuilder]:
         ImportFailed: when the file has no ``##`` heading.
     """
     builder = DeckBuilder(file_name=file_name, format="markdown")
-    without_images, builder.media_skipped = _cut_images(text)
+    builder.images = images
+    paths: list[str] = []  # each image's path, by the number its marker holds
+    without_images, _ = _cut_images(text, paths)
     title, preamble, items = _split(without_images.replace("\r\n", "\n").replace("\r", "\n"))
     if not items:
         raise ImportFailed(NO_ITEMS.format(name=file_name))
@@ -67,7 +72,7 @@ def parse_markdown(file_name: str, text: str) -> tuple[str | None, DeckBuilder]:
         if meta and meta.group(1).casefold() != "id":
             defaults[meta.group(1).casefold()] = meta.group(2).strip()
     for item in items:
-        _add(builder, item, defaults)
+        _add(builder, item, defaults, paths)
     return title, builder
 
 
@@ -126,8 +131,9 @@ def _explicit_id(words: str) -> tuple[str, str | None]:
     return body[:opening].strip(), body[opening + 2 : close]
 
 
-def _cut_images(text: str) -> tuple[str, int]:
-    """``text`` without its images (``![alt](path)``), and how many there were."""
+def _cut_images(text: str, found: list[str] | None = None) -> tuple[str, int]:
+    """``text`` without its images (``![alt](path)``), and how many there were; with
+    ``found``, each image leaves a marker in its place and its path is appended there."""
     parts: list[str] = []
     at = search = 0
     while (start := text.find("![", search)) >= 0:
@@ -141,6 +147,9 @@ def _cut_images(text: str) -> tuple[str, int]:
         if end < 0:
             break
         parts.append(text[at:start])
+        if found is not None:
+            parts[-1] += f"{_MARK}{len(found)}{_MARK_END}"
+            found.append(text[close + 2 : end].strip())
         at = search = end + 1
     count = len(parts)
     parts.append(text[at:])
@@ -151,7 +160,7 @@ _SPLIT = re.compile(r"%|<!--\s*md2apkg\s+split\s*-->", re.IGNORECASE)
 _COMMENT_LINE = re.compile(r"<!--.*-->")
 
 
-def _add(builder: DeckBuilder, item: _Item, defaults: dict[str, str]) -> None:
+def _add(builder: DeckBuilder, item: _Item, defaults: dict[str, str], paths: list[str]) -> None:
     fields: dict[str, Any] = dict(defaults)
     if item.explicit_id:
         fields["id"] = item.explicit_id
@@ -168,23 +177,23 @@ def _add(builder: DeckBuilder, item: _Item, defaults: dict[str, str]) -> None:
     body = ["" if _COMMENT_LINE.fullmatch(line.strip()) else line for line in body]
     explain = _EXPLAIN.match(item.heading)
     if explain:
-        fields["prompt"] = item.heading[explain.end() :]
-        _explain(builder, where, fields, body)
+        fields["prompt"] = _unmark(builder, item.heading[explain.end() :])
+        _explain(builder, where, fields, [_unmark(builder, line) for line in body])
     elif any(_OPTION.match(line) for line in body):
-        _question(builder, where, fields, item.heading, body)
+        _question(builder, where, fields, item.heading, body, paths)
     elif any(_ASKED.match(line) for line in body):
-        _question_pairs(builder, where, fields, body)
+        _question_pairs(builder, where, fields, body, paths)
     elif split is not None:
         front = _text([item.heading, "", *body[:split]])
         builder.add(
             ItemKind.CARD, where, {**fields, "front": front, "back": _text(body[split + 1 :])}
         )
     else:
-        builder.add(ItemKind.CARD, where, {**fields, "front": item.heading, "back": _text(body)})
+        _card(builder, where, fields, (item.heading, _text(body)), paths)
 
 
 def _question_pairs(
-    builder: DeckBuilder, where: str, fields: dict[str, Any], body: list[str]
+    builder: DeckBuilder, where: str, fields: dict[str, Any], body: list[str], paths: list[str]
 ) -> None:
     """A section of "**Q:** ... **A:** ..." pairs (another tool's style): a card each."""
     pairs: list[tuple[list[str], list[str]]] = []
@@ -208,12 +217,53 @@ _ANSWERED = re.compile(r"^\*{0,2}A\s*:\s*\*{0,2}\s*(.*)$")
 _RULE = re.compile(r"-{3,}|\*{3,}|_{3,}")
 
 
+_MARK, _MARK_END = "\ue000", "\ue001"  # where an image stood, in a zip's Markdown
+_MARKED = re.compile("\ue000(\\d+)\ue001")
+
+
+def _card(
+    builder: DeckBuilder,
+    where: str,
+    fields: dict[str, Any],
+    texts: tuple[str, str],
+    paths: list[str],
+) -> None:
+    """Add a card (front and back ``texts``); an image on a side comes with it when the zip
+    holds it."""
+    sides: dict[str, Any] = {}
+    for side, text, key in zip(("front", "back"), texts, ("image", "back_image"), strict=True):
+        names = [paths[int(m[1])] for m in _MARKED.finditer(text)]
+        kept = [name for name in names if builder.image(name)]
+        clean = _BLANK_RUNS.sub("\n\n", _MARKED.sub("", text)).strip()
+        if kept:
+            sides[key] = kept[0]
+        elif names and not clean:
+            hint = "" if builder.images is not None else " (send a zip of it and its images)"
+            builder.skip(where, f"its {side} is only an image the file does not hold{hint}")
+            return
+        sides[side] = clean or (IMAGE_ONLY if kept else "")
+    builder.add(ItemKind.CARD, where, {**fields, **sides})
+
+
+def _unmark(builder: DeckBuilder, text: str) -> str:
+    """``text`` without its image markers (a question or a prompt shows no image): each
+    counted as left out."""
+    text, count = _MARKED.subn("", text)
+    builder.media_skipped += count
+    return text
+
+
 def _text(lines: list[str]) -> str:
     return _BLANK_RUNS.sub("\n\n", "\n".join(line.rstrip() for line in lines)).strip()
 
 
 def _question(
-    builder: DeckBuilder, where: str, fields: dict[str, Any], heading: str, body: list[str]
+    builder: DeckBuilder,
+    where: str,
+    fields: dict[str, Any],
+    heading: str,
+    body: list[str],
+    paths: list[str],
 ) -> None:
     before: list[str] = []
     after: list[str] = []
@@ -245,12 +295,15 @@ def _question(
         right = [f"{BULLET}{option['text']}" for option in options if option["correct"]]
         front = _text([heading, "", *before, "", *listed])
         back = _text([*right, "", *after])
-        builder.add(ItemKind.CARD, where, {**fields, "front": front, "back": back})
+        _card(builder, where, fields, (front, back), paths)
         return
     if not marked:
         builder.skip(where, "no option is marked [x]; mark the one right option")
         return
-    question = _text([heading, "", *before])
+    question = _unmark(builder, _text([heading, "", *before]))
+    after = [_unmark(builder, line) for line in after]
+    for choice in options:
+        choice["text"] = _unmark(builder, choice["text"])
     explanation, note = _text(after), None
     explanation = re.sub(r"^explanation\s*:\s*", "", explanation, flags=re.IGNORECASE)
     note_at = re.search(r"(?im)^note\s*:\s*", explanation)

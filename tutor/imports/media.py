@@ -150,15 +150,16 @@ class ZippedDeck:
 
     name: str
     data: bytes
-    archive: bytes
+    media: PackageMedia
+
+    def image(self, name: str) -> bytes | None:
+        """The zip's image of that name, read within the limits; None when it has none."""
+        return self.media.image(name)
 
     def images(self, cards: Sequence[Card]) -> dict[str, bytes]:
         """The images ``cards`` name (``image``, ``back_image``) that the zip holds."""
-        media = PackageMedia(self.archive, compressed=False, by_name=True)
         names = [name for card in cards for name in (card.image, card.back_image) if name]
-        for name in names:
-            media.image(name)
-        return media.kept
+        return {name: data for name in names if (data := self.image(name)) is not None}
 
 
 def deck_in_zip(
@@ -184,4 +185,4 @@ def deck_in_zip(
         return None
     if text is None:
         return None
-    return ZippedDeck(decks[0].filename, text, data)
+    return ZippedDeck(decks[0].filename, text, PackageMedia(data, compressed=False, by_name=True))

@@ -4,17 +4,21 @@ by name or content, poll limits, and HTML reduced to text."""
 from __future__ import annotations
 
 import codecs
+import io
 import re
+import zipfile
 
 import pytest
 
-from tutor.content import ID_PATTERN, QuizQuestion
+from tests.hostile import png
+from tutor.content import ID_PATTERN, IMAGE_ONLY, QuizQuestion
 from tutor.imports import (
     KEY_MAX,
     MAX_FILE_BYTES,
     MAX_ITEMS,
     NAME_MAX,
     ImportFailed,
+    Skipped,
     export_deck,
     fits_poll,
     parse_file,
@@ -208,3 +212,46 @@ def test_a_long_deck_name_is_cut_to_the_limit() -> None:
     deck = parse_file("a.csv", f"#deck:{'Optics ' * 20}\nQ,A\n".encode())
     assert deck.name == ("Optics " * 20)[:NAME_MAX].strip()
     assert len(deck.name) <= NAME_MAX
+
+
+def _zipped(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_a_markdown_deck_in_a_zip_brings_its_images() -> None:
+    text = (
+        "# Leaves\n\n## What does an oak leaf look like?\n![an oak leaf](oak.png)\n\n"
+        "## ![](beech.png)\nA beech leaf\n\n## Where is the picture?\n![gone](missing.png)\n"
+    )
+    oak, beech = png(4, 3), png(5, 2)
+    files = {"leaves.md": text.encode(), "oak.png": oak, "beech.png": beech}
+    deck = parse_file("leaves.zip", _zipped(files))
+    assert [(c.front, c.back, c.image, c.back_image) for c in deck.cards] == [
+        ("What does an oak leaf look like?", IMAGE_ONLY, None, "oak.png"),
+        (IMAGE_ONLY, "A beech leaf", "beech.png", None),
+    ]
+    assert deck.skipped == (Skipped("line 9", "its back is only an image the file does not hold"),)
+    assert deck.media == {"oak.png": oak, "beech.png": beech}
+    # The same file alone holds no images: its cards of only an image are named.
+    alone = parse_file("leaves.md", text.encode() + b"\n## A leaf\nGreen, mostly.\n")
+    assert [c.front for c in alone.cards] == ["A leaf"]
+    assert alone.media == {} and alone.media_skipped == 3
+    assert alone.skipped[0] == Skipped(
+        "line 3",
+        "its back is only an image the file does not hold (send a zip of it and its images)",
+    )
+
+
+def test_a_csv_in_a_zip_brings_the_images_its_html_names() -> None:
+    text = '#separator:tab\n#html:true\n<img src="cell.png">\tA cell\nWhat is ATP?\tEnergy\n'
+    cell = png(3, 3)
+    deck = parse_file("cells.zip", _zipped({"cells.txt": text.encode(), "cell.png": cell}))
+    assert [(c.front, c.image) for c in deck.cards] == [
+        (IMAGE_ONLY, "cell.png"),
+        ("What is ATP?", None),
+    ]
+    assert deck.media == {"cell.png": cell}
