@@ -37,7 +37,7 @@ from tutor.content import IMAGE_ONLY, NO_ANSWER, ItemKind, is_image_name
 from tutor.imports import protobuf
 from tutor.imports.anki_templates import CardTemplate, TooLong, render_card
 from tutor.imports.deck import FIELD_TOO_LONG, MAX_FIELD_CHARS, MAX_ITEMS, ImportFailed
-from tutor.imports.html import html_to_text, image_sources
+from tutor.imports.html import html_to_text, image_sources, missing_picture
 from tutor.imports.items import TOO_MANY, DeckBuilder
 from tutor.imports.math_text import math_to_text
 from tutor.imports.media import PackageMedia, read_capped
@@ -323,6 +323,9 @@ def _add_card(
     front, back = math_to_text(front), math_to_text(back)
     image = _first_image(sides[0], media)
     back_image = _first_image(sides[1], media, besides=image)
+    # A picture the package does not hold shows its alt text, as a browser shows it.
+    front = front or ("" if image else missing_picture(sides[0]))
+    back = back or ("" if back_image else missing_picture(sides[1]))
     if not front and front_media and image is None:
         builder.skip(where, "its front is only a sound or an image I cannot show")
         return False

@@ -35,7 +35,7 @@ from typing import Any
 from tutor.content import IMAGE_ONLY, NO_ANSWER, ItemKind
 from tutor.imports.anki_templates import cloze_numbers, render_cloze
 from tutor.imports.deck import FIELD_TOO_LONG, ImportFailed
-from tutor.imports.html import html_to_text, image_sources
+from tutor.imports.html import html_to_text, image_sources, missing_picture
 from tutor.imports.items import DeckBuilder
 from tutor.imports.math_text import math_to_text
 
@@ -407,6 +407,7 @@ def _cells(
         if role is None or role == "tags" or role in cells:
             continue
         if html:
+            raw = cell
             sources = image_sources(cell) if role in ("front", "back") else []
             cell, media = html_to_text(cell)
             cell = math_to_text(cell)
@@ -418,7 +419,10 @@ def _cells(
                 cells[f"{role} image"] = kept
                 cell = cell if cell.strip() else IMAGE_ONLY
             elif media and not cell.strip() and role in ("front", "back"):
-                cells[f"{role} media"] = "yes"
+                # A picture the file does not hold shows its alt text, as a browser does.
+                cell = missing_picture(raw)
+                if not cell:
+                    cells[f"{role} media"] = "yes"
         cells[role] = cell.strip()
     return cells
 

@@ -214,19 +214,47 @@ def _cut_sounds(html: str) -> tuple[str, int]:
     return "".join(parts), count
 
 
-# An <img> tag's src, the tag read no further than the next "<" (so a field of "<img "
-# repeated is read once, not once per tag).
-_IMAGE_SOURCE = re.compile(
-    r"""<img\b[^<>]*?\ssrc\s*=\s*(?:"([^"<>]*)"|'([^'<>]*)'|([^\s"'<>]+))""", re.IGNORECASE
-)
+# An <img> tag, read no further than the next "<" (so a field of "<img " repeated is read
+# once, not once per tag), and its src and alt attributes.
+_IMAGE_TAG = re.compile(r"<img\b[^<>]*", re.IGNORECASE)
+# A value runs at most 1,000 characters: a tag of "src=\"" repeated, none closed, is then
+# read a bounded number of times per character.
+_ATTRIBUTE = {
+    name: re.compile(
+        rf"""\s{name}\s*=\s*(?:"([^"]{{0,1000}})"|'([^']{{0,1000}})'|([^\s"'>]{{1,1000}}))""",
+        re.IGNORECASE,
+    )
+    for name in ("src", "alt")
+}
+
+
+def _attribute(tag: str, name: str) -> str | None:
+    found = _ATTRIBUTE[name].search(tag)
+    if found is None:
+        return None
+    return unescape(next(part for part in found.groups() if part is not None))
+
+
+def images_in(html: str) -> list[tuple[str, str]]:
+    """Each ``<img>`` of ``html`` with a ``src``, in order: its src and its alt text (what a
+    browser shows when the picture is missing; "" without one), entities unescaped."""
+    found = []
+    for tag in _IMAGE_TAG.finditer(html):
+        source = _attribute(tag.group(0), "src")
+        if source is not None:
+            found.append((source, " ".join((_attribute(tag.group(0), "alt") or "").split())))
+    return found
+
+
+def missing_picture(html: str) -> str:
+    """What a browser shows for ``html``'s pictures when it cannot load them: the first
+    alt text ("" when none has one)."""
+    return next((alt for _, alt in images_in(html) if alt), "")
 
 
 def image_sources(html: str) -> list[str]:
     """The ``src`` of each ``<img>`` in ``html``, in order, entities unescaped."""
-    return [
-        unescape(next(part for part in found.groups() if part is not None))
-        for found in _IMAGE_SOURCE.finditer(html)
-    ]
+    return [source for source, _ in images_in(html)]
 
 
 def html_to_text(html: str) -> tuple[str, int]:
