@@ -590,6 +590,12 @@ def _template_and_media_files() -> list[HostileFile]:
             "imported",
         ),
         HostileFile(
+            "image-attributes.apkg",
+            newer_package(_basic_collection(['<img alt="' * 20_000 + " src=x", _NOTE[1]])),
+            "an <img> tag of 20,000 unclosed alt values before its src (read once each)",
+            "imported",
+        ),
+        HostileFile(
             "math-openers.apkg",
             newer_package(_basic_collection([_NOTE[0], "\\(" * 40_000 + "[$]\\frac{" * 8_000])),
             "MathJax openers without their closers, and fractions without their arguments",
