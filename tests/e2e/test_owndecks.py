@@ -3,9 +3,11 @@ on, replace with progress kept, and export (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
+import genanki
 import pytest
 
 from bot.metrics import metrics_of
@@ -445,3 +447,33 @@ async def test_a_card_with_an_image_is_a_photo_and_its_answer_is_on_the_same_mes
 
     media = await rows(store, OwnDeckMedia)
     assert sorted(m.name for m in media) == ["eye.png", "leaf.png"]
+
+
+async def test_a_cloze_deck_studies_one_card_per_deletion(
+    server: BotApiStandin,
+    running_bot: RunningBot,
+    store: Database,
+    basics: Library,
+) -> None:
+    deck = genanki.Deck(2059400112, "Capitals")
+    text = "{{c1::Paris}} is the capital of {{c2::France::a country}}"
+    deck.add_note(genanki.Note(model=genanki.CLOZE_MODEL, fields=[text, ""], guid="k1"))
+    package = io.BytesIO()
+    genanki.Package(deck).write_to_file(package, timestamp=1_700_000_000)
+    alice = server.user(1001, "Alice")
+    async with running_bot(library=basics):
+        reply = await send_file(alice, package.getvalue(), "capitals.apkg")
+        assert (reply.text or "").startswith("Deck Capitals: 2 cards."), reply.text
+        await alice.press(reply, "Study now")
+        card = await alice.wait_for_message(lambda m: m is not reply)
+        fronts = {"[...] is the capital of France", "Paris is the capital of [a country]"}
+        shown = next(front for front in fronts if front in (card.text or ""))
+        await alice.press(card, "Show answer")
+        answer = await alice.wait_for_edit(card)
+        assert "Paris is the capital of France" in (answer.text or "").split("Answer", 1)[1]
+        # Rated, the other deletion is the next card.
+        await alice.press(answer, answer.button_labels[2])
+        second = await alice.wait_for_edit(card, lambda m: "Show answer" in m.button_labels)
+        assert (fronts - {shown}).pop() in (second.text or "")
+    items = await rows(store, OwnDeckItem)
+    assert sorted(i.key[-1] for i in items) == ["1", "2"]
