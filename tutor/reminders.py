@@ -244,7 +244,8 @@ def waiting_counts(
     in the library do not count.
 
     The new cards are the unseen cards of those decks, at most the daily cap
-    (``caps``) less the new cards reviewed since the learner's local midnight.
+    (``caps``) less the new cards of those decks reviewed since the learner's local
+    midnight.
     """
     if not decks_of:
         return {}, {}
@@ -263,12 +264,14 @@ def waiting_counts(
     day_starts = {
         learner_id: start_of_local_day(now, zones[learner_id]) for learner_id in decks_of
     }
+    # Today's new cards of the decks switched on: the cap is theirs (as in /review).
     new_today: Counter[int] = Counter(
         learner_id
-        for learner_id, reviewed_at in queries.first_reviews_since(
+        for learner_id, item_id, reviewed_at in queries.first_reviews_since(
             session, learner_ids=decks_of, since=min(day_starts.values())
         )
         if reviewed_at >= day_starts[learner_id]
+        and libraries[learner_id].deck_of.get(item_id) in wanted[learner_id]
     )
     new: dict[int, int] = {}
     for learner_id in wanted:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -114,6 +115,20 @@ class Caught:
     reviewed_today: int
     next_due: datetime | None
     new_cap_reached: bool
+    # Cards due now in decks the learner has switched off (Study now on another deck):
+    # never hidden without a word.
+    due_elsewhere: int = 0
+
+
+def _due_elsewhere(
+    session: Session, library: Library, learner: Learner, studied: Collection[str], now: datetime
+) -> int:
+    """How many cards are due now in the decks the learner has switched off."""
+    if learner.decks is None:
+        return 0
+    others = library.id_set_of_kind(ItemKind.CARD) - set(studied)
+    memories = store.load_memories(session, learner_id=learner.id, item_ids=others)
+    return count_due(memories.keys(), memories, now)
 
 
 def next_card(
@@ -124,15 +139,13 @@ def next_card(
     card_ids = library.ids_of_kind(ItemKind.CARD, decks)
     card_set = library.id_set_of_kind(ItemKind.CARD, decks)
     day_start = start_of_local_day(now, zone)
-    # The daily cap is on new flashcards; quizzes and explain prompts have their own pace.
-    memories, new_today = store.load_memories_and_new_count(
-        session,
-        learner_id=learner.id,
-        item_ids=card_set,
-        new_since=day_start,
-        source="review",
+    # The daily cap is on new flashcards, counted over the decks studied now (as Anki's
+    # limit is a deck's): a deck sent and studied today gets its own, whatever other decks
+    # used. Quizzes and explain prompts have their own pace.
+    memories, new_today = store.load_memories_and_new_items(
+        session, learner_id=learner.id, item_ids=card_set, new_since=day_start
     )
-    new_left = max(0, learner.new_per_day - new_today)
+    new_left = max(0, learner.new_per_day - len(new_today))
     pick = pick_next(card_ids, memories, now, new_allowed=new_left, item_set=card_set)
     if pick is None:
         reviewed = store.reviews_since(
@@ -144,6 +157,7 @@ def next_card(
             reviewed_today=reviewed,
             next_due=min(upcoming) if upcoming else None,
             new_cap_reached=unseen_left and new_left == 0,
+            due_elsewhere=_due_elsewhere(session, library, learner, card_set, now),
         )
     card = library.items[pick.item_id]
     assert isinstance(card, Card)

@@ -64,6 +64,7 @@ CAUGHT_UP = "<b>All caught up!</b> You reviewed {reviewed} today."
 CAUGHT_NONE = "<b>Nothing to review right now.</b>"
 NEXT_DUE = "Your next card is due in {delta}."
 NEW_CAP = "That was today's last new card ({cap} a day); more come tomorrow (see /settings)."
+DUE_ELSEWHERE = "Your other decks have {cards} due: /decks switches them back on."
 NO_CARDS = "There are no cards in your decks."
 RATED_TOAST = "{rating}: see it again in {delta}."
 ALREADY_RATED = "This card was already rated."
@@ -189,6 +190,8 @@ def render_caught_up(caught: study.Caught, *, now: datetime, new_cap: int) -> st
         lines = [CAUGHT_NONE]
     if caught.new_cap_reached:
         lines.append(NEW_CAP.format(cap=new_cap))
+    if caught.due_elsewhere:
+        lines.append(DUE_ELSEWHERE.format(cards=_cards(caught.due_elsewhere)))
     if caught.next_due is not None:
         lines.append(NEXT_DUE.format(delta=long_duration(caught.next_due - now)))
     elif not caught.new_cap_reached:

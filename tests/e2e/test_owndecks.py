@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import genanki
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.metrics import metrics_of
 from playground.botapi import BotApiStandin, Chat, ChatMessage, UserHandle, image_size
@@ -17,7 +19,7 @@ from tests.e2e.test_review import reveal_and_rate
 from tests.hostile import png
 from tests.tutor.imports.anki_files import picture_package
 from tutor.content import Deck, Library, library_of
-from tutor.store import Database, ItemState, OwnDeck, OwnDeckItem, OwnDeckMedia
+from tutor.store import Database, ItemState, Learner, OwnDeck, OwnDeckItem, OwnDeckMedia
 
 GROUP_ID = -1001234567000
 REPLY_TIMEOUT = 20.0
@@ -477,3 +479,40 @@ async def test_a_cloze_deck_studies_one_card_per_deletion(
         assert (fronts - {shown}).pop() in (second.text or "")
     items = await rows(store, OwnDeckItem)
     assert sorted(i.key[-1] for i in items) == ["1", "2"]
+
+
+async def test_study_now_studies_a_new_deck_after_the_days_new_cards_are_spent(
+    server: BotApiStandin, running_bot: RunningBot, store: Database, basics: Library
+) -> None:
+    """The newcomer's trap: the day's new cards spent on the built-in deck, a deck sent and
+    Study now pressed must still show the new deck's cards (the cap is the decks' studied
+    now, as Anki's is a deck's), and once caught up, a built-in card due is not hidden."""
+    alice = server.user(1001, "Alice")
+    async with running_bot(library=basics):
+        await alice.send("/start")
+        await alice.wait_for_message()
+        async with AsyncSession(store.engine, expire_on_commit=False) as session:
+            learner = await session.get(Learner, 1001)
+            assert learner is not None
+            learner.new_per_day = 1
+            session.add(learner)
+            await session.commit()
+        await alice.send("/review")
+        card = await alice.wait_for_message()
+        await reveal_and_rate(alice, card, "Good")  # the day's one new card, spent
+
+        reply = await import_optics(alice)
+        await alice.press(reply, "Study now")
+        studied = await alice.wait_for_message(lambda m: m.message_id > reply.message_id)
+        assert (studied.text or "").startswith("Optics · new card")
+        # Meanwhile the built-in card falls due (its deck is switched off now).
+        async with AsyncSession(store.engine, expire_on_commit=False) as session:
+            state = await session.get(ItemState, (1001, "basics-c0"))
+            assert state is not None
+            state.due = datetime.now(UTC) - timedelta(hours=1)
+            session.add(state)
+            await session.commit()
+        done = await reveal_and_rate(alice, studied, "Good")
+        text = done.text or ""
+        assert "That was today's last new card (1 a day)" in text
+        assert "Your other decks have 1 card due: /decks switches them back on." in text

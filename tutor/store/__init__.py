@@ -34,7 +34,7 @@ from tutor.store.models import (
 )
 from tutor.store.reviews import (
     load_memories,
-    load_memories_and_new_count,
+    load_memories_and_new_items,
     load_memory,
     reviews_since,
     save_review,
@@ -68,7 +68,7 @@ __all__ = [
     "ensure_learner",
     "get_learner",
     "load_memories",
-    "load_memories_and_new_count",
+    "load_memories_and_new_items",
     "load_memory",
     "reviews_since",
     "save_learner",

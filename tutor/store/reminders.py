@@ -161,18 +161,19 @@ def item_due_dates(
 
 def first_reviews_since(
     session: Session, *, learner_ids: Collection[int], since: datetime, source: str = "review"
-) -> list[tuple[int, datetime]]:
-    """(learner id, when) of each first review of an item from ``source`` since ``since``."""
+) -> list[tuple[int, str, datetime]]:
+    """(learner id, item id, when) of each first review of an item from ``source`` since
+    ``since``."""
     if not learner_ids:
         return []
     c = REVIEW_LOG.c
-    statement = select(c.learner_id, c.reviewed_at).where(
+    statement = select(c.learner_id, c.item_id, c.reviewed_at).where(
         c.learner_id.in_(list(learner_ids)),
         c.reviewed_at >= since,
         c.was_new.is_(True),
         c.source == source,
     )
-    return [(int(r[0]), r[1]) for r in session.execute(statement).all()]
+    return [(int(r[0]), str(r[1]), r[2]) for r in session.execute(statement).all()]
 
 
 def set_inactive(session: Session, *, learner_id: int) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,10 +22,10 @@ def load_memories(
     Reads plain columns of all the learner's states (the primary key's prefix) and keeps
     the wanted ones: cheaper than an IN list of every card and than ORM objects.
     """
-    memories, _ = load_memories_and_new_count(
-        session=session, learner_id=learner_id, item_ids=item_ids
-    )
-    return memories
+    if not item_ids:
+        return {}
+    rows = session.execute(_MEMORIES, {"learner_id": learner_id}).all()
+    return {row[0]: Memory(*row[1:9]) for row in rows if row[0] in item_ids}
 
 
 # The review hot path's statements, built once: building a statement and its cache key on
@@ -45,43 +44,33 @@ _MEMORY_COLUMNS = (
     _STATE.reps,
     _STATE.lapses,
 )
-_NEW_SINCE = (
-    select(func.count())
-    .where(
-        _LOG.learner_id == bindparam("learner_id"),
-        _LOG.reviewed_at >= bindparam("since"),
-        _LOG.was_new.is_(True),
-        _LOG.source == bindparam("source"),
-    )
-    .scalar_subquery()
-)
 _MEMORIES = select(*_MEMORY_COLUMNS).where(_STATE.learner_id == bindparam("learner_id"))
-_MEMORIES_AND_NEW = select(*_MEMORY_COLUMNS, _NEW_SINCE).where(
-    _STATE.learner_id == bindparam("learner_id")
+# The items a learner saw for the first time (from a source) since a moment.
+_NEW_SINCE = select(_LOG.item_id).where(
+    _LOG.learner_id == bindparam("learner_id"),
+    _LOG.reviewed_at >= bindparam("since"),
+    _LOG.was_new.is_(True),
+    _LOG.source == bindparam("source"),
 )
 
 
-def load_memories_and_new_count(
+def load_memories_and_new_items(
     session: Session,
     *,
     learner_id: int,
     item_ids: Collection[str],
-    new_since: datetime | None = None,
+    new_since: datetime,
     source: str = "review",
-) -> tuple[dict[str, Memory], int]:
-    """``load_memories``, and in the same round trip how many items the learner saw for
-    the first time (from ``source``) since ``new_since``.
-
-    A learner without any state has reviewed nothing, so no row means a count of 0.
-    """
+) -> tuple[dict[str, Memory], set[str]]:
+    """``load_memories``, and which of ``item_ids`` the learner saw for the first time
+    (from ``source``) since ``new_since``: today's new cards of the decks they study."""
     if not item_ids:
-        return {}, 0
-    statement: Select[Any] = _MEMORIES if new_since is None else _MEMORIES_AND_NEW
+        return {}, set()
     parameters = {"learner_id": learner_id, "since": new_since, "source": source}
-    rows = session.execute(statement, parameters).all()
-    new_count = int(rows[0][9]) if rows and new_since is not None else 0
+    rows = session.execute(_MEMORIES, parameters).all()
     memories = {row[0]: Memory(*row[1:9]) for row in rows if row[0] in item_ids}
-    return memories, new_count
+    fresh = {str(row[0]) for row in session.execute(_NEW_SINCE, parameters).all()}
+    return memories, fresh & set(item_ids)
 
 
 def reviews_since(
