@@ -53,10 +53,11 @@ RATING_LABELS = {
     Rating.GOOD: "Good",
     Rating.EASY: "Easy",
 }
-FRONT = "<b>{deck}</b> · {tag}\n\n{front}"
+# {front} holds its own leading blank line: a picture alone (the photo is the front) adds
+# no empty lines.
+FRONT = "<b>{deck}</b> · {tag}{front}"
 BACK = (
-    "<b>{deck}</b> · {tag}\n\n{front}\n\n<b>Answer</b>\n{back}\n\n"
-    "<i>How well did you remember it?</i>"
+    "<b>{deck}</b> · {tag}{front}\n\n<b>Answer</b>\n{back}\n\n<i>How well did you remember it?</i>"
 )
 TAG_NEW = "new card"
 TAG_DUE = "{due} due"
@@ -157,9 +158,11 @@ async def show_screen(
 
 
 def _front_text(card: Card) -> str:
-    """A card's front as the message shows it: nothing for a picture alone (the photo is
-    the front)."""
-    return "" if card.image is not None and card.front == IMAGE_ONLY else card.front
+    """A card's front as the message shows it, after a blank line; nothing for a picture
+    alone (the photo is the front)."""
+    if card.image is not None and card.front == IMAGE_ONLY:
+        return ""
+    return "\n\n" + escape(card.front)
 
 
 def _cards(count: int) -> str:
@@ -174,9 +177,7 @@ def render_front(
     show: study.CardToShow, *, codec: CallbackCodec, owner_id: int, now: datetime
 ) -> tuple[str, InlineKeyboardMarkup]:
     """A card's front and its Show answer button."""
-    text = FRONT.format(
-        deck=escape(show.deck_title), tag=_tag(show), front=escape(_front_text(show.card))
-    )
+    text = FRONT.format(deck=escape(show.deck_title), tag=_tag(show), front=_front_text(show.card))
     reveal = Reveal(item_id=show.card.id, version=show.version, shown_at=int(now.timestamp()))
     button = InlineKeyboardButton(SHOW_ANSWER, callback_data=codec.pack(reveal, owner_id=owner_id))
     return text, InlineKeyboardMarkup([[button]])
@@ -313,7 +314,7 @@ async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
     text = BACK.format(
         deck=escape(revealed.deck_title),
         tag=tag,
-        front=escape(_front_text(card)),
+        front=_front_text(card),
         back=escape(card.back),
     )
     rows = [buttons[:2], buttons[2:]]

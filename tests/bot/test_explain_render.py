@@ -78,7 +78,7 @@ def test_an_idea_said_the_other_way_round_is_marked_and_explained() -> None:
         "⚠️ <b>Careful:</b> part of your answer says the opposite of a key idea (marked ❌)."
     )
     assert "❌ Lower it as training goes on <i>(your answer says otherwise)</i>" in lines
-    assert "▫️ A scheduler does it <i>(missed)</i>" in lines
+    assert "➖ A scheduler does it <i>(missed)</i>" in lines
     assert grade.rating is Rating.AGAIN and not grade.unsure
 
 
@@ -95,7 +95,7 @@ def test_an_answer_the_grader_cannot_tell_asks_the_learner_to_rate(library: Libr
     text = render_reply(result, now=NOW)
 
     assert "I could not tell how much of this is right" in text
-    assert f"▫️ {prompt.concepts[0].name} <i>(not found)</i>" in text
+    assert f"➖ {prompt.concepts[0].name} <i>(not found)</i>" in text
     assert text.endswith(
         "Counted as <b>Again</b> (next review in a day) until you tap your own rating (once)."
     )

@@ -295,7 +295,7 @@ async def test_an_explain_exchange_grades_the_key_ideas(
         assert graded.startswith(f"You covered 1/{len(concepts)} key ideas.")
         assert "I could not tell how much of this is right" in graded
         assert f"✅ {concepts[0]}" in graded
-        assert all(f"▫️ {name} (not found)" in graded for name in concepts[1:])
+        assert all(f"➖ {name} (not found)" in graded for name in concepts[1:])
         assert f"A model answer\n{prompt.model_answer}" in graded
         assert "until you tap your own rating (once)." in graded
         assert reply.buttons == [["Again", "Hard", "Good", "Easy"], ["Another prompt"]]
