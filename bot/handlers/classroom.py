@@ -63,7 +63,7 @@ STANDINGS_TITLE = "<b>Standings in this chat</b> (all sessions)"
 NOBODY = "Nobody answered this time."
 NO_STANDINGS = "No one has answered a quiz here yet. Start one with /quiz."
 MEDALS = ("🥇", "🥈", "🥉")
-LINE = "{place} {name}: {score}/{answered} · {seconds:.1f} s"
+LINE = "{place} {name}: {score}/{answered} · {seconds:.1f} s to answer"
 # Lines a board shows; below them, how many more played (and the reader's own place).
 BOARD_TOP = 20
 MORE_PLAYERS = "… and {count}"
@@ -84,13 +84,14 @@ def _questions(count: int) -> str:
     return "1 question" if count == 1 else f"{count} questions"
 
 
-def _place(index: int) -> str:
-    return MEDALS[index] if index < len(MEDALS) else f"{index + 1}."
+def _place(index: int, standing: Standing) -> str:
+    """A medal for the first three who got something right; else the place's number."""
+    return MEDALS[index] if index < len(MEDALS) and standing.score else f"{index + 1}."
 
 
 def _line(index: int, standing: Standing) -> str:
     return LINE.format(
-        place=_place(index),
+        place=_place(index, standing),
         name=escape(standing.name),
         score=standing.score,
         answered=standing.answered,
