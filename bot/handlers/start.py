@@ -18,6 +18,11 @@ GREETING = (
     "remembered each card, and I bring it back just before you would forget it.\n\n"
     "Your decks: {decks}.\nTap below for your first cards, or send /help."
 )
+# A learner who has been here before is greeted as one, not told what the bot is again.
+GREETING_BACK = (
+    "Welcome back, {name}!\n\nYour decks: {decks}.\nTap below to go on where you left off, or "
+    "send /help."
+)
 FOCUSED = "\n\nThis link picked the deck <b>{title}</b>: your reviews come from it."
 ADDED = (
     "\n\nThis link added the deck <b>{title}</b> to your decks: your reviews come from it "
@@ -94,7 +99,8 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if payload in library.decks:
             extra = FOCUSED.format(title=escape(library.decks[payload].title))
     decks = ", ".join(escape(library.decks[d].title) for d in study.active_decks(library, learner))
-    text = fit(GREETING.format(name=escape(user.first_name), decks=decks) + extra)
+    greeting = GREETING_BACK if learner.created_at < now else GREETING
+    text = fit(greeting.format(name=escape(user.first_name), decks=decks) + extra)
     button = InlineKeyboardButton(
         START_BUTTON, callback_data=shared.codec.pack(StartReview(), owner_id=user.id)
     )

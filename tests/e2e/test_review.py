@@ -259,3 +259,17 @@ async def test_a_learner_forgotten_on_another_instance_is_read_afresh(
     assert learner.id == 1001
     logs = await rows(store, ReviewLog, learner_id=1001)
     assert [(log.item_id, log.was_new) for log in logs] == [("alpha-c1", True)]
+
+
+async def test_a_returning_learner_is_greeted_as_one(
+    server: BotApiStandin, running_bot: RunningBot, three_cards: Library
+) -> None:
+    alice = server.user(1001, "Alice")
+    async with running_bot(library=three_cards):
+        await alice.send("/start")
+        first = await alice.wait_for_message()
+        assert (first.text or "").startswith("Hi Alice! I'm your learning-rate tutor.")
+        await alice.send("/start")
+        again = await alice.wait_for_message(lambda m: m is not first)
+        assert (again.text or "").startswith("Welcome back, Alice!")
+        assert again.button_labels == ["Start reviewing"]
