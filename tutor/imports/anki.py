@@ -33,7 +33,7 @@ from typing import Any
 
 import zstandard
 
-from tutor.content import IMAGE_ONLY, NO_ANSWER, ItemKind, is_image_name
+from tutor.content import IMAGE_ONLY, NO_ANSWER, ItemKind
 from tutor.imports import protobuf
 from tutor.imports.anki_templates import CardTemplate, TooLong, render_card
 from tutor.imports.deck import FIELD_TOO_LONG, MAX_FIELD_CHARS, MAX_ITEMS, ImportFailed
@@ -105,13 +105,13 @@ def parse_anki(file_name: str, data: bytes) -> tuple[str | None, DeckBuilder]:
     """
     collection, newer = _unpack(file_name, data)
     builder = DeckBuilder(file_name=file_name, format="apkg")
-    media = PackageMedia(data, compressed=newer)
+    builder.images = PackageMedia(data, compressed=newer).image
     connection = _open(file_name, collection)
     try:
         _check_schema(file_name, connection)
         _check_size(file_name, connection)
         whole = file_name.casefold().endswith(".colpkg")
-        name = _read(connection, builder, media, keep_suspended=not whole)
+        name = _read(connection, builder, keep_suspended=not whole)
     except sqlite3.DataError:
         # Only a value past MAX_VALUE_BYTES raises it here ("string or blob too big").
         limit_mb = MAX_VALUE_BYTES // 1024 // 1024
@@ -245,11 +245,7 @@ def _check_size(file_name: str, connection: sqlite3.Connection) -> None:
 
 
 def _read(
-    connection: sqlite3.Connection,
-    builder: DeckBuilder,
-    media: PackageMedia,
-    *,
-    keep_suspended: bool,
+    connection: sqlite3.Connection, builder: DeckBuilder, *, keep_suspended: bool
 ) -> str | None:
     tables = _tables(connection)
     if not {"notes", "cards", "col"} <= tables:
@@ -277,10 +273,9 @@ def _read(
         elif queue == _SUSPENDED and not keep_suspended:
             builder.skip(where, SUSPENDED)
         elif _add_card(
-            builder, where, note_type, (int(ordinal), str(guid), str(fields), tags), media, shown
+            builder, where, note_type, (int(ordinal), str(guid), str(fields), tags), shown
         ):
             decks[deck_id] += 1
-    builder.media.update(media.kept)
     if not decks:
         return None
     return _deck_name(connection, tables, decks.most_common(1)[0][0])
@@ -291,7 +286,6 @@ def _add_card(
     where: str,
     note_type: _NoteType,
     row: tuple[int, str, str, object],
-    media: PackageMedia,
     shown: set[str],
 ) -> bool:
     """Render one card as Anki shows it and add it; False when it is left out. Its first
@@ -321,8 +315,8 @@ def _add_card(
     front, front_media = html_to_text(sides[0])
     back, back_media = html_to_text(sides[1])
     front, back = math_to_text(front), math_to_text(back)
-    image = _first_image(sides[0], media)
-    back_image = _first_image(sides[1], media, besides=image)
+    image = _first_image(sides[0], builder)
+    back_image = _first_image(sides[1], builder, besides=image)
     # A picture the package does not hold shows its alt text, as a browser shows it.
     front = front or ("" if image else missing_picture(sides[0]))
     back = back or ("" if back_image else missing_picture(sides[1]))
@@ -347,13 +341,14 @@ def _add_card(
     return added
 
 
-def _first_image(html: str, media: PackageMedia, *, besides: str | None = None) -> str | None:
-    """The first image of ``html`` the package holds and Telegram can show, but ``besides``."""
+def _first_image(html: str, builder: DeckBuilder, *, besides: str | None = None) -> str | None:
+    """The first image of ``html`` the package holds and Telegram can show, but ``besides``
+    (the note's media are counted as left out per note, in ``_read``)."""
     return next(
         (
             name
             for name in image_sources(html)
-            if name != besides and is_image_name(name) and media.image(name) is not None
+            if name != besides and builder.image(name, counted=True)
         ),
         None,
     )

@@ -56,11 +56,6 @@ class PackageMedia:
         except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, RuntimeError):
             self._entries = {}  # no map, or a damaged one: the cards keep their text
 
-    @property
-    def kept(self) -> dict[str, bytes]:
-        """The images read and kept so far, by name."""
-        return dict(self._kept)
-
     def image(self, name: str) -> bytes | None:
         if name in self._kept:
             return self._kept[name]
