@@ -25,7 +25,7 @@ from tutor import workers
 from tutor.config import Settings
 from tutor.content import Library
 from tutor.demo.runner import DemoRunner
-from tutor.store import Database
+from tutor.store import Database, Learner
 
 TOKEN = "4242:e2e-secret-token-never-logged"
 
@@ -178,6 +178,16 @@ async def rows(store: Database, table: Any, **where: Any) -> list[Any]:
         for column, value in where.items():
             query = query.where(getattr(table, column) == value)
         return list((await session.execute(query)).scalars().all())
+
+
+async def set_new_per_day(store: Database, learner_id: int, count: int) -> None:
+    """Give a learner ``count`` new cards a day, as /settings would."""
+    async with AsyncSession(store.engine, expire_on_commit=False) as session:
+        learner = await session.get(Learner, learner_id)
+        assert learner is not None
+        learner.new_per_day = count
+        session.add(learner)
+        await session.commit()
 
 
 @pytest.fixture

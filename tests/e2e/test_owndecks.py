@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.metrics import metrics_of
 from playground.botapi import BotApiStandin, Chat, ChatMessage, UserHandle, image_size
-from tests.e2e.conftest import RunningBot, rows
+from tests.e2e.conftest import RunningBot, rows, set_new_per_day
 from tests.e2e.test_review import reveal_and_rate
 from tests.hostile import png
 from tests.tutor.imports.anki_files import picture_package
 from tutor.content import Deck, Library, library_of
-from tutor.store import Database, ItemState, Learner, OwnDeck, OwnDeckItem, OwnDeckMedia
+from tutor.store import Database, ItemState, OwnDeck, OwnDeckItem, OwnDeckMedia
 
 GROUP_ID = -1001234567000
 REPLY_TIMEOUT = 20.0
@@ -491,12 +491,7 @@ async def test_study_now_studies_a_new_deck_after_the_days_new_cards_are_spent(
     async with running_bot(library=basics):
         await alice.send("/start")
         await alice.wait_for_message()
-        async with AsyncSession(store.engine, expire_on_commit=False) as session:
-            learner = await session.get(Learner, 1001)
-            assert learner is not None
-            learner.new_per_day = 1
-            session.add(learner)
-            await session.commit()
+        await set_new_per_day(store, 1001, 1)
         await alice.send("/review")
         card = await alice.wait_for_message()
         await reveal_and_rate(alice, card, "Good")  # the day's one new card, spent

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import CALLBACK_DATA_MAX_BYTES
 from playground.botapi import BotApiStandin, ChatMessage, UserHandle
 from tests.conftest import tiny_deck
-from tests.e2e.conftest import RunningBot, rows
+from tests.e2e.conftest import RunningBot, rows, set_new_per_day
 from tutor import learners
 from tutor.content import Library, library_of
 from tutor.store import Database, ItemState, Learner, ReviewLog
@@ -128,12 +127,7 @@ async def test_new_cards_are_capped_per_day(
     async with running_bot(library=three_cards):
         await alice.send("/start")
         await alice.wait_for_message()
-        async with AsyncSession(store.engine, expire_on_commit=False) as session:
-            learner = await session.get(Learner, 1001)
-            assert learner is not None
-            learner.new_per_day = 1
-            session.add(learner)
-            await session.commit()
+        await set_new_per_day(store, 1001, 1)
         await alice.send("/review")
         card = await alice.wait_for_message()
         summary = await reveal_and_rate(alice, card, "Good")

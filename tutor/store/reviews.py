@@ -66,11 +66,10 @@ def load_memories_and_new_items(
     (from ``source``) since ``new_since``: today's new cards of the decks they study."""
     if not item_ids:
         return {}, set()
+    memories = load_memories(session, learner_id=learner_id, item_ids=item_ids)
     parameters = {"learner_id": learner_id, "since": new_since, "source": source}
-    rows = session.execute(_MEMORIES, parameters).all()
-    memories = {row[0]: Memory(*row[1:9]) for row in rows if row[0] in item_ids}
-    fresh = {str(row[0]) for row in session.execute(_NEW_SINCE, parameters).all()}
-    return memories, fresh & set(item_ids)
+    fresh = session.execute(_NEW_SINCE, parameters).scalars()
+    return memories, {str(item_id) for item_id in fresh if item_id in item_ids}
 
 
 def reviews_since(
