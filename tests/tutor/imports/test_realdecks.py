@@ -14,6 +14,7 @@ import pytest
 from tests.tutor.imports.anki_reference import (
     COLLECTION_SUFFIXES,
     PACKAGE_SUFFIXES,
+    REALDECKS,
     AnkiCard,
     anki_view,
     corpus_files,
@@ -171,55 +172,50 @@ def test_every_real_package_opens() -> None:
 # The real text files (Anki reads these poorly: no header rows, a delimiter guessed from
 # the first 8 KiB, nothing for a note type it lacks), checked against what a person reading
 # each file expects: its cards, one of them, and what is left out and why.
-TEXTS = {
-    "chapter10.md": (15, ("What is the problem with this structure?", "```rs")),
-    "chapter4.md": (9, ("Why do we virtualize the CPU?", "- We want the illustion")),
+TEXTS: dict[str, tuple[int, tuple[str, str]]] = {
+    "afe/chapter10.md": (15, ("What is the problem with this structure?", "```rs")),
+    "afe/chapter4.md": (9, ("Why do we virtualize the CPU?", "- We want the illustion")),
     # The card whose front is only an image cannot come from a text file.
-    "biology-cards.txt": (21, ("Name the parts of a cell", "• membrane")),
-    "biology-notes.txt": (21, ("adenosine triphosphate", "ATP")),
+    "ankiref/biology-cards.txt": (21, ("Name the parts of a cell", "• membrane")),
+    "ankiref/biology-notes.txt": (21, ("adenosine triphosphate", "ATP")),
     # A Cloze deck's plain export: a card per deletion, as the package has (44).
-    "english-vocab-2023-plain.txt": (44, ("Heart-rending: [...]", "Heart-rending: gut")),
+    "ankitxt/english-vocab-2023-plain.txt": (44, ("Heart-rending: [...]", "Heart-rending: gut")),
     # Notes of the sender's own types: the package's 85 cards, each first field in front.
-    "hckrtst-All-Decks-notes.txt": (85, ("what is an rvalue reference", "something like")),
-    "keyaboo-All-Decks-notes.txt": (2720, ("Two Sum", "1\n\ntwo-sum")),
-    "flashcards.tsv": (80, ("a bird", "un oiseau")),
-    "anki.csv": (None, None),  # two files of this name: below
-    "python-interview-prep.tsv": (122, ("Logical operators: Python", "`and`, `or`")),
-    # **Q:** / **A:** pairs under section headings: a card each.
-    "kafka-flashcards.md": (26, ("What is Kafka?", "A distributed streaming")),
-    # md2apkg's split markers; a question with two right options is a card.
-    "md2apkg-flashcards.md": (4, ("Front of first card\n\nThis paragraph", "The back starts")),
-    # Every front is a picture the text file does not hold: its alt text, as a browser shows.
-    "Abstraktní umění.txt": (29, ("Hera - Francis Picabia", "Francis Picabia - Hera")),
-    # The older cards export writes the answer side whole: the back is what it adds.
-    "Literatura - Test kartičky.txt": (25, ("V jejich čele stál", "Jan Neruda")),
-    "Example Deck.txt": (4, ("rojo", "red")),
-    # A header of another tool's names; one row repeats another whole.
-    "05_Wordlist_Preprocessed.csv": (2880, ("abbiegen, biegt ab", "['An der nächsten")),
-    "Goethe_B1_Wortliste.csv": (2880, ("abbiegen, biegt ab", "An der nächsten")),
-    "norsk-flashcards.yaml": (4, ("2 + 2 = ?", "4")),
-}
-CSV_TWINS = {
+    "ankitxt/hckrtst-All-Decks-notes.txt": (85, ("what is an rvalue reference", "something like")),
+    "ankitxt/keyaboo-All-Decks-notes.txt": (2720, ("Two Sum", "1\n\ntwo-sum")),
+    "darragh/flashcards.tsv": (80, ("a bird", "un oiseau")),
+    "edubkendo/anki.csv": (122, ("I’m very impressed.", "感心したよ。")),
     # Extra columns (book, author, URLs) are left out, never quiz options.
-    "lowttl": (9, ("What's nonrepudiation?", "Nonrepudiation ensures")),
-    "edubkendo": (122, ("I’m very impressed.", "感心したよ。")),
+    "lowttl/anki.csv": (9, ("What's nonrepudiation?", "Nonrepudiation ensures")),
+    "marisa/python-interview-prep.tsv": (122, ("Logical operators: Python", "`and`, `or`")),
+    # **Q:** / **A:** pairs under section headings: a card each.
+    "md/kafka-flashcards.md": (26, ("What is Kafka?", "A distributed streaming")),
+    # md2apkg's split markers; a question with two right options is a card.
+    "md/md2apkg-flashcards.md": (4, ("Front of first card\n\nThis paragraph", "The back starts")),
+    # Every front is a picture the text file does not hold: its alt text, as a browser shows.
+    "mojekarticky/Abstraktní umění.txt": (
+        29,
+        ("Hera - Francis Picabia", "Francis Picabia - Hera"),
+    ),
+    # The older cards export writes the answer side whole: the back is what it adds.
+    "mojekarticky/Literatura - Test kartičky.txt": (25, ("V jejich čele stál", "Jan Neruda")),
+    "pedscoffee/Example Deck.txt": (4, ("rojo", "red")),
+    # A header of another tool's names; one row repeats another whole.
+    "stoyan/05_Wordlist_Preprocessed.csv": (2880, ("abbiegen, biegt ab", "['An der nächsten")),
+    "stoyan/Goethe_B1_Wortliste.csv": (2880, ("abbiegen, biegt ab", "An der nächsten")),
+    "yaml/norsk-flashcards.yaml": (4, ("2 + 2 = ?", "4")),
 }
 TEXT_FILES = [p for p in corpus_files() if p.suffix not in PACKAGE_SUFFIXES | COLLECTION_SUFFIXES]
 
 
-@pytest.mark.parametrize("path", TEXT_FILES, ids=[p.name for p in TEXT_FILES])
+@pytest.mark.parametrize(
+    "path", TEXT_FILES, ids=[p.relative_to(REALDECKS).as_posix() for p in TEXT_FILES]
+)
 def test_a_real_text_file_imports_as_a_person_reads_it(path: Path) -> None:
-    cards, sample = TEXTS[path.name] if path.name != "anki.csv" else CSV_TWINS[path.parent.name]
-    if cards == 0:
-        with pytest.raises(ImportFailed, match="only an image"):
-            parse_file(path.name, path.read_bytes())
-        return
+    cards, (front, back) = TEXTS[path.relative_to(REALDECKS).as_posix()]
     deck = parse_file(path.name, path.read_bytes())
     assert (len(deck.cards), len(deck.quiz)) == (cards, 0)
-    assert sample is not None
-    assert any(
-        card.front.startswith(sample[0]) and card.back.startswith(sample[1]) for card in deck.cards
-    ), sample
+    assert any(c.front.startswith(front) and c.back.startswith(back) for c in deck.cards)
     # What is left out is named, and only for what a text file cannot hold or repeats.
     assert all(
         "only an image" in row.reason or row.reason.startswith("same card as")
