@@ -200,8 +200,8 @@ def parse_csv(
             cells = _other_note(row, header.meta, header.html, builder)
         else:
             # Columns without names are the fields of the row's own note type.
-            positional = _roles([""] * len(row), header.meta, kind)
-            cells = _cells(row, roles or positional, header.html, builder)
+            read_as = roles if roles is not None else _roles([""] * len(row), header.meta, kind)
+            cells = _cells(row, read_as, header.html, builder)
         where = f"line {line}"
         only_media = [side for side in ("front", "back") if cells.pop(f"{side} media", "")]
         if only_media and not cells.get(only_media[0]):
