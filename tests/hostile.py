@@ -609,8 +609,12 @@ def _template_and_media_files() -> list[HostileFile]:
         ),
         HostileFile(
             "bad-media-map.apkg",
-            newer_package(pictured).replace(
-                zstandard.ZstdCompressor().compress(b""), b"\xff" * 64, 1
+            zip_package(
+                {
+                    "collection.anki21b": zstandard.ZstdCompressor().compress(pictured),
+                    "media": b"\xff" * 64,
+                    "0": PNG,
+                }
             ),
             "a media map that is neither JSON nor zstd",
             "imported",
