@@ -568,6 +568,18 @@ def _template_and_media_files() -> list[HostileFile]:
             newer_package(_with_note_type("{{#Front}}" * 25_000 + "{{Front}}", "{{Back}}", _NOTE)),
             "a card template of 25,000 nested sections (a recursive renderer's stack)",
             "imported",
+            "nest deeper than",
+        ),
+        HostileFile(
+            "type-boxes.apkg",
+            newer_package(
+                _with_note_type(
+                    "{{type:Front}}" * 5_000 + "{{Back}}", "{{Back}}", ["x" * 100_000, "y"]
+                )
+            ),
+            "5,000 type-in boxes of a 100 KB field: each filled in on the answer (500 MB)",
+            "imported",
+            "longer than",
         ),
         HostileFile(
             "repeated-field.apkg",

@@ -55,7 +55,10 @@ RETIRED = "{retired} no longer in the file left your reviews."
 SKIPPED_TITLE = "<b>Skipped {count}:</b>"
 SKIPPED_LINE = "• {where}: {reason}"
 SKIPPED_MORE = "… and {count} more skipped."
-MEDIA = "{count} skipped: images and sounds are not imported."
+MEDIA = (
+    "{count} left out: sounds are not played here, and a picture shows only when the "
+    "file holds it (an Anki package, or a zip of the deck and its images)."
+)
 POLL_UNFIT = (
     "{count} too long for a quiz poll (question 300, option 100, explanation 200 "
     "characters): asked in /quiz here, left out of group quizzes."
@@ -87,8 +90,8 @@ EXPORT_FAILED = "I could not write your deck <b>{title}</b> this time; send /exp
 SKIPPED_BUDGET = 3000
 
 
-def _items(count: int, word: str = "item") -> str:
-    return f"1 {word}" if count == 1 else f"{count} {word}s"
+def _items(count: int, word: str = "item", words: str | None = None) -> str:
+    return f"1 {word}" if count == 1 else f"{count} {words or word + 's'}"
 
 
 def render_skipped(parsed: ParsedDeck, budget: int = SKIPPED_BUDGET) -> list[str]:
@@ -125,7 +128,11 @@ def render_imported(
     if imported.poll_unfit:
         lines.append(POLL_UNFIT.format(count=_items(imported.poll_unfit, "question")))
     if parsed.media_skipped:
-        lines.append(MEDIA.format(count=_items(parsed.media_skipped, "media file")))
+        lines.append(
+            MEDIA.format(
+                count=_items(parsed.media_skipped, "sound or picture", "sounds or pictures")
+            )
+        )
     skipped = render_skipped(parsed)
     if skipped:
         lines += ["", *skipped]

@@ -451,6 +451,37 @@ async def test_a_card_with_an_image_is_a_photo_and_its_answer_is_on_the_same_mes
     assert sorted(m.name for m in media) == ["eye.png", "leaf.png"]
 
 
+async def test_a_card_of_only_a_sound_or_a_missing_picture_names_it(
+    server: BotApiStandin,
+    running_bot: RunningBot,
+    store: Database,
+    basics: Library,
+    tmp_path: Path,
+) -> None:
+    """Anki opens such a card (a play button, a broken picture): it is a card here too,
+    naming what it cannot show, and the reply says what was left out and why."""
+    alice = server.user(1001, "Alice")
+    async with running_bot(library=basics):
+        package = picture_package(
+            tmp_path, [["[sound:hallo.mp3]", "Hallo"], ['<img src="gone.png">', "A leaf"]], {}
+        )
+        reply = await send_file(
+            alice,
+            package,
+            "sounds.apkg",
+        )
+        text = reply.text or ""
+        assert text.startswith("Deck Pictures: 2 cards."), text
+        assert "2 sounds or pictures left out: sounds are not played here" in text
+        await alice.press(reply, "Study now")
+        card = await alice.wait_for_message(lambda m: m is not reply)
+        assert card.photo is None
+        assert any(
+            front in (card.text or "")
+            for front in ("🔊 hallo.mp3 (a sound not played here)", "🖼 gone.png (a picture")
+        ), card.text
+
+
 async def test_a_cloze_deck_studies_one_card_per_deletion(
     server: BotApiStandin,
     running_bot: RunningBot,

@@ -35,9 +35,9 @@ import zstandard
 
 from tutor.content import IMAGE_ONLY, NO_ANSWER, ItemKind
 from tutor.imports import protobuf
-from tutor.imports.anki_templates import CardTemplate, TooLong, render_card
+from tutor.imports.anki_templates import CardTemplate, TemplateProblem, TooLong, render_card
 from tutor.imports.deck import FIELD_TOO_LONG, MAX_FIELD_CHARS, MAX_ITEMS, ImportFailed
-from tutor.imports.html import html_to_text, image_sources, missing_picture
+from tutor.imports.html import html_to_text, image_sources, media_stand_in
 from tutor.imports.items import TOO_MANY, DeckBuilder
 from tutor.imports.math_text import math_to_text
 from tutor.imports.media import PackageMedia, read_capped
@@ -81,6 +81,7 @@ ENCRYPTED = "{name} is an encrypted zip; export it from Anki again without a pas
 UNKNOWN_TYPE = "its note type is missing from the package"
 MISSING_TEMPLATE = "its card type is missing from its note type"
 SUSPENDED = "suspended in Anki"
+BROKEN_TEMPLATE = "its card type {card!r} has a broken template ({problem}): Anki shows an error"
 EMPTY_CARD = "an empty card: its front shows no field (Anki's Check Empty Cards lists it)"
 
 
@@ -255,12 +256,14 @@ def _read(
     else:
         types = _note_types_older(connection)
     decks: Counter[int] = Counter()
+    deck_names: dict[int, str] = {}
     last_note = None
     rows = connection.execute(
-        "SELECT c.nid, c.ord, c.did, c.queue, n.guid, n.mid, n.flds, n.tags"
+        "SELECT c.nid, c.ord, c.did, c.queue, n.guid, n.mid, n.flds, n.tags, c.id, c.flags,"
+        " CASE WHEN c.odid != 0 THEN c.odid ELSE c.did END"
         " FROM cards c JOIN notes n ON n.id = c.nid ORDER BY c.nid, c.ord"
     )
-    for note_id, ordinal, deck_id, queue, guid, type_id, fields, tags in rows:
+    for note_id, ordinal, deck_id, queue, guid, type_id, fields, tags, *card in rows:
         note_type = types.get(type_id)
         several = note_type is not None and (note_type.cloze or len(note_type.templates) > 1)
         where = f"note {note_id}" + (f" card {ordinal + 1}" if several else "")
@@ -273,7 +276,12 @@ def _read(
         elif queue == _SUSPENDED and not keep_suspended:
             builder.skip(where, SUSPENDED)
         elif _add_card(
-            builder, where, note_type, (int(ordinal), str(guid), str(fields), tags), shown
+            builder,
+            where,
+            note_type,
+            (int(ordinal), str(guid), str(fields), tags),
+            _special_fields(connection, tables, card, deck_names),
+            shown,
         ):
             decks[deck_id] += 1
     if not decks:
@@ -286,6 +294,7 @@ def _add_card(
     where: str,
     note_type: _NoteType,
     row: tuple[int, str, str, object],
+    special: dict[str, str],
     shown: set[str],
 ) -> bool:
     """Render one card as Anki shows it and add it; False when it is left out. Its first
@@ -297,35 +306,34 @@ def _add_card(
         builder.skip(where, FIELD_TOO_LONG.format(limit=MAX_FIELD_CHARS))
         return False
     fields = dict(zip(note_type.fields, values, strict=False))
-    fields.update(Tags=str(tags or "").strip(), Type=note_type.name)
+    # Anki's special fields, where the note has no field of that name.
+    special.update(Tags=str(tags or "").strip(), Type=note_type.name)
+    fields = {**special, **fields}
     template = note_type.templates[0 if note_type.cloze else ordinal :][:1]
     if not template:
         builder.skip(where, MISSING_TEMPLATE)
         return False
-    fields["Card"] = template[0].name
+    fields.setdefault("Card", template[0].name)
     cloze = ordinal + 1 if note_type.cloze else 0
     try:
         sides = render_card(template[0], fields, cloze=cloze, limit=MAX_FIELD_CHARS)
     except TooLong:
         builder.skip(where, FIELD_TOO_LONG.format(limit=MAX_FIELD_CHARS))
         return False
+    except TemplateProblem as problem:
+        builder.skip(where, BROKEN_TEMPLATE.format(card=template[0].name, problem=problem))
+        return False
     if sides is None:
         builder.skip(where, EMPTY_CARD)
         return False
-    front, front_media = html_to_text(sides[0])
-    back, back_media = html_to_text(sides[1])
-    front, back = math_to_text(front), math_to_text(back)
+    front = math_to_text(html_to_text(sides[0])[0])
+    back = math_to_text(html_to_text(sides[1])[0])
     image = _first_image(sides[0], builder)
     back_image = _first_image(sides[1], builder, besides=image)
-    # A picture the package does not hold shows its alt text, as a browser shows it.
-    front = front or ("" if image else missing_picture(sides[0]))
-    back = back or ("" if back_image else missing_picture(sides[1]))
-    if not front and front_media and image is None:
-        builder.skip(where, "its front is only a sound or an image I cannot show")
-        return False
-    if not back and back_media and back_image is None and image is None:
-        builder.skip(where, "its back is only a sound or an image I cannot show")
-        return False
+    # A side that is only a picture the package lacks, or a sound, names it (Anki shows
+    # the card, its picture broken or its sound as a button).
+    front = front or ("" if image else media_stand_in(sides[0]))
+    back = back or ("" if back_image else media_stand_in(sides[1]))
     card: dict[str, Any] = {
         "id": _card_key(guid, ordinal, note_type.cloze),
         "front": front or (IMAGE_ONLY if image else ""),
@@ -425,8 +433,37 @@ def _note_types_newer(connection: sqlite3.Connection) -> dict[int, _NoteType]:
     return types
 
 
+def _special_fields(
+    connection: sqlite3.Connection,
+    tables: set[str],
+    card: list[Any],
+    deck_names: dict[int, str],
+) -> dict[str, str]:
+    """The special fields of a card (its id, flags and home deck's id), as Anki names
+    them; ``deck_names`` keeps the full name of each deck read."""
+    card_id, flags, deck_id = card
+    if deck_id not in deck_names:
+        deck_names[deck_id] = _full_deck_name(connection, tables, deck_id) or "(Deck)"
+    deck = deck_names[deck_id]
+    return {
+        "Deck": deck,
+        "Subdeck": deck.rsplit("::", 1)[-1],
+        "CardFlag": f"flag{int(flags or 0) & 7}",
+        "CardID": str(card_id),
+    }
+
+
 def _deck_name(connection: sqlite3.Connection, tables: set[str], deck_id: int) -> str | None:
     """The deck's own name (the last part of "Parent::Child"); None for Anki's Default."""
+    name = _full_deck_name(connection, tables, deck_id)
+    if name is None:
+        return None
+    last = name.rsplit("::", 1)[-1].strip()
+    return None if last == _DEFAULT_DECK else last
+
+
+def _full_deck_name(connection: sqlite3.Connection, tables: set[str], deck_id: int) -> str | None:
+    """A deck's name as Anki shows it, "Parent::Child"; None for a deck the file lacks."""
     name: str | None = None
     if "decks" in tables:
         row = connection.execute("SELECT name FROM decks WHERE id = ?", (deck_id,)).fetchone()
@@ -439,7 +476,4 @@ def _deck_name(connection: sqlite3.Connection, tables: set[str], deck_id: int) -
             decks = {}
         deck = decks.get(str(deck_id)) if isinstance(decks, dict) else None
         name = str(deck.get("name")) if isinstance(deck, dict) and deck.get("name") else None
-    if name is None:
-        return None
-    last = re.split("\x1f|::", name)[-1].strip()
-    return None if last == _DEFAULT_DECK else last
+    return None if name is None else name.replace("\x1f", "::")

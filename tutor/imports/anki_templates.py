@@ -21,6 +21,9 @@ Deletion") and its renderer (rslib ``template.rs``, ``cloze.rs``):
 - A front that shows no non-empty field (or a cloze card whose number is not in the text)
   is what Anki calls an empty card.
 
+A template Anki cannot parse (a section closed out of order, or never closed) is an error
+Anki shows on each of its cards in place of their text.
+
 Templates and fields come from a file someone sent: parsing is linear in the template's
 length, and rendering stops once a side passes ``limit`` characters.
 """
@@ -33,7 +36,10 @@ from dataclasses import dataclass, field
 
 # Anki's test for an empty field: nothing but spaces, <br> and <div> tags.
 _EMPTY = re.compile(r"(?:\s|</?(?:br|div)\s?/?>)*", re.IGNORECASE)
-_TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_TAG = re.compile(r"<!--.*?-->|\{\{(.*?)\}\}", re.DOTALL)
+_LEGACY_SYNTAX = "{{=<% %>=}}"
+_LEGACY_TAG = re.compile(r"<!--.*?-->|<%(.*?)%>", re.DOTALL)
+_CLOZE_SECTION = re.compile(r"c\d+")
 _CLOZE_MARK = re.compile(r"\{\{c(\d+)::|\}\}|::")
 _HIDDEN = "[...]"
 # The marker Anki's templates put between the front and the back of the answer side.
@@ -47,12 +53,17 @@ _READINGS = {
     "kanji": r"\1",
     "kana": r"\2",
 }
-# Sections and deletions nest at most this deep (real ones: 3); deeper markup is text.
+# Sections and deletions nest at most this deep (real ones: 3): deeper sections are a
+# broken template, deeper deletions text.
 MAX_NESTING = 32
 
 
 class TooLong(Exception):
     """A side rendered past its limit."""
+
+
+class TemplateProblem(Exception):
+    """A template Anki cannot render: it shows this error on the card instead."""
 
 
 @dataclass(frozen=True)
@@ -82,44 +93,77 @@ def is_empty(value: str) -> bool:
 
 
 def parse_template(source: str) -> tuple[_Node, ...]:
-    """A template as nodes. A ``{{/X}}`` closes the innermost open section (Anki reports a
-    mismatched one as an error on the card; here the card still renders), and a section
-    left open ends with the template."""
+    """A template as nodes, read as Anki's lexer reads it: ``{{...}}`` up to the first
+    ``}}``; an HTML comment is text, whatever it holds; a template that starts with
+    ``{{=<% %>=}}`` writes ``<%...%>`` instead (Anki's legacy syntax).
+
+    Raises:
+        TemplateProblem: for a ``{{/X}}`` that closes no open section or another one than
+            the innermost, or a section left open (Anki shows its error on such a card).
+    """
+    tags = _TAG
+    if source.lstrip().startswith(_LEGACY_SYNTAX):
+        source, tags = source.lstrip()[len(_LEGACY_SYNTAX) :], _LEGACY_TAG
     stack: list[tuple[str, bool, list[_Node]]] = [("", False, [])]
     at = 0
-    for tag in _TAG.finditer(source):
+    for tag in tags.finditer(source):
+        if tag.group(1) is None:
+            continue  # a comment: text
         if tag.start() > at:
             stack[-1][2].append(_Text(source[at : tag.start()]))
         at = tag.end()
-        inside = tag.group(1).strip()
-        if inside[:1] in ("#", "^") and len(stack) <= MAX_NESTING:
-            stack.append((inside[1:].strip(), inside[0] == "^", []))
-        elif inside[:1] == "/":
-            if len(stack) > 1:
-                name, inverted, children = stack.pop()
-                stack[-1][2].append(_Section(name, inverted, tuple(children)))
-        elif inside and inside[0] not in "#^!=":
+        inside = tag.group(1).lstrip("{").strip()
+        if len(inside) >= 2 and inside[0] in "#^":
+            if len(stack) > MAX_NESTING:
+                raise TemplateProblem(f"sections nest deeper than {MAX_NESTING}")
+            stack.append((inside[1:].lstrip(), inside[0] == "^", []))
+        elif len(inside) >= 2 and inside[0] == "/":
+            closed = inside[1:].lstrip()
+            if len(stack) == 1 or stack[-1][0] != closed:
+                expected = f" where {{{{/{stack[-1][0]}}}}} was expected" if len(stack) > 1 else ""
+                raise TemplateProblem(f"{{{{/{closed}}}}} closes no open section{expected}")
+            name, inverted, children = stack.pop()
+            stack[-1][2].append(_Section(name, inverted, tuple(children)))
+        else:
             *filters, name = inside.split(":")
             stack[-1][2].append(_Field(name.strip(), tuple(f.strip() for f in reversed(filters))))
+    if len(stack) > 1:
+        raise TemplateProblem(f"{{{{#{stack[-1][0]}}}}} is never closed")
     if at < len(source):
         stack[-1][2].append(_Text(source[at:]))
-    while len(stack) > 1:
-        name, inverted, children = stack.pop()
-        stack[-1][2].append(_Section(name, inverted, tuple(children)))
     return tuple(stack[0][2])
+
+
+def _unknown_field(nodes: Sequence[_Node], fields: Mapping[str, str]) -> str | None:
+    """The first field ``nodes`` name that ``fields`` lacks, as Anki reports it (a
+    section's too, whether it shows or not); None when every one is there."""
+    for node in nodes:
+        if isinstance(node, _Section):
+            if node.name not in fields and not _CLOZE_SECTION.fullmatch(node.name):
+                return f"{{{{{'^' if node.inverted else '#'}{node.name}}}}}"
+            if (unknown := _unknown_field(node.children, fields)) is not None:
+                return unknown
+        elif isinstance(node, _Field) and node.name and node.name not in fields:
+            return f"{{{{{node.name}}}}}"
+    return None
 
 
 @dataclass(frozen=True)
 class CardTemplate:
-    """One card type of a note type: its name and its parsed front and back."""
+    """One card type of a note type: its name and its parsed front and back, or what is
+    wrong with them (then Anki shows that error on each of its cards)."""
 
     name: str
     question: tuple[_Node, ...]
     answer: tuple[_Node, ...]
+    problem: str | None = None
 
     @classmethod
     def of(cls, name: str, question: str, answer: str) -> CardTemplate:
-        return cls(name, parse_template(question), parse_template(answer))
+        try:
+            return cls(name, parse_template(question), parse_template(answer))
+        except TemplateProblem as problem:
+            return cls(name, (), (), str(problem))
 
 
 @dataclass
@@ -134,6 +178,9 @@ class _Render:
     parts: list[str] = field(default_factory=list)
     size: int = 0
     showed_field: bool = False
+    # On a front: what each type-in box shows once answered (Anki's comparison, which the
+    # answer's {{FrontSide}} shows).
+    typed: list[str] = field(default_factory=list)
 
     def emit(self, text: str) -> None:
         self.size += len(text)
@@ -141,18 +188,10 @@ class _Render:
             raise TooLong
         self.parts.append(text)
 
-    def lookup(self, name: str) -> str | None:
-        if name in self.fields:
-            return self.fields[name]
-        folded = name.casefold()
-        return next((v for k, v in self.fields.items() if k.casefold() == folded), None)
-
     def nonempty(self, name: str) -> bool:
-        match = re.fullmatch(r"c(\d+)", name)
-        if match and self.lookup(name) is None:
-            return self.cloze == int(match.group(1))  # {{#c1}}: on cloze card 1
-        value = self.lookup(name)
-        return value is not None and not is_empty(value)
+        if name not in self.fields:
+            return self.cloze == int(name[1:])  # {{#c1}}: on cloze card 1
+        return not is_empty(self.fields[name])
 
     def walk(self, nodes: Sequence[_Node]) -> None:
         for node in nodes:
@@ -165,20 +204,23 @@ class _Render:
                 self.emit(self.replacement(node))
 
     def replacement(self, node: _Field) -> str:
-        value = self.lookup(node.name)
-        if value is None:
-            return ""  # Anki shows an error for an unknown field; nothing to learn from it
+        value = self.fields.get(node.name, "")  # no name: the filters' own text
         if not is_empty(value) and "cloze" not in node.filters:
             self.showed_field = True
         original = value
         for name in node.filters:
             if name == "hint":
                 value = f"<div>{value}</div>" if not is_empty(value) else ""
-            elif name == "type" and "cloze" in node.filters:
-                # A type-in cloze: Anki checks the typed text against the card's deletions.
-                value = ", ".join(cloze_answers(original, self.cloze)) if self.answer else ""
             elif name == "type" or name.startswith("type:"):
-                value = value if self.answer else ""
+                # A type-in cloze: Anki checks the typed text against the card's deletions.
+                if "cloze" in node.filters:
+                    value = ", ".join(cloze_answers(original, self.cloze))
+                if not self.answer:
+                    self.typed.append(value)
+                    self.size += len(value)  # the answer shows it: counted on this side
+                    if self.size > self.limit:
+                        raise TooLong
+                    value = ""
             elif name == "text":
                 value = _ANY_TAG.sub("", value)
             elif name in _READINGS:
@@ -189,23 +231,23 @@ class _Render:
         return value
 
 
-def render_side(
+def _render_side(
     nodes: Sequence[_Node],
     fields: Mapping[str, str],
     *,
     cloze: int = 0,
     answer: bool = False,
     limit: int,
-) -> tuple[str, bool]:
-    """A side's HTML, and whether it showed a non-empty field (a front that shows none is
-    an empty card).
+) -> _Render:
+    """A side rendered: its HTML in ``parts``, and whether it showed a non-empty field (a
+    front that shows none is an empty card).
 
     Raises:
         TooLong: once the side passes ``limit`` characters.
     """
     render = _Render(fields, cloze, answer, limit)
     render.walk(nodes)
-    return "".join(render.parts), render.showed_field
+    return render
 
 
 def render_card(
@@ -219,21 +261,34 @@ def render_card(
     (after Anki's ``<hr id=answer>``, or without the ``{{FrontSide}}``). None for an empty
     card: its front shows no field, or a cloze card's number is not in its note.
 
+    A type-in box on the front is filled in where the answer shows the front: a back
+    without ``<hr id=answer>`` starts with what it shows once answered.
+
     Raises:
         TooLong: once a side passes ``limit`` characters.
+        TemplateProblem: for a template Anki cannot render (it shows this error instead).
     """
+    if template.problem is not None:
+        raise TemplateProblem(template.problem)
+    known = {**fields, _FRONT_SIDE: ""}
+    for side, nodes in (("front", template.question), ("back", template.answer)):
+        if (unknown := _unknown_field(nodes, known)) is not None:
+            raise TemplateProblem(f"its {side} names {unknown}, which is no field")
     if cloze and cloze not in {n for value in fields.values() for n in cloze_numbers(value)}:
         return None
-    front, showed = render_side(template.question, fields, cloze=cloze, limit=limit)
-    if not showed:
+    front = _render_side(template.question, fields, cloze=cloze, limit=limit)
+    if not front.showed_field:
         return None
     marker = "\x00front\x00"
-    back, _ = render_side(
-        template.answer, {**fields, _FRONT_SIDE: marker}, cloze=cloze, answer=True, limit=limit
+    back = "".join(
+        _render_side(
+            template.answer, {**fields, _FRONT_SIDE: marker}, cloze=cloze, answer=True, limit=limit
+        ).parts
     )
     split = ANSWER_MARKER.split(back, maxsplit=1)
     back = split[1] if len(split) == 2 else back
-    return front, back.replace(marker, "")
+    typed = "".join(f"<div>{value}</div>" for value in front.typed if not is_empty(value))
+    return "".join(front.parts), back.replace(marker, typed)
 
 
 def cloze_numbers(text: str) -> set[int]:

@@ -35,7 +35,7 @@ from typing import Any
 from tutor.content import IMAGE_ONLY, NO_ANSWER, ItemKind
 from tutor.imports.anki_templates import cloze_numbers, render_cloze
 from tutor.imports.deck import FIELD_TOO_LONG, ImportFailed
-from tutor.imports.html import html_to_text, image_sources, missing_picture
+from tutor.imports.html import html_to_text, image_sources, media_stand_in
 from tutor.imports.items import DeckBuilder
 from tutor.imports.math_text import math_to_text
 
@@ -56,10 +56,6 @@ SNIFF_BLOCKS = 4
 BAD_SEPARATOR = (
     "{name}: '#separator:{value}' is not a separator I know: use Comma, Semicolon, Tab, "
     "Space, Pipe, Colon or one character."
-)
-MEDIA_ONLY = (
-    "its {side} is only an image or a sound, which a text file does not carry "
-    "(send the Anki package)"
 )
 UNCLOSED = 'a quote (") opened here is never closed'
 BAD_QUOTES = 'a quoted field has text after its closing quote (")'
@@ -203,12 +199,7 @@ def parse_csv(
             read_as = roles if roles is not None else _roles([""] * len(row), header.meta, kind)
             cells = _cells(row, read_as, header.html, builder)
         where = f"line {line}"
-        only_media = [side for side in ("front", "back") if cells.pop(f"{side} media", "")]
-        if only_media and not cells.get(only_media[0]):
-            builder.skip(where, MEDIA_ONLY.format(side=only_media[0]))
-        elif kind == "cloze" or (
-            header.notetype is None and _CLOZE.search(cells.get("front", ""))
-        ):
+        if kind == "cloze" or (header.notetype is None and _CLOZE.search(cells.get("front", ""))):
             _add_cloze(builder, where, cells)
         else:
             front, back = cells.get("front", ""), cells.get("back", "")
@@ -419,10 +410,8 @@ def _cells(
                 cells[f"{role} image"] = kept
                 cell = cell if cell.strip() else IMAGE_ONLY
             elif media and not cell.strip() and role in ("front", "back"):
-                # A picture the file does not hold shows its alt text, as a browser does.
-                cell = missing_picture(raw)
-                if not cell:
-                    cells[f"{role} media"] = "yes"
+                # A side that is only a picture the file does not hold, or a sound, names it.
+                cell = media_stand_in(raw)
         cells[role] = cell.strip()
     return cells
 

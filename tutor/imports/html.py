@@ -246,10 +246,32 @@ def images_in(html: str) -> list[tuple[str, str]]:
     return found
 
 
-def missing_picture(html: str) -> str:
-    """What a browser shows for ``html``'s pictures when it cannot load them: the first
-    alt text ("" when none has one)."""
-    return next((alt for _, alt in images_in(html) if alt), "")
+# What a side shows in place of media it cannot show, when it holds nothing else.
+PICTURE_LEFT_OUT = "🖼 {name} (a picture not shown here)"
+SOUND_LEFT_OUT = "🔊 {name} (a sound not played here)"
+_MEDIA_NAME_CHARS = 80
+
+
+def media_stand_in(html: str) -> str:
+    """What a side that is only pictures or sounds shows when they cannot be shown: the
+    first alt text (what a browser shows for a picture it cannot load), else the first
+    picture's name, else the first sound's; "" for a side with neither."""
+    pictures = images_in(html)
+    if alt := next((alt for _, alt in pictures if alt), ""):
+        return alt
+    if pictures:
+        return media_left_out(pictures[0][0])
+    start = html.find(_SOUND)
+    close = html.find("]", start) if start >= 0 else -1
+    if close < 0:
+        return ""
+    return media_left_out(html[start + len(_SOUND) : close], sound=True)
+
+
+def media_left_out(name: str, *, sound: bool = False) -> str:
+    """The stand-in for one picture (or sound) named ``name`` that is not shown."""
+    name = " ".join(unescape(name).split())[:_MEDIA_NAME_CHARS] or "?"
+    return (SOUND_LEFT_OUT if sound else PICTURE_LEFT_OUT).format(name=name)
 
 
 def image_sources(html: str) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from tutor.content import IMAGE_ONLY, ItemKind
 from tutor.imports.deck import ImportFailed
-from tutor.imports.html import BULLET
+from tutor.imports.html import BULLET, media_left_out
 from tutor.imports.items import DeckBuilder
 
 NO_ITEMS = (
@@ -217,6 +217,8 @@ _ANSWERED = re.compile(r"^\*{0,2}A\s*:\s*\*{0,2}\s*(.*)$")
 _RULE = re.compile(r"-{3,}|\*{3,}|_{3,}")
 
 
+# Said once when a side is only a picture a lone Markdown file cannot carry.
+ZIP_HINT = "Send a zip of the file and its images to see its pictures on the cards."
 _MARK, _MARK_END = "\ue000", "\ue001"  # where an image stood, in a zip's Markdown
 _MARKED = re.compile("\ue000(\\d+)\ue001")
 
@@ -238,9 +240,10 @@ def _card(
         if kept:
             sides[key] = kept[0]
         elif names and not clean:
-            hint = "" if builder.images is not None else " (send a zip of it and its images)"
-            builder.skip(where, f"its {side} is only an image the file does not hold{hint}")
-            return
+            # A side that is only a picture the file does not hold names it.
+            clean = media_left_out(names[0])
+            if builder.images is None and ZIP_HINT not in builder.notes:
+                builder.notes.append(ZIP_HINT)
         sides[side] = clean or (IMAGE_ONLY if kept else "")
     builder.add(ItemKind.CARD, where, {**fields, **sides})
 

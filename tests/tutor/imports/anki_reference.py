@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from anki.collection import Collection, ImportAnkiPackageRequest, ImportCsvReque
 from anki.consts import MODEL_CLOZE, QUEUE_TYPE_SUSPENDED
 from anki.import_export_pb2 import ImportAnkiPackageOptions, ImportResponse
 from anki.media import media_paths_from_col_path
+from anki.sound import SoundOrVideoTag
+from anki.template import TemplateRenderOutput
 
 ROOT = Path(__file__).resolve().parents[3]
 # Kept beside the project, never in it: real decks carry other people's licences.
@@ -52,7 +55,8 @@ DECK_SUFFIXES = PACKAGE_SUFFIXES | COLLECTION_SUFFIXES | TEXT_SUFFIXES | NOT_ANK
 class AnkiCard:
     """One card as Anki shows it in the reviewer (the HTML, without the note type's CSS)."""
 
-    question: str  # card.question() less its <style>: [[type:...]], [anki:play:...] kept
+    question: str  # card.question() less its <style>: [[type:...]] kept, a sound as
+    # [sound:name], a button of text to speech as [anki:play:...]
     answer: str  # card.answer() less its <style>
     suspended: bool  # queue == -1
     deck: str  # the full deck name (the home deck of a card in a filtered deck)
@@ -158,8 +162,8 @@ def _cards(col: Collection) -> tuple[AnkiCard, ...]:
         output = card.render_output()
         cards.append(
             AnkiCard(
-                question=output.question_text,
-                answer=output.answer_text,
+                question=_sounds_named(output.question_text, output),
+                answer=_sounds_named(output.answer_text, output),
                 suspended=card.queue == QUEUE_TYPE_SUSPENDED,
                 deck=col.decks.name(card.current_deck_id()),
                 notetype=notetype["name"],
@@ -171,6 +175,21 @@ def _cards(col: Collection) -> tuple[AnkiCard, ...]:
             )
         )
     return tuple(cards)
+
+
+_PLAY = re.compile(r"\[anki:play:([qa]):(\d+)\]")
+
+
+def _sounds_named(html: str, output: TemplateRenderOutput) -> str:
+    """``html`` with each of Anki's play buttons for a sound file written as the field
+    writes it, ``[sound:name]`` (the buttons of text to speech kept as they are)."""
+
+    def named(button: re.Match[str]) -> str:
+        tags = output.question_av_tags if button[1] == "q" else output.answer_av_tags
+        tag = tags[int(button[2])] if int(button[2]) < len(tags) else None
+        return f"[sound:{tag.filename}]" if isinstance(tag, SoundOrVideoTag) else button[0]
+
+    return _PLAY.sub(named, html)
 
 
 def corpus_files() -> list[Path]:

@@ -18,7 +18,6 @@ from tutor.imports import (
     MAX_ITEMS,
     NAME_MAX,
     ImportFailed,
-    Skipped,
     export_deck,
     fits_poll,
     parse_file,
@@ -230,19 +229,25 @@ def test_a_markdown_deck_in_a_zip_brings_its_images() -> None:
     oak, beech = png(4, 3), png(5, 2)
     files = {"leaves.md": text.encode(), "oak.png": oak, "beech.png": beech}
     deck = parse_file("leaves.zip", _zipped(files))
+    gone = "🖼 missing.png (a picture not shown here)"
     assert [(c.front, c.back, c.image, c.back_image) for c in deck.cards] == [
         ("What does an oak leaf look like?", IMAGE_ONLY, None, "oak.png"),
         (IMAGE_ONLY, "A beech leaf", "beech.png", None),
+        ("Where is the picture?", gone, None, None),
     ]
-    assert deck.skipped == (Skipped("line 9", "its back is only an image the file does not hold"),)
+    assert deck.skipped == () and deck.notes == ()
     assert deck.media == {"oak.png": oak, "beech.png": beech}
-    # The same file alone holds no images: its cards of only an image are named.
-    alone = parse_file("leaves.md", text.encode() + b"\n## A leaf\nGreen, mostly.\n")
-    assert [c.front for c in alone.cards] == ["A leaf"]
-    assert alone.media == {} and alone.media_skipped == 3
-    assert alone.skipped[0] == Skipped(
-        "line 3",
-        "its back is only an image the file does not hold (send a zip of it and its images)",
+    # The same file alone holds no images: each side of only a picture names it, and the
+    # reply says how to bring the pictures.
+    alone = parse_file("leaves.md", text.encode())
+    assert [(c.front, c.back) for c in alone.cards] == [
+        ("What does an oak leaf look like?", "🖼 oak.png (a picture not shown here)"),
+        ("🖼 beech.png (a picture not shown here)", "A beech leaf"),
+        ("Where is the picture?", gone),
+    ]
+    assert alone.media == {} and alone.media_skipped == 3 and alone.skipped == ()
+    assert alone.notes == (
+        "Send a zip of the file and its images to see its pictures on the cards.",
     )
 
 

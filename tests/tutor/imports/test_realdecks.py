@@ -20,10 +20,10 @@ from tests.tutor.imports.anki_reference import (
     corpus_files,
 )
 from tutor.content import IMAGE_ONLY, NO_ANSWER
-from tutor.imports import ImportFailed, parse_file
+from tutor.imports import parse_file
 from tutor.imports.anki import _card_key
 from tutor.imports.anki_templates import ANSWER_MARKER, cloze_answers
-from tutor.imports.html import html_to_text, image_sources, missing_picture
+from tutor.imports.html import html_to_text, image_sources, media_stand_in
 from tutor.imports.math_text import math_to_text
 
 PACKAGES = [p for p in corpus_files() if p.suffix in PACKAGE_SUFFIXES | COLLECTION_SUFFIXES]
@@ -33,6 +33,7 @@ PACKAGES = [p for p in corpus_files() if p.suffix in PACKAGE_SUFFIXES | COLLECTI
 # hint itself is).
 _TYPE = re.compile(r"\[\[type:(?:[^\]:]*:)*([^\]]*)\]\]")
 _HINT = re.compile(r"<a class=hint [^>]*>.*?</a>", re.DOTALL)
+# A button of text to speech (the reference writes a sound file's as [sound:name]).
 _PLAY = re.compile(r"\[anki:play:[qa]:\d+\]|\[anki:tts[^\]]*\].*?\[/anki:tts\]", re.DOTALL)
 # Anki renders a card whose template is broken as this error, with nothing to learn.
 _TEMPLATE_ERRORS = re.compile("template has a problem|No cloze .* found on card")
@@ -75,11 +76,12 @@ def typed(placeholder: re.Match[str], values: dict[str, str], number: int) -> st
     return value
 
 
-def _picture(html: str, media: frozenset[str]) -> str:
-    sources = image_sources(html)
-    if any(source in media for source in sources):
+def _media_only(html: str, media: frozenset[str]) -> str:
+    """A side that is only media: the picture (IMAGE_ONLY in text), or where the package
+    lacks it, or for a sound, what the import shows instead."""
+    if any(source in media for source in image_sources(html)):
         return IMAGE_ONLY
-    return missing_picture(html) if sources else ""
+    return media_stand_in(html)
 
 
 def shown(card: AnkiCard, media: frozenset[str] = frozenset()) -> Shown | None:
@@ -94,13 +96,10 @@ def shown(card: AnkiCard, media: frozenset[str] = frozenset()) -> Shown | None:
     answer = _TYPE.sub(lambda m: typed(m, values, card.ord + 1), _HINT.sub("", card.answer))
     answer = _PLAY.sub("", answer)
     parts = ANSWER_MARKER.split(answer, maxsplit=1)
-    # A side that is only an image reads as IMAGE_ONLY (the image comes with it).
     front = math_to_text(html_to_text(question)[0])
     back = math_to_text(html_to_text(parts[-1])[0])
-    # A side that is only a picture: the picture (IMAGE_ONLY in text), or, where the
-    # package lacks it, what a browser shows instead (its alt text).
-    front = front or _picture(question, media) or ""
-    back = back or _picture(parts[-1], media) or NO_ANSWER
+    front = front or _media_only(question, media)
+    back = back or _media_only(parts[-1], media) or NO_ANSWER
     if len(parts) == 1 and back.startswith(front):
         back = back[len(front) :].strip()  # what the answer side adds to the front
     return Shown(front, back)
@@ -133,40 +132,16 @@ def differences(path: Path) -> Iterator[str]:
         yield f"... {len(missing)} missing and {len(extra)} extra in all"
 
 
-# Packages that still lose cards, and why (issue 23's open parts): each is expected to
-# differ, strictly, so that a fix shows here as a test to move out of this list.
-MISSING = "cards whose only content is an image the package does not hold"
-KNOWN_LOSSES = {
-    "media.apkg": "a card whose only content is a sound",
-    "SpanishAnkiExportReal.apkg": MISSING,
-    "KIT HM 1.apkg": MISSING,
-    "KIT LA 1.apkg": MISSING,
-    "templates.apkg": "AnkiDroid's template test deck: a type-in box inside {{FrontSide}}",
-}
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_LOSSES[p.name], strict=True))
-        if p.name in KNOWN_LOSSES
-        else p
-        for p in PACKAGES
-    ],
-    ids=[str(p.name) for p in PACKAGES],
-)
+@pytest.mark.parametrize("path", PACKAGES, ids=[str(p.name) for p in PACKAGES])
 def test_a_real_package_imports_as_anki_shows_it(path: Path) -> None:
     assert list(differences(path)) == []
 
 
 def test_every_real_package_opens() -> None:
-    """No package Anki opens is refused: all three collection formats, WAL mode included."""
+    """No package Anki opens is refused: all three collection formats, WAL mode included,
+    and a package whose only card is a sound."""
     for path in PACKAGES:
-        try:
-            assert parse_file(path.name, path.read_bytes()).item_count > 0
-        except ImportFailed as refused:
-            # Only a package whose every card is an image or a sound holds nothing to read.
-            assert "holds no cards" in str(refused) and KNOWN_LOSSES[path.name], path.name
+        assert parse_file(path.name, path.read_bytes()).item_count > 0, path.name
 
 
 # The real text files (Anki reads these poorly: no header rows, a delimiter guessed from
@@ -175,9 +150,9 @@ def test_every_real_package_opens() -> None:
 TEXTS: dict[str, tuple[int, tuple[str, str]]] = {
     "afe/chapter10.md": (15, ("What is the problem with this structure?", "```rs")),
     "afe/chapter4.md": (9, ("Why do we virtualize the CPU?", "- We want the illustion")),
-    # The card whose front is only an image cannot come from a text file.
-    "ankiref/biology-cards.txt": (21, ("Name the parts of a cell", "• membrane")),
-    "ankiref/biology-notes.txt": (21, ("adenosine triphosphate", "ATP")),
+    # A front that is only a picture the text file cannot carry names it, as in Anki.
+    "ankiref/biology-cards.txt": (22, ("🖼 cell.png (a picture", "Only an image on the front")),
+    "ankiref/biology-notes.txt": (22, ("adenosine triphosphate", "ATP")),
     # A Cloze deck's plain export: a card per deletion, as the package has (44).
     "ankitxt/english-vocab-2023-plain.txt": (44, ("Heart-rending: [...]", "Heart-rending: gut")),
     # Notes of the sender's own types: the package's 85 cards, each first field in front.
@@ -216,8 +191,5 @@ def test_a_real_text_file_imports_as_a_person_reads_it(path: Path) -> None:
     deck = parse_file(path.name, path.read_bytes())
     assert (len(deck.cards), len(deck.quiz)) == (cards, 0)
     assert any(c.front.startswith(front) and c.back.startswith(back) for c in deck.cards)
-    # What is left out is named, and only for what a text file cannot hold or repeats.
-    assert all(
-        "only an image" in row.reason or row.reason.startswith("same card as")
-        for row in deck.skipped
-    ), deck.skipped
+    # Nothing is left out but a row that repeats another whole.
+    assert all(row.reason.startswith("same card as") for row in deck.skipped), deck.skipped

@@ -4,9 +4,11 @@ renders it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tutor.imports.anki_templates import CardTemplate, render_card, render_cloze
+from tutor.imports.anki_templates import CardTemplate, TemplateProblem, render_card, render_cloze
 from tutor.imports.html import html_to_text
 from tutor.imports.math_text import math_to_text
 
@@ -56,6 +58,60 @@ def test_a_template_renders_fields_sections_hints_and_type_in() -> None:
     # A front that shows no field is an empty card (a type-in box shows its field, to Anki).
     plain = CardTemplate.of("Card 1", "{{Front}}{{#Hint}}{{Hint}}{{/Hint}}", "{{Back}}")
     assert render_card(plain, {"Front": "", "Back": "A", "Hint": ""}, limit=1000) is None
+
+
+def _shown(template: CardTemplate, fields: dict[str, str]) -> tuple[str, str]:
+    sides = render_card(template, fields, limit=10_000)
+    assert sides is not None
+    return html_to_text(sides[0])[0], html_to_text(sides[1])[0]
+
+
+def test_a_type_in_box_is_filled_in_where_the_answer_repeats_the_front() -> None:
+    """Without <hr id=answer>, the back is what the answer adds to the front: the type-in
+    box, answered, is part of it (Anki's comparison shows the right answer there)."""
+    question = "{{Front}}<div>{{type:Back}}</div>"
+    template = CardTemplate.of("Card 1", question, "{{FrontSide}}<br>{{Back}} ({{Note}})")
+    assert _shown(template, {"Front": "Konzert", "Back": "คอนเสิร์ต", "Note": "n."}) == (
+        "Konzert",
+        "คอนเสิร์ต\n\nคอนเสิร์ต (n.)",
+    )
+    # After the marker, the front and its box are above the line: not on the back.
+    marked = CardTemplate.of("Card 1", question, "{{FrontSide}}<hr id=answer>{{Back}}")
+    assert _shown(marked, {"Front": "Konzert", "Back": "คอนเสิร์ต"}) == ("Konzert", "คอนเสิร์ต")
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "problem"),
+    [
+        ("{{#Front}}{{Front}}{{/Back}}", "{{Back}}", "{{/Back}} closes no open section where"),
+        ("{{Front}}{{/Front}}", "{{Back}}", "{{/Front}} closes no open section"),
+        ("{{#Front}}{{Front}}", "{{Back}}", "{{#Front}} is never closed"),
+        # A field the note type lacks, also in a section that does not show, and Anki's
+        # old comment syntax (now a field name): Anki shows an error on the card.
+        ("{{Front}}", "{{#Expression}}{{Expression}}{{/Expression}}", "names {{#Expression}}"),
+        ("{{Front}}{{!a comment}}", "{{Back}}", "its front names {{!a comment}}"),
+        ("{{front}}", "{{Back}}", "its front names {{front}}"),  # names are exact
+    ],
+)
+def test_a_template_anki_cannot_render_is_a_problem_not_a_card(
+    question: str, answer: str, problem: str
+) -> None:
+    template = CardTemplate.of("Card 1", question, answer)
+    with pytest.raises(TemplateProblem, match=re.escape(problem)):
+        render_card(template, {"Front": "Q", "Back": "A"}, limit=1000)
+
+
+def test_comments_legacy_delimiters_and_special_fields_read_as_anki_reads_them() -> None:
+    # An HTML comment is text to Anki's lexer: a field named inside it is not read.
+    commented = CardTemplate.of("Card 1", "{{Front}}<!-- {{Missing}} -->", "{{Back}}")
+    assert _shown(commented, {"Front": "Q", "Back": "A"}) == ("Q", "A")
+    # {{=<% %>=}} at the start: the old delimiters.
+    legacy = CardTemplate.of("Card 1", "{{=<% %>=}}<%Front%> {{Front}}", "{{=<% %>=}}<%Back%>")
+    assert _shown(legacy, {"Front": "Q", "Back": "A"}) == ("Q {{Front}}", "A")
+    # Special fields come from the card, unless the note has a field of that name.
+    special = CardTemplate.of("Card 1", "{{Front}} in {{Deck}} / {{Subdeck}}", "{{Tags}}")
+    fields = {"Deck": "Lang::German", "Subdeck": "German", "Tags": "mine"}
+    assert _shown(special, {"Front": "Q", **fields}) == ("Q in Lang::German / German", "mine")
 
 
 def test_cloze_deletions_hide_one_number_at_a_time_and_may_nest() -> None:
