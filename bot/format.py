@@ -20,6 +20,26 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+# A fenced block of code in a card's text: Markdown's, and what an import writes for HTML's
+# <pre>: a line of ``` (and the code's language), its lines, a line of ```.
+_FENCED = re.compile(r"^```([\w+#.-]*)[ \t]*\n(.*?)\n```[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def card_html(text: str) -> str:
+    """A card's side for Telegram's HTML parse mode: escaped, and each fenced block of
+    code sent as code (monospace, its lines and indentation kept)."""
+    parts: list[str] = []
+    at = 0
+    for block in _FENCED.finditer(text):
+        parts.append(escape(text[at : block.start()]))
+        code = escape(block[2].replace("\xa0", " "))
+        language = f' class="language-{block[1]}"' if block[1] else ""
+        parts.append(f"<pre><code{language}>{code}</code></pre>")
+        at = block.end()
+    parts.append(escape(text[at:]))
+    return "".join(parts)
+
+
 def _largest_unit(delta: timedelta) -> tuple[int, str, str]:
     seconds = max(0, round(delta.total_seconds()))
     for name, short, size in _UNITS:

@@ -32,7 +32,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.callbacks import CallbackCodec, Rate, Reveal, StartReview
-from bot.format import escape, long_duration, short_duration
+from bot.format import card_html, escape, long_duration, short_duration
 from bot.handlers.demo import demo_button
 from bot.metrics import metrics_of
 from bot.services import (
@@ -162,7 +162,7 @@ def _front_text(card: Card) -> str:
     alone (the photo is the front)."""
     if card.image is not None and card.front == IMAGE_ONLY:
         return ""
-    return "\n\n" + escape(card.front)
+    return "\n\n" + card_html(card.front)
 
 
 def _cards(count: int) -> str:
@@ -315,7 +315,7 @@ async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
         deck=escape(revealed.deck_title),
         tag=tag,
         front=_front_text(card),
-        back=escape(card.back),
+        back=card_html(card.back),
     )
     rows = [buttons[:2], buttons[2:]]
     if card.demo is not None:

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.format import ELLIPSIS, MESSAGE_LIMIT, POLL_OPTION_LIMIT, fit, shown_length
+from bot.format import ELLIPSIS, MESSAGE_LIMIT, POLL_OPTION_LIMIT, card_html, fit, shown_length
 
 
 class _Balance(HTMLParser):
@@ -65,3 +65,17 @@ def test_lengths_count_utf16_units_as_telegram_does() -> None:
 def test_plain_text_is_never_longer_than_the_limit(limit: int) -> None:
     fitted = fit("<not a tag> " * 100, limit, is_html=False)
     assert shown_length(fitted, is_html=False) <= limit
+
+
+def test_a_cards_code_is_sent_as_code_and_the_rest_escaped() -> None:
+    text = (
+        "Sum a list:\n```python\ndef total(xs):\n\xa0\xa0\xa0\xa0return sum(xs) < 2\n```\n<done>"
+    )
+    assert card_html(text) == (
+        "Sum a list:\n"
+        '<pre><code class="language-python">def total(xs):\n    return sum(xs) &lt; 2</code></pre>'
+        "\n&lt;done&gt;"
+    )
+    # A fence that is never closed, or not on a line of its own, is text.
+    assert card_html("```\nx = 1") == "```\nx = 1"
+    assert card_html("a ```b``` c") == "a ```b``` c"

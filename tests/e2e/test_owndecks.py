@@ -482,6 +482,26 @@ async def test_a_card_of_only_a_sound_or_a_missing_picture_names_it(
         ), card.text
 
 
+async def test_a_cards_code_is_shown_as_code(
+    server: BotApiStandin, running_bot: RunningBot, basics: Library
+) -> None:
+    alice = server.user(1001, "Alice")
+    code = "```python\ndef total(xs):\n    return sum(xs)\n```\n"
+    deck = f"# Python\n\n## How do you sum a list?\n{code}"
+    async with running_bot(library=basics):
+        reply = await send_file(alice, deck.encode(), "python.md")
+        assert (reply.text or "").startswith("Deck Python: 1 card."), reply.text
+        await alice.press(reply, "Study now")
+        card = await alice.wait_for_message(lambda m: m is not reply)
+        await alice.press(card, "Show answer")
+        shown = await alice.wait_for_edit(card)
+        # The code, its indentation kept, in a code block of its language; no fences.
+        assert "def total(xs):\n    return sum(xs)" in shown.content
+        assert "```" not in shown.content
+        blocks = [e for e in shown.entities if e["type"] == "pre"]
+        assert [b.get("language") for b in blocks] == ["python"], shown.entities
+
+
 async def test_a_cloze_deck_studies_one_card_per_deletion(
     server: BotApiStandin,
     running_bot: RunningBot,

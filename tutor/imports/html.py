@@ -16,6 +16,9 @@ import re
 from html import unescape
 
 BULLET = "• "
+# A block of code (<pre>) stands between two lines of this, as in Markdown: the bot sends
+# it as code (bot.format.card_html).
+CODE_FENCE = "```"
 # Lists nested deeper are indented as this deep: each level indents every bullet under it,
 # so 16,000 nested lists (128 KB) would make a quarter of a billion spaces.
 MAX_INDENT = 8
@@ -58,6 +61,7 @@ class _Text:
         self.media = 0
         self._hidden = 0
         self._pre = 0
+        self._code_at = 0  # where the open block of code starts in parts
         self._lists: list[list[int]] = []  # per open list: [is ordered, items so far]
 
     def _break(self) -> None:
@@ -87,6 +91,9 @@ class _Text:
         elif tag in _BLOCKS:
             self._break()
             if tag == "pre":
+                if not self._pre:
+                    self._code_at = len(self.parts)
+                    self.parts.append(CODE_FENCE + _NEWLINE)
                 self._pre += 1
         elif tag in ("td", "th"):
             self.parts.append(" ")
@@ -104,9 +111,25 @@ class _Text:
                 self._lists.pop()
             self._break()
         elif tag in _BLOCKS:
-            if tag == "pre":
-                self._pre = max(self._pre - 1, 0)
             self._break()
+            if tag == "pre" and self._pre:
+                self._pre -= 1
+                if not self._pre:
+                    self._close_code()
+
+    def end_code(self) -> None:
+        """The end of the HTML: a block of code left open ends here."""
+        if self._pre:
+            self._pre = 0
+            self._break()
+            self._close_code()
+
+    def _close_code(self) -> None:
+        """End a block of code with its fence, or drop an empty block whole."""
+        if "".join(self.parts[self._code_at + 1 :]).strip(" \xa0\n"):
+            self.parts += [CODE_FENCE, _NEWLINE]
+        else:
+            del self.parts[self._code_at :]
 
     def handle_data(self, data: str) -> None:
         if self._hidden:
@@ -293,6 +316,7 @@ def html_to_text(html: str) -> tuple[str, int]:
     without_sounds, sounds = _cut_sounds(html)
     parser = _Text()
     _feed(without_sounds, parser)
+    parser.end_code()
     return _text_of(parser), parser.media + sounds
 
 

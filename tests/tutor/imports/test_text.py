@@ -13,9 +13,13 @@ from tutor.imports.html import html_to_text
 from tutor.imports.math_text import math_to_text
 
 
-def test_code_keeps_its_lines_and_indentation() -> None:
+def test_code_keeps_its_lines_and_indentation_between_fences() -> None:
     text, _ = html_to_text("<pre>def f(x):\n    if x:\n        return 1</pre>after")
-    assert text.replace("\xa0", " ") == "def f(x):\n    if x:\n        return 1\nafter"
+    code = "```\ndef f(x):\n    if x:\n        return 1\n```\nafter"
+    assert text.replace("\xa0", " ") == code
+    # A block left open ends with the field; an empty one is nothing.
+    assert html_to_text("a<pre>  x = 1")[0].replace("\xa0", " ") == "a\n```\n  x = 1\n```"
+    assert html_to_text("a<pre> </pre>b")[0] == "a\nb"
     # Outside <pre>, spaces are layout, as in a browser.
     assert html_to_text("<div>   a    b</div>")[0] == "a b"
 
