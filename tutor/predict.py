@@ -35,6 +35,8 @@ SEEDS = 8
 CHOICES: tuple[LossOutcome, ...] = tuple(LossOutcome)
 # Reading a loss curve is what the diagnosis deck teaches; the basics deck otherwise.
 ITEM = PredictItem("gen-predict", Level.INTERMEDIATE, ("lr-diagnosis", "lr-basics"))
+# The reference run drawn beside the answer: one that converges fast, where one does.
+REFERENCE = LossOutcome.FAST
 # The review log's source for a /predict answer.
 SOURCE = "predict"
 
@@ -50,10 +52,39 @@ class Setup:
     def rate(self) -> float:
         return GRID[self.rate_index]
 
+
+@dataclass(frozen=True)
+class Answer:
+    """The run that answers a question: the asked rate, beside a reference rate of the same
+    seed that converges fast (what "fast" looks like), when the seed has one."""
+
+    setup: Setup
+    reference: RunSummary | None
+    reference_rate: float | None
+
     @property
     def request(self) -> DemoRequest:
-        """The run that answers the question: the lr demo at this one rate."""
-        return DemoRequest(DemoName.LR, rates=(self.rate,), seed=self.seed)
+        rates = {self.setup.rate} | ({self.reference_rate} if self.reference_rate else set())
+        return DemoRequest(DemoName.LR, rates=tuple(sorted(rates)), seed=self.setup.seed)
+
+    def asked(self, runs: Sequence[RunSummary]) -> RunSummary:
+        """The asked rate's run among ``runs`` (in the request's order of rates)."""
+        rates = self.request.rates or ()
+        return runs[rates.index(self.setup.rate)]
+
+
+def answer_of(setup: Setup, table: Sequence[RunSummary]) -> Answer:
+    """What answers ``setup``: its run, with a reference from ``table`` (its seed's batched
+    run, in GRID's order): the first other rate that converged fast, else (a seed where
+    none did) the other rate that ended lowest without diverging."""
+    others = [(i, run) for i, run in enumerate(table) if i != setup.rate_index]
+    fast = [(i, run) for i, run in others if run.outcome is REFERENCE]
+    stable = [(i, run) for i, run in others if run.diverged_at is None]
+    chosen = fast[:1] or sorted(stable, key=lambda pair: pair[1].final_loss)[:1]
+    if not chosen:
+        return Answer(setup, None, None)
+    index, run = chosen[0]
+    return Answer(setup, run, GRID[index])
 
 
 def table_request(seed: int) -> DemoRequest:

@@ -11,7 +11,14 @@ from bot.format import CAPTION_LIMIT, fit
 from bot.services import ButtonHandler, edit_message, services
 from tutor import predict, study
 from tutor.demo import DemoError
-from tutor.demo.outcomes import LossOutcome, RunSummary
+from tutor.demo.outcomes import (
+    FAST_BELOW,
+    OSCILLATING_SPIKES,
+    SLOW_ABOVE,
+    LossOutcome,
+    RunSummary,
+)
+from tutor.demo.results import DIVERGENCE_FACTOR, SPIKE_FACTOR
 from tutor.demo.specs import LrSpec
 
 SPEC = LrSpec()
@@ -19,8 +26,13 @@ QUESTION = (
     "<b>Predict the loss</b>\n\n"
     "A small network (tanh, two hidden layers of {hidden}) fits a noisy wave, "
     "y = sin(2x) + x/2 on {samples} points, with plain full-batch SGD at "
-    "<b>lr = {rate:g}</b> for {steps} steps (data seed {seed}).\n\n"
-    "What will the training loss do?"
+    "<b>lr = {rate:g}</b> for {steps} steps (data seed {seed}). The loss starts near 1; "
+    "the noise in the data keeps it above about 0.01.\n\n"
+    "What will the training loss do in those {steps} steps?\n"
+    "• <b>Converge fast</b>: it ends below {fast:g}.\n"
+    "• <b>Converge slowly</b>: it keeps falling but ends above {slow:g}.\n"
+    "• <b>Oscillate</b>: it jumps above {spike:g}× its lowest so far, {spikes} times or more.\n"
+    "• <b>Diverge</b>: it grows past {diverge:g}× where it started."
 )
 ANSWERED = "{question}\n\nYour prediction: <b>{chosen}</b>. Training it now…"
 LABELS = {
@@ -32,6 +44,9 @@ LABELS = {
 RIGHT = "✅ Right: it {outcome}."
 WRONG = "❌ Not quite: you said it {chosen}, and it {outcome}."
 UNCLEAR = "This run landed between two outcomes, so it counts either way."
+# The reference drawn beside the answer.
+REFERENCE = "The other line is lr = {rate:g} on the same data: it reached {final:.3g}{fast}."
+FAST = ", fast"
 WHAT_HAPPENED = {
     LossOutcome.FAST: "The loss fell from {initial:.3g} to {final:.3g} in {steps} steps, near "
     "the noise floor (about 0.01).",
@@ -55,11 +70,17 @@ def render_question(setup: predict.Setup) -> str:
         rate=setup.rate,
         steps=SPEC.steps,
         seed=setup.seed,
+        fast=FAST_BELOW,
+        slow=SLOW_ABOVE,
+        spike=SPIKE_FACTOR,
+        spikes=OSCILLATING_SPIKES,
+        diverge=DIVERGENCE_FACTOR,
     )
 
 
-def render_verdict(verdict: predict.Verdict) -> str:
-    """Right or wrong, and what the run did in numbers (fits a photo caption)."""
+def render_verdict(verdict: predict.Verdict, answer: predict.Answer | None = None) -> str:
+    """Right or wrong, what the run did in numbers, and the reference drawn beside it
+    (fits a photo caption)."""
     run: RunSummary = verdict.run
     chosen = verdict.chosen.value
     if run.outcome is None:
@@ -76,6 +97,12 @@ def render_verdict(verdict: predict.Verdict) -> str:
             steps=run.steps,
             spikes=run.spikes,
             diverged_at=run.diverged_at,
+        )
+    if answer is not None and answer.reference is not None:
+        numbers += "\n" + REFERENCE.format(
+            rate=answer.reference_rate,
+            final=answer.reference.final_loss,
+            fast=FAST if answer.reference.outcome is predict.REFERENCE else "",
         )
     return fit(f"{head}\n{numbers}".strip(), CAPTION_LIMIT, is_html=False)
 
@@ -174,13 +201,14 @@ async def on_predict(
         ANSWERED.format(question=render_question(setup), chosen=LABELS[chosen]),
         None,
     )
+    answer = predict.answer_of(setup, table.runs)
     try:
-        result = await shared.demos.run(setup.request, requester_id=query.from_user.id)
+        result = await shared.demos.run(answer.request, requester_id=query.from_user.id)
     except DemoError as exc:
         await query.message.chat.send_message(str(exc))
         return
-    verdict = predict.Verdict(chosen=chosen, run=predict.shown_run(key, result.runs[0]))
-    await query.message.reply_photo(result.png, caption=render_verdict(verdict))
+    verdict = predict.Verdict(chosen=chosen, run=predict.shown_run(key, answer.asked(result.runs)))
+    await query.message.reply_photo(result.png, caption=render_verdict(verdict, answer))
 
 
 BUTTONS: dict[type, ButtonHandler] = {PredictLoss: on_predict}

@@ -23,7 +23,7 @@ async def test_demo_lr_sends_a_plot_and_other_chats_are_answered_meanwhile(
         # Bob was answered while Alice's demo trained, not after it.
         sent = server.requests()
         assert sent.index(greeting.request) < sent.index(photo.request)
-        assert photo.photo is not None and image_size(photo.photo) == (1200, 800)
+        assert photo.photo is not None and image_size(photo.photo) == (1200, 1200)
         caption = photo.caption or ""
         assert "lr=9 diverged at step" in caption and "lr=0.1 reached" in caption
         assert len(caption) <= 1024

@@ -45,7 +45,10 @@ async def test_predict_asks_then_answers_with_the_run_and_the_verdict(
             await alice.send("/predict")
             question = await alice.wait_for_message(timeout=30)
             text = question.text or ""
-            assert "What will the training loss do?" in text
+            # The four outcomes are defined in numbers before the guess.
+            assert "What will the training loss do in those 300 steps?" in text
+            assert "Converge fast: it ends below 0.025." in text
+            assert "Diverge: it grows past 10× where it started." in text
             assert sorted(question.button_labels) == sorted(LABELS.values())
             outcome = outcome_of(text)
             label = LABELS[outcome]
@@ -59,7 +62,7 @@ async def test_predict_asks_then_answers_with_the_run_and_the_verdict(
                 answers = [(await p.answered(timeout=30)).text for p in (first, second)]
                 assert sorted(answers, key=str) == sorted([None, ALREADY], key=str), answers
             photo = await alice.wait_for_message(lambda m: m.photo is not None, timeout=30)
-            assert photo.photo is not None and image_size(photo.photo) == (1200, 800)
+            assert photo.photo is not None and image_size(photo.photo) == (1200, 1200)
             caption = photo.caption or ""
             if press_right:
                 assert caption.startswith(f"✅ Right: it {outcome}."), caption
@@ -67,6 +70,8 @@ async def test_predict_asks_then_answers_with_the_run_and_the_verdict(
                 assert caption.startswith("❌ Not quite"), caption
                 assert f"and it {outcome}." in caption
             assert re.search(r"loss", caption) and re.search(r"[0-9]", caption)
+            # The answer is drawn against a reference run, which its caption names.
+            assert "The other line is lr = " in caption
             # The question lost its buttons: a second press cannot train it again.
             assert question.button_labels == []
     assert len(server.requests("sendPhoto")) == 2

@@ -47,7 +47,7 @@ async def test_a_round_shows_the_plot_and_grades_the_press_by_the_run(
         await alice.send("/quiz")
         for press_right in (True, False):
             photo = await alice.wait_for_message(lambda m: m.photo is not None, timeout=60)
-            assert photo.photo is not None and image_size(photo.photo) == (1200, 800)
+            assert photo.photo is not None and image_size(photo.photo) == (1200, 1200)
             caption = photo.caption or ""
             assert caption.startswith("Quiz 1/1"), caption
             assert len(photo.button_labels) in (3, 4)

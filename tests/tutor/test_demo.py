@@ -245,7 +245,7 @@ def test_a_run_broken_from_the_start_still_draws_and_captions() -> None:
     broken = make_curve("lr=1", [math.nan, math.nan])
     result = TrainingResult(DemoRequest(DemoName.LR, (1.0,)), (broken,), LrSpec(), "cpu")
     assert broken.loss == () and broken.diverged_at == 0
-    assert _png_size(render(result)) == (1200, 800)
+    assert _png_size(render(result)) == (1200, 1200)
     assert "lr=1 diverged at step 0" in build_caption(result)
 
 
@@ -256,7 +256,7 @@ def test_a_huge_rate_diverges_cleanly_and_still_draws() -> None:
     assert huge.diverged_at is not None and huge.diverged_at <= 3
     assert len(huge.loss) <= huge.diverged_at + 1
     assert all(math.isfinite(value) for value in huge.loss)
-    assert _png_size(render(result)) == (1200, 800)
+    assert _png_size(render(result)) == (1200, 1200)
     assert f"lr=10 diverged at step {huge.diverged_at}" in build_caption(result)
 
 
@@ -264,17 +264,17 @@ def test_all_rates_diverging_still_draws() -> None:
     result = train(DemoRequest(DemoName.LR, (2.0, 5.0, 10.0)), CPU)
     assert all(curve.diverged_at is not None for curve in result.curves)
     assert result.best is None
-    assert _png_size(render(result)) == (1200, 800)
+    assert _png_size(render(result)) == (1200, 1200)
 
 
 # Pictures and captions.
 
 
 @pytest.mark.parametrize("name", ["lr_result", "schedule_result", "differential_result"])
-def test_png_is_1200_by_800(name: str, request: pytest.FixtureRequest) -> None:
+def test_png_is_1200_by_1200(name: str, request: pytest.FixtureRequest) -> None:
     result: TrainingResult = request.getfixturevalue(name)
     png = render(result)
-    assert _png_size(png) == (1200, 800)
+    assert _png_size(png) == (1200, 1200)
     assert 20_000 < len(png) < 1_000_000
 
 
@@ -285,6 +285,34 @@ def test_lr_caption_states_the_measurements(lr_result: TrainingResult) -> None:
     assert f"lr=0.5 diverged at step {curves['lr=0.5'].diverged_at}" in caption
     assert "lr=0.05 reached 0.021 (best)" in caption
     assert f"spiked {curves['lr=0.2'].spikes} times" in caption
+
+
+def test_each_caption_starts_with_the_lesson_its_numbers_show(
+    lr_result: TrainingResult,
+    schedule_result: TrainingResult,
+    differential_result: TrainingResult,
+) -> None:
+    lesson = build_caption(lr_result).split("\n\n")[0]
+    assert lesson == (
+        "Too small a rate crawls and too large a rate spikes or blows up: lr=0.05 did best, "
+        "below where training turned unstable."
+    )
+    assert build_caption(schedule_result).startswith(
+        "Lowering the rate as training goes on let the loss settle lower than a constant rate:"
+    )
+    assert build_caption(differential_result).startswith(
+        "A small rate for the pretrained body and a large one for the new head learnt task B"
+    )
+
+
+def test_a_lone_run_is_never_best_and_its_lesson_is_its_own() -> None:
+    result = train(DemoRequest(DemoName.LR, (0.005,)), CPU)
+    assert result.best is None
+    caption = build_caption(result)
+    assert caption.startswith("At lr=0.005 the loss is still high after 300 steps")
+    assert "(best)" not in caption
+    everything_blew_up = train(DemoRequest(DemoName.LR, (2.0, 5.0)), CPU)
+    assert build_caption(everything_blew_up).startswith("Every rate here was too large")
 
 
 def test_schedule_and_differential_captions_state_the_measurements(

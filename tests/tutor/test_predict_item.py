@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tests.tutor.test_practice import quiz_deck
 from tutor import predict, stats
 from tutor.content import ItemKind, Library, library_of
+from tutor.demo.outcomes import LossOutcome, RunSummary
 from tutor.generated import QUIZ_TEMPLATES
 from tutor.scheduling import Rating
 from tutor.store import Database, ItemState, ReviewLog
@@ -86,3 +87,24 @@ async def test_the_predict_item_shows_in_stats_like_other_items(
     assert deck.total == 1 + 2 + len(predict_library.templates["lr-diagnosis"])
     assert deck.seen == 1
     assert numbers.reviews_today == 1
+
+
+def _run(outcome: LossOutcome | None, final: float, diverged_at: int | None = None) -> RunSummary:
+    return RunSummary("lr", outcome, 1.0, final, 300, diverged_at, 0)
+
+
+def test_the_answer_is_drawn_against_a_fast_run_else_the_lowest_stable_one() -> None:
+    slow, fast = _run(LossOutcome.SLOW, 0.2), _run(LossOutcome.FAST, 0.02)
+    unclear, blown = _run(None, 0.04), _run(LossOutcome.DIVERGE, 50.0, diverged_at=3)
+    asked = predict.Setup(seed=0, rate_index=1)  # lr 0.005
+    table = [slow, slow, unclear, fast, blown, blown]
+    answer = predict.answer_of(asked, table)
+    assert (answer.reference, answer.reference_rate) == (fast, 0.06)
+    assert answer.request.rates == (0.005, 0.06)
+    assert answer.asked([slow, fast]) is slow
+    # No other rate of the seed converged fast: the lowest that did not diverge.
+    answer = predict.answer_of(asked, [slow, slow, unclear, unclear, blown, blown])
+    assert (answer.reference, answer.reference_rate) == (unclear, 0.05)
+    # The asked rate is never its own reference.
+    fastest = predict.Setup(seed=0, rate_index=3)
+    assert predict.answer_of(fastest, table).reference is unclear

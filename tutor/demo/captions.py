@@ -1,8 +1,10 @@
-"""The caption under a demo's picture: what this run measured, in one short paragraph."""
+"""The caption under a demo's picture: the lesson this run shows, in one sentence read off
+its numbers, then what it measured."""
 
 from __future__ import annotations
 
 from tutor.demo import texts
+from tutor.demo.outcomes import classify
 from tutor.demo.request import DemoName
 from tutor.demo.results import Curve, TrainingResult
 from tutor.demo.specs import DifferentialSpec, ScheduleSpec
@@ -21,9 +23,44 @@ def _outcome(curve: Curve, best: Curve | None) -> str:
     return clause + (texts.BEST_MARK if curve is best else "")
 
 
+def _unstable(curves: list[Curve]) -> str:
+    """What the unstable ``curves`` did: spike, blow up, or both."""
+    spiked = any(c.diverged_at is None for c in curves)
+    blew_up = any(c.diverged_at is not None for c in curves)
+    return texts.UNSTABLE_WORDS[spiked, blew_up]
+
+
+def _lr_lesson(result: TrainingResult) -> str:
+    """The lesson of the lr demo's curves (in the order of their rates), from their
+    outcomes: too small, best, too large."""
+    curves, best, steps = list(result.curves), result.best, result.steps
+    if len(curves) == 1:
+        curve = curves[0]
+        outcome = classify(curve)
+        if outcome is None:
+            loss = texts.format_loss(curve.final_loss)
+            return texts.LESSON_ONE_UNCLEAR.format(label=curve.label, loss=loss, steps=steps)
+        return texts.LESSON_ONE[outcome.value].format(label=curve.label, steps=steps)
+    if best is None:
+        return texts.LESSON_ALL_DIVERGED
+    at = curves.index(best)
+    below, above = curves[:at], curves[at + 1 :]
+    unstable = [c for c in above if c.diverged_at is not None or c.spikes]
+    if below and unstable:
+        return texts.LESSON_BETWEEN.format(unstable=_unstable(unstable), best=best.label)
+    if below and not above:
+        return texts.LESSON_LARGER_HELPS.format(steps=steps, best=best.label)
+    if below:
+        return texts.LESSON_MIDDLE.format(best=best.label)
+    if unstable and len(unstable) == len(above):
+        return texts.LESSON_SMALLEST.format(best=best.label)
+    return texts.LESSON_BEST.format(best=best.label, steps=steps)
+
+
 def _lr_caption(result: TrainingResult) -> str:
     clauses = "; ".join(_outcome(curve, result.best) for curve in result.curves)
-    return f"{texts.LR_CAPTION_HEAD.format(steps=result.steps)} {clauses}."
+    head = texts.LR_CAPTION_HEAD.format(steps=result.steps)
+    return f"{_lr_lesson(result)}\n\n{head} {clauses}."
 
 
 def _schedule_caption(result: TrainingResult) -> str:
@@ -38,7 +75,19 @@ def _schedule_caption(result: TrainingResult) -> str:
             label=curve.label, detail=curve.detail, loss=texts.format_loss(curve.final_loss)
         )
         clauses.append(clause + (texts.BEST_MARK if curve is result.best else ""))
-    return f"{head} {'; '.join(clauses)}."
+    return f"{_schedule_lesson(result)}\n\n{head} {'; '.join(clauses)}."
+
+
+def _schedule_lesson(result: TrainingResult) -> str:
+    constant, best = result.curves[0], result.best
+    if best is None or best is constant:
+        return texts.LESSON_SCHEDULE_CONSTANT
+    constant_loss = (
+        texts.format_loss(constant.final_loss) if constant.diverged_at is None else "diverged"
+    )
+    return texts.LESSON_SCHEDULE.format(
+        best=best.label, loss=texts.format_loss(best.final_loss), constant=constant_loss
+    )
 
 
 def _marking_lowest(curves: tuple[Curve, ...], values: list[float | None]) -> list[str]:
@@ -80,7 +129,24 @@ def _differential_caption(result: TrainingResult) -> str:
     old = texts.DIFFERENTIAL_OLD_LINE.format(
         clauses=", ".join(_marking_lowest(curves, [c.final_kept_loss for c in curves]))
     )
-    return f"{head}\n{new}\n{old}"
+    return f"{_differential_lesson(curves)}\n\n{head}\n{new}\n{old}"
+
+
+def _differential_lesson(curves: tuple[Curve, ...]) -> str:
+    """The lesson of one rate for all, a frozen body and parameter groups, when their
+    numbers show it: groups learn the new task about as well and keep more of the old."""
+    one, _, groups = curves
+    kept = (one.final_kept_loss, groups.final_kept_loss)
+    if (
+        one.diverged_at is None
+        and groups.diverged_at is None
+        and kept[0] is not None
+        and kept[1] is not None
+        and groups.final_loss <= 1.5 * one.final_loss
+        and kept[1] < kept[0]
+    ):
+        return texts.LESSON_DIFFERENTIAL
+    return texts.LESSON_DIFFERENTIAL_PLAIN
 
 
 def build_caption(result: TrainingResult) -> str:

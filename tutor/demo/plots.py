@@ -1,4 +1,6 @@
-"""Draws a demo's result as one PNG that reads at a glance on a phone: 1200×800, large type.
+"""Draws a demo's result as one PNG that reads at a glance on a phone: 1200×1200, the legend
+under the plot across the whole width, and type large enough to read in the chat without
+opening the picture (a phone shows it about 380 px wide: 15 pt at 150 dpi is 10 px there).
 
 Uses matplotlib's object API on the Agg canvas (no pyplot, no global figure state), log-scale
 losses, the Okabe–Ito colour-blind-safe palette with distinct line styles as a second cue,
@@ -27,15 +29,16 @@ from tutor.demo.request import DemoName
 from tutor.demo.results import DIVERGENCE_FACTOR, Curve, TrainingResult
 from tutor.demo.specs import ScheduleSpec
 
-WIDTH_PX, HEIGHT_PX, DPI = 1200, 800, 100
+WIDTH_PX, HEIGHT_PX, DPI = 1200, 1200, 150
 # Okabe & Ito (2008), ordered so that the first three are far apart for the usual 3–4 lines.
 PALETTE = ("#0072B2", "#009E73", "#D55E00", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 LINESTYLES: tuple[Any, ...] = ("-", "--", "-.", ":", (0, (6, 2, 1, 2, 1, 2)), (0, (1, 1)))
 MUTED = "#555555"
-# The plots take the left of the figure, the legend the right.
-PLOT_RIGHT = 0.66
-# Points at 100 dpi: 16 pt is 22 px, still legible when a phone shrinks the picture to its
-# screen width (the smallest text, 14 pt, stays above matplotlib's default 10 pt).
+# The plots take the top of the figure, the legend the bottom: at most PLOT_BOTTOM of it,
+# as much as its rows need (figure fractions: the axis labels, a line, a row's spacing).
+PLOT_BOTTOM = 0.42
+LEGEND_BASE, LEGEND_LINE, LEGEND_ROW = 0.17, 0.032, 0.02
+# Points at 150 dpi (1 pt is about 2 px of the 1200).
 STYLE: dict[RcKeyType, Any] = {
     "font.size": 16,
     "axes.titlesize": 18,
@@ -43,7 +46,7 @@ STYLE: dict[RcKeyType, Any] = {
     "xtick.labelsize": 15,
     "ytick.labelsize": 15,
     "legend.fontsize": 15,
-    "figure.titlesize": 22,
+    "figure.titlesize": 20,
     "lines.linewidth": 3.0,
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -72,7 +75,7 @@ def _figure() -> Figure:
     # A fixed layout rather than "constrained": the figures' parts never change, and solving
     # the layout would draw every figure twice.
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
-    figure.subplots_adjust(left=0.085, right=PLOT_RIGHT, top=0.87, bottom=0.095, hspace=0.3)
+    figure.subplots_adjust(left=0.13, right=0.96, top=0.88, bottom=PLOT_BOTTOM, hspace=0.45)
     return figure
 
 
@@ -149,7 +152,9 @@ def _plot_losses(
         axes.set_xlim(0, max(5, math.ceil(last * 1.5)))
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     else:
-        axes.set_xlim(0, steps)
+        # A little room left of step 0: a run that blew up at once is a line and a ✕ clear
+        # of the axis, not a sliver on it.
+        axes.set_xlim(-steps * 0.02, steps)
     axes.set_ylabel(texts.LOSS_AXIS)
 
 
@@ -173,7 +178,7 @@ def _title(figure: Figure, text: str) -> None:
 
 
 def _legend(figure: Figure, curves: Sequence[Curve], notes: Sequence[str], title: str) -> None:
-    """One legend for the whole figure, right of the plots: it never hides a line."""
+    """One legend for the whole figure, under the plots: it never hides a line."""
     handles = [
         Line2D([], [], color=_colour(index), linestyle=_linestyle(index))
         for index in range(len(curves))
@@ -182,15 +187,23 @@ def _legend(figure: Figure, curves: Sequence[Curve], notes: Sequence[str], title
         "\n".join(part for part in (curve.label, curve.detail, note) if part)
         for curve, note in zip(curves, notes, strict=True)
     ]
+    # The plots end where the legend's rows (two entries a row) need the room below them.
+    columns = min(2, len(curves))
+    rows = [labels[i : i + columns] for i in range(0, len(labels), columns)]
+    lines = sum(max(label.count("\n") + 1 for label in row) for row in rows)
+    bottom = min(PLOT_BOTTOM, LEGEND_BASE + LEGEND_LINE * lines + LEGEND_ROW * len(rows))
+    figure.subplots_adjust(bottom=bottom)
     figure.legend(
         handles,
         labels,
-        loc="center left",
-        bbox_to_anchor=(PLOT_RIGHT + 0.01, 0.48),
+        loc="upper left",
+        bbox_to_anchor=(0.02, bottom - 0.08),
+        ncols=columns,
         title=title,
         alignment="left",
-        labelspacing=1.1,
-        handlelength=2.6,
+        labelspacing=0.9,
+        handlelength=2.2,
+        columnspacing=1.5,
         frameon=False,
     )
 
@@ -212,7 +225,8 @@ def _render_lr(result: TrainingResult) -> Figure:
     _plot_losses(axes, curves, [c.loss for c in curves], steps=result.steps)
     axes.set_xlabel(texts.STEP_AXIS)
     axes.set_title(texts.LR_SUBTITLE.format(steps=result.steps), color=MUTED, fontsize=16)
-    _title(figure, texts.LR_TITLE)
+    lone = len(curves) == 1
+    _title(figure, texts.LR_TITLE_ONE.format(label=curves[0].label) if lone else texts.LR_TITLE)
     if result.request.labels is not None:
         # Blind curves (a "which run is this?" question): names only, no rates, no numbers.
         _legend(figure, curves, [""] * len(curves), texts.BLIND_LEGEND)
@@ -229,6 +243,7 @@ def _render_schedule(result: TrainingResult) -> Figure:
     curves = result.curves
     _plot_losses(loss_axes, curves, [c.loss for c in curves], steps=result.steps)
     loss_axes.set_title(texts.SCHEDULE_LOSS_PANEL)
+    loss_axes.set_ylabel(texts.LOSS_AXIS_SHORT)
     for index, curve in enumerate(curves):
         lr = curve.lr or ()
         lr_axes.plot(range(len(lr)), lr, color=_colour(index), linestyle=_linestyle(index))
@@ -248,6 +263,7 @@ def _render_differential(result: TrainingResult) -> Figure:
     curves = result.curves
     _plot_losses(new_axes, curves, [c.loss for c in curves], steps=result.steps)
     new_axes.set_title(texts.DIFFERENTIAL_NEW_PANEL)
+    new_axes.set_ylabel(texts.LOSS_AXIS_SHORT)
     kept = [c.kept_loss or () for c in curves]
     _plot_losses(
         old_axes, [replace(c, diverged_at=None) for c in curves], kept, steps=result.steps
@@ -256,6 +272,7 @@ def _render_differential(result: TrainingResult) -> Figure:
     if pretrained is not None:
         _reference_line(old_axes, pretrained, texts.PRETRAINED_MARK, above=True)
     old_axes.set_title(texts.DIFFERENTIAL_OLD_PANEL)
+    old_axes.set_ylabel(texts.LOSS_AXIS_SHORT)
     old_axes.set_xlabel(texts.STEP_AXIS)
     _title(figure, texts.DIFFERENTIAL_TITLE)
     notes = [
@@ -275,7 +292,7 @@ def render(result: TrainingResult) -> bytes:
         result: What a training measured.
 
     Returns:
-        A 1200×800 PNG.
+        A 1200×1200 PNG.
     """
     with _style():
         if result.request.demo is DemoName.LR:

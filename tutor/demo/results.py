@@ -144,6 +144,9 @@ class TrainingResult:
 
     @property
     def best(self) -> Curve | None:
-        """The setting with the lowest final loss among those that did not diverge."""
+        """The setting with the lowest final loss among those that did not diverge; None
+        for a lone run (nothing to be best against)."""
+        if len(self.curves) < 2:
+            return None
         survivors = [curve for curve in self.curves if curve.diverged_at is None]
         return min(survivors, key=lambda curve: curve.final_loss, default=None)

@@ -47,7 +47,7 @@ class DemoResult:
     """A demo's picture and caption, as the bot sends them.
 
     Attributes:
-        png: The picture, a 1200×800 PNG.
+        png: The picture, a 1200×1200 PNG.
         caption: What the run measured (at most 1024 characters).
         cached: True if this request did not train anything: it was answered from the cache
             or shared a run already under way for the same request.

@@ -42,9 +42,11 @@ DIFFERENTIAL_SETTINGS = (
 # Plots.
 STEP_AXIS = "training step"
 LOSS_AXIS = "loss (MSE, log scale)"
+LOSS_AXIS_SHORT = "loss (log scale)"  # beside a panel half as high
 LR_AXIS = "learning rate"
-LR_TITLE = "Same network, same data: only the learning rate differs"
-LR_SUBTITLE = "plain SGD, full batch, {steps} steps"
+LR_TITLE = "Only the learning rate differs"
+LR_TITLE_ONE = "One run at {label}"
+LR_SUBTITLE = "same network and data; plain SGD, full batch, {steps} steps"
 LR_LEGEND = "learning rate"
 BLIND_LEGEND = "run"
 SCHEDULE_LEGEND = "schedule"
@@ -53,10 +55,10 @@ LEGEND_FINAL = "final loss {loss}"
 LEGEND_SPIKES = "loss spiked {spikes}×"
 LEGEND_FINE_TUNED = "final: B {new}, A {old}"
 LEGEND_DIVERGED = "diverged at step {step}"
-SCHEDULE_TITLE = "Learning-rate schedules: mini-batch SGD from lr={peak:g}"
+SCHEDULE_TITLE = "Schedules: mini-batch SGD from lr={peak:g}"
 SCHEDULE_LOSS_PANEL = "training loss (whole data set)"
 SCHEDULE_LR_PANEL = "learning rate each schedule used"
-DIFFERENTIAL_TITLE = "Fine-tuning a pretrained network on a new task"
+DIFFERENTIAL_TITLE = "Fine-tuning a pretrained network"
 DIFFERENTIAL_NEW_PANEL = "new task B: loss (lower = learnt)"
 DIFFERENTIAL_OLD_PANEL = "old task A: loss (lower = kept)"
 PRETRAINED_MARK = "after pretraining"
@@ -81,6 +83,43 @@ DIFFERENTIAL_NEW_LINE = "Task B loss: {clauses}."
 DIFFERENTIAL_OLD_LINE = "Task A loss kept: {clauses}."
 DIFFERENTIAL_CLAUSE = "{label} {loss}"
 LOWEST_MARK = " (lowest)"
+
+# The lesson each caption starts with, read off the run it describes.
+LESSON_ALL_DIVERGED = "Every rate here was too large: each run blew up within a few steps."
+LESSON_ONE = {
+    "converges fast": "At {label} the loss fell close to the noise floor: a rate that works here.",
+    "converges slowly": (
+        "At {label} the loss is still high after {steps} steps: too small a rate to get far."
+    ),
+    "oscillates": "At {label} the loss jumped up again and again: the steps overshoot the valley.",
+    "diverges": "At {label} the loss blew up: the rate is too large for this network.",
+}
+LESSON_ONE_UNCLEAR = "At {label} the loss reached {loss} in {steps} steps."
+LESSON_BETWEEN = (
+    "Too small a rate crawls and too large a rate {unstable}: {best} did best, below where "
+    "training turned unstable."
+)
+LESSON_LARGER_HELPS = "A larger rate got further in the same {steps} steps: {best} did best."
+LESSON_MIDDLE = "{best} did best: smaller rates got less far, larger ones ended higher."
+LESSON_SMALLEST = "The larger rates turned unstable; {best}, the smallest here, did best."
+LESSON_BEST = "{best} did best in {steps} steps."
+UNSTABLE_WORDS = {
+    (True, False): "spikes",
+    (False, True): "blows up",
+    (True, True): "spikes or blows up",
+}
+LESSON_SCHEDULE = (
+    "Lowering the rate as training goes on let the loss settle lower than a constant rate: "
+    "{best} ended at {loss}, constant at {constant}."
+)
+LESSON_SCHEDULE_CONSTANT = "Here a constant rate did as well as lowering it over time."
+LESSON_DIFFERENTIAL = (
+    "A small rate for the pretrained body and a large one for the new head learnt task B "
+    "about as well as one rate for all, and kept more of task A."
+)
+LESSON_DIFFERENTIAL_PLAIN = (
+    "Compare how much of task B each way learnt and how much of task A it kept."
+)
 
 
 def format_loss(value: float) -> str:
