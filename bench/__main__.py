@@ -1,5 +1,5 @@
 """``python -m bench [all | review | reminders | demo | grading | generated | imports |
-owndecks | workers | heavy | report]``: print figures."""
+owndecks | workers | heavy | report | startup]``: print figures."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             "workers",
             "heavy",
             "report",
+            "startup",
         ),
         default="all",
         help=(
@@ -53,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
             "are read; "
             "heavy: two accounts at the quota on items taking turns at /review beside "
             "ordinary learners (SQLite, PostgreSQL); "
-            "report: /report and /export for a class of 300,000 answers; all: everything "
+            "report: /report and /export for a class of 300,000 answers; startup: from the "
+            "bot's process start to its first poll and first replies; all: everything "
             "(default)"
         ),
     )
@@ -116,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "all":
             print()
         code = max(code, report.main())
+    if args.what in ("all", "startup"):
+        from bench import startup
+
+        if args.what == "all":
+            print()
+        code = max(code, startup.main())
     if args.what in ("all", "demo"):
         if args.what == "all":
             print()

@@ -231,9 +231,10 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     # tests, counts for the application running now).
     shared.pool.watch(metrics_of(application).count_worker_event)
     if shared.demos is None:
-        # Training runs in its own pre-warmed process; torch is never imported here.
+        # Training runs in its own process, warming up (torch's import) while the bot
+        # already serves; torch is never imported here.
         shared.demos = DemoRunner(shared.settings.demo_device)
-        await shared.demos.start()
+        shared.demos.start_in_background()
         application.bot_data["owns_demos"] = True
     await schema.prepare(shared.database)
     await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())

@@ -148,6 +148,7 @@ class Feed:
         self._actions: list[tuple[int, dict[str, Any]]] = []
         self._waiters: set[asyncio.Future[None]] = set()
         self._closed = False
+        self._bot_up = False
         self._removers = [bot.on_change(self._on_change), bot.on_request(self._on_request)]
         for chat in chats:
             self.refresh(chat)
@@ -183,6 +184,11 @@ class Feed:
             self._actions = [*self._actions[-20:], (self.version, action)]
             self._wake()
         elif record.method in ("setMyCommands", "deleteMyCommands") and record.ok:
+            self.version += 1
+            self._wake()
+        elif record.method in ("deleteWebhook", "setWebhook") and not self._bot_up:
+            # The bot's last step before it takes updates (PTB's, right before polling).
+            self._bot_up = True
             self.version += 1
             self._wake()
         elif chat is not None:
@@ -240,6 +246,8 @@ class Feed:
             "reset": reset,
             "me": {"id": self.user.id, "name": self.user.info.full_name},
             "bot": {"id": bot.id, "name": bot.first_name, "username": bot.username},
+            # Until the bot polls, what the page sends waits for it (as in Telegram).
+            "bot_up": self._bot_up or bot.updates.consumed,
             "messages": messages,
             "actions": actions,
             "chats": self.chat_views(),

@@ -45,7 +45,7 @@ from tutor.store import Learner, OwnDeck, practice, save_learner
 from tutor.store import owndecks as queries
 from tutor.store import reviews as review_queries
 from tutor.store.owndecks import ItemRow
-from tutor.study import focus_deck, start_learner, to_memory
+from tutor.study import active_decks, focus_deck, start_learner, to_memory
 
 # The quotas on decks per learner (MAX_DECKS, MAX_ADDED) and their lines are in tutor.quotas.
 # A rename or replace asked in /decks, or a file waiting for its confirm, lasts this long.
@@ -640,6 +640,7 @@ class Focused:
     cards: int
     questions: int
     prompts: int
+    paused: int = 0  # the learner's other decks, switched off by this
 
 
 def focus_on(
@@ -658,9 +659,10 @@ def focus_on(
     deck_id = own_deck_id(deck_number)
     if deck_id not in found.decks:
         return None
+    paused = [d for d in active_decks(found, learner) if d != deck_id]
     focus_deck(session, learner=learner, deck_id=deck_id)
     deck = found.decks[deck_id]
-    return Focused(deck.title, len(deck.cards), len(deck.quiz), len(deck.explain))
+    return Focused(deck.title, len(deck.cards), len(deck.quiz), len(deck.explain), len(paused))
 
 
 # --- the decks a group's quizzes draw from -----------------------------------------------

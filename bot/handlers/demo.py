@@ -16,7 +16,14 @@ from telegram.ext import ContextTypes
 from bot.callbacks import CallbackCodec, RunDemo
 from bot.metrics import metrics_of
 from bot.services import ButtonHandler, services
-from tutor.demo import DemoError, DemoName, DemoRequest, DemoUsageError, parse_demo_args
+from tutor.demo import (
+    DemoError,
+    DemoName,
+    DemoRequest,
+    DemoRunner,
+    DemoUsageError,
+    parse_demo_args,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +42,7 @@ BUTTON_LABELS = {
 }
 SEE_IT_RUN = "▶️ See it run"
 QUEUED = "Training starts soon: you are number {place} in the queue."
+WARMING_UP = "The trainer is warming up after a restart: your plot follows in a few seconds."
 # Telegram shows a chat action for 5 seconds; repeat it while the demo trains.
 ACTION_EVERY_SECONDS = 4.0
 
@@ -82,6 +90,7 @@ async def run_demo(
     async def tell_place(place: int) -> None:
         await message.reply_text(QUEUED.format(place=place))
 
+    await note_warm_up(message, runner)
     started = time.perf_counter()
     try:
         async with _uploading_photo(message):
@@ -94,6 +103,12 @@ async def run_demo(
     sent = await message.reply_photo(result.png, caption=result.caption)
     if sent.photo:
         runner.remember_sent_file_id(request, sent.photo[-1].file_id)
+
+
+async def note_warm_up(message: Message, runner: DemoRunner) -> None:
+    """Says so when a demo asked now waits for the trainer to warm up (after a restart)."""
+    if runner.warming_up:
+        await message.reply_text(WARMING_UP)
 
 
 def _start_in_background(

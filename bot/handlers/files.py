@@ -69,6 +69,11 @@ GROUP_HINT = (
     "chat's quizzes with /decks."
 )
 STUDY_NOW = "Study now"
+# What Study now changed: the learner's studies come from that deck alone, for now.
+STUDYING = (
+    "Studying <b>{title}</b> now. Paused while you do: your {decks} (/decks switches "
+    "them back on)."
+)
 CONFIRM = (
     "You have a deck named <b>{title}</b>. Replace it with this file? Items found again "
     "(by id or front text) keep your progress; items no longer in the file leave your reviews."
@@ -366,6 +371,14 @@ async def on_study_deck(
     await query.answer()
     if not isinstance(query.message, Message):
         return
+    if focused.paused:
+        # The import's reply says what Study now changed (and its button has done its job).
+        note = STUDYING.format(
+            title=escape(focused.title), decks=_items(focused.paused, "other deck")
+        )
+        room = MESSAGE_LIMIT - shown_length(note) - 2
+        text = f"{fit(query.message.text_html, room)}\n\n{note}"
+        await edit_message(query.message, text, None)
     send = (
         review.send_next_card
         if focused.cards

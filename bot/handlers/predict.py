@@ -8,6 +8,7 @@ from telegram.ext import ContextTypes
 
 from bot.callbacks import PredictLoss
 from bot.format import CAPTION_LIMIT, fit
+from bot.handlers.demo import note_warm_up
 from bot.services import ButtonHandler, edit_message, services
 from tutor import predict, study
 from tutor.demo import DemoError
@@ -119,6 +120,7 @@ async def predict_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         predict.ask, learner_id=user.id, first_name=user.first_name, now=shared.clock()
     )
     seed = predict.draw_seed(shared.rng)
+    await note_warm_up(message, shared.demos)
     try:
         table = await shared.demos.run(predict.table_request(seed), requester_id=user.id)
     except DemoError as exc:

@@ -25,6 +25,7 @@ const state = {
   actions: new Map(), // chat id -> {action, until}
   current: null, // chat id
   online: true,
+  botUp: false,
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -113,6 +114,7 @@ function apply(update) {
     $("#me-name").textContent = update.me.name;
   }
   if (update.bot) state.bot = update.bot;
+  if ("bot_up" in update) state.botUp = update.bot_up;
   for (const chat of update.chats) {
     state.chats.set(chat.id, chat);
     if (!state.messages.has(chat.id)) state.messages.set(chat.id, new Map());
@@ -242,6 +244,10 @@ function renderHeader() {
   status.classList.remove("active");
   if (!state.online) {
     status.textContent = "connecting…";
+  } else if (!state.botUp) {
+    // What is sent now waits for the bot, as Telegram keeps it for a bot that is down.
+    status.textContent = `${state.bot ? state.bot.name : "the bot"} is starting…`;
+    status.classList.add("active");
   } else if (action && action.until > Date.now() / 1000) {
     const who = chat.type === "private" ? "" : `${state.bot ? state.bot.name : "bot"} is `;
     status.textContent = who + (ACTIONS[action.action] || "busy…");

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.handlers.demo import WARMING_UP
 from playground.botapi import BotApiStandin, image_size
 from tests.e2e.conftest import RunningBot
 
@@ -52,3 +53,22 @@ async def test_bad_demo_arguments_get_the_usage_and_no_training(
         assert len(menu.button_labels) == 3
         await asyncio.sleep(0.2)
     assert server.requests("sendPhoto") == []
+
+
+async def test_the_bot_serves_while_its_trainer_warms_up_and_a_demo_asked_then_waits(
+    server: BotApiStandin, running_bot: RunningBot
+) -> None:
+    """A bot that starts its own trainer polls at once: a /demo asked before the trainer
+    is warm gets a note, then its plot, and other chats are answered meanwhile."""
+    alice, bob = server.user(1001, "Alice"), server.user(1002, "Bob")
+    async with running_bot(demos=None) as application:
+        runner = application.bot_data["services"].demos
+        assert runner is not None and runner.warming_up
+        await alice.send("/demo lr 0.05")
+        note = await alice.wait_for_message(timeout=10)
+        assert note.text == WARMING_UP
+        await bob.send("/start")
+        await bob.wait_for_message(timeout=10)
+        photo = await alice.wait_for_message(lambda m: m.photo is not None, timeout=60)
+        assert (photo.caption or "").startswith("At lr=0.05")
+        assert not runner.warming_up

@@ -551,6 +551,13 @@ async def test_study_now_studies_a_new_deck_after_the_days_new_cards_are_spent(
         await alice.press(reply, "Study now")
         studied = await alice.wait_for_message(lambda m: m.message_id > reply.message_id)
         assert (studied.text or "").startswith("Optics · new card")
+        # The import's reply says what Study now changed, and its button is gone.
+        said = alice.chat.message(reply.message_id)
+        assert said is not None and said.button_labels == []
+        assert (said.text or "").endswith(
+            "Studying Optics now. Paused while you do: your 1 other deck (/decks switches "
+            "them back on)."
+        )
         # Meanwhile the built-in card falls due (its deck is switched off now).
         async with AsyncSession(store.engine, expire_on_commit=False) as session:
             state = await session.get(ItemState, (1001, "basics-c0"))

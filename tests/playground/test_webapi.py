@@ -393,3 +393,19 @@ async def test_classmates_answer_the_class_quiz_each_at_their_pace_and_accuracy(
     # Nobody answers the poll in the private chat.
     private = views(await page.updates(0), USER_ID)[-1]["poll"]
     assert private["total"] == 0
+
+
+async def test_what_the_page_sends_before_the_bot_is_up_waits_for_it(
+    page: Page, bot: telegram.Bot
+) -> None:
+    """The page answers before the bot polls: it says the bot is starting, and a message
+    sent then reaches the bot when it starts (Telegram keeps updates for a bot that is
+    down)."""
+    first = await page.updates(0)
+    assert first["bot_up"] is False
+    status, _ = await page.post(f"/api/chats/{USER_ID}/messages", {"text": "/start"})
+    assert status == 200
+    await bot.delete_webhook()  # what PTB does right before its first getUpdates
+    assert (await page.updates())["bot_up"] is True
+    updates = await bot.get_updates(timeout=0)
+    assert [u.message.text for u in updates if u.message is not None] == ["/start"]

@@ -122,3 +122,28 @@ async def test_a_worker_that_cannot_start_is_reported() -> None:
     broken = DemoRunner("cuda")
     with pytest.raises(DemoFailed, match="CUDA"):
         await broken.start()
+
+
+async def test_a_demo_asked_while_the_workers_warm_up_waits_for_them() -> None:
+    """The bot serves before the trainer is warm: a demo asked then waits, and gets its plot
+    from a worker that started with the runner."""
+    fresh = DemoRunner("cpu", workers=1, cache_size=2)
+    fresh.start_in_background()
+    try:
+        assert fresh.warming_up and fresh.worker_pids == ()
+        result = await fresh.run(_fresh(), requester_id=1)
+        assert not fresh.warming_up and result.worker_pid in fresh.worker_pids
+    finally:
+        await fresh.close()
+
+
+async def test_a_worker_that_cannot_start_fails_the_demos_asked_of_it() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    broken = DemoRunner("cuda")
+    broken.start_in_background()
+    with pytest.raises(DemoFailed, match="CUDA"):
+        await broken.run(_fresh(), requester_id=1)
+    await broken.close()

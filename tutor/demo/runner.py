@@ -113,6 +113,7 @@ class DemoRunner:
         self._cache_size = cache_size
         self._start_method = start_method
         self._pool: ProcessPoolExecutor | None = None
+        self._warm_up: asyncio.Task[None] | None = None
         self._worker_pids: tuple[int, ...] = ()
         self._running = 0
         self._waiting: deque[_Job] = deque()
@@ -128,28 +129,61 @@ class DemoRunner:
             start_method=self._start_method,
         )
 
+    def start_in_background(self) -> None:
+        """Starts the worker processes and lets them warm up (torch's import, a first
+        probe) in the background: the bot serves meanwhile, and a demo asked before they
+        are ready waits for them (``warming_up`` says so)."""
+        if self._pool is not None:
+            return
+        self._pool = self._new_pool()
+        self._warm_up = asyncio.create_task(self._probe(self._pool), name="demo-warm-up")
+        # A failure is raised to whoever waits for the workers; none may be left unread.
+        self._warm_up.add_done_callback(lambda task: task.cancelled() or task.exception())
+
     async def start(self) -> None:
         """Starts the worker processes and waits until each has warmed up.
 
         Raises:
             DemoFailed: A worker could not start, e.g. ``cuda`` was asked for but is absent.
         """
-        if self._pool is not None:
-            return
-        self._pool = self._new_pool()
+        self.start_in_background()
+        await self.ready()
+
+    async def ready(self) -> None:
+        """Waits until the workers have warmed up.
+
+        Raises:
+            DemoFailed: A worker could not start (and will not: the pool is closed).
+            RuntimeError: the runner was not started.
+        """
+        if self._warm_up is None:
+            raise RuntimeError("DemoRunner.start() was not called")
+        await asyncio.shield(self._warm_up)
+
+    @property
+    def warming_up(self) -> bool:
+        """Whether the workers are still starting: a demo asked now waits a few seconds."""
+        return self._warm_up is not None and not self._warm_up.done()
+
+    async def _probe(self, pool: ProcessPoolExecutor) -> None:
         loop = asyncio.get_running_loop()
         # As many probes as workers, all at once, so that every process gets spawned now.
-        probes = [loop.run_in_executor(self._pool, worker.describe) for _ in range(self._workers)]
+        probes = [loop.run_in_executor(pool, worker.describe) for _ in range(self._workers)]
         try:
             infos = await asyncio.gather(*probes)
         except Exception as exc:
-            await self.close()
+            log.error("the demo worker could not start: %s", exc)
+            if self._pool is pool:
+                self._pool = None
+                await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
             raise DemoFailed(f"the demo worker could not start: {exc}") from exc
         self._worker_pids = tuple(sorted({info.pid for info in infos}))
         log.info("demo workers ready: pids %s on %s", self._worker_pids, infos[0].device)
 
     async def close(self) -> None:
         """Cancels waiting demos and stops the workers (after a running demo finishes)."""
+        if self._warm_up is not None and not self._warm_up.done():
+            self._warm_up.cancel()
         for job in list(self._jobs.values()):
             if job.task is not None:
                 job.task.cancel()
@@ -218,7 +252,7 @@ class DemoRunner:
             return hit
         if requester_id in self._requesters:
             raise DemoBusy(texts.BUSY)
-        if self._pool is None:
+        if self._warm_up is None:
             raise RuntimeError("DemoRunner.start() was not called")
         job = self._jobs.get(request)
         shared = job is not None
@@ -274,6 +308,7 @@ class DemoRunner:
                 self._waiting.remove(job)
 
     async def _produce(self, request: DemoRequest) -> worker.WorkerOutput:
+        await self.ready()
         pool = self._pool
         if pool is None:
             raise DemoFailed(texts.FAILED)
