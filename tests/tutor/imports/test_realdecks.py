@@ -193,3 +193,18 @@ def test_a_real_text_file_imports_as_a_person_reads_it(path: Path) -> None:
     assert any(c.front.startswith(front) and c.back.startswith(back) for c in deck.cards)
     # Nothing is left out but a row that repeats another whole.
     assert all(row.reason.startswith("same card as") for row in deck.skipped), deck.skipped
+
+
+# Decks written through Anki's own library by a writer who had not read the importer
+# (anki_written): a held-out check, kept as one.
+@pytest.fixture(scope="module")
+def written_by_anki(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    from tests.tutor.imports.anki_written import write_decks
+
+    return [Path(p) for p in write_decks(str(tmp_path_factory.mktemp("anki-written")))]
+
+
+def test_decks_anki_wrote_import_as_anki_shows_them(written_by_anki: list[Path]) -> None:
+    assert len(written_by_anki) == 12
+    found = {path.name: list(differences(path)) for path in written_by_anki}
+    assert {name: lost for name, lost in found.items() if lost} == {}
