@@ -88,8 +88,9 @@ class QuestionResult:
     question: str
     answered: int
     right: int
-    # The wrong option picked most often (None: no wrong answer, or not known) and how often.
-    wrong_option: str | None
+    # The wrong options picked most often, all of a tie in the item's order (none: no wrong
+    # answer, or not known), and how often each.
+    wrong_options: tuple[str, ...]
     wrong_picks: int
     median_seconds: float | None
 
@@ -138,8 +139,8 @@ def session_figures(
         library: For the wording of polls that did not keep it.
 
     Returns:
-        Per question: the share right, the most-picked wrong option (ties: the option
-        first in the item's order) and the median answer time; the members who took part;
+        Per question: the share right, the most-picked wrong options (all of a tie, in
+        the item's order) and the median answer time; the members who took part;
         those with right answers for fewer than half of the questions asked, fewest first.
     """
     by_poll: dict[str, list[SessionVote]] = defaultdict(list)
@@ -152,7 +153,8 @@ def session_figures(
         question, options = _asked(poll, library)
         answers = by_poll.get(poll.poll_id, [])
         wrong = Counter(v.chosen for v in answers if not v.correct and v.chosen is not None)
-        picked = min(wrong, key=lambda option: (-wrong[option], option)) if wrong else None
+        most = max(wrong.values(), default=0)
+        picked = sorted(option for option, picks in wrong.items() if picks == most)
         results.append(
             QuestionResult(
                 number=number,
@@ -160,12 +162,10 @@ def session_figures(
                 question=question,
                 answered=len(answers),
                 right=sum(v.correct for v in answers),
-                wrong_option=(
-                    options[picked]
-                    if picked is not None and options and 0 <= picked < len(options)
-                    else None
+                wrong_options=tuple(
+                    options[option] for option in picked if options and 0 <= option < len(options)
                 ),
-                wrong_picks=wrong[picked] if picked is not None else 0,
+                wrong_picks=most,
                 median_seconds=(
                     statistics.median(v.elapsed_ms for v in answers) / 1000 if answers else None
                 ),

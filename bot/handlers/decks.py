@@ -4,6 +4,7 @@ page (rename, replace, delete, share link); in a group, the decks its quizzes dr
 from __future__ import annotations
 
 import asyncio
+import textwrap
 from datetime import timedelta
 from typing import Any
 
@@ -39,6 +40,7 @@ DECK_LINE = "{mark} <b>{title}</b>: {learned}/{total} learned\n    {description}
 OWN_LINE = "your deck: {counts}"
 ADDED_LINE = "shared with you: {counts}"
 DECK_ON, DECK_OFF = "✅", "⬜"
+DESCRIPTION_CHARS = 80
 MANAGE = "⚙️"
 DECK_SWITCHED_ON = "{title} is on."
 DECK_SWITCHED_OFF = "{title} is off."
@@ -123,7 +125,8 @@ def render_decks(shared: Services, decks: stats.LearnerStats) -> tuple[str, Inli
     for progress in numbers.decks:
         deck = library.decks[progress.deck_id]
         own = library.own.get(progress.deck_id)
-        description = deck.description
+        # A line of the deck's description, so that the list and its buttons fit a screen.
+        description = textwrap.shorten(deck.description, DESCRIPTION_CHARS, placeholder="…")
         if own is not None:
             kinds = counts(len(deck.cards), len(deck.quiz), len(deck.explain))
             line = OWN_LINE if own.owner_id == learner.id else ADDED_LINE

@@ -70,10 +70,7 @@ GROUP_HINT = (
 )
 STUDY_NOW = "Study now"
 # What Study now changed: the learner's studies come from that deck alone, for now.
-STUDYING = (
-    "Studying <b>{title}</b> now. Paused while you do: your {decks} (/decks switches "
-    "them back on)."
-)
+STUDYING = "Studying <b>{title}</b> now. Paused while you do: your {decks}."
 CONFIRM = (
     "You have a deck named <b>{title}</b>. Replace it with this file? Items found again "
     "(by id or front text) keep your progress; items no longer in the file leave your reviews."

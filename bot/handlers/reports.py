@@ -45,7 +45,8 @@ SESSION_SUMMARY = "{members} answered {questions}."
 QUESTION_LINE = (
     "{number}. {question}\n    <b>{share}</b> right ({right}/{answered}) · median {seconds}"
 )
-WRONG_PART = " · most picked wrong: “{option}” ({picks})"
+WRONG_PART = " · most picked wrong: {options} ({picks})"
+WRONG_TIE = " · most picked wrong, tied: {options} ({picks} each)"
 UNANSWERED_LINE = "{number}. {question}\n    no answers"
 STRUGGLING = "<b>Fewer than half right:</b> {names}"
 STRUGGLER = "{name} ({right}/{questions})"
@@ -136,9 +137,10 @@ def render_session_report(report: SessionReport) -> str:
             answered=result.answered,
             seconds=f"{result.median_seconds:.1f} s",
         )
-        if result.wrong_option is not None:
-            line += WRONG_PART.format(
-                option=escape(_short(result.wrong_option, 60)), picks=result.wrong_picks
+        if result.wrong_options:
+            quoted = [f"“{escape(_short(option, 60))}”" for option in result.wrong_options]
+            line += (WRONG_PART if len(quoted) == 1 else WRONG_TIE).format(
+                options=" and ".join(quoted), picks=result.wrong_picks
             )
         lines.append(line)
     lines.append("")

@@ -56,7 +56,10 @@ HELP = (
     "/report and /export there send the class's figures and answers here."
 )
 UNKNOWN_COMMAND = "I don't know {command}. Send /help to see what I can do."
-OTHER_MESSAGE = "To study, send /review. /help lists everything I can do."
+OTHER_MESSAGE = (
+    "I read what you write as your answer to an /explain prompt, and a file you send as a "
+    "deck of your own. To study, send /review; /help lists everything I can do."
+)
 
 
 async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -20,7 +20,9 @@ REVIEWS = "Reviews: {today} today · {week} in 7 days · {all} in all"
 DECK = "{title}: {learned} learned, {seen} seen of {total}"
 DUE = "Due: {today} today · {tomorrow} tomorrow"
 RETENTION = "Remembered: {share} of reviews (not Again)"
-PREDICTED = "Predicted recall now: {share}"
+# Two different figures: how reviews went, and what the memory model expects now (cards just
+# reviewed are near 100%, whatever their rating).
+PREDICTED = "Recall expected if asked now: {share} of the cards you have seen"
 STREAK = "Streak: {days}"
 QUIZ = "Quiz accuracy: {share} of {answers} answers"
 NO_QUIZ = "Quiz accuracy: no answers yet (/quiz)"

@@ -575,7 +575,42 @@ def format_text(text: str, parse_mode: str | None = None, entities: Any = None) 
             raise bad_request("unsupported parse_mode")
     except EntityParseError as exc:
         raise bad_request(f"can't parse entities: {exc}") from None
-    return _trim(parsed)
+    return _with_detected(_trim(parsed))
+
+
+# A link Telegram finds in a message's text: http(s) up to a space, not its closing
+# punctuation.
+_URL = re.compile(r"https?://[^\s<>\"]*[^\s<>\".,;:!?)\]'*]")
+# Entities whose text Telegram finds no command or link in.
+_OPAQUE = frozenset({"pre", "code", "text_link", "url", "email", "bot_command"})
+
+
+def _with_detected(formatted: FormattedText) -> FormattedText:
+    """The commands and links Telegram finds in a message's text and makes tappable, as in
+    the bot's own messages (outside code and links the bot marked itself)."""
+    text = formatted.text
+    taken = [
+        (e["offset"], e["offset"] + e["length"])
+        for e in formatted.entities
+        if e["type"] in _OPAQUE
+    ]
+    found = []
+    links = [
+        {
+            "type": "url",
+            "offset": utf16_len(text[: match.start()]),
+            "length": utf16_len(match.group()),
+        }
+        for match in _URL.finditer(text)
+    ]
+    for entity in [*links, *command_entities(text)]:
+        start, end = entity["offset"], entity["offset"] + entity["length"]
+        if not any(low < end and start < high for low, high in taken):
+            found.append(entity)
+            taken.append((start, end))
+    if not found:
+        return formatted
+    return FormattedText(text, _sorted([*formatted.entities, *found]))
 
 
 def _explicit_entities(entities: Any) -> list[dict[str, Any]]:

@@ -588,7 +588,8 @@ function renderPoll(view) {
       el("span", { class: "poll-option-text", text: option.text }),
       el("span", { class: "poll-check", text: mark }),
     );
-    if (results) row.append(el("span", { class: "poll-bar", style: `width:${share}%` }));
+    // The bar starts after the share (46px in): at 100% it ends at the option's right edge.
+    if (results) row.append(el("span", { class: "poll-bar", style: `width:calc((100% - 46px) * ${share / 100})` }));
     options.append(row);
   });
   box.append(options);

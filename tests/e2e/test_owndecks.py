@@ -12,6 +12,7 @@ import genanki
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.handlers.start import OTHER_MESSAGE
 from bot.metrics import metrics_of
 from playground.botapi import BotApiStandin, Chat, ChatMessage, UserHandle, image_size
 from tests.e2e.conftest import RunningBot, rows, set_new_per_day
@@ -190,7 +191,7 @@ async def test_rename_takes_the_next_message_and_delete_asks_first(
         assert renamed.text == "Renamed Optics to Light and lenses."
         chatter = await alice.send("Light and lenses")  # not a name any more
         pointer = await alice.wait_for_message(lambda m: m.message_id > chatter.message_id)
-        assert pointer.text == "To study, send /review. /help lists everything I can do."
+        assert pointer.text == OTHER_MESSAGE
 
         await alice.send("/decks")
         listing = await alice.wait_for_message(lambda m: m.message_id > pointer.message_id)
@@ -555,8 +556,8 @@ async def test_study_now_studies_a_new_deck_after_the_days_new_cards_are_spent(
         said = alice.chat.message(reply.message_id)
         assert said is not None and said.button_labels == []
         assert (said.text or "").endswith(
-            "Studying Optics now. Paused while you do: your 1 other deck (/decks switches "
-            "them back on)."
+            "/decks switches others back on.\n\n"
+            "Studying Optics now. Paused while you do: your 1 other deck."
         )
         # Meanwhile the built-in card falls due (its deck is switched off now).
         async with AsyncSession(store.engine, expire_on_commit=False) as session:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import SQLModel, select
 
+from bot.handlers.start import OTHER_MESSAGE
 from playground.botapi import BotApiStandin, ChatMessage, UserHandle, image_size
 from tests.conftest import tiny_deck
 from tests.e2e.conftest import FakeClock, RunningBot, rows
@@ -302,9 +303,7 @@ async def test_an_explain_exchange_grades_the_key_ideas(
 
         # With nothing pending, text is not taken as an answer.
         await alice.send(prompt.model_answer)
-        assert (await alice.wait_for_message()).text == (
-            "To study, send /review. /help lists everything I can do."
-        )
+        assert (await alice.wait_for_message()).text == OTHER_MESSAGE
         await alice.send("/explain")
         await alice.wait_for_message()
         await alice.send("I like pizza. " * 292)  # 4088 characters, off topic

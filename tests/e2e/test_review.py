@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.callbacks import CALLBACK_DATA_MAX_BYTES
+from bot.handlers.start import OTHER_MESSAGE
 from playground.botapi import BotApiStandin, ChatMessage, UserHandle
 from tests.conftest import tiny_deck
 from tests.e2e.conftest import RunningBot, rows, set_new_per_day
@@ -223,9 +224,7 @@ async def test_unknown_commands_and_stray_text_get_a_hint(
             "I don't know /frobnicate. Send /help to see what I can do."
         )
         await alice.send("x" * 4096)
-        assert (await alice.wait_for_message()).text == (
-            "To study, send /review. /help lists everything I can do."
-        )
+        assert (await alice.wait_for_message()).text == OTHER_MESSAGE
         await alice.send("/help")
         help_text = (await alice.wait_for_message()).text or ""
         for command in ("/review", "/start", "/help"):

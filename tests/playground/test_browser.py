@@ -298,3 +298,106 @@ def test_a_person_reviews_runs_a_demo_sends_a_deck_and_quizzes_the_class(
         shot(driver, "failure")
         raise
     print(f"browser test: {time.monotonic() - started:.1f}s after start-up")
+
+
+def labels(message: WebElement) -> list[str]:
+    return [b.text for b in message.find_elements(By.CSS_SELECTOR, ".inline-button")]
+
+
+def message_id(message: WebElement) -> str:
+    return str(message.get_attribute("data-message-id"))
+
+
+def test_a_newcomers_first_ten_minutes_never_leave_them_stuck(
+    browser: Driver, playground: PlaygroundProcess, tmp_path: Path
+) -> None:
+    """The path a newcomer takes: start, the day's new cards spent, a deck of their own and
+    Study now (its cards, though the day's new cards are spent), /decks to switch the
+    others back on, a quiz round, /predict against its reference run, /stats, /export."""
+    driver = browser
+    driver.get(playground.url)
+    try:
+        wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".chat-item")) == 2)
+        type_and_send(driver, "/start")
+        greeting = wait(driver, message_with("Hi Sam! I'm your learning-rate tutor."))
+
+        # Five new cards a day, the fewest /settings offers.
+        type_and_send(driver, "/settings")
+        settings = message_id(wait(driver, message_with("Your settings")))
+        press(driver, settings, "🆕 New per day")
+        wait(driver, redrawn_so_that(settings, lambda m: "5" in labels(m)))
+        press(driver, settings, "5")
+        wait(driver, redrawn_so_that(settings, lambda m: "New cards per day: 5" in m.text))
+
+        # The five spent on the built-in decks: the card turns into the day's summary.
+        press(driver, message_id(greeting), "Start reviewing")
+        card = message_id(wait(driver, message_with("new card")))
+        for _ in range(5):
+            wait(driver, redrawn_so_that(card, lambda m: labels(m) == ["Show answer"]))
+            press(driver, card, "Show answer")
+            wait(driver, redrawn_so_that(card, lambda m: "Good" in " ".join(labels(m))))
+            press(driver, card, "Good")
+        done = wait(driver, redrawn_so_that(card, lambda m: "All caught up!" in m.text))
+        assert "That was today's last new card (5 a day)" in done.text
+
+        # A deck of their own, and Study now: its cards come, and the reply says what
+        # Study now paused.
+        deck = tmp_path / "optics.csv"
+        deck.write_text("front,back\nWhat bends light?,A lens\nWhat reflects it?,A mirror\n")
+        driver.find_element(By.ID, "file-input").send_keys(str(deck))
+        imported = message_id(wait(driver, message_with("Deck optics: 2 cards")))
+        press(driver, imported, "Study now")
+        wait(driver, redrawn_so_that(imported, lambda m: "Studying optics now." in m.text))
+        studied = wait(driver, message_with("optics · new card"))
+        assert "Paused while you do: your 5 other decks." in redrawn(driver, imported).text
+        shot(driver, "study-now")
+        studied_id = message_id(studied)
+        press(driver, studied_id, "Show answer")
+        wait(driver, redrawn_so_that(studied_id, lambda m: "Good" in " ".join(labels(m))))
+        press(driver, studied_id, "Good")
+
+        # /quiz with only that deck on says where the questions are; /decks switches the
+        # built-in decks back on, and the round runs.
+        type_and_send(driver, "/quiz")
+        wait(driver, message_with("Your decks have no quiz questions."))
+        type_and_send(driver, "/decks")
+        decks = message_id(wait(driver, message_with("Tap a deck to switch it on or off")))
+        press(driver, decks, "⬜ Learning rate basics")
+        wait(driver, redrawn_so_that(decks, lambda m: "✅ Learning rate basics" in labels(m)))
+        type_and_send(driver, "/quiz")
+        for number in range(1, 6):
+            asked = wait(driver, message_with(f"Quiz {number}/5"))
+            question = message_id(asked)
+            # Options as buttons: A to D, or a rate for "which run is this?".
+            first = wait(driver, redrawn_so_that(question, labels))
+            press(driver, question, labels(first)[0])
+            wait(
+                driver,
+                redrawn_so_that(question, lambda m: "Right" in m.text or "Not quite" in m.text),
+            )
+        over = wait(driver, message_with("Round over:"))
+        assert labels(over) == ["Another round"]
+
+        # /predict: the four outcomes defined before the guess; the answer drawn against
+        # a reference run.
+        type_and_send(driver, "/predict")
+        asked = wait(driver, message_with("Predict the loss"), timeout=60)
+        assert "Converge fast: it ends below 0.025." in asked.text
+        press(driver, message_id(asked), "Converge slowly")
+        verdict = wait(driver, message_with("The other line is lr ="), timeout=60)
+        image = verdict.find_element(By.CSS_SELECTOR, "img.photo")
+        wait(driver, lambda d: d.execute_script("return arguments[0].complete", image))
+        assert driver.execute_script("return arguments[0].naturalWidth", image) == 1200
+        shot(driver, "predict")
+
+        # /stats and /export answer with what was done.
+        type_and_send(driver, "/stats")
+        wait(driver, message_with("Your progress"), timeout=30)
+        type_and_send(driver, "/export")
+        wait(driver, message_with("Your deck optics"), timeout=30)
+
+        errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+        assert errors == []
+    except BaseException:
+        shot(driver, "newcomer-failure")
+        raise

@@ -161,7 +161,8 @@ async def test_a_file_becomes_a_deck_with_global_ids_beside_the_built_in_ones(
         study.draw_next, library=tiny_library, learner_id=1, first_name="Ada", now=NOW,
         default_zone="UTC",
     )  # fmt: skip
-    assert focused == owndecks.Focused("Optics", 2, 1, 0)
+    # The library's two built-in decks were on: Study now paused them.
+    assert focused == owndecks.Focused("Optics", 2, 1, 0, paused=2)
     assert isinstance(drawn.upcoming, study.CardToShow)
     assert (drawn.upcoming.card.id, drawn.upcoming.deck_title) == (f"own{n}-c1", "Optics")
 

@@ -65,10 +65,10 @@ def test_a_session_figures_each_question_and_who_got_under_half_right(library: L
     figures = reports.session_figures(polls, votes, library=library)
 
     assert figures.questions == (
-        QuestionResult(1, "alpha-q0", "Question 0?", 4, 1, "wrong two", 2, 4.5),
-        # Options 1 and 2 were picked once each: the one first in the item's order.
-        QuestionResult(2, "gen-x", "Rate after 3 steps?", 4, 2, "0.01", 1, 4.5),
-        QuestionResult(3, "beta-q0", "Question 0?", 0, 0, None, 0, None),
+        QuestionResult(1, "alpha-q0", "Question 0?", 4, 1, ("wrong two",), 2, 4.5),
+        # Options 1 and 2 were picked once each: both are named, in the item's order.
+        QuestionResult(2, "gen-x", "Rate after 3 steps?", 4, 2, ("0.01", "0.001"), 1, 4.5),
+        QuestionResult(3, "beta-q0", "Question 0?", 0, 0, (), 0, None),
     )
     assert [q.share for q in figures.questions] == [0.25, 0.5, None]
     assert figures.members == 4
