@@ -65,7 +65,9 @@ class Answer:
     @property
     def request(self) -> DemoRequest:
         rates = {self.setup.rate} | ({self.reference_rate} if self.reference_rate else set())
-        return DemoRequest(DemoName.LR, rates=tuple(sorted(rates)), seed=self.setup.seed)
+        return DemoRequest(
+            DemoName.LR, rates=tuple(sorted(rates)), seed=self.setup.seed, outcomes=True
+        )
 
     def asked(self, runs: Sequence[RunSummary]) -> RunSummary:
         """The asked rate's run among ``runs`` (in the request's order of rates)."""

@@ -100,7 +100,8 @@ def test_the_answer_is_drawn_against_a_fast_run_else_the_lowest_stable_one() -> 
     table = [slow, slow, unclear, fast, blown, blown]
     answer = predict.answer_of(asked, table)
     assert (answer.reference, answer.reference_rate) == (fast, 0.06)
-    assert answer.request.rates == (0.005, 0.06)
+    # Drawn with the lines that define its outcomes (fast below 0.025, slowly above 0.1).
+    assert answer.request.rates == (0.005, 0.06) and answer.request.outcomes
     assert answer.asked([slow, fast]) is slow
     # No other rate of the seed converged fast: the lowest that did not diverge.
     answer = predict.answer_of(asked, [slow, slow, unclear, unclear, blown, blown])

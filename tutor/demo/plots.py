@@ -25,6 +25,7 @@ from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
 
 from tutor.demo import texts
+from tutor.demo.outcomes import FAST_BELOW, SLOW_ABOVE
 from tutor.demo.request import DemoName
 from tutor.demo.results import DIVERGENCE_FACTOR, Curve, TrainingResult
 from tutor.demo.specs import ScheduleSpec
@@ -223,6 +224,12 @@ def _render_lr(result: TrainingResult) -> Figure:
     axes = figure.subplots()
     curves = result.curves
     _plot_losses(axes, curves, [c.loss for c in curves], steps=result.steps)
+    if result.request.outcomes:
+        # What /predict's choices meant, where the curves end (both lines in sight).
+        low, high = axes.get_ylim()
+        axes.set_ylim(min(low, FAST_BELOW / 1.6), max(high, SLOW_ABOVE * 1.6))
+        _reference_line(axes, SLOW_ABOVE, texts.SLOW_MARK.format(loss=SLOW_ABOVE), above=True)
+        _reference_line(axes, FAST_BELOW, texts.FAST_MARK.format(loss=FAST_BELOW))
     axes.set_xlabel(texts.STEP_AXIS)
     axes.set_title(texts.LR_SUBTITLE.format(steps=result.steps), color=MUTED, fontsize=16)
     lone = len(curves) == 1

@@ -45,12 +45,15 @@ class DemoRequest:
         labels: Names for the ``lr`` curves instead of their rates (e.g. ``A``, ``B``, ``C``
             for a question that hides which rate made which curve): the legend then shows
             only these names. One per rate, and only with rates.
+        outcomes: Draw the lines that tell the outcomes apart (converged fast below one,
+            slowly above another): /predict's answer shows what its four choices meant.
     """
 
     demo: DemoName
     rates: tuple[float, ...] | None = None
     seed: int = DEFAULT_SEED
     labels: tuple[str, ...] | None = None
+    outcomes: bool = False
 
     def __post_init__(self) -> None:
         if self.labels is not None and (self.rates is None or len(self.labels) != len(self.rates)):

@@ -64,6 +64,8 @@ DIFFERENTIAL_OLD_PANEL = "old task A: loss (lower = kept)"
 PRETRAINED_MARK = "after pretraining"
 DIVERGED_MARK = "diverged at step {step}"
 THRESHOLD_MARK = "divergence: loss above {factor:g}× its start"
+SLOW_MARK = "converging slowly: ends above {loss:g}"
+FAST_MARK = "converging fast: ends below {loss:g}"
 
 # Captions.
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo's caption
