@@ -70,6 +70,16 @@ class Reveal(Payload):
 
 
 @dataclass(frozen=True)
+class ReadMore(Payload):
+    """Show the whole back of a revealed card (its first sentences were shown)."""
+
+    action: ClassVar[str] = "b"
+    item_id: str
+    version: int
+    shown_at: int
+
+
+@dataclass(frozen=True)
 class Rate(Payload):
     """Rate a revealed card."""
 
@@ -267,6 +277,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     for cls in (
         StartReview,
         Reveal,
+        ReadMore,
         Rate,
         StartQuiz,
         AnswerQuiz,

@@ -25,6 +25,35 @@ def escape(text: str) -> str:
 _FENCED = re.compile(r"^```([\w+#.-]*)[ \t]*\n(.*?)\n```[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
+# A card's back shown at once: about this many words, in whole sentences (with its buttons
+# it fits a phone's screen); the rest behind Read more.
+BACK_WORDS = 45
+# Less than this left over is shown with the rest: not worth a button.
+BACK_REST_WORDS = 12
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=\S)|\n+")
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|cf|approx|Fig|Eq|Sec|et al)|\b[A-Z])\.$")
+
+
+def split_back(text: str) -> tuple[str, str]:
+    """A card's back as its first sentences (about BACK_WORDS words, at least one
+    sentence) and the rest; the rest is "" when the back is short, or holds code (never
+    cut)."""
+    if len(text.split()) <= BACK_WORDS + BACK_REST_WORDS or "```" in text:
+        return text, ""
+    cut, words = 0, 0
+    for gap in _SENTENCE_BREAK.finditer(text):
+        if _ABBREVIATION.search(text[: gap.start()]):
+            continue
+        sentence = len(text[cut : gap.start()].split())
+        if cut and words + sentence > BACK_WORDS:
+            break
+        cut, words = gap.end(), words + sentence
+    rest = text[cut:]
+    if not cut or len(rest.split()) < BACK_REST_WORDS:
+        return text, ""
+    return text[:cut].rstrip(), rest
+
+
 def card_html(text: str) -> str:
     """A card's side for Telegram's HTML parse mode: escaped, and each fenced block of
     code sent as code (monospace, its lines and indentation kept)."""

@@ -31,8 +31,8 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.callbacks import CallbackCodec, Rate, Reveal, StartReview
-from bot.format import card_html, escape, long_duration, short_duration
+from bot.callbacks import CallbackCodec, Rate, ReadMore, Reveal, StartReview
+from bot.format import card_html, escape, long_duration, short_duration, split_back
 from bot.handlers.demo import demo_button
 from bot.metrics import metrics_of
 from bot.services import (
@@ -60,6 +60,9 @@ BACK = (
     "<b>{deck}</b> · {tag}{front}\n\n<b>Answer</b>\n{back}\n\n<i>How well did you remember it?</i>"
 )
 TAG_NEW = "new card"
+# A long back shows its first sentences, then this, and Read more shows the rest.
+MORE_MARK = " …"
+READ_MORE = "Read more ▾"
 TAG_DUE = "{due} due"
 CAUGHT_UP = "<b>All caught up!</b> You reviewed {reviewed} today."
 CAUGHT_NONE = "<b>Nothing to review right now.</b>"
@@ -273,7 +276,21 @@ async def on_start_review(
 
 
 async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: Reveal) -> None:
-    """Show answer: turn the message to the card's back with the four rating buttons."""
+    """Show answer: turn the message to the card's back (its first sentences, when it is
+    long, with Read more) and the four rating buttons."""
+    await _show_back(update, context, payload, whole=False)
+
+
+async def on_read_more(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: ReadMore
+) -> None:
+    """Read more: the card's whole back, with the same rating buttons."""
+    await _show_back(update, context, payload, whole=True)
+
+
+async def _show_back(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: Reveal | ReadMore, *, whole: bool
+) -> None:
     query = update.callback_query
     assert query is not None
     shared = services(context)
@@ -311,13 +328,23 @@ async def on_reveal(update: Update, context: ContextTypes.DEFAULT_TYPE, payload:
         for rating, label in RATING_LABELS.items()
     ]
     tag = TAG_NEW if memory is None else "review"
+    first, rest = (card.back, "") if whole else split_back(card.back)
     text = BACK.format(
         deck=escape(revealed.deck_title),
         tag=tag,
         front=_front_text(card),
-        back=card_html(card.back),
+        back=card_html(first) + (MORE_MARK if rest else ""),
     )
     rows = [buttons[:2], buttons[2:]]
+    if rest:
+        more = ReadMore(item_id=card.id, version=payload.version, shown_at=payload.shown_at)
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    READ_MORE, callback_data=shared.codec.pack(more, owner_id=query.from_user.id)
+                )
+            ]
+        )
     if card.demo is not None:
         rows.append([demo_button(card.demo, owner_id=query.from_user.id, codec=shared.codec)])
     markup = InlineKeyboardMarkup(rows)
@@ -415,5 +442,6 @@ async def on_rate(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: R
 BUTTONS: dict[type, ButtonHandler] = {
     StartReview: on_start_review,
     Reveal: on_reveal,
+    ReadMore: on_read_more,
     Rate: on_rate,
 }

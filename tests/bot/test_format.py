@@ -7,7 +7,15 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.format import ELLIPSIS, MESSAGE_LIMIT, POLL_OPTION_LIMIT, card_html, fit, shown_length
+from bot.format import (
+    ELLIPSIS,
+    MESSAGE_LIMIT,
+    POLL_OPTION_LIMIT,
+    card_html,
+    fit,
+    shown_length,
+    split_back,
+)
 
 
 class _Balance(HTMLParser):
@@ -79,3 +87,16 @@ def test_a_cards_code_is_sent_as_code_and_the_rest_escaped() -> None:
     # A fence that is never closed, or not on a line of its own, is text.
     assert card_html("```\nx = 1") == "```\nx = 1"
     assert card_html("a ```b``` c") == "a ```b``` c"
+
+
+def test_a_long_back_is_cut_after_whole_sentences_never_in_code_or_an_abbreviation() -> None:
+    sentence = "The rate scales each step of the optimizer, e.g. SGD, by the gradient."
+    assert len(sentence.split()) == 13
+    back = " ".join([sentence] * 6)
+    first, rest = split_back(back)
+    # Three sentences (39 words) fit the 45; "e.g." ends no sentence.
+    assert first == " ".join([sentence] * 3) and rest == " ".join([sentence] * 3)
+    # A little left over is shown with the rest; code is never cut.
+    assert split_back(" ".join([sentence] * 4)) == (" ".join([sentence] * 4), "")
+    code = " ".join([sentence] * 5) + "\n```python\nx = 1\n```"
+    assert split_back(code) == (code, "")

@@ -266,3 +266,37 @@ async def test_a_returning_learner_is_greeted_as_one(
         again = await alice.wait_for_message(lambda m: m is not first)
         assert (again.text or "").startswith("Welcome back, Alice!")
         assert again.button_labels == ["Start reviewing"]
+
+
+async def test_a_long_back_shows_its_first_sentences_and_the_rest_on_read_more(
+    server: BotApiStandin, running_bot: RunningBot, store: Database
+) -> None:
+    """A back of six sentences shows what fits a phone with its buttons; Read more shows
+    it whole, with the same ratings, and a rating then counts as usual."""
+    deck = tiny_deck("alpha", cards=1)
+    sentences = [
+        "Warm-up starts with a small rate and raises it to the target over the first steps.",
+        "Early gradients can be large, because the weights are random.",
+        "Adam's second-moment estimates are also poor in the first steps.",
+        "A full rate on such estimates can throw the weights far off.",
+        "Raising the rate slowly lets those estimates settle first.",
+        "Schedules for transformers often warm up over a few thousand steps.",
+    ]
+    card = deck.cards[0].model_copy(update={"back": " ".join(sentences)})
+    alice = server.user(1001, "Alice")
+    async with running_bot(library=library_of([deck.model_copy(update={"cards": [card]})])):
+        await alice.send("/review")
+        shown = await alice.wait_for_message()
+        await alice.press(shown, "Show answer")
+        back = await alice.wait_for_edit(shown, lambda m: "Answer" in (m.text or ""))
+        text = back.text or ""
+        assert " ".join(sentences[:3]) + " …" in text and sentences[3] not in text
+        assert back.button_labels[-1] == "Read more ▾" and len(back.button_labels) == 5
+        await alice.press(back, "Read more ▾")
+        whole = await alice.wait_for_edit(back, lambda m: sentences[5] in (m.text or ""))
+        assert " ".join(sentences) in (whole.text or "")
+        assert [label.split(" · ")[0] for label in whole.button_labels] == list(RATINGS)
+        await alice.press(whole, rating_label(whole, "Good"))
+        await alice.wait_for_edit(whole, lambda m: "Answer" not in (m.text or ""))
+    (log,) = await rows(store, ReviewLog, learner_id=1001)
+    assert (log.item_id, log.rating) == (card.id, 3)
