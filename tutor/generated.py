@@ -67,6 +67,15 @@ def format_rates(values: Sequence[float]) -> list[str]:
     return [f"{v:.{DIGITS - 1}e}" for v in values]
 
 
+# Where each generated question's rule is stated: PyTorch's schedulers, or the paper of
+# the linear scaling rule (PyTorch's pages do not state it).
+OPTIM_DOCS = "https://docs.pytorch.org/docs/stable/optim.html"
+GOYAL = (
+    "Goyal et al., Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour, "
+    "arXiv:1706.02677, 2017, section 2.1"
+)
+
+
 def _question(
     *,
     rng: random.Random,
@@ -76,6 +85,7 @@ def _question(
     right: float,
     slips: Sequence[tuple[float, str]],
     explanation: str,
+    source: str = OPTIM_DOCS,
 ) -> QuizQuestion:
     """The right value and three distinct slips (drawn from ``slips``), shuffled."""
     # A slip within MIN_APART of the key would be a guess between near-equal numbers.
@@ -107,7 +117,7 @@ def _question(
         question=stem,
         options=options,
         explanation=explanation,
-        source="https://docs.pytorch.org/docs/stable/optim.html",
+        source=source,
     )
 
 
@@ -435,12 +445,16 @@ def make_linear_scaling(rng: random.Random, now: datetime) -> GeneratedQuestion:
         f"rule, what learning rate should you use with batch size {new_batch}?"
     )
     slips = [
-        (lr * batch / new_batch, "That scales the wrong way: a larger batch takes a larger rate."),
+        (
+            lr * batch / new_batch,
+            "That scales the wrong way: the rate follows the batch, up for a larger one, down "
+            "for a smaller one.",
+        ),
         (
             lr * math.sqrt(new_batch / batch),
             "That is the square-root rule; the linear rule scales the rate like the batch.",
         ),
-        (lr, "The rule scales the rate with the batch size; keeping it wastes the larger batch."),
+        (lr, "The rule scales the rate with the batch size, so it changes when the batch does."),
         (lr * (new_batch / batch) ** 2, "The rate grows like the batch size, not its square."),
     ]
     explanation = (
@@ -455,6 +469,7 @@ def make_linear_scaling(rng: random.Random, now: datetime) -> GeneratedQuestion:
         right=right,
         slips=slips,
         explanation=explanation,
+        source=GOYAL,
     )
     return GeneratedQuestion(question, {"lr": lr, "batch": batch, "new_batch": new_batch})
 

@@ -1469,12 +1469,23 @@ def _relations(
     every_effect = sorted({effect.span for effect in effects})
     held: set[int] = set()
     turned: set[int] = set()
-    for effect in effects:
-        tied = [
+    ties = [
+        [
             cause
             for cause in _pair(effect.span, causes, every_effect, answer)
             if _asserted(cause.span, answer, subject=True)
         ]
+        for effect in effects
+    ]
+    # Effects some relation states with its own cause: tied to that cause, they swap no
+    # roles ("AdamW scales linearly too" where both SGD's and Adam's ideas allow it).
+    owned = {
+        effect.span
+        for effect, tied in zip(effects, ties, strict=True)
+        if not effect.turned
+        and any(cause.relation == effect.relation and not cause.turned for cause in tied)
+    }
+    for effect, tied in zip(effects, ties, strict=True):
         own = [cause for cause in tied if cause.relation == effect.relation]
         if owner[effect.relation] < 0 and _conceded(effect.span, own, answer):
             continue  # "the biggest rate that STILL converges smoothly" blames no rate
@@ -1490,6 +1501,7 @@ def _relations(
         elif (
             not own
             and not effect.turned
+            and effect.span not in owned
             and not _named_beside(effect, causes, answer)
             and any(
                 not cause.turned

@@ -16,6 +16,14 @@ Two tricks are measured over a deck's quiz questions:
   wrong options alike, or in none, passes; one with none in right options and more than
   one wrong option in ten holding one fails.
 
+Two giveaways are checked question by question; a deck fails on any:
+
+- **The only option that names what is asked.** A specific word of the question (a name
+  such as ``OneCycleLR`` or ``scheduler``, not a common word of the subject) that the right
+  option repeats and no wrong option does lets a learner match words instead of knowing.
+- **The only hedged option.** A right option that hedges ("usually", "not enough to
+  decide", "depends") among wrong ones that all state firmly is found by its tone alone.
+
 Pure functions over a :class:`~tutor.content.Deck`; ``python -m bot check-content`` prints
 the figures and the problems.
 
@@ -30,7 +38,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor.content import Deck, Option, poll_problems
+from tutor.content import Deck, Option, QuizQuestion, poll_problems
 
 # The built-in decks' bar beyond the schema.
 BUILTIN_OPTIONS = (3, 4)
@@ -67,6 +75,62 @@ ABSOLUTE_WORDS = frozenset(
 )
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
+# Words that hedge a claim; a right option that alone holds one stands out by its tone.
+HEDGE_WORDS = frozenset(
+    {
+        "usually",
+        "often",
+        "may",
+        "might",
+        "probably",
+        "likely",
+        "typically",
+        "generally",
+        "sometimes",
+        "depends",
+        "perhaps",
+        "possibly",
+        "roughly",
+        "approximately",
+        "enough",
+    }
+)
+# A name in a question: an identifier (``lr_scheduler``, ``optimizer.step``), or a word
+# with a capital or a digit after its first letter (``OneCycleLR``, ``AdamW``, ``fp16``).
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _names(text: str) -> set[str]:
+    """The names in ``text`` (case-folded)."""
+    return {
+        name.casefold()
+        for name in _NAME.findall(text)
+        if "_" in name or "." in name or re.search(r"[A-Z0-9]", name[1:])
+    }
+
+
+def named_only_by_the_answer(question: QuizQuestion) -> set[str]:
+    """The names of the question that its right option repeats and no wrong one does: a
+    learner can match them without knowing the answer."""
+    right = question.options[question.correct_index].text.casefold()
+    wrong = [option.text.casefold() for option in question.options if not option.correct]
+    return {
+        name
+        for name in _names(question.question)
+        if name in right and not any(name in text for text in wrong)
+    }
+
+
+def hedged_alone(question: QuizQuestion) -> bool:
+    """Whether the right option is the only one that hedges."""
+
+    def hedges(text: str) -> bool:
+        return any(word in HEDGE_WORDS for word in _WORD.findall(text.casefold()))
+
+    return hedges(question.options[question.correct_index].text) and not any(
+        hedges(option.text) for option in question.options if not option.correct
+    )
+
 
 def absolute_words(text: str) -> list[str]:
     """The absolute words of ``text``, in order (case-folded, whole words)."""
@@ -90,6 +154,10 @@ class QuizFigures:
     right_absolute: int  # right options holding an absolute word
     wrong_options: int
     wrong_absolute: int  # wrong options holding an absolute word
+    # Giveaways, question by question: the names only the right option repeats, by item,
+    # and the items whose right option is the only one that hedges.
+    named: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    hedged: tuple[str, ...] = ()
 
     @property
     def longest_share(self) -> float:
@@ -144,6 +212,11 @@ def quiz_figures(deck: Deck) -> QuizFigures:
             else:
                 wrong, wrong_abs = wrong + 1, wrong_abs + has
     count = len(deck.quiz)
+    named = tuple(
+        (question.id, tuple(sorted(names)))
+        for question in deck.quiz
+        if (names := named_only_by_the_answer(question))
+    )
     return QuizFigures(
         deck_id=deck.id,
         questions=count,
@@ -153,6 +226,8 @@ def quiz_figures(deck: Deck) -> QuizFigures:
         right_absolute=right_abs,
         wrong_options=wrong,
         wrong_absolute=wrong_abs,
+        named=named,
+        hedged=tuple(question.id for question in deck.quiz if hedged_alone(question)),
     )
 
 
@@ -177,6 +252,17 @@ def quiz_problems(figures: QuizFigures) -> list[str]:
             f"{figures.absolute_edge * 100:.0f} points apart (at most "
             f"{ABSOLUTE_EDGE_MAX * 100:.0f}); hedge the wrong options or state the right ones "
             "as firmly"
+        )
+    for item, names in figures.named:
+        problems.append(
+            f"{figures.deck_id}: item {item!r}: only the right option repeats "
+            f"{', '.join(names)} from the question; name it in a wrong option too, or leave "
+            "it out of the right one"
+        )
+    for item in figures.hedged:
+        problems.append(
+            f"{figures.deck_id}: item {item!r}: the right option is the only one that hedges; "
+            "hedge a wrong one too, or state the right one as firmly"
         )
     return problems
 

@@ -176,3 +176,27 @@ def test_check_content_refuses_a_deck_below_the_built_in_bar(
         f"invalid content: {path}: item 'q-0': field 'question': String should have at most "
         "300 characters (a quiz poll's limit)"
     )
+
+
+def test_a_name_only_the_right_option_repeats_fails_the_deck() -> None:
+    asked = _question(1, ["A scheduler from torch.optim.lr_scheduler", "Adam's betas", "clip"])
+    asked["question"] = "Which class of torch.optim.lr_scheduler changes the rate?"
+    fair = _question(2, ["OneCycleLR, every batch", "OneCycleLR, every epoch", "Never"])
+    fair["question"] = "When does OneCycleLR step?"
+    figures, problems = lint_deck(_deck([asked, fair]))
+    assert figures.named == (("q-1", ("torch.optim.lr_scheduler",)),)
+    assert [p for p in problems if "item" in p] == [
+        "made-up: item 'q-1': only the right option repeats torch.optim.lr_scheduler from "
+        "the question; name it in a wrong option too, or leave it out of the right one"
+    ]
+
+
+def test_a_right_option_that_alone_hedges_fails_the_deck() -> None:
+    lone = _question(1, ["Probably not enough to decide", "The first is better", "They tie"])
+    shared = _question(2, ["Usually lower", "Often higher", "The same"])
+    figures, problems = lint_deck(_deck([lone, shared]))
+    assert figures.hedged == ("q-1",)
+    assert [p for p in problems if "item" in p] == [
+        "made-up: item 'q-1': the right option is the only one that hedges; hedge a wrong one "
+        "too, or state the right one as firmly"
+    ]
