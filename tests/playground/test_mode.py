@@ -71,12 +71,11 @@ def test_without_a_token_the_bot_runs_in_the_playground_on_its_own_database(
         private = next(chat for chat in playground.updates()["chats"] if chat["id"] == me)
         assert ["review", "Review your due flashcards"] in private["commands"]
 
-        took = playground.stop()
+        playground.stop()  # Ctrl-C: it exits (test_process checks it ends its long poll)
         assert playground.process.stdout is not None
         rest = playground.process.stdout.read()
     log = playground.log()
     assert playground.process.returncode == 0, log
-    assert took <= 5.0, f"took {took:.1f}s to stop on Ctrl-C"
     assert rest == ""  # the one line, nothing more on stdout
     assert "Traceback" not in log and "started as @lr_tutor_bot" in log
     assert (tmp_path / "data" / "playground.db").is_file()
