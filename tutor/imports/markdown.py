@@ -217,8 +217,6 @@ _ANSWERED = re.compile(r"^\*{0,2}A\s*:\s*\*{0,2}\s*(.*)$")
 _RULE = re.compile(r"-{3,}|\*{3,}|_{3,}")
 
 
-# Said once when a side is only a picture a lone Markdown file cannot carry.
-ZIP_HINT = "Send a zip of the file and its images to see its pictures on the cards."
 _MARK, _MARK_END = "\ue000", "\ue001"  # where an image stood, in a zip's Markdown
 _MARKED = re.compile("\ue000(\\d+)\ue001")
 
@@ -240,10 +238,9 @@ def _card(
         if kept:
             sides[key] = kept[0]
         elif names and not clean:
-            # A side that is only a picture the file does not hold names it.
+            # A side that is only a picture the file does not hold names it (the reply
+            # counts it as left out, and says how to bring pictures).
             clean = media_left_out(names[0])
-            if builder.images is None and ZIP_HINT not in builder.notes:
-                builder.notes.append(ZIP_HINT)
         sides[side] = clean or (IMAGE_ONLY if kept else "")
     builder.add(ItemKind.CARD, where, {**fields, **sides})
 

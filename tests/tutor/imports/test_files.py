@@ -237,8 +237,8 @@ def test_a_markdown_deck_in_a_zip_brings_its_images() -> None:
     ]
     assert deck.skipped == () and deck.notes == ()
     assert deck.media == {"oak.png": oak, "beech.png": beech}
-    # The same file alone holds no images: each side of only a picture names it, and the
-    # reply says how to bring the pictures.
+    # The same file alone holds no images: each side of only a picture names it, counted
+    # as left out (the reply says how to bring pictures).
     alone = parse_file("leaves.md", text.encode())
     assert [(c.front, c.back) for c in alone.cards] == [
         ("What does an oak leaf look like?", "🖼 oak.png (a picture not shown here)"),
@@ -246,9 +246,7 @@ def test_a_markdown_deck_in_a_zip_brings_its_images() -> None:
         ("Where is the picture?", gone),
     ]
     assert alone.media == {} and alone.media_skipped == 3 and alone.skipped == ()
-    assert alone.notes == (
-        "Send a zip of the file and its images to see its pictures on the cards.",
-    )
+    assert alone.notes == ()
 
 
 def test_a_csv_in_a_zip_brings_the_images_its_html_names() -> None:
