@@ -1,5 +1,5 @@
 """``python -m bench [all | review | reminders | demo | grading | generated | imports |
-owndecks | workers | heavy | report | startup]``: print figures."""
+owndecks | workers | heavy | report | startup | busyclass]``: print figures."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             "heavy",
             "report",
             "startup",
+            "busyclass",
         ),
         default="all",
         help=(
@@ -55,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             "heavy: two accounts at the quota on items taking turns at /review beside "
             "ordinary learners (SQLite, PostgreSQL); "
             "report: /report and /export for a class of 300,000 answers; startup: from the "
-            "bot's process start to its first poll and first replies; all: everything "
+            "bot's process start to its first poll and first replies; busyclass: a private "
+            "/review behind a class of 400 answering (SQLite, PostgreSQL); all: everything "
             "(default)"
         ),
     )
@@ -124,6 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "all":
             print()
         code = max(code, startup.main())
+    if args.what in ("all", "busyclass"):
+        from bench import busyclass
+
+        if args.what == "all":
+            print()
+        code = max(code, busyclass.main())
     if args.what in ("all", "demo"):
         if args.what == "all":
             print()
