@@ -426,6 +426,8 @@ _AUX_MODALS = frozenset(
     )
 )
 _COPULAS = frozenset(_split("is are was were be been being am seems seem get gets got"))
+# Verb forms that start no clause of their own: "without BEING unstable" stays denied.
+_NON_FINITE = frozenset(_split("be been being need"))
 _NEGATORS = (
     _stems("not", "never", "no", "nothing", "none", "without", "neither", "nor", "nobody")
     | _HEDGES
@@ -526,6 +528,10 @@ _SUPPOSING = _stems("if", "unless", "whether", "suppose", "supposing", "assuming
 # What says the clause after it is a belief to reject: "a common MISTAKE is to ...",
 # "PEOPLE THINK ...".
 _REPORTING = _stems("mistakenly", "wrongly", "supposedly", "contrary")
+# A belief the answer names, then states: "A COMMON ASSUMPTION is THAT, because Adam is
+# adaptive, it needs no warm-up" reports its whole "that" clause, up to a "but" or the
+# sentence's end (neither asserted nor denied: the answer goes on to judge it).
+_BELIEF_NOUNS = _stems("assumption", "belief", "notion", "impression", "folklore")
 # Words that reject a claim: forward before "to", "that" or a colon ("it is a MYTH THAT
 # ...", "a common MISTAKE: ..."), backward after "is" ("raising it late IS A MISTAKE").
 _REJECTING = _stems(
@@ -674,6 +680,10 @@ class _Sentence:
         supposing: list[bool] = []
         reporting: list[bool] = []
         supposed = reported = subordinate = judging = False
+        believed = False  # inside the "that" clause of a belief the answer names
+        # The clause's denial came from "without" alone: it denies its own phrase, up to
+        # the clause's verb ("a rate tuned WITHOUT momentum | is too large with it").
+        without = False
         dismissed: list[bool] = []
         denied = False
         # Where a negator's backward walk stops: the clause's start, or where the clause's
@@ -729,18 +739,29 @@ class _Sentence:
                 )
             ):
                 reported = True
+            if token.stem in _SEGMENT_BREAKS:
+                believed = False
+            elif token.raw == "that" and any(
+                t.stem in _BELIEF_NOUNS for t in tokens[max(0, i - 3) : i]
+            ):
+                believed = True
             supposing.append(supposed)
-            reporting.append(reported)
+            reporting.append(reported or believed)
             if token.stem in _SEGMENT_BREAKS or (
                 after_comma and token.stem in _COMMA_SEGMENT_BREAKS
             ):
                 current += 1
+            if without and token.raw in _AUX_MODALS - _NON_FINITE:
+                denied = False
+            without = without and denied
             negated.append(denied)
             forward.append(denied)
             dismissed.append(judging)
             segment.append(current)
             nxt = tokens[i + 1].stem if i + 1 < len(tokens) else ""
             previous = tokens[i - 1].raw if i else ""
+            if token.raw == "without" and not denied:
+                without = True
             if token.stem in _VERB_NEGATORS and nxt not in _NOT_ONLY:
                 denied = True
                 backward = token.stem != "not" or previous in _AUX_MODALS

@@ -356,12 +356,18 @@ def test_a_turned_claim_inside_a_right_wording_is_no_contradiction() -> None:
         "Some would start with a small rate, but that is slow.",
         "My first thought was to start with a small rate, but that is slow.",
         'My first guess was "start with a small rate", but that is not the point.',
+        # A belief the answer names: its whole "that" clause, "because" and all.
+        "A common assumption is that, because it is safe, you start with a small rate.",
+        "A widespread belief is that you should start with a small rate. It is slow.",
     ],
 )
 def test_what_some_would_do_or_first_thought_is_reported(answer: str) -> None:
     prompt = _misconceived(STRATEGY, "Start small", phrases=["start with a small rate"])
     assert _grade(prompt, answer).cautions == ()
     assert _grade(prompt, "The thought is to start with a small rate.").cautions != ()
+    # Past a "but" the answer speaks for itself again.
+    believed = "A common belief is that it is fine, but you start with a small rate."
+    assert _grade(prompt, believed).cautions != ()
 
 
 def test_a_need_judges_what_is_needed_not_who_needs_it() -> None:
@@ -386,3 +392,20 @@ def test_an_action_judged_worthless_does_not_judge_what_it_acts_on() -> None:
     grade = _grade(prompt, "Continuing from the NaN weights would be pointless, nan stays nan.")
     assert grade.contradicted == ()
     assert _grade(prompt, "The NaN weights are irrelevant.").contradicted == ("NaN stays NaN",)
+
+
+def test_without_denies_its_own_phrase_not_the_clause_after_it() -> None:
+    prompt = _prompt(
+        **{
+            "Too large with momentum": {"claims": ["too large with momentum"]},
+            "Warm-up steadies the start": {"phrases": ["unstable early"]},
+        }
+    )
+    grade = _grade(
+        prompt,
+        "A rate tuned without momentum is too large with momentum. "
+        "Training without warm-up is unstable early.",
+    )
+    assert (grade.score, grade.contradicted) == (2, ())
+    # Where "without" governs the claim itself, it is denied.
+    assert _grade(prompt, "It trains without being unstable early.").score == 0
