@@ -70,13 +70,11 @@ class Reveal(Payload):
 
 
 @dataclass(frozen=True)
-class ReadMore(Payload):
-    """Show the whole back of a revealed card (its first sentences were shown)."""
+class ReadMore(Reveal):
+    """Show the whole back of a revealed card (its first sentences were shown): the same
+    card, drawn at the same version and time, as its Reveal."""
 
     action: ClassVar[str] = "b"
-    item_id: str
-    version: int
-    shown_at: int
 
 
 @dataclass(frozen=True)

@@ -289,7 +289,7 @@ async def on_read_more(
 
 
 async def _show_back(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: Reveal | ReadMore, *, whole: bool
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: Reveal, *, whole: bool
 ) -> None:
     query = update.callback_query
     assert query is not None

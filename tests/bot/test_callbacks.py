@@ -87,5 +87,10 @@ def test_pack_refuses_what_telegram_would() -> None:
         CODEC.pack(Rate(item_id="x" * 60, version=1, shown_at=1, rating=1), owner_id=OWNER)
 
 
+def _descendants(cls: type) -> list[type]:
+    return [c for sub in cls.__subclasses__() for c in (sub, *_descendants(sub))]
+
+
 def test_every_payload_has_its_own_action() -> None:
-    assert sorted(PAYLOADS.values(), key=str) == sorted(Payload.__subclasses__(), key=str)
+    # Read more carries what Reveal does: a subclass, with an action of its own.
+    assert sorted(PAYLOADS.values(), key=str) == sorted(_descendants(Payload), key=str)
