@@ -56,7 +56,8 @@ async def time_predict(seeds: int = predict.SEEDS) -> list[float]:
                 continue
             setup = rng.choice(setups)
             started = time.perf_counter()
-            result = await runner.run(setup.request, requester_id=1)
+            # The answer: the asked rate beside its reference run, as /predict draws it.
+            result = await runner.run(predict.answer_of(setup, table.runs).request, requester_id=1)
             answers.append(time.perf_counter() - started)
             assert result.png and result.runs
     finally:
