@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.review import ROOT, bot_environment
+from bench.review import ROOT, bot_environment, run_bot
 from playground.botapi import BotApiStandin
 
 TOKEN = "5003:bench-startup-token"
@@ -37,13 +36,16 @@ async def _once(workdir: Path, number: int) -> tuple[float, float, float]:
             CONTENT_DIR=str(ROOT / "content"),
             LOG_LEVEL="WARNING",
         )
-        log = (workdir / f"startup-{number}.log").open("wb")
         started = time.perf_counter()
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=workdir, env=env, stdout=log, stderr=log
-        )
-        try:
-            await bot.wait_for_request("deleteWebhook", timeout=TIMEOUT, since=0)
+        # run_bot returns once the bot sends deleteWebhook, right before its first poll.
+        async with run_bot(
+            f"startup-{number}",
+            ["-m", "bot"],
+            standin_bot=bot,
+            env=env,
+            workdir=workdir,
+            profile=None,
+        ):
             polled = time.perf_counter() - started
             learner = server.user(900 + number, "Newcomer")
             await learner.send("/start")
@@ -52,15 +54,6 @@ async def _once(workdir: Path, number: int) -> tuple[float, float, float]:
             await learner.send("/demo lr 0.05")
             await learner.wait_for_message(lambda m: m.photo is not None, timeout=TIMEOUT)
             demo = time.perf_counter() - started
-        except BaseException:
-            log.close()
-            print((workdir / f"startup-{number}.log").read_text()[-3000:], file=sys.stderr)
-            raise
-        finally:
-            if process.returncode is None:
-                process.terminate()
-                await process.wait()
-            log.close()
     return polled, answered, demo
 
 
