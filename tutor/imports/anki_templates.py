@@ -134,36 +134,46 @@ def parse_template(source: str) -> tuple[_Node, ...]:
     return tuple(stack[0][2])
 
 
-def _unknown_field(nodes: Sequence[_Node], fields: Mapping[str, str]) -> str | None:
-    """The first field ``nodes`` name that ``fields`` lacks, as Anki reports it (a
-    section's too, whether it shows or not); None when every one is there."""
+def _names(nodes: Sequence[_Node]) -> list[tuple[str, str]]:
+    """Each field and section ``nodes`` name, in order, once: (the name, how Anki reports
+    it, ``{{Field}}`` or ``{{#Field}}``); a cloze section (``{{#c1}}``) names none."""
+    found: dict[str, str] = {}
     for node in nodes:
         if isinstance(node, _Section):
-            if node.name not in fields and not _CLOZE_SECTION.fullmatch(node.name):
-                return f"{{{{{'^' if node.inverted else '#'}{node.name}}}}}"
-            if (unknown := _unknown_field(node.children, fields)) is not None:
-                return unknown
-        elif isinstance(node, _Field) and node.name and node.name not in fields:
-            return f"{{{{{node.name}}}}}"
-    return None
+            if not _CLOZE_SECTION.fullmatch(node.name):
+                mark = "^" if node.inverted else "#"
+                found.setdefault(node.name, f"{{{{{mark}{node.name}}}}}")
+            for name, shown in _names(node.children):
+                found.setdefault(name, shown)
+        elif isinstance(node, _Field) and node.name and node.name != _FRONT_SIDE:
+            found.setdefault(node.name, f"{{{{{node.name}}}}}")
+    return list(found.items())
 
 
 @dataclass(frozen=True)
 class CardTemplate:
     """One card type of a note type: its name and its parsed front and back, or what is
-    wrong with them (then Anki shows that error on each of its cards)."""
+    wrong with them (then Anki shows that error on each of its cards), and the fields each
+    side names (a field the note lacks is an error Anki shows, shown or not)."""
 
     name: str
     question: tuple[_Node, ...]
     answer: tuple[_Node, ...]
     problem: str | None = None
+    named: tuple[tuple[str, str, str], ...] = ()  # (side, field, as Anki reports it)
 
     @classmethod
     def of(cls, name: str, question: str, answer: str) -> CardTemplate:
         try:
-            return cls(name, parse_template(question), parse_template(answer))
+            front, back = parse_template(question), parse_template(answer)
         except TemplateProblem as problem:
             return cls(name, (), (), str(problem))
+        named = tuple(
+            (side, field_name, shown)
+            for side, nodes in (("front", front), ("back", back))
+            for field_name, shown in _names(nodes)
+        )
+        return cls(name, front, back, named=named)
 
 
 @dataclass
@@ -270,10 +280,9 @@ def render_card(
     """
     if template.problem is not None:
         raise TemplateProblem(template.problem)
-    known = {**fields, _FRONT_SIDE: ""}
-    for side, nodes in (("front", template.question), ("back", template.answer)):
-        if (unknown := _unknown_field(nodes, known)) is not None:
-            raise TemplateProblem(f"its {side} names {unknown}, which is no field")
+    for side, name, shown in template.named:
+        if name not in fields:
+            raise TemplateProblem(f"its {side} names {shown}, which is no field")
     if cloze and cloze not in {n for value in fields.values() for n in cloze_numbers(value)}:
         return None
     front = _render_side(template.question, fields, cloze=cloze, limit=limit)
