@@ -56,7 +56,7 @@ class Setup:
 @dataclass(frozen=True)
 class Answer:
     """The run that answers a question: the asked rate, beside a reference rate of the same
-    seed that converges fast (what "fast" looks like), when the seed has one."""
+    seed (see ``answer_of``), when the seed has one."""
 
     setup: Setup
     reference: RunSummary | None

@@ -4,7 +4,7 @@ its numbers, then what it measured."""
 from __future__ import annotations
 
 from tutor.demo import texts
-from tutor.demo.outcomes import classify
+from tutor.demo.outcomes import LossOutcome, classify
 from tutor.demo.request import DemoName
 from tutor.demo.results import Curve, TrainingResult
 from tutor.demo.specs import DifferentialSpec, ScheduleSpec
@@ -21,6 +21,14 @@ def _outcome(curve: Curve, best: Curve | None) -> str:
             spikes=curve.spikes, s="" if curve.spikes == 1 else "s"
         )
     return clause + (texts.BEST_MARK if curve is best else "")
+
+
+_LESSON_ONE = {
+    LossOutcome.FAST: texts.LESSON_FAST,
+    LossOutcome.SLOW: texts.LESSON_SLOW,
+    LossOutcome.OSCILLATE: texts.LESSON_OSCILLATES,
+    LossOutcome.DIVERGE: texts.LESSON_DIVERGES,
+}
 
 
 def _unstable(curves: list[Curve]) -> str:
@@ -40,7 +48,7 @@ def _lr_lesson(result: TrainingResult) -> str:
         if outcome is None:
             loss = texts.format_loss(curve.final_loss)
             return texts.LESSON_ONE_UNCLEAR.format(label=curve.label, loss=loss, steps=steps)
-        return texts.LESSON_ONE[outcome.value].format(label=curve.label, steps=steps)
+        return _LESSON_ONE[outcome].format(label=curve.label, steps=steps)
     if best is None:
         return texts.LESSON_ALL_DIVERGED
     at = curves.index(best)

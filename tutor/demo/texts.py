@@ -88,14 +88,13 @@ LOWEST_MARK = " (lowest)"
 
 # The lesson each caption starts with, read off the run it describes.
 LESSON_ALL_DIVERGED = "Every rate here was too large: each run blew up within a few steps."
-LESSON_ONE = {
-    "converges fast": "At {label} the loss fell close to the noise floor: a rate that works here.",
-    "converges slowly": (
-        "At {label} the loss is still high after {steps} steps: too small a rate to get far."
-    ),
-    "oscillates": "At {label} the loss jumped up again and again: the steps overshoot the valley.",
-    "diverges": "At {label} the loss blew up: the rate is too large for this network.",
-}
+# A lone run's lesson, by its outcome (tutor.demo.outcomes).
+LESSON_FAST = "At {label} the loss fell close to the noise floor: a rate that works here."
+LESSON_SLOW = "At {label} the loss is still high after {steps} steps: too small a rate to get far."
+LESSON_OSCILLATES = (
+    "At {label} the loss jumped up again and again: the steps overshoot the valley."
+)
+LESSON_DIVERGES = "At {label} the loss blew up: the rate is too large for this network."
 LESSON_ONE_UNCLEAR = "At {label} the loss reached {loss} in {steps} steps."
 LESSON_BETWEEN = (
     "Too small a rate crawls and too large a rate {unstable}: {best} did best, below where "
