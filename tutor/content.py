@@ -52,7 +52,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # Where an item's facts come from: a documentation page or a paper ("URL" or "Authors,
 # Title, venue year"). Required on every item, so a learner (and a reviewer) can check it.
 Source = Annotated[Text, StringConstraints(max_length=300)]
-DemoName = Literal["lr", "schedule", "differential"]
+DemoName = Literal["lr", "schedule", "differential", "warmup"]
 
 
 class Level(enum.StrEnum):

@@ -32,13 +32,15 @@ CHOOSE = (
     "I train small networks on the server and send you their loss curves.\n\n"
     "<b>lr</b>: one model, several learning rates: too low crawls, too high diverges\n"
     "<b>schedule</b>: a constant rate against StepLR, ReduceLROnPlateau and cosine\n"
-    "<b>differential</b>: fine-tuning with one rate, a frozen body, or parameter groups\n\n"
+    "<b>differential</b>: fine-tuning with one rate, a frozen body, or parameter groups\n"
+    "<b>warmup</b>: Adam at one peak rate, reached at once or after a warm-up\n\n"
     "Or choose your own rates: /demo lr 0.001 0.1 1.5"
 )
 BUTTON_LABELS = {
     DemoName.LR: "lr: too low, right, too high",
     DemoName.SCHEDULE: "schedule: StepLR, plateau, cosine",
     DemoName.DIFFERENTIAL: "differential: per-layer rates",
+    DemoName.WARMUP: "warmup: Adam with and without",
 }
 SEE_IT_RUN = "▶️ See it run"
 QUEUED = "Training starts soon: you are number {place} in the queue."
@@ -121,7 +123,7 @@ def _start_in_background(
 
 
 async def demo_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/demo [lr|schedule|differential] [rates...]: choose a demo, or run one."""
+    """/demo [lr|schedule|differential|warmup] [rates...]: choose a demo, or run one."""
     user, message = update.effective_user, update.effective_message
     assert user is not None and message is not None
     shared = services(context)

@@ -47,12 +47,25 @@ async def test_bad_demo_arguments_get_the_usage_and_no_training(
         for bad in ("lr banana", "lr nan", "lr inf", "lr -1", "lr 11", "lr 1 2 3 4 5 6 7", "fly"):
             await alice.send(f"/demo {bad}")
             reply = (await alice.wait_for_message()).text or ""
-            assert "Usage: /demo lr | schedule | differential" in reply, bad
-        await alice.send("/demo")
-        menu = await alice.wait_for_message()
-        assert len(menu.button_labels) == 3
+            assert "Usage: /demo lr | schedule | differential | warmup" in reply, bad
         await asyncio.sleep(0.2)
     assert server.requests("sendPhoto") == []
+
+
+async def test_the_menu_runs_the_warm_up_demo_on_adam(
+    server: BotApiStandin, running_bot: RunningBot
+) -> None:
+    alice = server.user(1001, "Alice")
+    async with running_bot():
+        await alice.send("/demo")
+        menu = await alice.wait_for_message()
+        assert len(menu.button_labels) == 4 and "warmup" in (menu.text or "")
+        await alice.press(menu, "warmup: Adam with and without")
+        photo = await alice.wait_for_message(lambda m: m.photo is not None, timeout=30)
+        assert photo.photo is not None and image_size(photo.photo) == (1200, 1200)
+        caption = photo.caption or ""
+        assert caption.startswith("Adam's first steps move every weight by about the full rate")
+        assert "no warm-up (lr=0.15 from step 0)" in caption
 
 
 async def test_the_bot_serves_while_its_trainer_warms_up_and_a_demo_asked_then_waits(

@@ -7,10 +7,12 @@ import math
 import struct
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 import torch
 
+from tutor.demo.batched import Adam, gradients, stack
 from tutor.demo.captions import build_caption
 from tutor.demo.plots import render
 from tutor.demo.reference import reference_train
@@ -23,13 +25,15 @@ from tutor.demo.request import (
     parse_demo_args,
 )
 from tutor.demo.results import Curve, TrainingResult, find_divergence, make_curve
-from tutor.demo.specs import DemoSpecs, LrSpec, ScheduleSpec
+from tutor.demo.specs import DemoSpecs, LrSpec, ScheduleSpec, WarmupSpec
+from tutor.demo.tasks import wave_setup
 from tutor.demo.training import configure_torch, resolve_device, train
 
 CPU = torch.device("cpu")
 # A shorter schedule run for the tests that train it more than once.
 _SMALL = DemoSpecs(
-    schedule=ScheduleSpec(steps=120, step_size=40, warmup_steps=10, plateau_patience=10)
+    schedule=ScheduleSpec(steps=120, step_size=40, warmup_steps=10, plateau_patience=10),
+    warmup=WarmupSpec(steps=120, warmup_steps=20),
 )
 
 
@@ -46,6 +50,11 @@ def lr_result() -> TrainingResult:
 @pytest.fixture(scope="module")
 def schedule_result() -> TrainingResult:
     return train(DemoRequest(DemoName.SCHEDULE), CPU)
+
+
+@pytest.fixture(scope="module")
+def warmup_result() -> TrainingResult:
+    return train(DemoRequest(DemoName.WARMUP), CPU)
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +83,7 @@ def _png_size(png: bytes) -> tuple[int, int]:
         (["LR"], DemoRequest(DemoName.LR)),
         (["schedule"], DemoRequest(DemoName.SCHEDULE)),
         (["differential"], DemoRequest(DemoName.DIFFERENTIAL)),
+        (["warmup"], DemoRequest(DemoName.WARMUP)),
         (["lr", "0.1", "0.001", "1.5"], DemoRequest(DemoName.LR, (0.001, 0.1, 1.5))),
         (["lr", "1e-3", "0.001", "10"], DemoRequest(DemoName.LR, (0.001, 10.0))),
         (["lr", *map(str, DEFAULT_LR_RATES)], DemoRequest(DemoName.LR)),
@@ -97,6 +107,7 @@ def test_parse_demo_args_accepts(args: list[str], expected: DemoRequest) -> None
         (["lr", "10.5"], "above 0 and at most 10"),
         (["lr", *["0.1"] * (MAX_RATES + 1)], "at most 6"),
         (["schedule", "0.1"], "Only the lr demo"),
+        (["warmup", "0.1"], "Only the lr demo"),
     ],
 )
 def test_parse_demo_args_refuses_with_usage(args: list[str], problem: str) -> None:
@@ -170,6 +181,54 @@ def test_decaying_schedules_settle_below_the_constant_rate(
     assert all(curve.final_loss < constant.final_loss / 2 for curve in decaying)
 
 
+def test_adams_first_step_moves_every_weight_by_the_full_rate() -> None:
+    # The warm-up lesson's premise: with bias correction, step one is lr times the gradient's
+    # sign, for every weight whatever its gradient's size.
+    setup = wave_setup(WarmupSpec().task, 0, CPU, steps=1, batch_size=32)
+    assert setup.batches is not None
+    layers = [stack(init, 2) for init in setup.layers]
+    before = [layer.weight.clone() for layer in layers]
+    grads = gradients(layers, setup.data.x[setup.batches[0]], setup.data.y[setup.batches[0]])
+    Adam(layers).step(layers, grads, torch.tensor([0.15, 0.01]).view(-1, 1, 1))
+    for layer, start, grad in zip(layers, before, grads, strict=True):
+        moved = (start - layer.weight).abs()
+        assert moved[0] == pytest.approx(torch.full_like(moved[0], 0.15), rel=1e-3)
+        assert moved[1] == pytest.approx(torch.full_like(moved[1], 0.01), rel=1e-3)
+        assert torch.equal(torch.sign(start - layer.weight), torch.sign(grad.weight))
+
+
+def test_warm_up_spares_adam_the_early_jump_and_a_decay_ends_lowest(
+    warmup_result: TrainingResult,
+) -> None:
+    spec = WarmupSpec()
+    cold, warm, cosine = warmup_result.curves
+    assert [c.label for c in warmup_result.curves] == ["no warm-up", "warm-up", "warm-up + cosine"]
+    assert all(c.diverged_at is None and len(c.loss) == spec.steps for c in (cold, warm, cosine))
+    early = spec.warmup_steps
+    assert max(cold.loss[:early]) > 2 * cold.initial_loss
+    for curve in (warm, cosine):
+        assert max(curve.loss[:early]) <= curve.initial_loss
+    assert warmup_result.best is cosine
+    assert cosine.final_loss < min(cold.final_loss, warm.final_loss) / 2
+    # The rates: the peak throughout; a linear rise to it; the same rise, then cosine to 0.
+    assert cold.lr == pytest.approx([spec.peak_lr] * spec.steps)
+    assert warm.lr is not None and cosine.lr is not None
+    assert warm.lr[0] == pytest.approx(spec.peak_lr / early)
+    assert warm.lr[early:] == pytest.approx([spec.peak_lr] * (spec.steps - early))
+    assert cosine.lr[: early + 1] == pytest.approx(warm.lr[: early + 1])
+    assert all(b <= a for a, b in itertools.pairwise(cosine.lr[early:]))
+    assert cosine.lr[-1] < spec.peak_lr / 1000
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_warm_up_lesson_holds_on_other_seeds(seed: int) -> None:
+    cold, warm, cosine = train(DemoRequest(DemoName.WARMUP, seed=seed), CPU).curves
+    early = WarmupSpec().warmup_steps
+    assert max(cold.loss[:early]) > 2 * cold.initial_loss
+    assert max(warm.loss[:early]) <= warm.initial_loss
+    assert cosine.final_loss < cold.final_loss / 2
+
+
 def test_parameter_groups_learn_task_b_and_keep_task_a(
     differential_result: TrainingResult,
 ) -> None:
@@ -214,6 +273,15 @@ def test_fast_lr_training_draws_the_reference_curves(lr_result: TrainingResult) 
 
 def test_fast_schedules_match_torch_schedulers() -> None:
     request = DemoRequest(DemoName.SCHEDULE)
+    fast = train(request, CPU, _SMALL)
+    reference = reference_train(request, CPU, _SMALL)
+    for mine, theirs in zip(fast.curves, reference.curves, strict=True):
+        assert mine.lr == pytest.approx(theirs.lr, rel=1e-6)
+        assert mine.loss == pytest.approx(theirs.loss, rel=1e-2)
+
+
+def test_fast_adam_matches_torch_adam_and_its_schedulers() -> None:
+    request = DemoRequest(DemoName.WARMUP, seed=3)
     fast = train(request, CPU, _SMALL)
     reference = reference_train(request, CPU, _SMALL)
     for mine, theirs in zip(fast.curves, reference.curves, strict=True):
@@ -270,7 +338,9 @@ def test_all_rates_diverging_still_draws() -> None:
 # Pictures and captions.
 
 
-@pytest.mark.parametrize("name", ["lr_result", "schedule_result", "differential_result"])
+@pytest.mark.parametrize(
+    "name", ["lr_result", "schedule_result", "differential_result", "warmup_result"]
+)
 def test_png_is_1200_by_1200(name: str, request: pytest.FixtureRequest) -> None:
     result: TrainingResult = request.getfixturevalue(name)
     png = render(result)
@@ -303,6 +373,27 @@ def test_each_caption_starts_with_the_lesson_its_numbers_show(
     assert build_caption(differential_result).startswith(
         "A small rate for the pretrained body and a large one for the new head learnt task B"
     )
+
+
+def test_the_warm_up_caption_reads_its_lesson_off_the_run(warmup_result: TrainingResult) -> None:
+    cold = warmup_result.curves[0]
+    jump = max(cold.loss[:50]) / cold.initial_loss
+    caption = build_caption(warmup_result)
+    assert caption.startswith(
+        "Adam's first steps move every weight by about the full rate at once: without warm-up "
+        f"the loss jumped to {jump:.1f}× its start by step {cold.loss.index(max(cold.loss[:50]))}."
+        " Warmed up to the same rate, it never rose above its start; warm-up + cosine ended "
+        "lowest, at 0.006."
+    )
+    assert "Mini-batch Adam at lr=0.15, 400 steps. Final loss: no warm-up" in caption
+    # A run that shows no jolt gets no claim of one; a cold start that blew up says so.
+    calm = [replace(c, loss=(1.0, 0.9, 0.8)) for c in warmup_result.curves]
+    assert build_caption(replace(warmup_result, curves=tuple(calm))).startswith(
+        "Here Adam started at the full rate without harm"
+    )
+    blown = make_curve("no warm-up", [1.0, 30.0], detail="lr=0.15 from step 0")
+    result = replace(warmup_result, curves=(blown, *warmup_result.curves[1:]))
+    assert "without warm-up the loss blew up at step 1." in build_caption(result)
 
 
 def test_a_lone_run_is_never_best_and_its_lesson_is_its_own() -> None:

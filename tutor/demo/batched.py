@@ -11,6 +11,7 @@ the others.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -124,3 +125,65 @@ def sgd_step(
         layer.weight.baddbmm_(below.transpose(1, 2), step, alpha=-1.0)
         layer.bias.baddbmm_(ones, step, alpha=-1.0)
     return before
+
+
+def gradients(layers: Sequence[Layer], x: Tensor, y: Tensor) -> list[Layer]:
+    """The mean squared error's gradient for every setting, as one `Layer` per layer.
+
+    `sgd_step` fuses each gradient with its update; an optimizer with state (Adam) needs the
+    gradients themselves.
+
+    Args:
+        layers: The network.
+        x: Inputs shared by all settings, (batch, features).
+        y: Targets, (batch, 1).
+    """
+    activations = forward(layers, x)
+    grad = (activations[-1] - y).mul_(2.0 / y.shape[0])
+    ones = torch.ones_like(grad[:, :, :1]).transpose(1, 2)
+    grads: list[Layer] = []
+    for index in range(len(layers) - 1, -1, -1):
+        below = activations[index]
+        grads.append(Layer(torch.bmm(below.transpose(1, 2), grad), torch.bmm(ones, grad)))
+        if index > 0:
+            grad = torch.ops.aten.tanh_backward(
+                torch.bmm(grad, layers[index].weight.transpose(1, 2)), below
+            )
+    return grads[::-1]
+
+
+class Adam:
+    """``torch.optim.Adam`` (no weight decay, no amsgrad) for stacked layers, each setting at
+    its own rate.
+
+    The same arithmetic as torch's single-tensor Adam: moments updated in place, bias
+    corrections from the step count, ``eps`` added after the corrected square root.
+    """
+
+    def __init__(
+        self, layers: Sequence[Layer], betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8
+    ) -> None:
+        self.betas, self.eps, self.steps = betas, eps, 0
+        self.first = [torch.zeros_like(t) for layer in layers for t in (layer.weight, layer.bias)]
+        self.second = [torch.zeros_like(t) for t in self.first]
+
+    def step(self, layers: Sequence[Layer], grads: Sequence[Layer], rate: Tensor) -> None:
+        """Moves ``layers`` in place by one Adam step at ``rate`` (S, 1, 1)."""
+        beta1, beta2 = self.betas
+        self.steps += 1
+        step_size = rate / (1.0 - beta1**self.steps)
+        correction = math.sqrt(1.0 - beta2**self.steps)
+        params = [t for layer in layers for t in (layer.weight, layer.bias)]
+        grad_list = [t for layer in grads for t in (layer.weight, layer.bias)]
+        for param, grad, first, second in zip(
+            params, grad_list, self.first, self.second, strict=True
+        ):
+            first.lerp_(grad, 1.0 - beta1)
+            second.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
+            denominator = (second.sqrt() / correction).add_(self.eps)
+            param.sub_(step_size * first / denominator)
+
+    def select(self, rows: Tensor) -> None:
+        """Keeps only the given settings' moments (the others diverged and were dropped)."""
+        self.first = [t.index_select(0, rows) for t in self.first]
+        self.second = [t.index_select(0, rows) for t in self.second]

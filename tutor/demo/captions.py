@@ -7,7 +7,7 @@ from tutor.demo import texts
 from tutor.demo.outcomes import LossOutcome, classify
 from tutor.demo.request import DemoName
 from tutor.demo.results import Curve, TrainingResult
-from tutor.demo.specs import DifferentialSpec, ScheduleSpec
+from tutor.demo.specs import DifferentialSpec, ScheduleSpec, WarmupSpec
 
 
 def _outcome(curve: Curve, best: Curve | None) -> str:
@@ -74,16 +74,8 @@ def _lr_caption(result: TrainingResult) -> str:
 def _schedule_caption(result: TrainingResult) -> str:
     assert isinstance(result.spec, ScheduleSpec)
     head = texts.SCHEDULE_CAPTION_HEAD.format(peak=result.spec.peak_lr, steps=result.steps)
-    clauses = []
-    for curve in result.curves:
-        if curve.diverged_at is not None:
-            clauses.append(texts.DIVERGED_CLAUSE.format(label=curve.label, step=curve.diverged_at))
-            continue
-        clause = texts.SCHEDULE_CLAUSE.format(
-            label=curve.label, detail=curve.detail, loss=texts.format_loss(curve.final_loss)
-        )
-        clauses.append(clause + (texts.BEST_MARK if curve is result.best else ""))
-    return f"{_schedule_lesson(result)}\n\n{head} {'; '.join(clauses)}."
+    clauses = "; ".join(_final_clauses(result))
+    return f"{_schedule_lesson(result)}\n\n{head} {clauses}."
 
 
 def _schedule_lesson(result: TrainingResult) -> str:
@@ -96,6 +88,59 @@ def _schedule_lesson(result: TrainingResult) -> str:
     return texts.LESSON_SCHEDULE.format(
         best=best.label, loss=texts.format_loss(best.final_loss), constant=constant_loss
     )
+
+
+def _final_clauses(result: TrainingResult) -> list[str]:
+    """Each setting's final loss, with its configuration, the best one marked."""
+    clauses = []
+    for curve in result.curves:
+        if curve.diverged_at is not None:
+            clauses.append(texts.DIVERGED_CLAUSE.format(label=curve.label, step=curve.diverged_at))
+            continue
+        clause = texts.SCHEDULE_CLAUSE.format(
+            label=curve.label, detail=curve.detail, loss=texts.format_loss(curve.final_loss)
+        )
+        clauses.append(clause + (texts.BEST_MARK if curve is result.best else ""))
+    return clauses
+
+
+# The no-warm-up run must have jumped at least this far above its start for the lesson to
+# say so; a warmed-up run "never rose" if it stayed within rounding of its start.
+WARMUP_JUMP_MIN = 1.5
+WARMUP_ROSE = 1.01
+
+
+def _warmup_caption(result: TrainingResult) -> str:
+    assert isinstance(result.spec, WarmupSpec)
+    head = texts.WARMUP_CAPTION_HEAD.format(peak=result.spec.peak_lr, steps=result.steps)
+    clauses = "; ".join(_final_clauses(result))
+    return f"{_warmup_lesson(result, result.spec)}\n\n{head} {clauses}."
+
+
+def _warmup_lesson(result: TrainingResult, spec: WarmupSpec) -> str:
+    """The jolt of Adam's first full-rate steps, when the numbers show it: the cold start's
+    loss jumps within the warm-up's span, the warmed-up runs' never rises."""
+    cold, *warm = result.curves
+    early = spec.warmup_steps
+    calm = all(
+        c.diverged_at is None and max(c.loss[:early]) <= WARMUP_ROSE * c.initial_loss for c in warm
+    )
+    best = result.best
+    settled = (
+        texts.LESSON_WARMUP_SETTLED.format(
+            best=best.label, loss=texts.format_loss(best.final_loss)
+        )
+        if best is not None and best is not cold
+        else ""
+    )
+    if calm and cold.diverged_at is not None:
+        return texts.LESSON_WARMUP_DIVERGED.format(step=cold.diverged_at, settled=settled)
+    start = cold.loss[:early]
+    peak_step = max(range(len(start)), key=start.__getitem__)
+    jump = start[peak_step] / cold.initial_loss
+    if calm and jump >= WARMUP_JUMP_MIN:
+        return texts.LESSON_WARMUP.format(jump=f"{jump:.1f}", step=peak_step, settled=settled)
+    return texts.LESSON_WARMUP_PLAIN
 
 
 def _marking_lowest(curves: tuple[Curve, ...], values: list[float | None]) -> list[str]:
@@ -170,6 +215,8 @@ def build_caption(result: TrainingResult) -> str:
         caption = _lr_caption(result)
     elif result.request.demo is DemoName.SCHEDULE:
         caption = _schedule_caption(result)
+    elif result.request.demo is DemoName.WARMUP:
+        caption = _warmup_caption(result)
     else:
         caption = _differential_caption(result)
     if len(caption) > texts.CAPTION_LIMIT:

@@ -28,7 +28,7 @@ from tutor.demo import texts
 from tutor.demo.outcomes import FAST_BELOW, SLOW_ABOVE
 from tutor.demo.request import DemoName
 from tutor.demo.results import DIVERGENCE_FACTOR, Curve, TrainingResult
-from tutor.demo.specs import ScheduleSpec
+from tutor.demo.specs import ScheduleSpec, WarmupSpec
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 1200, 150
 # Okabe & Ito (2008), ordered so that the first three are far apart for the usual 3–4 lines.
@@ -244,7 +244,8 @@ def _render_lr(result: TrainingResult) -> Figure:
 
 
 def _render_schedule(result: TrainingResult) -> Figure:
-    assert isinstance(result.spec, ScheduleSpec)
+    """The loss of each schedule over the rate it used: the ``schedule`` and ``warmup`` demos."""
+    assert isinstance(result.spec, ScheduleSpec | WarmupSpec)
     figure = _figure()
     loss_axes, lr_axes = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     curves = result.curves
@@ -258,9 +259,11 @@ def _render_schedule(result: TrainingResult) -> Figure:
     lr_axes.set_ylabel(texts.LR_AXIS)
     lr_axes.set_xlabel(texts.STEP_AXIS)
     lr_axes.set_title(texts.SCHEDULE_LR_PANEL)
-    _title(figure, texts.SCHEDULE_TITLE.format(peak=result.spec.peak_lr))
+    warmup = isinstance(result.spec, WarmupSpec)
+    title = texts.WARMUP_TITLE if warmup else texts.SCHEDULE_TITLE
+    _title(figure, title.format(peak=result.spec.peak_lr))
     notes = [_outcome(c, best=result.best) for c in curves]
-    _legend(figure, curves, notes, texts.SCHEDULE_LEGEND)
+    _legend(figure, curves, notes, texts.WARMUP_LEGEND if warmup else texts.SCHEDULE_LEGEND)
     return figure
 
 
@@ -304,7 +307,7 @@ def render(result: TrainingResult) -> bytes:
     with _style():
         if result.request.demo is DemoName.LR:
             figure = _render_lr(result)
-        elif result.request.demo is DemoName.SCHEDULE:
+        elif result.request.demo in (DemoName.SCHEDULE, DemoName.WARMUP):
             figure = _render_schedule(result)
         else:
             figure = _render_differential(result)

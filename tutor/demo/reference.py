@@ -17,8 +17,8 @@ from torch.nn import functional
 from tutor.demo import texts
 from tutor.demo.request import DemoName, DemoRequest
 from tutor.demo.results import Curve, TrainingResult, is_divergent, make_curve
-from tutor.demo.schedules import PLATEAU_EPS, PLATEAU_THRESHOLD, Schedule
-from tutor.demo.specs import DemoSpecs, DifferentialSpec, LrSpec, ScheduleSpec
+from tutor.demo.schedules import PLATEAU_EPS, PLATEAU_THRESHOLD, Schedule, Warmup
+from tutor.demo.specs import DemoSpecs, DifferentialSpec, LrSpec, ScheduleSpec, WarmupSpec
 from tutor.demo.tasks import LinearInit, fine_tune_setup, wave_setup
 
 
@@ -55,15 +55,35 @@ def _scheduler(
             eps=PLATEAU_EPS,
         )
     if schedule is Schedule.COSINE:
-        warmup = spec.warmup_steps
-        return lr_scheduler.SequentialLR(
-            optimizer,
-            [
-                lr_scheduler.LinearLR(optimizer, start_factor=1.0 / warmup, total_iters=warmup),
-                lr_scheduler.CosineAnnealingLR(optimizer, T_max=spec.steps - warmup),
-            ],
-            milestones=[warmup],
+        return _warm_cosine(optimizer, spec.warmup_steps, spec.steps)
+    return None
+
+
+def _warm_cosine(
+    optimizer: torch.optim.Optimizer, warmup: int, steps: int
+) -> torch.optim.lr_scheduler.LRScheduler:
+    """A linear warm-up over ``warmup`` steps, then a cosine decay to 0 at ``steps``."""
+    lr_scheduler = torch.optim.lr_scheduler
+    return lr_scheduler.SequentialLR(
+        optimizer,
+        [
+            lr_scheduler.LinearLR(optimizer, start_factor=1.0 / warmup, total_iters=warmup),
+            lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps - warmup),
+        ],
+        milestones=[warmup],
+    )
+
+
+def _warmup_scheduler(
+    setting: Warmup, optimizer: torch.optim.Optimizer, spec: WarmupSpec
+) -> torch.optim.lr_scheduler.LRScheduler | None:
+    warmup = spec.warmup_steps
+    if setting is Warmup.CONSTANT:
+        return torch.optim.lr_scheduler.LinearLR(
+            optimizer, start_factor=1.0 / warmup, total_iters=warmup
         )
+    if setting is Warmup.COSINE:
+        return _warm_cosine(optimizer, warmup, spec.steps)
     return None
 
 
@@ -119,6 +139,39 @@ def reference_schedule(
             if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
                 scheduler.step(losses[-1])
             elif scheduler is not None:
+                scheduler.step()
+        curves.append(make_curve(label, losses, detail=detail, lr=rates))
+    return TrainingResult(request, tuple(curves), spec, str(device))
+
+
+def reference_warmup(
+    request: DemoRequest, device: torch.device, spec: WarmupSpec
+) -> TrainingResult:
+    """`tutor.demo.training.train_warmup`, one setting after another."""
+    setup = wave_setup(
+        spec.task, request.seed, device, steps=spec.steps, batch_size=spec.batch_size
+    )
+    assert setup.batches is not None
+    x, y = setup.data.x, setup.data.y
+    curves = []
+    for (label, detail), setting in zip(texts.warmup_settings(spec), Warmup, strict=True):
+        model = _mlp(setup.layers)
+        optimizer = torch.optim.Adam(model.parameters(), lr=spec.peak_lr)
+        scheduler = _warmup_scheduler(setting, optimizer, spec)
+        losses: list[float] = []
+        rates: list[float] = []
+        for step in range(spec.steps):
+            with torch.no_grad():
+                losses.append(functional.mse_loss(model(x), y).item())
+            rates.append(optimizer.param_groups[0]["lr"])
+            if is_divergent(losses[-1], losses[0]):
+                break
+            batch = setup.batches[step]
+            loss = functional.mse_loss(model(x[batch]), y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
                 scheduler.step()
         curves.append(make_curve(label, losses, detail=detail, lr=rates))
     return TrainingResult(request, tuple(curves), spec, str(device))
@@ -185,4 +238,6 @@ def reference_train(
         return reference_lr(request, device, specs.lr)
     if request.demo is DemoName.SCHEDULE:
         return reference_schedule(request, device, specs.schedule)
+    if request.demo is DemoName.WARMUP:
+        return reference_warmup(request, device, specs.warmup)
     return reference_differential(request, device, specs.differential)

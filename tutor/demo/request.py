@@ -18,11 +18,12 @@ DEFAULT_SEED = 0
 
 
 class DemoName(enum.StrEnum):
-    """The three demos; the values are what a learner types and what a deck's `demo:` holds."""
+    """The demos; the values are what a learner types and what a deck's `demo:` holds."""
 
     LR = "lr"
     SCHEDULE = "schedule"
     DIFFERENTIAL = "differential"
+    WARMUP = "warmup"
 
 
 class DemoUsageError(ValueError):

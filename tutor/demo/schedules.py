@@ -1,6 +1,7 @@
-"""The four learning-rate schedules of the ``schedule`` demo, computed without an optimizer.
+"""The learning-rate schedules of the ``schedule`` and ``warmup`` demos, computed without an
+optimizer.
 
-StepLR and cosine-with-warm-up depend only on the step, so their rates are planned up front;
+StepLR, warm-up and cosine depend only on the step, so their rates are planned up front;
 ReduceLROnPlateau reacts to the loss, so it is kept as tensors on the training device and
 stepped there, without a host round-trip per step. Each matches its ``torch.optim``
 namesake exactly (the reference training uses those, and the tests compare).
@@ -13,7 +14,7 @@ import math
 
 import torch
 
-from tutor.demo.specs import ScheduleSpec
+from tutor.demo.specs import ScheduleSpec, WarmupSpec
 
 Tensor = torch.Tensor
 
@@ -24,6 +25,15 @@ class Schedule(enum.StrEnum):
     CONSTANT = "constant"
     STEP = "step"
     PLATEAU = "plateau"
+    COSINE = "cosine"
+
+
+class Warmup(enum.StrEnum):
+    """The ``warmup`` demo's settings, in the order they are shown: the same peak rate reached
+    at once, after a linear warm-up, and after a warm-up followed by a cosine decay to 0."""
+
+    NONE = "none"
+    CONSTANT = "constant"
     COSINE = "cosine"
 
 
@@ -51,13 +61,37 @@ def planned_lr(schedule: Schedule, spec: ScheduleSpec, step: int) -> float:
     if schedule is Schedule.STEP:
         return peak * spec.step_gamma ** (step // spec.step_size)
     if schedule is Schedule.COSINE:
-        warmup = spec.warmup_steps
-        if step < warmup:
-            start = 1.0 / warmup
-            return peak * (start + (1.0 - start) * step / warmup)
-        span = spec.steps - warmup
-        return peak * (1.0 + math.cos(math.pi * (step - warmup) / span)) / 2.0
+        return _warm_cosine(peak, spec.warmup_steps, spec.steps, step)
     raise ValueError(f"{schedule} is not planned ahead: it reacts to the loss")
+
+
+def warmup_lr(setting: Warmup, spec: WarmupSpec, step: int) -> float:
+    """The rate a ``warmup`` demo setting uses at ``step`` (0-based).
+
+    Returns:
+        As ``torch.optim.lr_scheduler`` sets it: the peak throughout for NONE;
+        LinearLR(start_factor=1/warmup, total_iters=warmup) for CONSTANT, followed by
+        CosineAnnealingLR(T_max=steps - warmup) for COSINE.
+    """
+    peak, warmup = spec.peak_lr, spec.warmup_steps
+    if setting is Warmup.NONE:
+        return peak
+    if setting is Warmup.CONSTANT:
+        return _warmed(peak, warmup, step)
+    return _warm_cosine(peak, warmup, spec.steps, step)
+
+
+def _warmed(peak: float, warmup: int, step: int) -> float:
+    # LinearLR(start_factor=1/warmup, total_iters=warmup): peak/warmup at step 0, the peak
+    # from step `warmup` on.
+    start = 1.0 / warmup
+    return peak * (start + (1.0 - start) * min(step, warmup) / warmup)
+
+
+def _warm_cosine(peak: float, warmup: int, steps: int, step: int) -> float:
+    if step < warmup:
+        return _warmed(peak, warmup, step)
+    return peak * (1.0 + math.cos(math.pi * (step - warmup) / (steps - warmup))) / 2.0
 
 
 class DevicePlateau:

@@ -62,6 +62,26 @@ class ScheduleSpec:
 
 
 @dataclass(frozen=True)
+class WarmupSpec:
+    """The ``warmup`` demo: mini-batch Adam at one peak rate, with and without warm-up.
+
+    Adam's first steps move every weight by about the full rate at once (its moment estimates
+    start from a handful of gradients); at a peak rate that suits later training, that first
+    jolt throws the network off. A linear warm-up reaches the same peak without it.
+
+    Attributes:
+        peak_lr: The rate every setting reaches (Adam's default betas and eps).
+        warmup_steps: Linear warm-up, from peak_lr/warmup_steps up to peak_lr.
+    """
+
+    task: WaveTask = WaveTask()
+    steps: int = 400
+    batch_size: int = 32
+    peak_lr: float = 0.15
+    warmup_steps: int = 50
+
+
+@dataclass(frozen=True)
 class DifferentialSpec:
     """The ``differential`` demo: pretrain on task A, fine-tune on task B with a new head.
 
@@ -99,6 +119,7 @@ class DemoSpecs:
     lr: LrSpec = LrSpec()
     schedule: ScheduleSpec = ScheduleSpec()
     differential: DifferentialSpec = DifferentialSpec()
+    warmup: WarmupSpec = WarmupSpec()
 
 
-DemoSpec = LrSpec | ScheduleSpec | DifferentialSpec
+DemoSpec = LrSpec | ScheduleSpec | DifferentialSpec | WarmupSpec

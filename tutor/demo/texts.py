@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tutor.demo.specs import DifferentialSpec, ScheduleSpec
+from tutor.demo.specs import DifferentialSpec, ScheduleSpec, WarmupSpec
 
 # Asking for a demo.
 USAGE_TEMPLATE = (
-    "Usage: /demo lr | schedule | differential\n"
+    "Usage: /demo lr | schedule | differential | warmup\n"
     "For lr you may give 1 to {max_rates} learning rates of your own, each above 0 and at most "
     "{max_rate:g}, e.g. /demo lr 0.001 0.1 1.5"
 )
@@ -32,6 +32,11 @@ SCHEDULE_SETTINGS = (
     ("StepLR", "×{gamma:g} every {step_size} steps"),
     ("ReduceLROnPlateau", "×{factor:g} after {patience} flat steps"),
     ("cosine + warm-up", "{warmup}-step warm-up, cosine"),
+)
+WARMUP_SETTINGS = (
+    ("no warm-up", "lr={peak:g} from step 0"),
+    ("warm-up", "{warmup}-step warm-up, then flat"),
+    ("warm-up + cosine", "{warmup}-step warm-up, cosine"),
 )
 DIFFERENTIAL_SETTINGS = (
     ("one rate for all", "lr={large:g} everywhere"),
@@ -58,6 +63,8 @@ LEGEND_DIVERGED = "diverged at step {step}"
 SCHEDULE_TITLE = "Schedules: mini-batch SGD from lr={peak:g}"
 SCHEDULE_LOSS_PANEL = "training loss (whole data set)"
 SCHEDULE_LR_PANEL = "learning rate each schedule used"
+WARMUP_LEGEND = "schedule"
+WARMUP_TITLE = "Adam at lr={peak:g}: with and without warm-up"
 DIFFERENTIAL_TITLE = "Fine-tuning a pretrained network"
 DIFFERENTIAL_NEW_PANEL = "new task B: loss (lower = learnt)"
 DIFFERENTIAL_OLD_PANEL = "old task A: loss (lower = kept)"
@@ -76,6 +83,7 @@ DIVERGED_CLAUSE = "{label} diverged at step {step}"
 BEST_MARK = " (best)"
 SCHEDULE_CAPTION_HEAD = "Mini-batch SGD from lr={peak:g}, {steps} steps. Final loss:"
 SCHEDULE_CLAUSE = "{label} ({detail}) {loss}"
+WARMUP_CAPTION_HEAD = "Mini-batch Adam at lr={peak:g}, {steps} steps. Final loss:"
 DIFFERENTIAL_CAPTION_HEAD = (
     "Pretrained on task A (loss {pretrained}), then {steps} fine-tuning steps on task B "
     "with a new head, three ways: {settings}."
@@ -114,6 +122,20 @@ LESSON_SCHEDULE = (
     "{best} ended at {loss}, constant at {constant}."
 )
 LESSON_SCHEDULE_CONSTANT = "Here a constant rate did as well as lowering it over time."
+LESSON_WARMUP = (
+    "Adam's first steps move every weight by about the full rate at once: without warm-up "
+    "the loss jumped to {jump}× its start by step {step}. Warmed up to the same rate, it "
+    "never rose above its start{settled}."
+)
+LESSON_WARMUP_DIVERGED = (
+    "Adam's first steps move every weight by about the full rate at once: without warm-up "
+    "the loss blew up at step {step}. Warmed up to the same rate, it never rose above its "
+    "start{settled}."
+)
+LESSON_WARMUP_SETTLED = "; {best} ended lowest, at {loss}"
+LESSON_WARMUP_PLAIN = (
+    "Here Adam started at the full rate without harm: compare the first steps of each run."
+)
 LESSON_DIFFERENTIAL = (
     "A small rate for the pretrained body and a large one for the new head learnt task B "
     "about as well as one rate for all, and kept more of task A."
@@ -144,6 +166,12 @@ def schedule_settings(spec: ScheduleSpec) -> list[tuple[str, str]]:
         "warmup": spec.warmup_steps,
     }
     return [(name, detail.format(**values)) for name, detail in SCHEDULE_SETTINGS]
+
+
+def warmup_settings(spec: WarmupSpec) -> list[tuple[str, str]]:
+    """The ``warmup`` demo's (name, configuration) pairs, in `Warmup` order."""
+    values = {"peak": spec.peak_lr, "warmup": spec.warmup_steps}
+    return [(name, detail.format(**values)) for name, detail in WARMUP_SETTINGS]
 
 
 def differential_settings(spec: DifferentialSpec) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""The three demos' trainings, fast: every setting of a demo trains at once on one device.
+"""The demos' trainings, fast: every setting of a demo trains at once on one device.
 
 The settings' networks are stacked (see `tutor.demo.batched`) and stepped together; every few
 steps the losses come back to the host in one transfer, and settings that diverged are dropped
@@ -12,11 +12,11 @@ from collections.abc import Sequence
 import torch
 
 from tutor.demo import texts
-from tutor.demo.batched import Layer, mse, repeat, sgd_step, stack
+from tutor.demo.batched import Adam, Layer, gradients, mse, repeat, sgd_step, stack
 from tutor.demo.request import DemoName, DemoRequest
 from tutor.demo.results import TrainingResult, is_divergent, make_curve
-from tutor.demo.schedules import DevicePlateau, Schedule, planned_lr
-from tutor.demo.specs import DemoSpecs, DifferentialSpec, LrSpec, ScheduleSpec
+from tutor.demo.schedules import DevicePlateau, Schedule, Warmup, planned_lr, warmup_lr
+from tutor.demo.specs import DemoSpecs, DifferentialSpec, LrSpec, ScheduleSpec, WarmupSpec
 from tutor.demo.tasks import fine_tune_setup, wave_setup
 
 Tensor = torch.Tensor
@@ -206,6 +206,54 @@ def train_schedule(
     return TrainingResult(request, curves, spec, str(device))
 
 
+def train_warmup(request: DemoRequest, device: torch.device, spec: WarmupSpec) -> TrainingResult:
+    """Mini-batch Adam on the wave task at one peak rate, reached at once or after a warm-up.
+
+    Args:
+        request: A ``warmup`` request (its seed is used).
+        device: Where to train.
+        spec: Sizes, steps, the peak rate and the warm-up's length.
+
+    Returns:
+        One curve per `Warmup` setting, with the full-data loss and the rate at each step.
+    """
+    settings = list(Warmup)
+    setup = wave_setup(
+        spec.task, request.seed, device, steps=spec.steps, batch_size=spec.batch_size
+    )
+    assert setup.batches is not None
+    batch_x, batch_y = setup.data.x[setup.batches], setup.data.y[setup.batches]
+    layers = [stack(init, len(settings)) for init in setup.layers]
+    optimizer = Adam(layers)
+    planned = [[warmup_lr(s, spec, step) for s in settings] for step in range(spec.steps)]
+    table = torch.tensor(planned, dtype=torch.float32, device=device)
+    tracker = _Tracker(len(settings), ["loss", "lr"])
+    x, y = setup.data.x, setup.data.y
+    for chunk in _chunks(spec.steps):
+        losses, rates = [], []
+        for step in chunk:
+            losses.append(mse(layers, x, y))
+            rates.append(table[step])
+            grads = gradients(layers, batch_x[step], batch_y[step])
+            optimizer.step(layers, grads, table[step].view(-1, 1, 1))
+        rows = tracker.add(device, loss=losses, lr=rates)
+        if rows is not None:
+            if not tracker.alive:
+                break
+            layers, table = _select(layers, rows), table.index_select(1, rows)
+            optimizer.select(rows)
+    curves = tuple(
+        make_curve(label, loss, detail=detail, lr=lr)
+        for (label, detail), loss, lr in zip(
+            texts.warmup_settings(spec),
+            tracker.series["loss"],
+            tracker.series["lr"],
+            strict=True,
+        )
+    )
+    return TrainingResult(request, curves, spec, str(device))
+
+
 def train_differential(
     request: DemoRequest, device: torch.device, spec: DifferentialSpec
 ) -> TrainingResult:
@@ -281,4 +329,6 @@ def train(
             return train_lr(request, device, specs.lr)
         if request.demo is DemoName.SCHEDULE:
             return train_schedule(request, device, specs.schedule)
+        if request.demo is DemoName.WARMUP:
+            return train_warmup(request, device, specs.warmup)
         return train_differential(request, device, specs.differential)

@@ -51,7 +51,7 @@ class WorkerOutput:
 def _warm_up(device_setting: str) -> str:
     from tutor.demo import plots, training
     from tutor.demo.captions import build_caption
-    from tutor.demo.specs import DemoSpecs, DifferentialSpec, LrSpec, ScheduleSpec
+    from tutor.demo.specs import DemoSpecs, DifferentialSpec, LrSpec, ScheduleSpec, WarmupSpec
 
     training.configure_torch()
     device = training.resolve_device(device_setting)
@@ -61,6 +61,7 @@ def _warm_up(device_setting: str) -> str:
         lr=LrSpec(steps=30),
         schedule=ScheduleSpec(steps=30, step_size=10, plateau_patience=3, warmup_steps=5),
         differential=DifferentialSpec(pretrain_steps=10, finetune_steps=30),
+        warmup=WarmupSpec(steps=30, warmup_steps=5),
     )
     for demo in DemoName:
         result = training.train(DemoRequest(demo), device, tiny)
