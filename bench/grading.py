@@ -64,12 +64,14 @@ BLIND = ANSWERS / "blind" / "answers.yaml"
 # More blind sets by other writers. A to D were measured, then their misses were read to
 # find causes (so they are no longer unseen); E and F were measured once each, after the
 # changes their misses led to; G was written after the last change and measured once.
+# H answers the sixth deck's four prompts, written blind once they were shipped.
 BLIND_B = ANSWERS / "blind-b" / "answers.yaml"
 BLIND_C = ANSWERS / "blind-c" / "answers.yaml"
 BLIND_D = ANSWERS / "blind-d" / "answers.yaml"
 BLIND_E = ANSWERS / "blind-e" / "answers.yaml"
 BLIND_F = ANSWERS / "blind-f" / "answers.yaml"
 BLIND_G = ANSWERS / "blind-g" / "answers.yaml"
+BLIND_H = ANSWERS / "blind-h" / "answers.yaml"
 BLIND_SETS = {
     "A": BLIND,
     "B": BLIND_B,
@@ -78,6 +80,7 @@ BLIND_SETS = {
     "E": BLIND_E,
     "F": BLIND_F,
     "G": BLIND_G,
+    "H": BLIND_H,
 }
 # The blind set's kinds (tests/grading/blind/README.md) as the labelled set's labels.
 BLIND_LABELS = {

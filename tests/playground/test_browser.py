@@ -313,7 +313,8 @@ def test_a_newcomers_first_ten_minutes_never_leave_them_stuck(
 ) -> None:
     """The path a newcomer takes: start, the day's new cards spent, a deck of their own and
     Study now (its cards, though the day's new cards are spent), /decks to switch the
-    others back on, a quiz round, /predict against its reference run, /stats, /export."""
+    others back on, a quiz round, /predict against its reference run, the warm-up demo,
+    /stats, /export."""
     driver = browser
     driver.get(playground.url)
     try:
@@ -349,7 +350,7 @@ def test_a_newcomers_first_ten_minutes_never_leave_them_stuck(
         press(driver, imported, "Study now")
         wait(driver, redrawn_so_that(imported, lambda m: "Studying optics now." in m.text))
         studied = wait(driver, message_with("optics · new card"))
-        assert "Paused while you do: your 5 other decks." in redrawn(driver, imported).text
+        assert "Paused while you do: your 6 other decks." in redrawn(driver, imported).text
         shot(driver, "study-now")
         studied_id = message_id(studied)
         press(driver, studied_id, "Show answer")
@@ -389,6 +390,16 @@ def test_a_newcomers_first_ten_minutes_never_leave_them_stuck(
         wait(driver, lambda d: d.execute_script("return arguments[0].complete", image))
         assert driver.execute_script("return arguments[0].naturalWidth", image) == 1200
         shot(driver, "predict")
+
+        # /demo's menu: the warm-up demo, Adam with and without, plotted with its lesson.
+        type_and_send(driver, "/demo")
+        menu = message_id(wait(driver, message_with("See the learning rate at work")))
+        press(driver, menu, "warmup")
+        plot = wait(driver, message_with("Adam's first steps move every weight"), timeout=60)
+        image = plot.find_element(By.CSS_SELECTOR, "img.photo")
+        wait(driver, lambda d: d.execute_script("return arguments[0].complete", image))
+        assert driver.execute_script("return arguments[0].naturalWidth", image) == 1200
+        shot(driver, "warmup")
 
         # /stats and /export answer with what was done.
         type_and_send(driver, "/stats")
