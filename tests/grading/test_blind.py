@@ -28,11 +28,7 @@ def test_a_blind_set_answers_every_prompt_of_its_decks_twelve_times(
     library: Library, name: str
 ) -> None:
     answers = load_blind(library, BLIND_SETS[name])
-    prompts = {
-        item.id
-        for deck_id in WRITTEN_FOR[name]
-        for item in library.decks[deck_id].explain
-    }
+    prompts = {item.id for deck_id in WRITTEN_FOR[name] for item in library.decks[deck_id].explain}
     per_prompt = Counter(answer.prompt.id for answer in answers)
     assert set(per_prompt) == prompts
     assert set(per_prompt.values()) == {12}
