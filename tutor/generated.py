@@ -455,7 +455,7 @@ def make_linear_scaling(rng: random.Random, now: datetime) -> GeneratedQuestion:
             "That is the square-root rule; the linear rule scales the rate like the batch.",
         ),
         (lr, "The rule scales the rate with the batch size, so it changes when the batch does."),
-        (lr * (new_batch / batch) ** 2, "The rate grows like the batch size, not its square."),
+        (lr * (new_batch / batch) ** 2, "The rate scales like the batch size, not its square."),
     ]
     explanation = (
         f"Multiply the rate by the batch ratio: {_num(lr)} · {new_batch}/{batch} "
