@@ -59,6 +59,18 @@ def test_gradient_descent_on_a_quadratic_is_stable_below_two_over_l(
     assert abs(x.item()) == pytest.approx(distance, rel=0.01)
 
 
+@pytest.mark.parametrize(("lr", "converges"), [(0.039, True), (0.041, False)])
+def test_the_largest_curvature_sets_the_limit(lr: float, converges: bool) -> None:
+    """a-q-eos-quadratic, a-eos-quadratic: curvatures 1 and 50, so the limit is 2/50."""
+    x = torch.nn.Parameter(torch.tensor([1.0, 1.0]))
+    optimizer = torch.optim.SGD([x], lr=lr)
+    for _ in range(300):
+        optimizer.zero_grad()
+        (0.5 * (torch.tensor([1.0, 50.0]) * x**2).sum()).backward()
+        optimizer.step()
+    assert (x.abs().max().item() < 1e-4) is converges
+
+
 def _lora_update(scale: float, lr_a: float, lr_b: float) -> torch.Tensor:
     generator = torch.Generator().manual_seed(0)
     inputs = torch.randn(64, 8, generator=generator)
