@@ -1,5 +1,5 @@
 """``python -m bench [all | review | reminders | demo | grading | generated | imports |
-owndecks | workers | heavy | report | startup | busyclass]``: print figures."""
+owndecks | workers | heavy | report | startup | busyclass | memory]``: print figures."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             "report",
             "startup",
             "busyclass",
+            "memory",
         ),
         default="all",
         help=(
@@ -57,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             "ordinary learners (SQLite, PostgreSQL); "
             "report: /report and /export for a class of 300,000 answers; startup: from the "
             "bot's process start to its first poll and first replies; busyclass: a private "
-            "/review behind a class of 400 answering (SQLite, PostgreSQL); all: everything "
+            "/review behind a class of 400 answering (SQLite, PostgreSQL); memory: fitting a "
+            "learner's memory model, and review presses while fits run; all: everything "
             "(default)"
         ),
     )
@@ -132,6 +134,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "all":
             print()
         code = max(code, busyclass.main())
+    if args.what in ("all", "memory"):
+        from bench import memory
+
+        if args.what == "all":
+            print()
+        code = max(code, memory.main())
     if args.what in ("all", "demo"):
         if args.what == "all":
             print()

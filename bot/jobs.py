@@ -1,4 +1,5 @@
-"""Scheduled jobs: the reminder tick that asks the store who is due and sends their reminders."""
+"""Scheduled jobs: the reminder tick that asks the store who is due and sends their
+reminders, and the memory-model tick that fits learners' FSRS parameters in the worker."""
 
 from __future__ import annotations
 
@@ -16,12 +17,17 @@ from bot.format import MESSAGE_LIMIT, escape, fit
 from bot.handlers import classroom
 from bot.metrics import metrics_of
 from bot.services import Services
-from tutor import reminders
+from tutor import fitting, reminders, workers
 
 log = logging.getLogger(__name__)
 
 REMINDER_JOB = "reminders"
 REMINDER_TICK_SECONDS = 20.0
+FIT_JOB = "memory-fits"
+# Who is due a fit is asked hourly; each fit runs in the fits worker, one after another.
+FIT_TICK_SECONDS = 3600.0
+REFIT = "tutor.fsrsfit:refit"
+REPLAY = "tutor.memorymodel:replay_all"
 # Sends in flight at once; the rate limiter paces them to Telegram's 30 a second.
 SEND_CONCURRENCY = 30
 # After the rate limiter's own retries, one more wait for a reminder that still got a 429.
@@ -162,15 +168,80 @@ class ReminderSender:
             )
 
 
+async def fit_learner(
+    shared: Services, learner_id: int, *, requested: bool = False
+) -> fitting.Recorded:
+    """Fit the learner's memory model in the worker and store what became of it.
+
+    Raises:
+        workers.WorkerError: The fit could not run (too slow, the worker died, a full queue).
+    """
+    given = await shared.database.run_long(fitting.fit_input, learner_id=learner_id)
+    refit = await shared.fit_in_worker(
+        REFIT, given.reviews, given.current, given.desired_retention
+    )
+    return await shared.database.run(
+        fitting.record, learner_id=learner_id, refit=refit, now=shared.clock(), requested=requested
+    )
+
+
+async def use_defaults(shared: Services, learner_id: int) -> int:
+    """Take the learner back to FSRS's defaults, their memories recomputed in the worker;
+    how many were replaced.
+
+    Raises:
+        workers.WorkerError: The recomputation could not run.
+    """
+    given = await shared.database.run_long(fitting.fit_input, learner_id=learner_id)
+    if given.current is None:
+        return 0
+    memories = await shared.fit_in_worker(REPLAY, given.reviews, given.desired_retention, None)
+    return await shared.database.run(
+        fitting.use_defaults, learner_id=learner_id, memories=memories
+    )
+
+
+async def fit_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Fit the learners who are due a fit (see ``fitting.due``), one after another."""
+    shared: Services = context.bot_data["services"]
+    if shared.pool is None:
+        return  # no worker to fit in (a test's bot without pools)
+    for learner_id in await shared.database.run(fitting.due, now=shared.clock()):
+        try:
+            recorded = await fit_learner(shared, learner_id)
+        except workers.WorkerError as exc:
+            log.warning("memory fit of %s did not run: %s", learner_id, exc)
+            continue
+        if recorded.fit is not None:
+            log.info(
+                "memory fit of %s: %s (log loss %.4f against %.4f), %d memories rescheduled",
+                learner_id,
+                "adopted" if recorded.adopted else "kept the parameters in use",
+                recorded.fit.fitted_loss,
+                recorded.fit.current_loss,
+                recorded.rescheduled,
+            )
+
+
 def schedule_jobs(
     application: Application[Any, Any, Any, Any, Any, Any],
     *,
     reminder_interval: float = REMINDER_TICK_SECONDS,
+    fit_interval: float = FIT_TICK_SECONDS,
 ) -> ReminderSender:
-    """Register the reminder tick (replacing one of the same name) on PTB's JobQueue."""
+    """Register the reminder and memory-fit ticks (replacing ones of the same names) on
+    PTB's JobQueue."""
     assert application.job_queue is not None
-    for job in application.job_queue.get_jobs_by_name(REMINDER_JOB):
-        job.schedule_removal()
+    for name in (REMINDER_JOB, FIT_JOB):
+        for job in application.job_queue.get_jobs_by_name(name):
+            job.schedule_removal()
+    application.job_queue.run_repeating(
+        fit_tick,
+        interval=fit_interval,
+        first=min(60.0, fit_interval),
+        name=FIT_JOB,
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )
     sender = ReminderSender()
     application.job_queue.run_repeating(
         sender.tick,

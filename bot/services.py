@@ -46,6 +46,7 @@ class Services:
     demos: DemoRunner | None = None
     file_deadline: float = workers.FILE_DEADLINE_SECONDS
     chart_deadline: float = workers.CHART_DEADLINE_SECONDS
+    fit_deadline: float = workers.FIT_DEADLINE_SECONDS
 
     def _workers(self) -> workers.Workers:
         if self.pool is None:
@@ -70,6 +71,15 @@ class Services:
         """
         charts = self._workers().charts
         return await charts.run(target, *args, deadline=self.chart_deadline, **kwargs)
+
+    async def fit_in_worker(self, target: str, *args: Any) -> Any:
+        """Run ``module:function`` (a memory-model fit) in the fits pool, within its deadline.
+
+        Raises:
+            workers.WorkerError: The fit could not run in time (or had to wait).
+        """
+        fits = self._workers().fits
+        return await fits.run(target, *args, deadline=self.fit_deadline)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -220,7 +220,11 @@ def change_rating(session: Session, *, learner_id: int, review_id: int, rating: 
     if int(rating) == changeable.suggested:
         return Rerated(Change.KEPT, rating=rating, due=current.due)
     after = schedule_review(
-        before, rating, changeable.reviewed_at, desired_retention=learner.desired_retention
+        before,
+        rating,
+        changeable.reviewed_at,
+        desired_retention=learner.desired_retention,
+        parameters=learner.fsrs_parameters,
     )
     if not rerating.claim_change(
         session, learner_id=learner_id, item_id=item_id, review_id=review_id

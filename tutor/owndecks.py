@@ -834,7 +834,7 @@ def export_of(
         deck = found.decks[found.deck_of[state.item_id]].title if item is not None else ""
         memory = to_memory(state)
         recall = (
-            retrievability(memory, now, desired_retention=learner.desired_retention)
+            retrievability(memory, now, parameters=learner.fsrs_parameters)
             if memory.stability is not None
             else None
         )

@@ -55,10 +55,25 @@ def check_utc(now: datetime) -> None:
         raise ValueError("now must be a UTC-aware datetime")
 
 
-@lru_cache(maxsize=32)
-def _scheduler(desired_retention: float) -> fsrs.Scheduler:
+# FSRS parameters: the 21 numbers of its memory model; None stands for FSRS's defaults.
+Parameters = Sequence[float] | None
+
+
+@lru_cache(maxsize=256)
+def _cached_scheduler(
+    desired_retention: float, parameters: tuple[float, ...] | None
+) -> fsrs.Scheduler:
     # No fuzz: a learner's schedule is reproducible, and the tests can state exact intervals.
-    return fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+    if parameters is None:
+        return fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+    return fsrs.Scheduler(
+        parameters=parameters, desired_retention=desired_retention, enable_fuzzing=False
+    )
+
+
+def _scheduler(desired_retention: float, parameters: Parameters = None) -> fsrs.Scheduler:
+    key = None if parameters is None else tuple(float(p) for p in parameters)
+    return _cached_scheduler(round(desired_retention, 2), key)
 
 
 def new_memory(now: datetime) -> Memory:
@@ -88,7 +103,12 @@ def _to_card(memory: Memory) -> fsrs.Card:
 
 
 def schedule_review(
-    memory: Memory | None, rating: Rating, now: datetime, *, desired_retention: float = 0.9
+    memory: Memory | None,
+    rating: Rating,
+    now: datetime,
+    *,
+    desired_retention: float = 0.9,
+    parameters: Parameters = None,
 ) -> Memory:
     """Apply one rating at ``now`` and return the new memory (the input is not changed).
 
@@ -97,6 +117,7 @@ def schedule_review(
         rating: How well the learner remembered.
         now: The review time, UTC-aware.
         desired_retention: The recall probability the learner wants at review time.
+        parameters: The learner's FSRS parameters, None for FSRS's defaults.
 
     Returns:
         The memory after the review, with the next due time.
@@ -105,7 +126,7 @@ def schedule_review(
     if not DESIRED_RETENTION_MIN <= desired_retention <= DESIRED_RETENTION_MAX:
         raise ValueError(f"desired_retention {desired_retention} out of range")
     before = memory if memory is not None else new_memory(now)
-    card, _log = _scheduler(round(desired_retention, 2)).review_card(
+    card, _log = _scheduler(desired_retention, parameters).review_card(
         _to_card(before), fsrs.Rating(int(rating)), now
     )
     lapsed = rating is Rating.AGAIN and before.state == int(fsrs.State.Review)
@@ -121,23 +142,40 @@ def schedule_review(
     )
 
 
-def retrievability(memory: Memory, now: datetime, *, desired_retention: float = 0.9) -> float:
-    """FSRS's predicted probability that the learner recalls the item at ``now``."""
+def retrievability(memory: Memory, now: datetime, *, parameters: Parameters = None) -> float:
+    """FSRS's predicted probability that the learner recalls the item at ``now`` (it does
+    not depend on the desired retention)."""
     check_utc(now)
-    return float(
-        _scheduler(round(desired_retention, 2)).get_card_retrievability(_to_card(memory), now)
-    )
+    return float(_scheduler(0.9, parameters).get_card_retrievability(_to_card(memory), now))
 
 
-def recall_probability(stability: float, elapsed_days: int) -> float:
+def replay(
+    ratings: Sequence[tuple[datetime, Rating]],
+    *,
+    desired_retention: float = 0.9,
+    parameters: Parameters = None,
+) -> Memory | None:
+    """The memory an item's history of ratings leads to, in time order, as FSRS computes
+    it (None for no history): after new parameters, or from a history brought along."""
+    memory = None
+    for reviewed_at, rating in sorted(ratings, key=lambda pair: pair[0]):
+        memory = schedule_review(
+            memory, rating, reviewed_at, desired_retention=desired_retention, parameters=parameters
+        )
+    return memory
+
+
+def recall_probability(
+    stability: float, elapsed_days: int, parameters: Parameters = None
+) -> float:
     """``retrievability`` from a memory's stability and the whole days since its last
     review, as FSRS computes it, without building a card: for thousands of memories at
     once.
 
-    Retrievability does not depend on the desired retention, so any scheduler's
-    parameters give it.
+    Retrievability does not depend on the desired retention; of the parameters it takes
+    only the decay (the defaults' where ``parameters`` is None).
     """
-    decay = -_scheduler(0.9).parameters[20]
+    decay = -_scheduler(0.9, parameters).parameters[20]
     factor = 0.9 ** (1 / decay) - 1
     return float((1 + factor * max(0, elapsed_days) / stability) ** decay)
 

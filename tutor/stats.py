@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from tutor import fitting
 from tutor.content import Library
 from tutor.libraries import learner_library
 from tutor.scheduling import Rating, retrievability
@@ -50,6 +51,8 @@ class Stats:
     quiz_correct: int
     history: tuple[tuple[date, int], ...]
     forecast: tuple[tuple[date, int], ...]
+    # What the learner's reviews are scheduled with: FSRS's defaults or a fit of their own.
+    memory: fitting.Standing
 
     @property
     def quiz_accuracy(self) -> float | None:
@@ -123,9 +126,7 @@ def learner_stats(
 
     due_days = Counter(max(s.due.astimezone(tz).date(), today) for s in known)
     memories = [to_memory(s) for s in known if s.stability is not None]
-    recall = [
-        retrievability(m, now, desired_retention=learner.desired_retention) for m in memories
-    ]
+    recall = [retrievability(m, now, parameters=learner.fsrs_parameters) for m in memories]
     # Private quiz rounds and group quiz polls alike.
     quiz = [rating for _, rating, source in logs if source in ("quiz", "group")]
     return Stats(
@@ -150,4 +151,5 @@ def learner_stats(
             (day, due_days[day])
             for day in (today + timedelta(days=n) for n in range(FORECAST_DAYS))
         ),
+        memory=fitting.standing(session, learner=learner),
     )

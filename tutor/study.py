@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -194,11 +194,18 @@ def current_memory(session: Session, *, learner_id: int, item_id: str) -> Memory
 
 
 def preview_intervals(
-    memory: Memory | None, now: datetime, *, desired_retention: float
+    memory: Memory | None,
+    now: datetime,
+    *,
+    desired_retention: float,
+    parameters: Sequence[float] | None = None,
 ) -> dict[Rating, timedelta]:
     """How long until the item is due again for each possible rating (for the buttons)."""
     return {
-        rating: schedule_review(memory, rating, now, desired_retention=desired_retention).due - now
+        rating: schedule_review(
+            memory, rating, now, desired_retention=desired_retention, parameters=parameters
+        ).due
+        - now
         for rating in Rating
     }
 
@@ -282,7 +289,13 @@ def apply_rating(
         current = drawn_with
     if (current.reps if current else 0) != version:
         return RatingResult(Outcome.ALREADY_RATED)
-    after = schedule_review(current, rating, now, desired_retention=learner.desired_retention)
+    after = schedule_review(
+        current,
+        rating,
+        now,
+        desired_retention=learner.desired_retention,
+        parameters=learner.fsrs_parameters,
+    )
     duration = None
     if shown_at is not None:
         duration = max(

@@ -46,6 +46,9 @@ MIB = 1024 * 1024
 FILE_DEADLINE_SECONDS = 20.0
 # A chart for /stats or a report: about 0.2 s; 30 s only catches a worker that is stuck.
 CHART_DEADLINE_SECONDS = 30.0
+# A learner's memory model fitted to their reviews: 1.5 s for 5,000 (`python -m bench
+# memory`), after torch's import on the first.
+FIT_DEADLINE_SECONDS = 60.0
 # Address space per worker (RLIMIT_AS, virtual memory, which is more than the resident set).
 # Measured peaks (VmPeak) after the heaviest real jobs, with the bot's own imports that a
 # spawned worker repeats: a file worker 99 MB (both 5,000-note .apkg formats; a 2 MB CSV
@@ -53,14 +56,20 @@ CHART_DEADLINE_SECONDS = 30.0
 # 64 MB, read whole: 512 MB holds that several times over.
 FILE_MEMORY_BYTES = 512 * MIB
 CHART_MEMORY_BYTES = 1024 * MIB
+# A fit's worker imports torch: VmPeak 724 MB after 5,000 reviews.
+FIT_MEMORY_BYTES = 2048 * MIB
 # Two file workers: one hostile file running to its deadline leaves the other for everyone
 # else. Charts are short; one worker of their own keeps them off the files' queue.
 FILE_WORKERS = 2
 CHART_WORKERS = 1
+# Fits run one at a time, in the background: a worker of their own, never in a file's or a
+# chart's way.
+FIT_WORKERS = 1
 # Jobs that may wait for a busy worker; past that, a caller is answered at once (a file
 # "send it again", a chart left out) instead of holding an update for minutes.
 FILE_QUEUE = 8
 CHART_QUEUE = 16
+FIT_QUEUE = 64
 # What a wait may take beyond the deadlines of the jobs ahead: stopping a worker (pebble
 # sends SIGTERM, then SIGKILL after 3 s) and starting a fresh one (spawn and warm imports).
 STOP_SECONDS = 5.0
@@ -71,6 +80,8 @@ POOL_CHECK_SECONDS = 0.5
 # Imported when a worker starts, so the first request does not pay for them.
 FILE_MODULES = ("tutor.imports",)
 CHART_MODULES = ("tutor.charts",)
+# None: torch is imported by the first fit, not at start-up (it takes seconds).
+FIT_MODULES: tuple[str, ...] = ()
 # Linux's prctl option: the signal a process gets when its parent ends.
 PR_SET_PDEATHSIG = 1
 # How often a worker looks whether its parent is still there (where prctl is missing).
@@ -456,26 +467,30 @@ def _name_of(function: Callable[..., Any], args: tuple[Any, ...]) -> str:
 
 @dataclass
 class Workers:
-    """The bot's two pools: deck files (parse, export) and charts, so neither waits on the
-    other."""
+    """The bot's three pools: deck files (parse, export), charts, and memory-model fits, so
+    none waits on another."""
 
     files: WorkerPool
     charts: WorkerPool
+    fits: WorkerPool
+
+    def _pools(self) -> tuple[WorkerPool, ...]:
+        return (self.files, self.charts, self.fits)
 
     def start(self) -> None:
-        """Starts both pools' processes."""
-        self.files.start()
-        self.charts.start()
+        """Starts the pools' processes."""
+        for pool in self._pools():
+            pool.start()
 
     def close(self) -> None:
-        """Stops both pools' processes (blocks until they have exited)."""
-        self.files.close()
-        self.charts.close()
+        """Stops the pools' processes (blocks until they have exited)."""
+        for pool in self._pools():
+            pool.close()
 
     def watch(self, on_event: OnEvent | None) -> None:
-        """Tell ``on_event`` of both pools' refusals and replacements."""
-        self.files.on_event = on_event
-        self.charts.on_event = on_event
+        """Tell ``on_event`` of the pools' refusals and replacements."""
+        for pool in self._pools():
+            pool.on_event = on_event
 
 
 def start_workers() -> Workers:
@@ -494,6 +509,13 @@ def start_workers() -> Workers:
             max_bytes=CHART_MEMORY_BYTES,
             workers=CHART_WORKERS,
             max_waiting=CHART_QUEUE,
+        ),
+        fits=WorkerPool(
+            "fits",
+            modules=FIT_MODULES,
+            max_bytes=FIT_MEMORY_BYTES,
+            workers=FIT_WORKERS,
+            max_waiting=FIT_QUEUE,
         ),
     )
     workers.start()

@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from bot import jobs
 from bot.callbacks import (
     CallbackCodec,
     CancelForget,
@@ -21,7 +22,7 @@ from bot.callbacks import (
 )
 from bot.format import escape
 from bot.services import ButtonHandler, Services, edit_message, services
-from tutor import learners, study
+from tutor import fitting, learners, study, workers
 from tutor.store import Learner
 
 # --- /settings ---------------------------------------------------------------------------
@@ -49,7 +50,34 @@ MENU = (
     ("🌍 Time zone", "zone"),
     ("🆕 New per day", "new"),
     ("🎯 Retention", "retention"),
+    ("🧠 Memory model", "memory"),
 )
+# The memory model page: what the learner is scheduled with, and the fit's figures.
+MEMORY_TITLE = "<b>Your memory model</b>"
+MEMORY_FITTED = (
+    "I schedule your reviews with a memory model fitted to your {reviews} reviews on {day}: "
+    "on your later reviews, which it was not fitted to, it predicts whether you remember a "
+    "card {gain:.0%} better than FSRS's defaults (log loss {fitted:.3f} against {current:.3f})."
+)
+MEMORY_DEFAULTS = "I schedule your reviews with FSRS's default memory model."
+MEMORY_NEEDS = (
+    "Once you have {needed} reviews made a day or more after the card's previous review, I fit "
+    "one to you; you have {countable}."
+)
+MEMORY_READY = "You have enough reviews for a model of your own: I fit one weekly, or now."
+MEMORY_NOT_BETTER = (
+    "The last fit, to your {reviews} reviews on {day}, did not predict your later reviews "
+    "better than the model in use (log loss {fitted:.3f} against {current:.3f}), so I kept it."
+)
+MEMORY_DECLINED = "You chose the defaults: I fit one to you again only when you ask."
+MEMORY_FIT_NOW = "Fit it to my reviews now"
+MEMORY_USE_DEFAULTS = "Use FSRS's defaults"
+MEMORY_FITTING = "Fitting your memory model…"
+MEMORY_ADOPTED = "Fitted and in use from now on: {count} cards rescheduled."
+MEMORY_KEPT = "Fitted, but not better than the model in use: nothing changed."
+MEMORY_TOO_FEW = "Not enough reviews for a fit yet."
+MEMORY_BACK = "Back to FSRS's defaults: {count} cards rescheduled."
+MEMORY_FAILED = "The fit could not run just now; try again in a minute."
 TOGGLE_ON = "🔔 Reminders: on"
 TOGGLE_OFF = "🔕 Reminders: off"
 BACK = "« Back"
@@ -110,7 +138,62 @@ def settings_keyboard(learner: Learner, codec: CallbackCodec) -> InlineKeyboardM
         codec,
         owner,
     )
-    return InlineKeyboardMarkup([menu[:2], menu[2:], [toggle]])
+    return InlineKeyboardMarkup([menu[:2], menu[2:4], [menu[4], toggle]])
+
+
+def render_memory(standing: fitting.Standing) -> str:
+    """The memory model page: what the learner's reviews are scheduled with, and why."""
+    lines = [MEMORY_TITLE]
+    fit = standing.fit
+    if standing.fitted and fit is not None:
+        lines.append(
+            MEMORY_FITTED.format(
+                reviews=f"{fit.reviews:,}",
+                day=fit.fitted_at.strftime("%-d %b %Y"),
+                gain=1 - fit.fitted_loss / fit.current_loss,
+                fitted=fit.fitted_loss,
+                current=fit.current_loss,
+            )
+        )
+        return "\n".join(lines)
+    lines.append(MEMORY_DEFAULTS)
+    if fit is not None and fit.declined:
+        lines.append(MEMORY_DECLINED)
+    elif fit is not None:
+        lines.append(
+            MEMORY_NOT_BETTER.format(
+                reviews=f"{fit.reviews:,}",
+                day=fit.fitted_at.strftime("%-d %b %Y"),
+                fitted=fit.fitted_loss,
+                current=fit.current_loss,
+            )
+        )
+    if standing.needed:
+        lines.append(
+            MEMORY_NEEDS.format(needed=fitting.NEEDED, countable=f"{standing.countable:,}")
+        )
+    elif fit is None:
+        lines.append(MEMORY_READY)
+    return "\n".join(lines)
+
+
+def memory_keyboard(
+    standing: fitting.Standing, owner: int, codec: CallbackCodec
+) -> InlineKeyboardMarkup:
+    rows = []
+    if not standing.needed:
+        rows.append([_button(MEMORY_FIT_NOW, ChangeSetting(name="memory", value=1), codec, owner)])
+    if standing.fitted:
+        rows.append(
+            [_button(MEMORY_USE_DEFAULTS, ChangeSetting(name="memory", value=0), codec, owner)]
+        )
+    rows.append([_button(BACK, OpenSettings(page="main"), codec, owner)])
+    return InlineKeyboardMarkup(rows)
+
+
+async def _memory_page(shared: Services, learner: Learner) -> tuple[str, InlineKeyboardMarkup]:
+    standing = await shared.database.run_long(fitting.standing, learner=learner)
+    return render_memory(standing), memory_keyboard(standing, learner.id, shared.codec)
 
 
 def page_keyboard(page: str, learner: Learner, codec: CallbackCodec) -> InlineKeyboardMarkup:
@@ -177,12 +260,14 @@ async def on_open_settings(
     query = update.callback_query
     assert query is not None
     shared = services(context)
-    if payload.page != "main" and payload.page not in PAGE_TITLES:
+    if payload.page not in ("main", "memory") and payload.page not in PAGE_TITLES:
         await query.answer(SETTING_GONE)
         return
     learner = await _learner(shared, query.from_user.id, query.from_user.first_name)
     zone = study.learner_zone(learner, shared.settings.default_timezone)
-    if payload.page == "main":
+    if payload.page == "memory":
+        text, markup = await _memory_page(shared, learner)
+    elif payload.page == "main":
         text, markup = render_settings(learner, zone), settings_keyboard(learner, shared.codec)
     else:
         text = PAGE_TITLES[payload.page].format(zone=escape(zone))
@@ -212,6 +297,9 @@ async def on_change_setting(
     query = update.callback_query
     assert query is not None
     shared = services(context)
+    if payload.name == "memory" and payload.value in (0, 1):
+        await _change_memory(query, shared, fit=bool(payload.value))
+        return
     change = _change(payload.name, payload.value)
     if change is None:
         await query.answer(SETTING_GONE)
@@ -226,6 +314,34 @@ async def on_change_setting(
             settings_keyboard(learner, shared.codec),
         ),
     )
+
+
+async def _change_memory(query: Any, shared: Services, *, fit: bool) -> None:
+    """Fit the learner's memory model now (in the worker), or go back to the defaults; the
+    page then shows what the learner is scheduled with."""
+    user = query.from_user
+    if fit:
+        await query.answer(MEMORY_FITTING)
+        try:
+            recorded = await jobs.fit_learner(shared, user.id, requested=True)
+        except workers.WorkerError:
+            note = MEMORY_FAILED
+        else:
+            if recorded.fit is None:
+                note = MEMORY_TOO_FEW
+            elif recorded.adopted:
+                note = MEMORY_ADOPTED.format(count=recorded.rescheduled)
+            else:
+                note = MEMORY_KEPT
+    else:
+        await query.answer()
+        try:
+            note = MEMORY_BACK.format(count=await jobs.use_defaults(shared, user.id))
+        except workers.WorkerError:
+            note = MEMORY_FAILED
+    learner = await _learner(shared, user.id, user.first_name)
+    text, markup = await _memory_page(shared, learner)
+    await edit_message(query.message, f"{text}\n\n<i>{escape(note)}</i>", markup)
 
 
 async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -307,11 +307,16 @@ async def _show_back(
     if card is None:
         await query.answer(UNKNOWN_CARD)
         return
-    retention = revealed.learner.desired_retention
+    learner = revealed.learner
     if (memory.reps if memory else 0) != payload.version:
         await catch_up(query, context)
         return
-    intervals = study.preview_intervals(memory, now, desired_retention=retention)
+    intervals = study.preview_intervals(
+        memory,
+        now,
+        desired_retention=learner.desired_retention,
+        parameters=learner.fsrs_parameters,
+    )
     buttons = [
         InlineKeyboardButton(
             f"{label} · {short_duration(intervals[rating])}",

@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.format import escape
 from bot.services import services
-from tutor import stats, workers
+from tutor import fitting, stats, workers
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,15 @@ RETENTION = "Remembered: {share} of reviews (not Again)"
 # reviewed are near 100%, whatever their rating).
 PREDICTED = "Recall expected if asked now: {share} of the cards you have seen"
 STREAK = "Streak: {days}"
+MEMORY_FITTED = (
+    "Memory model: fitted to your {reviews} reviews, predicts your recall {gain:.0%} better "
+    "than FSRS's defaults"
+)
+MEMORY_NEEDS = (
+    "Memory model: FSRS's defaults, one fitted to you after {needed} more reviews (of cards "
+    "last seen a day or more before)"
+)
+MEMORY_DEFAULTS = "Memory model: FSRS's defaults (see /settings)"
 QUIZ = "Quiz accuracy: {share} of {answers} answers"
 NO_QUIZ = "Quiz accuracy: no answers yet (/quiz)"
 NOTHING_YET = "\nNothing reviewed yet: send /review to start."
@@ -36,6 +45,16 @@ def _percent(share: float | None) -> str:
 
 def _days(count: int) -> str:
     return "1 day" if count == 1 else f"{count} days"
+
+
+def _memory(standing: fitting.Standing) -> str:
+    fit = standing.fit
+    if standing.fitted and fit is not None:
+        gain = 1 - fit.fitted_loss / fit.current_loss
+        return MEMORY_FITTED.format(reviews=f"{fit.reviews:,}", gain=gain)
+    if standing.needed:
+        return MEMORY_NEEDS.format(needed=f"{standing.needed:,}")
+    return MEMORY_DEFAULTS
 
 
 def render_stats(numbers: stats.Stats) -> str:
@@ -55,6 +74,7 @@ def render_stats(numbers: stats.Stats) -> str:
         RETENTION.format(share=_percent(numbers.retention)),
         PREDICTED.format(share=_percent(numbers.predicted_recall)),
         STREAK.format(days=_days(numbers.streak_days)),
+        _memory(numbers.memory),
         (
             QUIZ.format(share=_percent(numbers.quiz_accuracy), answers=numbers.quiz_answers)
             if numbers.quiz_answers

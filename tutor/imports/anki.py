@@ -8,7 +8,9 @@ SQLite). Note types come from the ``notetypes``/``fields``/``templates`` tables 
 schema, configs as protobuf) or the ``col`` table's JSON (older). One item per row of the
 ``cards`` table: a cloze note's card per deletion number, a reversed card where Anki made
 one. Empty cards (a front that shows no field) are left out and named, as Anki's Check
-Empty Cards names them. Sides are HTML: reduced to text, media left out and counted.
+Empty Cards names them. Sides are HTML: reduced to text, media left out and counted. The
+reviews the ``revlog`` table records for the cards read become the deck's history
+(``anki_history``).
 
 This reads a file someone sent, not the bot's database: the SQL here is the Anki file
 format's, read-only, on an in-memory copy. The collection's schema is the sender's too: a
@@ -29,12 +31,14 @@ import time
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import zstandard
 
 from tutor.content import IMAGE_ONLY, NO_ANSWER, ItemKind
 from tutor.imports import protobuf
+from tutor.imports.anki_history import read_history
 from tutor.imports.anki_templates import CardTemplate, TemplateProblem, TooLong, render_card
 from tutor.imports.deck import FIELD_TOO_LONG, MAX_FIELD_CHARS, MAX_ITEMS, ImportFailed
 from tutor.imports.html import html_to_text, image_sources, media_stand_in
@@ -98,7 +102,10 @@ def parse_anki(file_name: str, data: bytes) -> tuple[str | None, DeckBuilder]:
 
     A .colpkg is a whole collection, restored as it was: its suspended cards stay out. An
     .apkg is a shared deck: Anki's import (without the learning progress, its default)
-    makes every card new, suspended ones included, and so does this.
+    makes every card new, suspended ones included, and so does this. The reviews either
+    records for the cards read (an .apkg exported with scheduling, any .colpkg) come with
+    them, as Anki's FSRS reads them (``anki_history``); Anki's default .apkg import drops
+    them, so whether they count is the caller's to decide.
 
     Raises:
         ImportFailed: for a damaged or encrypted zip, a zip bomb, a package without a
@@ -112,7 +119,8 @@ def parse_anki(file_name: str, data: bytes) -> tuple[str | None, DeckBuilder]:
         _check_schema(file_name, connection)
         _check_size(file_name, connection)
         whole = file_name.casefold().endswith(".colpkg")
-        name = _read(connection, builder, keep_suspended=not whole)
+        name, card_keys = _read(connection, builder, keep_suspended=not whole)
+        _read_history(connection, builder, card_keys)
     except sqlite3.DataError:
         # Only a value past MAX_VALUE_BYTES raises it here ("string or blob too big").
         limit_mb = MAX_VALUE_BYTES // 1024 // 1024
@@ -215,20 +223,45 @@ def _tables(connection: sqlite3.Connection) -> set[str]:
 
 
 def _check_schema(file_name: str, connection: sqlite3.Connection) -> None:
-    """Refuse a collection whose tables read compute anything: virtual tables, and hidden
-    or generated columns (``PRAGMA table_xinfo``'s ``hidden`` is not 0). Views are never
-    read (only tables are), and triggers never fire (the connection only reads)."""
-    rows = connection.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN "
-        f"({', '.join('?' * len(_TABLES_READ))})",
-        _TABLES_READ,
-    )
-    for table, sql in rows.fetchall():
-        if _VIRTUAL.match(str(sql or "")):
+    """Refuse a collection whose tables read compute anything (see ``_computes``). Views are
+    never read (only tables are), and triggers never fire (the connection only reads)."""
+    for table in _TABLES_READ:
+        if _computes(connection, table):
             raise ImportFailed(COMPUTED.format(name=file_name, table=table))
-        columns = connection.execute("SELECT hidden FROM pragma_table_xinfo(?)", (table,))
-        if any(hidden for (hidden,) in columns):
-            raise ImportFailed(COMPUTED.format(name=file_name, table=table))
+
+
+def _computes(connection: sqlite3.Connection, table: str) -> bool:
+    """Whether SQLite computes values of the table ``table`` when it is read: a virtual table,
+    or hidden or generated columns (``PRAGMA table_xinfo``'s ``hidden`` is not 0). False for
+    a table the collection lacks."""
+    row = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).fetchone()
+    if row is None:
+        return False
+    if _VIRTUAL.match(str(row[0] or "")):
+        return True
+    columns = connection.execute("SELECT hidden FROM pragma_table_xinfo(?)", (table,))
+    return any(hidden for (hidden,) in columns)
+
+
+def _read_history(
+    connection: sqlite3.Connection, builder: DeckBuilder, card_keys: dict[int, str]
+) -> None:
+    """The reviews of the cards read, from the ``revlog`` table, as the deck's history; none
+    where the table is missing, or it or ``config`` (the scheduler's version) computes
+    values: a revlog is never a reason to refuse a file."""
+    try:
+        if not card_keys or "revlog" not in _tables(connection):
+            return
+        if _computes(connection, "revlog") or _computes(connection, "config"):
+            return
+    except sqlite3.Error:
+        return
+    history, note = read_history(connection, card_keys, now=datetime.now(UTC))
+    builder.history.update(history)
+    if note is not None:
+        builder.notes.append(note)
 
 
 def _check_size(file_name: str, connection: sqlite3.Connection) -> None:
@@ -247,7 +280,8 @@ def _check_size(file_name: str, connection: sqlite3.Connection) -> None:
 
 def _read(
     connection: sqlite3.Connection, builder: DeckBuilder, *, keep_suspended: bool
-) -> str | None:
+) -> tuple[str | None, dict[int, str]]:
+    """The deck's name, and the item key of each card added, by Anki card id."""
     tables = _tables(connection)
     if not {"notes", "cards", "col"} <= tables:
         raise sqlite3.DatabaseError("not an Anki collection")
@@ -257,6 +291,7 @@ def _read(
         types = _note_types_older(connection)
     decks: Counter[int] = Counter()
     deck_names: dict[int, str] = {}
+    card_keys: dict[int, str] = {}
     last_note = None
     rows = connection.execute(
         "SELECT c.nid, c.ord, c.did, c.queue, n.guid, n.mid, n.flds, n.tags, c.id, c.flags,"
@@ -275,18 +310,21 @@ def _read(
             builder.skip(where, UNKNOWN_TYPE)
         elif queue == _SUSPENDED and not keep_suspended:
             builder.skip(where, SUSPENDED)
-        elif _add_card(
-            builder,
-            where,
-            note_type,
-            (int(ordinal), str(guid), str(fields), tags),
-            _special_fields(connection, tables, card, deck_names),
-            shown,
-        ):
-            decks[deck_id] += 1
+        else:
+            key = _add_card(
+                builder,
+                where,
+                note_type,
+                (int(ordinal), str(guid), str(fields), tags),
+                _special_fields(connection, tables, card, deck_names),
+                shown,
+            )
+            if key is not None:
+                decks[deck_id] += 1
+                card_keys[card[0]] = key
     if not decks:
-        return None
-    return _deck_name(connection, tables, decks.most_common(1)[0][0])
+        return None, card_keys
+    return _deck_name(connection, tables, decks.most_common(1)[0][0]), card_keys
 
 
 def _add_card(
@@ -296,15 +334,15 @@ def _add_card(
     row: tuple[int, str, str, object],
     special: dict[str, str],
     shown: set[str],
-) -> bool:
-    """Render one card as Anki shows it and add it; False when it is left out. Its first
-    image on the front comes with its front, the first other one on the back with its
-    answer (``shown`` collects the note's images kept)."""
+) -> str | None:
+    """Render one card as Anki shows it and add it: its item key, None when it is left out.
+    Its first image on the front comes with its front, the first other one on the back with
+    its answer (``shown`` collects the note's images kept)."""
     ordinal, guid, flds, tags = row
     values = flds.split(_FIELD_SEPARATOR, len(note_type.fields))
     if any(len(value) > MAX_FIELD_CHARS for value in values):
         builder.skip(where, FIELD_TOO_LONG.format(limit=MAX_FIELD_CHARS))
-        return False
+        return None
     fields = dict(zip(note_type.fields, values, strict=False))
     # Anki's special fields, where the note has no field of that name.
     special.update(Tags=str(tags or "").strip(), Type=note_type.name)
@@ -312,20 +350,20 @@ def _add_card(
     template = note_type.templates[0 if note_type.cloze else ordinal :][:1]
     if not template:
         builder.skip(where, MISSING_TEMPLATE)
-        return False
+        return None
     fields.setdefault("Card", template[0].name)
     cloze = ordinal + 1 if note_type.cloze else 0
     try:
         sides = render_card(template[0], fields, cloze=cloze, limit=MAX_FIELD_CHARS)
     except TooLong:
         builder.skip(where, FIELD_TOO_LONG.format(limit=MAX_FIELD_CHARS))
-        return False
+        return None
     except TemplateProblem as problem:
         builder.skip(where, BROKEN_TEMPLATE.format(card=template[0].name, problem=problem))
-        return False
+        return None
     if sides is None:
         builder.skip(where, EMPTY_CARD)
-        return False
+        return None
     front = math_to_text(html_to_text(sides[0])[0])
     back = math_to_text(html_to_text(sides[1])[0])
     image = _first_image(sides[0], builder)
@@ -340,13 +378,15 @@ def _add_card(
         "back": back or (IMAGE_ONLY if back_image else NO_ANSWER),
     }
     card.update({k: v for k, v in (("image", image), ("back_image", back_image)) if v})
-    added = builder.add(ItemKind.CARD, where, card)
-    if added:
-        for name in (image, back_image):
-            if name is not None and name not in shown:
-                shown.add(name)
-                builder.media_skipped -= 1
-    return added
+    if not builder.add(ItemKind.CARD, where, card):
+        return None
+    for name in (image, back_image):
+        if name is not None and name not in shown:
+            shown.add(name)
+            builder.media_skipped -= 1
+    # The key the builder kept (a cloze card's past KEY_MAX characters is hashed).
+    key: str = builder.items[ItemKind.CARD][-1].id
+    return key
 
 
 def _first_image(html: str, builder: DeckBuilder, *, besides: str | None = None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from tutor.content import Card, ExplainPrompt, QuizQuestion
 
@@ -28,6 +29,16 @@ class Skipped:
     reason: str  # short and user-facing: "no answer", "same front as line 3"
 
 
+@dataclass(frozen=True, slots=True)
+class PastReview:
+    """One answer the file records for a card, as Anki's FSRS reads it (see
+    ``anki_history``): a deck may hold hundreds of thousands, hence the slots."""
+
+    reviewed_at: datetime  # UTC-aware, to the millisecond
+    rating: int  # 1 Again, 2 Hard, 3 Good, 4 Easy
+    duration_ms: int  # the time taken to answer, as the file records it (capped)
+
+
 @dataclass(frozen=True)
 class ParsedDeck:
     """A file read as one deck: its items (ids are item keys, see ``tutor.imports``), the
@@ -44,6 +55,9 @@ class ParsedDeck:
     notes: tuple[str, ...] = ()
     # The images its cards show (``Card.image``, ``Card.back_image``), by name.
     media: dict[str, bytes] = field(default_factory=dict)
+    # The reviews the file records for its items, oldest first, by item key; only an Anki
+    # package carries any (an item never reviewed, or whose history was reset, has none).
+    history: dict[str, tuple[PastReview, ...]] = field(default_factory=dict)
 
     @property
     def item_count(self) -> int:

@@ -13,7 +13,15 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from tutor.content import Card, ExplainPrompt, ItemKind, Level, QuizQuestion, is_image_name
-from tutor.imports.deck import KEY_MAX, MAX_ITEMS, NAME_MAX, ImportFailed, ParsedDeck, Skipped
+from tutor.imports.deck import (
+    KEY_MAX,
+    MAX_ITEMS,
+    NAME_MAX,
+    ImportFailed,
+    ParsedDeck,
+    PastReview,
+    Skipped,
+)
 
 TOO_MANY = (
     "{name} holds more than {limit:,} items; split it into smaller decks of {limit:,} at most."
@@ -156,6 +164,8 @@ class DeckBuilder:
         # file that carries none.
         self.images: Callable[[str], bytes | None] | None = None
         self.notes: list[str] = []
+        # The reviews the file records for its items, by item key (Anki packages only).
+        self.history: dict[str, tuple[PastReview, ...]] = {}
         self._ids: dict[str, str] = {}  # item key -> where it was
         self._fronts: dict[tuple[ItemKind, str], str] = {}  # (kind, front) -> where it was
         self._pairs: dict[str, str] = {}  # a card's key of front and back -> where it was
@@ -276,6 +286,8 @@ class DeckBuilder:
             media_skipped=self.media_skipped,
             media=self.media,
             notes=tuple(self.notes),
+            # Only an item of the deck has a history (a key is kept once, in ``add``).
+            history={key: h for key, h in self.history.items() if key in self._ids and h},
         )
 
 

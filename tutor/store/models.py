@@ -66,6 +66,32 @@ class Learner(SQLModel, table=True):
         default=None, sa_column=Column(UTCDateTime, nullable=True, index=True)
     )
     last_reminded_on: date | None = None
+    # The FSRS parameters this learner is scheduled with: None for FSRS's defaults, else
+    # the 21 fitted to their own reviews (tutor.memorymodel), adopted by MemoryFit.
+    fsrs_parameters: list[float] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
+
+
+class MemoryFit(SQLModel, table=True):
+    """The latest fit of a learner's memory model, adopted or not, and how it was judged:
+    the log loss of the parameters in use and of the fit on the learner's later reviews."""
+
+    learner_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    fitted_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # The reviews in the learner's history when it was fitted, and the held-out ones.
+    reviews: int
+    held_out: int
+    current_loss: float
+    fitted_loss: float
+    parameters: list[float] = Field(sa_column=Column(JSON, nullable=False))
+    adopted: bool
+    # The learner went back to FSRS's defaults: no fit is adopted for them until they ask.
+    declined: bool = False
 
 
 class ItemState(SQLModel, table=True):

@@ -33,6 +33,16 @@ CREATE TABLE notetypes (id integer NOT NULL PRIMARY KEY, name text NOT NULL COLL
 CREATE TABLE decks (id integer PRIMARY KEY NOT NULL, name text NOT NULL COLLATE unicase,
   mtime_secs integer NOT NULL, usn integer NOT NULL, common blob NOT NULL,
   kind blob NOT NULL);
+CREATE TABLE config (KEY text NOT NULL PRIMARY KEY, usn integer NOT NULL,
+  mtime_secs integer NOT NULL, val blob NOT NULL) WITHOUT ROWID;
+"""
+# Anki's review log, as Anki creates it (``collection`` writes none).
+REVLOG_SCHEMA = """
+CREATE TABLE revlog (id integer PRIMARY KEY, cid integer NOT NULL, usn integer NOT NULL,
+  ease integer NOT NULL, ivl integer NOT NULL, lastIvl integer NOT NULL,
+  factor integer NOT NULL, time integer NOT NULL, type integer NOT NULL);
+CREATE INDEX ix_revlog_usn ON revlog (usn);
+CREATE INDEX ix_revlog_cid ON revlog (cid);
 """
 
 
@@ -96,13 +106,15 @@ def collection(
     wal: bool = False,
 ) -> bytes:
     """The SQLite bytes of a schema-18 collection: ``notes`` are (id, guid, note type id,
-    fields), ``cards`` (note id, deck id, template ord[, queue: -1 is suspended]), deck
-    names use "\\x1f" as Anki's native separator. ``wal``: the header says WAL mode, as
-    Anki's own exports do."""
+    fields), ``cards`` (note id, deck id, template ord[, queue: -1 is suspended]; the card's
+    id is its place in the list, from 1), deck names use "\\x1f" as Anki's native separator.
+    ``wal``: the header says WAL mode, as Anki's own exports do."""
     connection = sqlite3.connect(":memory:")
     connection.create_collation("unicase", unicase)
     connection.executescript(SCHEMA)
     connection.execute("INSERT INTO col VALUES (1, 0, 0, 0, 18, 0, 0, 0, '', '', '', '', '')")
+    # The scheduler's version (Anki reads a collection without one as of its first, V1).
+    connection.execute("INSERT INTO config VALUES ('schedVer', 0, 0, CAST('2' AS blob))")
     for note_type in note_types:
         config = proto_field(1, 1) if note_type.cloze else b""  # Notetype.Config.kind
         connection.execute(

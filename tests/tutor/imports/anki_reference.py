@@ -23,11 +23,13 @@ Run it on a file to read a deck as Anki shows it::
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +97,26 @@ def _anki_view(path: Path) -> AnkiView | None:
         return None
     if suffix not in PACKAGE_SUFFIXES | COLLECTION_SUFFIXES | TEXT_SUFFIXES:
         raise ValueError(f"{path.name}: not a deck file Anki or the project knows")
+    with anki_collection(path) as (col, log):
+        return AnkiView(
+            cards=_cards(col),
+            notes=col.note_count(),
+            media=tuple(sorted(os.listdir(col.media.dir()))),
+            log=log,
+        )
+
+
+@contextlib.contextmanager
+def anki_collection(
+    path: Path, *, with_scheduling: bool = False
+) -> Iterator[tuple[Collection, tuple[str, ...]]]:
+    """A fresh collection holding the deck file at ``path`` as Anki imports it (see the
+    module's docstring), and Anki's import log; closed and deleted on leaving.
+
+    ``with_scheduling``: an .apkg is imported with its scheduling and review history (the
+    import dialog's "Import any learning progress"), as a .colpkg always is."""
+    path = Path(path).resolve()
+    suffix = path.suffix.lower()
     if not path.is_file():
         raise FileNotFoundError(path)
     with tempfile.TemporaryDirectory(prefix="anki-reference-") as scratch:
@@ -113,22 +135,23 @@ def _anki_view(path: Path) -> AnkiView | None:
         else:
             col = Collection(col_path)
         try:
-            log = () if suffix in COLLECTION_SUFFIXES else _import_into(col, path, suffix)
-            view = AnkiView(
-                cards=_cards(col),
-                notes=col.note_count(),
-                media=tuple(sorted(os.listdir(media_folder))),
-                log=log,
+            log = (
+                ()
+                if suffix in COLLECTION_SUFFIXES
+                else _import_into(col, path, suffix, with_scheduling=with_scheduling)
             )
+            yield col, log
         finally:
             col.close()
-    return view
 
 
-def _import_into(col: Collection, path: Path, suffix: str) -> tuple[str, ...]:
+def _import_into(
+    col: Collection, path: Path, suffix: str, *, with_scheduling: bool
+) -> tuple[str, ...]:
     if suffix in PACKAGE_SUFFIXES:
         request = ImportAnkiPackageRequest(
-            package_path=str(path), options=ImportAnkiPackageOptions()
+            package_path=str(path),
+            options=ImportAnkiPackageOptions(with_scheduling=with_scheduling),
         )
         response = col.import_anki_package(request)
     else:
