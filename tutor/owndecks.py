@@ -43,6 +43,7 @@ from tutor.scheduling import Rating, retrievability
 from tutor.spreadsheet import safe_cell
 from tutor.store import Learner, OwnDeck, practice, save_learner
 from tutor.store import owndecks as queries
+from tutor.store import progress as progress_queries
 from tutor.store import reviews as review_queries
 from tutor.store.owndecks import ItemRow
 from tutor.study import active_decks, focus_deck, start_learner, to_memory
@@ -784,6 +785,16 @@ PROGRESS_COLUMNS = (
     "predicted recall",
 )
 RATING_NAMES = {int(r): r.name.capitalize() for r in Rating}
+# The review log, so that a learner leaves with their history as they may have come with it.
+REVIEW_COLUMNS = (
+    "item",
+    "deck",
+    "reviewed at (UTC)",
+    "rating",
+    "rating name",
+    "seconds",
+    "source",
+)
 
 
 def card_image(session: Session, *, item_id: str, name: str) -> bytes | None:
@@ -810,11 +821,14 @@ def front_of(item: Item | None) -> str:
 
 @dataclass(frozen=True)
 class Export:
-    """What /export sends: the progress as CSV, and each own deck as a deck to write out."""
+    """What /export sends: the progress as CSV, the review log as CSV, and each own deck as
+    a deck to write out."""
 
     progress_csv: bytes
     rows: int
     decks: tuple[ParsedDeck, ...]
+    reviews_csv: bytes = b""
+    reviews: int = 0
 
 
 def export_of(
@@ -857,7 +871,36 @@ def export_of(
         if own.owner_id == learner_id
     )
     session.commit()
-    return Export(buffer.getvalue().encode("utf-8-sig"), len(states), decks)
+    log = progress_queries.learner_reviews(session, learner_id=learner_id)
+    return Export(
+        buffer.getvalue().encode("utf-8-sig"),
+        len(states),
+        decks,
+        reviews_csv=_review_log_csv(found, log),
+        reviews=len(log),
+    )
+
+
+def _review_log_csv(
+    library: Library, log: Sequence[tuple[str, datetime, int, int | None, str]]
+) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(REVIEW_COLUMNS)
+    for item_id, when, rating, duration, source in log:
+        deck = library.deck_of.get(item_id)
+        writer.writerow(
+            (
+                item_id,
+                safe_cell(library.decks[deck].title) if deck is not None else "",
+                when.strftime("%Y-%m-%d %H:%M:%S"),
+                rating,
+                RATING_NAMES.get(rating, ""),
+                "" if duration is None else f"{duration / 1000:.1f}",
+                source,
+            )
+        )
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def _as_parsed(library: Library, deck_id: str, media: dict[str, bytes]) -> ParsedDeck:

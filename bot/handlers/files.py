@@ -11,13 +11,14 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot import jobs
 from bot.callbacks import CancelDeckAction, ConfirmReplace, StudyDeck
 from bot.format import CAPTION_LIMIT, MESSAGE_LIMIT, escape, fit, shown_length
 from bot.handlers import explain, quiz, review
 from bot.handlers.decks import counts
 from bot.metrics import metrics_of
 from bot.services import ButtonHandler, Services, edit_message, services
-from tutor import owndecks, quotas, workers
+from tutor import owndecks, progress, quotas, study, workers
 from tutor.imports import MAX_FILE_BYTES, TOO_BIG, ImportFailed, ParsedDeck
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,17 @@ WORKER_REFUSALS: dict[type[workers.WorkerError], str] = {
 IMPORTED = "Deck <b>{title}</b>: {counts}."
 REPLACED = "Deck <b>{title}</b> replaced: {counts}."
 KEPT_PROGRESS = "{kept} kept your progress (found again by id or front text)."
+# An Anki collection's review history, as the sender's own progress.
+HISTORY_CARRIED = (
+    "Your progress came along: {reviews} reviews of {items}, as Anki recorded them; {due} "
+    "due today."
+)
+HISTORY_HELD = "Its review history is yours already: nothing new to carry over."
+HISTORY_LEFT = (
+    "It carries {count} reviews by whoever made it; like Anki's import, I start its cards "
+    "new. To bring your own progress, send your collection (.colpkg)."
+)
+HISTORY_FAILED = "Its review history could not be carried over this time; send the file again."
 RETIRED = "{retired} no longer in the file left your reviews."
 SKIPPED_TITLE = "<b>Skipped {count}:</b>"
 SKIPPED_LINE = "• {where}: {reason}"
@@ -84,6 +96,10 @@ EXPORT_PROGRESS = (
     "Your progress on {rows}: item, deck, front, reviews, last rating, due date, stability, "
     "predicted recall."
 )
+EXPORT_REVIEWS = (
+    "Your {reviews} as a log: item, deck, when (UTC), rating, seconds, and where each came "
+    "from (review, quiz, explain, group, or anki for those brought from Anki)."
+)
 EXPORT_DECK = "Your deck <b>{title}</b>: send this file back to me to replace or restore it."
 NOTHING_TO_EXPORT = "Nothing to export yet: review a few cards (/review) or send me a deck file."
 EXPORT_FAILED = "I could not write your deck <b>{title}</b> this time; send /export again later."
@@ -114,13 +130,20 @@ def render_skipped(parsed: ParsedDeck, budget: int = SKIPPED_BUDGET) -> list[str
 
 
 def render_imported(
-    parsed: ParsedDeck, imported: owndecks.Imported, *, in_group: bool = False
+    parsed: ParsedDeck,
+    imported: owndecks.Imported,
+    *,
+    in_group: bool = False,
+    history: str | None = None,
 ) -> str:
-    """What was imported, what was skipped and why, and what it means for group quizzes."""
+    """What was imported (and ``history``, what became of its review history), what was
+    skipped and why, and what it means for group quizzes."""
     kinds = counts(imported.cards, imported.questions, imported.prompts)
     title = escape(imported.title)
     head = (REPLACED if imported.replaced else IMPORTED).format(title=title, counts=kinds)
     lines = [head]
+    if history is not None:
+        lines.append(escape(history))
     if imported.replaced:
         if imported.kept:
             lines.append(KEPT_PROGRESS.format(kept=_items(imported.kept)))
@@ -275,10 +298,51 @@ async def import_document(
         )
         return
     metrics_of(context).count_deck_file("replaced" if result.replaced else "imported")
+    history = await carry_history(shared, user, parsed, result, name)
     await message.reply_text(
-        render_imported(parsed, result, in_group=in_group),
+        render_imported(parsed, result, in_group=in_group, history=history),
         parse_mode=ParseMode.HTML,
         reply_markup=None if in_group else study_markup(shared, result, user.id),
+    )
+
+
+async def carry_history(
+    shared: Services, user: User, parsed: ParsedDeck, imported: owndecks.Imported, name: str
+) -> str | None:
+    """Keep a collection's review history as the sender's progress (its memories replayed
+    in the worker); what the import's reply says of it, None when the file has none."""
+    if not parsed.history:
+        return None
+    if not progress.carries_progress(name):
+        count = sum(len(reviews) for reviews in parsed.history.values())
+        return HISTORY_LEFT.format(count=f"{count:,}")
+    plan = await shared.database.run_long(
+        progress.plan, learner_id=user.id, deck_number=imported.number, parsed=parsed
+    )
+    if not plan.new:
+        return HISTORY_HELD
+    learner = await shared.database.run(
+        study.start_learner, learner_id=user.id, first_name=user.first_name, now=shared.clock()
+    )
+    try:
+        memories = await shared.fit_in_worker(
+            jobs.REPLAY, plan.histories, learner.desired_retention, learner.fsrs_parameters
+        )
+    except workers.WorkerError as exc:
+        log.warning("history of %s for %s not carried over: %s", name, user.id, exc)
+        return HISTORY_FAILED
+    carried = await shared.database.run(
+        progress.carry,
+        learner_id=user.id,
+        plan=plan,
+        memories=memories,
+        now=shared.clock(),
+        zone=study.learner_zone(learner, shared.settings.default_timezone),
+    )
+    return HISTORY_CARRIED.format(
+        reviews=f"{carried.reviews:,}",
+        items=_items(carried.items, "card"),
+        due=f"{carried.due_today:,}",
     )
 
 
@@ -340,8 +404,11 @@ async def on_confirm_replace(
         await edit_message(query.message, NOTHING_WAITS, None)
         return
     metrics_of(context).count_deck_file("replaced")
+    history = await carry_history(shared, user, parsed, result, waiting.file_name)
     await edit_message(
-        query.message, render_imported(parsed, result), study_markup(shared, result, user.id)
+        query.message,
+        render_imported(parsed, result, history=history),
+        study_markup(shared, result, user.id),
     )
 
 
@@ -408,6 +475,14 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             export.progress_csv,
             filename="progress.csv",
             caption=fit(EXPORT_PROGRESS.format(rows=_items(export.rows)), CAPTION_LIMIT),
+        )
+    if export.reviews:
+        await message.reply_document(
+            export.reviews_csv,
+            filename="reviews.csv",
+            caption=fit(
+                EXPORT_REVIEWS.format(reviews=_items(export.reviews, "review")), CAPTION_LIMIT
+            ),
         )
     for deck in export.decks:
         try:

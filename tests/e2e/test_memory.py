@@ -1,15 +1,18 @@
 """A learner's own memory model end to end: /settings fits it in the worker, /stats says
-what it gained, and the way back to FSRS's defaults."""
+what it gained, and the way back to FSRS's defaults; and progress brought from Anki."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from playground.botapi import BotApiStandin
 from tests.e2e.conftest import FakeClock, RunningBot, rows
 from tests.tutor.test_fitting import store_history
 from tests.tutor.test_memorymodel import FORGETFUL, simulate
-from tutor.store import Database, Learner, MemoryFit
+from tutor.store import Database, ItemState, Learner, MemoryFit, ReviewLog
 
 ALICE = 1001
 
@@ -62,3 +65,38 @@ async def test_a_learner_fits_their_memory_model_and_can_go_back(
         assert "You chose the defaults" in (back.text or "")
     [learner] = await rows(store, Learner)
     assert learner.fsrs_parameters is None
+
+
+REALDECKS = Path("/work/shared/realdecks")
+
+
+@pytest.mark.skipif(not REALDECKS.exists(), reason="needs ../shared/realdecks")
+async def test_a_collection_brings_its_progress_and_a_shared_deck_does_not(
+    server: BotApiStandin, running_bot: RunningBot, store: Database
+) -> None:
+    alice = server.user(ALICE, "Alice")
+    async with running_bot():
+        data = (REALDECKS / "chia" / "collection.colpkg").read_bytes()
+        await alice.send_document(data, "collection.colpkg")
+        reply = await alice.wait_for_message(lambda m: "Deck" in (m.text or ""), timeout=60)
+        assert "Your progress came along: 237 reviews of 40 cards, as Anki recorded them" in (
+            reply.text or ""
+        )
+        log = await rows(store, ReviewLog, learner_id=ALICE)
+        assert len(log) == 237 and {row.source for row in log} == {"anki"}
+        assert len(await rows(store, ItemState, learner_id=ALICE)) == 40
+
+        await alice.send("/stats")
+        stats = await alice.wait_for_message(
+            lambda m: "Your progress" in (m.caption or m.text or ""), timeout=30
+        )
+        assert "Reviews: 0 today · 0 in 7 days · 237 in all" in (stats.caption or stats.text or "")
+
+        shared = (REALDECKS / "kedar" / "collection.apkg").read_bytes()
+        await alice.send_document(shared, "Shared deck.apkg")
+        reply = await alice.wait_for_message(lambda m: "carries" in (m.text or ""), timeout=60)
+        assert (
+            "It carries 1,598 reviews by whoever made it; like Anki's import, I start its cards "
+            "new." in (reply.text or "")
+        )
+    assert len(await rows(store, ReviewLog, learner_id=ALICE)) == 237

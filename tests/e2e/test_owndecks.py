@@ -268,16 +268,24 @@ async def test_export_sends_progress_and_a_deck_file_that_imports_back_unchanged
 
         asked = await alice.send("/export")
         await alice.wait_until(
-            lambda: sum(1 for m in alice.bot_messages if m.message_id > asked.message_id) >= 2,
+            lambda: sum(1 for m in alice.bot_messages if m.message_id > asked.message_id) >= 3,
             timeout=REPLY_TIMEOUT,
         )
-        progress, deck_file = [m for m in alice.bot_messages if m.message_id > asked.message_id]
+        progress, log, deck_file = [
+            m for m in alice.bot_messages if m.message_id > asked.message_id
+        ]
         assert progress.document is not None and deck_file.document is not None
         table = progress.document.decode("utf-8-sig").splitlines()
         assert (
             table[0] == "item,deck,front,reviews,last rating,due date,stability,predicted recall"
         )
         assert len(table) == 2 and ",Optics," in table[1] and ",1,Hard," in table[1]
+        # The review log too, so that the learner leaves with their whole history.
+        assert log.document is not None and log["document"]["file_name"] == "reviews.csv"
+        reviews = log.document.decode("utf-8-sig").splitlines()
+        assert reviews[0] == "item,deck,reviewed at (UTC),rating,rating name,seconds,source"
+        assert len(reviews) == 2 and ",Optics," in reviews[1] and ",2,Hard," in reviews[1]
+        assert reviews[1].endswith(",review")
         assert deck_file["document"]["file_name"] == "Optics.yaml"
 
         confirm = await send_file(alice, deck_file.document, "Optics.yaml")

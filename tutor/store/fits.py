@@ -92,22 +92,30 @@ _REWRITE = (
         difficulty=bindparam("difficulty"),
         due=bindparam("due"),
         last_review=bindparam("last_review"),
+        reps=bindparam("reps"),
         lapses=bindparam("lapses"),
     )
 )
 
 
-def rewrite_memories(session: Session, *, learner_id: int, memories: Mapping[str, Memory]) -> int:
-    """Replace the learner's memories of these items, each only while it still holds as many
-    reviews as the new one was computed from (a review that lands meanwhile keeps its
-    own); how many were replaced."""
+def rewrite_memories(
+    session: Session,
+    *,
+    learner_id: int,
+    memories: Mapping[str, Memory],
+    expected: Mapping[str, int] | None = None,
+) -> int:
+    """Replace the learner's memories of these items, each only while it still holds the
+    reviews the new one was computed from (``expected[item]`` reviews, else as many as
+    the new memory): a review that lands meanwhile keeps its own. How many were replaced."""
     if not memories:
         return 0
     rows = [
         {
             "b_learner_id": learner_id,
             "b_item_id": item_id,
-            "b_reps": memory.reps,
+            "b_reps": memory.reps if expected is None else expected[item_id],
+            "reps": memory.reps,
             "state": memory.state,
             "step": memory.step,
             "stability": memory.stability,
