@@ -201,8 +201,22 @@ async def use_defaults(shared: Services, learner_id: int) -> int:
     )
 
 
+async def fit_class(shared: Services, chat_id: int) -> fitting.Recorded:
+    """Fit a class's memory model from its polls in the worker, and store what became of it.
+
+    Raises:
+        workers.WorkerError: The fit could not run.
+    """
+    given = await shared.database.run_long(fitting.class_fit_input, chat_id=chat_id)
+    refit = await shared.fit_in_worker(REFIT, given.reviews, given.current, 0.9)
+    return await shared.database.run(
+        fitting.record_class, chat_id=chat_id, refit=refit, now=shared.clock()
+    )
+
+
 async def fit_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Fit the learners who are due a fit (see ``fitting.due``), one after another."""
+    """Fit the learners and the classes who are due a fit (see ``fitting.due`` and
+    ``fitting.classes_due``), one after another."""
     shared: Services = context.bot_data["services"]
     if shared.pool is None:
         return  # no worker to fit in (a test's bot without pools)
@@ -221,6 +235,13 @@ async def fit_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
                 recorded.fit.current_loss,
                 recorded.rescheduled,
             )
+    for chat_id in await shared.database.run(fitting.classes_due, now=shared.clock()):
+        try:
+            recorded = await fit_class(shared, chat_id)
+        except workers.WorkerError as exc:
+            log.warning("memory fit of class %s did not run: %s", chat_id, exc)
+            continue
+        log.info("memory fit of class %s: adopted %s", chat_id, recorded.adopted)
 
 
 def schedule_jobs(

@@ -326,11 +326,13 @@ def _review_by_class(session: Session, *, poll: SessionPoll, now: datetime) -> N
     if rating is None:
         return
     before = queries.class_memory(session, chat_id=poll.chat_id, item_id=poll.item_id)
+    group = queries.get_group(session, chat_id=poll.chat_id)
+    parameters = None if group is None else group.fsrs_parameters
     queries.save_class_memory(
         session,
         chat_id=poll.chat_id,
         item_id=poll.item_id,
-        memory=schedule_review(before, rating, now),
+        memory=schedule_review(before, rating, now, parameters=parameters),
     )
 
 

@@ -1,5 +1,6 @@
 """A learner's own memory model, as use-cases: who is due a fit, what a fit changes, going
-back to FSRS's defaults, and what /stats and /settings say about it.
+back to FSRS's defaults, and what /stats and /settings say about it; and the same fit for
+a class's memory of its questions, from its polls.
 
 The fit itself (`tutor.fsrsfit.refit`) runs in a worker process: a job or a /settings
 press reads the learner's history here (`fit_input`), hands it over, and brings the
@@ -20,9 +21,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from tutor import store
+from tutor.classroom import class_rating
 from tutor.memorymodel import HELD_OUT, MIN_REVIEWS, Fit, PastReview, Refit, countable
 from tutor.scheduling import Memory, check_utc
-from tutor.store import Learner, MemoryFit
+from tutor.store import ClassFit, Learner, MemoryFit
+from tutor.store import classroom as class_queries
 from tutor.store import fits as queries
 
 # A learner is fitted again a week after the last fit if they reviewed since, or at once
@@ -185,3 +188,65 @@ def standing(session: Session, *, learner: Learner) -> Standing:
         countable=countable(reviews),
         fit=queries.get_fit(session, learner_id=learner.id),
     )
+
+
+# --- a class's memory --------------------------------------------------------------------
+
+
+def class_history(session: Session, *, chat_id: int) -> list[PastReview]:
+    """The class's reviews of its questions: each closed poll that someone answered, rated
+    by the share answered right, as the class's memory was (``classroom.class_rating``)."""
+    reviews = []
+    for item_id, when, answered, right in queries.class_history(session, chat_id=chat_id):
+        rating = class_rating(answered, right)
+        if rating is not None:
+            reviews.append(PastReview(item_id, when, int(rating)))
+    return reviews
+
+
+def class_fit_input(session: Session, *, chat_id: int) -> FitInput:
+    """The class's reviews and parameters, for ``tutor.fsrsfit:refit`` (read-only; a class's
+    memory is scheduled for FSRS's default retention)."""
+    group = class_queries.get_group(session, chat_id=chat_id)
+    current = None if group is None else group.fsrs_parameters
+    return FitInput(class_history(session, chat_id=chat_id), current, 0.9)
+
+
+def classes_due(session: Session, *, now: datetime) -> list[int]:
+    """Classes to fit now (at most ``PER_RUN``): enough polls, and no fit yet or one a week
+    old with polls since."""
+    check_utc(now)
+    return queries.classes_due_for_fit(
+        session, min_reviews=NEEDED, fitted_before=now - REFIT_AFTER, limit=PER_RUN
+    )
+
+
+def record_class(session: Session, *, chat_id: int, refit: Refit, now: datetime) -> Recorded:
+    """Store a fit of the class's polls and adopt it if it predicts them better (its
+    memories of its questions recomputed, as a learner's are)."""
+    group = class_queries.get_group(session, chat_id=chat_id)
+    fit = refit.fit
+    if group is None or fit is None:
+        return Recorded(fit, adopted=False)
+    queries.save_class_fit(
+        session,
+        fit=ClassFit(
+            chat_id=chat_id,
+            fitted_at=now,
+            reviews=fit.reviews,
+            held_out=fit.held_out,
+            current_loss=fit.current_loss,
+            fitted_loss=fit.fitted_loss,
+            parameters=list(fit.parameters),
+            adopted=fit.better,
+        ),
+    )
+    rescheduled = 0
+    if fit.better:
+        group.fsrs_parameters = list(fit.parameters)
+        session.add(group)
+        rescheduled = queries.rewrite_class_memories(
+            session, chat_id=chat_id, memories=refit.memories
+        )
+    session.commit()
+    return Recorded(fit, adopted=fit.better, rescheduled=rescheduled)

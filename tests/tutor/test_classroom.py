@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.tutor.test_memorymodel import FORGETFUL, simulate
 from tests.tutor.test_practice import quiz_deck
-from tutor import classroom, store
+from tutor import classroom, fitting, store
 from tutor.content import Library, library_of
+from tutor.fsrsfit import refit
 from tutor.scheduling import Memory, Rating, schedule_review
-from tutor.store import Database, GroupChat, PollVote
+from tutor.store import ClassFit, Database, GroupChat, PollVote
 from tutor.store import classroom as store_classroom
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -410,3 +412,32 @@ async def test_the_class_memory_and_the_daily_quiz_setter_follow_a_migrated_chat
         classroom.claim_dailies, default_zone="UTC", now=NOW + timedelta(hours=2)
     )
     assert dailies == [classroom.DailyQuiz(chat_id=-1005, questions=3, set_by=42)]
+
+
+async def test_a_class_memory_model_fits_its_polls_and_schedules_with_what_it_adopts(
+    database: Database, quiz_library: Library
+) -> None:
+    await database.run(classroom.ensure_group, chat_id=CHAT, title="Class", now=NOW)
+    to_send = await open_first_poll(database, quiz_library)
+    for member in (1, 2, 3):
+        await vote(database, quiz_library, "p1", member, to_send.correct_option)
+    await database.run(classroom.poll_closed, poll_id="p1", now=NOW + timedelta(seconds=31))
+    # The class's history is its closed polls, rated as its memory was: three of three, Easy.
+    history = await database.run(fitting.class_history, chat_id=CHAT)
+    assert [(r.item_id, r.rating) for r in history] == [(to_send.question.id, int(Rating.EASY))]
+    # A class with a handful of polls is not due a fit.
+    assert await database.run(fitting.classes_due, now=NOW) == []
+
+    # A fit that predicts better (of a forgetful learner's simulated reviews, standing in
+    # for a class's) is adopted: the class is scheduled with it from now on.
+    reviews = simulate(FORGETFUL, items=120, reviews=10, seed=1)
+    worked = refit(reviews, None, 0.9)
+    assert worked.fit is not None and worked.fit.better
+    recorded = await database.run(
+        fitting.record_class, chat_id=CHAT, refit=worked, now=NOW + timedelta(days=1)
+    )
+    assert recorded.adopted
+    group = await database.run(get_group, chat_id=CHAT)
+    assert group is not None and group.fsrs_parameters == list(worked.fit.parameters)
+    fit = await database.run(lambda session: session.get(ClassFit, CHAT))
+    assert fit is not None and fit.adopted and fit.reviews == len(reviews)

@@ -11,6 +11,7 @@ from tutor.store.learners import ensure_learner, get_learner, save_learner
 from tutor.store.models import (
     AddedDeck,
     ChangeableReview,
+    ClassFit,
     ClassMemory,
     DeckAction,
     DeckImport,
@@ -44,6 +45,7 @@ from tutor.store.reviews import (
 __all__ = [
     "AddedDeck",
     "ChangeableReview",
+    "ClassFit",
     "ClassMemory",
     "Database",
     "DeckAction",

@@ -32,6 +32,7 @@ _CLASS_MEMORY: Table = ClassMemory.__table__  # type: ignore[attr-defined]
 _NOTICE: Table = ReportNotice.__table__  # type: ignore[attr-defined]
 # The group's settings that follow it to a new id (everything but the key and created_at).
 _SETTINGS = (
+    "fsrs_parameters",
     "title",
     "timezone",
     "open_to_all",

@@ -1,16 +1,25 @@
-"""The store's queries for fitted memory models: a learner's review history, who is due a
-fit, the latest fit, and memories rewritten from the history under new parameters."""
+"""The store's queries for fitted memory models, a learner's and a class's: the review
+history, who is due a fit, the latest fit, and memories rewritten under new parameters."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tutor.scheduling import Memory
-from tutor.store.models import ItemState, MemoryFit, ReviewLog
+from tutor.store.models import (
+    ClassFit,
+    ClassMemory,
+    ItemState,
+    MemoryFit,
+    PollVote,
+    ReviewLog,
+    SessionPoll,
+)
 
 _LOG = ReviewLog.__table__.c  # type: ignore[attr-defined]
 _FIT = MemoryFit.__table__.c  # type: ignore[attr-defined]
@@ -76,26 +85,33 @@ def save_fit(session: Session, *, fit: MemoryFit) -> None:
     session.merge(fit)
 
 
-_REWRITE = (
-    # The table, not the class: a list of parameters is then one Core executemany, not
-    # the ORM's bulk update by primary key.
-    update(_TABLE)
-    .where(
-        _STATE.learner_id == bindparam("b_learner_id"),
-        _STATE.item_id == bindparam("b_item_id"),
-        _STATE.reps == bindparam("b_reps"),
+def _rewrite_statement(table: Any, owner: str) -> Any:
+    """Replace one memory while it holds the reviews it was computed from (``b_reps``)."""
+    columns = table.c
+    return (
+        update(table)
+        .where(
+            columns[owner] == bindparam("b_owner"),
+            columns.item_id == bindparam("b_item_id"),
+            columns.reps == bindparam("b_reps"),
+        )
+        .values(
+            state=bindparam("state"),
+            step=bindparam("step"),
+            stability=bindparam("stability"),
+            difficulty=bindparam("difficulty"),
+            due=bindparam("due"),
+            last_review=bindparam("last_review"),
+            reps=bindparam("reps"),
+            lapses=bindparam("lapses"),
+        )
     )
-    .values(
-        state=bindparam("state"),
-        step=bindparam("step"),
-        stability=bindparam("stability"),
-        difficulty=bindparam("difficulty"),
-        due=bindparam("due"),
-        last_review=bindparam("last_review"),
-        reps=bindparam("reps"),
-        lapses=bindparam("lapses"),
-    )
-)
+
+
+# On the tables, not the classes: a list of parameters is then one Core executemany, not
+# the ORM's bulk update by primary key.
+_REWRITE_LEARNER = _rewrite_statement(_TABLE, "learner_id")
+_REWRITE_CLASS = _rewrite_statement(ClassMemory.__table__, "chat_id")  # type: ignore[attr-defined]
 
 
 def rewrite_memories(
@@ -108,20 +124,37 @@ def rewrite_memories(
     """Replace the learner's memories of these items, each only while it still holds the
     reviews the new one was computed from (``expected[item]`` reviews, else as many as
     the new memory): a review that lands meanwhile keeps its own. How many were replaced."""
+    return _rewrite(session, _REWRITE_LEARNER, learner_id, memories, expected)
+
+
+def rewrite_class_memories(
+    session: Session, *, chat_id: int, memories: Mapping[str, Memory]
+) -> int:
+    """``rewrite_memories`` for a class's memories of its questions."""
+    return _rewrite(session, _REWRITE_CLASS, chat_id, memories, None)
+
+
+def _rewrite(
+    session: Session,
+    statement: Any,
+    owner: int,
+    memories: Mapping[str, Memory],
+    expected: Mapping[str, int] | None,
+) -> int:
     if not memories:
         return 0
     rows = [
         {
-            "b_learner_id": learner_id,
+            "b_owner": owner,
             "b_item_id": item_id,
             "b_reps": memory.reps if expected is None else expected[item_id],
-            "reps": memory.reps,
             "state": memory.state,
             "step": memory.step,
             "stability": memory.stability,
             "difficulty": memory.difficulty,
             "due": memory.due,
             "last_review": memory.last_review,
+            "reps": memory.reps,
             "lapses": memory.lapses,
         }
         for item_id, memory in memories.items()
@@ -129,11 +162,71 @@ def rewrite_memories(
     if session.get_bind().dialect.name == "sqlite":
         # One executemany, on the event loop's thread (see Database.run): 500 memories in
         # about 10 ms where a statement each took 100. SQLite counts what it changed.
-        result = session.execute(_REWRITE, rows)
+        result = session.execute(statement, rows)
         return int(result.rowcount)  # type: ignore[attr-defined]
     # asyncpg reports no count for an executemany; statement by statement, each awaited
     # off the loop, counts.
     replaced = 0
     for row in rows:
-        replaced += int(session.execute(_REWRITE, row).rowcount)  # type: ignore[attr-defined]
+        replaced += int(session.execute(statement, row).rowcount)  # type: ignore[attr-defined]
     return replaced
+
+
+def class_history(session: Session, *, chat_id: int) -> list[tuple[str, datetime, int, int]]:
+    """The class's reviews of its questions: each closed poll's question, when it closed,
+    and how many answered it and how many right, oldest first."""
+    poll, vote = SessionPoll.__table__.c, PollVote.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(
+        select(
+            poll.item_id,
+            poll.closes_at,
+            func.count(vote.learner_id),
+            func.sum(cast(vote.correct, Integer)),
+        )
+        .join(PollVote, vote.poll_id == poll.poll_id)
+        .where(poll.chat_id == chat_id, poll.closed.is_(True))
+        .group_by(poll.poll_id, poll.item_id, poll.closes_at)
+        .order_by(poll.closes_at)
+    )
+    return [
+        (str(item), when, int(answered), int(right or 0)) for item, when, answered, right in rows
+    ]
+
+
+def classes_due_for_fit(
+    session: Session, *, min_reviews: int, fitted_before: datetime, limit: int
+) -> list[int]:
+    """Classes with at least ``min_reviews`` closed polls, never fitted or fitted before
+    ``fitted_before`` with polls since."""
+    poll = SessionPoll.__table__.c  # type: ignore[attr-defined]
+    fit = ClassFit.__table__.c  # type: ignore[attr-defined]
+    counts = (
+        select(poll.chat_id.label("chat_id"), func.count().label("reviews"))
+        .where(poll.closed.is_(True))
+        .group_by(poll.chat_id)
+        .having(func.count() >= min_reviews)
+        .subquery()
+    )
+    statement = (
+        select(counts.c.chat_id)
+        .outerjoin(ClassFit, fit.chat_id == counts.c.chat_id)
+        .where(
+            or_(
+                fit.chat_id.is_(None),
+                and_(fit.fitted_at < fitted_before, counts.c.reviews > fit.reviews),
+            )
+        )
+        .order_by(counts.c.chat_id)
+        .limit(limit)
+    )
+    return [int(chat_id) for chat_id in session.execute(statement).scalars()]
+
+
+def get_class_fit(session: Session, *, chat_id: int) -> ClassFit | None:
+    """The class's latest fit, None if never fitted."""
+    return session.get(ClassFit, chat_id)
+
+
+def save_class_fit(session: Session, *, fit: ClassFit) -> None:
+    """Stage the class's latest fit (it replaces the one before) for the next commit."""
+    session.merge(fit)

@@ -94,6 +94,24 @@ class MemoryFit(SQLModel, table=True):
     declined: bool = False
 
 
+class ClassFit(SQLModel, table=True):
+    """The latest fit of a class's memory model (group × question, rated by the share of
+    the class that answered each poll right), adopted or not, as MemoryFit for a learner."""
+
+    chat_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("groupchat.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    fitted_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    reviews: int
+    held_out: int
+    current_loss: float
+    fitted_loss: float
+    parameters: list[float] = Field(sa_column=Column(JSON, nullable=False))
+    adopted: bool
+
+
 class ItemState(SQLModel, table=True):
     """One learner's FSRS memory state of one item (card, quiz question or explain prompt)."""
 
@@ -207,6 +225,11 @@ class GroupChat(SQLModel, table=True):
     # Who set the daily quiz (its sessions' reports go to them); None: an anonymous admin.
     # (Columns added by a migration come last, where ALTER TABLE puts them.)
     daily_set_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # The FSRS parameters the class's memory is scheduled with: None for FSRS's defaults,
+    # else fitted to the class's own polls (adopted by ClassFit).
+    fsrs_parameters: list[float] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
 
 
 class QuizSession(SQLModel, table=True):
