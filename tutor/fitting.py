@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -115,15 +116,7 @@ def record(
     queries.save_fit(
         session,
         fit=MemoryFit(
-            learner_id=learner_id,
-            fitted_at=now,
-            reviews=fit.reviews,
-            held_out=fit.held_out,
-            current_loss=fit.current_loss,
-            fitted_loss=fit.fitted_loss,
-            parameters=list(fit.parameters),
-            adopted=adopted,
-            declined=declined,
+            learner_id=learner_id, declined=declined, **_recorded(fit, now, adopted=adopted)
         ),
     )
     rescheduled = 0
@@ -131,6 +124,19 @@ def record(
         rescheduled = _adopt(session, learner, list(fit.parameters), refit.memories)
     session.commit()
     return Recorded(fit, adopted=adopted, rescheduled=rescheduled)
+
+
+def _recorded(fit: Fit, now: datetime, *, adopted: bool) -> dict[str, Any]:
+    """A fit's columns as a ``FitRecord`` stores them."""
+    return {
+        "fitted_at": now,
+        "reviews": fit.reviews,
+        "held_out": fit.held_out,
+        "current_loss": fit.current_loss,
+        "fitted_loss": fit.fitted_loss,
+        "parameters": list(fit.parameters),
+        "adopted": adopted,
+    }
 
 
 def use_defaults(session: Session, *, learner_id: int, memories: Mapping[str, Memory]) -> int:
@@ -229,17 +235,7 @@ def record_class(session: Session, *, chat_id: int, refit: Refit, now: datetime)
     if group is None or fit is None:
         return Recorded(fit, adopted=False)
     queries.save_class_fit(
-        session,
-        fit=ClassFit(
-            chat_id=chat_id,
-            fitted_at=now,
-            reviews=fit.reviews,
-            held_out=fit.held_out,
-            current_loss=fit.current_loss,
-            fitted_loss=fit.fitted_loss,
-            parameters=list(fit.parameters),
-            adopted=fit.better,
-        ),
+        session, fit=ClassFit(chat_id=chat_id, **_recorded(fit, now, adopted=fit.better))
     )
     rescheduled = 0
     if fit.better:

@@ -8,7 +8,7 @@ The bench times both; the tests check they draw the same curves.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import torch
 from torch import nn
@@ -19,7 +19,7 @@ from tutor.demo.request import DemoName, DemoRequest
 from tutor.demo.results import Curve, TrainingResult, is_divergent, make_curve
 from tutor.demo.schedules import PLATEAU_EPS, PLATEAU_THRESHOLD, Schedule, Warmup
 from tutor.demo.specs import DemoSpecs, DifferentialSpec, LrSpec, ScheduleSpec, WarmupSpec
-from tutor.demo.tasks import LinearInit, fine_tune_setup, wave_setup
+from tutor.demo.tasks import LinearInit, WaveSetup, fine_tune_setup, wave_setup
 
 
 def _linear(init: LinearInit) -> nn.Linear:
@@ -109,6 +109,43 @@ def reference_lr(request: DemoRequest, device: torch.device, spec: LrSpec) -> Tr
     return TrainingResult(request, tuple(curves), spec, str(device))
 
 
+Scheduler = torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau
+
+
+def _scheduled_curve(
+    setup: WaveSetup,
+    steps: int,
+    make: Callable[[nn.Module], tuple[torch.optim.Optimizer, Scheduler | None]],
+    label: str,
+    detail: str,
+) -> Curve:
+    """One setting trained the plain way on the wave's mini-batches: the whole-data loss
+    and the rate before each step, the scheduler stepped after each (with the loss, for
+    ReduceLROnPlateau)."""
+    assert setup.batches is not None
+    x, y = setup.data.x, setup.data.y
+    model = _mlp(setup.layers)
+    optimizer, scheduler = make(model)
+    losses: list[float] = []
+    rates: list[float] = []
+    for step in range(steps):
+        with torch.no_grad():
+            losses.append(functional.mse_loss(model(x), y).item())
+        rates.append(optimizer.param_groups[0]["lr"])
+        if is_divergent(losses[-1], losses[0]):
+            break
+        batch = setup.batches[step]
+        loss = functional.mse_loss(model(x[batch]), y[batch])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            scheduler.step(losses[-1])
+        elif scheduler is not None:
+            scheduler.step()
+    return make_curve(label, losses, detail=detail, lr=rates)
+
+
 def reference_schedule(
     request: DemoRequest, device: torch.device, spec: ScheduleSpec
 ) -> TrainingResult:
@@ -116,32 +153,21 @@ def reference_schedule(
     setup = wave_setup(
         spec.task, request.seed, device, steps=spec.steps, batch_size=spec.batch_size
     )
-    assert setup.batches is not None
-    x, y = setup.data.x, setup.data.y
-    curves = []
-    for (label, detail), schedule in zip(texts.schedule_settings(spec), Schedule, strict=True):
-        model = _mlp(setup.layers)
-        optimizer = torch.optim.SGD(model.parameters(), lr=spec.peak_lr)
-        scheduler = _scheduler(schedule, optimizer, spec)
-        losses: list[float] = []
-        rates: list[float] = []
-        for step in range(spec.steps):
-            with torch.no_grad():
-                losses.append(functional.mse_loss(model(x), y).item())
-            rates.append(optimizer.param_groups[0]["lr"])
-            if is_divergent(losses[-1], losses[0]):
-                break
-            batch = setup.batches[step]
-            loss = functional.mse_loss(model(x[batch]), y[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                scheduler.step(losses[-1])
-            elif scheduler is not None:
-                scheduler.step()
-        curves.append(make_curve(label, losses, detail=detail, lr=rates))
-    return TrainingResult(request, tuple(curves), spec, str(device))
+
+    def sgd(
+        schedule: Schedule,
+    ) -> Callable[[nn.Module], tuple[torch.optim.Optimizer, Scheduler | None]]:
+        def make(model: nn.Module) -> tuple[torch.optim.Optimizer, Scheduler | None]:
+            optimizer = torch.optim.SGD(model.parameters(), lr=spec.peak_lr)
+            return optimizer, _scheduler(schedule, optimizer, spec)
+
+        return make
+
+    curves = tuple(
+        _scheduled_curve(setup, spec.steps, sgd(schedule), label, detail)
+        for (label, detail), schedule in zip(texts.schedule_settings(spec), Schedule, strict=True)
+    )
+    return TrainingResult(request, curves, spec, str(device))
 
 
 def reference_warmup(
@@ -151,30 +177,21 @@ def reference_warmup(
     setup = wave_setup(
         spec.task, request.seed, device, steps=spec.steps, batch_size=spec.batch_size
     )
-    assert setup.batches is not None
-    x, y = setup.data.x, setup.data.y
-    curves = []
-    for (label, detail), setting in zip(texts.warmup_settings(spec), Warmup, strict=True):
-        model = _mlp(setup.layers)
-        optimizer = torch.optim.Adam(model.parameters(), lr=spec.peak_lr)
-        scheduler = _warmup_scheduler(setting, optimizer, spec)
-        losses: list[float] = []
-        rates: list[float] = []
-        for step in range(spec.steps):
-            with torch.no_grad():
-                losses.append(functional.mse_loss(model(x), y).item())
-            rates.append(optimizer.param_groups[0]["lr"])
-            if is_divergent(losses[-1], losses[0]):
-                break
-            batch = setup.batches[step]
-            loss = functional.mse_loss(model(x[batch]), y[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            if scheduler is not None:
-                scheduler.step()
-        curves.append(make_curve(label, losses, detail=detail, lr=rates))
-    return TrainingResult(request, tuple(curves), spec, str(device))
+
+    def adam(
+        setting: Warmup,
+    ) -> Callable[[nn.Module], tuple[torch.optim.Optimizer, Scheduler | None]]:
+        def make(model: nn.Module) -> tuple[torch.optim.Optimizer, Scheduler | None]:
+            optimizer = torch.optim.Adam(model.parameters(), lr=spec.peak_lr)
+            return optimizer, _warmup_scheduler(setting, optimizer, spec)
+
+        return make
+
+    curves = tuple(
+        _scheduled_curve(setup, spec.steps, adam(setting), label, detail)
+        for (label, detail), setting in zip(texts.warmup_settings(spec), Warmup, strict=True)
+    )
+    return TrainingResult(request, curves, spec, str(device))
 
 
 def _parameters(*modules: nn.Module) -> Iterable[nn.Parameter]:

@@ -14,7 +14,7 @@ import torch
 from tutor.demo import texts
 from tutor.demo.batched import Adam, Layer, gradients, mse, repeat, sgd_step, stack
 from tutor.demo.request import DemoName, DemoRequest
-from tutor.demo.results import TrainingResult, is_divergent, make_curve
+from tutor.demo.results import Curve, TrainingResult, is_divergent, make_curve
 from tutor.demo.schedules import DevicePlateau, Schedule, Warmup, planned_lr, warmup_lr
 from tutor.demo.specs import DemoSpecs, DifferentialSpec, LrSpec, ScheduleSpec, WarmupSpec
 from tutor.demo.tasks import fine_tune_setup, wave_setup
@@ -142,6 +142,16 @@ def train_lr(request: DemoRequest, device: torch.device, spec: LrSpec) -> Traini
     return TrainingResult(request, curves, spec, str(device))
 
 
+def _scheduled_curves(settings: Sequence[tuple[str, str]], tracker: _Tracker) -> tuple[Curve, ...]:
+    """One curve per setting (name, configuration), with its loss and rate at each step."""
+    return tuple(
+        make_curve(label, loss, detail=detail, lr=lr)
+        for (label, detail), loss, lr in zip(
+            settings, tracker.series["loss"], tracker.series["lr"], strict=True
+        )
+    )
+
+
 def train_schedule(
     request: DemoRequest, device: torch.device, spec: ScheduleSpec
 ) -> TrainingResult:
@@ -194,15 +204,7 @@ def train_schedule(
             layers = _select(layers, rows)
             table, reacts = table.index_select(1, rows), reacts.index_select(0, rows)
             plateau.select(rows)
-    curves = tuple(
-        make_curve(label, loss, detail=detail, lr=lr)
-        for (label, detail), loss, lr in zip(
-            texts.schedule_settings(spec),
-            tracker.series["loss"],
-            tracker.series["lr"],
-            strict=True,
-        )
-    )
+    curves = _scheduled_curves(texts.schedule_settings(spec), tracker)
     return TrainingResult(request, curves, spec, str(device))
 
 
@@ -242,15 +244,7 @@ def train_warmup(request: DemoRequest, device: torch.device, spec: WarmupSpec) -
                 break
             layers, table = _select(layers, rows), table.index_select(1, rows)
             optimizer.select(rows)
-    curves = tuple(
-        make_curve(label, loss, detail=detail, lr=lr)
-        for (label, detail), loss, lr in zip(
-            texts.warmup_settings(spec),
-            tracker.series["loss"],
-            tracker.series["lr"],
-            strict=True,
-        )
-    )
+    curves = _scheduled_curves(texts.warmup_settings(spec), tracker)
     return TrainingResult(request, curves, spec, str(device))
 
 

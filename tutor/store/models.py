@@ -73,43 +73,41 @@ class Learner(SQLModel, table=True):
     )
 
 
-class MemoryFit(SQLModel, table=True):
-    """The latest fit of a learner's memory model, adopted or not, and how it was judged:
-    the log loss of the parameters in use and of the fit on the learner's later reviews."""
+class FitRecord(SQLModel):
+    """What a memory-model fit records (tutor.memorymodel.Fit), adopted or not: when, on
+    how many reviews and held-out reviews, the log loss of the parameters in use and of
+    the fit on those held-out reviews, and the fitted parameters."""
+
+    fitted_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    reviews: int
+    held_out: int
+    current_loss: float
+    fitted_loss: float
+    parameters: list[float] = Field(sa_type=JSON, nullable=False)
+    adopted: bool
+
+
+class MemoryFit(FitRecord, table=True):
+    """The latest fit of a learner's memory model."""
 
     learner_id: int = Field(
         sa_column=Column(
             BigInteger, ForeignKey("learner.id", ondelete="CASCADE"), primary_key=True
         )
     )
-    fitted_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    # The reviews in the learner's history when it was fitted, and the held-out ones.
-    reviews: int
-    held_out: int
-    current_loss: float
-    fitted_loss: float
-    parameters: list[float] = Field(sa_column=Column(JSON, nullable=False))
-    adopted: bool
     # The learner went back to FSRS's defaults: no fit is adopted for them until they ask.
     declined: bool = False
 
 
-class ClassFit(SQLModel, table=True):
-    """The latest fit of a class's memory model (group × question, rated by the share of
-    the class that answered each poll right), adopted or not, as MemoryFit for a learner."""
+class ClassFit(FitRecord, table=True):
+    """The latest fit of a class's memory model (group × question, each poll rated by the
+    share of the class that answered it right)."""
 
     chat_id: int = Field(
         sa_column=Column(
             BigInteger, ForeignKey("groupchat.id", ondelete="CASCADE"), primary_key=True
         )
     )
-    fitted_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    reviews: int
-    held_out: int
-    current_loss: float
-    fitted_loss: float
-    parameters: list[float] = Field(sa_column=Column(JSON, nullable=False))
-    adopted: bool
 
 
 class ItemState(SQLModel, table=True):

@@ -22,33 +22,34 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _fit_columns() -> list[sa.Column]:  # type: ignore[type-arg]
+    """The columns every fit records (``FitRecord``), first, as the models declare them."""
+    return [
+        sa.Column("fitted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reviews", sa.Integer(), nullable=False),
+        sa.Column("held_out", sa.Integer(), nullable=False),
+        sa.Column("current_loss", sa.Float(), nullable=False),
+        sa.Column("fitted_loss", sa.Float(), nullable=False),
+        sa.Column("parameters", sa.JSON(), nullable=False),
+        sa.Column("adopted", sa.Boolean(), nullable=False),
+    ]
+
+
 def upgrade() -> None:
     """Add the parameters in use and create the tables of fits, for learners and classes."""
     op.add_column("learner", sa.Column("fsrs_parameters", sa.JSON(), nullable=True))
     op.add_column("groupchat", sa.Column("fsrs_parameters", sa.JSON(), nullable=True))
     op.create_table(
         "classfit",
+        *_fit_columns(),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
-        sa.Column("fitted_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("reviews", sa.Integer(), nullable=False),
-        sa.Column("held_out", sa.Integer(), nullable=False),
-        sa.Column("current_loss", sa.Float(), nullable=False),
-        sa.Column("fitted_loss", sa.Float(), nullable=False),
-        sa.Column("parameters", sa.JSON(), nullable=False),
-        sa.Column("adopted", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["chat_id"], ["groupchat.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("chat_id"),
     )
     op.create_table(
         "memoryfit",
+        *_fit_columns(),
         sa.Column("learner_id", sa.BigInteger(), nullable=False),
-        sa.Column("fitted_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("reviews", sa.Integer(), nullable=False),
-        sa.Column("held_out", sa.Integer(), nullable=False),
-        sa.Column("current_loss", sa.Float(), nullable=False),
-        sa.Column("fitted_loss", sa.Float(), nullable=False),
-        sa.Column("parameters", sa.JSON(), nullable=False),
-        sa.Column("adopted", sa.Boolean(), nullable=False),
         sa.Column("declined", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["learner_id"], ["learner.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("learner_id"),
