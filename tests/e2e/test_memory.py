@@ -4,12 +4,12 @@ what it gained, and the way back to FSRS's defaults; and progress brought from A
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from playground.botapi import BotApiStandin
 from tests.e2e.conftest import FakeClock, RunningBot, rows
+from tests.tutor.imports.anki_reference import REALDECKS
 from tests.tutor.test_fitting import store_history
 from tests.tutor.test_memorymodel import FORGETFUL, simulate
 from tutor.store import Database, ItemState, Learner, MemoryFit, ReviewLog
@@ -65,9 +65,6 @@ async def test_a_learner_fits_their_memory_model_and_can_go_back(
         assert "You chose the defaults" in (back.text or "")
     [learner] = await rows(store, Learner)
     assert learner.fsrs_parameters is None
-
-
-REALDECKS = Path("/work/shared/realdecks")
 
 
 @pytest.mark.skipif(not REALDECKS.exists(), reason="needs ../shared/realdecks")

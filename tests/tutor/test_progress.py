@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.tutor.imports.anki_reference import REALDECKS
 from tutor import owndecks, progress
 from tutor.imports import ParsedDeck, parse_file
 from tutor.memorymodel import replay_all
@@ -18,7 +18,6 @@ from tutor.scheduling import Rating, replay
 from tutor.store import Database, ItemState, ReviewLog
 from tutor.store import owndecks as deck_queries
 
-REALDECKS = Path("/work/shared/realdecks")
 CHIA = REALDECKS / "chia" / "collection.colpkg"
 LEARNER = 5
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
