@@ -1,4 +1,4 @@
-"""The numbers the lr-at-scale deck states, run again in the installed torch.
+"""The numbers the lr-today deck states, run again in the installed torch.
 
 Each test names the items that state its numbers; a torch release that changes one fails
 here before a learner is taught the old figure.

@@ -13,6 +13,7 @@ from tutor.content import (
     POLL_EXPLANATION_MAX,
     Deck,
     DemoName,
+    ItemKind,
     Library,
     fits_poll,
     load_library,
@@ -47,7 +48,7 @@ PREFIX = {
     "lr-schedulers": "s-",
     "lr-optimizers": "o-",
     "lr-diagnosis": "g-",
-    "lr-at-scale": "a-",
+    "lr-today": "a-",
 }
 # Issue 25's depth target (issue 14's was 220 items in 5 decks).
 DEPTH_ITEMS = 300
@@ -210,6 +211,15 @@ def test_quizzes_pass_the_lint(library: Library, deck_id: str) -> None:
     figures, problems = lint_deck(library.decks[deck_id])
     assert figures.questions >= 10
     assert problems == []
+
+
+def test_a_newcomer_starts_with_the_basics_and_ends_at_scale(library: Library) -> None:
+    """Decks load in the order of their file names, and new cards come in that order: the
+    basics first, learning rates at today's scale last."""
+    decks = list(library.decks)
+    assert decks[0] == "lr-basics" and decks[-1] == "lr-today"
+    first = library.ids_of_kind(ItemKind.CARD, decks)[0]
+    assert library.deck_of[first] == "lr-basics"
 
 
 def test_depth_target(library: Library) -> None:

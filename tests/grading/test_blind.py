@@ -11,7 +11,7 @@ from tutor.content import Library
 
 # The decks each set was written for: A to G before the sixth deck, H for the sixth alone.
 FIRST_FIVE = ("lr-basics", "lr-differential", "lr-schedulers", "lr-optimizers", "lr-diagnosis")
-WRITTEN_FOR = {name: FIRST_FIVE for name in "ABCDEFG"} | {"H": ("lr-at-scale",)}
+WRITTEN_FOR = {name: FIRST_FIVE for name in "ABCDEFG"} | {"H": ("lr-today",)}
 # Every set answers each of its prompts twelve times, in the same mix.
 PER_PROMPT = {
     "correct": 4,

@@ -329,6 +329,14 @@ def test_a_newcomers_first_ten_minutes_never_leave_them_stuck(
         wait(driver, redrawn_so_that(settings, lambda m: "5" in labels(m)))
         press(driver, settings, "5")
         wait(driver, redrawn_so_that(settings, lambda m: "New cards per day: 5" in m.text))
+        # The memory model page: FSRS's defaults until there are enough reviews, and how many.
+        press(driver, settings, "🧠 Memory model")
+        model = wait(driver, redrawn_so_that(settings, lambda m: "Your memory model" in m.text))
+        assert "I fit one to you; you have 0." in model.text
+        assert labels(model) == ["« Back"]
+        shot(driver, "memory-model")
+        press(driver, settings, "« Back")
+        wait(driver, redrawn_so_that(settings, lambda m: "Your settings" in m.text))
 
         # The five spent on the built-in decks: the card turns into the day's summary.
         press(driver, message_id(greeting), "Start reviewing")
