@@ -239,8 +239,7 @@ def record_class(session: Session, *, chat_id: int, refit: Refit, now: datetime)
     )
     rescheduled = 0
     if fit.better:
-        group.fsrs_parameters = list(fit.parameters)
-        session.add(group)
+        queries.set_class_parameters(session, chat_id=chat_id, parameters=list(fit.parameters))
         rescheduled = queries.rewrite_class_memories(
             session, chat_id=chat_id, memories=refit.memories
         )

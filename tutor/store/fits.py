@@ -14,6 +14,7 @@ from tutor.scheduling import Memory
 from tutor.store.models import (
     ClassFit,
     ClassMemory,
+    GroupChat,
     ItemState,
     MemoryFit,
     PollVote,
@@ -220,6 +221,15 @@ def classes_due_for_fit(
         .limit(limit)
     )
     return [int(chat_id) for chat_id in session.execute(statement).scalars()]
+
+
+def set_class_parameters(session: Session, *, chat_id: int, parameters: list[float]) -> None:
+    """Stage the FSRS parameters the class's memory is scheduled with from now on."""
+    session.execute(
+        update(GroupChat.__table__)  # type: ignore[attr-defined]
+        .where(GroupChat.__table__.c.id == chat_id)  # type: ignore[attr-defined]
+        .values(fsrs_parameters=parameters)
+    )
 
 
 def get_class_fit(session: Session, *, chat_id: int) -> ClassFit | None:
