@@ -139,3 +139,21 @@ def test_the_transformers_schedule_peaks_at_its_warm_up_end() -> None:
         optimizer.step()
         scheduler.step()
     assert scheduler.get_last_lr()[0] == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize(("period", "ratio"), [(1, 1 / 1.9), (2, 0.55), (3, 0.87), (4, 1.09)])
+def test_momentum_shrinks_steps_only_where_the_gradient_flips_every_step_or_so(
+    period: int, ratio: float
+) -> None:
+    """o-momentum-lr, o-explain-momentum: μ = 0.9, a gradient of ±1 flipping sign every
+    ``period`` steps; the mean step against plain SGD's (1): lr/(1 + μ) for a flip each
+    step, still smaller up to every third step, larger from every fourth."""
+    weight = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([weight], lr=1.0, momentum=0.9)
+    steps = []
+    for step in range(400):
+        before = weight.item()
+        weight.grad = torch.tensor([1.0 if (step // period) % 2 == 0 else -1.0])
+        optimizer.step()
+        steps.append(abs(weight.item() - before))
+    assert sum(steps[200:]) / 200 == pytest.approx(ratio, rel=0.02)
