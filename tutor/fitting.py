@@ -28,6 +28,7 @@ from tutor.scheduling import Memory, check_utc
 from tutor.store import ClassFit, Learner, MemoryFit
 from tutor.store import classroom as class_queries
 from tutor.store import fits as queries
+from tutor.store import progress as progress_queries
 
 # A learner is fitted again a week after the last fit if they reviewed since, or at once
 # after this many new reviews.
@@ -43,7 +44,9 @@ def history(session: Session, *, learner_id: int) -> list[PastReview]:
     """The learner's reviews, oldest first, as the fit reads them."""
     return [
         PastReview(item_id, when, rating)
-        for item_id, when, rating in queries.review_history(session, learner_id=learner_id)
+        for item_id, when, rating, _, _ in progress_queries.learner_reviews(
+            session, learner_id=learner_id
+        )
     ]
 
 

@@ -66,8 +66,8 @@ def plan(session: Session, *, learner_id: int, deck_number: int, parsed: ParsedD
         if row.active
     }
     wanted = {by_key[key] for key in parsed.history if key in by_key}
-    stored = queries.reviews_of(session, learner_id=learner_id, item_ids=wanted)
-    seen = {(item_id, when) for item_id, when, _ in stored}
+    stored = queries.learner_reviews(session, learner_id=learner_id, item_ids=wanted)
+    seen = {(item_id, when) for item_id, when, *_ in stored}
     new = [
         (PastReview(by_key[key], review.reviewed_at, review.rating), review.duration_ms)
         for key, reviews in parsed.history.items()
@@ -77,7 +77,9 @@ def plan(session: Session, *, learner_id: int, deck_number: int, parsed: ParsedD
     ]
     touched = {review.item_id for review, _ in new}
     histories = [
-        PastReview(item_id, when, rating) for item_id, when, rating in stored if item_id in touched
+        PastReview(item_id, when, rating)
+        for item_id, when, rating, *_ in stored
+        if item_id in touched
     ] + [review for review, _ in new]
     reps = queries.review_counts(session, learner_id=learner_id, item_ids=touched)
     return Plan(new, histories, {item_id: reps.get(item_id, 0) for item_id in touched})

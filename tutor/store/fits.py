@@ -28,16 +28,6 @@ _TABLE = ItemState.__table__  # type: ignore[attr-defined]
 _STATE = _TABLE.c
 
 
-def review_history(session: Session, *, learner_id: int) -> list[tuple[str, datetime, int]]:
-    """Every rating the learner gave: (item id, when, rating), oldest first."""
-    rows = session.execute(
-        select(_LOG.item_id, _LOG.reviewed_at, _LOG.rating)
-        .where(_LOG.learner_id == learner_id)
-        .order_by(_LOG.reviewed_at, _LOG.id)
-    )
-    return [(str(item), when, int(rating)) for item, when, rating in rows]
-
-
 def due_for_fit(
     session: Session,
     *,

@@ -19,30 +19,19 @@ _STATES = ItemState.__table__  # type: ignore[attr-defined]
 _STATE = _STATES.c
 
 
-def reviews_of(
-    session: Session, *, learner_id: int, item_ids: Collection[str]
-) -> list[tuple[str, datetime, int]]:
-    """The learner's reviews of these items: (item id, when, rating), oldest first."""
-    if not item_ids:
-        return []
-    rows = session.execute(
-        select(_LOG.item_id, _LOG.reviewed_at, _LOG.rating)
-        .where(_LOG.learner_id == learner_id, _LOG.item_id.in_(list(item_ids)))
-        .order_by(_LOG.reviewed_at, _LOG.id)
-    )
-    return [(str(item), when, int(rating)) for item, when, rating in rows]
-
-
 def learner_reviews(
-    session: Session, *, learner_id: int
+    session: Session, *, learner_id: int, item_ids: Collection[str] | None = None
 ) -> list[tuple[str, datetime, int, int | None, str]]:
-    """Every review of the learner: (item id, when, rating, duration in ms, source),
-    oldest first."""
-    rows = session.execute(
-        select(_LOG.item_id, _LOG.reviewed_at, _LOG.rating, _LOG.duration_ms, _LOG.source)
-        .where(_LOG.learner_id == learner_id)
-        .order_by(_LOG.reviewed_at, _LOG.id)
-    )
+    """The learner's reviews (of these items; of all when None): (item id, when, rating,
+    duration in ms, source), oldest first."""
+    if item_ids is not None and not item_ids:
+        return []
+    statement = select(
+        _LOG.item_id, _LOG.reviewed_at, _LOG.rating, _LOG.duration_ms, _LOG.source
+    ).where(_LOG.learner_id == learner_id)
+    if item_ids is not None:
+        statement = statement.where(_LOG.item_id.in_(list(item_ids)))
+    rows = session.execute(statement.order_by(_LOG.reviewed_at, _LOG.id))
     return [(str(i), when, int(r), d, str(s)) for i, when, r, d, s in rows]
 
 

@@ -299,7 +299,8 @@ def _review_in_anki(col: Collection) -> tuple[dict[str, tuple[PastReview, ...]],
 
 def test_a_package_anki_wrote_carries_the_history_anki_reads(written: Written) -> None:
     assert [path.suffix for path in written.files] == [".apkg", ".apkg", ".colpkg"]
-    assert 7000 <= written.history[next(iter(written.history))][0].duration_ms <= 8000
+    # The 7.5 s the reset card was shown for (plus however long answering took here).
+    assert written.history[next(iter(written.history))][0].duration_ms >= 7500
     for path in written.files:
         deck = parse_file(path.name, path.read_bytes())
         assert {card.id for card in deck.cards} == written.items, path.name
