@@ -6,14 +6,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .chat import Chat, ChatMessage, PollState, Press, UserInfo
 from .formatting import command_entities
+from .media import FileStore
+from .polls import PollBook
 from .records import Injection
 
-if TYPE_CHECKING:
-    from .bot import StandinBot
+
+class UserHost(Protocol):
+    """What a user's actions need from the bot they talk to (``StandinBot`` is one)."""
+
+    @property
+    def file_store(self) -> FileStore: ...
+
+    @property
+    def polls(self) -> PollBook: ...
+
+    def inject_message(self, chat: Chat, message: ChatMessage) -> Injection:
+        """Queue the ``message`` update for a user's message (unless privacy mode hides it)."""
+        ...
+
+    def inject_press(self, user: UserInfo, message: ChatMessage, data: str) -> Press:
+        """Queue the ``callback_query`` update for a press of a button of ``message``."""
+        ...
 
 
 class UserHandle:
@@ -25,7 +42,7 @@ class UserHandle:
     Pass ``chat=group`` to act in a group instead.
     """
 
-    def __init__(self, bot: StandinBot, info: UserInfo, chat: Chat):
+    def __init__(self, bot: UserHost, info: UserInfo, chat: Chat):
         self.bot = bot
         self.info = info
         self.chat = chat
@@ -107,7 +124,7 @@ class UserHandle:
     # --- actions ---------------------------------------------------------------------------
     def _target(self, chat: Chat | None) -> Chat:
         target = chat or self.chat
-        if target.bot is not self.bot:
+        if target.bot is not self.chat.bot:
             raise ValueError(f"{target!r} belongs to another bot")
         if target is self.chat:
             # Writing to the bot restarts it after a block, as Telegram's "Restart" does.
@@ -151,7 +168,7 @@ class UserHandle:
     ) -> ChatMessage:
         """Send a photo; the bot can fetch it with getFile and the file URL."""
         target = self._target(chat)
-        stored = self.bot._store_photo(data)
+        stored = self.bot.file_store.add_photo(data)
         content: dict[str, Any] = {"photo": [dict(size) for size in stored.photo_sizes]}
         if caption:
             content["caption"] = caption
@@ -172,7 +189,7 @@ class UserHandle:
     ) -> ChatMessage:
         """Send a file; the bot can fetch it with getFile and the file URL."""
         target = self._target(chat)
-        stored = self.bot._store_document(data, file_name, mime_type)
+        stored = self.bot.file_store.add_document(data, file_name, mime_type)
         content: dict[str, Any] = {"document": stored.document_api()}
         if caption:
             content["caption"] = caption
@@ -184,9 +201,9 @@ class UserHandle:
         return self._post(target, content, file=stored)
 
     def _post(self, chat: Chat, content: dict[str, Any], **attributes: Any) -> ChatMessage:
-        message = chat._new_message(content, from_bot=False, sender=self.info, **attributes)
-        chat._mark_user_action()
-        message.injection = self.bot._inject_message(chat, message)
+        message = chat.add_message(content, from_bot=False, sender=self.info, **attributes)
+        chat.mark_user_action()
+        message.injection = self.bot.inject_message(chat, message)
         return message
 
     async def press(
@@ -213,8 +230,8 @@ class UserHandle:
             if "callback_data" not in button:
                 raise AssertionError(f"button {label!r} is not a callback button: {button}")
             data = str(button["callback_data"])
-        chat._mark_user_action()
-        return self.bot._inject_press(self.info, current, data)
+        chat.mark_user_action()
+        return self.bot.inject_press(self.info, current, data)
 
     async def answer_poll(
         self, poll: ChatMessage | PollState | str, option_ids: Iterable[int]
@@ -224,4 +241,4 @@ class UserHandle:
         The bot gets a ``poll_answer`` update for non-anonymous polls and a ``poll`` update
         with the new counts; returns the first of these injections.
         """
-        return self.bot._vote(self.info, poll, list(option_ids))
+        return self.bot.polls.vote(self.info, poll, list(option_ids))

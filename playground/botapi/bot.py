@@ -1,5 +1,6 @@
 """One bot's world: its users and chats, update queue, webhook, files, polls and log."""
 
+# Kept whole: StandinBot is the one facade tests and methods hold; its parts live in their modules.
 # The waits take ``timeout=`` like asyncio.wait_for: it is their public API.
 # ruff: noqa: ASYNC109
 
@@ -7,26 +8,59 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import logging
 import random
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+import aiohttp
+
+from .access import hidden_reason
 from .actors import UserHandle
 from .chat import Chat, ChatMessage, PollState, Press, UserInfo
-from .errors import StandinTimeout, bad_request, forbidden, too_many_requests
-from .media import StoredFile, make_document, make_photo
+from .commands import CommandLists
+from .errors import StandinTimeout, bad_request, too_many_requests
+from .media import FileStore, StoredFile
 from .params import Upload
+from .polls import PollBook
 from .ratelimit import RateLimiter, RateLimits
 from .records import Injection, RecordedRequest, RequestLog
+from .reports import timeout_report
 from .updates import UPDATE_KINDS, UpdateQueue, WebhookConfig
 
-if TYPE_CHECKING:
-    from .server import BotApiStandin
-
 log = logging.getLogger(__name__)
+
+
+class BotHost(Protocol):
+    """What a bot needs from the server it runs on (``BotApiStandin`` is one)."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def time_scale(self) -> float:
+        """The factor on the stand-in's own timers (poll open_period)."""
+        ...
+
+    @property
+    def callback_timeout(self) -> float:
+        """How long a callback query can be answered."""
+        ...
+
+    @property
+    def webhook_retry_delay(self) -> float: ...
+
+    @property
+    def webhook_timeout(self) -> float: ...
+
+    def client_session(self) -> aiohttp.ClientSession:
+        """The HTTP client that delivers to webhooks."""
+        ...
+
+    def request_finished(self, record: RecordedRequest) -> None:
+        """A request of the bot finished (the server's ``on_request`` hooks run)."""
+        ...
 
 
 def chat_id_of(target: Any) -> int | str | None:
@@ -51,7 +85,7 @@ class StandinBot:
 
     def __init__(
         self,
-        server: BotApiStandin,
+        server: BotHost,
         token: str,
         *,
         username: str | None = None,
@@ -74,26 +108,23 @@ class StandinBot:
         self._users: dict[int, UserHandle] = {}
         self._chats: dict[int, Chat] = {}
         self._chats_by_username: dict[str, Chat] = {}
-        self._files: dict[str, StoredFile] = {}
-        self._file_paths: dict[str, StoredFile] = {}
-        self._polls: dict[str, PollState] = {}
         self._queries: dict[str, Press] = {}
         self._query_ids = itertools.count(random.randrange(10**17, 10**18))
-        self._poll_ids = itertools.count(random.randrange(10**17, 10**18))
-        self._file_counter = itertools.count(1)
-        #: setMyCommands per (scope key, language code).
-        self.command_lists: dict[tuple[tuple[Any, ...], str], list[dict[str, str]]] = {}
+        #: Files the bot uploaded and its users sent.
+        self.file_store = FileStore()
+        #: The polls the bot sent.
+        self.polls = PollBook(self._inject, lambda: server.time_scale)
+        #: setMyCommands per (scope, language code).
+        self.command_lists = CommandLists(self.resolve_chat)
         #: setMyDescription, setMyShortDescription, setMyName, setChatMenuButton, ...
         self.settings: dict[tuple[str, Any], Any] = {}
 
         #: The update queue (getUpdates, offsets, allowed_updates, the webhook).
         self.updates = UpdateQueue(
-            server._client_session,
+            server.client_session,
             retry_delay=lambda: server.webhook_retry_delay,
             request_timeout=lambda: server.webhook_timeout,
         )
-        #: Every update injected for this bot, in order (dropped ones included).
-        self.injections: list[Injection] = []
         #: Every request of the bot.
         self.log = RequestLog()
         self._hooks: list[Callable[[RecordedRequest], None]] = []
@@ -102,9 +133,7 @@ class StandinBot:
     def __repr__(self) -> str:
         return f"<StandinBot @{self.username} ({len(self._chats)} chats)>"
 
-    # ======================================================================================
-    # Test-side API: people and chats
-    # ======================================================================================
+    # --- Test-side API: people and chats --------------------------------------------------
     def user(
         self,
         user_id: int,
@@ -188,7 +217,8 @@ class StandinBot:
     def unblock(self, user: UserHandle | int) -> None:
         self.chat(user).blocked = False
 
-    def _user_info(self, user: Any) -> UserInfo | None:
+    def user_info(self, user: Any) -> UserInfo | None:
+        """The user a UserHandle, UserInfo or known user id stands for."""
         if isinstance(user, UserHandle):
             return user.info
         if isinstance(user, UserInfo):
@@ -205,12 +235,12 @@ class StandinBot:
 
     def close_poll(self, poll: ChatMessage | PollState | str) -> PollState:
         """Close a poll now, as its open_period running out would (emits a ``poll`` update)."""
-        state = self._poll_state(poll)
-        self._close_poll(state)
+        state = self.polls.get(poll)
+        self.polls.close(state)
         return state
 
     def poll(self, poll: ChatMessage | str) -> PollState:
-        return self._poll_state(poll)
+        return self.polls.get(poll)
 
     def press_of(self, query_id: str) -> Press:
         """The press with this callback query id."""
@@ -220,38 +250,21 @@ class StandinBot:
         self, scope: dict[str, Any] | None = None, language_code: str = ""
     ) -> list[tuple[str, str]]:
         """The commands set with setMyCommands for a scope (default scope if None)."""
-        key = self.command_scope_key(scope)
-        return [
-            (c["command"], c["description"])
-            for c in self.command_lists.get((key, language_code), [])
-        ]
+        key = self.command_lists.scope_key(scope)
+        listed = self.command_lists.get(key, language_code)
+        return [(c["command"], c["description"]) for c in listed]
 
     def menu_commands(self, chat: Chat, user_id: int) -> list[tuple[str, str]]:
-        """The commands a user's client shows in ``chat``, as Telegram picks them.
-
-        The first scope with commands wins, narrowest first (Bot API, "Determining list
-        of commands"): in a private chat chat, all_private_chats, default; in a group
-        chat_member, chat_administrators (for admins), chat, all_chat_administrators
-        (for admins), all_group_chats, default. Each scope in the user's language first.
-        """
-        scopes: list[tuple[Any, ...]]
-        if chat.is_private:
-            scopes = [("chat", chat.id), ("all_private_chats",), ("default",)]
-        else:
-            admin = chat.status_of(user_id) in ("creator", "administrator")
-            scopes = [("chat_member", chat.id, user_id)]
-            scopes += [("chat_administrators", chat.id)] if admin else []
-            scopes += [("chat", chat.id)]
-            scopes += [("all_chat_administrators",)] if admin else []
-            scopes += [("all_group_chats",), ("default",)]
-        info = self._user_info(user_id)
+        """The commands a user's client shows in ``chat``, as Telegram picks them (see
+        ``CommandLists.shown``)."""
+        info = self.user_info(user_id)
         language = (info.language_code or "") if info is not None else ""
-        for scope in scopes:
-            for code in dict.fromkeys([language, ""]):
-                commands = self.command_lists.get((scope, code))
-                if commands:
-                    return [(c["command"], c["description"]) for c in commands]
-        return []
+        return self.command_lists.shown(chat, user_id, language)
+
+    @property
+    def injections(self) -> list[Injection]:
+        """Every update injected for this bot, in order (dropped ones included)."""
+        return self.updates.injections
 
     @property
     def pending_updates(self) -> list[dict[str, Any]]:
@@ -259,11 +272,13 @@ class StandinBot:
         return [injection.update for injection in self.updates.queue]
 
     def files(self) -> list[StoredFile]:
-        return list({id(f): f for f in self._files.values()}.values())
+        return self.file_store.all()
 
-    # ======================================================================================
-    # Test-side API: the request log
-    # ======================================================================================
+    def file_by_path(self, path: str) -> StoredFile | None:
+        """The file a download URL names by its ``path``."""
+        return self.file_store.by_path(path)
+
+    # --- Test-side API: the request log ---------------------------------------------------
     def requests(self, method: str | None = None, chat_id: Any = None) -> list[RecordedRequest]:
         """Finished requests of the bot, oldest first; getUpdates only when asked by name."""
         return self.log.select(method, chat_id_of(chat_id))
@@ -295,7 +310,8 @@ class StandinBot:
         self._change_hooks.append(callback)
         return lambda: self._change_hooks.remove(callback)
 
-    def _chat_changed(self, chat: Chat) -> None:
+    def chat_changed(self, chat: Chat) -> None:
+        """Run the ``on_change`` hooks for ``chat``."""
         for hook in list(self._change_hooks):
             try:
                 hook(chat)
@@ -347,49 +363,21 @@ class StandinBot:
 
     async def settle(self, quiet: float = 0.2, *, timeout: float = 10.0) -> None:
         """Wait until this bot is idle: every update delivered and no request for ``quiet`` s."""
-        await self.server._settle([self], quiet, timeout)
+        await settle_bots([self], quiet, timeout)
 
     def explain(self, what: str, timeout: float, *, chat: Chat | None = None) -> str:
         """A report for a wait that timed out: what was awaited and what happened."""
-        lines = [f"Timed out after {timeout:g}s waiting for {what}."]
-        if chat is not None:
-            shown = chat.messages[-6:]
-            lines.append(f"Messages in {chat._name()} (last {len(shown)}):")
-            lines.extend(f"  {message!r}" for message in shown)
-            if not shown:
-                lines.append("  (none)")
-        now = time.perf_counter()
-        updates = self.updates
-        if updates.webhook is not None:
-            lines.append(
-                f"Updates go to the webhook {updates.webhook.url}: {len(updates.queue)} pending, "
-                f"last error {updates.webhook.last_error_message!r}."
-            )
-        elif updates.last_poll_at is None:
-            lines.append(
-                f"The bot never called getUpdates (is it running, with base_url "
-                f"{self.server.base_url}/bot?); {updates.undelivered} update(s) wait for it."
-            )
-        else:
-            waiting = " and is long-polling now" if updates.poller is not None else ""
-            lines.append(
-                f"The bot last called getUpdates {now - updates.last_poll_at:.2f}s ago{waiting}; "
-                f"{updates.undelivered} update(s) not yet delivered."
-            )
-        dropped = [i for i in self.injections[-5:] if i.dropped]
-        for injection in dropped:
-            lines.append(f"Update {injection.kind} was not queued: {injection.dropped}")
-        recent = self.log.records[-8:]
-        if recent:
-            lines.append("Last requests of the bot (oldest first):")
-            lines.extend(f"  {now - record.at:6.2f}s ago  {record!r}" for record in recent)
-        else:
-            lines.append("The bot made no requests other than getUpdates.")
-        return "\n".join(lines)
+        return timeout_report(
+            what,
+            timeout,
+            chat=chat,
+            updates=self.updates,
+            injections=self.injections,
+            requests=self.log.records,
+            base_url=lambda: self.server.base_url,
+        )
 
-    # ======================================================================================
-    # Server side: identity, chats, access
-    # ======================================================================================
+    # --- Server side: identity, chats, access ---------------------------------------------
     def api_user(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -432,44 +420,6 @@ class StandinBot:
             raise bad_request("chat not found")
         return chat
 
-    def check_can_write(self, chat: Chat) -> None:
-        """403 when Telegram would refuse to deliver to this chat."""
-        if chat.is_private:
-            if chat.blocked:
-                raise forbidden("bot was blocked by the user")
-            if not chat.started:
-                raise forbidden("bot can't initiate conversation with a user")
-            return
-        kind = "supergroup chat" if chat.type == "supergroup" else "group chat"
-        if chat.bot_status == "kicked":
-            raise forbidden(f"bot was kicked from the {kind}")
-        if chat.bot_status == "left":
-            raise forbidden(f"bot is not a member of the {kind}")
-
-    def command_scope_key(self, scope: Any) -> tuple[Any, ...]:
-        """A hashable key for a BotCommandScope."""
-        if scope in (None, "", {}):
-            return ("default",)
-        if isinstance(scope, str):
-            try:
-                scope = json.loads(scope)
-            except ValueError:
-                raise bad_request("can't parse BotCommandScope JSON object") from None
-        if not isinstance(scope, dict):
-            raise bad_request("can't parse BotCommandScope: BotCommandScope must be an Object")
-        kind = scope.get("type")
-        if kind in ("default", "all_private_chats", "all_group_chats", "all_chat_administrators"):
-            return (kind,)
-        if kind not in ("chat", "chat_administrators", "chat_member"):
-            raise bad_request("can't parse BotCommandScope: Unsupported type specified")
-        chat = self.resolve_chat(scope.get("chat_id"))
-        if kind == "chat_member":
-            user_id = scope.get("user_id")
-            if not isinstance(user_id, int) or user_id <= 0:
-                raise bad_request("can't parse BotCommandScope: Invalid user_id specified")
-            return (kind, chat.id, user_id)
-        return (kind, chat.id)
-
     def check_rate(self, method: str, chat: Chat) -> None:
         if self.rate_limiter is None:
             return
@@ -477,42 +427,7 @@ class StandinBot:
         if retry_after is not None:
             raise too_many_requests(retry_after)
 
-    # ======================================================================================
-    # Server side: files
-    # ======================================================================================
-    def _next_path(self, folder: str, extension: str) -> str:
-        return f"{folder}/file_{next(self._file_counter)}.{extension}"
-
-    def _store_photo(self, data: bytes) -> StoredFile:
-        stored, ids = make_photo(data, self._next_path("photos", "jpg"))
-        for file_id, _ in ids:
-            self._files[file_id] = stored
-        self._file_paths[stored.file_path] = stored
-        return stored
-
-    def store_upload(self, upload: Upload, kind: str) -> StoredFile:
-        if kind == "photo":
-            return self._store_photo(upload.data)
-        return self._store_document(upload.data, upload.filename, upload.content_type)
-
-    def _store_document(
-        self, data: bytes, file_name: str | None, mime_type: str | None
-    ) -> StoredFile:
-        extension = file_name.rsplit(".", 1)[-1] if file_name and "." in file_name else "bin"
-        stored = make_document(data, self._next_path("documents", extension), file_name, mime_type)
-        self._files[stored.file_id] = stored
-        self._file_paths[stored.file_path] = stored
-        return stored
-
-    def file_by_id(self, file_id: str) -> StoredFile | None:
-        return self._files.get(file_id.strip())
-
-    def file_by_path(self, path: str) -> StoredFile | None:
-        return self._file_paths.get(path)
-
-    # ======================================================================================
-    # Server side: updates
-    # ======================================================================================
+    # --- Server side: updates -------------------------------------------------------------
     @property
     def webhook(self) -> WebhookConfig | None:
         return self.updates.webhook
@@ -529,53 +444,31 @@ class StandinBot:
         *,
         dropped: str | None = None,
     ) -> Injection:
-        dropped = dropped or self.updates.refusal(kind)
-        update_id = 0 if dropped else self.updates.next_update_id
-        injection = Injection(
-            update_id=update_id,
-            kind=kind,
-            update={"update_id": update_id, kind: payload},
-            at=time.perf_counter(),
+        injection = self.updates.add(
+            kind,
+            payload,
             chat_id=chat.id if chat is not None else None,
             request_mark=self.log.seq,
             dropped=dropped,
         )
-        self.injections.append(injection)
         self.log.injection_mark = self.log.seq
-        if dropped:
-            return injection
-        self.updates.next_update_id += 1
-        if chat is not None:
-            chat._awaiting_response.append(injection)
-        self.updates.push(injection)
+        if chat is not None and not injection.dropped:
+            chat.expect_response(injection)
         return injection
 
-    def _inject_message(self, chat: Chat, message: ChatMessage) -> Injection:
-        reason = self._hidden_reason(chat, message)
+    def inject_message(self, chat: Chat, message: ChatMessage) -> Injection:
+        """Queue the update for a user's message (dropped when privacy mode hides it)."""
+        reason = hidden_reason(
+            chat,
+            message,
+            bot_id=self.id,
+            bot_username=self.username,
+            reads_all=self.can_read_all_group_messages,
+        )
         return self._inject("message", message.snapshot(), chat, dropped=reason)
 
-    def _hidden_reason(self, chat: Chat, message: ChatMessage) -> str | None:
-        """Why a group message does not reach the bot (privacy mode), or None."""
-        if chat.is_private:
-            return None
-        if chat.bot_status in ("left", "kicked"):
-            return f"the bot is not in {chat.title!r} (status {chat.bot_status})"
-        if self.can_read_all_group_messages or chat.bot_status in ("administrator", "creator"):
-            return None
-        text = message.content
-        for entity in message.entities:
-            if entity["type"] == "bot_command":
-                command = text[entity["offset"] : entity["offset"] + entity["length"]]
-                if "@" not in command or command.split("@", 1)[1].lower() == self.username.lower():
-                    return None
-        replied = message.data.get("reply_to_message")
-        if replied is not None and replied.get("from", {}).get("id") == self.id:
-            return None
-        if f"@{self.username}".lower() in text.lower():
-            return None
-        return "privacy mode: bots see only commands, replies and mentions in groups"
-
-    def _inject_press(self, user: UserInfo, message: ChatMessage, data: str) -> Press:
+    def inject_press(self, user: UserInfo, message: ChatMessage, data: str) -> Press:
+        """Queue the callback query of a press of a button of ``message``."""
         query_id = str(next(self._query_ids))
         payload = {
             "id": query_id,
@@ -589,100 +482,10 @@ class StandinBot:
         self._queries[query_id] = press
         return press
 
-    # ======================================================================================
-    # Server side: polls and callback queries
-    # ======================================================================================
-    def new_poll_id(self) -> str:
-        return str(next(self._poll_ids))
-
-    def register_poll(self, state: PollState) -> None:
-        self._polls[state.id] = state
-        delay: float | None = None
-        if state.is_closed:
-            return
-        if state.open_period:
-            delay = state.open_period
-        elif state.close_date:
-            delay = max(0.0, state.close_date - time.time())
-        if delay is not None:
-            loop = asyncio.get_running_loop()
-            state.timer = loop.call_later(delay * self.server.time_scale, self._close_poll, state)
-
-    def _poll_state(self, poll: ChatMessage | PollState | str) -> PollState:
-        if isinstance(poll, PollState):
-            return poll
-        if isinstance(poll, ChatMessage):
-            if poll.poll is None:
-                raise ValueError(f"{poll!r} is not a poll")
-            return poll.poll
-        state = self._polls.get(poll)
-        if state is None:
-            raise KeyError(f"no poll {poll!r}")
-        return state
-
-    def refresh_poll(self, state: PollState) -> None:
-        state.message.data["poll"] = state.api()
-        state.message.chat._changed()
-
-    def _close_poll(self, state: PollState) -> None:
-        if state.is_closed:
-            return
-        state.is_closed = True
-        if state.timer is not None:
-            state.timer.cancel()
-            state.timer = None
-        self.refresh_poll(state)
-        self._inject("poll", state.api(), None)
-
-    def _vote(
-        self, user: UserInfo, poll: ChatMessage | PollState | str, option_ids: list[int]
-    ) -> Injection:
-        state = self._poll_state(poll)
-        chat = state.message.chat
-        if not chat.is_present(user.id):
-            raise ValueError(f"{user.first_name} is not in the chat of the poll")
-        if state.message.deleted:
-            raise AssertionError("the poll's message was deleted")
-        if state.is_closed:
-            raise AssertionError(f"the poll {state.question!r} is closed")
-        if len(set(option_ids)) != len(option_ids) or any(
-            not 0 <= option < len(state.options) for option in option_ids
-        ):
-            raise ValueError(f"option ids {option_ids} do not fit {len(state.options)} options")
-        if len(option_ids) > 1 and not state.allows_multiple_answers:
-            raise AssertionError("this poll takes one answer")
-        previous = state.votes.get(user.id)
-        if previous and not state.allows_revoting:
-            raise AssertionError(f"this {state.type} poll does not allow changing the answer")
-        if not option_ids and not previous:
-            raise AssertionError("there is no vote to retract")
-        if option_ids:
-            state.votes[user.id] = sorted(option_ids)
-        else:
-            del state.votes[user.id]
-        self.refresh_poll(state)
-        chat._mark_user_action()
-        first = None
-        if not state.is_anonymous:
-            first = self._inject(
-                "poll_answer",
-                {
-                    "poll_id": state.id,
-                    "user": user.api(),
-                    "option_ids": sorted(option_ids),
-                    "option_persistent_ids": [state.persistent_id(o) for o in sorted(option_ids)],
-                },
-                chat,
-            )
-        updated = self._inject("poll", state.api(), None)
-        return first or updated
-
+    # --- Server side: callback queries and the request log --------------------------------
     def callback_query(self, query_id: str) -> Press | None:
         return self._queries.get(query_id)
 
-    # ======================================================================================
-    # Server side: the request log
-    # ======================================================================================
     def begin_request(
         self, method: str, params: dict[str, Any], files: dict[str, Upload]
     ) -> RecordedRequest:
@@ -713,26 +516,41 @@ class StandinBot:
             self.rate_limited_count += 1
         if status == 200 and isinstance(record.chat_id, int):
             chat = self._chats.get(record.chat_id)
-            if chat is not None and chat._awaiting_response:
-                waiting = []
-                for injection in chat._awaiting_response:
-                    if injection.at < record.at:
-                        injection._resolve(record)
-                    else:
-                        waiting.append(injection)
-                chat._awaiting_response = waiting
-        for hook in [*self._hooks, *self.server._hooks]:
+            if chat is not None:
+                chat.bot_responded(record)
+        for hook in list(self._hooks):
             try:
                 hook(record)
             except Exception:
                 log.exception("on_request hook failed for %r", record)
+        self.server.request_finished(record)
 
     def shutdown(self) -> asyncio.Task[None] | None:
         """Stop timers, the webhook and long polls; return the webhook task to await."""
         task = self.updates.stop_webhook()
         self.updates.abort_long_poll("shutdown")
-        for state in self._polls.values():
-            if state.timer is not None:
-                state.timer.cancel()
-                state.timer = None
+        self.polls.stop_timers()
         return task
+
+
+async def settle_bots(bots: Iterable[StandinBot], quiet: float, timeout: float) -> None:
+    """Wait until every bot is idle: updates delivered, no request for ``quiet`` s."""
+    bots = list(bots)
+    deadline = time.perf_counter() + timeout
+    while True:
+        now = time.perf_counter()
+        busy = [bot for bot in bots if bot.busy]
+        idle_for = now - max((bot.log.last_activity for bot in bots), default=0.0)
+        if not busy and idle_for >= quiet:
+            return
+        if now >= deadline:
+            first = busy[0] if busy else bots[0]
+            state = (
+                f"{sum(b.log.inflight for b in busy)} request(s) in flight, "
+                f"{sum(b.updates.undelivered for b in busy)} update(s) undelivered"
+                if busy
+                else f"requests kept coming (last {idle_for:.3f}s ago)"
+            )
+            raise StandinTimeout(first.explain(f"the bot to settle ({state})", timeout))
+        pause = 0.01 if busy else quiet - idle_for
+        await asyncio.sleep(max(0.002, min(pause, deadline - now)))

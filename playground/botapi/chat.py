@@ -6,6 +6,7 @@ text. The Telegram JSON of a message is ``message.data`` (also reachable as
 ``message["text"]``).
 """
 
+# Kept whole: a message knows its chat, a chat its messages; apart they would import each other.
 # The waits take ``timeout=`` like asyncio.wait_for: it is their public API.
 # ruff: noqa: ASYNC109
 
@@ -16,19 +17,46 @@ import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import StandinTimeout
 from .formatting import strip_tags_preview
 from .markup import button_labels
 from .media import StoredFile
+from .waits import PENDING, Waits, describe
 
 if TYPE_CHECKING:
-    from .bot import StandinBot
     from .records import Injection, RecordedRequest
 
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
 _PRESENT = ("creator", "administrator", "member", "restricted")
+
+
+class ChatHost(Protocol):
+    """What a chat needs from the bot it belongs to (``StandinBot`` is one)."""
+
+    @property
+    def id(self) -> int: ...
+
+    def api_user(self) -> dict[str, Any]:
+        """The bot's User object."""
+        ...
+
+    def user_info(self, user: Any) -> UserInfo | None:
+        """The user a UserHandle, UserInfo or user id stands for, if the bot knows them."""
+        ...
+
+    def inject(self, kind: str, payload: dict[str, Any], *, chat: Chat | None = None) -> Injection:
+        """Queue an update for the bot."""
+        ...
+
+    def chat_changed(self, chat: Chat) -> None:
+        """Something users can see changed in ``chat``."""
+        ...
+
+    def explain(self, what: str, timeout: float, *, chat: Chat | None = None) -> str:
+        """The report for a wait that timed out."""
+        ...
 
 
 @dataclass
@@ -322,7 +350,8 @@ class Press:
         """Seconds from the press to the bot's answerCallbackQuery."""
         return None if self.answer is None else self.answer.at - self.created_at
 
-    def _set_answer(self, answer: CallbackAnswer) -> None:
+    def set_answer(self, answer: CallbackAnswer) -> None:
+        """The bot answered the press (answerCallbackQuery); wakes ``answered()``."""
         self.answer = answer
         if self._answered is not None and not self._answered.done():
             self._answered.set_result(answer)
@@ -350,21 +379,12 @@ class Press:
         return f"<Press {self.data!r} by {self.user.first_name} ({state})>"
 
 
-_PENDING = object()
-
-
-@dataclass
-class _Waiter:
-    check: Callable[[], Any]
-    future: asyncio.Future[Any]
-
-
 class Chat:
     """A chat of the bot: a private chat with a user, or a group."""
 
     def __init__(
         self,
-        bot: StandinBot,
+        bot: ChatHost,
         chat_id: int,
         chat_type: str,
         *,
@@ -391,7 +411,7 @@ class Chat:
         self._change_no = 0
         self._read_mark = 0  # messages with seq <= mark were "seen" by the wait helpers
         self._action_change_no = 0
-        self._waiters: list[_Waiter] = []
+        self._waits = Waits()
         self._awaiting_response: list[Injection] = []
 
     # --- identity --------------------------------------------------------------------
@@ -416,6 +436,13 @@ class Chat:
         if self.username:
             chat["username"] = self.username
         return chat
+
+    @property
+    def display_name(self) -> str:
+        """How reports name the chat: the user's name or the group's title, and the id."""
+        if self.user is not None:
+            return f"the chat with {self.user.first_name} ({self.id})"
+        return f"{self.title!r} ({self.id})"
 
     def __repr__(self) -> str:
         name = self.user.first_name if self.user else self.title
@@ -467,7 +494,7 @@ class Chat:
             raise ValueError(f"status must be one of {MEMBER_STATUSES}, not {status!r}")
         if self.user is not None:
             raise ValueError("member statuses are for groups; private chats have two members")
-        info = self.bot._user_info(user)
+        info = self.bot.user_info(user)
         if info is None and getattr(user, "id", user) == self.bot.id:
             self.bot_status = status
             return
@@ -483,7 +510,7 @@ class Chat:
     def add_bot(self, by: Any, *, status: str = "member") -> Injection:
         """A member adds the bot to this group: the bot's status becomes ``status`` and
         the bot gets the ``my_chat_member`` update Telegram sends for it."""
-        info = self.bot._user_info(by)
+        info = self.bot.user_info(by)
         if info is None or self.user is not None:
             raise ValueError("a known user adds the bot to a group")
         old_status, self.bot_status = self.bot_status, status
@@ -504,8 +531,8 @@ class Chat:
         """The bot leaves (or is kicked from) the group: sends get 403 from then on."""
         self.bot_status = "kicked" if kicked else "left"
 
-    # --- internals -----------------------------------------------------------------------
-    def _new_message(
+    # --- changes (the bot's methods and the users' actions make them) ---------------------
+    def add_message(
         self,
         content: dict[str, Any],
         *,
@@ -532,48 +559,55 @@ class Chat:
             setattr(message, name, value)
         self._messages[message_id] = message
         self._ordered.append(message)
-        self._changed()
+        self.changed()
         return message
 
-    def _edited(self, message: ChatMessage, previous: dict[str, Any]) -> None:
+    def message_edited(self, message: ChatMessage, previous: dict[str, Any]) -> None:
+        """``message`` was edited in place; ``previous`` is its data before the edit."""
         message.history.append(previous)
         self._change_no += 1
         message.edit_no = self._change_no
-        self._check_waiters()
-        self.bot._chat_changed(self)
+        self._waits.recheck()
+        self.bot.chat_changed(self)
 
-    def _changed(self) -> None:
+    def delete_message(self, message: ChatMessage) -> None:
+        """The message is gone for users (and its poll's timer stops)."""
+        message.deleted = True
+        if message.poll is not None and message.poll.timer is not None:
+            message.poll.timer.cancel()
+            message.poll.timer = None
+        self.changed()
+
+    def changed(self) -> None:
+        """Something users see changed: re-check the waits, tell the bot's watchers."""
         self._change_no += 1
-        self._check_waiters()
-        self.bot._chat_changed(self)
+        self._waits.recheck()
+        self.bot.chat_changed(self)
 
-    def _check_waiters(self) -> None:
-        if not self._waiters:
-            return
-        for waiter in list(self._waiters):
-            if waiter.future.done():
-                continue
-            result = waiter.check()
-            if result is not _PENDING:
-                waiter.future.set_result(result)
-
-    def _mark_user_action(self) -> None:
-        """Everything in the chat so far counts as seen by the next wait."""
+    def mark_user_action(self) -> None:
+        """A user acted here: everything in the chat so far counts as seen by the next wait."""
         self._read_mark = len(self._ordered)
         self._action_change_no = self._change_no
 
+    # --- the bot's answers to updates about this chat ---------------------------------------
+    def expect_response(self, injection: Injection) -> None:
+        """An update about this chat waits for the bot's first successful request here."""
+        self._awaiting_response.append(injection)
+
+    def bot_responded(self, record: RecordedRequest) -> None:
+        """A successful request of the bot about this chat answers the earlier updates."""
+        waiting = []
+        for injection in self._awaiting_response:
+            if injection.at < record.at:
+                injection.resolve(record)
+            else:
+                waiting.append(injection)
+        self._awaiting_response = waiting
+
     async def _wait(self, check: Callable[[], Any], timeout: float, what: str) -> Any:
-        result = check()
-        if result is not _PENDING:
-            return result
-        waiter = _Waiter(check, asyncio.get_running_loop().create_future())
-        self._waiters.append(waiter)
-        try:
-            return await asyncio.wait_for(waiter.future, timeout)
-        except TimeoutError:
-            raise StandinTimeout(self.bot.explain(what, timeout, chat=self)) from None
-        finally:
-            self._waiters.remove(waiter)
+        return await self._waits.wait(
+            check, timeout, lambda: self.bot.explain(what, timeout, chat=self)
+        )
 
     # --- waiting -------------------------------------------------------------------------
     async def wait_for_message(
@@ -597,11 +631,11 @@ class Chat:
                 if wanted and (predicate is None or predicate(message)):
                     self._read_mark = message.seq
                     return message
-            return _PENDING
+            return PENDING
 
-        what = "a new message from the bot in " + self._name()
+        what = "a new message from the bot in " + self.display_name
         if predicate is not None:
-            what += f" matching {_describe(predicate)}"
+            what += f" matching {describe(predicate)}"
         result: ChatMessage = await self._wait(check, timeout, what)
         return result
 
@@ -620,11 +654,11 @@ class Chat:
             if live.edit_no > baseline and (predicate is None or predicate(live)):
                 live._edit_seen = live.edit_no
                 return live
-            return _PENDING
+            return PENDING
 
-        what = f"the bot to edit message {live.message_id} in {self._name()}"
+        what = f"the bot to edit message {live.message_id} in {self.display_name}"
         if predicate is not None:
-            what += f" so that it matches {_describe(predicate)}"
+            what += f" so that it matches {describe(predicate)}"
         result: ChatMessage = await self._wait(check, timeout, what)
         return result
 
@@ -635,26 +669,8 @@ class Chat:
 
         def check() -> Any:
             value = condition()
-            return value if value else _PENDING
+            return value if value else PENDING
 
         return await self._wait(
-            check, timeout, what or f"{_describe(condition)} in {self._name()}"
+            check, timeout, what or f"{describe(condition)} in {self.display_name}"
         )
-
-    def _name(self) -> str:
-        if self.user is not None:
-            return f"the chat with {self.user.first_name} ({self.id})"
-        return f"{self.title!r} ({self.id})"
-
-
-def _describe(function: Callable[..., Any]) -> str:
-    name = getattr(function, "__name__", None) or repr(function)
-    if name == "<lambda>":
-        code = getattr(function, "__code__", None)
-        where = (
-            f" at {code.co_filename.rsplit('/', 1)[-1]}:{code.co_firstlineno}"
-            if code is not None
-            else ""
-        )
-        return f"the lambda{where}"
-    return name

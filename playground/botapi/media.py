@@ -1,13 +1,15 @@
-"""Files the bot uploads: dimensions from image headers, PhotoSize lists, file ids."""
+"""Files the bot and its users upload: image sizes, PhotoSize lists, file ids, the store."""
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import struct
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ApiError, bad_request
+from .params import Upload
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -188,3 +190,48 @@ def make_document(
         file_name=file_name,
         mime_type=mime_type or "application/octet-stream",
     )
+
+
+class FileStore:
+    """The files of one bot's world (its uploads and its users'), by file_id and by path."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, StoredFile] = {}
+        self._by_path: dict[str, StoredFile] = {}
+        self._counter = itertools.count(1)
+
+    def _next_path(self, folder: str, extension: str) -> str:
+        return f"{folder}/file_{next(self._counter)}.{extension}"
+
+    def add_photo(self, data: bytes) -> StoredFile:
+        """Keep a photo under the ids of all its sizes."""
+        stored, ids = make_photo(data, self._next_path("photos", "jpg"))
+        for file_id, _ in ids:
+            self._by_id[file_id] = stored
+        self._by_path[stored.file_path] = stored
+        return stored
+
+    def add_document(
+        self, data: bytes, file_name: str | None, mime_type: str | None
+    ) -> StoredFile:
+        extension = file_name.rsplit(".", 1)[-1] if file_name and "." in file_name else "bin"
+        stored = make_document(data, self._next_path("documents", extension), file_name, mime_type)
+        self._by_id[stored.file_id] = stored
+        self._by_path[stored.file_path] = stored
+        return stored
+
+    def add_upload(self, upload: Upload, kind: str) -> StoredFile:
+        """Keep a file the bot uploaded as ``kind`` (``photo`` or a document)."""
+        if kind == "photo":
+            return self.add_photo(upload.data)
+        return self.add_document(upload.data, upload.filename, upload.content_type)
+
+    def by_id(self, file_id: str) -> StoredFile | None:
+        return self._by_id.get(file_id.strip())
+
+    def by_path(self, path: str) -> StoredFile | None:
+        return self._by_path.get(path)
+
+    def all(self) -> list[StoredFile]:
+        """Every file once (a photo is kept under the ids of all its sizes)."""
+        return list({id(f): f for f in self._by_id.values()}.values())

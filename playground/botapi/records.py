@@ -115,7 +115,8 @@ class Injection:
         """Seconds from injection to the bot's first answer, once there is one."""
         return None if self.response is None else self.response.at - self.at
 
-    def _resolve(self, record: RecordedRequest) -> None:
+    def resolve(self, record: RecordedRequest) -> None:
+        """The bot answered: the first successful request about the chat after this update."""
         if self.response is None:
             self.response = record
             if self._responded is not None and not self._responded.done():

@@ -9,7 +9,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -17,9 +17,9 @@ import aiohttp
 from aiohttp import web
 
 from .actors import UserHandle
-from .bot import StandinBot
+from .bot import StandinBot, settle_bots
 from .chat import Chat, ChatMessage, PollState
-from .errors import NOT_FOUND, UNAUTHORIZED, ApiError, StandinTimeout
+from .errors import NOT_FOUND, UNAUTHORIZED, ApiError
 from .faults import Faults
 from .methods import METHODS, Call, Described
 from .params import Params, read_request
@@ -177,7 +177,8 @@ class BotApiStandin:
         """For ``ApplicationBuilder().base_file_url(...)``."""
         return f"{self.base_url}/file/bot"
 
-    def _client_session(self) -> aiohttp.ClientSession:
+    def client_session(self) -> aiohttp.ClientSession:
+        """The HTTP client the bots' webhooks are called with (made on first use)."""
         if self._session is None:
             self._session = aiohttp.ClientSession()
         return self._session
@@ -267,6 +268,14 @@ class BotApiStandin:
 
         return remove
 
+    def request_finished(self, record: RecordedRequest) -> None:
+        """Run the ``on_request`` hooks (after the bot's own); a failing hook is logged."""
+        for hook in list(self._hooks):
+            try:
+                hook(record)
+            except Exception:
+                log.exception("on_request hook failed for %r", record)
+
     def close_poll(self, poll: ChatMessage | PollState | str) -> PollState:
         return self.bot.close_poll(poll)
 
@@ -289,28 +298,7 @@ class BotApiStandin:
 
     async def settle(self, quiet: float = 0.2, *, timeout: float = 10.0) -> None:
         """Wait until every bot is idle: updates delivered, no request for ``quiet`` s."""
-        await self._settle(self._bots.values(), quiet, timeout)
-
-    async def _settle(self, bots: Iterable[StandinBot], quiet: float, timeout: float) -> None:
-        bots = list(bots)
-        deadline = time.perf_counter() + timeout
-        while True:
-            now = time.perf_counter()
-            busy = [bot for bot in bots if bot.busy]
-            idle_for = now - max((bot.log.last_activity for bot in bots), default=0.0)
-            if not busy and idle_for >= quiet:
-                return
-            if now >= deadline:
-                first = busy[0] if busy else bots[0]
-                state = (
-                    f"{sum(b.log.inflight for b in busy)} request(s) in flight, "
-                    f"{sum(b.updates.undelivered for b in busy)} update(s) undelivered"
-                    if busy
-                    else f"requests kept coming (last {idle_for:.3f}s ago)"
-                )
-                raise StandinTimeout(first.explain(f"the bot to settle ({state})", timeout))
-            pause = 0.01 if busy else quiet - idle_for
-            await asyncio.sleep(max(0.002, min(pause, deadline - now)))
+        await settle_bots(self._bots.values(), quiet, timeout)
 
     # --- HTTP ------------------------------------------------------------------------------------
     @staticmethod

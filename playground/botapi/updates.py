@@ -88,8 +88,41 @@ class UpdateQueue:
         self.webhook: WebhookConfig | None = None
         self.poller: asyncio.Future[str] | None = None
         self.last_poll_at: float | None = None
+        #: Every update injected for the bot, in order (dropped ones included).
+        self.injections: list[Injection] = []
 
     # --- filling -----------------------------------------------------------------------------
+    def add(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        chat_id: int | None,
+        request_mark: int,
+        dropped: str | None = None,
+    ) -> Injection:
+        """An update for the bot, queued unless ``dropped`` (or allowed_updates) keeps it out.
+
+        ``request_mark`` is the request log's ``seq`` now (waits for the bot's answer
+        start there).
+        """
+        dropped = dropped or self.refusal(kind)
+        update_id = 0 if dropped else self.next_update_id
+        injection = Injection(
+            update_id=update_id,
+            kind=kind,
+            update={"update_id": update_id, kind: payload},
+            at=time.perf_counter(),
+            chat_id=chat_id,
+            request_mark=request_mark,
+            dropped=dropped,
+        )
+        self.injections.append(injection)
+        if not dropped:
+            self.next_update_id += 1
+            self.push(injection)
+        return injection
+
     def refusal(self, kind: str) -> str | None:
         """Why an update of this kind would not be queued (allowed_updates), or None."""
         allowed = frozenset(self.allowed_updates or ()) or DEFAULT_ALLOWED_UPDATES
