@@ -6,7 +6,7 @@ difference between the two bots is what their handlers do for a press. Any messa
 message with one button; a press on it is answered and the message's text is edited to echo
 it (keeping the button), concurrently, as our review handlers do.
 
-The rate limiter is our bot's ``TelegramRateLimiter`` (PTB's AIORateLimiter that keeps edits
+The rate limiter is our bot's ``TelegramRateLimiter`` (a ``BaseRateLimiter`` that keeps edits
 in private chats out of the 30-a-second window): PTB's plain ``AIORateLimiter`` puts every
 edit in that window, which would make the baseline a rate-limiter figure.
 """

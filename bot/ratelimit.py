@@ -1,28 +1,43 @@
-"""Telegram's flood limits, kept strictly: PTB's AIORateLimiter with sliding windows.
+"""Telegram's flood limits, kept strictly: a ``BaseRateLimiter`` with sliding windows.
 
-aiolimiter's leaky bucket lets a full bucket out at once and then refills it, so about
-twice the rate can pass in the first second; Telegram (and the stand-in) count calls in
-a sliding window and answer the excess with 429. A window of call times never lets more
-than the limit through in any period, which is what "zero 429s" needs.
+aiolimiter's leaky bucket (what PTB's ``AIORateLimiter`` uses) lets a full bucket out at
+once and then refills it, so about twice the rate can pass in the first second; Telegram
+(and the stand-in) count calls in a sliding window and answer the excess with 429. A window
+of call times never lets more than the limit through in any period, which is what "zero
+429s" needs. The limiter is built on PTB's public ``BaseRateLimiter`` only: PTB's private
+members may change in any minor release.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dtm
 import logging
+import warnings
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any
 
 from telegram import constants
-from telegram.ext import AIORateLimiter
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
+
+# What a Bot API call returns (PTB's own alias for it is private).
+ApiResult = bool | dict[str, Any] | list[dict[str, Any]]
 
 # A call counts from when it is let through until a window after its answer came back:
 # Telegram saw it somewhere in between, and that is all the limiter can know. The small
 # margin covers clock granularity.
 WINDOW_MARGIN = 0.01
+# Past this many group windows, the idle ones are dropped (as PTB's AIORateLimiter does).
+GROUP_WINDOWS_KEPT = 512
+# Added to a 429's ``retry_after`` before calling again (PTB's AIORateLimiter adds the same).
+RETRY_AFTER_MARGIN = 0.1
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class SlidingWindowLimiter:
@@ -50,11 +65,12 @@ class SlidingWindowLimiter:
         return self._in_flight + len(self._finished)
 
     def has_capacity(self, amount: float = 1) -> bool:
-        """Whether ``amount`` calls could go now (PTB uses it to drop idle group limiters)."""
+        """Whether ``amount`` calls could go now (used to drop idle group windows)."""
         return self._used(asyncio.get_running_loop().time()) + amount <= self.max_rate
 
     async def __aenter__(self) -> None:
         loop = asyncio.get_running_loop()
+        # Waiters queue on the lock, so they are let through in the order they came.
         async with self._lock:
             while self._used(now := loop.time()) >= self.max_rate:
                 self._changed.clear()
@@ -75,23 +91,31 @@ class SlidingWindowLimiter:
         self._changed.set()
 
 
-class _GivenUpIsLoggedOnce(logging.Filter):
-    """Drop PTB's traceback for a 429 that the retry policy already gave up on and logged."""
+def retry_after_seconds(error: RetryAfter) -> float:
+    """The wait a 429 asks for, in seconds, whether PTB gives it as int or timedelta."""
+    # PTB 22 warns on reading ``retry_after`` unless PTB_TIMEDELTA opts in to timedelta;
+    # both forms are handled, so the warning says nothing to act on here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Rate limit hit after maximum")
 
-
-logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_GivenUpIsLoggedOnce())
-
-
-class TelegramRateLimiter(AIORateLimiter):
+class TelegramRateLimiter(BaseRateLimiter[int]):
     """30 messages a second overall and 20 a minute per group, as sliding windows.
 
-    Edits in private chats stay out of the overall window: Telegram's limit is on sending
-    messages, and editing the card a learner just pressed is the answer to that press.
-    A 429 is waited out by the one retry policy (``bot.telegram_io``), under this limiter;
-    the application builds it with ``max_retries=0``.
+    Mirrors PTB's ``AIORateLimiter``: a call with a ``chat_id`` goes through the overall
+    window; one to a group or channel (a negative id or an ``@username``) first through
+    that chat's window; a paid broadcast only through the paid-broadcast window; a call
+    without a chat is not held. Edits in private chats stay out of the overall window:
+    Telegram's limit is on sending messages, and editing the card a learner just pressed is
+    the answer to that press.
+
+    A ``RetryAfter`` is retried up to ``max_retries`` times (``rate_limit_args`` overrides
+    it per call), after ``retry_after`` plus a margin during which no call is let through.
+    The application builds it with ``max_retries=0``: a 429 is waited out by the one retry
+    policy (``bot.telegram_io``), under this limiter, and a ``RetryAfter`` that reaches here
+    is re-raised without logging, for that policy has logged it once.
     """
 
     def __init__(
@@ -100,35 +124,113 @@ class TelegramRateLimiter(AIORateLimiter):
         overall_per_second: int = constants.FloodLimit.MESSAGES_PER_SECOND,
         per_group_per_minute: int = constants.FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP,
         max_retries: int = 3,
+        overall_period: float = 1.0,
+        group_period: float = 60.0,
     ) -> None:
-        super().__init__(max_retries=max_retries)
-        self._base_limiter = SlidingWindowLimiter(overall_per_second, 1.0)  # type: ignore[assignment]
-        self._per_group = per_group_per_minute
-        self._windows: dict[str | int, SlidingWindowLimiter] = {}
+        """Set the limits; the periods are Telegram's (tests shorten them)."""
+        self.max_retries = max_retries
+        self.per_group = per_group_per_minute
+        self.group_period = group_period
+        self.overall = SlidingWindowLimiter(overall_per_second, overall_period)
+        self.paid_broadcasts = SlidingWindowLimiter(
+            constants.FloodLimit.PAID_MESSAGES_PER_SECOND, 1.0
+        )
+        self._groups: dict[str | int, SlidingWindowLimiter] = {}
+        # Set unless a 429 that will be retried holds every call until ``_resume_at``.
+        self._running = asyncio.Event()
+        self._running.set()
+        self._resume_at = 0.0
 
-    def _get_group_limiter(self, group_id: str | int | bool) -> Any:
-        key = group_id if not isinstance(group_id, bool) else int(group_id)
-        if len(self._windows) > 512:
-            for old in [
-                k for k, w in self._windows.items() if k != key and w.has_capacity(w.max_rate)
-            ]:
-                del self._windows[old]
-        if key not in self._windows:
-            self._windows[key] = SlidingWindowLimiter(self._per_group, 60.0)
-        return self._windows[key]
+    async def initialize(self) -> None:
+        """Nothing to open: the windows live in memory."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close; the windows are kept, so a restart within a window obeys it."""
+
+    def group_window(self, group_id: str | int) -> SlidingWindowLimiter:
+        """The window of one group or channel, made on first use."""
+        window = self._groups.get(group_id)
+        if window is None:
+            if len(self._groups) > GROUP_WINDOWS_KEPT:
+                for key, idle in list(self._groups.items()):
+                    if idle.has_capacity(idle.max_rate):
+                        del self._groups[key]
+            window = self._groups[group_id] = SlidingWindowLimiter(
+                self.per_group, self.group_period
+            )
+        return window
+
+    def _pause(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        self._resume_at = max(self._resume_at, loop.time() + seconds)
+        self._running.clear()
+        loop.call_at(self._resume_at, self._resume_when_due)
+
+    def _resume_when_due(self) -> None:
+        # The loop may run a timer a clock tick early, and a later 429 may have moved the end.
+        loop = asyncio.get_running_loop()
+        if loop.time() >= self._resume_at:
+            self._running.set()
+        else:
+            loop.call_at(self._resume_at, self._resume_when_due)
+
+    async def _call_once(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, ApiResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        windows: list[SlidingWindowLimiter],
+    ) -> ApiResult:
+        async with contextlib.AsyncExitStack() as stack:
+            for window in windows:
+                await stack.enter_async_context(window)
+            await self._running.wait()
+            return await callback(*args, **kwargs)
+
+    def _windows_for(self, endpoint: str, data: dict[str, Any]) -> list[SlidingWindowLimiter]:
+        """The windows a call passes, the group's before the overall one (as PTB's order)."""
+        if data.get("allow_paid_broadcast", False):
+            return [self.paid_broadcasts]
+        chat_id = data.get("chat_id")
+        if chat_id is None:
+            return []
+        # An integer chat id may come as a string; "@name" stays a string.
+        with contextlib.suppress(ValueError, TypeError):
+            chat_id = int(chat_id)
+        if isinstance(chat_id, int) and chat_id > 0 and endpoint.startswith("edit"):
+            return []
+        if (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str):
+            # A channel cannot be told from a supergroup: both get the group window.
+            return [self.group_window(chat_id), self.overall]
+        return [self.overall]
 
     async def process_request(
         self,
-        callback: Callable[..., Any],
+        callback: Callable[..., Coroutine[Any, Any, ApiResult]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: int | None,
-    ) -> Any:
-        chat_id = data.get("chat_id")
-        if endpoint.startswith("edit") and isinstance(chat_id, int) and chat_id > 0:
-            data = {key: value for key, value in data.items() if key != "chat_id"}
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
+    ) -> ApiResult:
+        """Make the call when every window it counts in has room; retry a 429 if allowed."""
+        max_retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        windows = self._windows_for(endpoint, data)
+        attempt = 0
+        while True:
+            try:
+                return await self._call_once(callback, args, kwargs, windows)
+            except RetryAfter as error:
+                if attempt >= max_retries:
+                    raise
+                attempt += 1
+                wait = retry_after_seconds(error) + RETRY_AFTER_MARGIN
+                _LOGGER.info(
+                    "%s rate limited: retry %d of %d after %.1f s",
+                    endpoint,
+                    attempt,
+                    max_retries,
+                    wait,
+                )
+                self._pause(wait)
+                await self._running.wait()
