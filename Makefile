@@ -30,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check bot tutor playground tests bench
 	$(BIN)/ruff format --check bot tutor playground tests bench
 	$(BIN)/mypy tutor bot playground
+	$(BIN)/lint-imports
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix bot tutor playground tests bench

@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         default="all",
         help=(
             "review: review throughput and latency; reminders: the reminder tick and "
-            "10,000 deliveries (about 7 minutes); demo: the demos; grading: the explain grader"
+            "10,000 deliveries (about 7 minutes); demo: the demos, and the event loop while "
+            "one trains; grading: the explain grader"
             " on the labelled answer set; generated: making generated questions and a /predict "
             "answer; imports: own decks from a 5,000-row CSV and a 5,000-note .apkg; owndecks: "
             "those files parsed and stored (SQLite, PostgreSQL) and the own-deck cache; "
@@ -57,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             "heavy: two accounts at the quota on items taking turns at /review beside "
             "ordinary learners (SQLite, PostgreSQL); "
             "report: /report and /export for a class of 300,000 answers; startup: from the "
-            "bot's process start to its first poll and first replies; busyclass: a private "
+            "bot's process start to its first poll and first replies, and from SIGTERM (or "
+            "Ctrl-C in the playground) to its exit; busyclass: a private "
             "/review behind a class of 400 answering (SQLite, PostgreSQL); memory: fitting a "
             "learner's memory model, and review presses while fits run; all: everything "
             "(default)"

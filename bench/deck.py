@@ -7,7 +7,8 @@ from typing import Any
 
 import yaml
 
-from tutor.content import Deck, load_library
+from tutor.catalog import load_library
+from tutor.domain.content import Deck
 
 BENCH_DECK_ID = "bench"
 BENCH_CARDS = 2000
@@ -42,7 +43,7 @@ def _card(number: int) -> dict[str, Any]:
 
 
 def bench_deck(cards: int = BENCH_CARDS) -> Deck:
-    """A deck of ``cards`` generated cards, validated by ``tutor.content``'s schema."""
+    """A deck of ``cards`` generated cards, validated by ``tutor.domain.content``'s schema."""
     return Deck.model_validate(
         {
             "id": BENCH_DECK_ID,

@@ -13,9 +13,9 @@ import statistics
 import time
 from datetime import UTC, datetime
 
-from tutor import predict
 from tutor.demo.runner import DemoRunner
-from tutor.generated import TEMPLATES
+from tutor.services import predict
+from tutor.services.generated import TEMPLATES
 
 QUESTIONS = 200
 TARGET_SECONDS = 1.0

@@ -14,9 +14,12 @@ from pathlib import Path
 
 import yaml
 
-from tutor.content import ExplainPrompt, Library, load_library
-from tutor.grading import Grade, grade_explanation
-from tutor.scheduling import Rating
+from tutor.catalog import load_library
+from tutor.domain.content import ExplainPrompt
+from tutor.domain.grading import Grade, grade_explanation
+from tutor.domain.language import Lexicon
+from tutor.domain.library import Library
+from tutor.domain.scheduling import Rating
 
 ROOT = Path(__file__).resolve().parents[1]
 ANSWERS = ROOT / "tests" / "grading"
@@ -147,23 +150,23 @@ class Figures:
         return self.wrong_again / max(1, self.total(WRONG))
 
 
-def evaluate(answers: list[Labelled]) -> Figures:
-    """Grade every labelled answer and count the outcomes."""
+def evaluate(answers: list[Labelled], lexicon: Lexicon) -> Figures:
+    """Grade every labelled answer through its library's lexicon and count the outcomes."""
     figures = Figures()
     for item in answers:
-        figures.add(item, grade_explanation(item.prompt, item.answer))
+        figures.add(item, grade_explanation(item.prompt, item.answer, lexicon))
     return figures
 
 
-def timings(answers: list[Labelled], rounds: int = 20) -> list[float]:
+def timings(answers: list[Labelled], lexicon: Lexicon, rounds: int = 20) -> list[float]:
     """Seconds per grading, each answer graded ``rounds`` times (after one warm-up pass)."""
     for item in answers:
-        grade_explanation(item.prompt, item.answer)
+        grade_explanation(item.prompt, item.answer, lexicon)
     times = []
     for _ in range(rounds):
         for item in answers:
             start = time.perf_counter()
-            grade_explanation(item.prompt, item.answer)
+            grade_explanation(item.prompt, item.answer, lexicon)
             times.append(time.perf_counter() - start)
     return times
 
@@ -191,15 +194,15 @@ def hostile_timings(library: Library) -> dict[str, float]:
         slowest = 0.0
         for prompt in prompts:
             start = time.perf_counter()
-            grade_explanation(prompt, answer)
+            grade_explanation(prompt, answer, library.lexicon)
             slowest = max(slowest, time.perf_counter() - start)
         worst[name] = slowest
     return worst
 
 
-def print_figures(title: str, answers: list[Labelled]) -> None:
+def print_figures(title: str, answers: list[Labelled], lexicon: Lexicon) -> None:
     """The figures of one answer set, against the targets."""
-    figures = evaluate(answers)
+    figures = evaluate(answers, lexicon)
     prompts = {item.prompt.id for item in answers}
     print(f"{title}: {len(answers)} answers over {len(prompts)} prompts")
     for label in LABELS:
@@ -242,13 +245,15 @@ def main() -> int:
     """Print the figures (the targets are asserted by tests/grading, not here)."""
     library = load_library(ROOT / "content")
     answers = load_answers(library)
-    print_figures("Explain grading: labelled answers (written with the grader)", answers)
+    lexicon = library.lexicon
+    print_figures("Explain grading: labelled answers (written with the grader)", answers, lexicon)
     for name, path in BLIND_SETS.items():
         print_figures(
             f"Explain grading: blind set {name} (written without sight of the grader)",
             load_blind(library, path),
+            lexicon,
         )
-    times = sorted(timings(answers))
+    times = sorted(timings(answers, lexicon))
     median = statistics.median(times) * 1000
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000
     print(f"time to grade one answer: median {median:.2f} ms, p99 {p99:.2f} ms (target < 5 ms)")

@@ -4,7 +4,7 @@ turns at /review (one a second at most) while ordinary learners press review but
     python -m bench heavy
 
 Each heavy account holds 50 own decks of 5,000 cards (the issue's case), or as many as
-the quota on items per learner allows (``tutor.quotas.MAX_LIBRARY_ITEMS``; the line
+the quota on items per learner allows (``tutor.services.quotas.MAX_LIBRARY_ITEMS``; the line
 "heavy accounts" says which). Their decks are written through the store as an import
 writes them (``owndecks.assign_ids``, then the deck and its rows), which is faster than
 parsing files. The bot runs as ``python -m bot`` under a watcher that ticks every 10 ms on
@@ -31,23 +31,22 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from bench import review
+from bench import learners
+from bench.botprocess import bot_environment, run_bot
 from bench.deck import write_bench_content
-from bench.reminders import scratch_pg
-from bench.review import (
+from bench.learners import (
     Sample,
     TutorDriver,
-    bot_environment,
     create_learners,
     learners_of,
     percentile,
     press_once,
-    run_bot,
 )
+from bench.reminders import scratch_pg
 from playground.botapi import BotApiStandin, StandinTimeout, UserHandle
-from tutor import owndecks
-from tutor.content import Card
+from tutor.domain.content import Card
 from tutor.imports import ParsedDeck
+from tutor.services import owndecks
 from tutor.store import Database
 from tutor.store import owndecks as queries
 
@@ -73,7 +72,7 @@ STALL_NOTED = 0.002
 def heavy_decks() -> int:
     """How many 5,000-card decks a heavy account gets: 50, or what the quota allows."""
     try:
-        from tutor.quotas import MAX_LIBRARY_ITEMS
+        from tutor.services.quotas import MAX_LIBRARY_ITEMS
     except ImportError:  # a version without quotas (the "before" run)
         return WANTED_DECKS
     return min(WANTED_DECKS, MAX_LIBRARY_ITEMS // CARDS_PER_DECK)
@@ -281,7 +280,7 @@ def _report(run: HeavyRun) -> list[str]:
 
 async def _main() -> None:
     # Before the quotas the bot froze for longer than the review bench ever waits.
-    review.PRESS_TIMEOUT = HEAVY_TIMEOUT
+    learners.PRESS_TIMEOUT = HEAVY_TIMEOUT
     decks = heavy_decks()
     print(
         f"Heavy users: accounts {', '.join(map(str, HEAVY_IDS))} with {decks} decks of "

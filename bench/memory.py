@@ -22,23 +22,21 @@ from pathlib import Path
 
 import fsrs
 
-from bench.review import (
+from bench.botprocess import ROOT, bot_environment, run_bot
+from bench.learners import (
     PRESS_TIMEOUT,
-    ROOT,
     Sample,
     TutorDriver,
-    bot_environment,
     create_learners,
     learners_of,
     percentile,
     press_once,
-    run_bot,
 )
 from playground.botapi import BotApiStandin, ChatMessage, UserHandle
 from tests.tutor.test_fitting import store_history
 from tests.tutor.test_memorymodel import FORGETFUL, simulate
-from tutor import workers
-from tutor.memorymodel import PastReview
+from tutor.domain.memorymodel import PastReview
+from tutor.runtime import tasks, workers
 from tutor.store import Database
 
 TOKEN = "5005:bench-memory-token"
@@ -70,9 +68,7 @@ async def _fit_in_worker(reviews: list[PastReview]) -> None:
         times = []
         for _ in range(1 + WARM_RUNS):
             started = time.perf_counter()
-            fit = await pool.run(
-                "tutor.fsrsfit:fit", reviews, None, deadline=workers.FIT_DEADLINE_SECONDS
-            )
+            fit = await pool.run(tasks.FIT, reviews, None, deadline=workers.FIT_DEADLINE_SECONDS)
             times.append(time.perf_counter() - started)
     finally:
         pool.close()
@@ -187,7 +183,7 @@ async def _presses_while_fitting(workdir: Path) -> None:
 
 
 async def run() -> None:
-    print("Memory model: fitting a learner's FSRS parameters (tutor.fsrsfit)")
+    print("Memory model: fitting a learner's FSRS parameters (tutor.domain.fsrsfit)")
     await _fit_in_worker(_reviews(1))
     with tempfile.TemporaryDirectory(prefix="lr-tutor-memory-") as tmp:
         await _presses_while_fitting(Path(tmp))

@@ -21,10 +21,10 @@ from typing import Any
 
 from bench.imports import make_classic_apkg, make_csv, make_newer_apkg
 from bench.reminders import scratch_pg
-from tutor import libraries, owndecks, schema, study
-from tutor.content import Library, library_of
+from tutor.domain.library import Library, library_of
 from tutor.imports import ParsedDeck, parse_file
-from tutor.store import Database
+from tutor.services import deckpage, libraries, owndecks, study
+from tutor.store import Database, schema
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TARGET_SECONDS = 3.0
@@ -112,7 +112,7 @@ async def _cache_figures(database: Database, library: Library, csv_data: bytes) 
     )  # fmt: skip
     assert isinstance(imported, owndecks.Imported)
     await database.run(
-        owndecks.focus_on, library=library, learner_id=99_999, first_name="C",
+        deckpage.focus_on, library=library, learner_id=99_999, first_name="C",
         deck_number=imported.number, now=NOW,
     )  # fmt: skip
 

@@ -24,10 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bench.deck import BENCH_DECK_ID, bench_deck
 from bot.app import ALLOWED_UPDATES, build_application
 from playground.botapi import BotApiStandin, RateLimits
-from tutor import reminders, schema
+from tutor import store
 from tutor.config import Settings
-from tutor.content import Deck, library_of
-from tutor.store import Database
+from tutor.domain.content import Deck
+from tutor.domain.library import library_of
+from tutor.services import reminders
+from tutor.store import Database, schema
 
 LEARNERS = 100_000
 ITEMS_PER_LEARNER = 20
@@ -106,7 +108,7 @@ async def _time_selection(database: Database, now: datetime, runs: int = 15) -> 
             started = time.perf_counter()
             rows = (
                 await session.execute(
-                    reminders.reminder_slots(now, reminders.CLAIM_BATCH, lock=lock)
+                    store.reminders.reminder_slots(now, reminders.CLAIM_BATCH, lock=lock)
                 )
             ).all()
             counts, _ = await session.run_sync(

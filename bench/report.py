@@ -21,9 +21,12 @@ from typing import Any, TypeVar
 from sqlalchemy import insert
 
 from bench.reminders import scratch_pg
-from bot.handlers.reports import EXPORT_PLAIN_LIMIT, write_export
-from tutor import charts, reports, schema
-from tutor.content import ItemKind, Library, QuizQuestion, load_library
+from bot.handlers.reports import EXPORT_PLAIN_LIMIT
+from tutor.catalog import load_library
+from tutor.domain import charts
+from tutor.domain.content import ItemKind, QuizQuestion
+from tutor.domain.library import Library
+from tutor.services import report_export, reports
 from tutor.store import (
     Database,
     GroupChat,
@@ -33,6 +36,7 @@ from tutor.store import (
     QuizSession,
     ReviewLog,
     SessionPoll,
+    schema,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,11 +181,13 @@ async def _timed(work: Callable[[], Awaitable[T]], runs: int) -> tuple[list[floa
     return times, max(stalls), result
 
 
-async def export_csv(database: Database, library: Library) -> reports.CsvExport:
+async def export_csv(database: Database, library: Library) -> report_export.CsvExport:
     """What /export does before the file: the plan, then every page into the CSV."""
-    plan = await database.run_long(reports.plan_export, chat_id=CHAT, default_zone="Europe/Berlin")
+    plan = await database.run_long(
+        report_export.plan_export, chat_id=CHAT, default_zone="Europe/Berlin"
+    )
     assert plan is not None
-    return await write_export(database, library, plan)
+    return await report_export.write_export(database, library, plan)
 
 
 async def _figures(url: str, label: str, library: Library, rows: dict[Any, Any]) -> Any:
@@ -215,7 +221,7 @@ async def _figures(url: str, label: str, library: Library, rows: dict[Any, Any])
         print(f"    a session's report ({MEMBERS} members x {QUESTIONS} questions): "
               f"median {statistics.median(times) * 1000:.1f} ms")  # fmt: skip
 
-        async def export() -> tuple[reports.CsvExport, bytes]:
+        async def export() -> tuple[report_export.CsvExport, bytes]:
             written = await export_csv(database, library)
             return written, await asyncio.to_thread(written.getvalue)
 
@@ -229,7 +235,7 @@ async def _figures(url: str, label: str, library: Library, rows: dict[Any, Any])
         )
         if len(data) > EXPORT_PLAIN_LIMIT:
             started = time.perf_counter()
-            archive = reports.zipped(data, "answers.csv")
+            archive = report_export.zipped(data, "answers.csv")
             print(f"      over {EXPORT_PLAIN_LIMIT / 2**20:.0f} MiB, so sent zipped: "
                   f"{len(archive) / 1e6:.1f} MB, zipped in {time.perf_counter() - started:.2f} s "
                   "(in a thread)")  # fmt: skip

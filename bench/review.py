@@ -2,7 +2,8 @@
 
 Both bots run as subprocesses (``python -m bot`` on SQLite, ``python -m bench.echo_bot``)
 that long-poll a stand-in Bot API server living in this process, one bot after the other
-so they never share the CPU. Simulated learners press buttons over real HTTP:
+so they never share the CPU (``bench.botprocess``). Simulated learners (``bench.learners``)
+press buttons over real HTTP:
 
 * closed loop (10 and 50 learners): each learner presses again as soon as the last press
   was answered and the message redrawn (Show answer, then a rating, then Show answer on the
@@ -20,30 +21,28 @@ import math
 import os
 import platform
 import random
-import signal
 import sqlite3
-import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
 import telegram
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bench.botprocess import bot_environment, run_bot
 from bench.deck import BENCH_CARDS, write_bench_content
-from bench.echo_bot import ECHO_LABEL
-from bot.handlers.review import RATING_LABELS, SHOW_ANSWER
-from playground.botapi import BotApiStandin, ChatMessage, StandinBot, UserHandle
-from tutor import schema
-from tutor.scheduling import Rating
-from tutor.store import Database, Learner
+from bench.learners import (
+    Driver,
+    EchoDriver,
+    Sample,
+    TutorDriver,
+    create_learners,
+    learners_of,
+    percentile,
+    press_once,
+)
+from playground.botapi import BotApiStandin, ChatMessage, UserHandle
 
-ROOT = Path(__file__).resolve().parents[1]
 TUTOR_TOKEN = "5001:bench-tutor-token"
 ECHO_TOKEN = "5002:bench-echo-token"
 
@@ -53,44 +52,11 @@ WINDOW = 10.0
 OPEN_LOOP_LEARNERS = 30
 OPEN_LOOP_PERIOD = 2.0
 OPEN_LOOP_DURATION = 30.0
-# A bench learner must never run out of new cards within a run.
-NEW_PER_DAY = 10_000
-PRESS_TIMEOUT = 20.0
-START_TIMEOUT = 60.0
-STOP_TIMEOUT = 10.0
-# How the learners rate: mostly Good, as people do.
-RATING_WEIGHTS = {Rating.AGAIN: 10, Rating.HARD: 15, Rating.GOOD: 60, Rating.EASY: 15}
 THROUGHPUT_TARGET = 0.6
 P99_TARGET_MS = 100.0
 
 
 # --- measuring -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Sample:
-    """One press: when it was made, answered (answerCallbackQuery) and redrawn (the edit)."""
-
-    pressed_at: float
-    answered_at: float
-    drawn_at: float
-    as_expected: bool
-
-    @property
-    def latency(self) -> float:
-        return self.answered_at - self.pressed_at
-
-    @property
-    def draw_latency(self) -> float:
-        return self.drawn_at - self.pressed_at
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The nearest-rank ``q``-th percentile (0 < q <= 100); NaN for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
-
-
 @dataclass(frozen=True)
 class CpuUse:
     """CPU seconds over a stretch of time: the bot, this process, and everything else."""
@@ -159,114 +125,7 @@ class LoopResult:
         return 1000 * max((s.latency for s in self.samples), default=math.nan)
 
 
-# --- the learners ----------------------------------------------------------------------------
-class Driver(Protocol):
-    """How a learner gets a first message from a bot and makes one press on it."""
-
-    name: str
-    bot: StandinBot
-
-    async def first_message(self, user: UserHandle) -> ChatMessage: ...
-
-    async def step(
-        self, user: UserHandle, message: ChatMessage, rng: random.Random
-    ) -> tuple[Sample, ChatMessage | None]: ...
-
-
-async def press_and_wait(
-    user: UserHandle, message: ChatMessage, label: str, expected_answer: str | None
-) -> tuple[Sample, ChatMessage | None]:
-    """Press ``label``, wait for the answer and the edit, and time them.
-
-    An answer other than ``expected_answer`` (an error notice) comes without an edit: the
-    message returned is then None, and the learner has to start again.
-    """
-    press = await user.press(message, label)
-
-    async def redrawn() -> tuple[ChatMessage, float]:
-        edited = await user.wait_for_edit(message, timeout=PRESS_TIMEOUT)
-        return edited, time.perf_counter()
-
-    redraw = asyncio.ensure_future(redrawn())
-    try:
-        answer = await press.answered(timeout=PRESS_TIMEOUT)
-        if expected_answer is None:
-            as_expected = answer.text is None
-        else:
-            as_expected = (answer.text or "").startswith(expected_answer)
-        if not as_expected:
-            return Sample(press.created_at, answer.at, answer.at, False), None
-        edited, drawn_at = await redraw
-    finally:
-        redraw.cancel()
-    return Sample(press.created_at, answer.at, drawn_at, True), edited
-
-
-class TutorDriver:
-    """A learner of our bot: /review, then Show answer and a rating, card after card."""
-
-    name = "ours"
-
-    def __init__(self, bot: StandinBot) -> None:
-        self.bot = bot
-
-    async def first_message(self, user: UserHandle) -> ChatMessage:
-        await user.send("/review")
-        card = await user.wait_for_message(timeout=PRESS_TIMEOUT)
-        if card.button_labels != [SHOW_ANSWER]:
-            raise RuntimeError(f"/review for learner {user.id} did not show a card: {card!r}")
-        return card
-
-    async def step(
-        self, user: UserHandle, message: ChatMessage, rng: random.Random
-    ) -> tuple[Sample, ChatMessage | None]:
-        labels = message.button_labels
-        if labels == [SHOW_ANSWER]:
-            return await press_and_wait(user, message, SHOW_ANSWER, None)
-        (rating,) = rng.choices(list(RATING_WEIGHTS), weights=list(RATING_WEIGHTS.values()))
-        name = RATING_LABELS[rating]
-        label = next((label for label in labels if label.startswith(name)), None)
-        if label is None:
-            raise RuntimeError(f"learner {user.id} has nothing to press: {message!r}")
-        return await press_and_wait(user, message, label, f"{name}:")
-
-
-class EchoDriver:
-    """A user of the echo bot: any message, then its one button, again and again."""
-
-    name = "echo"
-
-    def __init__(self, bot: StandinBot) -> None:
-        self.bot = bot
-
-    async def first_message(self, user: UserHandle) -> ChatMessage:
-        await user.send("/start")
-        return await user.wait_for_message(timeout=PRESS_TIMEOUT)
-
-    async def step(
-        self, user: UserHandle, message: ChatMessage, rng: random.Random
-    ) -> tuple[Sample, ChatMessage | None]:
-        return await press_and_wait(user, message, ECHO_LABEL, None)
-
-
-def learners_of(bot: StandinBot, first_id: int, count: int) -> list[UserHandle]:
-    ids = range(first_id, first_id + count)
-    return [bot.user(user_id, f"Learner {user_id}") for user_id in ids]
-
-
-async def press_once(
-    driver: Driver,
-    user: UserHandle,
-    message: ChatMessage,
-    rng: random.Random,
-    samples: list[Sample],
-) -> ChatMessage:
-    """One press; after an error notice the learner starts over as a person would."""
-    sample, edited = await driver.step(user, message, rng)
-    samples.append(sample)
-    return edited if edited is not None else await driver.first_message(user)
-
-
+# --- the loops -------------------------------------------------------------------------------
 async def _until_done_or(tasks: list[asyncio.Task[None]], seconds: float) -> None:
     """Sleep ``seconds``, but raise at once if a learner failed."""
     done, _ = await asyncio.wait(tasks, timeout=seconds, return_when=asyncio.FIRST_EXCEPTION)
@@ -360,112 +219,6 @@ async def open_loop(
         unexpected=sum(not s.as_expected for s in samples),
         late_ticks=late,
     )
-
-
-# --- the bots --------------------------------------------------------------------------------
-def bot_environment(**values: str) -> dict[str, str]:
-    """This environment without any bot setting of the caller's, plus ``values``."""
-    prefixes = ("TELEGRAM_", "DATABASE_", "CONTENT_", "LOG_", "WEBHOOK_", "DEMO_", "DEFAULT_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    env.update(values)
-    return env
-
-
-@dataclass
-class BotProcess:
-    """A bot running as a subprocess, with its log file."""
-
-    name: str
-    process: asyncio.subprocess.Process
-    log_path: Path
-
-    def problems(self) -> list[str]:
-        """Log lines at ERROR or worse, each with the exception its traceback ends in."""
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        found: list[str] = []
-        in_traceback = False
-        for line in text.splitlines():
-            if " ERROR " in line or " CRITICAL " in line:
-                found.append(line)
-            elif line.startswith("Traceback"):
-                in_traceback = True
-            elif in_traceback and line and not line[0].isspace():
-                found.append(f"  {line}")  # the exception that ends the traceback
-                in_traceback = False
-        return found
-
-
-@asynccontextmanager
-async def run_bot(
-    name: str,
-    module_args: list[str],
-    *,
-    standin_bot: StandinBot,
-    env: dict[str, str],
-    workdir: Path,
-    profile: Path | None,
-) -> AsyncIterator[BotProcess]:
-    """Start a bot subprocess, wait until it polls, and stop it with SIGTERM afterwards."""
-    log_path = workdir / f"{name}.log"
-    command = [sys.executable]
-    if profile is not None:
-        command += ["-m", "cProfile", "-o", str(profile)]
-    command += module_args
-    # The workdir holds no .env, so only the variables given here configure the bot.
-    with log_path.open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            *command, cwd=workdir, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT
-        )
-    running = BotProcess(name, process, log_path)
-    try:
-        # PTB deletes any webhook right before its first getUpdates.
-        ready = asyncio.ensure_future(
-            standin_bot.wait_for_request("deleteWebhook", timeout=START_TIMEOUT, since=0)
-        )
-        exited = asyncio.ensure_future(process.wait())
-        await asyncio.wait({ready, exited}, return_when=asyncio.FIRST_COMPLETED)
-        if exited.done():
-            ready.cancel()
-            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-20:])
-            raise RuntimeError(f"{name} exited with {process.returncode} at start-up:\n{tail}")
-        exited.cancel()
-        ready.result()
-        yield running
-    except BaseException:
-        # The temp dir goes with the run: show what the bot said before it does.
-        tail = "\n".join(running.log_path.read_text(errors="replace").splitlines()[-40:])
-        print(f"--- the last lines of {name}'s log ---\n{tail}\n---", file=sys.stderr)
-        raise
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-
-
-async def create_learners(database_url: str, user_ids: Sequence[int]) -> None:
-    """Make the bench learners before the bot starts, with a daily cap they never reach."""
-    database = Database(database_url)
-    try:
-        await schema.upgrade(database)
-        now = datetime.now(UTC)
-        async with AsyncSession(database.engine, expire_on_commit=False) as session:
-            session.add_all(
-                Learner(
-                    id=user_id,
-                    first_name=f"Learner {user_id}",
-                    new_per_day=NEW_PER_DAY,
-                    created_at=now,
-                )
-                for user_id in user_ids
-            )
-            await session.commit()
-    finally:
-        await database.close()
 
 
 # --- the run ---------------------------------------------------------------------------------

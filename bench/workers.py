@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.imports import make_csv
-from tutor import workers
 from tutor.imports import parse_file
+from tutor.runtime import workers
 
 if TYPE_CHECKING:
     from playground.botapi import UserHandle
@@ -95,7 +95,7 @@ async def _hostile(user: UserHandle, files: list[tuple[str, bytes]], stop: async
 async def _bot_figures() -> None:
     # Imported here: a worker that runs `hang` imports this module, and should not pay for
     # the bot, the stand-in and the tests (seconds, counted against the job's deadline).
-    from bench.review import percentile
+    from bench.learners import percentile
     from playground.botapi import BotApiStandin
     from tests.e2e.conftest import TOKEN, make_settings, run_application
     from tests.e2e.test_workers import rich_package
@@ -156,7 +156,7 @@ async def _main() -> None:
 def main() -> int:
     """Print the figures; 0 always (a benchmark, not a test)."""
     # Every stopped parse logs a warning: expected here, and hundreds of them.
-    logging.getLogger("tutor.workers").setLevel(logging.ERROR)
+    logging.getLogger("tutor.runtime.workers").setLevel(logging.ERROR)
     asyncio.run(_main())
     return 0
 

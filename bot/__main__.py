@@ -12,13 +12,14 @@ from collections.abc import Awaitable, Callable
 from pydantic import SecretStr, ValidationError
 
 from bot.logs import configure_logging
+from tutor.catalog import load_library
 from tutor.config import PLAYGROUND_DATABASE_URL, Settings
-from tutor.content import ContentError, ItemKind, load_library
-from tutor.libraries import settle_heap
-from tutor.lint import lint_deck
-from tutor.schema import SchemaError, inspect_schema, prepare, upgrade
-from tutor.startup import NotReady, wait_until_ready
+from tutor.domain.content import ContentError, ItemKind
+from tutor.domain.lint import lint_deck
+from tutor.runtime.startup import NotReady, wait_until_ready
+from tutor.services.libraries import settle_heap
 from tutor.store import Database, preflight
+from tutor.store.schema import SchemaError, inspect_schema, prepare, upgrade
 
 USAGE = "usage: python -m bot [run | check-content | migrate]"
 COMMANDS = ("run", "check-content", "migrate")

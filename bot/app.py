@@ -29,14 +29,14 @@ from telegram.ext import (
 )
 
 from bot import jobs
-from bot.callbacks import CallbackCodec, CallbackDataError
+from bot.callbacks import CallbackCodec, CallbackDataError, StartExplain, StartQuiz, StartReview
 from bot.handlers import (
     account,
-    classroom,
     decks,
     demo,
     errors,
     explain,
+    export,
     files,
     predict,
     quiz,
@@ -45,16 +45,20 @@ from bot.handlers import (
     start,
     stats,
 )
+from bot.handlers.classroom import commands as group
+from bot.handlers.classroom import decks as group_decks
+from bot.handlers.classroom import members, resume, sessions
 from bot.logs import current_update
 from bot.metrics import InstrumentedRequest, Metrics, instrument, metrics_of
 from bot.ratelimit import TelegramRateLimiter
 from bot.services import Services, codec_secret, services, utc_now
 from bot.telegram_io import RetryingRequest, RetryPolicy, TutorBot
-from tutor import schema, workers
+from tutor.catalog import load_library
 from tutor.config import Settings
-from tutor.content import Library, load_library
 from tutor.demo.runner import DemoRunner
-from tutor.store import Database
+from tutor.domain.library import Library
+from tutor.runtime import workers
+from tutor.store import Database, schema
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +109,7 @@ PRIVATE_COMMANDS = [
     BotCommand("settings", "Reminder, time zone, new cards per day, retention"),
     BotCommand("remind", "Set the daily reminder: /remind 07:30 or /remind off"),
     BotCommand("timezone", "Set your time zone: /timezone Europe/Berlin"),
-    BotCommand("cancel", "Drop the prompt waiting for your answer"),
+    BotCommand("cancel", "Drop what waits for your next message (a prompt, a rename)"),
     BotCommand("forget", "Delete everything stored about you"),
     BotCommand("start", "Welcome and first cards"),
     BotCommand("help", "What I can do"),
@@ -219,7 +223,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _resume(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await classroom.resume_sessions(context.application)
+    await resume.resume_sessions(context.application)
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -245,7 +249,9 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     # Scheduled last: a first tick timed from before the slow start-up steps would be
     # skipped by the scheduler and come a whole interval late.
     application.bot_data["reminders"] = jobs.schedule_jobs(
-        application, reminder_interval=application.bot_data["reminder_interval"]
+        application,
+        reminder_interval=application.bot_data["reminder_interval"],
+        dailies=sessions.run_dailies,
     )
     me = application.bot
     log.info("started as @%s with %d decks", me.username, len(shared.library.decks))
@@ -333,12 +339,12 @@ def build_application(
         "review": review.review_command,
         "quiz": quiz.quiz_command,
         "explain": explain.explain_command,
-        "cancel": explain.cancel_command,
+        "cancel": start.cancel_command,
         "stats": stats.stats_command,
         "demo": demo.demo_command,
         "predict": predict.predict_command,
         "decks": decks.decks_command,
-        "export": files.export_command,
+        "export": export.export_command,
         "settings": account.settings_command,
         "remind": account.remind_command,
         "timezone": account.timezone_command,
@@ -349,37 +355,37 @@ def build_application(
         application.add_handler(CommandHandler(command, callback, filters=private))
     groups = filters.ChatType.GROUPS
     group_commands = {
-        "quiz": classroom.quiz_command,
-        "stop": classroom.stop_command,
-        "leaderboard": classroom.leaderboard_command,
-        "daily": classroom.daily_command,
-        "timezone": classroom.timezone_command,
-        "access": classroom.access_command,
-        "decks": decks.group_decks_command,
+        "quiz": group.quiz_command,
+        "stop": group.stop_command,
+        "leaderboard": group.leaderboard_command,
+        "daily": group.daily_command,
+        "timezone": group.timezone_command,
+        "access": group.access_command,
+        "decks": group_decks.group_decks_command,
         "report": reports.report_command,
         "export": reports.export_command,
-        "help": classroom.help_command,
-        "start": classroom.help_command,
+        "help": group.help_command,
+        "start": group.help_command,
     }
     for command, callback in group_commands.items():
         application.add_handler(CommandHandler(command, callback, filters=groups))
     application.add_handler(
-        MessageHandler(filters.StatusUpdate.MIGRATE, classroom.on_migrate), group=1
+        MessageHandler(filters.StatusUpdate.MIGRATE, members.on_migrate), group=1
     )
     application.add_handler(
-        MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, classroom.on_member_left), group=1
+        MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, members.on_member_left), group=1
     )
     application.add_handler(
-        MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, classroom.on_members_joined),
+        MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, members.on_members_joined),
         group=1,
     )
     application.add_handler(
-        ChatMemberHandler(classroom.on_chat_member, ChatMemberHandler.CHAT_MEMBER)
+        ChatMemberHandler(members.on_chat_member, ChatMemberHandler.CHAT_MEMBER)
     )
-    application.add_handler(PollAnswerHandler(classroom.on_poll_answer))
-    application.add_handler(PollHandler(classroom.on_poll))
+    application.add_handler(PollAnswerHandler(sessions.on_poll_answer))
+    application.add_handler(PollHandler(sessions.on_poll))
     application.add_handler(
-        ChatMemberHandler(classroom.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+        ChatMemberHandler(members.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(MessageHandler(private & filters.COMMAND, start.unknown_command))
@@ -388,10 +394,22 @@ def build_application(
     application.add_handler(
         MessageHandler(groups & filters.Document.ALL & filters.REPLY, files.on_group_document)
     )
-    application.add_handler(MessageHandler(private & ~filters.COMMAND, decks.on_text))
+    # Every other private message goes to what waits for it (tutor.services.awaiting).
+    application.add_handler(MessageHandler(private & ~filters.COMMAND, start.on_message))
     application.add_error_handler(errors.on_error)
 
-    for feature in (review, quiz, explain, account, decks, files, demo, predict):
+    for feature in (review, quiz, explain, account, decks, group_decks, files, demo, predict):
         shared.buttons.update(feature.BUTTONS)
+    # Features reach each other only through what is wired here.
+    for answering in (explain, decks):
+        shared.answers.update(answering.ANSWERS)
+    shared.senders.update(
+        {
+            StartReview: review.send_next_card,
+            StartQuiz: quiz.send_round,
+            StartExplain: explain.send_prompt,
+        }
+    )
+    shared.session_over = reports.deliver_session_report
     application.bot_data["reminder_interval"] = reminder_interval
     return application

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
-from tutor.content import ID_PATTERN
+from tutor.domain.content import ID_PATTERN
 
 CODEC_VERSION = "1"
 CALLBACK_DATA_MAX_BYTES = 64  # Telegram's limit

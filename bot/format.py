@@ -105,6 +105,11 @@ _TOKEN = re.compile(r"(<[^>]*>|&#?\w+;)")
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*>")
 
 
+def quantity(count: int, word: str = "item", words: str | None = None) -> str:
+    """ "1 item", "3 items"; ``words`` where adding an s is wrong ("sounds or pictures")."""
+    return f"1 {word}" if count == 1 else f"{count} {words or word + 's'}"
+
+
 def shown_length(text: str, *, is_html: bool = True) -> int:
     """How long Telegram counts ``text``: UTF-16 code units of what it shows."""
     if is_html:

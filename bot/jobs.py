@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -14,10 +15,11 @@ from telegram.ext import Application, ContextTypes
 
 from bot.callbacks import StartReview
 from bot.format import MESSAGE_LIMIT, escape, fit
-from bot.handlers import classroom
 from bot.metrics import metrics_of
 from bot.services import Services
-from tutor import fitting, reminders, workers
+from tutor.domain.memorymodel import replay_all
+from tutor.runtime import tasks, workers
+from tutor.services import fitting, reminders
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +28,9 @@ REMINDER_TICK_SECONDS = 20.0
 FIT_JOB = "memory-fits"
 # Who is due a fit is asked hourly; each fit runs in the fits worker, one after another.
 FIT_TICK_SECONDS = 3600.0
-REFIT = "tutor.fsrsfit:refit"
-REPLAY = "tutor.memorymodel:replay_all"
+# What the fits pool runs: the fit (torch, a Task) and the memories it recomputes.
+REFIT = tasks.REFIT
+REPLAY = replay_all
 # Sends in flight at once; the rate limiter paces them to Telegram's 30 a second.
 SEND_CONCURRENCY = 30
 # After the rate limiter's own retries, one more wait for a reminder that still got a 429.
@@ -67,11 +70,17 @@ def render_reminder(reminder: reminders.Reminder) -> str:
     return fit(text, MESSAGE_LIMIT, is_html=True)
 
 
+# The tick's second job: start the class quizzes whose daily time has come (the app factory
+# hands it down: a feature's handlers are not imported here).
+Dailies = Callable[[Application[Any, Any, Any, Any, Any, Any]], Awaitable[int]]
+
+
 class ReminderSender:
     """Runs the tick: claims due reminders batch by batch and sends them, never two ticks
     at once (a slow tick makes the next one a no-op instead of overlapping it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, dailies: Dailies | None = None) -> None:
+        self._dailies = dailies
         self._running = asyncio.Lock()
         self.sent = 0
 
@@ -106,7 +115,8 @@ class ReminderSender:
             total += sum(results)
             if handled < reminders.CLAIM_BATCH:
                 break
-        await classroom.run_dailies(application)
+        if self._dailies is not None:
+            await self._dailies(application)
         if total:
             log.info("sent %d reminders", total)
         self.sent += total
@@ -249,9 +259,10 @@ def schedule_jobs(
     *,
     reminder_interval: float = REMINDER_TICK_SECONDS,
     fit_interval: float = FIT_TICK_SECONDS,
+    dailies: Dailies | None = None,
 ) -> ReminderSender:
     """Register the reminder and memory-fit ticks (replacing ones of the same names) on
-    PTB's JobQueue."""
+    PTB's JobQueue; the reminder tick also starts the ``dailies``."""
     assert application.job_queue is not None
     for name in (REMINDER_JOB, FIT_JOB):
         for job in application.job_queue.get_jobs_by_name(name):
@@ -263,7 +274,7 @@ def schedule_jobs(
         name=FIT_JOB,
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
-    sender = ReminderSender()
+    sender = ReminderSender(dailies)
     application.job_queue.run_repeating(
         sender.tick,
         interval=reminder_interval,

@@ -50,7 +50,7 @@ def update_kind(update: Update) -> str:
 
 
 DECK_FILE_OUTCOMES = ("imported", "replaced", "confirm", "refused")
-#: The worker pools (tutor.workers.start_workers) and what a job can be refused for.
+#: The worker pools (tutor.runtime.workers.start_workers) and what a job can be refused for.
 WORKER_POOLS = ("files", "charts")
 WORKER_REFUSALS = ("deadline", "memory", "died", "busy", "full")
 #: Why a worker process was replaced: stopped past a deadline, ended under a job, or its
@@ -182,7 +182,7 @@ class Metrics:
         self.deck_files.labels(outcome=outcome).inc()
 
     def count_worker_event(self, pool: str, event: str) -> None:
-        """A worker pool's event (``tutor.workers.OnEvent``): a job refused, a process
+        """A worker pool's event (``tutor.runtime.workers.OnEvent``): a job refused, a process
         replaced, or both (a job stopped past its deadline replaces its process)."""
         if event in WORKER_REFUSALS:
             self.worker_refused.labels(pool=pool, reason=event).inc()

@@ -8,7 +8,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -16,11 +16,13 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.callbacks import CallbackCodec, Payload
-from tutor import workers
 from tutor.config import Settings
-from tutor.content import Library
 from tutor.demo.runner import DemoRunner
+from tutor.domain.library import Library
+from tutor.runtime import workers
 from tutor.store import Database
+
+R = TypeVar("R")
 
 
 def utc_now() -> datetime:
@@ -28,6 +30,12 @@ def utc_now() -> datetime:
 
 
 ButtonHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Any], Awaitable[None]]
+# A private message that answers what waited for it (a ``tutor.services.awaiting`` value).
+AnswerHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Any], Awaitable[None]]
+# What a "start" button sends under a message: ``send(message, context, user_id=, first_name=)``.
+SendInReply = Callable[..., Awaitable[None]]
+# A class's quiz session is over: ``report(application, session_id)`` sends its report.
+ReportSession = Callable[[Any, int], Awaitable[None]]
 
 
 @dataclass
@@ -42,6 +50,12 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     rng: random.Random = field(default_factory=random.Random)
     buttons: dict[type[Payload], ButtonHandler] = field(default_factory=dict)
+    # Filled in by the app factory, so that no feature imports another: who takes a message
+    # that answers an open question (by its kind), what each start button sends, and who
+    # reports a finished class session.
+    answers: dict[type, AnswerHandler] = field(default_factory=dict)
+    senders: dict[type[Payload], SendInReply] = field(default_factory=dict)
+    session_over: ReportSession | None = None
     pool: workers.Workers | None = None
     demos: DemoRunner | None = None
     file_deadline: float = workers.FILE_DEADLINE_SECONDS
@@ -53,8 +67,8 @@ class Services:
             raise RuntimeError("the worker pools are not running")
         return self.pool
 
-    async def read_in_worker(self, target: str, *args: Any, owner: int) -> Any:
-        """Run ``module:function`` on a deck file in the files pool, within the file deadline;
+    async def read_in_worker(self, target: Callable[..., R], *args: Any, owner: int) -> R:
+        """Run ``target`` on a deck file in the files pool, within the file deadline;
         ``owner`` (the learner) has one file there at a time.
 
         Raises:
@@ -63,8 +77,8 @@ class Services:
         files = self._workers().files
         return await files.run(target, *args, deadline=self.file_deadline, owner=owner)
 
-    async def draw_in_worker(self, target: str, *args: Any, **kwargs: Any) -> Any:
-        """Run ``module:function`` (a chart) in the charts pool, within the chart deadline.
+    async def draw_in_worker(self, target: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        """Run ``target`` (a chart) in the charts pool, within the chart deadline.
 
         Raises:
             workers.WorkerError: The chart could not be drawn in time (or had to wait).
@@ -72,8 +86,8 @@ class Services:
         charts = self._workers().charts
         return await charts.run(target, *args, deadline=self.chart_deadline, **kwargs)
 
-    async def fit_in_worker(self, target: str, *args: Any) -> Any:
-        """Run ``module:function`` (a memory-model fit) in the fits pool, within its deadline.
+    async def fit_in_worker(self, target: Callable[..., R], *args: Any) -> R:
+        """Run ``target`` (a memory-model fit) in the fits pool, within its deadline.
 
         Raises:
             workers.WorkerError: The fit could not run in time (or had to wait).
@@ -103,9 +117,6 @@ async def edit_message(message: object, text: str, markup: InlineKeyboardMarkup 
         # A double tap may try to draw what is already there; that is fine.
         if "not modified" not in exc.message.lower():
             raise
-
-
-SendInReply = Callable[..., Awaitable[None]]
 
 
 async def answer_then_send(

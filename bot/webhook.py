@@ -29,8 +29,8 @@ from telegram.ext import Application
 from bot.app import ALLOWED_UPDATES
 from bot.metrics import CONTENT_TYPE, Metrics, instrument, metrics_of
 from bot.services import Services
-from tutor import inbox
 from tutor.config import Settings
+from tutor.services import inbox
 
 log = logging.getLogger(__name__)
 

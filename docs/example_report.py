@@ -17,9 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.handlers.reports import render_class_report, render_session_report  # noqa: E402
-from tutor import charts, reports  # noqa: E402
-from tutor.content import ItemKind, QuizQuestion, load_library  # noqa: E402
-from tutor.store.reports import MemberItemTotal, PollAsked, SessionVote  # noqa: E402
+from tutor.catalog import load_library  # noqa: E402
+from tutor.domain import charts, classreport  # noqa: E402
+from tutor.domain.classreport import MemberItemTotal, PollAsked, SessionVote  # noqa: E402
+from tutor.domain.content import ItemKind, QuizQuestion  # noqa: E402
+from tutor.services import reports  # noqa: E402
 
 NAMES = ["Ada", "Ben", "Chloé", "Dev", "Emil", "Fatima", "Gus", "Hana", "Ivo", "Jun", "Kai"]
 START = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
@@ -51,7 +53,7 @@ def main() -> None:
             chosen = question.correct_index if right else (wrong[0] if ease else rng.choice(wrong))
             votes.append(SessionVote(f"p{position}", n + 1, name, right, chosen,
                                      rng.randint(3_000, 28_000)))  # fmt: skip
-    figures = reports.session_figures(polls, votes, library=library)
+    figures = classreport.session_figures(polls, votes, library=library)
     session = reports.SessionReport(
         session_id=42, chat_id=-100, chat_title="ML 101", recipient=1, started_at=START,
         zone="Europe/Berlin", figures=figures,
@@ -79,7 +81,7 @@ def main() -> None:
     names = {n + 1: name for n, name in enumerate(NAMES)}
     recent = set(names) - {7}  # Gus missed the last three sessions
     recall = {1: 0.91, 3: 0.84, 6: 0.77}
-    class_figures = reports.class_figures(totals, names, recent, recall, library=library)
+    class_figures = classreport.class_figures(totals, names, recent, recall, library=library)
     report = reports.ClassReport(chat_id=-100, chat_title="ML 101", days=30,
                                  figures=class_figures)  # fmt: skip
     print()

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import SQLModel
 
-from tutor.content import Deck, Library, library_of, load_library
+from tutor.catalog import load_library
+from tutor.domain.content import Deck
+from tutor.domain.library import Library, library_of
 from tutor.store import Database
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -43,7 +43,8 @@ UPLOAD_LIMIT = 2 * 1024 * 1024
 # What a child gets: a parse that passes either is a regression, not a slow machine.
 CHILD_SECONDS = 120.0
 CHILD_MEMORY_BYTES = 1024 * 1024 * 1024
-# The unpacked cap of an Anki package (tutor.imports.anki.MAX_UNPACKED_BYTES), passed by one.
+# The unpacked cap of an Anki package (tutor.imports.anki_package.MAX_UNPACKED_BYTES),
+# passed by one.
 OVER_UNPACKED = 64 * 1024 * 1024 + 1
 
 

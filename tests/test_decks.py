@@ -8,17 +8,10 @@ from typing import get_args
 
 import pytest
 
-from tutor.content import (
-    LEXICON_FILE,
-    POLL_EXPLANATION_MAX,
-    Deck,
-    DemoName,
-    ItemKind,
-    Library,
-    fits_poll,
-    load_library,
-)
-from tutor.lint import builtin_problems, lint_deck
+from tutor.catalog import LEXICON_FILE, load_library
+from tutor.domain.content import POLL_EXPLANATION_MAX, Deck, DemoName, ItemKind, fits_poll
+from tutor.domain.library import Library
+from tutor.domain.lint import builtin_problems, lint_deck
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 # Every deck shipped in content/ (a deck's id is its file's name), so new decks are checked

@@ -22,8 +22,9 @@ from bot.callbacks import (
 )
 from bot.format import escape
 from bot.services import ButtonHandler, Services, edit_message, services
-from tutor import fitting, learners, study, workers
-from tutor.store import Learner
+from tutor.runtime import workers
+from tutor.services import fitting, learners
+from tutor.services.learners import Settings
 
 # --- /settings ---------------------------------------------------------------------------
 SETTINGS = (
@@ -113,15 +114,15 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def render_settings(learner: Learner, zone: str) -> str:
-    reminder = (REMINDER_ON if learner.reminders_on else REMINDER_OFF).format(
-        time=learner.reminder_time
+def render_settings(settings: Settings) -> str:
+    reminder = (REMINDER_ON if settings.reminders_on else REMINDER_OFF).format(
+        time=settings.reminder_time
     )
     return SETTINGS.format(
         reminder=reminder,
-        zone=escape(zone),
-        new_per_day=learner.new_per_day,
-        retention=f"{learner.desired_retention:.0%}",
+        zone=escape(settings.zone),
+        new_per_day=settings.new_per_day,
+        retention=f"{settings.desired_retention:.0%}",
     )
 
 
@@ -129,12 +130,12 @@ def _button(label: str, payload: Payload, codec: CallbackCodec, owner_id: int) -
     return InlineKeyboardButton(label, callback_data=codec.pack(payload, owner_id=owner_id))
 
 
-def settings_keyboard(learner: Learner, codec: CallbackCodec) -> InlineKeyboardMarkup:
-    owner = learner.id
+def settings_keyboard(settings: Settings, codec: CallbackCodec) -> InlineKeyboardMarkup:
+    owner = settings.learner_id
     menu = [_button(label, OpenSettings(page=page), codec, owner) for label, page in MENU]
     toggle = _button(
-        TOGGLE_ON if learner.reminders_on else TOGGLE_OFF,
-        ChangeSetting(name="reminders", value=0 if learner.reminders_on else 1),
+        TOGGLE_ON if settings.reminders_on else TOGGLE_OFF,
+        ChangeSetting(name="reminders", value=0 if settings.reminders_on else 1),
         codec,
         owner,
     )
@@ -191,13 +192,12 @@ def memory_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
-async def _memory_page(shared: Services, learner: Learner) -> tuple[str, InlineKeyboardMarkup]:
-    standing = await shared.database.run_long(fitting.standing, learner=learner)
-    return render_memory(standing), memory_keyboard(standing, learner.id, shared.codec)
+async def _memory_page(shared: Services, learner_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    standing = await shared.database.run_long(fitting.standing_of, learner_id=learner_id)
+    return render_memory(standing), memory_keyboard(standing, learner_id, shared.codec)
 
 
-def page_keyboard(page: str, learner: Learner, codec: CallbackCodec) -> InlineKeyboardMarkup:
-    owner = learner.id
+def page_keyboard(page: str, owner: int, codec: CallbackCodec) -> InlineKeyboardMarkup:
     if page == "time":
         choices = [(_clock(m), m) for m in TIME_CHOICES]
     elif page == "zone":
@@ -221,17 +221,17 @@ def _context(shared: Services) -> dict[str, Any]:
     return {"default_zone": shared.settings.default_timezone, "now": shared.clock()}
 
 
-async def _learner(shared: Services, user_id: int, first_name: str) -> Learner:
-    """The learner as stored (created on first contact)."""
+async def _settings(shared: Services, user_id: int, first_name: str) -> Settings:
+    """The learner's settings (the learner is created on first contact)."""
     return await shared.database.run(
-        study.start_learner, learner_id=user_id, first_name=first_name, now=shared.clock()
+        learners.settings_of, learner_id=user_id, first_name=first_name, **_context(shared)
     )
 
 
-async def _update(shared: Services, user_id: int, first_name: str, **change: Any) -> Learner:
+async def _update(shared: Services, user_id: int, first_name: str, **change: Any) -> Settings:
     """Store a change of the learner's settings (see ``learners.update_settings``)."""
     return await shared.database.run(
-        learners.update_settings,
+        learners.change_settings,
         learner_id=user_id,
         first_name=first_name,
         **_context(shared),
@@ -244,12 +244,11 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     user, message = update.effective_user, update.effective_message
     assert user is not None and message is not None
     shared = services(context)
-    learner = await _learner(shared, user.id, user.first_name)
-    zone = study.learner_zone(learner, shared.settings.default_timezone)
+    settings = await _settings(shared, user.id, user.first_name)
     await message.reply_text(
-        render_settings(learner, zone),
+        render_settings(settings),
         parse_mode=ParseMode.HTML,
-        reply_markup=settings_keyboard(learner, shared.codec),
+        reply_markup=settings_keyboard(settings, shared.codec),
     )
 
 
@@ -263,15 +262,14 @@ async def on_open_settings(
     if payload.page not in ("main", "memory") and payload.page not in PAGE_TITLES:
         await query.answer(SETTING_GONE)
         return
-    learner = await _learner(shared, query.from_user.id, query.from_user.first_name)
-    zone = study.learner_zone(learner, shared.settings.default_timezone)
+    settings = await _settings(shared, query.from_user.id, query.from_user.first_name)
     if payload.page == "memory":
-        text, markup = await _memory_page(shared, learner)
+        text, markup = await _memory_page(shared, settings.learner_id)
     elif payload.page == "main":
-        text, markup = render_settings(learner, zone), settings_keyboard(learner, shared.codec)
+        text, markup = render_settings(settings), settings_keyboard(settings, shared.codec)
     else:
-        text = PAGE_TITLES[payload.page].format(zone=escape(zone))
-        markup = page_keyboard(payload.page, learner, shared.codec)
+        text = PAGE_TITLES[payload.page].format(zone=escape(settings.zone))
+        markup = page_keyboard(payload.page, settings.learner_id, shared.codec)
     await asyncio.gather(query.answer(), edit_message(query.message, text, markup))
 
 
@@ -304,14 +302,11 @@ async def on_change_setting(
     if change is None:
         await query.answer(SETTING_GONE)
         return
-    learner = await _update(shared, query.from_user.id, query.from_user.first_name, **change)
-    zone = study.learner_zone(learner, shared.settings.default_timezone)
+    settings = await _update(shared, query.from_user.id, query.from_user.first_name, **change)
     await asyncio.gather(
         query.answer(SAVED),
         edit_message(
-            query.message,
-            render_settings(learner, zone),
-            settings_keyboard(learner, shared.codec),
+            query.message, render_settings(settings), settings_keyboard(settings, shared.codec)
         ),
     )
 
@@ -339,8 +334,7 @@ async def _change_memory(query: Any, shared: Services, *, fit: bool) -> None:
             note = MEMORY_BACK.format(count=await jobs.use_defaults(shared, user.id))
         except workers.WorkerError:
             note = MEMORY_FAILED
-    learner = await _learner(shared, user.id, user.first_name)
-    text, markup = await _memory_page(shared, learner)
+    text, markup = await _memory_page(shared, user.id)
     await edit_message(query.message, f"{text}\n\n<i>{escape(note)}</i>", markup)
 
 
@@ -362,11 +356,10 @@ async def remind_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         except learners.SettingError as exc:
             reply = f"{exc} {REMIND_USAGE}"
         else:
-            learner = await _update(
+            settings = await _update(
                 shared, user.id, user.first_name, reminder_time=time, reminders_on=True
             )
-            zone = study.learner_zone(learner, shared.settings.default_timezone)
-            reply = REMIND_SET.format(time=time, zone=zone)
+            reply = REMIND_SET.format(time=time, zone=settings.zone)
     await message.reply_text(reply)
 
 
@@ -377,16 +370,15 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     shared = services(context)
     args = context.args or []
     if len(args) != 1:
-        learner = await _learner(shared, user.id, user.first_name)
-        zone = study.learner_zone(learner, shared.settings.default_timezone)
-        reply = TIMEZONE_USAGE.format(zone=zone)
+        settings = await _settings(shared, user.id, user.first_name)
+        reply = TIMEZONE_USAGE.format(zone=settings.zone)
     else:
         try:
-            learner = await _update(shared, user.id, user.first_name, timezone=args[0])
+            settings = await _update(shared, user.id, user.first_name, timezone=args[0])
         except learners.SettingError as exc:
             reply = str(exc)
         else:
-            reply = TIMEZONE_SET.format(zone=learner.timezone, time=learner.reminder_time)
+            reply = TIMEZONE_SET.format(zone=settings.zone, time=settings.reminder_time)
     await message.reply_text(reply)
 
 

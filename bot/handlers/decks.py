@@ -1,5 +1,5 @@
 """/decks: the decks a learner studies (built-in, their own, shared with them), an own deck's
-page (rename, replace, delete, share link); in a group, the decks its quizzes draw from."""
+page (rename, replace, delete, share link). A group's /decks: ``classroom.decks``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from bot.callbacks import (
     CancelDeckAction,
     ConfirmDelete,
     DeleteDeck,
-    GroupDeck,
     OpenDeck,
     OpenDecks,
     Payload,
@@ -27,9 +26,10 @@ from bot.callbacks import (
     ToggleDeck,
 )
 from bot.format import CALLBACK_ANSWER_LIMIT, escape, fit
-from bot.handlers import explain
-from bot.services import ButtonHandler, Services, edit_message, services
-from tutor import learners, owndecks, stats
+from bot.services import AnswerHandler, ButtonHandler, Services, edit_message, services
+from bot.views import DECK_GONE, DECK_OFF, DECK_ON, OTHER_MESSAGE, counts
+from tutor.services import deckpage, learners, owndecks, sharing, stats
+from tutor.services.awaiting import DeckRename
 
 # --- texts -------------------------------------------------------------------------------
 DECKS = (
@@ -39,12 +39,10 @@ DECKS = (
 DECK_LINE = "{mark} <b>{title}</b>: {learned}/{total} learned\n    {description}"
 OWN_LINE = "your deck: {counts}"
 ADDED_LINE = "shared with you: {counts}"
-DECK_ON, DECK_OFF = "✅", "⬜"
 DESCRIPTION_CHARS = 80
 MANAGE = "⚙️"
 DECK_SWITCHED_ON = "{title} is on."
 DECK_SWITCHED_OFF = "{title} is off."
-DECK_GONE = "That deck is no longer one of yours."
 
 PAGE = "<b>{title}</b>\n{counts}{unfit}\n\n{share}"
 PAGE_UNFIT = "\n{count} too long for a quiz poll: asked in /quiz here, never in a group quiz."
@@ -65,6 +63,7 @@ KEEP_NAME = "Keep the name"
 KEEP_DECK = "Keep it as it is"
 KEPT = "Nothing changed."
 RENAMED = "Renamed <b>{old}</b> to <b>{title}</b>."
+NAME_NOT_TEXT = "Please send the new name as text, or send /cancel."
 ASK_DELETE = (
     "<b>Delete {title}?</b>\nIts cards and questions go, for you and for everyone who added "
     "it with its link. Review history stays."
@@ -76,29 +75,6 @@ DELETE_EXPIRED = "This button has expired: open the deck in /decks again."
 REMOVED = "Removed {title} from your decks."
 # The delete button works this long after it was shown.
 DELETE_VALID_FOR = timedelta(minutes=10)
-
-GROUP_DECKS = (
-    "<b>Decks for this chat's quizzes</b>\n{lines}\n\n<i>Each admin switches the built-in "
-    "decks and their own decks (sent to me as a file in a private chat) on or off. A deck "
-    "of yours is only ever offered by you, and used while you are an admin here.</i>"
-)
-GROUP_LINE = "{mark} {title}{owner} · {questions}"
-GROUP_OWNER = " ({name}'s)"
-# A co-admin's deck offered while they were an admin, and they are none now.
-GROUP_FORMER_ADMIN = " (a former admin's: not used)"
-DECK_UNUSED = "⏸"
-GROUP_ADMINS_ONLY = "Only the chat's admins can choose the decks of its quizzes."
-GROUP_SWITCHED = {True: "{title} is on for this chat's quizzes.", False: "{title} is off."}
-
-
-def counts(cards: int, questions: int, prompts: int) -> str:
-    """ "120 cards, 15 questions, 2 explain prompts" (kinds it has none of left out)."""
-    parts = [
-        f"{n} {word}{'' if n == 1 else 's'}"
-        for n, word in ((cards, "card"), (questions, "question"), (prompts, "explain prompt"))
-        if n
-    ]
-    return ", ".join(parts) or "no items"
 
 
 def _questions(count: int) -> str:
@@ -217,7 +193,7 @@ async def on_open_decks(
 
 
 def render_page(
-    page: owndecks.DeckPage, *, bot_username: str, codec: CallbackCodec, owner_id: int
+    page: deckpage.DeckPage, *, bot_username: str, codec: CallbackCodec, owner_id: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     """An own deck's page: what it holds, its share link, and what can be done with it."""
     unfit = PAGE_UNFIT.format(count=_questions(page.poll_unfit)) if page.poll_unfit else ""
@@ -248,10 +224,10 @@ def render_page(
 
 async def _read_page(
     shared: Services, learner_id: int, deck_number: int
-) -> owndecks.DeckPage | None:
+) -> deckpage.DeckPage | None:
     """The deck's page as the learner sees it (None: not one of their decks)."""
     return await shared.database.run(
-        owndecks.deck_page, library=shared.library, learner_id=learner_id, deck_number=deck_number
+        deckpage.deck_page, library=shared.library, learner_id=learner_id, deck_number=deck_number
     )
 
 
@@ -288,7 +264,7 @@ async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, deck: int, ac
     assert query is not None
     shared = services(context)
     title = await shared.database.run(
-        owndecks.ask, learner_id=query.from_user.id, deck_number=deck, action=action,
+        deckpage.ask, learner_id=query.from_user.id, deck_number=deck, action=action,
         now=shared.clock(),
     )  # fmt: skip
     if title is None:
@@ -323,28 +299,30 @@ async def on_cancel_action(
     query = update.callback_query
     assert query is not None
     shared = services(context)
-    await shared.database.run(owndecks.cancel_action, learner_id=query.from_user.id)
+    await shared.database.run(deckpage.cancel_action, learner_id=query.from_user.id)
     await asyncio.gather(query.answer(), edit_message(query.message, KEPT, None))
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A private message that is not a command: a deck's new name when the learner was
-    asked for one last, else what /explain makes of it (an answer, or a pointer)."""
+async def on_new_name(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, waiting: DeckRename
+) -> None:
+    """The message after Rename: the deck's new name."""
     user, message = update.effective_user, update.effective_message
     assert user is not None and message is not None
     if message.text is None:
-        await explain.on_text(update, context)
+        await message.reply_text(NAME_NOT_TEXT)
         return
     shared = services(context)
     try:
         renamed = await shared.database.run(
-            owndecks.rename_from_text, learner_id=user.id, text=message.text, now=shared.clock()
+            deckpage.rename_from_text, learner_id=user.id, text=message.text, now=shared.clock()
         )
     except owndecks.DeckError as exc:
         await message.reply_text(str(exc))
         return
     if renamed is None:
-        await explain.on_text(update, context)
+        # The rename went meanwhile (its deck deleted): an ordinary message.
+        await message.reply_text(OTHER_MESSAGE)
         return
     await message.reply_text(
         RENAMED.format(old=escape(renamed.old_title), title=escape(renamed.title)),
@@ -388,7 +366,7 @@ async def on_confirm_delete(
         )
         return
     title = await shared.database.run(
-        owndecks.delete_deck, learner_id=query.from_user.id, deck_number=payload.deck
+        deckpage.delete_deck, learner_id=query.from_user.id, deck_number=payload.deck
     )
     if title is None:
         await query.answer(DECK_GONE)
@@ -408,7 +386,7 @@ async def on_remove(
     shared = services(context)
     page = await _read_page(shared, query.from_user.id, payload.deck)
     removed = page is not None and await shared.database.run(
-        owndecks.remove_added, learner_id=query.from_user.id, deck_number=payload.deck
+        sharing.remove_added, learner_id=query.from_user.id, deck_number=payload.deck
     )
     if page is None or not removed:
         await query.answer(DECK_GONE)
@@ -417,99 +395,6 @@ async def on_remove(
     text, markup = render_decks(shared, decks)
     notice = fit(REMOVED.format(title=page.title), CALLBACK_ANSWER_LIMIT, is_html=False)
     await asyncio.gather(query.answer(notice), edit_message(query.message, text, markup))
-
-
-# --- /decks in a group: what its quizzes draw from ---------------------------------------
-
-
-async def _admins(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> dict[int, str]:
-    """The chat's admins (people, not bots) by id, with their first names."""
-    members = await context.bot.get_chat_administrators(chat_id)
-    return {m.user.id: m.user.first_name for m in members if not m.user.is_bot}
-
-
-def render_group_decks(
-    choices: list[owndecks.DeckChoice],
-    admins: dict[int, str],
-    *,
-    codec: CallbackCodec,
-    owner_id: int,
-) -> tuple[str, InlineKeyboardMarkup]:
-    """The decks a group may draw from, each on or off; a switch for each that ``owner_id``
-    (the admin who asked) may switch: the built-in decks and their own."""
-    lines = []
-    buttons = []
-    for choice in choices:
-        mark = DECK_ON if choice.chosen else DECK_OFF
-        owner = ""
-        if choice.owner_id is not None and choice.owner_id not in admins:
-            mark, owner = DECK_UNUSED, GROUP_FORMER_ADMIN
-        elif choice.owner_id is not None:
-            owner = GROUP_OWNER.format(name=escape(admins[choice.owner_id]))
-        lines.append(
-            GROUP_LINE.format(
-                mark=mark,
-                title=escape(choice.title),
-                owner=owner,
-                questions=_questions(choice.poll_questions),
-            )
-        )
-        # A co-admin's deck is theirs to switch: shown, with no button.
-        if choice.owner_id in (None, owner_id):
-            label = f"{mark} {choice.title}"
-            buttons.append([_button(label, GroupDeck(deck_id=choice.deck), codec, owner_id)])
-    return fit(GROUP_DECKS.format(lines="\n".join(lines))), InlineKeyboardMarkup(buttons)
-
-
-async def group_decks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/decks in a group (admins): choose the decks the chat's quizzes draw from."""
-    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
-    assert chat is not None and message is not None
-    admins = await _admins(context, chat.id)
-    if user is None or user.id not in admins:
-        await message.reply_text(GROUP_ADMINS_ONLY)
-        return
-    shared = services(context)
-    choices = await shared.database.run(
-        owndecks.group_deck_choices, library=shared.library, chat_id=chat.id, admin_id=user.id
-    )
-    text, markup = render_group_decks(choices, admins, codec=shared.codec, owner_id=user.id)
-    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-
-
-async def on_group_deck(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: GroupDeck
-) -> None:
-    """A deck switched on or off for the group's quizzes, by one of its admins."""
-    query = update.callback_query
-    assert query is not None
-    message = query.message
-    if message is None or message.chat.type not in ("group", "supergroup"):
-        await query.answer(owndecks.NOT_PICKABLE)
-        return
-    chat_id = message.chat.id
-    admins = await _admins(context, chat_id)
-    if query.from_user.id not in admins:
-        await query.answer(GROUP_ADMINS_ONLY)
-        return
-    shared = services(context)
-    try:
-        now_on, choices = await shared.database.run(
-            owndecks.toggle_group_deck,
-            library=shared.library,
-            chat_id=chat_id,
-            deck=payload.deck_id,
-            admin_id=query.from_user.id,
-        )
-    except owndecks.DeckError as exc:
-        await query.answer(str(exc))
-        return
-    title = next(c.title for c in choices if c.deck == payload.deck_id)
-    text, markup = render_group_decks(
-        choices, admins, codec=shared.codec, owner_id=query.from_user.id
-    )
-    notice = fit(GROUP_SWITCHED[now_on].format(title=title), CALLBACK_ANSWER_LIMIT, is_html=False)
-    await asyncio.gather(query.answer(notice), edit_message(message, text, markup))
 
 
 BUTTONS: dict[type, ButtonHandler] = {
@@ -522,5 +407,5 @@ BUTTONS: dict[type, ButtonHandler] = {
     DeleteDeck: on_delete,
     ConfirmDelete: on_confirm_delete,
     RemoveDeck: on_remove,
-    GroupDeck: on_group_deck,
 }
+ANSWERS: dict[type, AnswerHandler] = {DeckRename: on_new_name}

@@ -13,14 +13,14 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.callbacks import CallbackCodec, RunDemo
+from bot.callbacks import RunDemo
 from bot.metrics import metrics_of
 from bot.services import ButtonHandler, services
+from bot.views import note_warm_up
 from tutor.demo import (
     DemoError,
     DemoName,
     DemoRequest,
-    DemoRunner,
     DemoUsageError,
     parse_demo_args,
 )
@@ -42,18 +42,9 @@ BUTTON_LABELS = {
     DemoName.DIFFERENTIAL: "differential: per-layer rates",
     DemoName.WARMUP: "warmup: Adam with and without",
 }
-SEE_IT_RUN = "▶️ See it run"
 QUEUED = "Training starts soon: you are number {place} in the queue."
-WARMING_UP = "The trainer is warming up after a restart: your plot follows in a few seconds."
 # Telegram shows a chat action for 5 seconds; repeat it while the demo trains.
 ACTION_EVERY_SECONDS = 4.0
-
-
-def demo_button(name: str, *, owner_id: int, codec: CallbackCodec) -> InlineKeyboardButton:
-    """The "See it run" button a card with a demo shows on its revealed side."""
-    return InlineKeyboardButton(
-        SEE_IT_RUN, callback_data=codec.pack(RunDemo(name=name), owner_id=owner_id)
-    )
 
 
 @contextlib.asynccontextmanager
@@ -105,12 +96,6 @@ async def run_demo(
     sent = await message.reply_photo(result.png, caption=result.caption)
     if sent.photo:
         runner.remember_sent_file_id(request, sent.photo[-1].file_id)
-
-
-async def note_warm_up(message: Message, runner: DemoRunner) -> None:
-    """Says so when a demo asked now waits for the trainer to warm up (after a restart)."""
-    if runner.warming_up:
-        await message.reply_text(WARMING_UP)
 
 
 def _start_in_background(

@@ -16,14 +16,14 @@ from telegram.ext import ContextTypes
 
 from bot.callbacks import CallbackCodec, ChangeRating, StartExplain
 from bot.format import MESSAGE_LIMIT, escape, fit, long_duration, shown_length
-from bot.handlers import start
-from bot.handlers.review import RATING_LABELS
 from bot.metrics import metrics_of
-from bot.services import ButtonHandler, answer_then_send, services
+from bot.services import AnswerHandler, ButtonHandler, answer_then_send, services
 from bot.telegram_io import answer_quietly, show_in_place
-from tutor import explain
-from tutor.grading import Grade
-from tutor.scheduling import Rating
+from bot.views import OTHER_MESSAGE, RATING_LABELS
+from tutor.domain.grading import Grade
+from tutor.domain.scheduling import Rating
+from tutor.services import explain
+from tutor.services.awaiting import ExplainAnswer
 
 PROMPT = (
     "<b>Explain it in your own words</b> · {deck}\n\n{prompt}\n\n"
@@ -49,8 +49,6 @@ OFF_TOPIC = (
 ALL_COVERED = "Excellent: every key idea is there."
 ANOTHER_PROMPT = "Another prompt"
 NO_PROMPTS = "Your decks have no explain prompts. Switch on another deck in /decks."
-CANCELLED = "Prompt dropped. Send /explain for a new one."
-NOTHING_TO_CANCEL = "There is nothing to cancel."
 NOT_TEXT = "Please answer the prompt in text, or send /cancel."
 CAREFUL = "⚠️ <b>Careful:</b> {correction}"
 NOTE = "ℹ️ {note}"
@@ -185,17 +183,11 @@ async def on_start_explain(
     await answer_then_send(update, context, send_prompt)
 
 
-async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Drop the prompt waiting for an answer."""
-    user, message = update.effective_user, update.effective_message
-    assert user is not None and message is not None
-    shared = services(context)
-    dropped = await shared.database.run(explain.cancel, learner_id=user.id)
-    await message.reply_text(CANCELLED if dropped else NOTHING_TO_CANCEL)
-
-
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A text message: the answer to a pending prompt, else a pointer to the commands."""
+async def on_answer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, waiting: ExplainAnswer
+) -> None:
+    """The message after a prompt: graded as its answer (a message without text is asked
+    for one)."""
     user, message = update.effective_user, update.effective_message
     assert user is not None and message is not None
     shared = services(context)
@@ -214,7 +206,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     result = answered.result
     if result is None:
-        await start.other_message(update, context)
+        # The prompt went meanwhile (answered, or its deck switched off): an ordinary message.
+        await message.reply_text(OTHER_MESSAGE)
         return
     metrics_of(context).count_review("explain")
     await message.reply_text(
@@ -276,3 +269,4 @@ BUTTONS: dict[type, ButtonHandler] = {
     StartExplain: on_start_explain,
     ChangeRating: on_change_rating,
 }
+ANSWERS: dict[type, AnswerHandler] = {ExplainAnswer: on_answer}

@@ -1,5 +1,5 @@
-"""Files: a deck sent as a file is imported (with Study now), a file for a deck name the
-learner has replaces it after a confirm, and /export sends progress and decks as files."""
+"""Files: a deck sent as a file is imported (with Study now), and a file for a deck name the
+learner has replaces it after a confirm. /export sends them back: ``export``."""
 
 from __future__ import annotations
 
@@ -12,22 +12,34 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import jobs
-from bot.callbacks import CancelDeckAction, ConfirmReplace, StudyDeck
-from bot.format import CAPTION_LIMIT, MESSAGE_LIMIT, escape, fit, shown_length
-from bot.handlers import explain, quiz, review
-from bot.handlers.decks import counts
+from bot.callbacks import (
+    CancelDeckAction,
+    ConfirmReplace,
+    StartExplain,
+    StartQuiz,
+    StartReview,
+    StudyDeck,
+)
+from bot.format import MESSAGE_LIMIT, escape, fit, quantity, shown_length
 from bot.metrics import metrics_of
 from bot.services import ButtonHandler, Services, edit_message, services
-from tutor import owndecks, progress, quotas, study, workers
-from tutor.imports import MAX_FILE_BYTES, TOO_BIG, ImportFailed, ParsedDeck
+from bot.views import DECK_GONE, counts
+from tutor.imports import (
+    MAX_FILE_BYTES,
+    TOO_BIG,
+    ImportFailed,
+    ParsedDeck,
+    parse_file,
+)
+from tutor.runtime import workers
+from tutor.services import deckpage, owndecks, progress, quotas, study
 
 log = logging.getLogger(__name__)
 
-PARSE = "tutor.imports:parse_file"
-EXPORT = "tutor.imports:export_deck"
+PARSE = parse_file
 
 NOT_FETCHED = "I could not fetch that file from Telegram. Please send it again."
-# A file the reader could not finish (tutor.workers: each file has a deadline and a memory
+# A file the reader could not finish (tutor.runtime.workers: each file has a deadline and a memory
 # limit), or could not start yet.
 TOO_SLOW = (
     "{name} took too long to read, so I stopped; check that it is a deck file, or split it "
@@ -91,25 +103,9 @@ CONFIRM_YES = "Replace {title}"
 CONFIRM_NO = "Keep the old one"
 NOTHING_WAITS = "That file was handled already, or it expired: send it again."
 REPLACING = "Replacing…"
-DECK_GONE = "That deck is no longer one of yours."
-EXPORT_PROGRESS = (
-    "Your progress on {rows}: item, deck, front, reviews, last rating, due date, stability, "
-    "predicted recall."
-)
-EXPORT_REVIEWS = (
-    "Your {reviews} as a log: item, deck, when (UTC), rating, seconds, and where each came "
-    "from (review, quiz, explain, group, or anki for those brought from Anki)."
-)
-EXPORT_DECK = "Your deck <b>{title}</b>: send this file back to me to replace or restore it."
-NOTHING_TO_EXPORT = "Nothing to export yet: review a few cards (/review) or send me a deck file."
-EXPORT_FAILED = "I could not write your deck <b>{title}</b> this time; send /export again later."
 # The skipped rows a reply lists before it sums up the rest: the reply stays well within
 # one message, and a long list is better read in the file itself.
 SKIPPED_BUDGET = 3000
-
-
-def _items(count: int, word: str = "item", words: str | None = None) -> str:
-    return f"1 {word}" if count == 1 else f"{count} {words or word + 's'}"
 
 
 def render_skipped(parsed: ParsedDeck, budget: int = SKIPPED_BUDGET) -> list[str]:
@@ -117,7 +113,7 @@ def render_skipped(parsed: ParsedDeck, budget: int = SKIPPED_BUDGET) -> list[str
     many more."""
     if not parsed.skipped:
         return []
-    lines = [SKIPPED_TITLE.format(count=_items(len(parsed.skipped), "row"))]
+    lines = [SKIPPED_TITLE.format(count=quantity(len(parsed.skipped), "row"))]
     used = shown_length(lines[0])
     for shown, row in enumerate(parsed.skipped):
         line = SKIPPED_LINE.format(where=escape(row.where), reason=escape(row.reason))
@@ -146,16 +142,16 @@ def render_imported(
         lines.append(escape(history))
     if imported.replaced:
         if imported.kept:
-            lines.append(KEPT_PROGRESS.format(kept=_items(imported.kept)))
+            lines.append(KEPT_PROGRESS.format(kept=quantity(imported.kept)))
         if imported.retired:
-            lines.append(RETIRED.format(retired=_items(imported.retired)))
+            lines.append(RETIRED.format(retired=quantity(imported.retired)))
     lines += [escape(note) for note in parsed.notes]
     if imported.poll_unfit:
-        lines.append(POLL_UNFIT.format(count=_items(imported.poll_unfit, "question")))
+        lines.append(POLL_UNFIT.format(count=quantity(imported.poll_unfit, "question")))
     if parsed.media_skipped:
         lines.append(
             MEDIA.format(
-                count=_items(parsed.media_skipped, "sound or picture", "sounds or pictures")
+                count=quantity(parsed.media_skipped, "sound or picture", "sounds or pictures")
             )
         )
     skipped = render_skipped(parsed)
@@ -341,7 +337,7 @@ async def carry_history(
     )
     return HISTORY_CARRIED.format(
         reviews=f"{carried.reviews:,}",
-        items=_items(carried.items, "card"),
+        items=quantity(carried.items, "card"),
         due=f"{carried.due_today:,}",
     )
 
@@ -422,7 +418,7 @@ async def on_study_deck(
     shared = services(context)
     user = query.from_user
     focused = await shared.database.run(
-        owndecks.focus_on,
+        deckpage.focus_on,
         library=shared.library,
         learner_id=user.id,
         first_name=user.first_name,
@@ -438,67 +434,14 @@ async def on_study_deck(
     if focused.paused:
         # The import's reply says what Study now changed (and its button has done its job).
         note = STUDYING.format(
-            title=escape(focused.title), decks=_items(focused.paused, "other deck")
+            title=escape(focused.title), decks=quantity(focused.paused, "other deck")
         )
         room = MESSAGE_LIMIT - shown_length(note) - 2
         text = f"{fit(query.message.text_html, room)}\n\n{note}"
         await edit_message(query.message, text, None)
-    send = (
-        review.send_next_card
-        if focused.cards
-        else quiz.send_round
-        if focused.questions
-        else explain.send_prompt
-    )
+    start = StartReview if focused.cards else StartQuiz if focused.questions else StartExplain
+    send = shared.senders[start]
     await send(query.message, context, user_id=user.id, first_name=user.first_name)
-
-
-async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/export in a private chat: the learner's progress as CSV, and each own deck as a file
-    that imports back unchanged."""
-    user, message = update.effective_user, update.effective_message
-    assert user is not None and message is not None
-    shared = services(context)
-    export = await shared.database.run(
-        owndecks.export_of,
-        library=shared.library,
-        learner_id=user.id,
-        first_name=user.first_name,
-        now=shared.clock(),
-    )
-    if not export.rows and not export.decks:
-        await message.reply_text(NOTHING_TO_EXPORT)
-        return
-    await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
-    if export.rows:
-        await message.reply_document(
-            export.progress_csv,
-            filename="progress.csv",
-            caption=fit(EXPORT_PROGRESS.format(rows=_items(export.rows)), CAPTION_LIMIT),
-        )
-    if export.reviews:
-        await message.reply_document(
-            export.reviews_csv,
-            filename="reviews.csv",
-            caption=fit(
-                EXPORT_REVIEWS.format(reviews=_items(export.reviews, "review")), CAPTION_LIMIT
-            ),
-        )
-    for deck in export.decks:
-        try:
-            file_name, data = await shared.read_in_worker(EXPORT, deck, owner=user.id)
-        except workers.WorkerError as exc:
-            log.warning("export of deck %s failed: %s", deck.name[:40], exc)
-            await message.reply_text(
-                EXPORT_FAILED.format(title=escape(deck.name)), parse_mode=ParseMode.HTML
-            )
-            continue
-        await message.reply_document(
-            data,
-            filename=file_name,
-            caption=fit(EXPORT_DECK.format(title=escape(deck.name)), CAPTION_LIMIT),
-            parse_mode=ParseMode.HTML,
-        )
 
 
 BUTTONS: dict[type, ButtonHandler] = {

@@ -8,9 +8,8 @@ from telegram.ext import ContextTypes
 
 from bot.callbacks import PredictLoss
 from bot.format import CAPTION_LIMIT, fit
-from bot.handlers.demo import note_warm_up
 from bot.services import ButtonHandler, edit_message, services
-from tutor import predict, study
+from bot.views import note_warm_up
 from tutor.demo import DemoError
 from tutor.demo.outcomes import (
     FAST_BELOW,
@@ -21,6 +20,7 @@ from tutor.demo.outcomes import (
 )
 from tutor.demo.results import DIVERGENCE_FACTOR, SPIKE_FACTOR
 from tutor.demo.specs import LrSpec
+from tutor.services import predict, study
 
 SPEC = LrSpec()
 QUESTION = (

@@ -13,9 +13,9 @@ from bot.callbacks import AnswerQuiz, CallbackCodec, StartQuiz
 from bot.format import CALLBACK_ANSWER_LIMIT, CAPTION_LIMIT, escape, fit
 from bot.metrics import metrics_of
 from bot.services import ButtonHandler, answer_then_send, edit_message, services
-from tutor import quiz
 from tutor.demo import DemoError
-from tutor.whichrun import WhichRunError
+from tutor.services import quiz
+from tutor.services.whichrun import WhichRunError
 
 LETTERS = "ABCD"
 QUESTION = "<b>Quiz {number}/{total}</b> · {deck}\n\n{question}\n\n{options}"

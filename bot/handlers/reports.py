@@ -18,21 +18,20 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
+from bot.admins import is_admin, sender_id, user_is_admin
 from bot.format import MESSAGE_LIMIT, escape, fit, shown_length
-from bot.handlers.admins import is_admin, sender_id, user_is_admin
 from bot.services import Services, services
-from tutor import reports, workers
-from tutor.content import Library
-from tutor.reports import ClassReport, SessionReport
-from tutor.store import Database
-from tutor.store.reports import ExportedVote
+from tutor.domain import classreport
+from tutor.runtime import tasks, workers
+from tutor.services import report_export, reports
+from tutor.services.reports import ClassReport, SessionReport
 
 log = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
-SESSION_CHART = "tutor.charts:render_session_chart"
-HEATMAP_CHART = "tutor.charts:render_class_heatmap"
+SESSION_CHART = tasks.RENDER_SESSION_CHART
+HEATMAP_CHART = tasks.RENDER_CLASS_HEATMAP
 # The /start payload of the link that opens the private chat (any payload that is not a
 # deck id just starts the bot).
 START_PAYLOAD = "reports"
@@ -170,12 +169,12 @@ def render_class_report(report: ClassReport) -> str:
     ]
     for risky in figures.at_risk:
         reasons = []
-        if reports.Risk.FALLING in risky.risks:
+        if classreport.Risk.FALLING in risky.risks:
             reasons.append(
                 FALLING.format(before=_percent(risky.before), after=_percent(risky.after))
             )
-        if reports.Risk.ABSENT in risky.risks:
-            reasons.append(ABSENT.format(sessions=reports.ABSENT_SESSIONS))
+        if classreport.Risk.ABSENT in risky.risks:
+            reasons.append(ABSENT.format(sessions=classreport.ABSENT_SESSIONS))
         lines.append(AT_RISK_LINE.format(name=escape(risky.name), reasons="; ".join(reasons)))
     if not figures.at_risk:
         lines.append(NOBODY_AT_RISK)
@@ -249,12 +248,18 @@ async def _send_private(bot: Bot, user_id: int, text: str) -> bool:
 
 
 async def _send_chart(
-    shared: Services, bot: Bot, user_id: int, caption: str, target: str, *args: Any, **kwargs: Any
+    shared: Services,
+    bot: Bot,
+    user_id: int,
+    caption: str,
+    target: tasks.Task[..., bytes],
+    *args: Any,
+    **kwargs: Any,
 ) -> None:
     """Draw a report's chart in the worker process and send it after the text (which does
     not wait for it); a chart that fails is logged and left out."""
     try:
-        chart: bytes = await shared.draw_in_worker(target, *args, **kwargs)
+        chart = await shared.draw_in_worker(target, *args, **kwargs)
     except workers.WorkerError as exc:
         log.warning("a report chart was left out: %s", exc)
         return
@@ -378,34 +383,6 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
 
 
-async def write_export(
-    database: Database, library: Library, plan: reports.ExportPlan
-) -> reports.CsvExport:
-    """Every page of the plan into the CSV, each page a short unit of work (a class of
-    300,000 answers never holds the database, or SQLite's event loop, for long), the next
-    page read by the database while this one is written."""
-    export = reports.CsvExport(plan, library=library)
-
-    def read(first: int, last: int) -> asyncio.Task[list[ExportedVote]]:
-        return asyncio.create_task(
-            database.run_long(
-                reports.export_page, chat_id=plan.chat_id, first_session=first, last_session=last
-            )
-        )
-
-    following = read(*plan.pages[0]) if plan.pages else None
-    try:
-        for number in range(len(plan.pages)):
-            assert following is not None
-            page = await following
-            following = read(*plan.pages[number + 1]) if number + 1 < len(plan.pages) else None
-            export.add(page)
-    finally:
-        if following is not None and not following.done():
-            following.cancel()
-    return export
-
-
 def export_name(title: str, now: datetime) -> str:
     """The export's file name: the chat's title in plain letters and the day."""
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40] or "class"
@@ -424,18 +401,18 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     shared = services(context)
     plan = await shared.database.run_long(
-        reports.plan_export, chat_id=chat.id, default_zone=shared.settings.default_timezone
+        report_export.plan_export, chat_id=chat.id, default_zone=shared.settings.default_timezone
     )
     if plan is None:
         await message.reply_text(NO_ANSWERS_EXPORT)
         return
     await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
-    export = await write_export(shared.database, shared.library, plan)
+    export = await report_export.write_export(shared.database, shared.library, plan)
     # Joining and encoding tens of megabytes: in a thread, the event loop gets its turns.
     data = await asyncio.to_thread(export.getvalue)
     name = export_name(plan.chat_title, shared.clock())
     if len(data) > EXPORT_PLAIN_LIMIT:
-        data = await asyncio.to_thread(reports.zipped, data, name)
+        data = await asyncio.to_thread(report_export.zipped, data, name)
         name = name.removesuffix(".csv") + ".zip"
     caption = EXPORT_CAPTION.format(
         chat=escape(plan.chat_title or "this chat"),

@@ -33,7 +33,6 @@ from telegram.ext import ContextTypes
 
 from bot.callbacks import CallbackCodec, Rate, ReadMore, Reveal, StartReview
 from bot.format import card_html, escape, long_duration, short_duration, split_back
-from bot.handlers.demo import demo_button
 from bot.metrics import metrics_of
 from bot.services import (
     ButtonHandler,
@@ -42,17 +41,12 @@ from bot.services import (
     services,
 )
 from bot.telegram_io import answer_quietly, show_in_place
-from tutor import owndecks, study
-from tutor.content import IMAGE_ONLY, Card
-from tutor.scheduling import Rating
+from bot.views import RATING_LABELS, demo_button
+from tutor.domain.content import IMAGE_ONLY, Card
+from tutor.domain.scheduling import Rating
+from tutor.services import owndecks, study
 
 SHOW_ANSWER = "Show answer"
-RATING_LABELS = {
-    Rating.AGAIN: "Again",
-    Rating.HARD: "Hard",
-    Rating.GOOD: "Good",
-    Rating.EASY: "Easy",
-}
 # {front} holds its own leading blank line: a picture alone (the photo is the front) adds
 # no empty lines.
 FRONT = "<b>{deck}</b> · {tag}{front}"

@@ -1,4 +1,5 @@
-"""/start, /help, unknown commands and stray text in private chats."""
+"""The private chat's front door: /start, /help, unknown commands, every message that is not a
+command (sent to what waits for it, see tutor.services.awaiting), and /cancel."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from telegram.ext import ContextTypes
 from bot.callbacks import StartReview
 from bot.format import escape, fit
 from bot.services import services
-from tutor import owndecks, study
+from bot.views import OTHER_MESSAGE
+from tutor.services import awaiting, owndecks, sharing, study
 
 GREETING = (
     "Hi {name}! I'm your learning-rate tutor.\n\n"
@@ -39,7 +41,7 @@ HELP = (
     "/review — your next due or new flashcard, rated Again / Hard / Good / Easy\n"
     "/quiz — a round of 5 multiple-choice questions\n"
     "/explain — explain a concept in your own words; I grade the key ideas\n"
-    "/cancel — drop the prompt waiting for your answer\n"
+    "/cancel — drop what waits for your next message (a prompt, a deck's new name or file)\n"
     "/demo — train a small network and see its loss curves (/demo lr 0.001 0.1 1.5)\n"
     "/predict — guess what the loss will do at a learning rate, then see the real run\n"
     "/stats — your progress, with a chart\n"
@@ -56,10 +58,14 @@ HELP = (
     "/report and /export there send the class's figures and answers here."
 )
 UNKNOWN_COMMAND = "I don't know {command}. Send /help to see what I can do."
-OTHER_MESSAGE = (
-    "I read what you write as your answer to an /explain prompt, and a file you send as a "
-    "deck of your own. To study, send /review; /help lists everything I can do."
-)
+# /cancel: a line for each question it dropped, the one the next message answered first.
+CANCELLED = {
+    awaiting.DeckRename: "Rename cancelled.",
+    awaiting.ExplainAnswer: "Prompt dropped. Send /explain for a new one.",
+    awaiting.DeckReplace: "Replace cancelled.",
+    awaiting.FileToConfirm: "Replace cancelled.",
+}
+NOTHING_TO_CANCEL = "There is nothing to cancel."
 
 
 async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -74,7 +80,7 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if payload is not None and payload.startswith(SHARE_PREFIX):
         try:
             added = await shared.database.run(
-                owndecks.open_share_link,
+                sharing.open_share_link,
                 library=shared.library,
                 learner_id=user.id,
                 first_name=user.first_name,
@@ -126,7 +132,28 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await message.reply_text(UNKNOWN_COMMAND.format(command=command))
 
 
-async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Point stray text (or stickers, photos, ...) to the commands."""
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(OTHER_MESSAGE)
+async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A private message that is not a command: to what waits for it, else a pointer."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    shared = services(context)
+    waiting = await shared.database.run(awaiting.awaiting, learner_id=user.id, now=shared.clock())
+    # A deck replace or a file waiting for its confirm is answered by a file or a button,
+    # never by a message here: those, and stray text (or stickers, photos, ...), get a pointer.
+    answer = None if waiting is None else shared.answers.get(type(waiting))
+    if answer is None:
+        await message.reply_text(OTHER_MESSAGE)
+        return
+    await answer(update, context, waiting)
+
+
+async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Drop everything that waits for the learner's next message, and say what it was."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    shared = services(context)
+    dropped = await shared.database.run(
+        awaiting.cancel_awaiting, learner_id=user.id, now=shared.clock()
+    )
+    lines = dict.fromkeys(CANCELLED[type(waiting)] for waiting in dropped)
+    await message.reply_text("\n".join(lines) or NOTHING_TO_CANCEL)

@@ -10,11 +10,12 @@ from telegram.ext import ContextTypes
 
 from bot.format import escape
 from bot.services import services
-from tutor import fitting, stats, workers
+from tutor.runtime import tasks, workers
+from tutor.services import fitting, stats
 
 log = logging.getLogger(__name__)
 
-CHART = "tutor.charts:render_stats_chart"
+CHART = tasks.RENDER_STATS_CHART
 TITLE = "<b>Your progress</b>"
 REVIEWS = "Reviews: {today} today · {week} in 7 days · {all} in all"
 DECK = "{title}: {learned} learned, {seen} seen of {total}"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from telegram import Chat, Message, Update, User
 
-from bot.handlers.admins import posts_as_chat, sender_id
+from bot.admins import posts_as_chat, sender_id
 
 GROUP = Chat(-1001, Chat.SUPERGROUP, title="Class")
 ALICE = User(7, "Alice", is_bot=False)

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from bot.format import MESSAGE_LIMIT, shown_length
 from bot.handlers.explain import render_changed, render_grade, render_reply
-from tutor.content import ExplainPrompt, Library
-from tutor.explain import ExplainResult
-from tutor.grading import Caution, Grade, grade_explanation
-from tutor.scheduling import Rating
+from tutor.domain.content import ExplainPrompt
+from tutor.domain.grading import Caution, Grade, grade_explanation
+from tutor.domain.library import Library
+from tutor.domain.scheduling import Rating
+from tutor.services.explain import ExplainResult
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -21,7 +22,7 @@ def a_prompt(library: Library) -> ExplainPrompt:
 
 def test_the_rating_line_survives_a_reply_cut_to_telegram_limit(library: Library) -> None:
     prompt = a_prompt(library)
-    grade = grade_explanation(prompt, prompt.model_answer)
+    grade = grade_explanation(prompt, prompt.model_answer, library.lexicon)
     huge = prompt.model_copy(update={"model_answer": "word " * 2000})
     result = ExplainResult(prompt=huge, grade=grade, review_id=7, due=NOW + timedelta(days=3))
 
@@ -87,7 +88,9 @@ def test_an_answer_the_grader_cannot_tell_asks_the_learner_to_rate(library: Libr
     assert isinstance(prompt, ExplainPrompt)
     # Right, in an analogy the grader has no words for: nothing found, nothing contradicted.
     grade = grade_explanation(
-        prompt, "Think of a hiker who picks the length of every stride on a foggy hillside."
+        prompt,
+        "Think of a hiker who picks the length of every stride on a foggy hillside.",
+        library.lexicon,
     )
     assert grade.unsure and grade.score == 0
     result = ExplainResult(prompt=prompt, grade=grade, review_id=7, due=NOW + timedelta(days=1))

@@ -13,8 +13,8 @@ from telegram.error import RetryAfter
 
 from bot.callbacks import CallbackCodec
 from bot.jobs import ReminderSender, render_reminder
-from tutor import reminders, study
-from tutor.content import Library
+from tutor.domain.library import Library
+from tutor.services import reminders, study
 from tutor.store import Database, Learner
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.handlers.reports import render_session_report
-from tutor.reports import QuestionResult, SessionFigures, SessionReport
+from tutor.domain.classreport import QuestionResult, SessionFigures
+from tutor.services.reports import SessionReport
 
 
 def test_a_tie_for_most_picked_wrong_names_every_option_of_it() -> None:

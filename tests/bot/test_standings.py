@@ -3,7 +3,7 @@ labelled time."""
 
 from __future__ import annotations
 
-from bot.handlers.classroom import render_standings
+from bot.handlers.classroom.texts import render_standings
 from tutor.store.classroom import Standing
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from bot.handlers.files import worker_refusal
 from bot.metrics import WORKER_REFUSALS, Metrics
-from tutor import workers
+from tutor.runtime import workers
 
 REASONS = {
     workers.WorkTimedOut: "deadline",

@@ -21,10 +21,10 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.services import utc_now
 from playground.botapi import BotApiStandin
 from tests.conftest import ROOT, _pg_admin
-from tutor import workers
 from tutor.config import Settings
-from tutor.content import Library
 from tutor.demo.runner import DemoRunner
+from tutor.domain.library import Library
+from tutor.runtime import workers
 from tutor.store import Database, Learner
 
 TOKEN = "4242:e2e-secret-token-never-logged"

@@ -311,14 +311,22 @@ async def test_a_class_answering_does_not_delay_a_private_review(
         for pupil in crowd:
             await answer(pupil, poll, right=True)
         await learner.send("/review")
-        # Answered while the class's answers are still being stored (how long it waited
-        # behind them is a bench figure, not a bound a busy machine could break).
-        await learner.wait_for_message(timeout=60)
+        # A hang guard: how long the review waited is `python -m bench busyclass`'s figure.
+        review = await learner.wait_for_message(timeout=60)
+        stored_when_answered = len(await rows(store, PollVote))
         for _ in range(600):
             if len(await rows(store, PollVote)) == BUSY_CLASS:
                 break
             await asyncio.sleep(0.1)
+    assert review.button_labels == ["Show answer"]
     assert len(await rows(store, PollVote)) == BUSY_CLASS
+    if store.engine.dialect.name == "postgresql":
+        # The review went by the class: answered before half its answers were stored (about
+        # 4% measured; a review queued behind them, as when waiting answers held the update
+        # slots, came with the last tenth). On SQLite every unit runs on the event loop, so
+        # the review comes after the answers that reached the bot before it: there only the
+        # outcome above is checked.
+        assert stored_when_answered < BUSY_CLASS // 2, stored_when_answered
 
 
 async def test_numbers_in_other_scripts_get_the_usage(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.handlers.demo import WARMING_UP
+from bot.views import WARMING_UP
 from playground.botapi import BotApiStandin, image_size
 from tests.e2e.conftest import RunningBot
 

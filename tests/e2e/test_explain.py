@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from playground.botapi import BotApiStandin, ChatMessage, UserHandle
 from tests.e2e.conftest import FakeClock, RunningBot, rows
-from tutor.content import ExplainPrompt, Library
+from tutor.domain.content import ExplainPrompt
+from tutor.domain.library import Library
 from tutor.store import Database, ReviewLog
 
 RATINGS = {"Again": 1, "Hard": 2, "Good": 3, "Easy": 4}

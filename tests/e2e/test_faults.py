@@ -14,7 +14,7 @@ from bot.handlers.errors import SORRY
 from playground.botapi import BotApiStandin, ChatMessage, UserHandle
 from tests.conftest import tiny_deck
 from tests.e2e.conftest import RunningBot, rows
-from tutor.content import Library, library_of
+from tutor.domain.library import Library, library_of
 from tutor.store import Database, ReviewLog
 
 # The stand-in's delays must outlast the bot's read timeout, quickly.

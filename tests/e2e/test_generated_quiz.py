@@ -10,9 +10,10 @@ import torch
 from playground.botapi import BotApiStandin, ChatMessage
 from tests.conftest import tiny_deck
 from tests.e2e.conftest import RunningBot, rows
-from tutor.content import ItemKind, library_of
-from tutor.generated import QUIZ_TEMPLATES
-from tutor.scheduling import Rating
+from tutor.domain.content import ItemKind
+from tutor.domain.library import library_of
+from tutor.domain.scheduling import Rating
+from tutor.services.generated import QUIZ_TEMPLATES
 from tutor.store import Database, ReviewLog
 
 # The kinds whose stem names a torch scheduler with plain keyword arguments.

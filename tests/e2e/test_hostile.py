@@ -13,9 +13,9 @@ from playground.botapi import BotApiStandin
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_owndecks import OPTICS_CSV, REPLY_TIMEOUT, send_file
 from tests.hostile import HostileFile, build_corpus
-from tutor import workers
-from tutor.content import Library
+from tutor.domain.library import Library
 from tutor.imports import ImportFailed, ParsedDeck
+from tutor.runtime import workers
 
 CORPUS = build_corpus()
 IDS = [hostile.name for hostile in CORPUS]

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from playground.botapi import BotApiStandin
 from tests.e2e.conftest import TOKEN, bot_env, spawn_bot
 from tests.e2e.test_webhook import free_port
-from tutor import schema
-from tutor.content import Library, QuizQuestion
-from tutor.store import Database, GroupChat, ItemState, Learner, QuizSession, SessionPoll
+from tutor.domain.content import QuizQuestion
+from tutor.domain.library import Library
+from tutor.store import Database, GroupChat, ItemState, Learner, QuizSession, SessionPoll, schema
 
 LEARNERS = 40
 GROUP_ID = -1009876543210

@@ -19,7 +19,8 @@ from tests.e2e.conftest import RunningBot, rows, set_new_per_day
 from tests.e2e.test_review import reveal_and_rate
 from tests.hostile import png
 from tests.tutor.imports.anki_files import picture_package
-from tutor.content import Deck, Library, library_of
+from tutor.domain.content import Deck
+from tutor.domain.library import Library, library_of
 from tutor.store import Database, ItemState, OwnDeck, OwnDeckItem, OwnDeckMedia
 
 GROUP_ID = -1001234567000
@@ -207,6 +208,34 @@ async def test_rename_takes_the_next_message_and_delete_asks_first(
         again = await alice.press(ask, data=ask.button("Yes, delete it")["callback_data"])
         assert (await again.answered()).text is not None  # answered, nothing to delete
     assert await rows(store, OwnDeck) == []
+
+
+async def test_cancel_drops_a_rename_and_the_next_text_is_an_ordinary_message(
+    server: BotApiStandin, running_bot: RunningBot, store: Database, basics: Library
+) -> None:
+    alice = server.user(1001, "Alice")
+    async with running_bot(library=basics):
+        await import_optics(alice)
+        await alice.send("/decks")
+        listing = await alice.wait_for_message()
+        await alice.press(listing, "⚙️")
+        page = await alice.wait_for_edit(listing, lambda m: "Share link" in (m.text or ""))
+        await alice.press(page, "✏️ Rename")
+        await alice.wait_for_edit(page, lambda m: "new name" in (m.text or ""))
+        cancel = await alice.send("/cancel")
+        cancelled = await alice.wait_for_message(lambda m: m.message_id > cancel.message_id)
+        assert cancelled.text == "Rename cancelled."
+        chatter = await alice.send("Light and lenses")
+        pointer = await alice.wait_for_message(lambda m: m.message_id > chatter.message_id)
+        assert pointer.text == OTHER_MESSAGE
+        again = await alice.send("/cancel")
+        nothing = await alice.wait_for_message(lambda m: m.message_id > again.message_id)
+        assert nothing.text == "There is nothing to cancel."
+        await alice.send("/decks")
+        listing = await alice.wait_for_message(lambda m: m.message_id > nothing.message_id)
+        assert "Optics" in (listing.text or "")
+        assert "Light and lenses" not in (listing.text or "")
+    assert [deck.title for deck in await rows(store, OwnDeck)] == ["Optics"]
 
 
 async def test_replacing_a_deck_after_the_confirm_keeps_progress(

@@ -12,8 +12,8 @@ from tests.e2e.conftest import RunningBot, rows
 from tutor.demo import training
 from tutor.demo.outcomes import classify
 from tutor.demo.request import DemoName, DemoRequest
-from tutor.predict import ITEM
-from tutor.scheduling import Rating
+from tutor.domain.scheduling import Rating
+from tutor.services.predict import ITEM
 from tutor.store import Database, ItemState, ReviewLog
 
 LABELS = {

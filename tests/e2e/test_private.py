@@ -12,7 +12,8 @@ from bot.handlers.start import OTHER_MESSAGE
 from playground.botapi import BotApiStandin, ChatMessage, UserHandle, image_size
 from tests.conftest import tiny_deck
 from tests.e2e.conftest import FakeClock, RunningBot, rows
-from tutor.content import ExplainPrompt, Library, QuizQuestion, library_of
+from tutor.domain.content import ExplainPrompt, QuizQuestion
+from tutor.domain.library import Library, library_of
 from tutor.store import Database, Learner, ReviewLog
 
 

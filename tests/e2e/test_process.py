@@ -46,7 +46,9 @@ async def test_the_bot_process_answers_and_stops_on_sigterm_hanging_up_its_long_
         await asyncio.sleep(0.3)  # so that a long poll is in flight when the signal comes
         stopping = time.perf_counter()  # the clock of the stand-in's request records
         process.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.wait_for(process.communicate(), timeout=10)
+        # A hang guard only: how soon it stops is `python -m bench startup`'s figure; that it
+        # did not wait out its long poll is the 499 below.
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
     finally:
         if process.returncode is None:
             process.kill()
@@ -176,12 +178,13 @@ async def test_kill_9_of_the_bot_leaves_no_worker_process(
         assert len(workers) >= 2, f"no chart and demo workers: {workers}\n{log_text}"
         process.kill()
         await process.wait()
-        deadline = time.monotonic() + 5
+        # A hang guard, not a bound on how soon they go: the kernel kills them with the bot.
+        deadline = time.monotonic() + 60
         alive = workers
         while alive and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
             alive = {pid: t for pid, t in workers.items() if _start_time(pid) == t}
-        assert not alive, f"still running 5 s after kill -9 of the bot: {sorted(alive)}"
+        assert not alive, f"still running 60 s after kill -9 of the bot: {sorted(alive)}"
     finally:
         if process.returncode is None:
             process.kill()
@@ -210,7 +213,7 @@ async def test_an_in_memory_database_works_as_written(server: BotApiStandin) -> 
         card = await alice.wait_for_message(timeout=10)
         assert card.buttons == [["Show answer"]]
         process.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.wait_for(process.communicate(), timeout=10)
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)  # a hang guard
     finally:
         if process.returncode is None:
             process.kill()

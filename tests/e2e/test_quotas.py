@@ -8,8 +8,8 @@ import re
 from playground.botapi import BotApiStandin
 from tests.e2e.conftest import RunningBot, rows
 from tests.e2e.test_owndecks import basics, send_file
-from tutor import quotas
-from tutor.content import Library
+from tutor.domain.library import Library
+from tutor.services import quotas
 from tutor.store import Database, DeckImport, OwnDeck
 
 __all__ = ["basics"]  # the fixture, used by name

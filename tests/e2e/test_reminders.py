@@ -12,7 +12,7 @@ from sqlmodel import select
 from playground.botapi import BotApiStandin, UserHandle
 from tests.conftest import tiny_deck
 from tests.e2e.conftest import FakeClock, RunningBot
-from tutor.content import Library, library_of
+from tutor.domain.library import Library, library_of
 from tutor.store import Database, Learner
 
 # 08:58:30 UTC is 09:58:30 in Berlin (CET); the reminder is set for 10:00 there.

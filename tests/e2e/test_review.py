@@ -9,8 +9,8 @@ from bot.handlers.start import OTHER_MESSAGE
 from playground.botapi import BotApiStandin, ChatMessage, UserHandle
 from tests.conftest import tiny_deck
 from tests.e2e.conftest import RunningBot, rows, set_new_per_day
-from tutor import learners
-from tutor.content import Library, library_of
+from tutor.domain.library import Library, library_of
+from tutor.services import learners
 from tutor.store import Database, ItemState, Learner, ReviewLog
 
 RATINGS = ("Again", "Hard", "Good", "Easy")

@@ -186,7 +186,7 @@ async def test_a_bot_api_down_at_start_is_waited_for(tmp_path: Path) -> None:
             greeting = await alice.wait_for_message(timeout=10)
             assert (greeting.text or "").startswith("Hi Alice!")
             process.terminate()
-            await asyncio.wait_for(process.wait(), timeout=10)
+            await asyncio.wait_for(process.wait(), timeout=STOP_WITHIN_SECONDS)  # a hang guard
     finally:
         if process.returncode is None:
             process.kill()

@@ -9,12 +9,12 @@ import torch
 from playground.botapi import BotApiStandin, ChatMessage, image_size
 from tests.conftest import tiny_deck
 from tests.e2e.conftest import RunningBot, rows
-from tutor.content import library_of
 from tutor.demo import training
 from tutor.demo.outcomes import classify
 from tutor.demo.request import DemoName, DemoRequest
+from tutor.domain.library import library_of
+from tutor.services.whichrun import TEMPLATE, RunTemplate
 from tutor.store import Database, ReviewLog
-from tutor.whichrun import TEMPLATE, RunTemplate
 
 
 def right_option(photo: ChatMessage, template: RunTemplate) -> str:

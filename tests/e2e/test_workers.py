@@ -15,7 +15,7 @@ from playground.botapi import BotApiStandin
 from tests.e2e.conftest import RunningBot, rows
 from tests.e2e.test_owndecks import GROUP_ID, OPTICS_CSV, send_file
 from tests.tutor.imports.anki_files import BASIC, collection, newer_package
-from tutor.content import Library
+from tutor.domain.library import Library
 from tutor.store import Database, DeckImport, OwnDeck
 
 PROBE_DEADLINE = 10.0

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from bench.grading import BLIND_SETS, load_blind
-from tutor.content import Library
+from tutor.domain.library import Library
 
 # The decks each set was written for: A to G before the sixth deck, H for the sixth alone.
 FIRST_FIVE = ("lr-basics", "lr-differential", "lr-schedulers", "lr-optimizers", "lr-diagnosis")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bench.grading import CORRECT, IGNORED, WRONG, evaluate, load_answers
-from tutor.content import ExplainPrompt, ItemKind, Library
-from tutor.grading import LIST_NOTE, grade_explanation
-from tutor.scheduling import Rating
+from tutor.domain.content import ExplainPrompt, ItemKind
+from tutor.domain.grading import LIST_NOTE, grade_explanation
+from tutor.domain.library import Library
+from tutor.domain.scheduling import Rating
 
 
 def _prompt(library: Library, prompt_id: str) -> ExplainPrompt:
@@ -28,7 +29,7 @@ def test_the_set_spreads_over_every_explain_prompt(library: Library) -> None:
 
 
 def test_the_labelled_set_meets_the_targets(library: Library) -> None:
-    figures = evaluate(load_answers(library))
+    figures = evaluate(load_answers(library), library.lexicon)
     assert figures.total(CORRECT) >= 40 and figures.total(WRONG) >= 40
     assert figures.correct_half_share >= 0.85
     assert figures.wrong_good == 0
@@ -46,6 +47,7 @@ def test_a_fully_negated_answer_covers_nothing(library: Library) -> None:
         _prompt(library, "b-explain-why-lr"),
         "The learning rate has nothing to do with step size, overshooting, slow training or "
         "convergence.",
+        library.lexicon,
     )
     assert grade.covered == ()
     assert grade.rating is Rating.AGAIN
@@ -56,6 +58,7 @@ def test_a_reversed_answer_is_again_with_both_corrections(library: Library) -> N
         _prompt(library, "b-explain-why-lr"),
         "A high learning rate makes training slower and more stable, and a low one makes it "
         "overshoot.",
+        library.lexicon,
     )
     assert "Too high overshoots, oscillates or diverges" not in grade.covered
     assert "Too low is slow or gets stuck" not in grade.covered
@@ -71,6 +74,7 @@ def test_the_pretrained_layers_on_the_larger_rate_is_again(library: Library) -> 
     grade = grade_explanation(
         _prompt(library, "d-explain-what"),
         "The pretrained layers get the larger rate, the new head the smaller one.",
+        library.lexicon,
     )
     assert grade.covered == ()
     assert [c.name for c in grade.cautions] == [
@@ -82,7 +86,9 @@ def test_the_pretrained_layers_on_the_larger_rate_is_again(library: Library) -> 
 
 def test_a_bare_list_is_hard_at_most_and_says_why(library: Library) -> None:
     grade = grade_explanation(
-        _prompt(library, "b-explain-why-lr"), "step size, overshoot, slow, converge"
+        _prompt(library, "b-explain-why-lr"),
+        "step size, overshoot, slow, converge",
+        library.lexicon,
     )
     assert grade.list_only
     assert grade.note == LIST_NOTE
@@ -94,6 +100,7 @@ def test_a_correct_warm_up_answer_in_other_words_covers_three_of_four(library: L
         _prompt(library, "b-explain-warmup"),
         "With untrained weights the first gradients are wild, so the learning rate climbs "
         "linearly from almost nothing; otherwise the loss explodes.",
+        library.lexicon,
     )
     assert grade.score == 3
     assert grade.cautions == ()
@@ -105,6 +112,7 @@ def test_a_correct_forgetting_answer_in_other_words_covers_everything(library: L
         _prompt(library, "d-explain-forgetting"),
         "Fine-tuning can rewrite the weights so the model loses its old skills. Lock the "
         "backbone, or give it a lower learning rate than the head.",
+        library.lexicon,
     )
     assert grade.score == grade.total == 3
     assert grade.rating is Rating.EASY
@@ -126,7 +134,7 @@ def test_a_correct_forgetting_answer_in_other_words_covers_everything(library: L
 def test_a_relation_counts_in_either_word_order(
     library: Library, prompt_id: str, answer: str
 ) -> None:
-    grade = grade_explanation(_prompt(library, prompt_id), answer)
+    grade = grade_explanation(_prompt(library, prompt_id), answer, library.lexicon)
     assert grade.score == 1
     assert grade.cautions == ()
 
@@ -142,7 +150,7 @@ def test_a_relation_counts_in_either_word_order(
 def test_the_reversed_relation_counts_nothing_and_warns(
     library: Library, prompt_id: str, answer: str
 ) -> None:
-    grade = grade_explanation(_prompt(library, prompt_id), answer)
+    grade = grade_explanation(_prompt(library, prompt_id), answer, library.lexicon)
     assert grade.score == 0
     assert len(grade.cautions) == 1
     assert grade.rating is Rating.AGAIN

@@ -6,7 +6,7 @@ from __future__ import annotations
 import struct
 from datetime import date, timedelta
 
-from tutor import charts
+from tutor.domain import charts
 
 # Each fails mathtext's parser, or would be drawn as a formula.
 DOLLARS = ["$\\frac{$", "Ann $x^2$", "$$", "$\\alpha", "Bob $5 $10", "\\$ $_$"]

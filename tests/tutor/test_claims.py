@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.content import ExplainPrompt, Misconception
-from tutor.grading import Grade, Lexicon, grade_explanation, phrase_occurs
-from tutor.scheduling import Rating
+from tutor.domain.content import ExplainPrompt, Misconception
+from tutor.domain.grading import Grade, grade_explanation
+from tutor.domain.language import Lexicon, phrase_occurs
+from tutor.domain.scheduling import Rating
 
 LEXICON = Lexicon.of(
     groups=[["high", "large", "big"], ["low", "small", "tiny"], ["lower", "reduce", "decay"]],

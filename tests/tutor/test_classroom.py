@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from tests.tutor.test_memorymodel import FORGETFUL, simulate
 from tests.tutor.test_practice import quiz_deck
-from tutor import classroom, fitting, store
-from tutor.content import Library, library_of
-from tutor.fsrsfit import refit
-from tutor.scheduling import Memory, Rating, schedule_review
+from tutor import store
+from tutor.domain import classrating
+from tutor.domain.fsrsfit import refit
+from tutor.domain.library import Library, library_of
+from tutor.domain.scheduling import Memory, Rating, schedule_review
+from tutor.services import classmemory, classroom, dailies, fitting, groupchats
 from tutor.store import ClassFit, Database, GroupChat, PollVote
 from tutor.store import classroom as store_classroom
 
@@ -49,7 +51,7 @@ async def test_one_session_per_chat_and_one_step_per_position(
     database: Database, quiz_library: Library
 ) -> None:
     rng = random.Random(3)
-    await database.run(classroom.ensure_group, chat_id=CHAT, title="Class", now=NOW)
+    await database.run(groupchats.ensure_group, chat_id=CHAT, title="Class", now=NOW)
     started = await database.run(
         classroom.start_session, library=quiz_library, chat_id=CHAT, questions=2, seconds=30,
         now=NOW, rng=rng,
@@ -104,7 +106,7 @@ async def test_a_question_longer_than_a_poll_is_left_out_of_group_sessions(
         deck.quiz[2].model_copy(update={"explanation": "E" * 201}),
     ]
     library = library_of([deck.model_copy(update={"quiz": [*too_long, deck.quiz[3]]})])
-    await database.run(classroom.ensure_group, chat_id=CHAT, title="Class", now=NOW)
+    await database.run(groupchats.ensure_group, chat_id=CHAT, title="Class", now=NOW)
     started = await database.run(
         classroom.start_session, library=library, chat_id=CHAT, questions=10, seconds=30,
         now=NOW, rng=random.Random(1),
@@ -121,16 +123,16 @@ def get_group(session: Session, *, chat_id: int) -> GroupChat | None:
 async def test_a_migrated_group_keeps_its_settings_and_sessions(
     database: Database, quiz_library: Library
 ) -> None:
-    await database.run(classroom.ensure_group, chat_id=-5, title="Old", now=NOW)
+    await database.run(groupchats.ensure_group, chat_id=-5, title="Old", now=NOW)
     await database.run(
-        classroom.set_daily, chat_id=-5, title="Old", daily_time="10:00", questions=3,
+        dailies.set_daily, chat_id=-5, title="Old", daily_time="10:00", questions=3,
         default_zone="UTC", now=NOW,
     )  # fmt: skip
     await database.run(
         classroom.start_session, library=quiz_library, chat_id=-5, questions=1, seconds=30,
         now=NOW, rng=random.Random(0),
     )  # fmt: skip
-    await database.run(classroom.migrate_chat, old_id=-5, new_id=-1005, now=NOW)
+    await database.run(groupchats.migrate_chat, old_id=-5, new_id=-1005, now=NOW)
     assert await database.run(get_group, chat_id=-5) is None
     moved = await database.run(get_group, chat_id=-1005)
     assert moved is not None and (moved.daily_time, moved.daily_questions) == ("10:00", 3)
@@ -138,27 +140,27 @@ async def test_a_migrated_group_keeps_its_settings_and_sessions(
 
 
 async def test_daily_quizzes_are_claimed_once_a_local_day(database: Database) -> None:
-    await database.run(classroom.ensure_group, chat_id=CHAT, title="C", now=NOW)
+    await database.run(groupchats.ensure_group, chat_id=CHAT, title="C", now=NOW)
     await database.run(
-        classroom.set_group_zone, chat_id=CHAT, title="C", zone="Asia/Kolkata",  # UTC+5:30
+        dailies.set_group_zone, chat_id=CHAT, title="C", zone="Asia/Kolkata",  # UTC+5:30
         default_zone="UTC", now=NOW,
     )  # fmt: skip
     group = await database.run(
-        classroom.set_daily, chat_id=CHAT, title="C", daily_time="15:00", questions=4,
+        dailies.set_daily, chat_id=CHAT, title="C", daily_time="15:00", questions=4,
         default_zone="UTC", now=NOW,
     )  # fmt: skip
     assert group.next_daily_at == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
-    async def claim(now: datetime) -> list[classroom.DailyQuiz]:
-        return await database.run(classroom.claim_dailies, default_zone="UTC", now=now)
+    async def claim(now: datetime) -> list[dailies.DailyQuiz]:
+        return await database.run(dailies.claim_dailies, default_zone="UTC", now=now)
 
     assert await claim(NOW) == []
     later = NOW + timedelta(minutes=31)
-    assert await claim(later) == [classroom.DailyQuiz(chat_id=CHAT, questions=4)]
+    assert await claim(later) == [dailies.DailyQuiz(chat_id=CHAT, questions=4)]
     assert await claim(later) == []
     stored = await database.run(get_group, chat_id=CHAT)
     assert stored is not None and stored.last_daily_on == date(2026, 3, 2)
-    await database.run(classroom.leave_chat, chat_id=CHAT, now=later)
+    await database.run(groupchats.leave_chat, chat_id=CHAT, now=later)
     assert await claim(later + timedelta(days=1)) == []
     left = await database.run(get_group, chat_id=CHAT)
     assert left is not None and not left.active
@@ -169,7 +171,7 @@ async def test_a_vote_counts_when_a_review_of_the_same_item_races_it(
 ) -> None:
     """The member reviews the question privately just as their group vote is stored: the
     private review wins the item (ALREADY_RATED for the vote's review), the vote stays."""
-    await database.run(classroom.ensure_group, chat_id=CHAT, title="Class", now=NOW)
+    await database.run(groupchats.ensure_group, chat_id=CHAT, title="Class", now=NOW)
     started = await database.run(
         classroom.start_session, library=quiz_library, chat_id=CHAT, questions=1, seconds=30,
         now=NOW, rng=random.Random(1),
@@ -182,7 +184,7 @@ async def test_a_vote_counts_when_a_review_of_the_same_item_races_it(
     assert isinstance(to_send, classroom.PollToSend)
     await database.run(classroom.record_poll, to_send=to_send, poll_id="p1", message_id=7, now=NOW)
 
-    save_review = store.save_review
+    save_review = store.reviews.save_review
 
     def raced(session: Session, **review: Any) -> int | None:
         if review["source"] == "group":
@@ -190,7 +192,7 @@ async def test_a_vote_counts_when_a_review_of_the_same_item_races_it(
             assert save_review(session, **{**review, "source": "review"})
         return save_review(session, **review)
 
-    monkeypatch.setattr(store, "save_review", raced)
+    monkeypatch.setattr(store.reviews, "save_review", raced)
     correct = await database.run(
         classroom.record_vote, library=quiz_library, poll_id="p1", user_id=31,
         first_name="Ann", option_ids=[to_send.correct_option], now=NOW + timedelta(seconds=3),
@@ -200,7 +202,9 @@ async def test_a_vote_counts_when_a_review_of_the_same_item_races_it(
 
     def stored(session: Session) -> tuple[list[store_classroom.Standing], int]:
         votes = store_classroom.vote_totals(session, session_id=started.id)
-        return votes, store.reviews_since(session, learner_id=31, since=NOW, source="group")
+        return votes, store.reviews.reviews_since(
+            session, learner_id=31, since=NOW, source="group"
+        )
 
     votes, group_reviews = await database.run(stored)
     assert [(v.learner_id, v.score, v.answered) for v in votes] == [(31, 1, 1)]
@@ -215,9 +219,9 @@ async def test_a_migration_moves_the_running_session_whichever_message_comes_fir
     either order or at once, and the supergroup may have been seen already: the running
     session, its polls and votes and the daily quiz all follow it to the new id."""
     old, new = -5, -1005
-    await database.run(classroom.ensure_group, chat_id=old, title="Class", now=NOW)
+    await database.run(groupchats.ensure_group, chat_id=old, title="Class", now=NOW)
     await database.run(
-        classroom.set_daily, chat_id=old, title="Class", daily_time="10:00", questions=3,
+        dailies.set_daily, chat_id=old, title="Class", daily_time="10:00", questions=3,
         default_zone="UTC", now=NOW,
     )  # fmt: skip
     started = await database.run(
@@ -236,10 +240,10 @@ async def test_a_migration_moves_the_running_session_whichever_message_comes_fir
         first_name="Ann", option_ids=[to_send.correct_option], now=NOW + timedelta(seconds=3),
     )  # fmt: skip
     if supergroup_seen:  # before its migration message was handled
-        await database.run(classroom.ensure_group, chat_id=new, title="Class", now=NOW)
+        await database.run(groupchats.ensure_group, chat_id=new, title="Class", now=NOW)
 
     async def migrate() -> None:
-        await database.run(classroom.migrate_chat, old_id=old, new_id=new, now=NOW)
+        await database.run(groupchats.migrate_chat, old_id=old, new_id=new, now=NOW)
 
     # Open connections first, so that the migrations below run at the same time.
     await asyncio.gather(*(database.run(get_group, chat_id=old) for _ in range(4)))
@@ -284,7 +288,7 @@ async def test_a_migration_moves_the_running_session_whichever_message_comes_fir
 def test_the_class_rates_a_question_by_its_share_answered_right(
     answered: int, right: int, rating: Rating | None
 ) -> None:
-    assert classroom.class_rating(answered, right) == rating
+    assert classrating.class_rating(answered, right) == rating
 
 
 def memory_due(due: datetime) -> Memory:
@@ -298,14 +302,14 @@ def test_a_session_draws_the_class_due_questions_first_then_new_then_the_rest() 
         "c": memory_due(NOW - timedelta(days=2)),
         "d": memory_due(NOW + timedelta(days=1)),
     }
-    drawn = classroom.draw_questions(pool, memories, 5, now=NOW, rng=random.Random(0))
+    drawn = classmemory.draw_questions(pool, memories, 5, now=NOW, rng=random.Random(0))
     assert drawn[:2] == ["c", "b"]  # most overdue first
     assert sorted(drawn[2:4]) == ["a", "e"] and drawn[4] == "d"
-    assert classroom.draw_questions(pool, memories, 2, now=NOW, rng=random.Random(0)) == [
+    assert classmemory.draw_questions(pool, memories, 2, now=NOW, rng=random.Random(0)) == [
         "c",
         "b",
     ]
-    assert classroom.draw_questions(["x"], {}, 5, now=NOW, rng=random.Random(0)) == ["x"]
+    assert classmemory.draw_questions(["x"], {}, 5, now=NOW, rng=random.Random(0)) == ["x"]
 
 
 async def open_first_poll(
@@ -346,7 +350,7 @@ def stored_votes(session: Session) -> list[tuple[int, bool, int | None]]:
 async def test_a_closing_poll_reviews_its_question_in_the_class_memory(
     database: Database, quiz_library: Library
 ) -> None:
-    await database.run(classroom.ensure_group, chat_id=CHAT, title="Class", now=NOW)
+    await database.run(groupchats.ensure_group, chat_id=CHAT, title="Class", now=NOW)
     to_send = await open_first_poll(database, quiz_library)
     # The poll shows the options shuffled; the vote keeps the item's own index.
     wrong_two = to_send.order.index(2)
@@ -368,7 +372,7 @@ async def test_stop_reviews_the_open_poll_and_the_next_session_skips_what_is_not
     database: Database,
 ) -> None:
     library = library_of([quiz_deck("alpha", 2)])
-    await database.run(classroom.ensure_group, chat_id=CHAT, title="Class", now=NOW)
+    await database.run(groupchats.ensure_group, chat_id=CHAT, title="Class", now=NOW)
     to_send = await open_first_poll(database, library)
     await vote(database, library, "p1", 1, to_send.correct_option)
     stopped = await database.run(classroom.stop_session, chat_id=CHAT, now=NOW)
@@ -391,9 +395,9 @@ async def test_stop_reviews_the_open_poll_and_the_next_session_skips_what_is_not
 async def test_the_class_memory_and_the_daily_quiz_setter_follow_a_migrated_chat(
     database: Database, quiz_library: Library
 ) -> None:
-    await database.run(classroom.ensure_group, chat_id=-5, title="Old", now=NOW)
+    await database.run(groupchats.ensure_group, chat_id=-5, title="Old", now=NOW)
     await database.run(
-        classroom.set_daily, chat_id=-5, title="Old", daily_time="10:00", questions=3,
+        dailies.set_daily, chat_id=-5, title="Old", daily_time="10:00", questions=3,
         default_zone="UTC", now=NOW, set_by=42,
     )  # fmt: skip
     memory = schedule_review(None, Rating.GOOD, NOW)
@@ -403,21 +407,21 @@ async def test_the_class_memory_and_the_daily_quiz_setter_follow_a_migrated_chat
         session.commit()
 
     await database.run(remember)
-    await database.run(classroom.migrate_chat, old_id=-5, new_id=-1005, now=NOW)
+    await database.run(groupchats.migrate_chat, old_id=-5, new_id=-1005, now=NOW)
     assert await database.run(store_classroom.class_memories, chat_id=-1005) == {
         "alpha-q1": memory
     }
     assert await database.run(store_classroom.class_memories, chat_id=-5) == {}
-    dailies = await database.run(
-        classroom.claim_dailies, default_zone="UTC", now=NOW + timedelta(hours=2)
+    claimed = await database.run(
+        dailies.claim_dailies, default_zone="UTC", now=NOW + timedelta(hours=2)
     )
-    assert dailies == [classroom.DailyQuiz(chat_id=-1005, questions=3, set_by=42)]
+    assert claimed == [dailies.DailyQuiz(chat_id=-1005, questions=3, set_by=42)]
 
 
 async def test_a_class_memory_model_fits_its_polls_and_schedules_with_what_it_adopts(
     database: Database, quiz_library: Library
 ) -> None:
-    await database.run(classroom.ensure_group, chat_id=CHAT, title="Class", now=NOW)
+    await database.run(groupchats.ensure_group, chat_id=CHAT, title="Class", now=NOW)
     to_send = await open_first_poll(database, quiz_library)
     for member in (1, 2, 3):
         await vote(database, quiz_library, "p1", member, to_send.correct_option)

@@ -7,16 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tutor.content import (
-    LEXICON_FILE,
-    ContentError,
-    ItemKind,
-    OwnDeckInfo,
-    load_deck,
-    load_lexicon,
-    load_library,
-)
-from tutor.grading import Lexicon, grade_explanation
+from tutor.catalog import LEXICON_FILE, load_deck, load_lexicon, load_library
+from tutor.domain.content import ContentError, ItemKind
+from tutor.domain.grading import grade_explanation
+from tutor.domain.language import Lexicon
+from tutor.domain.library import OwnDeckInfo
 
 GOOD_DECK = {
     "id": "demo-deck",
@@ -102,7 +97,7 @@ def test_good_deck_loads(tmp_path: Path) -> None:
     ("changes", "expected"),
     [
         ({"quiz.0.explanation": "x" * 201}, "item 'q-one': field 'explanation'"),
-        # The poll limits and counts below are the built-in bar (tutor/lint.py), beyond the
+        # The poll limits and counts below are the built-in bar (tutor/domain/lint.py), beyond the
         # schema own decks share: content/ still refuses what it refused before.
         (
             {"quiz.0.question": "Q" * 301},

@@ -111,7 +111,8 @@ async def test_the_event_loop_keeps_answering_during_a_demo(runner: DemoRunner) 
         gaps.append(now - last)
         last = now
     await demo
-    # The loop ran other work while the demo trained (how late it ran is a bench figure).
+    # The loop ran other work while the demo trained; a loop blocked by the training would
+    # wake once, after it. How late it ran is a figure of `python -m bench demo`.
     assert len(gaps) > 5
 
 

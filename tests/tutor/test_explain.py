@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tutor import explain
-from tutor.content import Library
-from tutor.explain import Change, ExplainResult
-from tutor.scheduling import Memory, Rating, schedule_review
+from tutor.domain.library import Library
+from tutor.domain.scheduling import Memory, Rating, schedule_review
+from tutor.services import explain
+from tutor.services.explain import Change, ExplainResult
 from tutor.store import Database, ReviewLog, rerating
 from tutor.store.reviews import load_memory
 

@@ -11,11 +11,12 @@ from fsrs.scheduler import DEFAULT_PARAMETERS
 from sqlalchemy.orm import Session
 
 from tests.tutor.test_memorymodel import FORGETFUL, START, simulate
-from tutor import fitting, study
-from tutor.fsrsfit import refit
-from tutor.memorymodel import PastReview, replay_all
-from tutor.scheduling import Memory, Rating, replay
-from tutor.store import Database, ItemState, Learner, MemoryFit, ReviewLog, load_memories
+from tutor.domain.fsrsfit import refit
+from tutor.domain.memorymodel import PastReview, replay_all
+from tutor.domain.scheduling import Memory, Rating, replay
+from tutor.services import fitting, study
+from tutor.store import Database, ItemState, Learner, MemoryFit, ReviewLog
+from tutor.store.reviews import load_memories
 
 LEARNER = 7
 

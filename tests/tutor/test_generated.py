@@ -10,8 +10,8 @@ import pytest
 import torch
 from torch.optim import lr_scheduler
 
-from tutor.content import fits_poll
-from tutor.generated import TEMPLATES, GeneratedQuestion, Setup, Template
+from tutor.domain.content import fits_poll
+from tutor.services.generated import TEMPLATES, GeneratedQuestion, Setup, Template
 
 INSTANCES = 200
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.tutor.test_practice import quiz_deck
-from tutor import classroom, quiz
-from tutor.content import INTERLEAVE_LEAD, ItemKind, Library, QuizQuestion, library_of
-from tutor.generated import QUIZ_TEMPLATES, TEMPLATES
+from tutor.domain.content import ItemKind, QuizQuestion
+from tutor.domain.library import INTERLEAVE_LEAD, Library, library_of
+from tutor.services import classroom, groupchats, quiz
+from tutor.services.generated import QUIZ_TEMPLATES, TEMPLATES
 from tutor.store import Database, ItemState
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -97,7 +98,7 @@ async def test_a_group_quiz_polls_a_generated_question_with_its_right_option(
 ) -> None:
     library = library_of([quiz_deck("lr-basics", 0)], templates=QUIZ_TEMPLATES[:1])
     chat = -100555
-    await database.run(classroom.ensure_group, chat_id=chat, title="Class", now=NOW)
+    await database.run(groupchats.ensure_group, chat_id=chat, title="Class", now=NOW)
     started = await database.run(
         classroom.start_session, library=library, chat_id=chat, questions=1, seconds=30,
         now=NOW, rng=random.Random(1),

@@ -6,22 +6,19 @@ import dataclasses
 
 import pytest
 
-from tutor.content import ExplainPrompt, ItemKind, Library
-from tutor.grading import (
-    LIST_NOTE,
+from tutor.domain.content import ExplainPrompt, ItemKind
+from tutor.domain.grading import LIST_NOTE, Grade, grade_explanation, rating_for
+from tutor.domain.language import (
     MAX_ANSWER_CHARS,
-    Grade,
     Lexicon,
     compile_phrase,
-    default_lexicon,
-    grade_explanation,
     normalize,
     phrase_occurs,
-    rating_for,
     sentences,
     stem,
 )
-from tutor.scheduling import Rating
+from tutor.domain.library import Library
+from tutor.domain.scheduling import Rating
 
 # --- the stemmer -------------------------------------------------------------------------------
 
@@ -508,7 +505,7 @@ def test_real_answers_cover_exactly_the_expected_concepts(
 ) -> None:
     prompt = _prompt(library, prompt_id)
     labels = CONCEPTS[prompt_id]
-    grade = grade_explanation(prompt, answer)
+    grade = grade_explanation(prompt, answer, library.lexicon)
     covered = {labels[i] for i, c in enumerate(prompt.concepts) if c.name in grade.covered}
     assert covered == expected
     assert grade.covered == tuple(c.name for c in prompt.concepts if c.name in grade.covered)
@@ -522,7 +519,7 @@ def test_real_answers_cover_exactly_the_expected_concepts(
 def test_a_strong_answer_padded_to_4096_characters_keeps_its_grade(library: Library) -> None:
     prompt_id, answer, expected = ANSWERS[0]
     padded = (answer + " " + "And that is all I can say about it. " * 200)[:4096]
-    grade = grade_explanation(_prompt(library, prompt_id), padded)
+    grade = grade_explanation(_prompt(library, prompt_id), padded, library.lexicon)
     assert len(padded) == 4096
     assert grade.score == len(expected) == grade.total
     assert grade.rating is Rating.EASY
@@ -530,14 +527,14 @@ def test_a_strong_answer_padded_to_4096_characters_keeps_its_grade(library: Libr
 
 def test_every_model_answer_covers_every_concept(library: Library) -> None:
     for prompt in _explain_prompts(library):
-        grade = grade_explanation(prompt, prompt.model_answer)
+        grade = grade_explanation(prompt, prompt.model_answer, library.lexicon)
         assert grade.missed == (), prompt.id
 
 
 @pytest.mark.parametrize("answer", OFF_TOPIC)
 def test_off_topic_answers_get_zero_and_the_flag(library: Library, answer: str) -> None:
     for prompt in _explain_prompts(library):
-        grade = grade_explanation(prompt, answer)
+        grade = grade_explanation(prompt, answer, library.lexicon)
         assert (grade.score, grade.off_topic, grade.empty) == (0, True, False), prompt.id
         assert grade.rating is Rating.AGAIN
 
@@ -545,7 +542,7 @@ def test_off_topic_answers_get_zero_and_the_flag(library: Library, answer: str) 
 @pytest.mark.parametrize("answer", EMPTY)
 def test_empty_answers_get_zero_and_the_flag(library: Library, answer: str) -> None:
     for prompt in _explain_prompts(library):
-        grade = grade_explanation(prompt, answer)
+        grade = grade_explanation(prompt, answer, library.lexicon)
         assert (grade.score, grade.empty, grade.off_topic) == (0, True, False), prompt.id
         assert grade.missed == tuple(c.name for c in prompt.concepts)
 
@@ -564,7 +561,7 @@ def test_empty_answers_get_zero_and_the_flag(library: Library, answer: str) -> N
 )
 def test_huge_or_odd_answers_never_raise(library: Library, answer: str) -> None:
     for prompt in _explain_prompts(library):
-        grade = grade_explanation(prompt, answer)
+        grade = grade_explanation(prompt, answer, library.lexicon)
         assert grade.total == len(prompt.concepts)
 
 
@@ -591,13 +588,13 @@ def test_huge_or_odd_answers_never_raise(library: Library, answer: str) -> None:
 )
 def test_a_single_common_word_covers_nothing(library: Library, word: str) -> None:
     for prompt in _explain_prompts(library):
-        assert grade_explanation(prompt, word).covered == (), prompt.id
+        assert grade_explanation(prompt, word, library.lexicon).covered == (), prompt.id
 
 
 def test_repeating_the_question_covers_nothing(library: Library) -> None:
     for prompt in _explain_prompts(library):
-        assert grade_explanation(prompt, prompt.prompt).covered == (), prompt.id
-        assert grade_explanation(prompt, prompt.hint).covered == (), prompt.id
+        assert grade_explanation(prompt, prompt.prompt, library.lexicon).covered == (), prompt.id
+        assert grade_explanation(prompt, prompt.hint, library.lexicon).covered == (), prompt.id
 
 
 # --- meaning: negation, relations, the lexicon, lists ---------------------------------------
@@ -645,7 +642,7 @@ def test_the_lexicon_lets_synonyms_match() -> None:
 
 
 def test_the_shipped_lexicon_loads(library: Library) -> None:
-    lexicon = default_lexicon()
+    lexicon = library.lexicon
     assert len(lexicon.groups) >= 10
     assert phrase_occurs("random weights", "arbitrary weights", lexicon)
     assert phrase_occurs("lower the learning rate", "halve the learning rate", lexicon)
@@ -653,11 +650,13 @@ def test_the_shipped_lexicon_loads(library: Library) -> None:
 
 def test_a_bare_list_is_capped_at_hard_and_prose_is_not(library: Library) -> None:
     prompt = _prompt(library, "d-explain-forgetting")
-    listed = grade_explanation(prompt, "overwrite, small learning rate, freeze")
+    listed = grade_explanation(prompt, "overwrite, small learning rate, freeze", library.lexicon)
     assert (listed.score, listed.list_only, listed.rating) == (3, True, Rating.HARD)
     assert listed.note == LIST_NOTE
     prose = grade_explanation(
-        prompt, "Big updates overwrite old knowledge, so use a small learning rate or freeze."
+        prompt,
+        "Big updates overwrite old knowledge, so use a small learning rate or freeze.",
+        library.lexicon,
     )
     assert (prose.score, prose.list_only, prose.note, prose.rating) == (
         3,
@@ -669,7 +668,7 @@ def test_a_bare_list_is_capped_at_hard_and_prose_is_not(library: Library) -> Non
 
 def test_an_echo_of_the_prompt_is_again(library: Library) -> None:
     for prompt in _explain_prompts(library):
-        grade = grade_explanation(prompt, prompt.prompt)
+        grade = grade_explanation(prompt, prompt.prompt, library.lexicon)
         assert grade.echo, prompt.id
         assert grade.rating is Rating.AGAIN
 
@@ -678,7 +677,9 @@ def test_a_misconception_keeps_a_full_answer_at_again(library: Library) -> None:
     prompt = library.item("b-explain-adam")
     assert isinstance(prompt, ExplainPrompt)
     grade = grade_explanation(
-        prompt, prompt.model_answer + " So with Adam the learning rate does not matter."
+        prompt,
+        prompt.model_answer + " So with Adam the learning rate does not matter.",
+        library.lexicon,
     )
     assert grade.missed == ()
     assert [c.name for c in grade.cautions] == ["Adam needs no learning rate, it picks its own"]
@@ -687,4 +688,6 @@ def test_a_misconception_keeps_a_full_answer_at_again(library: Library) -> None:
 
 def test_no_model_answer_shows_a_misconception(library: Library) -> None:
     for prompt in _explain_prompts(library):
-        assert grade_explanation(prompt, prompt.model_answer).cautions == (), prompt.id
+        assert grade_explanation(prompt, prompt.model_answer, library.lexicon).cautions == (), (
+            prompt.id
+        )

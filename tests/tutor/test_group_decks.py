@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.tutor.test_owndecks import NOW, all_of, card, imported, parsed, question
-from tutor import classroom, learners, owndecks
-from tutor.content import Library
+from tutor.domain.library import Library
+from tutor.services import classroom, deckpage, groupdecks, learners, owndecks, sharing
 from tutor.store import AddedDeck, Database, DeckAction, GroupDeck, Learner, OwnDeckItem
 
 GROUP = -5
@@ -25,13 +25,13 @@ def deck_with_question(title: str, text: str) -> Any:
 
 def choices(database: Database, library: Library, admin_id: int) -> Any:
     return database.run(
-        owndecks.group_deck_choices, library=library, chat_id=GROUP, admin_id=admin_id
+        groupdecks.group_deck_choices, library=library, chat_id=GROUP, admin_id=admin_id
     )
 
 
 def toggle(database: Database, library: Library, deck: str, admin_id: int) -> Any:
     return database.run(
-        owndecks.toggle_group_deck, library=library, chat_id=GROUP, deck=deck, admin_id=admin_id
+        groupdecks.toggle_group_deck, library=library, chat_id=GROUP, deck=deck, admin_id=admin_id
     )
 
 
@@ -66,7 +66,7 @@ async def test_a_co_admins_deck_reaches_the_class_only_as_its_owner_offers_it(
     assert seen_by_bob[f"own{ann}"].owner_id == 1
     with pytest.raises(owndecks.DeckError, match="cannot be picked"):
         await toggle(database, tiny_library, f"own{ann}", 2)
-    assert await database.run(owndecks.group_offerers, chat_id=GROUP) == [1]
+    assert await database.run(groupdecks.group_offerers, chat_id=GROUP) == [1]
 
     # While Ann is an admin, the quiz asks her question; once she is not, never.
     assert await quiz_items(database, tiny_library, admins=[1]) == [f"own{ann}-q1"]
@@ -107,12 +107,12 @@ async def test_forget_leaves_nothing_that_names_the_deleted_decks_and_no_id_come
     second = (await imported(database, deck_with_question("Waves", "Which wave?"), 1)).number
     code = (await database.run(all_of, owndecks.OwnDeck))[0].share_code
     await database.run(
-        owndecks.open_share_link, library=tiny_library, learner_id=2, first_name="Bo",
+        sharing.open_share_link, library=tiny_library, learner_id=2, first_name="Bo",
         code=code, now=NOW,
     )  # fmt: skip
     await toggle(database, tiny_library, f"own{first}", 1)
     await toggle(database, tiny_library, f"own{second}", 1)
-    await database.run(owndecks.ask, learner_id=1, deck_number=second, action="rename", now=NOW)
+    await database.run(deckpage.ask, learner_id=1, deck_number=second, action="rename", now=NOW)
     mine = [first, second]
     assert set(await database.run(references, mine)) == {
         "groupdeck", "addeddeck", "deckaction", "owndeckitem", "learner.decks",
@@ -132,7 +132,7 @@ async def test_deleting_a_deck_clears_the_groups_and_learners_that_named_it(
 ) -> None:
     number = (await imported(database, deck_with_question("Optics", "Which lens?"), 1)).number
     await toggle(database, tiny_library, f"own{number}", 1)
-    assert await database.run(owndecks.delete_deck, learner_id=1, deck_number=number)
+    assert await database.run(deckpage.delete_deck, learner_id=1, deck_number=number)
     assert await database.run(references, [number]) == {}
     again = (await imported(database, deck_with_question("Optics", "Which lens?"), 1)).number
     assert again != number

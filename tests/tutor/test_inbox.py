@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from tutor import inbox
+from tutor.services import inbox
 from tutor.store import Database, SeenUpdate
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ import io
 from datetime import timedelta
 
 from tests.tutor.test_reports import CHAT, NOW, library, play_session  # noqa: F401
-from tutor import classroom, learners, reports
-from tutor.content import Library
+from tutor.domain.library import Library
+from tutor.services import groupchats, learners, report_export, reports
 from tutor.store import Database
 from tutor.store import reports as queries
 
@@ -24,13 +24,13 @@ async def report_names(database: Database, library: Library) -> list[str]:  # no
 
 
 async def export_names(database: Database, library: Library) -> list[str]:  # noqa: F811
-    plan = await database.run(reports.plan_export, chat_id=CHAT, default_zone="UTC")
+    plan = await database.run(report_export.plan_export, chat_id=CHAT, default_zone="UTC")
     assert plan is not None
-    export = reports.CsvExport(plan, library=library)
+    export = report_export.CsvExport(plan, library=library)
     for first, last in plan.pages:
         export.add(
             await database.run(
-                reports.export_page, chat_id=CHAT, first_session=first, last_session=last
+                report_export.export_page, chat_id=CHAT, first_session=first, last_session=last
             )
         )
     table = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
@@ -42,7 +42,7 @@ async def test_who_left_is_out_of_the_report_and_the_export_until_back(
     database: Database,
     library: Library,  # noqa: F811
 ) -> None:
-    await database.run(classroom.ensure_group, chat_id=CHAT, title="ML 101", now=NOW)
+    await database.run(groupchats.ensure_group, chat_id=CHAT, title="ML 101", now=NOW)
     await play_session(database, library, {5: [True, False], 6: [False, True]}, at=NOW)
     assert await report_names(database, library) == ["M5", "M6"]
 
@@ -71,8 +71,8 @@ async def test_who_left_a_group_left_its_supergroup(
     database: Database,
     library: Library,  # noqa: F811
 ) -> None:
-    await database.run(classroom.ensure_group, chat_id=CHAT, title="ML 101", now=NOW)
+    await database.run(groupchats.ensure_group, chat_id=CHAT, title="ML 101", now=NOW)
     await database.run(reports.member_left, chat_id=CHAT, user_id=6, now=NOW)
-    await database.run(classroom.migrate_chat, old_id=CHAT, new_id=CHAT - 7, now=NOW)
+    await database.run(groupchats.migrate_chat, old_id=CHAT, new_id=CHAT - 7, now=NOW)
     assert await database.run(queries.left_members, chat_id=CHAT - 7) == {6}
     assert await database.run(queries.left_members, chat_id=CHAT) == set()

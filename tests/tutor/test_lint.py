@@ -9,8 +9,8 @@ import yaml
 
 from bot.__main__ import check_content
 from tutor.config import Settings
-from tutor.content import Deck
-from tutor.lint import absolute_words, builtin_problems, lint_deck, quiz_figures
+from tutor.domain.content import Deck
+from tutor.domain.lint import absolute_words, builtin_problems, lint_deck, quiz_figures
 
 
 def _question(number: int, texts: list[str], correct: int = 0) -> dict[str, object]:

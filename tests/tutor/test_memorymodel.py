@@ -11,8 +11,8 @@ import pytest
 import torch
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
-from tutor.fsrsfit import _histories, _predict, fit, log_loss
-from tutor.memorymodel import MIN_REVIEWS, PastReview, countable, held_out_start
+from tutor.domain.fsrsfit import _histories, _predict, fit, log_loss
+from tutor.domain.memorymodel import MIN_REVIEWS, PastReview, countable, held_out_start
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 # A learner who forgets faster than the average: lower initial stabilities, and stability

@@ -10,8 +10,7 @@ from alembic import command
 from sqlalchemy.engine import Connection
 
 from tests.tutor.test_migrations import empty, execute  # noqa: F401 (the fixture)
-from tutor import schema
-from tutor.store import Database
+from tutor.store import Database, schema
 
 
 def to(revision: str, *, up: bool = True) -> Any:

@@ -22,9 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from tests.conftest import ROOT
-from tutor import schema
-from tutor.schema import SchemaError, SchemaState
-from tutor.store import Database, ItemState, Learner
+from tutor.store import Database, ItemState, Learner, schema
+from tutor.store.schema import SchemaError, SchemaState
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 MIGRATE = "python -m bot migrate"

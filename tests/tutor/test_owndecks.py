@@ -12,10 +12,24 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tutor import classroom, learners, libraries, owndecks, quotas, reminders, stats, study
-from tutor.content import Card, ExplainPrompt, Library, QuizQuestion, library_of
+from tutor.domain.content import Card, ExplainPrompt, QuizQuestion
+from tutor.domain.library import Library, library_of
+from tutor.domain.scheduling import Rating
 from tutor.imports import ParsedDeck, export_deck, parse_file
-from tutor.scheduling import Rating
+from tutor.services import (
+    classroom,
+    deckpage,
+    groupdecks,
+    learners,
+    libraries,
+    owndecks,
+    progress_export,
+    quotas,
+    reminders,
+    sharing,
+    stats,
+    study,
+)
 from tutor.store import (
     AddedDeck,
     Database,
@@ -154,7 +168,7 @@ async def test_a_file_becomes_a_deck_with_global_ids_beside_the_built_in_ones(
 
     # Study now: the learner's reviews come from the deck, starting with its first card.
     focused = await database.run(
-        owndecks.focus_on, library=tiny_library, learner_id=1, first_name="Ada",
+        deckpage.focus_on, library=tiny_library, learner_id=1, first_name="Ada",
         deck_number=n, now=NOW,
     )  # fmt: skip
     drawn = await database.run(
@@ -162,7 +176,7 @@ async def test_a_file_becomes_a_deck_with_global_ids_beside_the_built_in_ones(
         default_zone="UTC",
     )  # fmt: skip
     # The library's two built-in decks were on: Study now paused them.
-    assert focused == owndecks.Focused("Optics", 2, 1, 0, paused=2)
+    assert focused == deckpage.Focused("Optics", 2, 1, 0, paused=2)
     assert isinstance(drawn.upcoming, study.CardToShow)
     assert (drawn.upcoming.card.id, drawn.upcoming.deck_title) == (f"own{n}-c1", "Optics")
 
@@ -279,7 +293,7 @@ async def test_a_file_for_a_deck_the_learner_asked_to_replace_needs_no_confirm(
     database: Database,
 ) -> None:
     n = (await imported(database, OPTICS)).number
-    await database.run(owndecks.ask, learner_id=1, deck_number=n, action="replace", now=NOW)
+    await database.run(deckpage.ask, learner_id=1, deck_number=n, action="replace", now=NOW)
     result = await receive(database, parsed("Another name", [card("zz", "Zed?")]))
     assert isinstance(result, owndecks.Imported)
     assert (result.number, result.title, result.replaced, result.retired) == (n, "Optics", True, 3)
@@ -309,7 +323,7 @@ async def test_a_replace_that_lost_a_race_writes_nothing(database: Database) -> 
     n = (await imported(database, OPTICS)).number
     stale = await database.run(lambda session: queries.get_deck(session, deck_id=n))
     assert stale is not None
-    await database.run(owndecks.ask, learner_id=1, deck_number=n, action="replace", now=NOW)
+    await database.run(deckpage.ask, learner_id=1, deck_number=n, action="replace", now=NOW)
     await receive(database, parsed("Optics", [card("c9", "Replaced first?")]))  # wins the race
 
     def late(session: Session) -> owndecks.Imported:
@@ -329,21 +343,21 @@ async def test_the_next_text_renames_unless_an_explain_prompt_was_asked_since(
     other = (await imported(database, parsed("Waves", [card("ww", "Wave?")]))).number
 
     def rename(text: str, at: datetime = NOW) -> Any:
-        return database.run(owndecks.rename_from_text, learner_id=1, text=text, now=at)
+        return database.run(deckpage.rename_from_text, learner_id=1, text=text, now=at)
 
     assert await rename("Anything") is None  # nothing asked
-    await database.run(owndecks.ask, learner_id=1, deck_number=n, action="rename", now=NOW)
+    await database.run(deckpage.ask, learner_id=1, deck_number=n, action="rename", now=NOW)
     with pytest.raises(owndecks.DeckError, match="already have a deck named 'Waves'"):
         await rename(" waves ")
     with pytest.raises(owndecks.DeckError, match="1 to 60 characters"):
         await rename("x" * 61)
     renamed = await rename("  Light \u200b and  lenses ")
-    assert renamed == owndecks.Renamed(number=n, old_title="Optics", title="Light and lenses")
+    assert renamed == deckpage.Renamed(number=n, old_title="Optics", title="Light and lenses")
     assert await rename("Once more") is None  # the question was answered
     mine = await library_of_learner(database, tiny_library, 1)
     assert mine.decks[f"own{n}"].title == "Light and lenses"  # a new revision, read again
 
-    await database.run(owndecks.ask, learner_id=1, deck_number=other, action="rename", now=NOW)
+    await database.run(deckpage.ask, learner_id=1, deck_number=other, action="rename", now=NOW)
     await database.run(
         lambda session: (
             practice.set_pending(
@@ -356,7 +370,7 @@ async def test_the_next_text_renames_unless_an_explain_prompt_was_asked_since(
     await database.run(practice.delete_pending, learner_id=1)
     await database.run(lambda session: session.commit())
     assert await rename("After the answer", NOW + timedelta(seconds=3)) is None  # dropped
-    await database.run(owndecks.ask, learner_id=1, deck_number=other, action="rename", now=NOW)
+    await database.run(deckpage.ask, learner_id=1, deck_number=other, action="rename", now=NOW)
     assert await rename("Late", NOW + timedelta(minutes=11)) is None  # expired
     titles = sorted(d.title for d in await database.run(all_of, OwnDeck))
     assert titles == ["Light and lenses", "Waves"]
@@ -367,32 +381,32 @@ async def test_a_share_link_adds_the_deck_and_deleting_it_takes_it_from_everyone
 ) -> None:
     n = (await imported(database, OPTICS)).number
     code = (await library_of_learner(database, tiny_library, 1)).own[f"own{n}"].share_code
-    assert owndecks.SHARE_CODE.match(code)
+    assert sharing.SHARE_CODE.match(code)
 
     def open_link(learner_id: int, link_code: str) -> Any:
         return database.run(
-            owndecks.open_share_link, library=tiny_library, learner_id=learner_id,
+            sharing.open_share_link, library=tiny_library, learner_id=learner_id,
             first_name="Bo", code=link_code, now=NOW,
         )  # fmt: skip
 
     shared = await open_link(2, code)
     again = await open_link(2, code)
     assert await open_link(2, "A" * 12) is None and await open_link(2, "../etc") is None
-    assert isinstance(shared, owndecks.Shared) and not shared.mine
+    assert isinstance(shared, sharing.Shared) and not shared.mine
     assert (shared.deck, shared.title, shared.learner.decks) == (f"own{n}", "Optics", [f"own{n}"])
     assert again is not None and len(await database.run(all_of, AddedDeck)) == 1
     assert f"own{n}-c1" in shared.library.items
     page = await database.run(
-        owndecks.deck_page, library=tiny_library, learner_id=2, deck_number=n
+        deckpage.deck_page, library=tiny_library, learner_id=2, deck_number=n
     )
     assert page is not None and not page.mine
     # Only the owner deletes; the deck then leaves every library and every group's choice.
-    assert await database.run(owndecks.delete_deck, learner_id=2, deck_number=n) is None
+    assert await database.run(deckpage.delete_deck, learner_id=2, deck_number=n) is None
     await database.run(
-        owndecks.toggle_group_deck, library=tiny_library, chat_id=-5, deck=f"own{n}",
+        groupdecks.toggle_group_deck, library=tiny_library, chat_id=-5, deck=f"own{n}",
         admin_id=1,
     )  # fmt: skip
-    assert await database.run(owndecks.delete_deck, learner_id=1, deck_number=n) == "Optics"
+    assert await database.run(deckpage.delete_deck, learner_id=1, deck_number=n) == "Optics"
     assert list((await library_of_learner(database, tiny_library, 2)).decks) == ["alpha", "beta"]
     for table in (OwnDeckItem, AddedDeck):
         assert await database.run(all_of, table) == []
@@ -411,12 +425,12 @@ async def test_group_quizzes_draw_from_the_chosen_decks_and_only_questions_that_
 
     def toggle(deck: str) -> Any:
         return database.run(
-            owndecks.toggle_group_deck, library=tiny_library, chat_id=-5, deck=deck,
+            groupdecks.toggle_group_deck, library=tiny_library, chat_id=-5, deck=deck,
             admin_id=1,
         )  # fmt: skip
 
     choices = await database.run(
-        owndecks.group_deck_choices, library=tiny_library, chat_id=-5, admin_id=1
+        groupdecks.group_deck_choices, library=tiny_library, chat_id=-5, admin_id=1
     )
     assert [(c.deck, c.owner_id, c.chosen, c.poll_questions) for c in choices] == [
         ("alpha", None, True, 0), ("beta", None, True, 0), (f"own{n}", 1, False, 1),
@@ -431,10 +445,10 @@ async def test_group_quizzes_draw_from_the_chosen_decks_and_only_questions_that_
     assert not now_on and [c.deck for c in choices if c.chosen] == [f"own{n}"]
     with pytest.raises(owndecks.DeckError, match="At least one deck"):
         await toggle(f"own{n}")
-    assert await database.run(owndecks.group_decks, library=tiny_library, chat_id=-5) == [
+    assert await database.run(groupdecks.group_decks, library=tiny_library, chat_id=-5) == [
         f"own{n}"
     ]
-    assert await database.run(owndecks.group_decks, library=tiny_library, chat_id=-6) == [
+    assert await database.run(groupdecks.group_decks, library=tiny_library, chat_id=-6) == [
         "alpha", "beta",
     ]  # fmt: skip
 
@@ -480,7 +494,7 @@ async def test_export_sends_progress_and_decks_that_import_back_unchanged(
     before = [(r.item_id, r.kind, r.data) for r in await items_of(database, n)]
 
     export = await database.run(
-        owndecks.export_of, library=tiny_library, learner_id=1, first_name="Ada",
+        progress_export.export_of, library=tiny_library, learner_id=1, first_name="Ada",
         now=NOW + timedelta(days=1),
     )  # fmt: skip
     lines = export.progress_csv.decode("utf-8-sig").splitlines()
@@ -509,7 +523,7 @@ async def test_forget_deletes_the_learners_decks_and_their_shares(
     n = (await imported(database, OPTICS)).number
     code = (await library_of_learner(database, tiny_library, 1)).own[f"own{n}"].share_code
     await database.run(
-        owndecks.open_share_link, library=tiny_library, learner_id=2, first_name="Bo",
+        sharing.open_share_link, library=tiny_library, learner_id=2, first_name="Bo",
         code=code, now=NOW,
     )  # fmt: skip
     await imported(database, parsed("Bo's deck", [card("bb", "B?")]), learner_id=2)
@@ -526,7 +540,7 @@ async def test_forget_deletes_the_learners_decks_and_their_shares(
 
 def test_built_in_decks_may_not_use_the_ids_kept_for_own_decks() -> None:
     from tests.conftest import tiny_deck
-    from tutor.content import ContentError
+    from tutor.domain.content import ContentError
 
     with pytest.raises(ContentError, match=r"'own1'.*kept for decks sent to the bot"):
         library_of([tiny_deck("own1")])

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tutor import learners, quiz, stats, study
-from tutor.content import Deck, Library, library_of
-from tutor.scheduling import Rating
+from tutor.domain.content import Deck
+from tutor.domain.library import Library, library_of
+from tutor.domain.scheduling import Rating
+from tutor.services import learners, quiz, stats, study
 from tutor.store import Database, ItemState, Learner, QuizRound, ReviewLog
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

@@ -9,13 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.tutor.test_practice import quiz_deck
-from tutor import predict, stats
-from tutor.content import ItemKind, Library, library_of
 from tutor.demo.outcomes import LossOutcome, RunSummary
-from tutor.generated import QUIZ_TEMPLATES
-from tutor.scheduling import Rating
+from tutor.domain.content import ItemKind
+from tutor.domain.library import Library, library_of
+from tutor.domain.scheduling import Rating
+from tutor.services import predict, stats
+from tutor.services.generated import QUIZ_TEMPLATES
+from tutor.services.study import Outcome
 from tutor.store import Database, ItemState, ReviewLog
-from tutor.study import Outcome
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.tutor.imports.anki_reference import REALDECKS
-from tutor import owndecks, progress
+from tutor.domain.memorymodel import replay_all
+from tutor.domain.scheduling import Rating, replay
 from tutor.imports import ParsedDeck, parse_file
-from tutor.memorymodel import replay_all
-from tutor.scheduling import Rating, replay
+from tutor.services import owndecks, progress
 from tutor.store import Database, ItemState, ReviewLog
 from tutor.store import owndecks as deck_queries
 

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import tiny_deck
 from tests.tutor.test_owndecks import NOW, card, imported, parsed, receive
-from tutor import libraries, owndecks, quotas, study
-from tutor.content import Library, library_of
+from tutor.domain.library import Library, library_of
+from tutor.domain.scheduling import Rating
 from tutor.imports import ParsedDeck
-from tutor.scheduling import Rating
+from tutor.services import deckpage, libraries, owndecks, quotas, sharing, study
 from tutor.store import (
     AddedDeck,
     Database,
@@ -52,7 +52,7 @@ async def test_imports_past_the_hourly_quota_are_refused_until_the_hour_moves_on
     # A replace counts as an import too: the last one the hour takes.
     at = NOW + 30 * minute
     await database.run(
-        owndecks.ask, learner_id=1, deck_number=first.number, action="replace", now=at
+        deckpage.ask, learner_id=1, deck_number=first.number, action="replace", now=at
     )
     replaced = await imported(database, parsed("Deck 0", cards("b", 2)), now=at)
     assert replaced.replaced
@@ -66,7 +66,7 @@ async def test_imports_past_the_hourly_quota_are_refused_until_the_hour_moves_on
         await receive(database, parsed("One more", cards("c", 1)), now=at + minute)
     almost = NOW + 59.5 * minute
     await database.run(
-        owndecks.ask, learner_id=1, deck_number=first.number, action="replace", now=almost
+        deckpage.ask, learner_id=1, deck_number=first.number, action="replace", now=almost
     )
     with pytest.raises(owndecks.DeckError, match=r"Try again in 1 minute\.$"):
         await receive(database, parsed("Deck 0", cards("d", 1)), now=almost)
@@ -93,7 +93,7 @@ async def test_items_past_the_learners_quota_are_refused_on_import_replace_and_s
     ):
         await receive(database, parsed("Waves", cards("w", 5)))
     await database.run(
-        owndecks.ask, learner_id=1, deck_number=optics.number, action="replace", now=NOW
+        deckpage.ask, learner_id=1, deck_number=optics.number, action="replace", now=NOW
     )
     with pytest.raises(owndecks.DeckError, match="would hold 11 items, over the 10"):
         await receive(database, parsed("Optics", cards("p", 11)))
@@ -101,7 +101,7 @@ async def test_items_past_the_learners_quota_are_refused_on_import_replace_and_s
 
     # A replace within the quota goes, counted without the items it replaces.
     await database.run(
-        owndecks.ask, learner_id=1, deck_number=optics.number, action="replace", now=NOW
+        deckpage.ask, learner_id=1, deck_number=optics.number, action="replace", now=NOW
     )
     assert (await imported(database, parsed("Optics", cards("p", 10)))).cards == 10
 
@@ -112,7 +112,7 @@ async def test_items_past_the_learners_quota_are_refused_on_import_replace_and_s
     before = await database.run(counts)
     with pytest.raises(owndecks.DeckError, match="would hold 15 items, over the 10"):
         await database.run(
-            owndecks.open_share_link, library=tiny_library, learner_id=2, first_name="Bo",
+            sharing.open_share_link, library=tiny_library, learner_id=2, first_name="Bo",
             code=deck.share_code, now=NOW,
         )  # fmt: skip
     assert await database.run(counts) == before
@@ -129,7 +129,7 @@ async def test_a_shared_deck_grown_past_the_quota_is_left_out_of_the_library(
     deck = await database.run(lambda session: queries.get_deck(session, deck_id=shared.number))
     assert deck is not None
     await database.run(
-        owndecks.open_share_link, library=tiny_library, learner_id=2, first_name="Bo",
+        sharing.open_share_link, library=tiny_library, learner_id=2, first_name="Bo",
         code=deck.share_code, now=NOW,
     )  # fmt: skip
 
@@ -140,7 +140,7 @@ async def test_a_shared_deck_grown_past_the_quota_is_left_out_of_the_library(
     assert await decks_of_2() == [f"own{own.number}", f"own{shared.number}"]
     # Its owner replaces it with 6 items: 5 + 6 is past learner 2's quota, not the owner's.
     await database.run(
-        owndecks.ask, learner_id=1, deck_number=shared.number, action="replace", now=NOW
+        deckpage.ask, learner_id=1, deck_number=shared.number, action="replace", now=NOW
     )
     await imported(database, parsed("Shared", cards("t", 6)))
     assert await decks_of_2() == [f"own{own.number}"]
@@ -161,7 +161,7 @@ async def test_retired_items_stay_bounded_over_many_replaces_and_kept_progress_s
     deck = await database.run(lambda session: queries.get_deck(session, deck_id=number))
     assert deck is not None
     await database.run(
-        owndecks.open_share_link, library=tiny_library, learner_id=2, first_name="Bo",
+        sharing.open_share_link, library=tiny_library, learner_id=2, first_name="Bo",
         code=deck.share_code, now=NOW,
     )  # fmt: skip
 
@@ -179,7 +179,7 @@ async def test_retired_items_stay_bounded_over_many_replaces_and_kept_progress_s
     for n in range(1, 7):
         at = NOW + timedelta(minutes=n)
         await database.run(
-            owndecks.ask, learner_id=1, deck_number=number, action="replace", now=at
+            deckpage.ask, learner_id=1, deck_number=number, action="replace", now=at
         )
         replaced = await imported(database, version(n), now=at)
         assert (replaced.kept, replaced.retired) == (2, 3)
@@ -279,7 +279,7 @@ async def test_a_big_librarys_next_card_is_the_most_overdue_then_the_first_new_i
 
     # A replace gives the deck a new revision: the next draw reads it, not the cached one.
     await database.run(
-        owndecks.ask, learner_id=7, deck_number=numbers[0], action="replace", now=NOW
+        deckpage.ask, learner_id=7, deck_number=numbers[0], action="replace", now=NOW
     )
     await imported(database, parsed("Big 0", cards("n", 3)), learner_id=7)
     after = await shown()

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from tutor import learners, reminders, study
-from tutor.content import Library
-from tutor.scheduling import Rating
+from tutor.domain.library import Library
+from tutor.domain.scheduling import Rating
+from tutor.services import learners, reminders, study
 from tutor.store import Database, ItemState, Learner
 
 

@@ -13,12 +13,24 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.tutor.test_practice import quiz_deck
-from tutor import classroom, learners, reports, store, study
-from tutor.content import Library, library_of
-from tutor.reports import AtRisk, Heatmap, MemberScore, QuestionResult, Risk, ShareRight
-from tutor.scheduling import Memory, Rating, retrievability
+from tutor import store
+from tutor.domain import classreport
+from tutor.domain.classreport import (
+    AtRisk,
+    Heatmap,
+    MemberItemTotal,
+    MemberScore,
+    PollAsked,
+    QuestionResult,
+    Risk,
+    SessionVote,
+    ShareRight,
+)
+from tutor.domain.library import Library, library_of
+from tutor.domain.scheduling import Memory, Rating, retrievability
+from tutor.services import classroom, dailies, groupchats, learners, report_export, reports, study
 from tutor.store import Database, GroupChat, QuizSession
-from tutor.store.reports import ExportedVote, MemberItemTotal, PollAsked, SessionVote
+from tutor.store.reports import ExportedVote
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CHAT = -100888
@@ -62,7 +74,7 @@ def test_a_session_figures_each_question_and_who_got_under_half_right(library: L
         SessionVote("p2", 3, "Cy", False, 2, ms(7)),
         SessionVote("p2", 4, "Di", False, 1, ms(9)),
     ]
-    figures = reports.session_figures(polls, votes, library=library)
+    figures = classreport.session_figures(polls, votes, library=library)
 
     assert figures.questions == (
         QuestionResult(1, "alpha-q0", "Question 0?", 4, 1, ("wrong two",), 2, 4.5),
@@ -82,7 +94,7 @@ def test_a_session_figures_each_question_and_who_got_under_half_right(library: L
 
 def test_a_session_nobody_answered_has_no_one_struggling(library: Library) -> None:
     polls = [PollAsked("p1", 0, "alpha-q0", None, None, None, 0)]
-    figures = reports.session_figures(polls, [], library=library)
+    figures = classreport.session_figures(polls, [], library=library)
     assert figures.members == 0 and figures.struggling == ()
     assert figures.questions[0].answered == 0
 
@@ -103,7 +115,7 @@ def test_the_class_over_a_window(library: Library) -> None:
     ]
     names = {1: "Ann", 2: "Ben", 3: "Cy"}
 
-    figures = reports.class_figures(item_totals, names, {1, 2}, {1: 0.9}, library=library)
+    figures = classreport.class_figures(item_totals, names, {1, 2}, {1: 0.9}, library=library)
 
     assert [(m.name, m.answered, m.right, m.recall) for m in figures.members] == [
         ("Cy", 3, 1, None),
@@ -136,7 +148,7 @@ def test_the_class_over_a_window(library: Library) -> None:
 def test_few_answers_or_few_sessions_put_nobody_at_risk(library: Library) -> None:
     # Ben's share fell, but on two answers a half: too few to call it a trend; and with
     # fewer than three sessions in the window (recent is None) nobody is missing.
-    figures = reports.class_figures(
+    figures = classreport.class_figures(
         [MemberItemTotal(2, "alpha-q0", 4, 2, 2, 0)], {2: "Ben"}, None, {}, library=library
     )
     assert figures.at_risk == ()
@@ -145,9 +157,9 @@ def test_few_answers_or_few_sessions_put_nobody_at_risk(library: Library) -> Non
 def test_the_heatmap_shows_the_weakest_forty(library: Library) -> None:
     items = [MemberItemTotal(n, "alpha-q0", 10, n % 11) for n in range(50)]
     names = {n: f"M{n:02d}" for n in range(50)}
-    figures = reports.class_figures(items, names, None, {}, library=library)
+    figures = classreport.class_figures(items, names, None, {}, library=library)
     assert len(figures.members) == 50
-    assert len(figures.heatmap.members) == reports.HEATMAP_MEMBERS
+    assert len(figures.heatmap.members) == classreport.HEATMAP_MEMBERS
     assert figures.heatmap.members[:3] == ("M00", "M11", "M22")  # 0 right of 10
 
 
@@ -162,7 +174,7 @@ def test_the_heatmap_shows_the_weakest_forty(library: Library) -> None:
 def test_export_pages_are_whole_sessions(
     answers: list[tuple[int, int]], pages: tuple[tuple[int, int], ...]
 ) -> None:
-    assert reports.pages_of(answers, 11) == pages
+    assert report_export.pages_of(answers, 11) == pages
 
 
 def test_member_recall_is_fsrs_retrievability_averaged_over_the_class_items() -> None:
@@ -172,7 +184,7 @@ def test_member_recall_is_fsrs_retrievability_averaged_over_the_class_items() ->
         (1, "elsewhere", 0.5, 4),  # not in the class's decks: left out
         (2, "alpha-q0", 10.0, 4),
     ]
-    recall = reports.member_recall(inputs, item_ids={"alpha-q0", "alpha-c0"})
+    recall = classreport.member_recall(inputs, item_ids={"alpha-q0", "alpha-c0"})
 
     def fsrs(stability: float, days: int) -> float:
         reviewed = NOW - timedelta(days=days, hours=3)
@@ -191,7 +203,7 @@ def read_csv(data: bytes) -> list[list[str]]:
 
 
 def test_the_export_writes_one_row_per_answer_in_the_chat_time_zone(library: Library) -> None:
-    plan = reports.ExportPlan(
+    plan = report_export.ExportPlan(
         chat_id=CHAT,
         chat_title="ML 101",
         zone="Europe/Berlin",
@@ -204,7 +216,7 @@ def test_the_export_writes_one_row_per_answer_in_the_chat_time_zone(library: Lib
         pages=((7, 7),),
         members={11: 'Zoë "Z"', 12: "Al"},
     )
-    export = reports.CsvExport(plan, library=library)
+    export = report_export.CsvExport(plan, library=library)
     export.add([(7, "2026-03-29 00:59:30", "p1", 11, 1, False, 4250)])
     # Clocks went forward at 01:00 UTC: 03:00 in Berlin.
     export.add([(7, "2026-03-29 01:00:10", "p2", 11, 0, True, 900)])
@@ -226,16 +238,16 @@ def test_the_export_writes_one_row_per_answer_in_the_chat_time_zone(library: Lib
 
 def test_the_export_quotes_as_the_csv_module_does(library: Library) -> None:
     tricky = ["plain", "a,b", 'say "hi"', "two\nlines", "cr\r", " spaced ", ""]
-    plan = reports.ExportPlan(
+    plan = report_export.ExportPlan(
         chat_id=CHAT, chat_title="", zone="UTC", pages=(),
         polls={"p": PollAsked("p", 0, "q", "Q", tricky, None, 0)},
         members=dict(enumerate(tricky)),
     )  # fmt: skip
-    export = reports.CsvExport(plan, library=library)
+    export = report_export.CsvExport(plan, library=library)
     export.add([(1, "2026-03-02 09:00:00", "p", k, k, True, 0) for k in range(len(tricky))])
     expected = io.StringIO()
     writer = csv.writer(expected, lineterminator="\r\n")
-    writer.writerow(["session", "date (UTC)", "time (UTC)", *reports.EXPORT_COLUMNS[3:]])
+    writer.writerow(["session", "date (UTC)", "time (UTC)", *report_export.EXPORT_COLUMNS[3:]])
     for k, text in enumerate(tricky):
         writer.writerow([1, "2026-03-02", "09:00:00", "q", "Q", k, text, text, 1, "0.0"])
     assert export.getvalue() == expected.getvalue().encode("utf-8-sig")
@@ -243,9 +255,9 @@ def test_the_export_quotes_as_the_csv_module_does(library: Library) -> None:
 
 def test_a_zipped_export_holds_the_csv() -> None:
     data = b"\xef\xbb\xbfsession\r\n" * 1000
-    archive = zipfile.ZipFile(io.BytesIO(reports.zipped(data, "answers.csv")))
+    archive = zipfile.ZipFile(io.BytesIO(report_export.zipped(data, "answers.csv")))
     assert archive.namelist() == ["answers.csv"] and archive.read("answers.csv") == data
-    assert len(reports.zipped(data, "answers.csv")) < len(data) // 10
+    assert len(report_export.zipped(data, "answers.csv")) < len(data) // 10
 
 
 # --- the store's side, on SQLite and PostgreSQL ------------------------------------------------
@@ -294,18 +306,20 @@ async def play_session(
 def memories_of(session: Session, *, learner_id: int, library: Library) -> list[Memory]:
     """The learner's memories of the library's items (a test's read)."""
     return list(
-        store.load_memories(session, learner_id=learner_id, item_ids=set(library.items)).values()
+        store.reviews.load_memories(
+            session, learner_id=learner_id, item_ids=set(library.items)
+        ).values()
     )
 
 
 async def exported(database: Database) -> list[ExportedVote]:
     """Every answer, page by page as /export reads them."""
-    plan = await database.run(reports.plan_export, chat_id=CHAT, default_zone="UTC")
+    plan = await database.run(report_export.plan_export, chat_id=CHAT, default_zone="UTC")
     assert plan is not None
     rows: list[ExportedVote] = []
     for first, last in plan.pages:
         rows += await database.run(
-            reports.export_page, chat_id=CHAT, first_session=first, last_session=last
+            report_export.export_page, chat_id=CHAT, first_session=first, last_session=last
         )
     return rows
 
@@ -313,7 +327,7 @@ async def exported(database: Database) -> list[ExportedVote]:
 async def test_reports_and_exports_from_the_store_leave_out_a_forgotten_member(
     database: Database, library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await database.run(classroom.ensure_group, chat_id=CHAT, title="ML 101", now=NOW)
+    await database.run(groupchats.ensure_group, chat_id=CHAT, title="ML 101", now=NOW)
     old = NOW - timedelta(days=20)
     await play_session(database, library, {5: [True, True], 6: [False, True]}, at=old)
     session_id = await play_session(
@@ -345,7 +359,7 @@ async def test_reports_and_exports_from_the_store_leave_out_a_forgotten_member(
     assert all(m.recall is None for m in month.figures.members)
 
     def review_in_private(session: Session) -> None:
-        learner = store.get_learner(session, learner_id=7)
+        learner = store.learners.get_learner(session, learner_id=7)
         assert learner is not None
         study.record_rating(
             session, library=library, learner=learner, item="alpha-c0", version=0,
@@ -379,7 +393,7 @@ async def test_reports_and_exports_from_the_store_leave_out_a_forgotten_member(
     assert len(rows) == 10 == len({(poll_id, member) for _, _, poll_id, member, *_ in rows})
     assert [(r[0], r[3]) for r in rows[:4]] == [(1, 5), (1, 6), (1, 5), (1, 6)]
     assert rows[0][1] == f"{old:%Y-%m-%d %H:%M}:05"  # UTC, to the second (member 5: 5 s)
-    monkeypatch.setattr(reports, "EXPORT_PAGE", 1)  # a page per session
+    monkeypatch.setattr(report_export, "EXPORT_PAGE", 1)  # a page per session
     assert await exported(database) == rows
 
     await database.run(learners.forget, learner_id=6)
@@ -406,7 +420,7 @@ async def test_an_admins_forget_clears_their_id_from_the_chat_and_its_sessions(
     database: Database, library: Library
 ) -> None:
     await database.run(
-        classroom.set_daily, chat_id=CHAT, title="Class", daily_time="08:00", questions=3,
+        dailies.set_daily, chat_id=CHAT, title="Class", daily_time="08:00", questions=3,
         default_zone="UTC", now=NOW, set_by=1,
     )  # fmt: skip
     session_id = await play_session(database, library, {5: [True]}, at=NOW)

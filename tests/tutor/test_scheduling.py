@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from tutor.scheduling import (
+from tutor.domain.scheduling import (
     Memory,
     Rating,
     count_due,

@@ -1,5 +1,5 @@
 """No cell of a CSV the bot sends starts a formula: the teacher's /export and the
-learner's progress.csv, through ``tutor.spreadsheet``."""
+learner's progress.csv, through ``tutor.domain.spreadsheet``."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import pytest
 
 from tests.tutor.test_owndecks import NOW, card, imported, parsed
 from tests.tutor.test_practice import quiz_deck
-from tutor import libraries, owndecks, reports, study
-from tutor.content import Library, library_of
-from tutor.scheduling import Rating
-from tutor.spreadsheet import FORMULA_STARTS, csv_field, safe_cell
+from tutor.domain.classreport import PollAsked
+from tutor.domain.library import Library, library_of
+from tutor.domain.scheduling import Rating
+from tutor.domain.spreadsheet import FORMULA_STARTS, csv_field, safe_cell
+from tutor.services import libraries, progress_export, report_export, study
 from tutor.store import Database
-from tutor.store.reports import PollAsked
 
 # What the issue found in a 12-answer export, and OWASP's examples.
 HOSTILE = [
@@ -48,12 +48,12 @@ def test_plain_text_is_left_as_it_is(text: str) -> None:
 
 def test_the_class_export_has_no_cell_that_starts_a_formula() -> None:
     library = library_of([quiz_deck("alpha", 1)])
-    plan = reports.ExportPlan(
+    plan = report_export.ExportPlan(
         chat_id=-100, chat_title="", zone="UTC", pages=(),
         polls={"p": PollAsked("p", 0, "q", HOSTILE[0], HOSTILE[1:5], None, 0)},
         members=dict(enumerate(HOSTILE)),
     )  # fmt: skip
-    export = reports.CsvExport(plan, library=library)
+    export = report_export.CsvExport(plan, library=library)
     export.add([(1, "2026-03-02 09:00:00", "p", k, k % 4, True, 0) for k in range(len(HOSTILE))])
     table = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"), newline="")))
     assert len(table) == 1 + len(HOSTILE)
@@ -78,7 +78,7 @@ async def test_progress_csv_has_no_cell_that_starts_a_formula(
             version=0, rating=Rating.GOOD, now=NOW,
         )  # fmt: skip
     export = await database.run(
-        owndecks.export_of, library=tiny_library, learner_id=1, first_name="Ada",
+        progress_export.export_of, library=tiny_library, learner_id=1, first_name="Ada",
         now=NOW + timedelta(days=1),
     )  # fmt: skip
     table = list(csv.reader(io.StringIO(export.progress_csv.decode("utf-8-sig"), newline="")))

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from tutor.startup import MAX_PAUSE_SECONDS, NotReady, wait_until_ready
+from tutor.runtime.startup import MAX_PAUSE_SECONDS, NotReady, wait_until_ready
 
 log = logging.getLogger("test.startup")
 

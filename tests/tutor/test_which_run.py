@@ -11,15 +11,17 @@ import pytest
 import torch
 
 from tests.conftest import tiny_deck
-from tutor import classroom, quiz
-from tutor.content import ItemKind, library_of, load_library
+from tutor.catalog import load_library
 from tutor.demo import plots, training
 from tutor.demo.outcomes import classify, summarise
 from tutor.demo.request import DemoName, DemoRequest
 from tutor.demo.runner import DemoResult
-from tutor.generated import QUIZ_TEMPLATES
+from tutor.domain.content import ItemKind
+from tutor.domain.library import library_of
+from tutor.services import classroom, quiz
+from tutor.services.generated import QUIZ_TEMPLATES
+from tutor.services.whichrun import TEMPLATE, NotMade, RunTemplate
 from tutor.store import Database
-from tutor.whichrun import TEMPLATE, NotMade, RunTemplate
 
 CPU = torch.device("cpu")
 CONTENT = Path(__file__).resolve().parents[2] / "content"

@@ -4,16 +4,21 @@ a job over the memory limit is refused, a killed worker is replaced, and the que
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tutor.workers import (
+from tutor.runtime import tasks
+from tutor.runtime.tasks import Task
+from tutor.runtime.workers import (
     MIB,
     WorkerBusy,
     WorkerDied,
@@ -102,7 +107,7 @@ async def test_a_job_over_the_memory_limit_is_refused_and_the_worker_goes_on(
     assert await pool.run(allocate, 10 * MIB, deadline=DEADLINE) == 10 * MIB
     with pytest.raises(WorkerOutOfMemory):
         await pool.run(allocate, 2 * MEMORY_LIMIT, deadline=DEADLINE)
-    assert await pool.run("tests.tutor.test_workers:add", 1, 1, deadline=DEADLINE) == 2
+    assert await pool.run(Task("tests.tutor.test_workers", "add"), 1, 1, deadline=DEADLINE) == 2
     assert await pool.run(os.getpid, deadline=DEADLINE) == first
     assert events == [("test", "memory")]
 
@@ -152,3 +157,27 @@ async def test_one_owner_has_one_job_and_a_full_queue_answers_at_once(pool: Work
     assert await waiting == 8
     assert not pool.is_busy(1)
     assert [event for _, event in events] == ["busy", "full", "deadline"]
+
+
+def test_every_task_names_a_function_and_runs_as_it() -> None:
+    """The tasks the bot hands over by name name real functions; a task runs as its
+    function does (here, in this process)."""
+    named = [value for value in vars(tasks).values() if isinstance(value, Task)]
+    assert len(named) >= 5
+    for task in named:
+        assert callable(getattr(importlib.import_module(task.module), task.function)), task
+    chart = tasks.RENDER_SESSION_CHART([0.5, None, 1.0], title="a class")
+    assert chart.startswith(b"\x89PNG")
+
+
+def test_the_bot_process_never_imports_torch_or_matplotlib() -> None:
+    """Handing work to the workers must not load their heavy modules in the bot."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, bot.app, bot.jobs; print(sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    ).stdout
+    assert "'bot.handlers.stats'" in loaded  # the handlers that use tasks were imported
+    assert "'torch'" not in loaded and "'matplotlib'" not in loaded

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from tutor.demo import texts, worker
 from tutor.demo.outcomes import RunSummary
 from tutor.demo.request import DemoRequest
-from tutor.workers import StartMethod, new_pool
+from tutor.runtime.processes import StartMethod, new_pool
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
-"""The fit of a learner's memory model (see `tutor.memorymodel`), batched in torch.
+"""The fit of a learner's memory model (see `tutor.domain.memorymodel`), batched in torch.
 
-Run in the worker process (``tutor.fsrsfit:fit``): the bot process never imports torch.
+Run in the worker process (``tutor.domain.fsrsfit:fit``): the bot process never imports torch.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from fsrs.scheduler import (
     UPPER_BOUNDS_PARAMETERS,
 )
 
-from tutor.memorymodel import (
+from tutor.domain.memorymodel import (
     BATCH_REVIEWS,
     EPOCHS,
     LEARNING_RATE,

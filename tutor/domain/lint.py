@@ -24,7 +24,7 @@ Two giveaways are checked question by question; a deck fails on any:
 - **The only hedged option.** A right option that hedges ("usually", "not enough to
   decide", "depends") among wrong ones that all state firmly is found by its tone alone.
 
-Pure functions over a :class:`~tutor.content.Deck`; ``python -m bot check-content`` prints
+Pure functions over a :class:`~tutor.domain.content.Deck`; ``python -m bot check-content`` prints
 the figures and the problems.
 
 Beyond the schema, which own decks share, built-in decks keep a stricter bar
@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor.content import Deck, Option, QuizQuestion, poll_problems
+from tutor.domain.content import Deck, Option, QuizQuestion, poll_problems
 
 # The built-in decks' bar beyond the schema.
 BUILTIN_OPTIONS = (3, 4)

@@ -18,7 +18,7 @@ average Anki user. Anki fits them to each person's reviews, and so does this mod
   ``MIN_GAIN``; otherwise the parameters in use stay.
 
 This module holds what the bot process needs (the reviews, the fit's figures, the rules);
-`tutor.fsrsfit` the fit itself, with torch, which only the worker process imports.
+`tutor.domain.fsrsfit` the fit itself, with torch, which only the worker process imports.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tutor.scheduling import Memory, Rating, replay
+from tutor.domain.scheduling import Memory, Rating, replay
 
 Parameters = tuple[float, ...]
 

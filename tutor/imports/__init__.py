@@ -1,6 +1,6 @@
 """Own decks from files: a file someone sends becomes a deck, and a deck becomes a file.
 
-Formats (the README's "Your own decks: file formats" shows each with an example):
+Formats (docs/importing.md, "Your own decks: file formats", shows each with an example):
 
 - CSV / TSV / TXT as Anki writes and reads plain text (``csv_text``);
 - Markdown, a heading per item (``markdown``);
@@ -25,7 +25,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import PurePath
 
-from tutor.content import fits_poll
+from tutor.domain.content import fits_poll
 from tutor.imports.deck import (
     KEY_MAX,
     MAX_FILE_BYTES,
@@ -98,7 +98,8 @@ def parse_file(
         suffix not in (*CSV_SUFFIXES, *MARKDOWN_SUFFIXES, *YAML_SUFFIXES)
         and data.startswith(ZIP_MAGIC)
     ):
-        from tutor.imports.anki import COLLECTIONS, parse_anki
+        from tutor.imports.anki import parse_anki
+        from tutor.imports.anki_package import COLLECTIONS
         from tutor.imports.media import deck_in_zip
 
         inside = None if suffix in ANKI_SUFFIXES else deck_in_zip(data, COLLECTIONS, DECK_SUFFIXES)

@@ -51,8 +51,8 @@ from itertools import groupby
 from operator import attrgetter
 from typing import NamedTuple
 
+from tutor.domain.scheduling import check_utc
 from tutor.imports.deck import PastReview
-from tutor.scheduling import check_utc
 
 # The most rows of the revlog read for a file's cards: past it, none is carried over.
 MAX_REVIEWS_READ = 200_000

@@ -6,7 +6,8 @@ columns' names, split by the separator), ``#deck:``, ``#notetype:``, and the 1-b
 ``#tags column:``, ``#guid column:``, ``#deck column:`` and ``#notetype column:``. Other
 lines starting with ``#`` are comments. Without ``#separator:`` the separator is sniffed
 (tab, semicolon, comma, pipe: whichever splits most rows in two or more, and between equals
-the one not followed by a space) on a sample of blocks of lines spread over the file.
+the one not followed by a space) on a sample of blocks of lines spread over the file
+(``csv_layout``).
 
 Columns without names are Front and Back, as Anki maps them to a Basic note; more columns
 are left out (a book, an author, a URL). A file is a quiz only where it says so, with named
@@ -26,39 +27,16 @@ those not empty, on the back.
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-from tutor.content import IMAGE_ONLY, NO_ANSWER, ItemKind
+from tutor.domain.content import IMAGE_ONLY, NO_ANSWER, ItemKind
 from tutor.imports.anki_templates import cloze_numbers, render_cloze
-from tutor.imports.deck import FIELD_TOO_LONG, ImportFailed
+from tutor.imports.csv_layout import read_header, records, sniff_separator, split_line
 from tutor.imports.html import html_to_text, image_sources, media_stand_in
 from tutor.imports.items import DeckBuilder
 from tutor.imports.math_text import math_to_text
-
-SEPARATORS = {
-    "comma": ",",
-    "semicolon": ";",
-    "tab": "\t",
-    "space": " ",
-    "pipe": "|",
-    "colon": ":",
-}
-# Sniffed in this order of preference when no #separator: line names one.
-SNIFFED = ("\t", ";", ",", "|")
-# The sample the separator is sniffed on: blocks of lines at the start of the rows and
-# spread evenly after it, so that the start of a file does not decide alone.
-SNIFF_ROWS = 50
-SNIFF_BLOCKS = 4
-BAD_SEPARATOR = (
-    "{name}: '#separator:{value}' is not a separator I know: use Comma, Semicolon, Tab, "
-    "Space, Pipe, Colon or one character."
-)
-UNCLOSED = 'a quote (") opened here is never closed'
-BAD_QUOTES = 'a quoted field has text after its closing quote (")'
 
 # Column roles in the order of columns without names: a Basic note's fields.
 POSITIONAL = ("front", "back")
@@ -143,23 +121,6 @@ _STOCK = frozenset(
 )
 
 
-@dataclass
-class _Header:
-    """What the ``#key:value`` lines at the top of the file say."""
-
-    lines: int = 0
-    separator: str | None = None
-    html: bool = False
-    columns: list[str] | None = None
-    columns_line: str | None = None
-    deck: str | None = None
-    notetype: str | None = None
-    meta: dict[str, int] = field(default_factory=dict)  # "tags", "guid", ... -> 0-based
-    # Anki wrote it (its exports start with #separator: and #html:): a card without an
-    # answer is one Anki shows so, not a missing column.
-    anki: bool = False
-
-
 def parse_csv(
     file_name: str, text: str, images: Callable[[str], bytes | None] | None = None
 ) -> tuple[str | None, DeckBuilder]:
@@ -172,10 +133,10 @@ def parse_csv(
     lines = [line + "\n" for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     if lines[-1] == "\n":
         lines.pop()
-    header = _read_header(file_name, lines)
-    separator = header.separator or _sniff(lines, header.lines)
+    header = read_header(file_name, lines)
+    separator = header.separator or sniff_separator(lines, header.lines)
     if header.columns_line is not None:
-        header.columns = _split(header.columns_line, separator)
+        header.columns = split_line(header.columns_line, separator)
     default_kind = _note_kind(header.notetype)
     builder = DeckBuilder(file_name=file_name, format="csv")
     builder.images = images
@@ -183,7 +144,7 @@ def parse_csv(
     if header.columns is not None:
         roles = _roles(header.columns, header.meta, default_kind)
     first = True
-    for line, row in _records(lines, header.lines, separator, builder):
+    for line, row in records(lines, header.lines, separator, builder):
         if first and roles is None:
             first = False
             if _header_row(row):
@@ -212,141 +173,6 @@ def parse_csv(
             _add_row(builder, where, cells, kind)
     deck = header.deck.split("::")[-1] if header.deck else None
     return deck, builder
-
-
-def _read_header(file_name: str, lines: list[str]) -> _Header:
-    header = _Header()
-    for number, raw in enumerate(lines):
-        line = raw.rstrip("\n")
-        if number == 0 and line.startswith("tags:"):
-            header.lines = 1
-            continue
-        if not line.startswith("#"):
-            break
-        header.lines = number + 1
-        key, colon, value = line[1:].partition(":")
-        if not colon:
-            continue
-        key = key.strip().casefold()
-        if key == "separator":
-            header.separator = _separator(file_name, value)
-        elif key == "html":
-            header.html = value.strip().casefold() == "true"
-            header.anki = True
-        elif key == "columns":
-            header.columns_line = value
-        elif key == "deck":
-            header.deck = value.strip()
-        elif key == "notetype":
-            header.notetype = value.strip()
-        elif key.endswith(" column"):
-            column = value.strip()
-            if column.isdigit() and int(column) >= 1:
-                header.meta[key.removesuffix(" column").strip()] = int(column) - 1
-    return header
-
-
-def _separator(file_name: str, value: str) -> str:
-    name = value.strip().casefold()
-    if name in SEPARATORS:
-        return SEPARATORS[name]
-    if len(value) == 1:
-        return value
-    if len(value.strip()) == 1:
-        return value.strip()
-    raise ImportFailed(BAD_SEPARATOR.format(name=file_name, value=value.strip()))
-
-
-def _split(line: str, separator: str) -> list[str]:
-    return next(csv.reader([line], delimiter=separator), [])
-
-
-def _sniff(lines: list[str], start: int) -> str:
-    """The separator that splits most of the sampled rows into two or more fields; between
-    equals, the one whose fields start with a space least (", " is prose, not a column).
-
-    The sample is SNIFF_BLOCKS blocks of SNIFF_ROWS lines: the first rows and blocks spread
-    evenly to the end, each read on its own (a block may start inside a quoted field and
-    read badly; the others outvote it).
-    """
-    rows = [line for line in lines[start:] if not line.startswith("#")]
-    step = max(len(rows) // SNIFF_BLOCKS, SNIFF_ROWS)
-    blocks = [rows[at : at + SNIFF_ROWS] for at in range(0, len(rows), step)][:SNIFF_BLOCKS]
-    best, best_score = SNIFFED[0], (0, 0)
-    for separator in SNIFFED:
-        split = spaced = 0
-        for block in blocks:
-            read = _sample_rows(block, separator)
-            split += sum(1 for row in read if len(row) >= 2)
-            spaced += sum(1 for row in read for cell in row[1:] if cell.startswith(" "))
-        if (split, -spaced) > best_score:
-            best, best_score = separator, (split, -spaced)
-    return best
-
-
-def _sample_rows(lines: list[str], separator: str) -> list[list[str]]:
-    """The rows of ``lines``, each one the csv module cannot read left out."""
-    reader = csv.reader(lines, delimiter=separator)
-    rows: list[list[str]] = []
-    while True:
-        try:
-            rows.append(next(reader))
-        except StopIteration:
-            return rows
-        except csv.Error:
-            continue  # a field over the csv module's limit: the next line is read anew
-
-
-class _Lines:
-    """The file's lines for the csv reader, numbered; a line starting with # where a record
-    starts is a comment and left out."""
-
-    def __init__(self, lines: list[str], start: int) -> None:
-        self.lines = lines
-        self.next = start
-        self.at_record_start = True
-        self.record_line = start + 1
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        while self.next < len(self.lines):
-            line = self.lines[self.next]
-            self.next += 1
-            if self.at_record_start:
-                if line.startswith("#"):
-                    continue
-                self.at_record_start = False
-                self.record_line = self.next
-            return line
-        raise StopIteration
-
-
-def _records(
-    lines: list[str], start: int, separator: str, builder: DeckBuilder
-) -> Iterator[tuple[int, list[str]]]:
-    """Each record that holds some text, with the file's line it starts on (quoted fields
-    may span lines); a badly quoted record is left out."""
-    source = _Lines(lines, start)
-    reader = csv.reader(source, delimiter=separator, strict=True)
-    while True:
-        source.at_record_start = True
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            if "field larger" in str(exc):
-                reason = FIELD_TOO_LONG.format(limit=csv.field_size_limit())
-            elif "end of data" in str(exc):
-                reason = UNCLOSED
-            else:
-                reason = BAD_QUOTES
-            builder.skip(f"line {source.record_line}", reason)
-            continue
-        if any(cell.strip() for cell in row):
-            yield source.record_line, row
 
 
 def _name(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tutor.content import Card, ExplainPrompt, QuizQuestion
+from tutor.domain.content import Card, ExplainPrompt, QuizQuestion
 
 # The most a file may weigh, and the most items one deck may hold.
 MAX_FILE_BYTES = 2 * 1024 * 1024

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from tutor.content import Card, ExplainPrompt, ItemKind, Level, QuizQuestion, is_image_name
+from tutor.domain.content import Card, ExplainPrompt, ItemKind, Level, QuizQuestion, is_image_name
 from tutor.imports.deck import (
     KEY_MAX,
     MAX_ITEMS,

@@ -1,4 +1,4 @@
-"""Markdown files as own decks: a ``##`` heading per item (the README shows the format).
+"""Markdown files as own decks: a ``##`` heading per item (docs/importing.md shows the format).
 
 - ``# Title`` names the deck; ``Source:`` and ``Level:`` lines under it set every item's.
 - ``## Front {#id}``: a card; the text under the heading is its answer.
@@ -20,14 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.content import IMAGE_ONLY, ItemKind
+from tutor.domain.content import IMAGE_ONLY, ItemKind
 from tutor.imports.deck import ImportFailed
 from tutor.imports.html import BULLET, media_left_out
 from tutor.imports.items import DeckBuilder
 
 NO_ITEMS = (
-    "{name} has no items: each card or question is a '## ' heading (see the README, "
-    "'Your own decks: file formats')."
+    "{name} has no items: each card or question is a '## ' heading (see the project's "
+    "docs/importing.md, 'Your own decks: file formats')."
 )
 
 _FENCE = re.compile(r"^\s*(```|~~~)")

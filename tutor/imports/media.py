@@ -24,7 +24,7 @@ from typing import Any
 
 import zstandard
 
-from tutor.content import Card
+from tutor.domain.content import Card
 from tutor.imports import protobuf
 
 # The most one image may unpack to (Telegram takes photos of up to 10 MB).

@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from tutor.content import ItemKind
+from tutor.domain.content import ItemKind
 from tutor.imports.deck import MAX_ITEMS, ImportFailed, ParsedDeck
 from tutor.imports.items import DeckBuilder, model_dict
 
@@ -16,7 +16,7 @@ TOP_FIELDS = {"id", "title", "description", *SECTIONS}
 NOT_YAML = "{name} is not valid YAML: {problem}."
 NOT_A_DECK = (
     "{name} is not a deck: it should be a mapping with a title and cards, quiz or explain "
-    "lists, or a list of questions and answers (see the README)."
+    "lists, or a list of questions and answers (see docs/importing.md)."
 )
 UNKNOWN_FIELD = "{name}: unknown field {field!r} at the top (a deck has {known})."
 NOT_A_LIST = "{name}: {field!r} should be a list of items (line {line})."
@@ -30,7 +30,7 @@ TOO_MANY_VALUES = (
 )
 HEADER = (
     "# A deck for the learning-rate tutor: send this file to the bot to import it again.\n"
-    "# The format is described in the README, 'Your own decks: file formats'.\n"
+    "# The format is described in docs/importing.md, 'Your own decks: file formats'.\n"
 )
 
 

@@ -1,10 +1,10 @@
 """The worker processes: heavy imports (matplotlib, torch) and CPU work live there, not in the bot.
 
-The bot process stays small and its event loop free; it hands work over by the dotted
-name of a function, so it never imports that function's module itself. Every worker process
-ends with the bot, even when it is killed with ``kill -9`` (a supervisor that restarts the
-bot would otherwise collect orphans): `new_pool` and `WorkerPool` both start theirs through
-`die_with_parent`.
+The bot process stays small and its event loop free; it hands work over as a function,
+or, where the function's module is heavy, as a typed `tutor.runtime.tasks.Task` that names
+it, so the bot never imports that module itself. Every worker process ends with the bot,
+even when it is killed with ``kill -9`` (a supervisor that restarts the bot would
+otherwise collect orphans): `WorkerPool` starts them through `tutor.runtime.processes`.
 
 Deck files and charts run in two `WorkerPool`s (`start_workers`), so a chart never waits
 behind a file. A file is the one input a stranger controls in full, and a parser's worst case
@@ -19,23 +19,18 @@ Callers await each job with a bound and get a `WorkerError` they can put in one 
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import importlib
 import logging
 import multiprocessing
 import os
-import resource
-import signal
-import sys
 import threading
-import time
 from collections.abc import Callable, Hashable
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessFuture, ProcessPool
+
+from tutor.runtime import processes
 
 log = logging.getLogger(__name__)
 
@@ -79,115 +74,10 @@ START_SECONDS = 20.0
 POOL_CHECK_SECONDS = 0.5
 # Imported when a worker starts, so the first request does not pay for them.
 FILE_MODULES = ("tutor.imports",)
-CHART_MODULES = ("tutor.charts",)
+CHART_MODULES = ("tutor.domain.charts",)
 # None: torch is imported by the first fit, not at start-up (it takes seconds).
 FIT_MODULES: tuple[str, ...] = ()
-# Linux's prctl option: the signal a process gets when its parent ends.
-PR_SET_PDEATHSIG = 1
-# How often a worker looks whether its parent is still there (where prctl is missing).
-PARENT_CHECK_SECONDS = 0.5
-
-StartMethod = Literal["spawn", "forkserver"]
-
-
-def call(target: str, *args: Any, **kwargs: Any) -> Any:
-    """Run ``module:function`` with the arguments (in the worker process)."""
-    module_name, _, function_name = target.partition(":")
-    function = getattr(importlib.import_module(module_name), function_name)
-    return function(*args, **kwargs)
-
-
-def die_with_parent(expected_parent: int | None = None) -> None:
-    """End this process as soon as its parent, the process that started it, ends.
-
-    On Linux the kernel sends SIGKILL at the parent's death (``PR_SET_PDEATHSIG``), even
-    while this process is deep in C code. A daemon thread that watches for a new parent
-    (orphans are re-parented) is the portable fallback. ``expected_parent``, where known,
-    catches a parent that died before this call. The kernel's signal follows the parent
-    *thread* that started the process: pools must be used from a thread that lives as long
-    as they do (the event loop's).
-    """
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):  # no usable libc: the thread below still works
-            pass
-    parent = os.getppid()
-    if expected_parent is not None and parent != expected_parent:
-        os._exit(1)
-    threading.Thread(
-        target=_watch_parent, args=(parent,), name="watch-parent", daemon=True
-    ).start()
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_SECONDS)
-    # No clean-up: nobody is left to take a result, and exit handlers could hang.
-    os._exit(1)
-
-
-def _start_worker(
-    expected_parent: int | None,
-    initializer: Callable[..., None] | None,
-    initargs: tuple[Any, ...],
-) -> None:
-    die_with_parent(expected_parent)
-    # Ctrl-C in a terminal reaches the whole process group: the bot stops its workers
-    # itself, and a worker interrupted in its queue's read would print a traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if initializer is not None:
-        initializer(*initargs)
-
-
-def new_pool(
-    workers: int,
-    *,
-    initializer: Callable[..., None] | None = None,
-    initargs: tuple[Any, ...] = (),
-    start_method: StartMethod = "spawn",
-) -> ProcessPoolExecutor:
-    """A process pool whose workers run ``initializer(*initargs)`` and die with this process.
-
-    Processes are spawned, not forked: a fork of a process with an event loop and open
-    database connections is unsafe, and spawn behaves the same on every platform. (With
-    ``forkserver`` the workers' parent is the fork server, which ends with this process.)
-    """
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context(start_method),
-        initializer=_start_worker,
-        initargs=(os.getpid() if start_method == "spawn" else None, initializer, initargs),
-    )
-
-
-def _warm(modules: tuple[str, ...]) -> None:
-    for name in modules:
-        importlib.import_module(name)
-
-
-def limit_memory(max_bytes: int) -> None:
-    """Cap this process's address space: an allocation past it fails (``MemoryError`` in
-    Python, an error code in C libraries) instead of growing until an OOM killer strikes."""
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    soft = max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-
-
-def _prepare_worker(max_bytes: int, modules: tuple[str, ...]) -> None:
-    # Pebble stops a job past its deadline with SIGTERM, then SIGKILL 3 s later. Its handler
-    # is Python, which runs only between bytecodes: a job deep in C code (a regex, SQLite)
-    # would hold on for those 3 s. The default action ends the process at once; a worker
-    # has nothing to clean up.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # The limit first: the warm imports are the first allocations it must allow.
-    limit_memory(max_bytes)
-    _warm(modules)
-
-
-def _ready() -> None:
-    """A job that does nothing; scheduling it makes a pool start its processes now."""
+R = TypeVar("R")
 
 
 class WorkerError(Exception):
@@ -229,13 +119,13 @@ class WorkerPool:
 
     A supervisor over pebble's ``ProcessPool``: pebble runs each job with a ``timeout``,
     stops the process of a job past it and starts another; this class adds what the bot
-    needs around it. Each worker caps its own memory (``limit_memory``) and imports
+    needs around it. Each worker caps its own memory (``processes.limit_memory``) and imports
     ``modules`` once. At most ``workers`` jobs run and ``max_waiting`` wait; one ``owner``
     (a learner) has at most one job in the pool. A pool that breaks (pebble gives up when
     a worker dies with no job running) is replaced on the spot.
 
     Use it from one thread, the event loop's: the kernel kills the workers when the thread
-    that started them ends (see `die_with_parent`).
+    that started them ends (see `processes.die_with_parent`).
     """
 
     def __init__(
@@ -246,7 +136,7 @@ class WorkerPool:
         max_bytes: int,
         workers: int = 1,
         max_waiting: int = 8,
-        start_method: StartMethod = "spawn",
+        start_method: processes.StartMethod = "spawn",
         on_event: OnEvent | None = None,
     ) -> None:
         """Configures the pool; `start` starts its processes.
@@ -257,7 +147,7 @@ class WorkerPool:
             max_bytes: Each worker's address-space limit.
             workers: Processes, i.e. jobs running at once.
             max_waiting: Jobs that may wait for a worker; more are refused (`WorkersFull`).
-            start_method: ``spawn`` or ``forkserver``; never ``fork`` (see `new_pool`).
+            start_method: ``spawn`` or ``forkserver``; never ``fork`` (see `processes.new_pool`).
             on_event: Told of every refusal and replacement, for metrics.
         """
         if workers < 1 or max_waiting < 0:
@@ -288,15 +178,15 @@ class WorkerPool:
         spawned = self._start_method == "spawn"
         pool = ProcessPool(
             max_workers=self._workers,
-            initializer=_start_worker,
+            initializer=processes.start_worker,
             initargs=(
                 os.getpid() if spawned else None,
-                _prepare_worker,
+                processes.prepare_worker,
                 (self._max_bytes, self._modules),
             ),
             context=multiprocessing.get_context(self._start_method),
         )
-        pool.schedule(_ready)  # starts the processes now, not on the first job
+        pool.schedule(processes.do_nothing)  # starts the processes now, not on the first job
         return pool
 
     def _usable(self) -> ProcessPool:
@@ -328,14 +218,14 @@ class WorkerPool:
 
     async def run(
         self,
-        target: str | Callable[..., Any],
+        target: Callable[..., R],
         *args: Any,
         deadline: float,
         owner: Hashable | None = None,
         **kwargs: Any,
-    ) -> Any:
-        """Runs ``target(*args, **kwargs)`` in a worker (``target`` a function, or the
-        ``module:function`` name of one) and returns its result.
+    ) -> R:
+        """Runs ``target(*args, **kwargs)`` in a worker (a function of a module the bot
+        may import, or a `Task`) and returns its result.
 
         The wait is bounded too: by the deadlines of the jobs ahead (the queue is bounded)
         plus a worker's stop and start. Cancelling the wait stops the job's process.
@@ -360,15 +250,8 @@ class WorkerPool:
         self._in_pool += 1
         try:
             bound = (deadline + STOP_SECONDS) * (ahead // self._workers + 1) + START_SECONDS
-            function, call_args = (
-                (call, (target, *args))
-                if isinstance(target, str)
-                else (
-                    target,
-                    args,
-                )
-            )
-            return await self._run(function, call_args, kwargs, deadline=deadline, bound=bound)
+            result: R = await self._run(target, args, kwargs, deadline=deadline, bound=bound)
+            return result
         finally:
             self._in_pool -= 1
             self._owners.discard(owner)
@@ -402,15 +285,11 @@ class WorkerPool:
                     raise WorkerDied(f"the {self.name} pool broke twice") from exc
             except TimeoutError as exc:
                 # Pebble's deadline (the process is stopped already), or the wait's bound.
-                log.warning(
-                    "%s job %s stopped after its deadline", self.name, _name_of(function, args)
-                )
+                log.warning("%s job %s stopped after its deadline", self.name, _name_of(function))
                 self._event("deadline")
                 raise WorkTimedOut(f"the {self.name} job ran past {deadline:g} s") from exc
             except MemoryError as exc:
-                log.warning(
-                    "%s job %s reached the memory limit", self.name, _name_of(function, args)
-                )
+                log.warning("%s job %s reached the memory limit", self.name, _name_of(function))
                 self._event("memory")
                 raise WorkerOutOfMemory(f"the {self.name} job ran out of memory") from exc
         raise AssertionError("unreachable")
@@ -459,9 +338,7 @@ async def _result(pool: ProcessPool, future: ProcessFuture[Any], bound: float) -
             future.cancel()  # type: ignore[no-untyped-call]
 
 
-def _name_of(function: Callable[..., Any], args: tuple[Any, ...]) -> str:
-    if function is call and args:
-        return str(args[0])
+def _name_of(function: Callable[..., Any]) -> str:
     return getattr(function, "__qualname__", repr(function))
 
 

@@ -1,38 +1,33 @@
-"""Group quiz sessions: questions as quiz polls one after another, votes, leaderboards,
-and the class's own spaced review of the questions.
+"""Group quiz sessions: questions as quiz polls one after another, votes, leaderboards.
 
 A session lives in the database. Every step (the next question, the end) is taken with a
 compare-and-set on the session's position, so the poll-closed update, the timer and a
 second bot instance can all try to move it on and exactly one does.
 
-The class remembers too: each (group, question) pair has an FSRS memory, reviewed when the
-question's poll closes with a rating from the share of members who answered it right
-(``class_rating``), and a session draws the class's due questions first, then new ones.
+A session's questions are drawn, and its closed polls reviewed, by the class's own memory
+(``tutor.services.classmemory``).
 """
 
 from __future__ import annotations
 
 import random
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
-from tutor import reminders, store
-from tutor.content import Item, ItemKind, Library, QuizQuestion, fits_poll, quiz_question
-from tutor.libraries import group_quiz_library, library_with_items
-from tutor.scheduling import Memory, Rating, check_utc, schedule_review
-from tutor.store import GroupChat, QuizSession, SessionPoll
-from tutor.store import classroom as queries
-from tutor.store import owndecks as deck_queries
-from tutor.store import reminders as reminder_queries
-from tutor.store import reports as report_queries
+from tutor import store
+from tutor.domain.content import Item, ItemKind, QuizQuestion, fits_poll, quiz_question
+from tutor.domain.library import Library
+from tutor.domain.scheduling import Rating
+from tutor.services import classmemory
+from tutor.services.libraries import group_quiz_library, library_with_items
+from tutor.services.study import review_now
+from tutor.services.whichrun import RunTemplate
+from tutor.store import QuizSession, SessionPoll
 from tutor.store.classroom import Standing as Standing
-from tutor.study import Outcome, record_rating
-from tutor.whichrun import RunTemplate
 
 NUMBER = re.compile(r"[0-9]{1,4}")
 DEFAULT_QUESTIONS, QUESTIONS_RANGE = 5, (1, 20)
@@ -61,57 +56,6 @@ def parse_session_args(args: list[str]) -> tuple[int, int]:
     return questions, seconds
 
 
-def ensure_group(session: Session, *, chat_id: int, title: str, now: datetime) -> GroupChat:
-    """The group's row, created on first sight (title refreshed); commits."""
-    group = queries.ensure_group(session, chat_id=chat_id, title=title, now=now)
-    session.commit()
-    return group
-
-
-# A closing poll's share of right answers → the class's rating of the question: under two
-# thirds right the class forgot it (Again); then Hard, Good, and Easy from 95% up.
-HARD_FROM, GOOD_FROM, EASY_FROM = Fraction(2, 3), Fraction(85, 100), Fraction(95, 100)
-
-
-def class_rating(answered: int, right: int) -> Rating | None:
-    """The class's rating of a question from one poll's answers (None: nobody answered,
-    which says nothing about what the class remembers)."""
-    if answered <= 0:
-        return None
-    share = Fraction(right, answered)
-    if share < HARD_FROM:
-        return Rating.AGAIN
-    if share < GOOD_FROM:
-        return Rating.HARD
-    return Rating.GOOD if share < EASY_FROM else Rating.EASY
-
-
-def draw_questions(
-    pool: Sequence[str],
-    memories: Mapping[str, Memory],
-    count: int,
-    *,
-    now: datetime,
-    rng: random.Random,
-) -> list[str]:
-    """A session's questions by the class's memory: the due ones, most overdue first; then
-    ones the class never met, at random; then the rest, the soonest due first.
-
-    Args:
-        pool: The questions the group may be asked.
-        memories: The class's memory of the questions it met.
-        count: How many to draw (fewer when the pool is smaller).
-        now: The current time, UTC-aware.
-        rng: Chooses among the new questions.
-    """
-    check_utc(now)
-    seen = [i for i in pool if i in memories]
-    due = sorted((i for i in seen if memories[i].due <= now), key=lambda i: memories[i].due)
-    new = [i for i in pool if i not in memories]
-    later = sorted((i for i in seen if memories[i].due > now), key=lambda i: memories[i].due)
-    return (due + rng.sample(new, min(len(new), count)) + later)[:count]
-
-
 def start_session(
     session: Session,
     *,
@@ -125,22 +69,22 @@ def start_session(
     admins: Collection[int] = (),
 ) -> QuizSession | None:
     """Open a session of ``questions`` quiz questions from the decks the chat's admins
-    chose (``tutor.libraries.group_quiz_library``), drawn by the class's memory (see
+    chose (``tutor.services.libraries.group_quiz_library``), drawn by the class's memory (see
     ``draw_questions``), and commit.
 
     Args:
         started_by: The admin who gets the session's report (None: nobody to send it to).
-        admins: Which of the own decks' offerers (``tutor.owndecks.group_offerers``) are
-            the chat's admins now: an own deck offered by anyone else is left out.
+        admins: Which of the own decks' offerers (``tutor.services.groupdecks.group_offerers``)
+            are the chat's admins now: an own deck offered by anyone else is left out.
 
     Returns:
         The session, or None when one is already running in the chat.
     """
     library, decks = group_quiz_library(session, library=library, chat_id=chat_id, admins=admins)
     pool = [q.id for q in library.items_of_kind(ItemKind.QUIZ, decks) if _in_polls(q)]
-    memories = queries.class_memories(session, chat_id=chat_id)
-    chosen = draw_questions(pool, memories, questions, now=now, rng=rng)
-    started = queries.insert_session(
+    memories = store.classroom.class_memories(session, chat_id=chat_id)
+    chosen = classmemory.draw_questions(pool, memories, questions, now=now, rng=rng)
+    started = store.classroom.insert_session(
         session,
         chat_id=chat_id,
         item_ids=chosen,
@@ -154,7 +98,7 @@ def start_session(
 
 def running_session(session: Session, *, chat_id: int) -> QuizSession | None:
     """The chat's running session, if any."""
-    return queries.running_session(session, chat_id=chat_id)
+    return store.classroom.running_session(session, chat_id=chat_id)
 
 
 @dataclass(frozen=True)
@@ -202,7 +146,7 @@ def advance(
     Returns:
         What to send, or None when another caller moved it on already.
     """
-    quiz_session = queries.get_session(session, session_id=session_id)
+    quiz_session = store.classroom.get_session(session, session_id=session_id)
     if quiz_session is None or quiz_session.finished_at is not None:
         return None
     # Own decks' questions are found as their decks are now (a deleted one's are skipped).
@@ -213,7 +157,7 @@ def advance(
     ):
         following += 1  # a question removed from the decks since the session started
     finishing = following >= len(quiz_session.item_ids)
-    moved = queries.move_session(
+    moved = store.classroom.move_session(
         session,
         session_id=session_id,
         from_position=from_position,
@@ -262,17 +206,17 @@ def stop_session(
     session: Session, *, chat_id: int, now: datetime
 ) -> tuple[SessionOver, list[SessionPoll]] | None:
     """End the chat's running session now; returns its leaderboard and its open polls."""
-    running = queries.running_session(session, chat_id=chat_id)
+    running = store.classroom.running_session(session, chat_id=chat_id)
     if running is None or running.id is None:
         session.commit()
         return None
-    if not queries.finish_session(session, session_id=running.id, now=now):
+    if not store.classroom.finish_session(session, session_id=running.id, now=now):
         session.commit()
         return None
-    polls = queries.open_polls(session, session_id=running.id)
-    queries.close_polls(session, poll_ids=[p.poll_id for p in polls])
+    polls = store.classroom.open_polls(session, session_id=running.id)
+    store.classroom.close_polls(session, poll_ids=[p.poll_id for p in polls])
     for poll in polls:
-        _review_by_class(session, poll=poll, now=now)
+        classmemory.review_by_class(session, poll=poll, now=now)
     over = _session_over(session, running)
     session.commit()
     return over, polls
@@ -296,14 +240,14 @@ def record_poll(
         options=[option.text for option in to_send.question.options],
         option_order=list(to_send.order),
     )
-    queries.add_poll(session, poll=poll)
+    store.classroom.add_poll(session, poll=poll)
     session.commit()
     return poll
 
 
 def poll_known(session: Session, *, poll_id: str) -> bool:
     """Whether the poll is one the bot sent for a session (its row is stored)."""
-    known = queries.get_poll(session, poll_id=poll_id) is not None
+    known = store.classroom.get_poll(session, poll_id=poll_id) is not None
     session.commit()
     return known
 
@@ -311,29 +255,12 @@ def poll_known(session: Session, *, poll_id: str) -> bool:
 def poll_closed(session: Session, *, poll_id: str, now: datetime) -> SessionPoll | None:
     """Mark a session poll closed and review its question in the class's memory; returns
     the poll if this call closed it (None: unknown or done). Commits."""
-    closed = queries.close_polls(session, poll_ids=[poll_id]) == 1
-    poll = queries.get_poll(session, poll_id=poll_id) if closed else None
+    closed = store.classroom.close_polls(session, poll_ids=[poll_id]) == 1
+    poll = store.classroom.get_poll(session, poll_id=poll_id) if closed else None
     if poll is not None:
-        _review_by_class(session, poll=poll, now=now)
+        classmemory.review_by_class(session, poll=poll, now=now)
     session.commit()
     return poll
-
-
-def _review_by_class(session: Session, *, poll: SessionPoll, now: datetime) -> None:
-    """The class's review of the poll's question, rated by the share answered right."""
-    answered, right = queries.poll_tally(session, poll_id=poll.poll_id)
-    rating = class_rating(answered, right)
-    if rating is None:
-        return
-    before = queries.class_memory(session, chat_id=poll.chat_id, item_id=poll.item_id)
-    group = queries.get_group(session, chat_id=poll.chat_id)
-    parameters = None if group is None else group.fsrs_parameters
-    queries.save_class_memory(
-        session,
-        chat_id=poll.chat_id,
-        item_id=poll.item_id,
-        memory=schedule_review(before, rating, now, parameters=parameters),
-    )
 
 
 @dataclass(frozen=True)
@@ -348,9 +275,11 @@ class ResumePlan:
 def resume_plans(session: Session) -> list[ResumePlan]:
     """Every unfinished session (to pick up after a restart) with its current poll."""
     plans = []
-    for quiz_session in queries.all_running(session):
+    for quiz_session in store.classroom.all_running(session):
         assert quiz_session.id is not None
-        poll = queries.poll_at(session, session_id=quiz_session.id, position=quiz_session.position)
+        poll = store.classroom.poll_at(
+            session, session_id=quiz_session.id, position=quiz_session.position
+        )
         plans.append(ResumePlan(quiz_session.id, quiz_session.position, poll))
     session.commit()
     return plans
@@ -372,7 +301,7 @@ def record_vote(
         Whether the answer was right, or None when it does not count (unknown or closed
         poll, a retracted or repeated vote).
     """
-    poll = queries.get_poll(session, poll_id=poll_id)
+    poll = store.classroom.get_poll(session, poll_id=poll_id)
     if (
         poll is None
         or poll.closed
@@ -381,7 +310,9 @@ def record_vote(
     ):
         session.commit()
         return None
-    learner = store.ensure_learner(session, learner_id=user_id, first_name=first_name, now=now)
+    learner = store.learners.ensure_learner(
+        session, learner_id=user_id, first_name=first_name, now=now
+    )
     # The question counts in the member's schedule even if its own deck is not one of theirs.
     library = library_with_items(session, library=library, item_ids=[poll.item_id])
     correct = option_ids[0] == poll.correct_option
@@ -390,7 +321,7 @@ def record_vote(
         order[option_ids[0]] if order is not None and 0 <= option_ids[0] < len(order) else None
     )
     elapsed = max(0, int((now - poll.opened_at).total_seconds() * 1000))
-    counted = queries.insert_vote(
+    counted = store.classroom.insert_vote(
         session,
         poll=poll,
         learner_id=user_id,
@@ -403,21 +334,19 @@ def record_vote(
     if not counted:
         session.commit()
         return None
-    result = record_rating(
+    # The question may have left the decks, or another review of it by this member got
+    # there first: the vote still counts either way (a lost race wrote nothing), and the
+    # commit stores it with the review when there is one.
+    review_now(
         session,
         library=library,
         learner=learner,
         item=poll.item_id,
-        version=queries.item_reps(session, learner_id=user_id, item_id=poll.item_id),
         rating=Rating.GOOD if correct else Rating.AGAIN,
         now=now,
         source="group",
     )
-    if result.outcome is not Outcome.RECORDED:
-        # The question left the decks, or another review of it by this member got there
-        # first: the vote still counts. record_rating rolls nothing back (a lost race wrote
-        # nothing), and committing here stores the vote on every path it returns by.
-        session.commit()
+    session.commit()
     return correct
 
 
@@ -432,141 +361,15 @@ def _session_over(session: Session, quiz_session: QuizSession) -> SessionOver:
         chat_id=quiz_session.chat_id,
         total=len(quiz_session.item_ids),
         standings=_sorted(
-            queries.vote_totals(session, session_id=quiz_session.id, chat_id=quiz_session.chat_id)
+            store.classroom.vote_totals(
+                session, session_id=quiz_session.id, chat_id=quiz_session.chat_id
+            )
         ),
     )
 
 
 def chat_standings(session: Session, *, chat_id: int) -> tuple[Standing, ...]:
     """The chat's standings over all its sessions, best first."""
-    standings = _sorted(queries.vote_totals(session, chat_id=chat_id))
+    standings = _sorted(store.classroom.vote_totals(session, chat_id=chat_id))
     session.commit()
     return standings
-
-
-# --- settings, the daily quiz, and the chat's life cycle ----------------------------------
-
-
-def _schedule_daily(group: GroupChat, *, default_zone: str, now: datetime) -> None:
-    group.next_daily_at = (
-        None
-        if group.daily_time is None
-        else reminders.first_slot_after(
-            group.daily_time,
-            group.timezone or default_zone,
-            now,
-            not_on_or_before=group.last_daily_on,
-        )
-    )
-
-
-def set_daily(
-    session: Session,
-    *,
-    chat_id: int,
-    title: str,
-    daily_time: str | None,
-    questions: int | None,
-    default_zone: str,
-    now: datetime,
-    set_by: int | None = None,
-) -> GroupChat:
-    """Schedule the chat's daily quiz at a local time (None: off; ``questions`` None: as
-    before); ``set_by`` (the admin) gets its sessions' reports. Commits."""
-    group = queries.ensure_group(session, chat_id=chat_id, title=title, now=now)
-    group.daily_time = daily_time
-    group.daily_set_by = set_by if daily_time is not None else None
-    if questions is not None:
-        group.daily_questions = questions
-    _schedule_daily(group, default_zone=default_zone, now=now)
-    queries.save_group(session, group=group)
-    session.commit()
-    return group
-
-
-def set_group_zone(
-    session: Session, *, chat_id: int, title: str, zone: str, default_zone: str, now: datetime
-) -> GroupChat:
-    """Set the chat's time zone (its daily quiz moves with it); commits."""
-    group = queries.ensure_group(session, chat_id=chat_id, title=title, now=now)
-    group.timezone = zone
-    if group.daily_time is not None:
-        _schedule_daily(group, default_zone=default_zone, now=now)
-    queries.save_group(session, group=group)
-    session.commit()
-    return group
-
-
-def set_access(
-    session: Session, *, chat_id: int, title: str, open_to_all: bool, now: datetime
-) -> GroupChat:
-    """Let everyone (or only admins) start and stop sessions; commits."""
-    group = queries.ensure_group(session, chat_id=chat_id, title=title, now=now)
-    group.open_to_all = open_to_all
-    queries.save_group(session, group=group)
-    session.commit()
-    return group
-
-
-@dataclass(frozen=True)
-class DailyQuiz:
-    chat_id: int
-    questions: int
-    set_by: int | None = None
-
-
-def claim_dailies(
-    session: Session, *, default_zone: str, now: datetime, limit: int = 100
-) -> list[DailyQuiz]:
-    """Claim the daily quizzes whose time has come (same rules as reminders); commits.
-
-    Each slot is moved on with a compare-and-set before its quiz starts, so two instances
-    never start the same one.
-    """
-    rows, _handled = reminders.claim_slots(
-        session,
-        query=reminder_queries.daily_quiz_slots(now, limit, lock=reminders.locks_rows(session)),
-        table=reminder_queries.GROUP,
-        slot_time="daily_time",
-        next_at="next_daily_at",
-        last_on="last_daily_on",
-        default_zone=default_zone,
-        now=now,
-    )
-    session.commit()
-    return [
-        DailyQuiz(
-            chat_id=int(row[0]),
-            questions=int(row[5]),
-            set_by=None if row[6] is None else int(row[6]),
-        )
-        for row in rows
-    ]
-
-
-def leave_chat(session: Session, *, chat_id: int, now: datetime) -> None:
-    """The bot was removed: end the running session and stop the daily quiz; commits."""
-    queries.finish_chat_sessions(session, chat_id=chat_id, now=now)
-    queries.deactivate_group(session, chat_id=chat_id)
-    session.commit()
-
-
-def migrate_chat(session: Session, *, old_id: int, new_id: int, now: datetime) -> None:
-    """A group became a supergroup with a new id: carry its settings, sessions, polls and
-    votes over, whether or not the new id has a row already; commits.
-
-    Telegram sends two service messages (one in each chat) that may be handled at once or
-    on two instances: the first locks the old row and moves everything, the second then
-    finds nothing left to move.
-    """
-    old = queries.lock_group(session, chat_id=old_id)
-    if old is not None:
-        queries.copy_group_settings(session, source=old, chat_id=new_id)
-        queries.delete_group(session, chat_id=old_id)
-    if queries.running_session(session, chat_id=new_id) is not None:
-        # Only one session runs per chat: the new chat's goes on, the old one's ends.
-        queries.finish_chat_sessions(session, chat_id=old_id, now=now)
-    queries.move_chat_rows(session, old_id=old_id, new_id=new_id)
-    deck_queries.move_group_decks(session, old_id=old_id, new_id=new_id)
-    report_queries.move_left_members(session, old_id=old_id, new_id=new_id)
-    session.commit()

@@ -10,13 +10,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from tutor import store
-from tutor.content import ExplainPrompt, ItemKind, Library
-from tutor.grading import Grade, grade_explanation
-from tutor.libraries import learner_library
-from tutor.scheduling import Memory, Rating, schedule_review
-from tutor.store import practice as queries
-from tutor.store import rerating
-from tutor.study import apply_rating, practice_order, start_learner
+from tutor.domain.content import ExplainPrompt, ItemKind
+from tutor.domain.grading import Grade, grade_explanation
+from tutor.domain.library import Library
+from tutor.domain.scheduling import Memory, Rating, schedule_review
+from tutor.services.libraries import learner_library
+from tutor.services.study import practice_order, review_now, start_learner
 
 
 @dataclass(frozen=True)
@@ -46,25 +45,18 @@ def ask(
         return None
     prompt = library.items[order[0]]
     assert isinstance(prompt, ExplainPrompt)
-    queries.set_pending(session, learner_id=learner.id, item_id=prompt.id, asked_at=now)
+    store.practice.set_pending(session, learner_id=learner.id, item_id=prompt.id, asked_at=now)
     session.commit()
     return PromptToShow(prompt=prompt, deck_title=library.deck_title(prompt.id))
 
 
 def pending_prompt(session: Session, *, library: Library, learner_id: int) -> ExplainPrompt | None:
     """The prompt waiting for this learner's answer, if any (``library``: theirs)."""
-    pending = queries.get_pending(session, learner_id=learner_id)
+    pending = store.practice.get_pending(session, learner_id=learner_id)
     if pending is None:
         return None
     prompt = library.items.get(pending.item_id)
     return prompt if isinstance(prompt, ExplainPrompt) else None
-
-
-def cancel(session: Session, *, learner_id: int) -> bool:
-    """Drop the pending prompt and commit; False if there was none."""
-    dropped = queries.delete_pending(session, learner_id=learner_id)
-    session.commit()
-    return dropped
 
 
 @dataclass(frozen=True)
@@ -135,43 +127,40 @@ def _submit(
     session: Session, *, library: Library, learner_id: int, answer: str, now: datetime
 ) -> ExplainResult | None:
     """``submit`` in the learner's own library."""
-    learner = store.get_learner(session, learner_id=learner_id)
-    pending = queries.get_pending(session, learner_id=learner_id)
+    learner = store.learners.get_learner(session, learner_id=learner_id)
+    pending = store.practice.get_pending(session, learner_id=learner_id)
     if pending is None or learner is None:
         return None
     prompt = library.items.get(pending.item_id)
     asked_at = pending.asked_at
-    taken = queries.delete_pending(session, learner_id=learner_id, item_id=pending.item_id)
+    taken = store.practice.delete_pending(session, learner_id=learner_id, item_id=pending.item_id)
     if not taken or not isinstance(prompt, ExplainPrompt):
         session.commit()
         return None
     grade = grade_explanation(prompt, answer, library.lexicon)
-    before = store.load_memory(session, learner_id=learner_id, item_id=prompt.id)
-    rated = apply_rating(
+    rated = review_now(
         session,
         library=library,
         learner=learner,
         item=prompt,
-        version=before.reps if before is not None else 0,
         rating=grade.rating,
         now=now,
         shown_at=asked_at,
         source="explain",
-        drawn_with=before,
     )
     if rated.review_id is None or rated.memory is None:
         # Another review of the prompt got there first; the taken prompt stays taken.
         session.commit()
         return None
     review_id = rated.review_id
-    rerating.keep_changeable(
+    store.rerating.keep_changeable(
         session,
         learner_id=learner_id,
         item_id=prompt.id,
         review_id=review_id,
         suggested=int(grade.rating),
         reviewed_at=now,
-        before=before,
+        before=rated.before,
     )
     session.commit()
     return ExplainResult(prompt=prompt, grade=grade, review_id=review_id, due=rated.memory.due)
@@ -206,15 +195,15 @@ def change_rating(session: Session, *, learner_id: int, review_id: int, rating: 
     only once; the suggested rating is kept as it is. A compare-and-set on the changeable
     review makes a double tap, or two instances, change it once.
     """
-    changeable = rerating.get_changeable(session, learner_id=learner_id, review_id=review_id)
-    learner = store.get_learner(session, learner_id=learner_id)
+    changeable = store.rerating.get_changeable(session, learner_id=learner_id, review_id=review_id)
+    learner = store.learners.get_learner(session, learner_id=learner_id)
     if changeable is None or learner is None:
         return Rerated(Change.STALE)
     item_id = changeable.item_id
     if changeable.changed:
         return Rerated(Change.ALREADY_CHANGED)
-    before: Memory | None = rerating.memory_before(changeable)
-    current = store.load_memory(session, learner_id=learner_id, item_id=item_id)
+    before: Memory | None = store.rerating.memory_before(changeable)
+    current = store.reviews.load_memory(session, learner_id=learner_id, item_id=item_id)
     if current is None or current.reps != (before.reps if before is not None else 0) + 1:
         return Rerated(Change.STALE)
     if int(rating) == changeable.suggested:
@@ -226,13 +215,13 @@ def change_rating(session: Session, *, learner_id: int, review_id: int, rating: 
         desired_retention=learner.desired_retention,
         parameters=learner.fsrs_parameters,
     )
-    if not rerating.claim_change(
+    if not store.rerating.claim_change(
         session, learner_id=learner_id, item_id=item_id, review_id=review_id
     ):
         # A double tap or another instance changed it, or a later review replaced it.
-        found = rerating.get_changeable(session, learner_id=learner_id, review_id=review_id)
+        found = store.rerating.get_changeable(session, learner_id=learner_id, review_id=review_id)
         return Rerated(Change.STALE if found is None else Change.ALREADY_CHANGED)
-    replaced = rerating.replace_review(
+    replaced = store.rerating.replace_review(
         session,
         learner_id=learner_id,
         item_id=item_id,

@@ -2,7 +2,7 @@
 back to FSRS's defaults, and what /stats and /settings say about it; and the same fit for
 a class's memory of its questions, from its polls.
 
-The fit itself (`tutor.fsrsfit.refit`) runs in a worker process: a job or a /settings
+The fit itself (`tutor.domain.fsrsfit.refit`) runs in a worker process: a job or a /settings
 press reads the learner's history here (`fit_input`), hands it over, and brings the
 result back to `record`. Adopting parameters replaces every memory of the learner with
 the one their history gives under them, as FSRS does after new parameters; the worker
@@ -22,13 +22,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tutor import store
-from tutor.classroom import class_rating
-from tutor.memorymodel import HELD_OUT, MIN_REVIEWS, Fit, PastReview, Refit, countable
-from tutor.scheduling import Memory, check_utc
+from tutor.domain.classrating import class_rating
+from tutor.domain.memorymodel import HELD_OUT, MIN_REVIEWS, Fit, PastReview, Refit, countable
+from tutor.domain.scheduling import Memory, check_utc
 from tutor.store import ClassFit, Learner, MemoryFit
-from tutor.store import classroom as class_queries
-from tutor.store import fits as queries
-from tutor.store import progress as progress_queries
 
 # A learner is fitted again a week after the last fit if they reviewed since, or at once
 # after this many new reviews.
@@ -44,7 +41,7 @@ def history(session: Session, *, learner_id: int) -> list[PastReview]:
     """The learner's reviews, oldest first, as the fit reads them."""
     return [
         PastReview(item_id, when, rating)
-        for item_id, when, rating, _, _ in progress_queries.learner_reviews(
+        for item_id, when, rating, _, _ in store.progress.learner_reviews(
             session, learner_id=learner_id
         )
     ]
@@ -61,9 +58,9 @@ class FitInput:
 
 
 def fit_input(session: Session, *, learner_id: int) -> FitInput:
-    """The learner's reviews and settings, for ``tutor.fsrsfit:refit`` (a read-only unit:
+    """The learner's reviews and settings, for ``tutor.domain.fsrsfit:refit`` (a read-only unit:
     run it with ``Database.run_long``)."""
-    learner = store.get_learner(session, learner_id=learner_id)
+    learner = store.learners.get_learner(session, learner_id=learner_id)
     current = None if learner is None else learner.fsrs_parameters
     retention = 0.9 if learner is None else learner.desired_retention
     return FitInput(history(session, learner_id=learner_id), current, retention)
@@ -73,7 +70,7 @@ def due(session: Session, *, now: datetime) -> list[int]:
     """Learners to fit now (at most ``PER_RUN``): enough reviews, and no fit yet, or one a
     week old with reviews since, or ``REFIT_NEW_REVIEWS`` reviews since the last."""
     check_utc(now)
-    return queries.due_for_fit(
+    return store.fits.due_for_fit(
         session,
         min_reviews=NEEDED,
         fitted_before=now - REFIT_AFTER,
@@ -109,14 +106,14 @@ def record(
         What became of it. A learner who went back to FSRS's defaults keeps them unless
         ``requested``.
     """
-    learner = store.get_learner(session, learner_id=learner_id)
+    learner = store.learners.get_learner(session, learner_id=learner_id)
     fit = refit.fit
     if learner is None or fit is None:
         return Recorded(fit, adopted=False)
-    previous = queries.get_fit(session, learner_id=learner_id)
+    previous = store.fits.get_fit(session, learner_id=learner_id)
     declined = previous is not None and previous.declined and not requested
     adopted = fit.better and not declined
-    queries.save_fit(
+    store.fits.save_fit(
         session,
         fit=MemoryFit(
             learner_id=learner_id, declined=declined, **_recorded(fit, now, adopted=adopted)
@@ -144,12 +141,12 @@ def _recorded(fit: Fit, now: datetime, *, adopted: bool) -> dict[str, Any]:
 
 def use_defaults(session: Session, *, learner_id: int, memories: Mapping[str, Memory]) -> int:
     """Go back to FSRS's defaults (and keep them until the learner asks for a fit), with
-    the memories their history gives under them (``tutor.memorymodel:replay_all`` in the
+    the memories their history gives under them (``tutor.domain.memorymodel:replay_all`` in the
     worker); how many memories were replaced."""
-    learner = store.get_learner(session, learner_id=learner_id)
+    learner = store.learners.get_learner(session, learner_id=learner_id)
     if learner is None or learner.fsrs_parameters is None:
         return 0
-    found = queries.get_fit(session, learner_id=learner_id)
+    found = store.fits.get_fit(session, learner_id=learner_id)
     if found is not None:
         found.adopted, found.declined = False, True
     rescheduled = _adopt(session, learner, None, memories)
@@ -165,8 +162,8 @@ def _adopt(
 ) -> int:
     """Schedule the learner with ``parameters`` from now on, with ``memories``."""
     learner.fsrs_parameters = parameters
-    store.save_learner(session, learner=learner)
-    return queries.rewrite_memories(session, learner_id=learner.id, memories=memories)
+    store.learners.save_learner(session, learner=learner)
+    return store.fits.rewrite_memories(session, learner_id=learner.id, memories=memories)
 
 
 @dataclass(frozen=True)
@@ -195,8 +192,17 @@ def standing(session: Session, *, learner: Learner) -> Standing:
     return Standing(
         fitted=learner.fsrs_parameters is not None,
         countable=countable(reviews),
-        fit=queries.get_fit(session, learner_id=learner.id),
+        fit=store.fits.get_fit(session, learner_id=learner.id),
     )
+
+
+def standing_of(session: Session, *, learner_id: int) -> Standing:
+    """``standing`` of the learner with this id (one not stored: FSRS's defaults, nothing
+    fitted)."""
+    learner = store.learners.get_learner(session, learner_id=learner_id)
+    if learner is None:
+        return Standing(fitted=False, countable=0, fit=None)
+    return standing(session, learner=learner)
 
 
 # --- a class's memory --------------------------------------------------------------------
@@ -204,9 +210,9 @@ def standing(session: Session, *, learner: Learner) -> Standing:
 
 def class_history(session: Session, *, chat_id: int) -> list[PastReview]:
     """The class's reviews of its questions: each closed poll that someone answered, rated
-    by the share answered right, as the class's memory was (``classroom.class_rating``)."""
+    by the share answered right, as the class's memory was (``tutor.domain.classrating``)."""
     reviews = []
-    for item_id, when, answered, right in queries.class_history(session, chat_id=chat_id):
+    for item_id, when, answered, right in store.fits.class_history(session, chat_id=chat_id):
         rating = class_rating(answered, right)
         if rating is not None:
             reviews.append(PastReview(item_id, when, int(rating)))
@@ -214,9 +220,9 @@ def class_history(session: Session, *, chat_id: int) -> list[PastReview]:
 
 
 def class_fit_input(session: Session, *, chat_id: int) -> FitInput:
-    """The class's reviews and parameters, for ``tutor.fsrsfit:refit`` (read-only; a class's
+    """The class's reviews and parameters, for ``tutor.domain.fsrsfit:refit`` (read-only; a class's
     memory is scheduled for FSRS's default retention)."""
-    group = class_queries.get_group(session, chat_id=chat_id)
+    group = store.classroom.get_group(session, chat_id=chat_id)
     current = None if group is None else group.fsrs_parameters
     return FitInput(class_history(session, chat_id=chat_id), current, 0.9)
 
@@ -225,7 +231,7 @@ def classes_due(session: Session, *, now: datetime) -> list[int]:
     """Classes to fit now (at most ``PER_RUN``): enough polls, and no fit yet or one a week
     old with polls since."""
     check_utc(now)
-    return queries.classes_due_for_fit(
+    return store.fits.classes_due_for_fit(
         session, min_reviews=NEEDED, fitted_before=now - REFIT_AFTER, limit=PER_RUN
     )
 
@@ -233,17 +239,17 @@ def classes_due(session: Session, *, now: datetime) -> list[int]:
 def record_class(session: Session, *, chat_id: int, refit: Refit, now: datetime) -> Recorded:
     """Store a fit of the class's polls and adopt it if it predicts them better (its
     memories of its questions recomputed, as a learner's are)."""
-    group = class_queries.get_group(session, chat_id=chat_id)
+    group = store.classroom.get_group(session, chat_id=chat_id)
     fit = refit.fit
     if group is None or fit is None:
         return Recorded(fit, adopted=False)
-    queries.save_class_fit(
+    store.fits.save_class_fit(
         session, fit=ClassFit(chat_id=chat_id, **_recorded(fit, now, adopted=fit.better))
     )
     rescheduled = 0
     if fit.better:
-        queries.set_class_parameters(session, chat_id=chat_id, parameters=list(fit.parameters))
-        rescheduled = queries.rewrite_class_memories(
+        store.fits.set_class_parameters(session, chat_id=chat_id, parameters=list(fit.parameters))
+        rescheduled = store.fits.rewrite_class_memories(
             session, chat_id=chat_id, memories=refit.memories
         )
     session.commit()

@@ -4,7 +4,8 @@ Each template is a pure function ``(rng, now) -> GeneratedQuestion``: it draws a
 the answer key from PyTorch's documented formulas, and builds three wrong options from the
 slips learners really make (one step off, the decay applied once too often or too few,
 eta_min forgotten, scaling the wrong way). Every option of a question is written in the same
-number format, so the right one cannot be told by its form.
+number format, so the right one cannot be told by its form
+(``tutor.domain.numericoptions``).
 """
 
 from __future__ import annotations
@@ -15,14 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tutor.content import Level, Option, QuizQuestion, QuizTemplate
+from tutor.domain.content import Level, QuizQuestion, QuizTemplate
+from tutor.domain.numericoptions import numeric_question, retrying
 
-OPTIONS = 4
-# Significant digits every option shows; values that round alike are not both offered.
-DIGITS = 3
-MIN_APART = 0.02
-# A slip more than this factor away from the key is a throwaway no one would pick.
-MAX_APART = 100.0
 BASE_RATES = (0.1, 0.05, 0.02, 0.01, 0.005, 0.003, 0.001)
 GAMMAS = (0.1, 0.2, 0.5, 0.8, 0.9)
 Setup = Mapping[str, float | int | tuple[int, ...]]
@@ -53,20 +49,6 @@ class Template:
     make: Make
 
 
-class _Redraw(Exception):
-    """The drawn numbers give fewer than four distinct options; draw again."""
-
-
-def format_rates(values: Sequence[float]) -> list[str]:
-    """All values in one format: fixed decimals when every value is at least 0.001 (as many
-    decimals as the smallest needs for DIGITS significant digits), else scientific."""
-    smallest = min(abs(v) for v in values if v != 0) if any(values) else 1.0
-    if smallest >= 1e-3:
-        decimals = max(0, DIGITS - 1 - math.floor(math.log10(smallest)))
-        return [f"{v:.{decimals}f}" for v in values]
-    return [f"{v:.{DIGITS - 1}e}" for v in values]
-
-
 # Where each generated question's rule is stated: PyTorch's schedulers, or the paper of
 # the linear scaling rule (PyTorch's pages do not state it).
 OPTIM_DOCS = "https://docs.pytorch.org/docs/stable/optim.html"
@@ -74,62 +56,6 @@ GOYAL = (
     "Goyal et al., Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour, "
     "arXiv:1706.02677, 2017, section 2.1"
 )
-
-
-def _question(
-    *,
-    rng: random.Random,
-    item_id: str,
-    level: Level,
-    stem: str,
-    right: float,
-    slips: Sequence[tuple[float, str]],
-    explanation: str,
-    source: str = OPTIM_DOCS,
-) -> QuizQuestion:
-    """The right value and three distinct slips (drawn from ``slips``), shuffled."""
-    # A slip within MIN_APART of the key would be a guess between near-equal numbers.
-    candidates = [
-        (right, None),
-        *[
-            (v, why)
-            for v, why in slips
-            if math.isfinite(v)
-            and right / MAX_APART <= v <= right * MAX_APART
-            and abs(v - right) > MIN_APART * right
-        ],
-    ]
-    texts = format_rates([v for v, _ in candidates])
-    chosen: dict[str, str | None] = {texts[0]: None}
-    wrong = list(zip(texts[1:], (why for _, why in candidates[1:]), strict=True))
-    rng.shuffle(wrong)
-    for text, why in wrong:
-        if len(chosen) == OPTIONS:
-            break
-        chosen.setdefault(text, why)
-    if len(chosen) < OPTIONS:
-        raise _Redraw
-    options = [Option(text=t, correct=why is None, why_wrong=why) for t, why in chosen.items()]
-    rng.shuffle(options)
-    return QuizQuestion(
-        id=item_id,
-        level=level,
-        question=stem,
-        options=options,
-        explanation=explanation,
-        source=source,
-    )
-
-
-def _retrying(make: Make) -> Make:
-    def drawn(rng: random.Random, now: datetime) -> GeneratedQuestion:
-        while True:
-            try:
-                return make(rng, now)
-            except _Redraw:
-                continue
-
-    return drawn
 
 
 def _num(value: float) -> str:
@@ -144,7 +70,7 @@ def step_lr(lr: float, *, step_size: int, gamma: float, steps: int) -> float:
     return lr * gamma ** (steps // step_size)
 
 
-@_retrying
+@retrying
 def make_step_lr(rng: random.Random, now: datetime) -> GeneratedQuestion:
     """StepLR after n calls of step(), n on or next to a decay step."""
     lr, gamma = rng.choice(BASE_RATES), rng.choice(GAMMAS)
@@ -177,7 +103,7 @@ def make_step_lr(rng: random.Random, now: datetime) -> GeneratedQuestion:
         f"lr · gamma^⌊n/step_size⌋ = {_num(lr)} · {_num(gamma)}^⌊{steps}/{step_size}⌋ "
         f"= {_num(lr)} · {_num(gamma)}^{decays}."
     )
-    question = _question(
+    question = numeric_question(
         rng=rng,
         item_id="gen-steplr",
         level=Level.INTERMEDIATE,
@@ -185,6 +111,7 @@ def make_step_lr(rng: random.Random, now: datetime) -> GeneratedQuestion:
         right=right,
         slips=slips,
         explanation=explanation,
+        source=OPTIM_DOCS,
     )
     setup = {"lr": lr, "step_size": step_size, "gamma": gamma, "steps": steps}
     return GeneratedQuestion(question, setup)
@@ -198,7 +125,7 @@ def multistep_lr(lr: float, *, milestones: Sequence[int], gamma: float, steps: i
     return lr * gamma ** sum(1 for m in milestones if m <= steps)
 
 
-@_retrying
+@retrying
 def make_multistep_lr(rng: random.Random, now: datetime) -> GeneratedQuestion:
     """MultiStepLR after n calls, n often on a milestone."""
     lr, gamma = rng.choice(BASE_RATES), rng.choice(GAMMAS)
@@ -234,7 +161,7 @@ def make_multistep_lr(rng: random.Random, now: datetime) -> GeneratedQuestion:
         f"{reached} of the milestones are ≤ {steps}, so the rate is "
         f"{_num(lr)} · {_num(gamma)}^{reached}."
     )
-    question = _question(
+    question = numeric_question(
         rng=rng,
         item_id="gen-multisteplr",
         level=Level.INTERMEDIATE,
@@ -242,6 +169,7 @@ def make_multistep_lr(rng: random.Random, now: datetime) -> GeneratedQuestion:
         right=right,
         slips=slips,
         explanation=explanation,
+        source=OPTIM_DOCS,
     )
     setup: Setup = {"lr": lr, "milestones": milestones, "gamma": gamma, "steps": steps}
     return GeneratedQuestion(question, setup)
@@ -250,7 +178,7 @@ def make_multistep_lr(rng: random.Random, now: datetime) -> GeneratedQuestion:
 # --- ExponentialLR -------------------------------------------------------------------------
 
 
-@_retrying
+@retrying
 def make_exponential_lr(rng: random.Random, now: datetime) -> GeneratedQuestion:
     """ExponentialLR after n calls: lr · gamma^n."""
     lr = rng.choice(BASE_RATES)
@@ -272,7 +200,7 @@ def make_exponential_lr(rng: random.Random, now: datetime) -> GeneratedQuestion:
         (lr * gamma, "gamma multiplies the rate at every call, not once."),
     ]
     explanation = f"lr · gamma^n = {_num(lr)} · {_num(gamma)}^{steps}."
-    question = _question(
+    question = numeric_question(
         rng=rng,
         item_id="gen-exponentiallr",
         level=Level.BEGINNER,
@@ -280,6 +208,7 @@ def make_exponential_lr(rng: random.Random, now: datetime) -> GeneratedQuestion:
         right=right,
         slips=slips,
         explanation=explanation,
+        source=OPTIM_DOCS,
     )
     return GeneratedQuestion(question, {"lr": lr, "gamma": gamma, "steps": steps})
 
@@ -292,7 +221,7 @@ def cosine_lr(lr: float, *, t_max: int, eta_min: float, steps: int) -> float:
     return eta_min + (lr - eta_min) * (1 + math.cos(math.pi * steps / t_max)) / 2
 
 
-@_retrying
+@retrying
 def make_cosine(rng: random.Random, now: datetime) -> GeneratedQuestion:
     """CosineAnnealingLR at step t of T_max, with an eta_min."""
     lr = rng.choice(BASE_RATES)
@@ -329,7 +258,7 @@ def make_cosine(rng: random.Random, now: datetime) -> GeneratedQuestion:
         f"eta_min + (lr − eta_min)·(1 + cos(π·{steps}/{t_max}))/2 with lr={_num(lr)}, "
         f"eta_min={_num(eta_min)}."
     )
-    question = _question(
+    question = numeric_question(
         rng=rng,
         item_id="gen-cosine",
         level=Level.INTERMEDIATE,
@@ -337,6 +266,7 @@ def make_cosine(rng: random.Random, now: datetime) -> GeneratedQuestion:
         right=right,
         slips=slips,
         explanation=explanation,
+        source=OPTIM_DOCS,
     )
     setup = {"lr": lr, "t_max": t_max, "eta_min": eta_min, "steps": steps}
     return GeneratedQuestion(question, setup)
@@ -375,7 +305,7 @@ def one_cycle_lr(
     return anneal(max_lr, low, (steps - peak) / (total_steps - 1 - peak))
 
 
-@_retrying
+@retrying
 def make_one_cycle(rng: random.Random, now: datetime) -> GeneratedQuestion:
     """OneCycleLR at a step of its warm-up or of its annealing."""
     max_lr = rng.choice((0.1, 0.05, 0.01, 0.003, 0.001))
@@ -418,7 +348,7 @@ def make_one_cycle(rng: random.Random, now: datetime) -> GeneratedQuestion:
         f"It rises from max_lr/25 to max_lr by step {_num(peak)} (pct_start 0.3), then falls "
         "to max_lr/25/1e4 at the last step, along half cosines."
     )
-    question = _question(
+    question = numeric_question(
         rng=rng,
         item_id="gen-onecycle",
         level=Level.ADVANCED,
@@ -426,6 +356,7 @@ def make_one_cycle(rng: random.Random, now: datetime) -> GeneratedQuestion:
         right=right,
         slips=slips,
         explanation=explanation,
+        source=OPTIM_DOCS,
     )
     return GeneratedQuestion(question, {"max_lr": max_lr, "total_steps": total, "steps": steps})
 
@@ -433,7 +364,7 @@ def make_one_cycle(rng: random.Random, now: datetime) -> GeneratedQuestion:
 # --- The linear scaling rule ---------------------------------------------------------------
 
 
-@_retrying
+@retrying
 def make_linear_scaling(rng: random.Random, now: datetime) -> GeneratedQuestion:
     """Goyal et al.'s linear scaling rule for a new batch size."""
     lr = rng.choice(BASE_RATES)
@@ -461,7 +392,7 @@ def make_linear_scaling(rng: random.Random, now: datetime) -> GeneratedQuestion:
         f"Multiply the rate by the batch ratio: {_num(lr)} · {new_batch}/{batch} "
         "(Goyal et al. 2017)."
     )
-    question = _question(
+    question = numeric_question(
         rng=rng,
         item_id="gen-linear-scaling",
         level=Level.INTERMEDIATE,
@@ -487,7 +418,7 @@ TEMPLATES: tuple[Template, ...] = (
 
 
 def _which_run() -> QuizTemplate:
-    from tutor.whichrun import TEMPLATE
+    from tutor.services.whichrun import TEMPLATE
 
     return TEMPLATE
 
@@ -497,7 +428,7 @@ def _question_of(make: Make) -> Callable[[random.Random, datetime], QuizQuestion
 
 
 # What the library registers: one quiz item per kind, and "which run is this?" (its
-# instances are trained in the demo pool: tutor/whichrun.py).
+# instances are trained in the demo pool: tutor/services/whichrun.py).
 QUIZ_TEMPLATES: tuple[QuizTemplate, ...] = (
     *(QuizTemplate(t.id, t.level, t.decks, _question_of(t.make)) for t in TEMPLATES),
     _which_run(),

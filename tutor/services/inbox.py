@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from tutor.scheduling import check_utc
-from tutor.store import updates
+from tutor import store
+from tutor.domain.scheduling import check_utc
 
 #: Telegram keeps an update for at most a day; an id older than that cannot come again.
 REMEMBER_FOR = timedelta(hours=26)
@@ -28,8 +28,8 @@ def take_update(session: Session, *, update_id: int, now: datetime) -> bool:
         True the first time any instance takes this id; False for a redelivery.
     """
     check_utc(now)
-    fresh = updates.mark_update_seen(session, update_id=update_id, now=now)
+    fresh = store.updates.mark_update_seen(session, update_id=update_id, now=now)
     if fresh and update_id % PRUNE_EVERY == 0:
-        updates.forget_updates_seen_before(session, before=now - REMEMBER_FOR)
+        store.updates.forget_updates_seen_before(session, before=now - REMEMBER_FOR)
     session.commit()
     return fresh

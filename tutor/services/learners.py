@@ -11,14 +11,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy.orm import Session
 
 from tutor import store
-from tutor.content import Library, own_deck_id
-from tutor.libraries import learner_library
-from tutor.reminders import reschedule
-from tutor.stats import LearnerStats, stats_of
+from tutor.domain.library import Library, own_deck_id
+from tutor.services.libraries import learner_library
+from tutor.services.reminders import reschedule
+from tutor.services.stats import LearnerStats, stats_of
+from tutor.services.study import active_decks, learner_zone, start_learner
 from tutor.store import Learner
-from tutor.store import learners as queries
-from tutor.store import owndecks as deck_queries
-from tutor.study import active_decks, start_learner
 
 NEW_PER_DAY_RANGE = (1, 50)
 RETENTION_RANGE = (0.80, 0.97)
@@ -149,9 +147,73 @@ def update_settings(
         learner.desired_retention = retention
     if (clock, reminders_on, zone) != (None, None, None):
         reschedule(learner, default_zone=default_zone, now=now)
-    store.save_learner(session, learner=learner)
+    store.learners.save_learner(session, learner=learner)
     session.commit()
     return learner
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A learner's settings as /settings shows them."""
+
+    learner_id: int
+    reminder_time: str  # "HH:MM", the learner's local time
+    reminders_on: bool
+    zone: str  # the learner's IANA time zone, else the operator's default
+    new_per_day: int
+    desired_retention: float
+
+
+def _settings(learner: Learner, default_zone: str) -> Settings:
+    return Settings(
+        learner_id=learner.id,
+        reminder_time=learner.reminder_time,
+        reminders_on=learner.reminders_on,
+        zone=learner_zone(learner, default_zone),
+        new_per_day=learner.new_per_day,
+        desired_retention=learner.desired_retention,
+    )
+
+
+def settings_of(
+    session: Session, *, learner_id: int, first_name: str, default_zone: str, now: datetime
+) -> Settings:
+    """The learner's settings (the learner is created on first contact); commits."""
+    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    return _settings(learner, default_zone)
+
+
+def change_settings(
+    session: Session,
+    *,
+    learner_id: int,
+    first_name: str,
+    default_zone: str,
+    now: datetime,
+    reminder_time: str | None = None,
+    reminders_on: bool | None = None,
+    timezone: str | None = None,
+    new_per_day: int | None = None,
+    desired_retention: float | None = None,
+) -> Settings:
+    """``update_settings``, returning the settings it leaves.
+
+    Raises:
+        SettingError: a value is out of range; nothing is stored.
+    """
+    learner = update_settings(
+        session,
+        learner_id=learner_id,
+        first_name=first_name,
+        default_zone=default_zone,
+        now=now,
+        reminder_time=reminder_time,
+        reminders_on=reminders_on,
+        timezone=timezone,
+        new_per_day=new_per_day,
+        desired_retention=desired_retention,
+    )
+    return _settings(learner, default_zone)
 
 
 class LastDeckError(SettingError):
@@ -206,7 +268,7 @@ def toggle_deck(
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
     library = learner_library(session, library=library, learner_id=learner_id)
     learner.decks = choose_decks(library, learner, deck_id)
-    store.save_learner(session, learner=learner)
+    store.learners.save_learner(session, learner=learner)
     session.commit()
     numbers = stats_of(
         session,
@@ -232,16 +294,16 @@ class Forgotten:
 
 def count_rows(session: Session, *, learner_id: int) -> dict[str, int]:
     """How many rows each table holds about the learner, by table name."""
-    return queries.count_learner_rows(session, learner_id=learner_id)
+    return store.learners.count_learner_rows(session, learner_id=learner_id)
 
 
 def forget(session: Session, *, learner_id: int) -> Forgotten:
     """Delete every row about the learner, in one transaction, and commit; nothing is
     left that names their decks (a group's choice, another learner's decks switched on)."""
-    deck_ids = deck_queries.deck_ids_of(session, learner_id=learner_id)
-    deck_queries.clear_deck_references(
+    deck_ids = store.owndecks.deck_ids_of(session, learner_id=learner_id)
+    store.owndecks.clear_deck_references(
         session, deck_ids=deck_ids, decks=[own_deck_id(n) for n in deck_ids]
     )
-    deleted = queries.delete_learner_rows(session, learner_id=learner_id)
+    deleted = store.learners.delete_learner_rows(session, learner_id=learner_id)
     session.commit()
     return Forgotten(deleted)

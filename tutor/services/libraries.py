@@ -16,7 +16,7 @@ validates and assembles them in a thread (which hands the GIL to the loop within
 millisecond whenever the loop wants it), and caches the result; the unit then runs again
 and finds it. Built decks and the start-up heap are frozen out of the garbage collector's
 full passes (``settle_heap``). A unit called on a plain session (tests, scripts) builds
-inline as before. The per-learner quota on items (``tutor.quotas.MAX_LIBRARY_ITEMS``)
+inline as before. The per-learner quota on items (``tutor.services.quotas.MAX_LIBRARY_ITEMS``)
 bounds what one learner's library holds, and so the cache's share of one learner and the
 per-request work that is linear in it (the due and new ids walked by ``pick_next``);
 ``bench/heavy.py`` measures it with two accounts at the quota. Why not a query per
@@ -43,20 +43,11 @@ from typing import Generic, TypeVar
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from tutor import quotas
-from tutor.content import (
-    Card,
-    Deck,
-    ExplainPrompt,
-    ItemKind,
-    Library,
-    OwnDeckInfo,
-    QuizQuestion,
-    own_deck_id,
-    own_deck_number,
-)
-from tutor.store import owndecks as queries
-from tutor.store.engine import Database, Prepare, may_prepare
+from tutor import store
+from tutor.domain.content import Card, Deck, ExplainPrompt, ItemKind, QuizQuestion
+from tutor.domain.library import Library, OwnDeckInfo, own_deck_id, own_deck_number
+from tutor.services import quotas
+from tutor.store.engine import Database, Prepare
 from tutor.store.owndecks import DeckHead, ItemRow
 
 log = logging.getLogger(__name__)
@@ -171,7 +162,7 @@ def _deck(session: Session, deck_id: int, revision: int) -> tuple[Deck, OwnDeckI
     cached = _DECKS.get((deck_id, revision))
     if cached is not None:
         return cached
-    loaded = queries.load_deck(session, deck_id=deck_id)
+    loaded = store.owndecks.load_deck(session, deck_id=deck_id)
     if loaded is None:
         return None  # deleted meanwhile
     head, rows = loaded
@@ -276,7 +267,7 @@ async def _read(
     while True:
         after = rows[-1][4] if rows else -1
         loaded = await database.run_long(
-            queries.load_deck_json, deck_id=deck_id, after=after, limit=READ_SLICE
+            store.owndecks.load_deck_json, deck_id=deck_id, after=after, limit=READ_SLICE
         )
         if loaded is None or (head is not None and loaded[0].revision != head.revision):
             return None
@@ -325,7 +316,7 @@ def extended(session: Session, library: Library, versions: Sequence[tuple[int, i
     found = _cached(library, versions)
     if found is not None:
         return found
-    if may_prepare(session):
+    if store.engine.may_prepare(session):
         raise Prepare(functools.partial(_prepare, library, [tuple(versions)]))
     decks = [deck for deck in (_deck(session, d, r) for d, r in versions) if deck is not None]
     made = library.with_decks(decks)
@@ -339,7 +330,7 @@ def item_counts(session: Session, versions: Sequence[tuple[int, int]]) -> list[i
     missing = [d for d, r in versions if _COUNTS.get((d, r)) is None]
     fresh: dict[int, int] = {}
     if missing:
-        for deck_id, revision, count in queries.item_counts(session, deck_ids=missing):
+        for deck_id, revision, count in store.owndecks.item_counts(session, deck_ids=missing):
             _COUNTS.put((deck_id, revision), count, 1)
             fresh[deck_id] = count
     return [
@@ -367,7 +358,7 @@ def within_quota(session: Session, versions: Sequence[tuple[int, int]]) -> list[
 def learner_library(session: Session, *, library: Library, learner_id: int) -> Library:
     """What the learner studies: the built-in ``library``, their own decks, and the decks
     others shared with them (within the quota: ``within_quota``)."""
-    versions = queries.learner_deck_versions(session, learner_ids=[learner_id])
+    versions = store.owndecks.learner_deck_versions(session, learner_ids=[learner_id])
     return extended(session, library, within_quota(session, versions.get(learner_id, ())))
 
 
@@ -375,10 +366,10 @@ def learner_libraries(
     session: Session, *, library: Library, learner_ids: Collection[int]
 ) -> dict[int, Library]:
     """``learner_library`` of many learners at once (one query)."""
-    found = queries.learner_deck_versions(session, learner_ids=learner_ids)
+    found = store.owndecks.learner_deck_versions(session, learner_ids=learner_ids)
     versions = {i: within_quota(session, found.get(i, ())) for i in learner_ids}
     missing = [tuple(v) for v in versions.values() if _cached(library, v) is None]
-    if missing and may_prepare(session):
+    if missing and store.engine.may_prepare(session):
         # One preparation for all of them, rather than a round for each learner.
         raise Prepare(functools.partial(_prepare, library, list(dict.fromkeys(missing))))
     return {i: extended(session, library, v) for i, v in versions.items()}
@@ -388,7 +379,7 @@ def library_with_items(session: Session, *, library: Library, item_ids: Iterable
     """``library`` with the own decks (as they are now) that hold any of ``item_ids``: what a
     group session or poll needs to find its questions, whoever chose or answers them."""
     numbers = {n for n in (own_deck_number(i) for i in item_ids) if n is not None}
-    return extended(session, library, queries.deck_versions(session, deck_ids=numbers))
+    return extended(session, library, store.owndecks.deck_versions(session, deck_ids=numbers))
 
 
 def group_quiz_library(
@@ -401,9 +392,9 @@ def group_quiz_library(
     offerers who are the chat's admins now), while its owner is among them. A group that
     chose none (or whose chosen decks are all gone) draws from every built-in deck.
     """
-    chosen = queries.group_decks(session, chat_id=chat_id)
+    chosen = store.shareddecks.group_decks(session, chat_id=chat_id)
     numbers = {n for n in (own_deck_number(d) for d in chosen) if n is not None}
-    found = extended(session, library, queries.deck_versions(session, deck_ids=numbers))
+    found = extended(session, library, store.owndecks.deck_versions(session, deck_ids=numbers))
 
     def offered(deck: str) -> bool:
         own = found.own.get(deck)

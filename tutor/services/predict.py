@@ -20,11 +20,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from tutor import store
-from tutor.content import Level, Library, PredictItem
 from tutor.demo.outcomes import LossOutcome, RunSummary
 from tutor.demo.request import DemoName, DemoRequest
-from tutor.scheduling import Rating
-from tutor.study import Outcome, record_rating, start_learner
+from tutor.domain.content import Level, PredictItem
+from tutor.domain.library import Library
+from tutor.domain.scheduling import Rating
+from tutor.services.study import Outcome, record_rating, start_learner
 
 # The rates a question may ask about, from crawling to diverging on the demo's task. Each
 # lies clear of the edge of stability: 0.07 did not (on one seed a last-bit difference in the
@@ -131,7 +132,7 @@ def ask(session: Session, *, learner_id: int, first_name: str, now: datetime) ->
     """/predict: the learner (created on first contact) and the item's review count, which
     the question's buttons carry so that only one press on it is recorded."""
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
-    memory = store.load_memory(session, learner_id=learner.id, item_id=ITEM.id)
+    memory = store.reviews.load_memory(session, learner_id=learner.id, item_id=ITEM.id)
     return memory.reps if memory is not None else 0
 
 

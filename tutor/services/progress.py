@@ -8,7 +8,7 @@ the bot's reviews of it included. An .apkg is a shared deck: like Anki's default
 its cards start new, whoever's reviews it carries.
 
 Three steps, so that the event loop never waits for the CPU work: `plan` reads what is
-stored (a read-only unit), ``tutor.memorymodel:replay_all`` recomputes the touched items'
+stored (a read-only unit), ``tutor.domain.memorymodel:replay_all`` recomputes the touched items'
 memories in the worker, and `carry` writes. Sending the same file again adds nothing: a
 review already stored (same item, same moment) is not stored twice. A review the learner
 makes in between is never lost: a memory is written only while the item still holds the
@@ -23,12 +23,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from tutor import store
+from tutor.domain.memorymodel import PastReview
+from tutor.domain.scheduling import Memory, check_utc, start_of_local_day
 from tutor.imports import ParsedDeck
-from tutor.memorymodel import PastReview
-from tutor.scheduling import Memory, check_utc, start_of_local_day
-from tutor.store import fits as fit_queries
-from tutor.store import owndecks as deck_queries
-from tutor.store import progress as queries
 
 SOURCE = "anki"  # the review log's source for a review brought from Anki
 
@@ -62,11 +60,11 @@ def plan(session: Session, *, learner_id: int, deck_number: int, parsed: ParsedD
         return Plan()
     by_key = {
         row.key: row.item_id
-        for row in deck_queries.all_items(session, deck_id=deck_number)
+        for row in store.owndecks.all_items(session, deck_id=deck_number)
         if row.active
     }
     wanted = {by_key[key] for key in parsed.history if key in by_key}
-    stored = queries.learner_reviews(session, learner_id=learner_id, item_ids=wanted)
+    stored = store.progress.learner_reviews(session, learner_id=learner_id, item_ids=wanted)
     seen = {(item_id, when) for item_id, when, *_ in stored}
     new = [
         (PastReview(by_key[key], review.reviewed_at, review.rating), review.duration_ms)
@@ -81,7 +79,7 @@ def plan(session: Session, *, learner_id: int, deck_number: int, parsed: ParsedD
         for item_id, when, rating, *_ in stored
         if item_id in touched
     ] + [review for review, _ in new]
-    reps = queries.review_counts(session, learner_id=learner_id, item_ids=touched)
+    reps = store.progress.review_counts(session, learner_id=learner_id, item_ids=touched)
     return Plan(new, histories, {item_id: reps.get(item_id, 0) for item_id in touched})
 
 
@@ -110,7 +108,7 @@ def carry(
     check_utc(now)
     if not plan.new:
         return Carried()
-    queries.add_reviews(
+    store.progress.add_reviews(
         session,
         learner_id=learner_id,
         reviews=[
@@ -121,8 +119,8 @@ def carry(
     )
     fresh = {item: memories[item] for item, reps in plan.expected.items() if reps == 0}
     seen = {item: memories[item] for item, reps in plan.expected.items() if reps > 0}
-    queries.add_memories(session, learner_id=learner_id, memories=fresh)
-    fit_queries.rewrite_memories(
+    store.progress.add_memories(session, learner_id=learner_id, memories=fresh)
+    store.fits.rewrite_memories(
         session, learner_id=learner_id, memories=seen, expected=plan.expected
     )
     session.commit()

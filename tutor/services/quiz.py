@@ -10,13 +10,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from tutor import store
-from tutor.content import ItemKind, Library, QuizQuestion, quiz_question
-from tutor.libraries import learner_library
-from tutor.scheduling import Rating
+from tutor.domain.content import ItemKind, QuizQuestion, quiz_question
+from tutor.domain.library import Library
+from tutor.domain.scheduling import Rating
+from tutor.services.libraries import learner_library
+from tutor.services.study import Outcome, practice_order, review_now, start_learner
+from tutor.services.whichrun import Instance, NotMade, RunTemplate
 from tutor.store import QuizRound
-from tutor.store import practice as queries
-from tutor.study import Outcome, practice_order, record_rating, start_learner
-from tutor.whichrun import Instance, NotMade, RunTemplate
 
 ROUND_SIZE = 5
 
@@ -192,13 +192,13 @@ def start_round(
         order = [i for i in order if not isinstance(library.items.get(i), RunTemplate)]
     if not order:
         return None
-    round_ = queries.add_round(
+    round_ = store.practice.add_round(
         session, learner_id=learner.id, item_ids=order[:size], started_at=now
     )
     assert round_.id is not None
     # Older rounds go only after the new one has its id: SQLite would hand a deleted
     # round's id to the next one, and the old round's buttons would work on the new.
-    queries.delete_rounds_before(session, learner_id=learner.id, round_id=round_.id)
+    store.practice.delete_rounds_before(session, learner_id=learner.id, round_id=round_.id)
     session.commit()
     return _show(library, round_, 0, rng)
 
@@ -224,10 +224,10 @@ def answer_question(
     """
     learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
     library = learner_library(session, library=library, learner_id=learner_id)
-    round_ = queries.get_round(session, round_id=round_id)
+    round_ = store.practice.get_round(session, round_id=round_id)
     if round_ is None or round_.learner_id != learner.id:
         # A vanished round was replaced by a newer one; otherwise the data is foreign.
-        replaced = queries.latest_round_id(session, learner_id=learner.id) is not None
+        replaced = store.practice.latest_round_id(session, learner_id=learner.id) is not None
         return AnswerResult(AnswerOutcome.ROUND_OVER if replaced else AnswerOutcome.UNKNOWN)
     if index >= len(round_.item_ids):
         return AnswerResult(AnswerOutcome.UNKNOWN)
@@ -243,21 +243,19 @@ def answer_question(
     # The round was read at this answer count, and every write to it moves the count on:
     # if the compare-and-set wins, the score it had is the one read.
     score = round_.correct + int(correct)
-    if not queries.advance_round(session, round_id=round_id, index=index, correct=correct):
+    if not store.practice.advance_round(session, round_id=round_id, index=index, correct=correct):
         return AnswerResult(AnswerOutcome.ALREADY_ANSWERED)
-    memory = store.load_memory(session, learner_id=learner.id, item_id=question.id)
-    recorded = record_rating(
+    recorded = review_now(
         session,
         library=library,
         learner=learner,
         item=question,
-        version=memory.reps if memory is not None else 0,
         rating=Rating.GOOD if correct else Rating.AGAIN,
         now=now,
         shown_at=shown_at,
         source="quiz",
-        drawn_with=memory,
     )
+    session.commit()
     if recorded.outcome is not Outcome.RECORDED:
         # Another review of this question slipped in between; the press can be retried.
         return AnswerResult(AnswerOutcome.ALREADY_ANSWERED)

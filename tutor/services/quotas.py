@@ -16,7 +16,7 @@ file the importer is tested on has about 2,900 rows; a file may hold MAX_ITEMS, 
   every learner's memory of them, so a deck holds at most MAX_ITEMS + MAX_RETIRED_ITEMS
   rows however often it is replaced; an item still in the file is never dropped.
 
-Each refusal is one line saying the limit and what to do (``tutor.owndecks`` raises it as
+Each refusal is one line saying the limit and what to do (``tutor.services.owndecks`` raises it as
 its ``DeckError``), and changes nothing.
 """
 
@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from tutor.store import owndecks as queries
+from tutor import store
 
 MAX_DECKS = 50
 MAX_ADDED = 50
@@ -53,7 +53,9 @@ TOO_MANY_IMPORTS = (
 def import_refusal(session: Session, *, learner_id: int, now: datetime) -> str | None:
     """The line refusing a deck file when the learner imported IMPORTS_PER_HOUR in the
     last hour (with the minutes until the oldest leaves the window); None if it may go."""
-    recent = queries.imports_since(session, learner_id=learner_id, since=now - IMPORT_WINDOW)
+    recent = store.deckactions.imports_since(
+        session, learner_id=learner_id, since=now - IMPORT_WINDOW
+    )
     if len(recent) < IMPORTS_PER_HOUR:
         return None
     frees_at = recent[len(recent) - IMPORTS_PER_HOUR] + IMPORT_WINDOW
@@ -64,7 +66,9 @@ def import_refusal(session: Session, *, learner_id: int, now: datetime) -> str |
 
 def note_import(session: Session, *, learner_id: int, now: datetime) -> None:
     """Count a deck file imported now (part of the import's transaction)."""
-    queries.record_import(session, learner_id=learner_id, at=now, since=now - IMPORT_WINDOW)
+    store.deckactions.record_import(
+        session, learner_id=learner_id, at=now, since=now - IMPORT_WINDOW
+    )
 
 
 def items_refusal(
@@ -74,7 +78,7 @@ def items_refusal(
     learner's decks past MAX_LIBRARY_ITEMS; None if they fit (or the decks shrink)."""
     if adding <= removing:
         return None
-    total = queries.learner_item_count(session, learner_id=learner_id) - removing + adding
+    total = store.owndecks.learner_item_count(session, learner_id=learner_id) - removing + adding
     if total <= MAX_LIBRARY_ITEMS:
         return None
     return TOO_MANY_ITEMS.format(total=total, limit=MAX_LIBRARY_ITEMS)

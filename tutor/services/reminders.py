@@ -19,18 +19,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from tutor.content import ItemKind, Library
-from tutor.libraries import learner_libraries
-from tutor.scheduling import check_utc, start_of_local_day
+from tutor import store
+from tutor.domain.content import ItemKind
+from tutor.domain.library import Library
+from tutor.domain.scheduling import check_utc, start_of_local_day
+from tutor.services.libraries import learner_libraries
 from tutor.store import Learner
-from tutor.store import reminders as queries
-from tutor.store.reminders import SlotQuery, SlotTable, locks_rows, reminder_slots, slots_query
-
-# Re-exported: the class dailies claim their slots the same way.
-__all__ = ["locks_rows", "reminder_slots", "slots_query"]
+from tutor.store.reminders import SlotQuery, SlotTable
 
 CLAIM_BATCH = 500
-LEARNER: SlotTable = queries.LEARNER
+LEARNER: SlotTable = store.reminders.LEARNER
 # A reminder that could not be sent (Telegram kept refusing) is tried again this much later,
 # the same local day.
 RETRY_LATER = timedelta(minutes=5)
@@ -125,7 +123,7 @@ def schedule_unscheduled(
     session: Session, *, default_zone: str, now: datetime, limit: int = CLAIM_BATCH
 ) -> int:
     """Give learners with reminders on but no next slot (new ones) their first, and commit."""
-    rows = queries.unscheduled_learners(session, limit=limit)
+    rows = store.reminders.unscheduled_learners(session, limit=limit)
     for learner in rows:
         reschedule(learner, default_zone=default_zone, now=now)
     session.commit()
@@ -143,7 +141,7 @@ def claim_slots(
     default_zone: str,
     now: datetime,
 ) -> tuple[list[tuple[Any, ...]], int]:
-    """Move every row of ``query`` (a ``slots_query``) to its next slot, with a
+    """Move every row of ``query`` (a ``store.reminders.slots_query``) to its next slot, with a
     compare-and-set on the slot it had; no commit.
 
     Reminders and daily class quizzes share this: the schedule lives in the row, and
@@ -154,12 +152,12 @@ def claim_slots(
         rows were handled in all; fewer than the query's limit means none is left for now.
     """
     check_utc(now)
-    rows = queries.slot_rows(session, query=query)
+    rows = store.reminders.slot_rows(session, query=query)
     claimed_rows: list[tuple[Any, ...]] = []
     for row in rows:
         key, zone, local_time, slot, last = row[:5]
         decision = decide(slot, local_time, zone or default_zone, now, last)
-        claimed = queries.move_slot(
+        claimed = store.reminders.move_slot(
             session,
             table=table,
             key=key,
@@ -191,7 +189,7 @@ def claim_due(
     """
     rows, handled = claim_slots(
         session,
-        query=reminder_slots(now, limit, lock=locks_rows(session)),
+        query=store.reminders.reminder_slots(now, limit, lock=store.reminders.locks_rows(session)),
         table=LEARNER,
         slot_time="reminder_time",
         next_at="next_reminder_at",
@@ -257,7 +255,9 @@ def waiting_counts(
     }
     due: Counter[int] = Counter()
     seen: dict[int, set[str]] = {learner_id: set() for learner_id in decks_of}
-    for learner_id, item_id, due_at in queries.item_due_dates(session, learner_ids=decks_of):
+    for learner_id, item_id, due_at in store.reminders.item_due_dates(
+        session, learner_ids=decks_of
+    ):
         seen[learner_id].add(item_id)
         if due_at <= now and libraries[learner_id].deck_of.get(item_id) in wanted[learner_id]:
             due[learner_id] += 1
@@ -267,7 +267,7 @@ def waiting_counts(
     # Today's new cards of the decks switched on: the cap is theirs (as in /review).
     new_today: Counter[int] = Counter(
         learner_id
-        for learner_id, item_id, reviewed_at in queries.first_reviews_since(
+        for learner_id, item_id, reviewed_at in store.reminders.first_reviews_since(
             session, learner_ids=decks_of, since=min(day_starts.values())
         )
         if reviewed_at >= day_starts[learner_id]
@@ -305,7 +305,7 @@ def give_back(
         or retry_at.astimezone(ZoneInfo(reminder.zone)).date() != reminder.reminded_on
     ):
         return None
-    given = queries.give_back_reminder(
+    given = store.reminders.give_back_reminder(
         session,
         learner_id=reminder.learner_id,
         claimed_next_at=reminder.claimed_next_at,
@@ -319,5 +319,5 @@ def give_back(
 
 def mark_unreachable(session: Session, *, learner_id: int) -> None:
     """The learner blocked the bot: no more reminders until they write again; commit."""
-    queries.set_inactive(session, learner_id=learner_id)
+    store.reminders.set_inactive(session, learner_id=learner_id)
     session.commit()

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from tutor import fitting
-from tutor.content import Library
-from tutor.libraries import learner_library
-from tutor.scheduling import Rating, retrievability
+from tutor import store
+from tutor.domain.library import Library
+from tutor.domain.scheduling import Rating, retrievability
+from tutor.services import fitting
+from tutor.services.libraries import learner_library
+from tutor.services.study import learner_zone, start_learner, to_memory
 from tutor.store import ItemState, Learner
-from tutor.store import reviews as queries
-from tutor.study import learner_zone, start_learner, to_memory
 
 HISTORY_DAYS = 30
 FORECAST_DAYS = 14
@@ -103,8 +103,8 @@ def learner_stats(
     """Compute the learner's statistics at ``now``."""
     tz = ZoneInfo(zone)
     today = now.astimezone(tz).date()
-    logs = queries.learner_log(session, learner_id=learner.id)
-    states = queries.learner_states(session, learner_id=learner.id)
+    logs = store.reviews.learner_log(session, learner_id=learner.id)
+    states = store.reviews.learner_states(session, learner_id=learner.id)
     review_days = [reviewed_at.astimezone(tz).date() for reviewed_at, _, _ in logs]
     per_day = Counter(review_days)
     week_start = today - timedelta(days=6)

@@ -11,9 +11,9 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from tutor import store
-from tutor.content import Card, Item, ItemKind, Library
-from tutor.libraries import learner_library
-from tutor.scheduling import (
+from tutor.domain.content import Card, Item, ItemKind
+from tutor.domain.library import Library
+from tutor.domain.scheduling import (
     Memory,
     Rating,
     count_due,
@@ -22,6 +22,7 @@ from tutor.scheduling import (
     schedule_review,
     start_of_local_day,
 )
+from tutor.services.libraries import learner_library
 from tutor.store import ItemState, Learner
 
 # Longer answers say more about a distraction than about memory (Anki caps at 60 s too).
@@ -39,24 +40,18 @@ def active_decks(library: Library, learner: Learner) -> list[str]:
 
 
 def to_memory(row: ItemState) -> Memory:
-    return Memory(
-        state=row.state,
-        step=row.step,
-        stability=row.stability,
-        difficulty=row.difficulty,
-        due=row.due,
-        last_review=row.last_review,
-        reps=row.reps,
-        lapses=row.lapses,
-    )
+    """The memory a learner's item state holds."""
+    return store.columns.memory_of(row)
 
 
 def start_learner(session: Session, *, learner_id: int, first_name: str, now: datetime) -> Learner:
     """Create the learner on first contact (or refresh their name) and commit."""
-    known = store.get_learner(session, learner_id=learner_id)
+    known = store.learners.get_learner(session, learner_id=learner_id)
     if known is not None and known.first_name == first_name[:128] and known.active:
         return known  # nothing to write: most presses stop here
-    learner = store.ensure_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    learner = store.learners.ensure_learner(
+        session, learner_id=learner_id, first_name=first_name, now=now
+    )
     session.commit()
     return learner
 
@@ -64,7 +59,7 @@ def start_learner(session: Session, *, learner_id: int, first_name: str, now: da
 def focus_deck(session: Session, *, learner: Learner, deck_id: str) -> None:
     """Switch the learner's studies to one deck (a /start deep link) and commit."""
     learner.decks = [deck_id]
-    store.save_learner(session, learner=learner)
+    store.learners.save_learner(session, learner=learner)
     session.commit()
 
 
@@ -127,7 +122,7 @@ def _due_elsewhere(
     if learner.decks is None:
         return 0
     others = library.id_set_of_kind(ItemKind.CARD) - set(studied)
-    memories = store.load_memories(session, learner_id=learner.id, item_ids=others)
+    memories = store.reviews.load_memories(session, learner_id=learner.id, item_ids=others)
     return count_due(memories.keys(), memories, now)
 
 
@@ -142,13 +137,13 @@ def next_card(
     # The daily cap is on new flashcards, counted over the decks studied now (as Anki's
     # limit is a deck's): a deck sent and studied today gets its own, whatever other decks
     # used. Quizzes and explain prompts have their own pace.
-    memories, new_today = store.load_memories_and_new_items(
+    memories, new_today = store.reviews.load_memories_and_new_items(
         session, learner_id=learner.id, item_ids=card_set, new_since=day_start
     )
     new_left = max(0, learner.new_per_day - len(new_today))
     pick = pick_next(card_ids, memories, now, new_allowed=new_left, item_set=card_set)
     if pick is None:
-        reviewed = store.reviews_since(
+        reviewed = store.reviews.reviews_since(
             session, learner_id=learner.id, since=day_start, source="review"
         )
         upcoming = [m.due for m in memories.values()]
@@ -182,7 +177,7 @@ def practice_order(
     ids = library.ids_of_kind(kind, decks)
     if not ids:
         return []
-    memories = store.load_memories(
+    memories = store.reviews.load_memories(
         session, learner_id=learner.id, item_ids=library.id_set_of_kind(kind, decks)
     )
     return rank_for_practice(ids, memories, now)
@@ -190,7 +185,7 @@ def practice_order(
 
 def current_memory(session: Session, *, learner_id: int, item_id: str) -> Memory | None:
     """The learner's memory of one item, None if never reviewed."""
-    return store.load_memory(session, learner_id=learner_id, item_id=item_id)
+    return store.reviews.load_memory(session, learner_id=learner_id, item_id=item_id)
 
 
 def preview_intervals(
@@ -220,11 +215,13 @@ class Outcome(enum.Enum):
 
 @dataclass(frozen=True)
 class RatingResult:
-    """A rating's outcome; when recorded, the memory after it and its review log's id."""
+    """A rating's outcome; when recorded, the memory after it, its review log's id and
+    the memory before it (None for a first review)."""
 
     outcome: Outcome
     memory: Memory | None = None
     review_id: int | None = None
+    before: Memory | None = None
 
 
 def record_rating(
@@ -258,6 +255,37 @@ def record_rating(
     return result
 
 
+def review_now(
+    session: Session,
+    *,
+    library: Library,
+    learner: Learner,
+    item: Item | str,
+    rating: Rating,
+    now: datetime,
+    source: str,
+    shown_at: datetime | None = None,
+) -> RatingResult:
+    """Review an item now, from whatever its memory is (a quiz answer, a class vote, an
+    explain answer): ``apply_rating`` at the review count read here, so a review that
+    slips in between makes this one ALREADY_RATED rather than counted twice. Nothing is
+    committed."""
+    item_id = item if isinstance(item, str) else item.id
+    memory = store.reviews.load_memory(session, learner_id=learner.id, item_id=item_id)
+    return apply_rating(
+        session,
+        library=library,
+        learner=learner,
+        item=item,
+        version=memory.reps if memory is not None else 0,
+        rating=rating,
+        now=now,
+        shown_at=shown_at,
+        source=source,
+        drawn_with=memory,
+    )
+
+
 def apply_rating(
     session: Session,
     *,
@@ -284,7 +312,7 @@ def apply_rating(
     if item_id not in library.items:
         return RatingResult(Outcome.UNKNOWN_ITEM)
     if drawn_with == "unknown":
-        current = store.load_memory(session, learner_id=learner.id, item_id=item_id)
+        current = store.reviews.load_memory(session, learner_id=learner.id, item_id=item_id)
     else:
         current = drawn_with
     if (current.reps if current else 0) != version:
@@ -301,7 +329,7 @@ def apply_rating(
         duration = max(
             0, min(MAX_REVIEW_DURATION_MS, int((now - shown_at).total_seconds() * 1000))
         )
-    review_id = store.save_review(
+    review_id = store.reviews.save_review(
         session,
         learner_id=learner.id,
         item_id=item_id,
@@ -314,7 +342,7 @@ def apply_rating(
     )
     if review_id is None:
         return RatingResult(Outcome.ALREADY_RATED)
-    return RatingResult(Outcome.RECORDED, after, review_id)
+    return RatingResult(Outcome.RECORDED, after, review_id, current)
 
 
 # --- the review session's units of work (see ``store.Database.run``) -------------------------

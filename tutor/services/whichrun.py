@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from tutor import predict
-from tutor.content import Level, Option, QuizQuestion, QuizTemplate
 from tutor.demo.outcomes import LossOutcome, RunSummary
 from tutor.demo.request import DemoName, DemoRequest
 from tutor.demo.runner import DemoResult
+from tutor.domain.content import Level, Option, QuizQuestion, QuizTemplate
+from tutor.services import predict
 
 ITEM_ID = "gen-which-run"
 DECKS = ("lr-basics",)

@@ -4,10 +4,36 @@ queries the use-cases need, one module per area (``learners``, ``reviews``, ...)
 All SQL of the project lives in this package. Use-cases are synchronous functions over a
 ``Session`` that call these queries and commit at their end; handlers and jobs run them
 with ``await database.run(use_case, ...)`` (see ``engine.Database.run``).
+
+One way in: a use-case writes ``from tutor import store`` and calls a query by its area,
+``store.reviews.load_memory(session, ...)``; the tables and ``Database`` are named here
+(``store.Learner``, or imported by name from ``tutor.store``). ``schema`` and ``migrations``
+are imported by the code that upgrades the database, not here.
 """
 
-from tutor.store.engine import Database, async_url
-from tutor.store.learners import ensure_learner, get_learner, save_learner
+from tutor.store import (
+    classroom,
+    columns,
+    deckactions,
+    deckmedia,
+    dialects,
+    engine,
+    fits,
+    learners,
+    models,
+    owndecks,
+    practice,
+    preflight,
+    progress,
+    reminders,
+    reports,
+    rerating,
+    reviews,
+    shareddecks,
+    updates,
+)
+from tutor.store.columns import UTCDateTime
+from tutor.store.engine import Database
 from tutor.store.models import (
     AddedDeck,
     ChangeableReview,
@@ -32,14 +58,6 @@ from tutor.store.models import (
     ReviewLog,
     SeenUpdate,
     SessionPoll,
-    UTCDateTime,
-)
-from tutor.store.reviews import (
-    load_memories,
-    load_memories_and_new_items,
-    load_memory,
-    reviews_since,
-    save_review,
 )
 
 __all__ = [
@@ -68,13 +86,23 @@ __all__ = [
     "SeenUpdate",
     "SessionPoll",
     "UTCDateTime",
-    "async_url",
-    "ensure_learner",
-    "get_learner",
-    "load_memories",
-    "load_memories_and_new_items",
-    "load_memory",
-    "reviews_since",
-    "save_learner",
-    "save_review",
+    "classroom",
+    "columns",
+    "deckactions",
+    "deckmedia",
+    "dialects",
+    "engine",
+    "fits",
+    "learners",
+    "models",
+    "owndecks",
+    "practice",
+    "preflight",
+    "progress",
+    "reminders",
+    "reports",
+    "rerating",
+    "reviews",
+    "shareddecks",
+    "updates",
 ]

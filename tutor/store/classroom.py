@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Integer, Table, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from tutor.scheduling import Memory
+from tutor.domain.scheduling import Memory
+from tutor.store.columns import memory_columns, memory_of, memory_values
 from tutor.store.dialects import insert_ignore
 from tutor.store.models import (
     ClassMemory,
@@ -307,14 +308,6 @@ def poll_tally(session: Session, *, poll_id: str) -> tuple[int, int]:
     return int(answered), int(right or 0)
 
 
-def item_reps(session: Session, *, learner_id: int, item_id: str) -> int:
-    """How many times the learner reviewed the item (0: never)."""
-    reps = session.execute(
-        select(_STATE.c.reps).where(_STATE.c.learner_id == learner_id, _STATE.c.item_id == item_id)
-    ).scalar()
-    return int(reps or 0)
-
-
 @dataclass(frozen=True)
 class Standing:
     """One member's votes summed: right answers, answers and time taken."""
@@ -356,17 +349,7 @@ def vote_totals(
 
 # --- the class's memory, and notices -------------------------------------------------------
 
-# The class memory's columns in the order of Memory's fields.
-_CLASS_MEMORY_COLUMNS = (
-    _CLASS_MEMORY.c.state,
-    _CLASS_MEMORY.c.step,
-    _CLASS_MEMORY.c.stability,
-    _CLASS_MEMORY.c.difficulty,
-    _CLASS_MEMORY.c.due,
-    _CLASS_MEMORY.c.last_review,
-    _CLASS_MEMORY.c.reps,
-    _CLASS_MEMORY.c.lapses,
-)
+_CLASS_MEMORY_COLUMNS = memory_columns(_CLASS_MEMORY)
 
 
 def class_memories(session: Session, *, chat_id: int) -> dict[str, Memory]:
@@ -376,7 +359,7 @@ def class_memories(session: Session, *, chat_id: int) -> dict[str, Memory]:
             _CLASS_MEMORY.c.chat_id == chat_id
         )
     ).all()
-    return {row[0]: Memory(*row[1:]) for row in rows}
+    return {row.item_id: memory_of(row) for row in rows}
 
 
 def class_memory(session: Session, *, chat_id: int, item_id: str) -> Memory | None:
@@ -386,12 +369,12 @@ def class_memory(session: Session, *, chat_id: int, item_id: str) -> Memory | No
             _CLASS_MEMORY.c.chat_id == chat_id, _CLASS_MEMORY.c.item_id == item_id
         )
     ).first()
-    return None if row is None else Memory(*row)
+    return None if row is None else memory_of(row)
 
 
 def save_class_memory(session: Session, *, chat_id: int, item_id: str, memory: Memory) -> None:
     """Write the class's memory of one question (created or replaced)."""
-    values = {column.name: getattr(memory, column.name) for column in _CLASS_MEMORY_COLUMNS}
+    values = memory_values(memory)
     session.execute(
         insert_ignore(session, ClassMemory)
         .values(chat_id=chat_id, item_id=item_id, **values)

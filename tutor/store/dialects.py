@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.util import await_only
 
-from tutor.store.models import UTCDateTime
+from tutor.store.columns import UTCDateTime
 
 
 def insert_ignore(session: Session | AsyncSession, table: Any) -> Any:

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Integer, and_, bindparam, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from tutor.scheduling import Memory
+from tutor.domain.scheduling import Memory
+from tutor.store.columns import MEMORY_FIELDS, memory_values
 from tutor.store.models import (
     ClassFit,
     ClassMemory,
@@ -86,16 +87,7 @@ def _rewrite_statement(table: Any, owner: str) -> Any:
             columns.item_id == bindparam("b_item_id"),
             columns.reps == bindparam("b_reps"),
         )
-        .values(
-            state=bindparam("state"),
-            step=bindparam("step"),
-            stability=bindparam("stability"),
-            difficulty=bindparam("difficulty"),
-            due=bindparam("due"),
-            last_review=bindparam("last_review"),
-            reps=bindparam("reps"),
-            lapses=bindparam("lapses"),
-        )
+        .values({name: bindparam(name) for name in MEMORY_FIELDS})
     )
 
 
@@ -139,14 +131,7 @@ def _rewrite(
             "b_owner": owner,
             "b_item_id": item_id,
             "b_reps": memory.reps if expected is None else expected[item_id],
-            "state": memory.state,
-            "step": memory.step,
-            "stability": memory.stability,
-            "difficulty": memory.difficulty,
-            "due": memory.due,
-            "last_review": memory.last_review,
-            "reps": memory.reps,
-            "lapses": memory.lapses,
+            **memory_values(memory),
         }
         for item_id, memory in memories.items()
     ]

@@ -2,44 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
     LargeBinary,
     String,
     text,
 )
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp that is always UTC-aware in Python, whatever the database keeps."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store; pass UTC-aware times")
-        value = value.astimezone(UTC)
-        # SQLite has no time zone type: keep naive UTC there.
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+from tutor.store.columns import MemoryColumns, UTCDateTime
 
 
 def _learner_fk() -> Any:
@@ -67,14 +45,14 @@ class Learner(SQLModel, table=True):
     )
     last_reminded_on: date | None = None
     # The FSRS parameters this learner is scheduled with: None for FSRS's defaults, else
-    # the 21 fitted to their own reviews (tutor.memorymodel), adopted by MemoryFit.
+    # the 21 fitted to their own reviews (tutor.domain.memorymodel), adopted by MemoryFit.
     fsrs_parameters: list[float] | None = Field(
         default=None, sa_column=Column(JSON, nullable=True)
     )
 
 
 class FitRecord(SQLModel):
-    """What a memory-model fit records (tutor.memorymodel.Fit), adopted or not: when, on
+    """What a memory-model fit records (tutor.domain.memorymodel.Fit), adopted or not: when, on
     how many reviews and held-out reviews, the log loss of the parameters in use and of
     the fit on those held-out reviews, and the fitted parameters."""
 
@@ -110,10 +88,9 @@ class ClassFit(FitRecord, table=True):
     )
 
 
-class ItemState(SQLModel, table=True):
-    """One learner's FSRS memory state of one item (card, quiz question or explain prompt)."""
-
-    __table_args__ = (Index("ix_itemstate_learner_due", "learner_id", "due"),)
+class ItemStateKey(SQLModel):
+    """ItemState's key, a base of its own so that the key's columns come first, before the
+    memory's (as the migrations made the table: a base's fields come before a subclass's)."""
 
     learner_id: int = Field(
         sa_column=Column(
@@ -121,15 +98,12 @@ class ItemState(SQLModel, table=True):
         )
     )
     item_id: str = Field(sa_column=Column(String(32), primary_key=True))
-    state: int
-    step: int | None = None
-    stability: float | None = None
-    difficulty: float | None = None
-    due: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    last_review: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-    # Number of reviews so far; doubles as the version a button was drawn at.
-    reps: int = 0
-    lapses: int = 0
+
+
+class ItemState(MemoryColumns, ItemStateKey, table=True):
+    """One learner's FSRS memory state of one item (card, quiz question or explain prompt)."""
+
+    __table_args__ = (Index("ix_itemstate_learner_due", "learner_id", "due"),)
 
 
 class ReviewLog(SQLModel, table=True):
@@ -194,6 +168,9 @@ class ChangeableReview(SQLModel, table=True):
     suggested: int
     reviewed_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     changed: bool = False
+    # The memory before the review, None when it was the first: Memory's fields, each as
+    # rerating.BEFORE + its name (read and written through tutor.store.columns by name;
+    # tests/tutor/test_store.py checks the set against Memory's fields).
     before_state: int | None = None
     before_step: int | None = None
     before_stability: float | None = None
@@ -316,24 +293,20 @@ class PollVote(SQLModel, table=True):
     item_id: str | None = Field(default=None, max_length=32)
 
 
-class ClassMemory(SQLModel, table=True):
+class ClassMemoryKey(SQLModel):
+    """ClassMemory's key, first in the table as in ItemState (see ItemStateKey)."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    item_id: str = Field(sa_column=Column(String(32), primary_key=True))
+
+
+class ClassMemory(MemoryColumns, ClassMemoryKey, table=True):
     """A group's FSRS memory state of one quiz question, from the share answered right.
 
     The class's counterpart of ItemState: its quizzes draw the due questions first.
     """
 
     __table_args__ = (Index("ix_classmemory_chat_due", "chat_id", "due"),)
-
-    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    item_id: str = Field(sa_column=Column(String(32), primary_key=True))
-    state: int
-    step: int | None = None
-    stability: float | None = None
-    difficulty: float | None = None
-    due: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    last_review: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-    reps: int = 0
-    lapses: int = 0
 
 
 class ReportNotice(SQLModel, table=True):

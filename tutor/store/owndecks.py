@@ -1,9 +1,10 @@
-"""The store's queries on own decks: decks and their items, shared decks, the decks a
-group's quizzes draw from, and what a learner's next message does to a deck."""
+"""The store's queries on own decks: decks and their items, which decks a learner studies,
+and what goes when decks are deleted (images: ``deckmedia``; shared and group decks:
+``shareddecks``; pending actions and imports: ``deckactions``)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,28 +25,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from tutor.store.dialects import insert_ignore
 from tutor.store.models import (
     AddedDeck,
-    DeckAction,
-    DeckImport,
     GroupDeck,
     ItemState,
     Learner,
     OwnDeck,
     OwnDeckItem,
-    OwnDeckMedia,
     ReviewLog,
 )
 
 _DECK: Table = OwnDeck.__table__  # type: ignore[attr-defined]
-_MEDIA: Table = OwnDeckMedia.__table__  # type: ignore[attr-defined]
 _ITEM: Table = OwnDeckItem.__table__  # type: ignore[attr-defined]
 _ADDED: Table = AddedDeck.__table__  # type: ignore[attr-defined]
 _GROUP_DECK: Table = GroupDeck.__table__  # type: ignore[attr-defined]
-_ACTION: Table = DeckAction.__table__  # type: ignore[attr-defined]
 _LOG: Table = ReviewLog.__table__  # type: ignore[attr-defined]
-_IMPORT: Table = DeckImport.__table__  # type: ignore[attr-defined]
 _STATE: Table = ItemState.__table__  # type: ignore[attr-defined]
 
 
@@ -229,28 +223,6 @@ def active_count(session: Session, *, deck_id: int) -> int:
     return int(session.execute(statement).scalar_one())
 
 
-# --- deck files received, for the quota on imports per hour ----------------------------
-
-
-def record_import(session: Session, *, learner_id: int, at: datetime, since: datetime) -> None:
-    """Note a deck file imported (a new deck or a replace) at ``at``; the learner's notes
-    from before ``since`` go (the window's rows stay bounded)."""
-    session.execute(
-        delete(_IMPORT).where(_IMPORT.c.learner_id == learner_id, _IMPORT.c.imported_at < since)
-    )
-    session.execute(insert(_IMPORT).values(learner_id=learner_id, imported_at=at))
-
-
-def imports_since(session: Session, *, learner_id: int, since: datetime) -> list[datetime]:
-    """When the learner's deck files were imported since ``since``, oldest first."""
-    statement = (
-        select(DeckImport.imported_at)  # type: ignore[call-overload]
-        .where(DeckImport.learner_id == learner_id, DeckImport.imported_at >= since)
-        .order_by(DeckImport.imported_at)
-    )
-    return list(session.execute(statement).scalars().all())
-
-
 # --- decks -------------------------------------------------------------------------------
 
 
@@ -393,36 +365,6 @@ def write_items(session: Session, *, deck_id: int, rows: Sequence[ItemRow]) -> N
         )
 
 
-def write_media(
-    session: Session, *, deck_id: int, rows: Sequence[ItemRow], media: Mapping[str, bytes]
-) -> None:
-    """Store the deck's images: ``media`` (new or changed), and of those it had, the ones
-    its ``rows`` (active or not) still name; the rest go."""
-    named = {
-        str(row.data[key]) for row in rows for key in ("image", "back_image") if row.data.get(key)
-    }
-    stale = delete(_MEDIA).where(_MEDIA.c.deck_id == deck_id)
-    if named - set(media):
-        stale = stale.where(_MEDIA.c.name.not_in(sorted(named - set(media))))
-    session.execute(stale)
-    for name, data in media.items():
-        if name in named:
-            session.execute(insert(_MEDIA).values(deck_id=deck_id, name=name, data=data))
-
-
-def deck_media(session: Session, *, deck_id: int) -> dict[str, bytes]:
-    """Every image of the deck, by name."""
-    statement = select(_MEDIA.c.name, _MEDIA.c.data).where(_MEDIA.c.deck_id == deck_id)
-    return {str(name): bytes(data) for name, data in session.execute(statement).all()}
-
-
-def image(session: Session, *, deck_id: int, name: str) -> bytes | None:
-    """An image of the deck, by name; None when it has none of that name."""
-    statement = select(_MEDIA.c.data).where(_MEDIA.c.deck_id == deck_id, _MEDIA.c.name == name)
-    data = session.execute(statement).scalar_one_or_none()
-    return bytes(data) if data is not None else None
-
-
 def delete_memories(session: Session, *, item_ids: Collection[str]) -> None:
     """Delete every learner's memory of these items (items dropped from a deck: their
     review history stays, as when a deck is deleted)."""
@@ -431,62 +373,7 @@ def delete_memories(session: Session, *, item_ids: Collection[str]) -> None:
         session.execute(delete(_STATE).where(_STATE.c.item_id.in_(ids[start : start + 5000])))
 
 
-# --- decks shared with a learner ---------------------------------------------------------
-
-
-def add_deck(session: Session, *, learner_id: int, deck_id: int, now: datetime) -> bool:
-    """Add a shared deck to the learner's decks; False if they had it already."""
-    result = session.execute(
-        insert_ignore(session, AddedDeck)
-        .values(learner_id=learner_id, deck_id=deck_id, added_at=now)
-        .on_conflict_do_nothing(index_elements=["learner_id", "deck_id"])
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def remove_added(session: Session, *, learner_id: int, deck_id: int) -> bool:
-    """Take a shared deck out of the learner's decks; False if it was not there."""
-    result = session.execute(
-        delete(_ADDED).where(_ADDED.c.learner_id == learner_id, _ADDED.c.deck_id == deck_id)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def count_added(session: Session, *, learner_id: int) -> int:
-    """How many shared decks the learner has added."""
-    statement = select(func.count()).where(_ADDED.c.learner_id == learner_id)
-    return int(session.execute(statement).scalar_one())
-
-
-# --- the decks a group's quizzes draw from -----------------------------------------------
-
-
-def group_decks(session: Session, *, chat_id: int) -> dict[str, int | None]:
-    """The decks chosen for the group's quizzes, each with the admin who offered it (None:
-    not known), in the order stored (empty: none chosen)."""
-    statement = select(_GROUP_DECK.c.deck, _GROUP_DECK.c.offered_by).where(
-        _GROUP_DECK.c.chat_id == chat_id
-    )
-    return {str(deck): offered_by for deck, offered_by in session.execute(statement).all()}
-
-
-def set_group_decks(session: Session, *, chat_id: int, decks: Mapping[str, int | None]) -> None:
-    """Make ``decks`` (each with who offered it) the group's choice (none: the default)."""
-    session.execute(delete(_GROUP_DECK).where(_GROUP_DECK.c.chat_id == chat_id))
-    chosen = [{"chat_id": chat_id, "deck": deck, "offered_by": by} for deck, by in decks.items()]
-    if chosen:
-        session.execute(insert(_GROUP_DECK), chosen)
-
-
-def move_group_decks(session: Session, *, old_id: int, new_id: int) -> None:
-    """A group got a new id (it became a supergroup): its choice goes with it, unless the
-    new id has one already."""
-    if group_decks(session, chat_id=new_id):
-        session.execute(delete(_GROUP_DECK).where(_GROUP_DECK.c.chat_id == old_id))
-        return
-    session.execute(
-        update(_GROUP_DECK).where(_GROUP_DECK.c.chat_id == old_id).values(chat_id=new_id)
-    )
+# --- deleting decks ----------------------------------------------------------------------
 
 
 def deck_ids_of(session: Session, *, learner_id: int) -> list[int]:
@@ -515,66 +402,6 @@ def clear_deck_references(
             # None of their decks left on: every deck is, as for a learner who never chose.
             learner.decks = [d for d in learner.decks if d not in gone] or None
             session.add(learner)
-
-
-# --- what the learner's next message does to a deck --------------------------------------
-
-
-def set_action(
-    session: Session,
-    *,
-    learner_id: int,
-    deck_id: int,
-    action: str,
-    now: datetime,
-    file_id: str | None = None,
-    file_name: str | None = None,
-) -> None:
-    """Make this the learner's pending deck action, in place of any other."""
-    values = {
-        "deck_id": deck_id,
-        "action": action,
-        "file_id": file_id,
-        "file_name": file_name,
-        "asked_at": now,
-    }
-    session.execute(
-        insert_ignore(session, DeckAction)
-        .values(learner_id=learner_id, **values)
-        .on_conflict_do_update(index_elements=["learner_id"], set_=values)
-    )
-
-
-def get_action(session: Session, *, learner_id: int) -> DeckAction | None:
-    """The learner's pending deck action, if any."""
-    return session.get(DeckAction, learner_id)
-
-
-def take_action(
-    session: Session,
-    *,
-    learner_id: int,
-    action: str,
-    deck_id: int,
-    file_id: str | None = None,
-) -> bool:
-    """Remove the pending action if it is this one (a compare-and-delete): True for the one
-    caller that took it, False for a double tap or an action replaced meanwhile."""
-    condition = (
-        (_ACTION.c.learner_id == learner_id)
-        & (_ACTION.c.action == action)
-        & (_ACTION.c.deck_id == deck_id)
-    )
-    if file_id is not None:
-        condition = condition & (_ACTION.c.file_id == file_id)
-    result = session.execute(delete(_ACTION).where(condition))
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def drop_action(session: Session, *, learner_id: int) -> bool:
-    """Remove the learner's pending deck action; False if there was none."""
-    result = session.execute(delete(_ACTION).where(_ACTION.c.learner_id == learner_id))
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 # --- export ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from tutor.scheduling import Memory
+from tutor.domain.scheduling import Memory
 from tutor.store.dialects import insert_ignore
 from tutor.store.models import ItemState, ReviewLog
 

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -22,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from tutor.domain.classreport import MemberItemTotal, PollAsked, SessionVote
 from tutor.store.dialects import insert_ignore, plain_rows, utc_text, whole_days_since
 from tutor.store.models import (
     ItemState,
@@ -42,31 +42,6 @@ _LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
 _LEFT: Table = LeftMember.__table__  # type: ignore[attr-defined]
 # Where the review log says a review came from a group poll (every other source is private).
 GROUP_SOURCE = "group"
-
-
-@dataclass(frozen=True)
-class PollAsked:
-    """One question a session asked: its position, item, and what the poll showed."""
-
-    poll_id: str
-    position: int
-    item_id: str
-    question: str | None
-    options: list[str] | None
-    option_order: list[int] | None
-    correct_option: int
-
-
-@dataclass(frozen=True)
-class SessionVote:
-    """One member's answer in a session (``chosen`` in the item's own option order)."""
-
-    poll_id: str
-    learner_id: int
-    name: str
-    correct: bool
-    chosen: int | None
-    elapsed_ms: int
 
 
 def _asked_columns() -> tuple[ColumnElement[Any], ...]:
@@ -124,18 +99,6 @@ def sessions_since(
         .order_by(_SESSION.c.started_at.desc(), _SESSION.c.id.desc())
     ).all()
     return [(int(row[0]), row[1]) for row in rows]
-
-
-class MemberItemTotal(NamedTuple):
-    """One member's answers to one question in the window, and in its later part (a
-    tuple: a large class has tens of thousands)."""
-
-    learner_id: int
-    item_id: str
-    answered: int
-    right: int
-    later_answered: int = 0
-    later_right: int = 0
 
 
 def member_item_totals(

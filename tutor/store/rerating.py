@@ -7,11 +7,14 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from tutor.scheduling import Memory
+from tutor.domain.scheduling import Memory
+from tutor.store.columns import memory_of, memory_values
 from tutor.store.models import ChangeableReview, ItemState, ReviewLog
 from tutor.store.reviews import set_memory_if_at
 
 _CHANGEABLE = ChangeableReview.__table__  # type: ignore[attr-defined]
+# The item's memory before the review, kept beside the review in columns of this prefix.
+BEFORE = "before_"
 _STATE = ItemState.__table__.c  # type: ignore[attr-defined]
 _LOG = ReviewLog.__table__.c  # type: ignore[attr-defined]
 
@@ -40,14 +43,12 @@ def keep_changeable(
         "suggested": suggested,
         "reviewed_at": reviewed_at,
         "changed": False,
-        "before_state": None if before is None else before.state,
-        "before_step": None if before is None else before.step,
-        "before_stability": None if before is None else before.stability,
-        "before_difficulty": None if before is None else before.difficulty,
-        "before_due": None if before is None else before.due,
-        "before_last_review": None if before is None else before.last_review,
-        "before_reps": 0 if before is None else before.reps,
-        "before_lapses": 0 if before is None else before.lapses,
+        # Never reviewed before: no memory, and no reviews or lapses to go back to.
+        **(
+            memory_values(before, BEFORE)
+            if before is not None
+            else {BEFORE + "reps": 0, BEFORE + "lapses": 0}
+        ),
     }
     session.execute(insert(_CHANGEABLE), row)
 
@@ -68,16 +69,7 @@ def memory_before(changeable: ChangeableReview) -> Memory | None:
     """The item's memory before the changeable review, None if it had never been reviewed."""
     if changeable.before_due is None or changeable.before_state is None:
         return None
-    return Memory(
-        state=changeable.before_state,
-        step=changeable.before_step,
-        stability=changeable.before_stability,
-        difficulty=changeable.before_difficulty,
-        due=changeable.before_due,
-        last_review=changeable.before_last_review,
-        reps=changeable.before_reps,
-        lapses=changeable.before_lapses,
-    )
+    return memory_of(changeable, BEFORE)
 
 
 def claim_change(session: Session, *, learner_id: int, item_id: str, review_id: int) -> bool:

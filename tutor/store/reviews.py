@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from tutor.scheduling import Memory
+from tutor.domain.scheduling import Memory
+from tutor.store.columns import memories_after, memory_columns, memory_of, memory_values
 from tutor.store.models import ItemState, ReviewLog
 
 
@@ -25,26 +25,16 @@ def load_memories(
     if not item_ids:
         return {}
     rows = session.execute(_MEMORIES, {"learner_id": learner_id}).all()
-    return {row[0]: Memory(*row[1:9]) for row in rows if row[0] in item_ids}
+    return {row[0]: _read_memory(row) for row in rows if row[0] in item_ids}
 
 
 # The review hot path's statements, built once: building a statement and its cache key on
 # every call costs more than SQLite takes to run it.
 _STATE = ItemState.__table__.c  # type: ignore[attr-defined]
 _LOG = ReviewLog.__table__.c  # type: ignore[attr-defined]
-# The item id, then the memory's columns in the order of Memory's fields.
-_MEMORY_COLUMNS = (
-    _STATE.item_id,
-    _STATE.state,
-    _STATE.step,
-    _STATE.stability,
-    _STATE.difficulty,
-    _STATE.due,
-    _STATE.last_review,
-    _STATE.reps,
-    _STATE.lapses,
-)
-_MEMORIES = select(*_MEMORY_COLUMNS).where(_STATE.learner_id == bindparam("learner_id"))
+_MEMORY_COLUMNS = memory_columns(ItemState.__table__)  # type: ignore[attr-defined]
+_ALL_MEMORIES, _read_memory = memories_after(ItemState.__table__, _STATE.item_id)  # type: ignore[attr-defined]
+_MEMORIES = _ALL_MEMORIES.where(_STATE.learner_id == bindparam("learner_id"))
 # The items a learner saw for the first time (from a source) since a moment.
 _NEW_SINCE = select(_LOG.item_id).where(
     _LOG.learner_id == bindparam("learner_id"),
@@ -112,7 +102,7 @@ def set_memory_if_at(
     """Write the item's ``memory`` if it is still at ``reps`` reviews (compare-and-set);
     False, writing nothing, if another write moved it on."""
     guard = {"key_learner_id": learner_id, "key_item_id": item_id, "key_reps": reps}
-    result = session.execute(_UPDATE_NEXT, {**asdict(memory), **guard})
+    result = session.execute(_UPDATE_NEXT, {**memory_values(memory), **guard})
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
@@ -140,7 +130,7 @@ def save_review(
     if expected_reps == 0:
         statement = _INSERT_FIRST[session.get_bind().dialect.name]
         key = {"learner_id": learner_id, "item_id": item_id}
-        result = session.execute(statement, {**key, **asdict(after)})
+        result = session.execute(statement, {**key, **memory_values(after)})
         saved = result.rowcount == 1  # type: ignore[attr-defined]
     else:
         saved = set_memory_if_at(
@@ -161,7 +151,7 @@ def save_review(
     return int(inserted.inserted_primary_key[0])  # type: ignore[attr-defined]
 
 
-_MEMORY = select(*_MEMORY_COLUMNS[1:]).where(
+_MEMORY = select(*_MEMORY_COLUMNS).where(
     _STATE.learner_id == bindparam("learner_id"), _STATE.item_id == bindparam("item_id")
 )
 
@@ -169,9 +159,7 @@ _MEMORY = select(*_MEMORY_COLUMNS[1:]).where(
 def load_memory(session: Session, *, learner_id: int, item_id: str) -> Memory | None:
     """The learner's memory of one item, None if never reviewed (a primary-key read)."""
     row = session.execute(_MEMORY, {"learner_id": learner_id, "item_id": item_id}).first()
-    if row is None:
-        return None
-    return Memory(*row)
+    return None if row is None else memory_of(row)
 
 
 def learner_states(session: Session, *, learner_id: int) -> list[ItemState]:

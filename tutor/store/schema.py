@@ -117,7 +117,7 @@ def _scripts_in(location: Path) -> ScriptDirectory:
 def head_revision() -> str:
     """The revision this version of the bot needs (the migrations have a single head)."""
     head = _scripts().get_current_head()
-    assert head is not None, "no migration found in tutor/migrations/versions"
+    assert head is not None, "no migration found in tutor/store/migrations/versions"
     return head
 
 

@@ -24,7 +24,7 @@ from tests.tutor.imports.anki_files import (
     newer_package,
     zip_package,
 )
-from tutor.content import IMAGE_ONLY
+from tutor.domain.content import IMAGE_ONLY
 from tutor.imports import MAX_ITEMS, ImportFailed, Skipped, export_deck, parse_file
 
 THREE_WAYS = genanki.Model(

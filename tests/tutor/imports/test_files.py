@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from tests.hostile import png
-from tutor.content import ID_PATTERN, IMAGE_ONLY, QuizQuestion
+from tutor.domain.content import ID_PATTERN, IMAGE_ONLY, QuizQuestion
 from tutor.imports import (
     KEY_MAX,
     MAX_FILE_BYTES,

@@ -14,7 +14,7 @@ from tests.hostile import (
     parse_in_child,
 )
 from tutor.imports import MAX_FILE_BYTES
-from tutor.imports.anki import MAX_UNPACKED_BYTES
+from tutor.imports.anki_package import MAX_UNPACKED_BYTES
 
 CORPUS = build_corpus()
 # The longest a refusal may be: one line a user reads at a glance.

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tutor.imports.anki import _unpack
-from tutor.imports.csv_text import _read_header, _sniff
+from tutor.imports.anki_package import unpack
+from tutor.imports.csv_layout import read_header, sniff_separator
 from tutor.imports.encoding import decode_text
 from tutor.imports.html import _cut_sounds, _Text, _text_of, html_to_text
 from tutor.imports.markdown import _cut_images, _explicit_id, _heading
@@ -63,7 +63,7 @@ def _old_id(words: str) -> tuple[str, str | None]:
 
 
 def _collection(path: Path) -> sqlite3.Connection:
-    raw = bytearray(_unpack(path.name, path.read_bytes())[0])
+    raw = bytearray(unpack(path.name, path.read_bytes())[0])
     raw[18:20] = b"\x01\x01"  # newer collections are in WAL mode; read them as a plain file
     connection = sqlite3.connect(":memory:")
     connection.deserialize(bytes(raw))
@@ -139,8 +139,8 @@ def _real_cells() -> list[str]:
     for name, text in _real_texts().items():
         if name.endswith((".csv", ".tsv", ".txt")):
             lines = [line + "\n" for line in text.replace("\r\n", "\n").split("\n")]
-            header = _read_header(name, lines)
-            separator = header.separator or _sniff(lines, header.lines)
+            header = read_header(name, lines)
+            separator = header.separator or sniff_separator(lines, header.lines)
             rows = csv.reader(lines[header.lines :], delimiter=separator)
             cells.extend(cell for row in rows for cell in row)
     return cells

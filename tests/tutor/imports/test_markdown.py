@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.content import Level
+from tutor.domain.content import Level
 from tutor.imports import ImportFailed, Skipped, parse_file
 from tutor.imports.items import DEFAULT_HINT, derived_key
 

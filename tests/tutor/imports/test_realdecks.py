@@ -19,7 +19,7 @@ from tests.tutor.imports.anki_reference import (
     anki_view,
     corpus_files,
 )
-from tutor.content import IMAGE_ONLY, NO_ANSWER
+from tutor.domain.content import IMAGE_ONLY, NO_ANSWER
 from tutor.imports import parse_file
 from tutor.imports.anki import _card_key
 from tutor.imports.anki_templates import ANSWER_MARKER, cloze_answers

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from tests.hostile import billion_laughs
-from tutor.content import Card, ExplainPrompt, Level, QuizQuestion, load_deck
+from tutor.catalog import load_deck
+from tutor.domain.content import Card, ExplainPrompt, Level, QuizQuestion
 from tutor.imports import ImportFailed, ParsedDeck, Skipped, export_deck, parse_file
 from tutor.imports.items import DEFAULT_HINT, derived_key, explicit_key
 

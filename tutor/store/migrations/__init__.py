@@ -1,1 +1,1 @@
-"""Alembic's migration environment and revisions; run them through ``tutor.schema``."""
+"""Alembic's migration environment and revisions; run them through ``tutor.store.schema``."""

@@ -1,6 +1,6 @@
-"""Alembic's environment: runs the revisions on the connection ``tutor.schema`` hands over.
+"""Alembic's environment: runs the revisions on the connection ``tutor.store.schema`` hands over.
 
-The bot never lets Alembic open the database itself: ``tutor.schema`` opens a connection
+The bot never lets Alembic open the database itself: ``tutor.store.schema`` opens a connection
 on the bot's async engine, takes the migration lock, and passes the connection in
 ``config.attributes["connection"]``. Alembic's command line (no connection given) opens
 the database named by ``-x url=...`` or the bot's settings (DATABASE_URL, .env) the same
@@ -69,7 +69,7 @@ def command_line_url() -> str:
 
 async def run_on_database(url: str) -> None:
     """Open the database as the bot does and run the migrations under the migration lock."""
-    from tutor.schema import run_exclusive
+    from tutor.store.schema import run_exclusive
 
     database = Database(url)
     try:

@@ -26,7 +26,7 @@ down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# An own deck's id ("own12") or one of its items' ("own12-q3"), as tutor.content names them.
+# An own deck's id ("own12") or one of its items' ("own12-q3"), as tutor.domain.content names them.
 OWN_NUMBER = re.compile(r"own([0-9]+)(?:-|$)")
 # Where deck numbers are named outside the deck's own rows.
 NAMED_IN = (

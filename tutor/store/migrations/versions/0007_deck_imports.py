@@ -5,7 +5,7 @@ Revises: 0006
 Create Date: 2026-12-07 03:30:00
 
 ``deckimport`` holds when each learner imported a deck file (a new deck or a replace):
-the sliding window behind ``tutor.quotas.IMPORTS_PER_HOUR``, in the store so that it holds
+the sliding window behind ``tutor.services.quotas.IMPORTS_PER_HOUR``, in the store so that it holds
 across instances and restarts. A learner's rows older than the window go at their next
 import, and all of them with the learner (``/forget``).
 """

@@ -1,0 +1,1 @@
+"""Process plumbing: worker pools for CPU work and start-up's patience with services."""
