@@ -1,4 +1,4 @@
-"""The README's examples of each own-deck format read as it says: items, nothing left out."""
+"""The file-format examples in docs/importing.md read as it says: items, nothing left out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from tutor.imports import parse_file
 
-README = Path(__file__).resolve().parents[3] / "README.md"
+README = Path(__file__).resolve().parents[3] / "docs" / "importing.md"
 SECTION = "## Your own decks: file formats"
 SUFFIX = {"csv": ".csv", "text": ".txt", "markdown": ".md", "yaml": ".yaml"}
 
