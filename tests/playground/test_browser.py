@@ -313,8 +313,8 @@ def test_a_newcomers_first_ten_minutes_never_leave_them_stuck(
 ) -> None:
     """The path a newcomer takes: start, the day's new cards spent, a deck of their own and
     Study now (its cards, though the day's new cards are spent), /decks to switch the
-    others back on, a quiz round, /predict against its reference run, the warm-up demo,
-    /stats, /export."""
+    others back on, a rename dropped with /cancel, a quiz round, /predict against its
+    reference run, the warm-up demo, /stats, /export."""
     driver = browser
     driver.get(playground.url)
     try:
@@ -373,6 +373,16 @@ def test_a_newcomers_first_ten_minutes_never_leave_them_stuck(
         decks = message_id(wait(driver, message_with("Tap a deck to switch it on or off")))
         press(driver, decks, "⬜ Learning rate basics")
         wait(driver, redrawn_so_that(decks, lambda m: "✅ Learning rate basics" in labels(m)))
+        # The deck's page: Rename, then /cancel; the next text is no new name.
+        press(driver, decks, "⚙️")
+        wait(driver, redrawn_so_that(decks, lambda m: "✏️ Rename" in labels(m)))
+        press(driver, decks, "✏️ Rename")
+        wait(driver, redrawn_so_that(decks, lambda m: "Send the new name" in m.text))
+        type_and_send(driver, "/cancel")
+        wait(driver, message_with("Rename cancelled."))
+        type_and_send(driver, "Light and lenses")
+        wait(driver, message_with("I read what you write as your answer"))
+        shot(driver, "cancel-rename")
         type_and_send(driver, "/quiz")
         for number in range(1, 6):
             asked = wait(driver, message_with(f"Quiz {number}/5"))
