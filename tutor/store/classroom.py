@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Integer, Table, cast, delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from tutor.domain.scheduling import Memory
 from tutor.store.columns import memory_columns, memory_of, memory_values
@@ -23,14 +24,15 @@ from tutor.store.models import (
     ReportNotice,
     SessionPoll,
 )
+from tutor.store.typed import rowcount, table_of
 
-_GROUP: Table = GroupChat.__table__  # type: ignore[attr-defined]
-_SESSION: Table = QuizSession.__table__  # type: ignore[attr-defined]
-_POLL: Table = SessionPoll.__table__  # type: ignore[attr-defined]
-_VOTE: Table = PollVote.__table__  # type: ignore[attr-defined]
-_STATE: Table = ItemState.__table__  # type: ignore[attr-defined]
-_CLASS_MEMORY: Table = ClassMemory.__table__  # type: ignore[attr-defined]
-_NOTICE: Table = ReportNotice.__table__  # type: ignore[attr-defined]
+_GROUP: Table = table_of(GroupChat)
+_SESSION: Table = table_of(QuizSession)
+_POLL: Table = table_of(SessionPoll)
+_VOTE: Table = table_of(PollVote)
+_STATE: Table = table_of(ItemState)
+_CLASS_MEMORY: Table = table_of(ClassMemory)
+_NOTICE: Table = table_of(ReportNotice)
 # The group's settings that follow it to a new id (everything but the key and created_at).
 _SETTINGS = (
     "fsrs_parameters",
@@ -88,7 +90,7 @@ def lock_group(session: Session, *, chat_id: int) -> GroupChat | None:
     """The chat's row, read fresh and locked for this transaction (on PostgreSQL)."""
     statement = (
         select(GroupChat)
-        .where(GroupChat.id == chat_id)  # type: ignore[arg-type]
+        .where(col(GroupChat.id) == chat_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -135,7 +137,7 @@ def insert_session(
         )
         .on_conflict_do_nothing()
     )
-    if inserted.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(inserted) != 1:
         return None
     return running_session(session, chat_id=chat_id)
 
@@ -150,8 +152,8 @@ def running_session(session: Session, *, chat_id: int) -> QuizSession | None:
     result = session.execute(
         select(QuizSession)
         .where(
-            QuizSession.chat_id == chat_id,  # type: ignore[arg-type]
-            QuizSession.finished_at.is_(None),  # type: ignore[union-attr]
+            col(QuizSession.chat_id) == chat_id,
+            col(QuizSession.finished_at).is_(None),
         )
         .execution_options(populate_existing=True)
     )
@@ -160,9 +162,7 @@ def running_session(session: Session, *, chat_id: int) -> QuizSession | None:
 
 def all_running(session: Session) -> list[QuizSession]:
     """Every unfinished session."""
-    result = session.execute(
-        select(QuizSession).where(QuizSession.finished_at.is_(None))  # type: ignore[union-attr]
-    )
+    result = session.execute(select(QuizSession).where(col(QuizSession.finished_at).is_(None)))
     return list(result.scalars().all())
 
 
@@ -188,7 +188,7 @@ def move_session(
         )
         .values(**values)
     )
-    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(moved) == 1
 
 
 def finish_session(session: Session, *, session_id: int, now: datetime) -> bool:
@@ -198,7 +198,7 @@ def finish_session(session: Session, *, session_id: int, now: datetime) -> bool:
         .where(_SESSION.c.id == session_id, _SESSION.c.finished_at.is_(None))
         .values(finished_at=now)
     )
-    return bool(stopped.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(stopped) == 1
 
 
 def finish_chat_sessions(session: Session, *, chat_id: int, now: datetime) -> None:
@@ -238,8 +238,8 @@ def open_polls(session: Session, *, session_id: int) -> list[SessionPoll]:
     """The session's polls not closed yet."""
     result = session.execute(
         select(SessionPoll).where(
-            SessionPoll.session_id == session_id,  # type: ignore[arg-type]
-            SessionPoll.closed.is_(False),  # type: ignore[attr-defined]
+            col(SessionPoll.session_id) == session_id,
+            col(SessionPoll.closed).is_(False),
         )
     )
     return list(result.scalars().all())
@@ -253,15 +253,15 @@ def close_polls(session: Session, *, poll_ids: Collection[str]) -> int:
         update(_POLL).where(_POLL.c.poll_id.in_(poll_ids), _POLL.c.closed.is_(False))
         .values(closed=True)
     )  # fmt: skip
-    return int(closed.rowcount)  # type: ignore[attr-defined]
+    return rowcount(closed)
 
 
 def poll_at(session: Session, *, session_id: int, position: int) -> SessionPoll | None:
     """The poll sent for the session's question at ``position``."""
     result = session.execute(
         select(SessionPoll).where(
-            SessionPoll.session_id == session_id,  # type: ignore[arg-type]
-            SessionPoll.position == position,  # type: ignore[arg-type]
+            col(SessionPoll.session_id) == session_id,
+            col(SessionPoll.position) == position,
         )
     )
     return result.scalars().first()
@@ -296,7 +296,7 @@ def insert_vote(
         )
         .on_conflict_do_nothing(index_elements=["poll_id", "learner_id"])
     )
-    return bool(inserted.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(inserted) == 1
 
 
 def poll_tally(session: Session, *, poll_id: str) -> tuple[int, int]:
@@ -389,4 +389,4 @@ def claim_notice(session: Session, *, chat_id: int, admin_id: int, now: datetime
         .values(chat_id=chat_id, learner_id=admin_id, told_at=now)
         .on_conflict_do_nothing(index_elements=["chat_id", "learner_id"])
     )
-    return bool(inserted.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(inserted) == 1

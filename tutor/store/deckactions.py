@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from tutor.store.dialects import insert_ignore
 from tutor.store.models import DeckAction, DeckImport
+from tutor.store.typed import rowcount, table_of
 
-_ACTION: Table = DeckAction.__table__  # type: ignore[attr-defined]
-_IMPORT: Table = DeckImport.__table__  # type: ignore[attr-defined]
+_ACTION: Table = table_of(DeckAction)
+_IMPORT: Table = table_of(DeckImport)
 
 
 # --- what the learner's next message does to a deck --------------------------------------
@@ -66,13 +67,13 @@ def take_action(
     if file_id is not None:
         condition = condition & (_ACTION.c.file_id == file_id)
     result = session.execute(delete(_ACTION).where(condition))
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def drop_action(session: Session, *, learner_id: int) -> bool:
     """Remove the learner's pending deck action; False if there was none."""
     result = session.execute(delete(_ACTION).where(_ACTION.c.learner_id == learner_id))
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 # --- deck files received, for the quota on imports per hour ----------------------------

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from tutor.store.models import OwnDeckMedia
 from tutor.store.owndecks import ItemRow
+from tutor.store.typed import table_of
 
-_MEDIA: Table = OwnDeckMedia.__table__  # type: ignore[attr-defined]
+_MEDIA: Table = table_of(OwnDeckMedia)
 
 
 def write_media(

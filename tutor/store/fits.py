@@ -22,10 +22,11 @@ from tutor.store.models import (
     ReviewLog,
     SessionPoll,
 )
+from tutor.store.typed import rowcount, table_of
 
-_LOG = ReviewLog.__table__.c  # type: ignore[attr-defined]
-_FIT = MemoryFit.__table__.c  # type: ignore[attr-defined]
-_TABLE = ItemState.__table__  # type: ignore[attr-defined]
+_LOG = table_of(ReviewLog).c
+_FIT = table_of(MemoryFit).c
+_TABLE = table_of(ItemState)
 _STATE = _TABLE.c
 
 
@@ -94,7 +95,7 @@ def _rewrite_statement(table: Any, owner: str) -> Any:
 # On the tables, not the classes: a list of parameters is then one Core executemany, not
 # the ORM's bulk update by primary key.
 _REWRITE_LEARNER = _rewrite_statement(_TABLE, "learner_id")
-_REWRITE_CLASS = _rewrite_statement(ClassMemory.__table__, "chat_id")  # type: ignore[attr-defined]
+_REWRITE_CLASS = _rewrite_statement(table_of(ClassMemory), "chat_id")
 
 
 def rewrite_memories(
@@ -139,19 +140,19 @@ def _rewrite(
         # One executemany, on the event loop's thread (see Database.run): 500 memories in
         # about 10 ms where a statement each took 100. SQLite counts what it changed.
         result = session.execute(statement, rows)
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return rowcount(result)
     # asyncpg reports no count for an executemany; statement by statement, each awaited
     # off the loop, counts.
     replaced = 0
     for row in rows:
-        replaced += int(session.execute(statement, row).rowcount)  # type: ignore[attr-defined]
+        replaced += rowcount(session.execute(statement, row))
     return replaced
 
 
 def class_history(session: Session, *, chat_id: int) -> list[tuple[str, datetime, int, int]]:
     """The class's reviews of its questions: each closed poll's question, when it closed,
     and how many answered it and how many right, oldest first."""
-    poll, vote = SessionPoll.__table__.c, PollVote.__table__.c  # type: ignore[attr-defined]
+    poll, vote = table_of(SessionPoll).c, table_of(PollVote).c
     rows = session.execute(
         select(
             poll.item_id,
@@ -174,8 +175,8 @@ def classes_due_for_fit(
 ) -> list[int]:
     """Classes with at least ``min_reviews`` closed polls, never fitted or fitted before
     ``fitted_before`` with polls since."""
-    poll = SessionPoll.__table__.c  # type: ignore[attr-defined]
-    fit = ClassFit.__table__.c  # type: ignore[attr-defined]
+    poll = table_of(SessionPoll).c
+    fit = table_of(ClassFit).c
     counts = (
         select(poll.chat_id.label("chat_id"), func.count().label("reviews"))
         .where(poll.closed.is_(True))
@@ -201,8 +202,8 @@ def classes_due_for_fit(
 def set_class_parameters(session: Session, *, chat_id: int, parameters: list[float]) -> None:
     """Stage the FSRS parameters the class's memory is scheduled with from now on."""
     session.execute(
-        update(GroupChat.__table__)  # type: ignore[attr-defined]
-        .where(GroupChat.__table__.c.id == chat_id)  # type: ignore[attr-defined]
+        update(table_of(GroupChat))
+        .where(table_of(GroupChat).c.id == chat_id)
         .values(fsrs_parameters=parameters)
     )
 

@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 
 from tutor.store.dialects import insert_ignore
 from tutor.store.models import GroupChat, GroupDeck, Learner, QuizSession
+from tutor.store.typed import rowcount, table_of
 
 
 def get_learner(session: Session, *, learner_id: int) -> Learner | None:
@@ -55,7 +56,7 @@ def _learner_columns() -> list[Column[Any]]:
         for table in reversed(SQLModel.metadata.sorted_tables)
         if "learner_id" in table.c
     ]
-    return [*columns, Learner.__table__.c.id]  # type: ignore[attr-defined]
+    return [*columns, table_of(Learner).c.id]
 
 
 def count_learner_rows(session: Session, *, learner_id: int) -> dict[str, int]:
@@ -74,9 +75,9 @@ def _user_references() -> list[Column[Any]]:
     a group's daily quiz, who started a session (each gets the reports), who switched a
     built-in deck on for a group (their own decks go with them)."""
     return [
-        GroupChat.__table__.c.daily_set_by,  # type: ignore[attr-defined]
-        QuizSession.__table__.c.started_by,  # type: ignore[attr-defined]
-        GroupDeck.__table__.c.offered_by,  # type: ignore[attr-defined]
+        table_of(GroupChat).c.daily_set_by,
+        table_of(QuizSession).c.started_by,
+        table_of(GroupDeck).c.offered_by,
     ]
 
 
@@ -86,7 +87,7 @@ def delete_learner_rows(session: Session, *, learner_id: int) -> dict[str, int]:
     deleted: dict[str, int] = {}
     for column in _learner_columns():
         result = session.execute(delete(column.table).where(column == learner_id))
-        deleted[str(column.table.name)] = int(result.rowcount)  # type: ignore[attr-defined]
+        deleted[str(column.table.name)] = rowcount(result)
     for column in _user_references():
         session.execute(update(column.table).where(column == learner_id).values({column: None}))
     return deleted

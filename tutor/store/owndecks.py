@@ -24,6 +24,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from tutor.store.models import (
     AddedDeck,
@@ -34,13 +35,14 @@ from tutor.store.models import (
     OwnDeckItem,
     ReviewLog,
 )
+from tutor.store.typed import inserted_key, rowcount, table_of
 
-_DECK: Table = OwnDeck.__table__  # type: ignore[attr-defined]
-_ITEM: Table = OwnDeckItem.__table__  # type: ignore[attr-defined]
-_ADDED: Table = AddedDeck.__table__  # type: ignore[attr-defined]
-_GROUP_DECK: Table = GroupDeck.__table__  # type: ignore[attr-defined]
-_LOG: Table = ReviewLog.__table__  # type: ignore[attr-defined]
-_STATE: Table = ItemState.__table__  # type: ignore[attr-defined]
+_DECK: Table = table_of(OwnDeck)
+_ITEM: Table = table_of(OwnDeckItem)
+_ADDED: Table = table_of(AddedDeck)
+_GROUP_DECK: Table = table_of(GroupDeck)
+_LOG: Table = table_of(ReviewLog)
+_STATE: Table = table_of(ItemState)
 
 
 @dataclass(frozen=True)
@@ -234,15 +236,15 @@ def get_deck(session: Session, *, deck_id: int) -> OwnDeck | None:
 def deck_named(session: Session, *, learner_id: int, name: str) -> OwnDeck | None:
     """The learner's deck of this (folded) name, if they have one."""
     statement = select(OwnDeck).where(
-        OwnDeck.learner_id == learner_id,  # type: ignore[arg-type]
-        OwnDeck.name == name,  # type: ignore[arg-type]
+        col(OwnDeck.learner_id) == learner_id,
+        col(OwnDeck.name) == name,
     )
     return session.execute(statement).scalars().first()
 
 
 def deck_by_code(session: Session, *, share_code: str) -> OwnDeck | None:
     """The deck with this share code, if any."""
-    statement = select(OwnDeck).where(OwnDeck.share_code == share_code)  # type: ignore[arg-type]
+    statement = select(OwnDeck).where(col(OwnDeck.share_code) == share_code)
     return session.execute(statement).scalars().first()
 
 
@@ -252,8 +254,8 @@ def decks_of_owners(session: Session, *, learner_ids: Collection[int]) -> list[O
         return []
     statement = (
         select(OwnDeck)
-        .where(OwnDeck.learner_id.in_(list(learner_ids)))  # type: ignore[attr-defined]
-        .order_by(OwnDeck.learner_id, OwnDeck.id)  # type: ignore[arg-type]
+        .where(col(OwnDeck.learner_id).in_(list(learner_ids)))
+        .order_by(col(OwnDeck.learner_id), col(OwnDeck.id))
     )
     return list(session.execute(statement).scalars().all())
 
@@ -286,7 +288,7 @@ def insert_deck(
             updated_at=now,
         )
     )
-    return int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
+    return inserted_key(result)
 
 
 def move_revision(
@@ -313,7 +315,7 @@ def move_revision(
     result = session.execute(
         update(_DECK).where(_DECK.c.id == deck_id, _DECK.c.revision == revision).values(**values)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def delete_deck(session: Session, *, deck_id: int, learner_id: int) -> bool:
@@ -321,7 +323,7 @@ def delete_deck(session: Session, *, deck_id: int, learner_id: int) -> bool:
     result = session.execute(
         delete(_DECK).where(_DECK.c.id == deck_id, _DECK.c.learner_id == learner_id)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 # --- items -------------------------------------------------------------------------------
@@ -393,9 +395,7 @@ def clear_deck_references(
     session.execute(delete(_GROUP_DECK).where(_GROUP_DECK.c.deck.in_(list(decks))))
     holders = select(_ADDED.c.learner_id).where(_ADDED.c.deck_id.in_(list(deck_ids)))
     owners = select(_DECK.c.learner_id).where(_DECK.c.id.in_(list(deck_ids)))
-    statement = select(Learner).where(
-        Learner.id.in_(union_all(holders, owners))  # type: ignore[attr-defined]
-    )
+    statement = select(Learner).where(col(Learner.id).in_(union_all(holders, owners)))
     gone = set(decks)
     for learner in session.execute(statement).scalars().all():
         if learner.decks and not gone.isdisjoint(learner.decks):

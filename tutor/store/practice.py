@@ -6,8 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from tutor.store.models import PendingExplain, QuizRound
+from tutor.store.typed import rowcount
 
 
 def add_round(
@@ -24,8 +26,8 @@ def delete_rounds_before(session: Session, *, learner_id: int, round_id: int) ->
     """Delete the learner's rounds older than ``round_id``."""
     session.execute(
         delete(QuizRound).where(
-            QuizRound.learner_id == learner_id,  # type: ignore[arg-type]
-            QuizRound.id < round_id,  # type: ignore[arg-type,operator]
+            col(QuizRound.learner_id) == learner_id,
+            col(QuizRound.id) < round_id,
         )
     )
 
@@ -37,9 +39,7 @@ def get_round(session: Session, *, round_id: int) -> QuizRound | None:
 
 def latest_round_id(session: Session, *, learner_id: int) -> int | None:
     """The id of the learner's newest round, None if they have none."""
-    statement = select(func.max(QuizRound.id)).where(
-        QuizRound.learner_id == learner_id  # type: ignore[arg-type]
-    )
+    statement = select(func.max(QuizRound.id)).where(col(QuizRound.learner_id) == learner_id)
     found = session.execute(statement).scalar_one_or_none()
     return None if found is None else int(found)
 
@@ -48,10 +48,10 @@ def advance_round(session: Session, *, round_id: int, index: int, correct: bool)
     """Count the answer to question ``index`` if the round is still at it (compare-and-set)."""
     result = session.execute(
         update(QuizRound)
-        .where(QuizRound.id == round_id, QuizRound.answered == index)  # type: ignore[arg-type]
+        .where(col(QuizRound.id) == round_id, col(QuizRound.answered) == index)
         .values(answered=index + 1, correct=QuizRound.correct + int(correct))
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def get_pending(session: Session, *, learner_id: int) -> PendingExplain | None:
@@ -70,10 +70,8 @@ def set_pending(session: Session, *, learner_id: int, item_id: str, asked_at: da
 
 def delete_pending(session: Session, *, learner_id: int, item_id: str | None = None) -> bool:
     """Delete the learner's pending prompt (only if it is ``item_id``, when given)."""
-    statement = delete(PendingExplain).where(
-        PendingExplain.learner_id == learner_id  # type: ignore[arg-type]
-    )
+    statement = delete(PendingExplain).where(col(PendingExplain.learner_id) == learner_id)
     if item_id is not None:
-        statement = statement.where(PendingExplain.item_id == item_id)  # type: ignore[arg-type]
+        statement = statement.where(col(PendingExplain.item_id) == item_id)
     result = session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))

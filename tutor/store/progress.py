@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from tutor.domain.scheduling import Memory
 from tutor.store.dialects import insert_ignore
 from tutor.store.models import ItemState, ReviewLog
+from tutor.store.typed import table_of
 
-_LOG = ReviewLog.__table__.c  # type: ignore[attr-defined]
-_STATES = ItemState.__table__  # type: ignore[attr-defined]
+_LOG = table_of(ReviewLog).c
+_STATES = table_of(ItemState)
 _STATE = _STATES.c
 
 

@@ -8,13 +8,15 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Table, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from tutor.store.models import GroupChat, ItemState, Learner, ReviewLog
+from tutor.store.typed import rowcount, table_of
 
-LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
-ITEM_STATE: Table = ItemState.__table__  # type: ignore[attr-defined]
-GROUP: Table = GroupChat.__table__  # type: ignore[attr-defined]
-REVIEW_LOG: Table = ReviewLog.__table__  # type: ignore[attr-defined]
+LEARNER: Table = table_of(Learner)
+ITEM_STATE: Table = table_of(ItemState)
+GROUP: Table = table_of(GroupChat)
+REVIEW_LOG: Table = table_of(ReviewLog)
 # What the use-cases hand back to these queries: a table with daily slots, and its query.
 SlotTable = Table
 SlotQuery = Select[Any]
@@ -25,9 +27,9 @@ def unscheduled_learners(session: Session, *, limit: int) -> list[Learner]:
     statement = (
         select(Learner)
         .where(
-            Learner.reminders_on.is_(True),  # type: ignore[attr-defined]
-            Learner.active.is_(True),  # type: ignore[attr-defined]
-            Learner.next_reminder_at.is_(None),  # type: ignore[union-attr]
+            col(Learner.reminders_on).is_(True),
+            col(Learner.active).is_(True),
+            col(Learner.next_reminder_at).is_(None),
         )
         .limit(limit)
     )
@@ -116,7 +118,7 @@ def move_slot(
         .where(table.c.id == key, table.c[next_at] == slot)
         .values({next_at: new_slot, last_on: served_on})
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def give_back_reminder(
@@ -140,7 +142,7 @@ def give_back_reminder(
         )
         .values(next_reminder_at=retry_at, last_reminded_on=previous_reminded_on)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def slot_rows(session: Session, *, query: Select[Any]) -> list[tuple[Any, ...]]:
@@ -178,8 +180,4 @@ def first_reviews_since(
 
 def set_inactive(session: Session, *, learner_id: int) -> None:
     """Mark the learner as unreachable (they blocked the bot)."""
-    session.execute(
-        update(Learner)
-        .where(Learner.id == learner_id)  # type: ignore[arg-type]
-        .values(active=False)
-    )
+    session.execute(update(Learner).where(col(Learner.id) == learner_id).values(active=False))

@@ -32,14 +32,15 @@ from tutor.store.models import (
     ReviewLog,
     SessionPoll,
 )
+from tutor.store.typed import table_of
 
-_SESSION: Table = QuizSession.__table__  # type: ignore[attr-defined]
-_POLL: Table = SessionPoll.__table__  # type: ignore[attr-defined]
-_VOTE: Table = PollVote.__table__  # type: ignore[attr-defined]
-_STATE: Table = ItemState.__table__  # type: ignore[attr-defined]
-_LOG: Table = ReviewLog.__table__  # type: ignore[attr-defined]
-_LEARNER: Table = Learner.__table__  # type: ignore[attr-defined]
-_LEFT: Table = LeftMember.__table__  # type: ignore[attr-defined]
+_SESSION: Table = table_of(QuizSession)
+_POLL: Table = table_of(SessionPoll)
+_VOTE: Table = table_of(PollVote)
+_STATE: Table = table_of(ItemState)
+_LOG: Table = table_of(ReviewLog)
+_LEARNER: Table = table_of(Learner)
+_LEFT: Table = table_of(LeftMember)
 # Where the review log says a review came from a group poll (every other source is private).
 GROUP_SOURCE = "group"
 

@@ -6,17 +6,19 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from tutor.domain.scheduling import Memory
 from tutor.store.columns import memory_of, memory_values
 from tutor.store.models import ChangeableReview, ItemState, ReviewLog
 from tutor.store.reviews import set_memory_if_at
+from tutor.store.typed import rowcount, table_of
 
-_CHANGEABLE = ChangeableReview.__table__  # type: ignore[attr-defined]
+_CHANGEABLE = table_of(ChangeableReview)
 # The item's memory before the review, kept beside the review in columns of this prefix.
 BEFORE = "before_"
-_STATE = ItemState.__table__.c  # type: ignore[attr-defined]
-_LOG = ReviewLog.__table__.c  # type: ignore[attr-defined]
+_STATE = table_of(ItemState).c
+_LOG = table_of(ReviewLog).c
 
 
 def keep_changeable(
@@ -59,8 +61,8 @@ def get_changeable(
     """The learner's changeable review with this log id, None if it is not (or no longer)
     their latest review of its item."""
     statement = select(ChangeableReview).where(
-        ChangeableReview.learner_id == learner_id,  # type: ignore[arg-type]
-        ChangeableReview.review_id == review_id,  # type: ignore[arg-type]
+        col(ChangeableReview.learner_id) == learner_id,
+        col(ChangeableReview.review_id) == review_id,
     )
     return session.execute(statement).scalars().first()
 
@@ -85,7 +87,7 @@ def claim_change(session: Session, *, learner_id: int, item_id: str, review_id: 
         )
         .values(changed=True)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def replace_review(
@@ -105,7 +107,7 @@ def replace_review(
     ):
         return False
     session.execute(
-        update(ReviewLog.__table__)  # type: ignore[attr-defined]
+        update(table_of(ReviewLog))
         .where(_LOG.id == review_id, _LOG.learner_id == learner_id)
         .values(rating=rating)
     )

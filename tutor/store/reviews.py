@@ -8,10 +8,12 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from tutor.domain.scheduling import Memory
 from tutor.store.columns import memories_after, memory_columns, memory_of, memory_values
 from tutor.store.models import ItemState, ReviewLog
+from tutor.store.typed import inserted_key, rowcount, table_of
 
 
 def load_memories(
@@ -30,10 +32,10 @@ def load_memories(
 
 # The review hot path's statements, built once: building a statement and its cache key on
 # every call costs more than SQLite takes to run it.
-_STATE = ItemState.__table__.c  # type: ignore[attr-defined]
-_LOG = ReviewLog.__table__.c  # type: ignore[attr-defined]
-_MEMORY_COLUMNS = memory_columns(ItemState.__table__)  # type: ignore[attr-defined]
-_ALL_MEMORIES, _read_memory = memories_after(ItemState.__table__, _STATE.item_id)  # type: ignore[attr-defined]
+_STATE = table_of(ItemState).c
+_LOG = table_of(ReviewLog).c
+_MEMORY_COLUMNS = memory_columns(table_of(ItemState))
+_ALL_MEMORIES, _read_memory = memories_after(table_of(ItemState), _STATE.item_id)
 _MEMORIES = _ALL_MEMORIES.where(_STATE.learner_id == bindparam("learner_id"))
 # The items a learner saw for the first time (from a source) since a moment.
 _NEW_SINCE = select(_LOG.item_id).where(
@@ -70,26 +72,26 @@ def reviews_since(
         select(func.count())
         .select_from(ReviewLog)
         .where(
-            ReviewLog.learner_id == learner_id,  # type: ignore[arg-type]
-            ReviewLog.reviewed_at >= since,  # type: ignore[arg-type]
+            col(ReviewLog.learner_id) == learner_id,
+            col(ReviewLog.reviewed_at) >= since,
         )
     )
     if source is not None:
-        statement = statement.where(ReviewLog.source == source)  # type: ignore[arg-type]
+        statement = statement.where(col(ReviewLog.source) == source)
     result = session.execute(statement)
     return int(result.scalar_one())
 
 
-_INSERT_LOG = insert(ReviewLog.__table__)  # type: ignore[attr-defined]
+_INSERT_LOG = insert(table_of(ReviewLog))
 # By dialect: the first review's INSERT, which skips a row another review has just made.
 _INSERT_FIRST = {
-    name: dialect.insert(ItemState.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
+    name: dialect.insert(table_of(ItemState)).on_conflict_do_nothing(
         index_elements=["learner_id", "item_id"]
     )
     for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
 }
 # The later reviews' compare-and-set: the SET clause comes from the parameters' names.
-_UPDATE_NEXT = update(ItemState.__table__).where(  # type: ignore[attr-defined]
+_UPDATE_NEXT = update(table_of(ItemState)).where(
     _STATE.learner_id == bindparam("key_learner_id"),
     _STATE.item_id == bindparam("key_item_id"),
     _STATE.reps == bindparam("key_reps"),
@@ -103,7 +105,7 @@ def set_memory_if_at(
     False, writing nothing, if another write moved it on."""
     guard = {"key_learner_id": learner_id, "key_item_id": item_id, "key_reps": reps}
     result = session.execute(_UPDATE_NEXT, {**memory_values(memory), **guard})
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def save_review(
@@ -131,7 +133,7 @@ def save_review(
         statement = _INSERT_FIRST[session.get_bind().dialect.name]
         key = {"learner_id": learner_id, "item_id": item_id}
         result = session.execute(statement, {**key, **memory_values(after)})
-        saved = result.rowcount == 1  # type: ignore[attr-defined]
+        saved = rowcount(result) == 1
     else:
         saved = set_memory_if_at(
             session, learner_id=learner_id, item_id=item_id, reps=expected_reps, memory=after
@@ -148,7 +150,7 @@ def save_review(
         "was_new": expected_reps == 0,
     }
     inserted = session.execute(_INSERT_LOG, log)
-    return int(inserted.inserted_primary_key[0])  # type: ignore[attr-defined]
+    return inserted_key(inserted)
 
 
 _MEMORY = select(*_MEMORY_COLUMNS).where(
@@ -164,7 +166,7 @@ def load_memory(session: Session, *, learner_id: int, item_id: str) -> Memory | 
 
 def learner_states(session: Session, *, learner_id: int) -> list[ItemState]:
     """All of the learner's item states."""
-    statement = select(ItemState).where(ItemState.learner_id == learner_id)  # type: ignore[arg-type]
+    statement = select(ItemState).where(col(ItemState.learner_id) == learner_id)
     return list(session.execute(statement).scalars().all())
 
 

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from tutor.store.dialects import insert_ignore
 from tutor.store.models import AddedDeck, GroupDeck
+from tutor.store.typed import rowcount, table_of
 
-_ADDED: Table = AddedDeck.__table__  # type: ignore[attr-defined]
-_GROUP_DECK: Table = GroupDeck.__table__  # type: ignore[attr-defined]
+_ADDED: Table = table_of(AddedDeck)
+_GROUP_DECK: Table = table_of(GroupDeck)
 
 
 # --- decks shared with a learner ---------------------------------------------------------
@@ -26,7 +27,7 @@ def add_deck(session: Session, *, learner_id: int, deck_id: int, now: datetime) 
         .values(learner_id=learner_id, deck_id=deck_id, added_at=now)
         .on_conflict_do_nothing(index_elements=["learner_id", "deck_id"])
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def remove_added(session: Session, *, learner_id: int, deck_id: int) -> bool:
@@ -34,7 +35,7 @@ def remove_added(session: Session, *, learner_id: int, deck_id: int) -> bool:
     result = session.execute(
         delete(_ADDED).where(_ADDED.c.learner_id == learner_id, _ADDED.c.deck_id == deck_id)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def count_added(session: Session, *, learner_id: int) -> int:

@@ -6,9 +6,11 @@ from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from tutor.store.dialects import insert_ignore
 from tutor.store.models import SeenUpdate
+from tutor.store.typed import rowcount
 
 
 def mark_update_seen(session: Session, *, update_id: int, now: datetime) -> bool:
@@ -18,10 +20,10 @@ def mark_update_seen(session: Session, *, update_id: int, now: datetime) -> bool
         .values(update_id=update_id, seen_at=now)
         .on_conflict_do_nothing(index_elements=["update_id"])
     )
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(session.execute(statement)))
 
 
 def forget_updates_seen_before(session: Session, *, before: datetime) -> int:
     """Delete the update ids taken before ``before``; how many went."""
-    result = session.execute(delete(SeenUpdate).where(SeenUpdate.seen_at < before))  # type: ignore[arg-type]
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    result = session.execute(delete(SeenUpdate).where(col(SeenUpdate.seen_at) < before))
+    return rowcount(result)
