@@ -22,17 +22,19 @@ from tutor.store import (
     Database,
     ItemState,
     Learner,
+    MemoryBefore,
     ReviewLog,
 )
 from tutor.store.columns import (
     MEMORY_FIELDS,
+    MemoryColumns,
     memories_after,
     memory_columns,
     memory_of,
     memory_values,
 )
 from tutor.store.engine import async_url
-from tutor.store.rerating import BEFORE
+from tutor.store.typed import table_of
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -295,22 +297,18 @@ async def test_a_unit_that_committed_is_not_run_again(tmp_path: Path) -> None:
 
 
 def test_a_memory_is_mapped_to_columns_by_name_once() -> None:
-    """Memory's fields are the memory columns of every table that holds one (ChangeableReview's
-    under its ``before_`` prefix), and a memory round-trips through them by name."""
+    """Memory's fields are the memory columns of every table that holds one, declared once
+    (MemoryColumns), and a memory round-trips through them by name."""
     assert MEMORY_FIELDS == (
         "state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses"
     )  # fmt: skip
-    for table, prefix in (
-        (ItemState.__table__, ""),  # type: ignore[attr-defined]
-        (ClassMemory.__table__, ""),  # type: ignore[attr-defined]
-        (ChangeableReview.__table__, BEFORE),  # type: ignore[attr-defined]
-    ):
-        names = [column.name for column in memory_columns(table, prefix)]
-        assert names == [prefix + field for field in MEMORY_FIELDS]
+    for model in (ItemState, ClassMemory, MemoryBefore):
+        assert issubclass(model, MemoryColumns)
+        names = [column.name for column in memory_columns(table_of(model))]
+        assert names == list(MEMORY_FIELDS)
+    assert not any(column.name.startswith("before_") for column in table_of(ChangeableReview).c)
     memory = Memory(2, None, 3.5, 6.25, datetime(2026, 3, 1, tzinfo=UTC), None, 4, 1)
-    row = ChangeableReview(**memory_values(memory, BEFORE))
-    assert memory_of(row, BEFORE) == memory
     assert memory_of(ItemState(learner_id=1, item_id="x", **memory_values(memory))) == memory
-    statement, read = memories_after(ItemState.__table__, ItemState.__table__.c.item_id)  # type: ignore[attr-defined]
+    statement, read = memories_after(table_of(ItemState), table_of(ItemState).c.item_id)
     assert [c.name for c in statement.selected_columns] == ["item_id", *MEMORY_FIELDS]
     assert read(("x", *(getattr(memory, name) for name in MEMORY_FIELDS))) == memory  # type: ignore[arg-type]

@@ -202,7 +202,7 @@ def change_rating(session: Session, *, learner_id: int, review_id: int, rating: 
     item_id = changeable.item_id
     if changeable.changed:
         return Rerated(Change.ALREADY_CHANGED)
-    before: Memory | None = store.rerating.memory_before(changeable)
+    before: Memory | None = store.rerating.memory_before(session, changeable=changeable)
     current = store.reviews.load_memory(session, learner_id=learner_id, item_id=item_id)
     if current is None or current.reps != (before.reps if before is not None else 0) + 1:
         return Rerated(Change.STALE)

@@ -1,11 +1,11 @@
 """Columns that several tables share: UTC timestamps, and FSRS's memory mapped once.
 
 A memory (``tutor.domain.scheduling.Memory``) is stored in the columns of its fields, by
-the same names: ``MemoryColumns`` declares them for the tables that hold one (a learner's
-ItemState, a class's ClassMemory), and ``memory_of`` / ``memory_values`` /
-``memory_columns`` read and write them by name (``memories_after`` by the positions it
-makes itself from the same fields), so a field added to or moved in Memory cannot silently
-land in another column.
+the same names: ``MemoryColumns`` declares them for every table that holds one (a
+learner's ItemState, a class's ClassMemory, a changeable review's MemoryBefore), and
+``memory_of`` / ``memory_values`` / ``memory_columns`` read and write them by name
+(``memories_after`` by the positions it makes itself from the same fields), so a field
+added to or moved in Memory cannot silently land in another column.
 """
 
 from __future__ import annotations
@@ -59,15 +59,14 @@ class MemoryColumns(SQLModel):
     lapses: int = 0
 
 
-def memory_columns(table: Table, prefix: str = "") -> tuple[Column[Any], ...]:
-    """The table's memory columns in the order of Memory's fields (``prefix`` names a
-    memory kept beside others, as ChangeableReview's ``before_`` one)."""
-    return tuple(table.c[prefix + name] for name in MEMORY_FIELDS)
+def memory_columns(table: Table) -> tuple[Column[Any], ...]:
+    """The table's memory columns in the order of Memory's fields."""
+    return tuple(table.c[name] for name in MEMORY_FIELDS)
 
 
-def memory_of(row: Any, prefix: str = "") -> Memory:
+def memory_of(row: Any) -> Memory:
     """The memory in a row or a table object, read by column name."""
-    return Memory(**{name: getattr(row, prefix + name) for name in MEMORY_FIELDS})
+    return Memory(**{name: getattr(row, name) for name in MEMORY_FIELDS})
 
 
 def memories_after(
@@ -85,6 +84,6 @@ def memories_after(
     return select(*leading, *memory_columns(table)), read
 
 
-def memory_values(memory: Memory, prefix: str = "") -> dict[str, Any]:
+def memory_values(memory: Memory) -> dict[str, Any]:
     """A memory as column values, by column name, for an insert or an update."""
-    return {prefix + name: getattr(memory, name) for name in MEMORY_FIELDS}
+    return {name: getattr(memory, name) for name in MEMORY_FIELDS}

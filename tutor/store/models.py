@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     LargeBinary,
     String,
@@ -153,9 +154,9 @@ class ChangeableReview(SQLModel, table=True):
 
     The suggested rating is stored as the review at once; a tap on another rating replaces
     that review (``review_id``, a ReviewLog row) and recomputes the item's memory from the
-    memory it had before (the ``before_*`` columns; ``before_due`` is None when the item
-    had never been reviewed). A later explain review of the item replaces this row, so a
-    button on an older reply no longer finds its review here.
+    memory it had before (its MemoryBefore row; none when the item had never been
+    reviewed). A later explain review of the item replaces this row, so a button on an
+    older reply no longer finds its review here.
     """
 
     learner_id: int = Field(
@@ -168,17 +169,26 @@ class ChangeableReview(SQLModel, table=True):
     suggested: int
     reviewed_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     changed: bool = False
-    # The memory before the review, None when it was the first: Memory's fields, each as
-    # rerating.BEFORE + its name (read and written through tutor.store.columns by name;
-    # tests/tutor/test_store.py checks the set against Memory's fields).
-    before_state: int | None = None
-    before_step: int | None = None
-    before_stability: float | None = None
-    before_difficulty: float | None = None
-    before_due: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-    before_last_review: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-    before_reps: int = 0
-    before_lapses: int = 0
+
+
+class MemoryBeforeKey(SQLModel):
+    """MemoryBefore's key: its changeable review's (see ItemStateKey for why a base)."""
+
+    learner_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    item_id: str = Field(sa_column=Column(String(32), primary_key=True))
+
+
+class MemoryBefore(MemoryColumns, MemoryBeforeKey, table=True):
+    """The item's memory before a changeable review, what a changed rating is recomputed
+    from; it goes with its review."""
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["learner_id", "item_id"],
+            ["changeablereview.learner_id", "changeablereview.item_id"],
+            ondelete="CASCADE",
+        ),
+    )
 
 
 class GroupChat(SQLModel, table=True):

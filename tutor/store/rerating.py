@@ -9,14 +9,13 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from tutor.domain.scheduling import Memory
-from tutor.store.columns import memory_of, memory_values
-from tutor.store.models import ChangeableReview, ItemState, ReviewLog
+from tutor.store.columns import memory_columns, memory_of, memory_values
+from tutor.store.models import ChangeableReview, ItemState, MemoryBefore, ReviewLog
 from tutor.store.reviews import set_memory_if_at
 from tutor.store.typed import rowcount, table_of
 
 _CHANGEABLE = table_of(ChangeableReview)
-# The item's memory before the review, kept beside the review in columns of this prefix.
-BEFORE = "before_"
+_BEFORE = table_of(MemoryBefore)
 _STATE = table_of(ItemState).c
 _LOG = table_of(ReviewLog).c
 
@@ -33,26 +32,17 @@ def keep_changeable(
 ) -> None:
     """Make review ``review_id`` the learner's changeable review of ``item_id`` (replacing
     the one before it), with the item's memory ``before`` it (None: never reviewed)."""
-    session.execute(
-        delete(_CHANGEABLE).where(
-            _CHANGEABLE.c.learner_id == learner_id, _CHANGEABLE.c.item_id == item_id
+    key = {"learner_id": learner_id, "item_id": item_id}
+    # The memory goes with its review (the foreign key cascades); deleted here as well, so
+    # that a database without foreign keys enforced keeps no stale memory either.
+    for table in (_BEFORE, _CHANGEABLE):
+        session.execute(
+            delete(table).where(table.c.learner_id == learner_id, table.c.item_id == item_id)
         )
-    )
-    row = {
-        "learner_id": learner_id,
-        "item_id": item_id,
-        "review_id": review_id,
-        "suggested": suggested,
-        "reviewed_at": reviewed_at,
-        "changed": False,
-        # Never reviewed before: no memory, and no reviews or lapses to go back to.
-        **(
-            memory_values(before, BEFORE)
-            if before is not None
-            else {BEFORE + "reps": 0, BEFORE + "lapses": 0}
-        ),
-    }
-    session.execute(insert(_CHANGEABLE), row)
+    review = {"review_id": review_id, "suggested": suggested, "reviewed_at": reviewed_at}
+    session.execute(insert(_CHANGEABLE), {**key, **review, "changed": False})
+    if before is not None:
+        session.execute(insert(_BEFORE), {**key, **memory_values(before)})
 
 
 def get_changeable(
@@ -67,11 +57,18 @@ def get_changeable(
     return session.execute(statement).scalars().first()
 
 
-def memory_before(changeable: ChangeableReview) -> Memory | None:
+_MEMORY_BEFORE = select(*memory_columns(_BEFORE))
+
+
+def memory_before(session: Session, *, changeable: ChangeableReview) -> Memory | None:
     """The item's memory before the changeable review, None if it had never been reviewed."""
-    if changeable.before_due is None or changeable.before_state is None:
-        return None
-    return memory_of(changeable, BEFORE)
+    row = session.execute(
+        _MEMORY_BEFORE.where(
+            _BEFORE.c.learner_id == changeable.learner_id,
+            _BEFORE.c.item_id == changeable.item_id,
+        )
+    ).first()
+    return None if row is None else memory_of(row)
 
 
 def claim_change(session: Session, *, learner_id: int, item_id: str, review_id: int) -> bool:
