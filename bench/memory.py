@@ -33,8 +33,8 @@ from bench.learners import (
     press_once,
 )
 from playground.botapi import BotApiStandin, ChatMessage, UserHandle
-from tests.tutor.test_fitting import store_history
-from tests.tutor.test_memorymodel import FORGETFUL, simulate
+from tests.tutor.domain.test_memorymodel import FORGETFUL, simulate
+from tests.tutor.services.test_fitting import store_history
 from tutor.domain.memorymodel import PastReview
 from tutor.runtime import tasks, workers
 from tutor.store import Database

@@ -9,9 +9,9 @@ import pytest
 
 from playground.botapi import BotApiStandin
 from tests.e2e.conftest import FakeClock, RunningBot, rows
+from tests.tutor.domain.test_memorymodel import FORGETFUL, simulate
 from tests.tutor.imports.anki_reference import REALDECKS
-from tests.tutor.test_fitting import store_history
-from tests.tutor.test_memorymodel import FORGETFUL, simulate
+from tests.tutor.services.test_fitting import store_history
 from tutor.store import Database, ItemState, Learner, MemoryFit, ReviewLog
 
 ALICE = 1001

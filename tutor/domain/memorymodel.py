@@ -12,7 +12,7 @@ average Anki user. Anki fits them to each person's reviews, and so does this mod
 - **Why not ``fsrs.Optimizer`` itself.** It steps one review at a time through Python
   scalars: 20 s for 5,000 reviews on this project's machine. The same model computed for
   every item at once, one review position after another, does it in about a second.
-  ``tests/tutor/test_memorymodel.py`` checks the predictions against ``fsrs.Scheduler``'s.
+  ``tests/tutor/domain/test_memorymodel.py`` checks the predictions against ``fsrs.Scheduler``'s.
 - **When a fit is kept.** Fitted on the earlier part of the learner's history (by time),
   it must predict the later part better than the parameters in use, by at least
   ``MIN_GAIN``; otherwise the parameters in use stay.

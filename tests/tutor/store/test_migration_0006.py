@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.engine import Connection
 
-from tests.tutor.test_migrations import empty, execute  # noqa: F401 (the fixture)
+from tests.tutor.store.test_migrations import empty, execute  # noqa: F401 (the fixture)
 from tutor.store import Database, schema
 
 

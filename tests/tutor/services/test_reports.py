@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.tutor.test_practice import quiz_deck
+from tests.tutor.services.test_practice import quiz_deck
 from tutor import store
 from tutor.domain import classreport
 from tutor.domain.classreport import (

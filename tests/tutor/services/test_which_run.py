@@ -24,7 +24,7 @@ from tutor.services.whichrun import TEMPLATE, NotMade, RunTemplate
 from tutor.store import Database
 
 CPU = torch.device("cpu")
-CONTENT = Path(__file__).resolve().parents[2] / "content"
+CONTENT = Path(__file__).resolve().parents[3] / "content"
 
 
 class InProcess:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import tiny_deck
-from tests.tutor.test_owndecks import NOW, card, imported, parsed, receive
+from tests.tutor.services.test_owndecks import NOW, card, imported, parsed, receive
 from tutor.domain.library import Library, library_of
 from tutor.domain.scheduling import Rating
 from tutor.imports import ParsedDeck

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.tutor.test_owndecks import NOW, all_of, card, imported, parsed, question
+from tests.tutor.services.test_owndecks import NOW, all_of, card, imported, parsed, question
 from tutor.domain.library import Library
 from tutor.services import classroom, deckpage, groupdecks, learners, owndecks, sharing
 from tutor.store import AddedDeck, Database, DeckAction, GroupDeck, Learner, OwnDeckItem

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.tutor.test_owndecks import NOW, card, imported, parsed
-from tests.tutor.test_practice import quiz_deck
+from tests.tutor.services.test_owndecks import NOW, card, imported, parsed
+from tests.tutor.services.test_practice import quiz_deck
 from tutor.domain.classreport import PollAsked
 from tutor.domain.library import Library, library_of
 from tutor.domain.scheduling import Rating

@@ -10,7 +10,7 @@ from datetime import timedelta
 from fsrs.scheduler import DEFAULT_PARAMETERS
 from sqlalchemy.orm import Session
 
-from tests.tutor.test_memorymodel import FORGETFUL, START, simulate
+from tests.tutor.domain.test_memorymodel import FORGETFUL, START, simulate
 from tutor.domain.fsrsfit import refit
 from tutor.domain.memorymodel import PastReview, replay_all
 from tutor.domain.scheduling import Memory, Rating, replay

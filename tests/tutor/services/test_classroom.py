@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.tutor.test_memorymodel import FORGETFUL, simulate
-from tests.tutor.test_practice import quiz_deck
+from tests.tutor.domain.test_memorymodel import FORGETFUL, simulate
+from tests.tutor.services.test_practice import quiz_deck
 from tutor import store
 from tutor.domain import classrating
 from tutor.domain.fsrsfit import refit

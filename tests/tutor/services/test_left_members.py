@@ -7,7 +7,7 @@ import csv
 import io
 from datetime import timedelta
 
-from tests.tutor.test_reports import CHAT, NOW, library, play_session  # noqa: F401
+from tests.tutor.services.test_reports import CHAT, NOW, library, play_session  # noqa: F401
 from tutor.domain.library import Library
 from tutor.services import groupchats, learners, report_export, reports
 from tutor.store import Database

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.tutor.test_practice import quiz_deck
+from tests.tutor.services.test_practice import quiz_deck
 from tutor.demo.outcomes import LossOutcome, RunSummary
 from tutor.domain.content import ItemKind
 from tutor.domain.library import Library, library_of

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.tutor.test_practice import quiz_deck
+from tests.tutor.services.test_practice import quiz_deck
 from tutor.domain.content import ItemKind, QuizQuestion
 from tutor.domain.library import INTERLEAVE_LEAD, Library, library_of
 from tutor.services import classroom, groupchats, quiz

@@ -3,8 +3,8 @@ moves to memorybefore (none for an item never reviewed before), and back down.""
 
 from __future__ import annotations
 
-from tests.tutor.test_migration_0006 import to
-from tests.tutor.test_migrations import empty, execute  # noqa: F401 (the fixture)
+from tests.tutor.store.test_migration_0006 import to
+from tests.tutor.store.test_migrations import empty, execute  # noqa: F401 (the fixture)
 from tutor.store import Database, schema
 
 

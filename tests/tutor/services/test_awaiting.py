@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from tests.tutor.test_owndecks import OPTICS, imported
+from tests.tutor.services.test_owndecks import OPTICS, imported
 from tutor.services import deckpage
 from tutor.services.awaiting import (
     DeckRename,
