@@ -20,7 +20,8 @@ class Task(Generic[P, R]):
     """A function of a heavy module (matplotlib, torch) to run in a worker, named rather
     than imported so that the bot never loads that module, and typed as the function:
     ``Task[..., bytes]`` returns bytes. Calling it (in the worker) imports the module and
-    runs the function; tests/tutor/runtime/test_workers.py checks that every task names a function."""
+    runs the function; tests/tutor/runtime/test_workers.py checks that every task names
+    a function."""
 
     def __init__(self, module: str, function: str) -> None:
         self.module = module
