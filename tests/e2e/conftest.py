@@ -8,6 +8,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -114,12 +115,32 @@ def bot_env(**values: str) -> dict[str, str]:
     return env
 
 
-async def spawn_bot(env: dict[str, str]) -> asyncio.subprocess.Process:
+# How long a test waits for a bot process to end before it fails as hung.
+HANG_GUARD_SECONDS = 60
+
+
+@dataclass
+class SpawnedBot:
+    """A bot process and its log, read as it comes: a pipe nobody reads stops the bot at
+    its next line once 64 KiB wait in it (a DEBUG start-up writes more than that)."""
+
+    process: asyncio.subprocess.Process
+    reading: asyncio.Task[bytes]
+
+    async def log(self) -> str:
+        """The whole log once the process has ended (a 60 s hang guard, not a bound)."""
+        await asyncio.wait_for(self.process.wait(), HANG_GUARD_SECONDS)
+        return (await self.reading).decode()
+
+
+async def spawn_bot(env: dict[str, str]) -> SpawnedBot:
     """``python -m bot`` as an operator runs it, its log on stdout."""
-    return await asyncio.create_subprocess_exec(
+    process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
+    assert process.stdout is not None
+    return SpawnedBot(process, asyncio.create_task(process.stdout.read()))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -99,7 +99,7 @@ async def test_two_instances_send_each_reminder_and_each_quiz_step_once(
     port_a, port_b = free_port(), free_port()
     # Behind a load balancer both have the same public URL; here it leads to instance A.
     webhook_url = f"http://127.0.0.1:{port_a}/telegram"
-    processes = []
+    bots = []
     for port in (port_a, port_b):
         env = bot_env(
             TELEGRAM_BOT_TOKEN=TOKEN,
@@ -110,7 +110,7 @@ async def test_two_instances_send_each_reminder_and_each_quiz_step_once(
             WEBHOOK_LISTEN="127.0.0.1",
             WEBHOOK_PORT=str(port),
         )
-        processes.append(await spawn_bot(env))
+        bots.append(await spawn_bot(env))
     try:
         for _ in range(2):
             await server.wait_for_request("setWebhook", timeout=30)
@@ -131,10 +131,10 @@ async def test_two_instances_send_each_reminder_and_each_quiz_step_once(
         counts = reminders()
         polls = server.requests("sendPoll")
     finally:
-        for process in processes:
-            if process.returncode is None:
-                process.terminate()
-        outputs = [(await p.communicate())[0].decode() for p in processes]
+        for bot in bots:
+            if bot.process.returncode is None:
+                bot.process.terminate()
+        outputs = [await bot.log() for bot in bots]
         await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     assert sorted(counts) == list(range(1, LEARNERS + 1)), outputs
     assert set(counts.values()) == {1}
