@@ -28,9 +28,6 @@ REMINDER_TICK_SECONDS = 20.0
 FIT_JOB = "memory-fits"
 # Who is due a fit is asked hourly; each fit runs in the fits worker, one after another.
 FIT_TICK_SECONDS = 3600.0
-# What the fits pool runs: the fit (torch, a Task) and the memories it recomputes.
-REFIT = tasks.REFIT
-REPLAY = replay_all
 # Sends in flight at once; the rate limiter paces them to Telegram's 30 a second.
 SEND_CONCURRENCY = 30
 # After the rate limiter's own retries, one more wait for a reminder that still got a 429.
@@ -188,7 +185,7 @@ async def fit_learner(
     """
     given = await shared.database.run_long(fitting.fit_input, learner_id=learner_id)
     refit = await shared.fit_in_worker(
-        REFIT, given.reviews, given.current, given.desired_retention
+        tasks.REFIT, given.reviews, given.current, given.desired_retention
     )
     return await shared.database.run(
         fitting.record, learner_id=learner_id, refit=refit, now=shared.clock(), requested=requested
@@ -205,7 +202,7 @@ async def use_defaults(shared: Services, learner_id: int) -> int:
     given = await shared.database.run_long(fitting.fit_input, learner_id=learner_id)
     if given.current is None:
         return 0
-    memories = await shared.fit_in_worker(REPLAY, given.reviews, given.desired_retention, None)
+    memories = await shared.fit_in_worker(replay_all, given.reviews, given.desired_retention, None)
     return await shared.database.run(
         fitting.use_defaults, learner_id=learner_id, memories=memories
     )
@@ -218,7 +215,7 @@ async def fit_class(shared: Services, chat_id: int) -> fitting.Recorded:
         workers.WorkerError: The fit could not run.
     """
     given = await shared.database.run_long(fitting.class_fit_input, chat_id=chat_id)
-    refit = await shared.fit_in_worker(REFIT, given.reviews, given.current, 0.9)
+    refit = await shared.fit_in_worker(tasks.REFIT, given.reviews, given.current, 0.9)
     return await shared.database.run(
         fitting.record_class, chat_id=chat_id, refit=refit, now=shared.clock()
     )

@@ -1,7 +1,7 @@
 """The catalog: the content directory read once at start-up (decks, lexicon, generated kinds).
 
-The deck schema and the Library live in ``tutor.domain.content``; this module is where they
-meet what is built from code (the generated questions, /predict's item) and the built-in
+The deck schema (``tutor.domain.content``) and the Library (``tutor.domain.library``) meet
+here what is built from code (the generated questions, /predict's item) and the built-in
 decks' bar (``tutor.domain.lint``). Start-up and ``python -m bot check-content`` both load
 through here, so a broken deck or lexicon stops either with one line.
 """

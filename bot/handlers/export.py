@@ -17,7 +17,6 @@ from tutor.services import progress_export
 
 log = logging.getLogger(__name__)
 
-EXPORT = export_deck
 
 EXPORT_PROGRESS = (
     "Your progress on {rows}: item, deck, front, reviews, last rating, due date, stability, "
@@ -65,7 +64,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
     for deck in export.decks:
         try:
-            file_name, data = await shared.read_in_worker(EXPORT, deck, owner=user.id)
+            file_name, data = await shared.read_in_worker(export_deck, deck, owner=user.id)
         except workers.WorkerError as exc:
             log.warning("export of deck %s failed: %s", deck.name[:40], exc)
             await message.reply_text(

@@ -11,7 +11,6 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot import jobs
 from bot.callbacks import (
     CancelDeckAction,
     ConfirmReplace,
@@ -24,6 +23,7 @@ from bot.format import MESSAGE_LIMIT, escape, fit, quantity, shown_length
 from bot.metrics import metrics_of
 from bot.services import ButtonHandler, Services, edit_message, services
 from bot.views import DECK_GONE, counts
+from tutor.domain.memorymodel import replay_all
 from tutor.imports import (
     MAX_FILE_BYTES,
     TOO_BIG,
@@ -36,7 +36,6 @@ from tutor.services import deckpage, owndecks, progress, quotas, study
 
 log = logging.getLogger(__name__)
 
-PARSE = parse_file
 
 NOT_FETCHED = "I could not fetch that file from Telegram. Please send it again."
 # A file the reader could not finish (tutor.runtime.workers: each file has a deadline and a memory
@@ -208,7 +207,9 @@ async def read_deck(
     if len(data) > MAX_FILE_BYTES:
         return TOO_BIG.format(name=file_name, size=len(data) / 1024 / 1024)
     try:
-        parsed: ParsedDeck = await shared.read_in_worker(PARSE, file_name, data, owner=owner.id)
+        parsed: ParsedDeck = await shared.read_in_worker(
+            parse_file, file_name, data, owner=owner.id
+        )
     except ImportFailed as exc:
         return str(exc)
     except workers.WorkerError as exc:
@@ -322,7 +323,7 @@ async def carry_history(
     )
     try:
         memories = await shared.fit_in_worker(
-            jobs.REPLAY, plan.histories, learner.desired_retention, learner.fsrs_parameters
+            replay_all, plan.histories, learner.desired_retention, learner.fsrs_parameters
         )
     except workers.WorkerError as exc:
         log.warning("history of %s for %s not carried over: %s", name, user.id, exc)

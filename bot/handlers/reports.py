@@ -30,8 +30,6 @@ log = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
-SESSION_CHART = tasks.RENDER_SESSION_CHART
-HEATMAP_CHART = tasks.RENDER_CLASS_HEATMAP
 # The /start payload of the link that opens the private chat (any payload that is not a
 # deck id just starts the bot).
 START_PAYLOAD = "reports"
@@ -296,7 +294,7 @@ async def deliver_session_report(application: AnyApplication, session_id: int) -
                 bot,
                 report.recipient,
                 SESSION_CAPTION,
-                SESSION_CHART,
+                tasks.RENDER_SESSION_CHART,
                 [result.share for result in report.figures.questions],
                 title=SESSION_CHART_TITLE.format(
                     chat=report.chat_title or "Class", date=_when(report.local_start, report.zone)
@@ -373,7 +371,7 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             context.bot,
             admin,
             HEATMAP_CAPTION.format(shown=len(heatmap.members)),
-            HEATMAP_CHART,
+            tasks.RENDER_CLASS_HEATMAP,
             heatmap.members,
             heatmap.decks,
             heatmap.shares,

@@ -15,7 +15,6 @@ from tutor.services import fitting, stats
 
 log = logging.getLogger(__name__)
 
-CHART = tasks.RENDER_STATS_CHART
 TITLE = "<b>Your progress</b>"
 REVIEWS = "Reviews: {today} today · {week} in 7 days · {all} in all"
 DECK = "{title}: {learned} learned, {seen} seen of {total}"
@@ -107,7 +106,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await message.reply_chat_action(ChatAction.UPLOAD_PHOTO)
     try:
         chart = await shared.draw_in_worker(
-            CHART, numbers.history, numbers.forecast, name=user.first_name
+            tasks.RENDER_STATS_CHART, numbers.history, numbers.forecast, name=user.first_name
         )
     except workers.WorkerError as exc:
         # Past its deadline or behind a full queue: the numbers go now, without the chart.

@@ -8,13 +8,12 @@ import asyncio
 
 import pytest
 
-from bot.handlers.files import PARSE
 from playground.botapi import BotApiStandin
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_owndecks import OPTICS_CSV, REPLY_TIMEOUT, send_file
 from tests.hostile import HostileFile, build_corpus
 from tutor.domain.library import Library
-from tutor.imports import ImportFailed, ParsedDeck
+from tutor.imports import ImportFailed, ParsedDeck, parse_file
 from tutor.runtime import workers
 
 CORPUS = build_corpus()
@@ -31,7 +30,7 @@ async def test_a_hostile_file_in_the_file_workers_is_refused_or_imported(
     come back as a worker error (timed out, out of memory, died), which fails here."""
     try:
         parsed = await worker_pool.files.run(
-            PARSE, hostile.name, hostile.data, deadline=workers.FILE_DEADLINE_SECONDS
+            parse_file, hostile.name, hostile.data, deadline=workers.FILE_DEADLINE_SECONDS
         )
     except ImportFailed as exc:
         assert hostile.expect == "refused", f"{hostile.attack}: refused with {exc}"

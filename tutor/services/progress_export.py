@@ -25,7 +25,7 @@ from tutor.domain.scheduling import Rating, retrievability
 from tutor.domain.spreadsheet import safe_cell
 from tutor.imports import ParsedDeck
 from tutor.services.libraries import learner_library
-from tutor.services.study import start_learner, to_memory
+from tutor.services.study import start_learner
 
 PROGRESS_COLUMNS = (
     "item",
@@ -92,7 +92,7 @@ def export_of(
     for state in sorted(states, key=lambda s: (found.deck_of.get(s.item_id, "~"), s.item_id)):
         item = found.items.get(state.item_id)
         deck = found.decks[found.deck_of[state.item_id]].title if item is not None else ""
-        memory = to_memory(state)
+        memory = store.columns.memory_of(state)
         recall = (
             retrievability(memory, now, parameters=learner.fsrs_parameters)
             if memory.stability is not None

@@ -14,7 +14,7 @@ from tutor.domain.library import Library
 from tutor.domain.scheduling import Rating, retrievability
 from tutor.services import fitting
 from tutor.services.libraries import learner_library
-from tutor.services.study import learner_zone, start_learner, to_memory
+from tutor.services.study import learner_zone, start_learner
 from tutor.store import ItemState, Learner
 
 HISTORY_DAYS = 30
@@ -125,7 +125,7 @@ def learner_stats(
     )
 
     due_days = Counter(max(s.due.astimezone(tz).date(), today) for s in known)
-    memories = [to_memory(s) for s in known if s.stability is not None]
+    memories = [store.columns.memory_of(s) for s in known if s.stability is not None]
     recall = [retrievability(m, now, parameters=learner.fsrs_parameters) for m in memories]
     # Private quiz rounds and group quiz polls alike.
     quiz = [rating for _, rating, source in logs if source in ("quiz", "group")]

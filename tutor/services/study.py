@@ -23,7 +23,7 @@ from tutor.domain.scheduling import (
     start_of_local_day,
 )
 from tutor.services.libraries import learner_library
-from tutor.store import ItemState, Learner
+from tutor.store import Learner
 
 # Longer answers say more about a distraction than about memory (Anki caps at 60 s too).
 MAX_REVIEW_DURATION_MS = 60_000
@@ -37,11 +37,6 @@ def learner_zone(learner: Learner, default_zone: str) -> str:
 def active_decks(library: Library, learner: Learner) -> list[str]:
     """Ids of the decks switched on for the learner, in library order."""
     return library.chosen_decks(learner.decks)
-
-
-def to_memory(row: ItemState) -> Memory:
-    """The memory a learner's item state holds."""
-    return store.columns.memory_of(row)
 
 
 def start_learner(session: Session, *, learner_id: int, first_name: str, now: datetime) -> Learner:
