@@ -198,7 +198,12 @@ async def _figures(url: str, label: str, library: Library, rows: dict[Any, Any])
 
         async def report() -> reports.ClassReport | None:
             return await database.run_long(
-                reports.class_report, library=library, chat_id=CHAT, days=30, now=END
+                reports.class_report,
+                library=library,
+                chat_id=CHAT,
+                days=30,
+                now=END,
+                default_zone="UTC",
             )
 
         times, stall, class_report = await _timed(report, runs=7)

@@ -38,6 +38,7 @@ from bot.handlers import (
     explain,
     export,
     files,
+    homework,
     predict,
     quiz,
     reports,
@@ -95,6 +96,7 @@ GROUP_COMMANDS = [
     BotCommand("timezone", "The chat's time zone: /timezone Europe/Berlin"),
     BotCommand("access", "Who may start quizzes: /access admins or /access everyone"),
     BotCommand("decks", "Which decks the quizzes draw from (admins)"),
+    BotCommand("homework", "Give the class homework, due by a date (admins)"),
     BotCommand("help", "What I do in this chat"),
 ]
 PRIVATE_COMMANDS = [
@@ -106,6 +108,7 @@ PRIVATE_COMMANDS = [
     BotCommand("stats", "Your progress, with a chart"),
     BotCommand("decks", "Your decks: switch on or off, rename, replace, share"),
     BotCommand("export", "Your progress as CSV, and your own decks as files"),
+    BotCommand("homework", "What your classes assigned you, with due dates"),
     BotCommand("settings", "Reminder, time zone, new cards per day, retention"),
     BotCommand("remind", "Set the daily reminder: /remind 07:30 or /remind off"),
     BotCommand("timezone", "Set your time zone: /timezone Europe/Berlin"),
@@ -251,7 +254,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     application.bot_data["reminders"] = jobs.schedule_jobs(
         application,
         reminder_interval=application.bot_data["reminder_interval"],
-        dailies=sessions.run_dailies,
+        also=(sessions.run_dailies, homework.run_due_work),
     )
     me = application.bot
     log.info("started as @%s with %d decks", me.username, len(shared.library.decks))
@@ -350,6 +353,7 @@ def build_application(
         "timezone": account.timezone_command,
         "forget": account.forget_command,
         "report": reports.private_report_command,
+        "homework": homework.private_command,
     }
     for command, callback in private_commands.items():
         application.add_handler(CommandHandler(command, callback, filters=private))
@@ -364,6 +368,7 @@ def build_application(
         "decks": group_decks.group_decks_command,
         "report": reports.report_command,
         "export": reports.export_command,
+        "homework": homework.group_command,
         "help": group.help_command,
         "start": group.help_command,
     }
@@ -382,6 +387,14 @@ def build_application(
     application.add_handler(
         ChatMemberHandler(members.on_chat_member, ChatMemberHandler.CHAT_MEMBER)
     )
+    # Who joined is in the class's homework too (a group of its own: both handlers run).
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, homework.on_members_seen),
+        group=2,
+    )
+    application.add_handler(
+        ChatMemberHandler(homework.on_members_seen, ChatMemberHandler.CHAT_MEMBER), group=2
+    )
     application.add_handler(PollAnswerHandler(sessions.on_poll_answer))
     application.add_handler(PollHandler(sessions.on_poll))
     application.add_handler(
@@ -398,11 +411,23 @@ def build_application(
     application.add_handler(MessageHandler(private & ~filters.COMMAND, start.on_message))
     application.add_error_handler(errors.on_error)
 
-    for feature in (review, quiz, explain, account, decks, group_decks, files, demo, predict):
+    for feature in (
+        review,
+        quiz,
+        explain,
+        account,
+        decks,
+        group_decks,
+        files,
+        demo,
+        predict,
+        homework,
+    ):
         shared.buttons.update(feature.BUTTONS)
     # Features reach each other only through what is wired here.
-    for answering in (explain, decks):
+    for answering in (explain, decks, homework):
         shared.answers.update(answering.ANSWERS)
+    shared.links.update(homework.LINKS)
     shared.senders.update(
         {
             StartReview: review.send_next_card,

@@ -270,6 +270,76 @@ class GroupDeck(Payload):
     deck_id: str
 
 
+@dataclass(frozen=True)
+class HomeworkFrom(Payload):
+    """An admin's new homework: its items come from ``source`` (a deck id, "all" or "weak")."""
+
+    action: ClassVar[str] = "h"
+    source: str
+
+
+@dataclass(frozen=True)
+class HomeworkCount(HomeworkFrom):
+    """... ``count`` of them."""
+
+    action: ClassVar[str] = "c"
+    count: int
+
+
+@dataclass(frozen=True)
+class HomeworkDays(HomeworkCount):
+    """... due ``days`` from today."""
+
+    action: ClassVar[str] = "y"
+    days: int
+
+
+@dataclass(frozen=True)
+class HomeworkDue(HomeworkDays):
+    """... at the ``clock``-th of the due times (tutor.domain.homework.DUE_TIMES): assign it."""
+
+    action: ClassVar[str] = "z"
+    clock: int
+
+
+@dataclass(frozen=True)
+class HomeworkGo(Payload):
+    """Start or go on with homework ``homework``: its next item."""
+
+    action: ClassVar[str] = "t"
+    homework: int
+
+
+@dataclass(frozen=True)
+class HomeworkReveal(Payload):
+    """Show the back of the card at ``position`` of a homework, shown at ``shown_at``."""
+
+    action: ClassVar[str] = "x"
+    homework: int
+    position: int
+    shown_at: int
+
+
+@dataclass(frozen=True)
+class HomeworkRate(HomeworkReveal):
+    """Rate that card ``rating``."""
+
+    action: ClassVar[str] = "n"
+    rating: int
+
+
+@dataclass(frozen=True)
+class HomeworkChoose(Payload):
+    """Choose option ``option`` (in the question's own order) of the question at
+    ``position`` of a homework, shown at ``shown_at``."""
+
+    action: ClassVar[str] = "i"
+    homework: int
+    position: int
+    shown_at: int
+    option: int
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     cls.action: cls
     for cls in (
@@ -299,6 +369,14 @@ PAYLOADS: dict[str, type[Payload]] = {
         CancelDeckAction,
         StudyDeck,
         GroupDeck,
+        HomeworkFrom,
+        HomeworkCount,
+        HomeworkDays,
+        HomeworkDue,
+        HomeworkGo,
+        HomeworkReveal,
+        HomeworkRate,
+        HomeworkChoose,
     )
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -67,17 +67,18 @@ def render_reminder(reminder: reminders.Reminder) -> str:
     return fit(text, MESSAGE_LIMIT, is_html=True)
 
 
-# The tick's second job: start the class quizzes whose daily time has come (the app factory
-# hands it down: a feature's handlers are not imported here).
-Dailies = Callable[[Application[Any, Any, Any, Any, Any, Any]], Awaitable[int]]
+# The tick's other work, after the reminders: start the class quizzes whose daily time has
+# come, send homework nudges and reports (the app factory hands them down: a feature's
+# handlers are not imported here).
+TickWork = Callable[[Application[Any, Any, Any, Any, Any, Any]], Awaitable[int]]
 
 
 class ReminderSender:
     """Runs the tick: claims due reminders batch by batch and sends them, never two ticks
     at once (a slow tick makes the next one a no-op instead of overlapping it)."""
 
-    def __init__(self, dailies: Dailies | None = None) -> None:
-        self._dailies = dailies
+    def __init__(self, also: Sequence[TickWork] = ()) -> None:
+        self._also = tuple(also)
         self._running = asyncio.Lock()
         self.sent = 0
 
@@ -112,8 +113,8 @@ class ReminderSender:
             total += sum(results)
             if handled < reminders.CLAIM_BATCH:
                 break
-        if self._dailies is not None:
-            await self._dailies(application)
+        for work in self._also:
+            await work(application)
         if total:
             log.info("sent %d reminders", total)
         self.sent += total
@@ -256,10 +257,10 @@ def schedule_jobs(
     *,
     reminder_interval: float = REMINDER_TICK_SECONDS,
     fit_interval: float = FIT_TICK_SECONDS,
-    dailies: Dailies | None = None,
+    also: Sequence[TickWork] = (),
 ) -> ReminderSender:
     """Register the reminder and memory-fit ticks (replacing ones of the same names) on
-    PTB's JobQueue; the reminder tick also starts the ``dailies``."""
+    PTB's JobQueue; the reminder tick also runs ``also`` (dailies, homework), in order."""
     assert application.job_queue is not None
     for name in (REMINDER_JOB, FIT_JOB):
         for job in application.job_queue.get_jobs_by_name(name):
@@ -271,7 +272,7 @@ def schedule_jobs(
         name=FIT_JOB,
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
-    sender = ReminderSender(dailies)
+    sender = ReminderSender(also)
     application.job_queue.run_repeating(
         sender.tick,
         interval=reminder_interval,

@@ -34,6 +34,8 @@ ButtonHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Any], Awaitable[Non
 AnswerHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Any], Awaitable[None]]
 # What a "start" button sends under a message: ``send(message, context, user_id=, first_name=)``.
 SendInReply = Callable[..., Awaitable[None]]
+# A /start link's payload after its prefix: ``open(update, context, rest)``.
+LinkHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, str], Awaitable[None]]
 # A class's quiz session is over: ``report(application, session_id)`` sends its report.
 ReportSession = Callable[[Any, int], Awaitable[None]]
 
@@ -51,9 +53,10 @@ class Services:
     rng: random.Random = field(default_factory=random.Random)
     buttons: dict[type[Payload], ButtonHandler] = field(default_factory=dict)
     # Filled in by the app factory, so that no feature imports another: who takes a message
-    # that answers an open question (by its kind), what each start button sends, and who
-    # reports a finished class session.
+    # that answers an open question (by its kind), what each start button sends, who opens
+    # a /start link by its payload's prefix, and who reports a finished class session.
     answers: dict[type, AnswerHandler] = field(default_factory=dict)
+    links: dict[str, LinkHandler] = field(default_factory=dict)
     senders: dict[type[Payload], SendInReply] = field(default_factory=dict)
     session_over: ReportSession | None = None
     pool: workers.Workers | None = None

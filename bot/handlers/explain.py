@@ -19,8 +19,7 @@ from bot.format import MESSAGE_LIMIT, escape, fit, long_duration, shown_length
 from bot.metrics import metrics_of
 from bot.services import AnswerHandler, ButtonHandler, answer_then_send, services
 from bot.telegram_io import answer_quietly, show_in_place
-from bot.views import OTHER_MESSAGE, RATING_LABELS
-from tutor.domain.grading import Grade
+from bot.views import OTHER_MESSAGE, RATING_LABELS, render_grade
 from tutor.domain.scheduling import Rating
 from tutor.services import explain
 from tutor.services.awaiting import ExplainAnswer
@@ -30,28 +29,9 @@ PROMPT = (
     "<i>Hint: {hint}</i>\n\nAnswer in one message (a few sentences), or send /cancel."
 )
 PLACEHOLDER = "Your explanation"
-SCORE = "<b>You covered {covered}/{total} key ideas.</b>"
-COVERED = "✅ {name}"
-MISSED = "➖ {name} <i>(missed)</i>"
-NOT_FOUND = "➖ {name} <i>(not found)</i>"
-CONTRADICTED = "❌ {name} <i>(your answer says otherwise)</i>"
-OTHER_WAY = "⚠️ <b>Careful:</b> part of your answer says the opposite of a key idea (marked ❌)."
-UNSURE = (
-    "I could not tell how much of this is right: I did not find these key ideas in your"
-    " words. Compare with the model answer and rate yourself."
-)
-MODEL_ANSWER = "<b>A model answer</b>\n{answer}"
-EMPTY = "I didn't find an answer in that message. Have a look at a model answer:"
-OFF_TOPIC = (
-    "That doesn't touch the key ideas yet. No worries: read the model answer and try "
-    "this prompt again when it comes back."
-)
-ALL_COVERED = "Excellent: every key idea is there."
 ANOTHER_PROMPT = "Another prompt"
 NO_PROMPTS = "Your decks have no explain prompts. Switch on another deck in /decks."
 NOT_TEXT = "Please answer the prompt in text, or send /cancel."
-CAREFUL = "⚠️ <b>Careful:</b> {correction}"
-NOTE = "ℹ️ {note}"
 SUGGESTED = "{label} ✓"
 RATED = (
     "Rated <b>{rating}</b>: next review in {delta}. <i>Disagree? Tap another rating (once).</i>"
@@ -65,43 +45,6 @@ KEPT = "{rating} it is: next review in {delta}."
 ALREADY_CHANGED = "You already changed this rating: it can be changed once."
 STALE = "This answer's rating can no longer be changed."
 INVALID_RATING = "This button is not valid."
-
-
-def render_cautions(grade: Grade) -> list[str]:
-    """A "Careful:" line for each misconception the answer shows, with its correction, and
-    the reason the rating is capped (a bare list of key phrases), when there is one."""
-    lines = [CAREFUL.format(correction=escape(caution.correction)) for caution in grade.cautions]
-    if grade.contradicted and not grade.cautions:
-        lines.append(OTHER_WAY)
-    if grade.note:
-        lines.append(NOTE.format(note=escape(grade.note)))
-    return lines
-
-
-def render_grade(grade: Grade, model_answer: str) -> str:
-    """The score, each key idea covered or missed, and a model answer."""
-    total = len(grade.covered) + len(grade.missed)
-    lines = []
-    if grade.empty:
-        lines.append(EMPTY)
-    else:
-        lines.append(SCORE.format(covered=len(grade.covered), total=total))
-        lines += render_cautions(grade)
-        if grade.off_topic:
-            lines.append(OFF_TOPIC)
-        elif grade.unsure:
-            lines.append(UNSURE)
-        elif not grade.missed:
-            lines.append(ALL_COVERED)
-        lines.append("")
-        lines += [COVERED.format(name=escape(name)) for name in grade.covered]
-        missed = NOT_FOUND if grade.unsure else MISSED
-        lines += [
-            (CONTRADICTED if name in grade.contradicted else missed).format(name=escape(name))
-            for name in grade.missed
-        ]
-    lines += ["", MODEL_ANSWER.format(answer=escape(model_answer))]
-    return "\n".join(lines)
 
 
 def render_reply(result: explain.ExplainResult, *, now: datetime) -> str:

@@ -12,27 +12,27 @@ import logging
 import re
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from telegram import Bot, InputFile, Update
+from telegram import InputFile, Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.admins import is_admin, sender_id, user_is_admin
 from bot.format import MESSAGE_LIMIT, escape, fit, shown_length
+from bot.private import cannot_write, send_chart, send_private, start_link
 from bot.services import Services, services
 from tutor.domain import classreport
-from tutor.runtime import tasks, workers
+from tutor.runtime import tasks
 from tutor.services import report_export, reports
+from tutor.services.homework_due import HomeworkReport
 from tutor.services.reports import ClassReport, SessionReport
 
 log = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
-# The /start payload of the link that opens the private chat (any payload that is not a
-# deck id just starts the bot).
-START_PAYLOAD = "reports"
 # Telegram takes documents up to 50 MB from a bot; a bigger CSV goes as a ZIP of it.
 EXPORT_PLAIN_LIMIT = 45 * 1024 * 1024
 QUESTION_CHARS = 90
@@ -62,6 +62,14 @@ WEAKEST_TITLE = "<b>Weakest questions</b>"
 WEAKEST_LINE = "{share} ({right}/{answered}) {question}"
 DECKS_TITLE = "<b>Decks</b>"
 DECK_LINE = "{title}: {share} right of {answered}"
+HOMEWORK_TITLE = "<b>Homework</b>"
+NO_QUIZ_ANSWERS = "Nobody answered a quiz in this time."
+HOMEWORK_LINE = (
+    "{title}, due {due}: {finished} finished, {started} started, {not_started} did not start"
+    "{share}{late}"
+)
+HOMEWORK_SHARE = " · {share} right"
+HOMEWORK_LATE = " · {late} late"
 MEMBERS_TITLE = "<b>Members</b>, weakest first: share right (answered){recall}"
 RECALL_NOTE = "; predicted recall for those who study in private"
 MEMBER_LINE = "{name}: {share} ({answered}){recall}"
@@ -152,9 +160,35 @@ def render_session_report(report: SessionReport) -> str:
     return fit("\n".join(lines))
 
 
+def render_homework_line(report: HomeworkReport) -> str:
+    """One homework in /report: who did it, the share right, late answers."""
+    figures = report.figures
+    answered = sum(item.answered for item in figures.items)
+    right = sum(item.right for item in figures.items)
+    return HOMEWORK_LINE.format(
+        title=escape(report.title),
+        due=_when(report.due_at.astimezone(ZoneInfo(report.zone)), report.zone),
+        finished=len(figures.finished),
+        started=len(figures.started),
+        not_started=len(figures.not_started),
+        share=HOMEWORK_SHARE.format(share=_percent(right / answered)) if answered else "",
+        late=HOMEWORK_LATE.format(late=figures.late_answers) if figures.late_answers else "",
+    )
+
+
 def render_class_report(report: ClassReport) -> str:
     """/report as HTML text: what matters most first, then as many members as fit."""
     figures = report.figures
+    if not figures.answers:
+        # Homework only: nothing from quizzes to show.
+        lines = [
+            CLASS_TITLE.format(chat=escape(report.chat_title), days=_count(report.days, "day")),
+            NO_QUIZ_ANSWERS,
+            "",
+            HOMEWORK_TITLE,
+            *(render_homework_line(homework) for homework in report.homework),
+        ]
+        return fit("\n".join(lines))
     lines = [
         CLASS_TITLE.format(chat=escape(report.chat_title), days=_count(report.days, "day")),
         CLASS_SUMMARY.format(
@@ -191,6 +225,9 @@ def render_class_report(report: ClassReport) -> str:
         DECK_LINE.format(title=escape(d.label), share=_percent(d.share), answered=d.answered)
         for d in figures.decks
     ]
+    if report.homework:
+        lines += ["", HOMEWORK_TITLE]
+        lines += [render_homework_line(homework) for homework in report.homework]
     any_recall = any(m.recall is not None for m in figures.members)
     lines += ["", MEMBERS_TITLE.format(recall=RECALL_NOTE if any_recall else "")]
     text = "\n".join(lines)
@@ -220,56 +257,6 @@ def render_class_report(report: ClassReport) -> str:
 # --- sending in private --------------------------------------------------------------------
 
 
-def start_link(bot: Bot) -> str:
-    """The link that opens the bot's private chat with a Start button."""
-    return f"https://t.me/{bot.username}?start={START_PAYLOAD}"
-
-
-def _cannot_write(error: TelegramError) -> bool:
-    """Whether Telegram refused because the user has not started the bot (or blocked it)."""
-    return isinstance(error, Forbidden) or (
-        isinstance(error, BadRequest) and "chat not found" in error.message.lower()
-    )
-
-
-async def _send_private(bot: Bot, user_id: int, text: str) -> bool:
-    """Send a report's text to the user's private chat; False if Telegram refuses because
-    the bot may not write to them."""
-    try:
-        await bot.send_message(user_id, text, parse_mode=ParseMode.HTML)
-    except TelegramError as exc:
-        if not _cannot_write(exc):
-            raise
-        log.info("cannot write to user %s: %s", user_id, exc.message)
-        return False
-    return True
-
-
-async def _send_chart(
-    shared: Services,
-    bot: Bot,
-    user_id: int,
-    caption: str,
-    target: tasks.Task[..., bytes],
-    *args: Any,
-    **kwargs: Any,
-) -> None:
-    """Draw a report's chart in the worker process and send it after the text (which does
-    not wait for it); a chart that fails is logged and left out."""
-    try:
-        chart = await shared.draw_in_worker(target, *args, **kwargs)
-    except workers.WorkerError as exc:
-        log.warning("a report chart was left out: %s", exc)
-        return
-    except Exception:
-        log.exception("a report chart failed")
-        return
-    try:
-        await bot.send_photo(user_id, chart, caption=caption)
-    except TelegramError as exc:
-        log.info("report chart to user %s not sent: %s", user_id, exc.message)
-
-
 async def deliver_session_report(application: AnyApplication, session_id: int) -> None:
     """Send a finished session's report to the admin who started it; where the bot cannot
     write to them, tell the group once how to fix it."""
@@ -288,8 +275,8 @@ async def deliver_session_report(application: AnyApplication, session_id: int) -
         # whoever set a daily quiz may have been an admin then and be none now.
         if not await user_is_admin(bot, application.bot_data, report.chat_id, report.recipient):
             return
-        if await _send_private(bot, report.recipient, render_session_report(report)):
-            await _send_chart(
+        if await send_private(bot, report.recipient, render_session_report(report)):
+            await send_chart(
                 shared,
                 bot,
                 report.recipient,
@@ -354,11 +341,12 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         chat_id=chat.id,
         days=days,
         now=shared.clock(),
+        default_zone=shared.settings.default_timezone,
     )
     if report is None:
         await message.reply_text(NO_ANSWERS_REPORT.format(days=_count(days, "day")))
         return
-    if not await _send_private(context.bot, admin, render_class_report(report)):
+    if not await send_private(context.bot, admin, render_class_report(report)):
         await message.reply_text(
             CANNOT_WRITE.format(link=start_link(context.bot), command="/report")
         )
@@ -366,7 +354,7 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await message.reply_text(REPORT_SENT)
     heatmap = report.figures.heatmap
     if heatmap.members and heatmap.decks:
-        await _send_chart(
+        await send_chart(
             shared,
             context.bot,
             admin,
@@ -422,7 +410,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             admin, InputFile(data, filename=name), caption=caption, parse_mode=ParseMode.HTML
         )
     except TelegramError as exc:
-        if not _cannot_write(exc):
+        if not cannot_write(exc):
             raise
         await message.reply_text(
             CANNOT_WRITE.format(link=start_link(context.bot), command="/export")

@@ -47,6 +47,7 @@ HELP = (
     "/stats — your progress, with a chart\n"
     "/decks — switch decks on or off; rename, replace, delete or share your own\n"
     "/export — your progress as CSV, and your own decks as files\n"
+    "/homework — what your classes assigned you, with due dates\n"
     "/settings — reminder time, time zone, new cards per day, retention\n"
     "/remind 07:30 — your daily reminder time (/remind off to stop)\n"
     "/timezone Europe/Berlin — your time zone\n"
@@ -54,8 +55,9 @@ HELP = (
     "Send me a file (CSV / TSV, Markdown, YAML, Anki .apkg) to study it as your own deck.\n"
     "/start — the welcome message and your first cards\n"
     "/help — this list\n\n"
-    "In a class group I run quizzes; its admins get a report after each one here, and "
-    "/report and /export there send the class's figures and answers here."
+    "In a class group I run quizzes and homework (/homework there); its admins get a report "
+    "after each quiz and at each homework's due date here, and /report and /export there "
+    "send the class's figures and answers here."
 )
 UNKNOWN_COMMAND = "I don't know {command}. Send /help to see what I can do."
 # /cancel: a line for each question it dropped, the one the next message answered first.
@@ -64,17 +66,23 @@ CANCELLED = {
     awaiting.ExplainAnswer: "Prompt dropped. Send /explain for a new one.",
     awaiting.DeckReplace: "Replace cancelled.",
     awaiting.FileToConfirm: "Replace cancelled.",
+    awaiting.HomeworkExplainAnswer: "Prompt dropped. Send /homework to go on with your homework.",
 }
 NOTHING_TO_CANCEL = "There is nothing to cancel."
 
 
 async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet the learner, create them on first contact, and offer the first cards; a deep
-    link picks a deck (``lr-basics``) or adds a shared one (``deck-<code>``)."""
+    link picks a deck (``lr-basics``), adds a shared one (``deck-<code>``) or goes to what a
+    feature registered for its prefix (``hw-<code>``: a homework)."""
     user, message = update.effective_user, update.effective_message
     assert user is not None and message is not None
     shared = services(context)
     payload = context.args[0] if context.args else None
+    for prefix, opens in shared.links.items():
+        if payload is not None and payload.startswith(prefix):
+            await opens(update, context, payload[len(prefix) :])
+            return
     now = shared.clock()
     extra = ""
     if payload is not None and payload.startswith(SHARE_PREFIX):

@@ -512,10 +512,11 @@ function renderKeyboard(view) {
     const line = el("div", { class: "keyboard-row" });
     for (const button of row) {
       if (button.url) {
-        const href = safeUrl(button.url);
-        line.append(
-          el("a", { class: "inline-button url", href: href || "#", target: "_blank", rel: "noopener noreferrer", text: button.text }),
-        );
+        // As in Telegram: a t.me link to this bot opens its chat with /start PAYLOAD.
+        const anchor = link(button.url);
+        anchor.classList.add("inline-button", "url");
+        anchor.textContent = button.text;
+        line.append(anchor);
       } else {
         line.append(
           el("button", {

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.format import MESSAGE_LIMIT, shown_length
-from bot.handlers.explain import render_changed, render_grade, render_reply
+from bot.handlers.explain import render_changed, render_reply
+from bot.views import render_grade
 from tutor.domain.content import ExplainPrompt
 from tutor.domain.grading import Caution, Grade, grade_explanation
 from tutor.domain.library import Library

@@ -13,8 +13,19 @@ from playground.botapi import BotApiStandin
 from tests.e2e.conftest import TOKEN, bot_env, spawn_bot
 from tests.e2e.test_webhook import free_port
 from tutor.domain.content import QuizQuestion
+from tutor.domain.homework import snapshot
 from tutor.domain.library import Library
-from tutor.store import Database, GroupChat, ItemState, Learner, QuizSession, SessionPoll, schema
+from tutor.store import (
+    Database,
+    GroupChat,
+    Homework,
+    HomeworkMember,
+    ItemState,
+    Learner,
+    QuizSession,
+    SessionPoll,
+    schema,
+)
 
 LEARNERS = 40
 GROUP_ID = -1009876543210
@@ -22,7 +33,8 @@ SECRET = "two-instances-secret"
 
 
 async def seed(url: str, library: Library, now: datetime) -> str:
-    """Learners with a reminder due now, and a group session whose poll has just closed."""
+    """Learners with a reminder due now, a group session whose poll has just closed, a
+    homework whose members' nudges are due, and one whose report is due."""
     database = Database(url)
     await schema.upgrade(database)
     question = next(q for q in library.items.values() if isinstance(q, QuizQuestion))
@@ -60,6 +72,22 @@ async def seed(url: str, library: Library, now: datetime) -> str:
             started_at=now - timedelta(minutes=1),
         )
         session.add(running)
+        for homework_id, due in ((1, now + timedelta(days=1)), (2, now - timedelta(minutes=1))):
+            session.add(
+                Homework(
+                    id=homework_id, chat_id=GROUP_ID, code=f"code{homework_id}", assigned_by=1,
+                    title=f"Homework {homework_id}", items=snapshot([question]),
+                    created_at=now - timedelta(days=1), due_at=due,
+                )
+            )  # fmt: skip
+        session.flush()
+        for n in range(1, LEARNERS + 1):
+            session.add(
+                HomeworkMember(
+                    homework_id=1, learner_id=n, first_name=f"L{n}",
+                    nudge_at=now - timedelta(minutes=1),
+                )
+            )  # fmt: skip
         session.flush()
         assert running.id is not None
         session.add(
@@ -81,7 +109,7 @@ async def seed(url: str, library: Library, now: datetime) -> str:
     return question.question
 
 
-async def test_two_instances_send_each_reminder_and_each_quiz_step_once(
+async def test_two_instances_send_each_reminder_quiz_step_nudge_and_report_once(
     server: BotApiStandin, postgres_url: str, library: Library
 ) -> None:
     from tests.conftest import _pg_admin
@@ -115,20 +143,34 @@ async def test_two_instances_send_each_reminder_and_each_quiz_step_once(
         for _ in range(2):
             await server.wait_for_request("setWebhook", timeout=30)
 
-        def reminders() -> Counter[int]:
+        def sent(text: str) -> Counter[int]:
             return Counter(
                 r.params["chat_id"]
                 for r in server.requests("sendMessage")
-                if "waiting for review" in str(r.params.get("text"))
+                if text in str(r.params.get("text"))
             )
+
+        def reminders() -> Counter[int]:
+            return sent("waiting for review")
+
+        def nudges() -> Counter[int]:
+            return sent("your homework is due")
+
+        def reports() -> Counter[int]:
+            return sent("Homework report")
 
         # Generous: on a loaded machine two bots and their workers take a while to start.
         for _ in range(300):
-            if len(reminders()) == LEARNERS and server.requests("sendPoll"):
+            if (
+                len(reminders()) == LEARNERS
+                and len(nudges()) == LEARNERS
+                and reports()
+                and server.requests("sendPoll")
+            ):
                 break
             await asyncio.sleep(0.1)
         await asyncio.sleep(2.5)  # both instances tick again meanwhile
-        counts = reminders()
+        counts, nudged, reported = reminders(), nudges(), reports()
         polls = server.requests("sendPoll")
     finally:
         for bot in bots:
@@ -138,6 +180,9 @@ async def test_two_instances_send_each_reminder_and_each_quiz_step_once(
         await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     assert sorted(counts) == list(range(1, LEARNERS + 1)), outputs
     assert set(counts.values()) == {1}
+    # Each member's homework nudge once, the homework's report once, to the admin.
+    assert sorted(nudged) == list(range(1, LEARNERS + 1)) and set(nudged.values()) == {1}
+    assert reported == Counter({1: 1})
     # The closed poll's session moves on to its second question exactly once.
     assert len(polls) == 1 and polls[0].params["question"] == f"[2/2] {question}"
     assert all("Traceback" not in output for output in outputs), outputs

@@ -120,7 +120,7 @@ async def test_the_admin_gets_the_session_report_and_the_export_in_private(
         table = list(csv.reader(io.StringIO(document.document.decode("utf-8-sig"))))
         assert table[0] == [
             "session", "date (UTC)", "time (UTC)", "question id", "question", "member id",
-            "member", "option chosen", "correct", "seconds",
+            "member", "option chosen", "correct", "seconds", "source",
         ]  # fmt: skip
         assert len(table) == 1 + 6
         assert sorted((row[6], row[4], row[8]) for row in table[1:]) == sorted(

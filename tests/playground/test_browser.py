@@ -430,3 +430,78 @@ def test_a_newcomers_first_ten_minutes_never_leave_them_stuck(
     except BaseException:
         shot(driver, "newcomer-failure")
         raise
+
+
+def test_a_teacher_assigns_homework_and_a_member_does_it_in_private(
+    browser: Driver, playground: PlaygroundProcess
+) -> None:
+    """Sam, the class's admin, gives it homework with /homework's buttons; its Start button
+    opens the private chat, where Sam does it item by item; /homework lists what is left."""
+    driver = browser
+    driver.get(playground.url)
+    try:
+        wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".chat-item")) == 2)
+        type_and_send(driver, "/start")
+        wait(driver, message_with("Hi Sam! I'm your learning-rate tutor."))
+
+        driver.find_element(By.CSS_SELECTOR, '.chat-item[data-chat-type="supergroup"]').click()
+        wait(driver, message_with("Hello, Class!"))
+        type_and_send(driver, "/homework")
+        flow = message_id(wait(driver, message_with("New homework: what should the class")))
+        deck = labels(redrawn(driver, flow))[0]
+        press(driver, flow, deck)
+        wait(driver, redrawn_so_that(flow, lambda m: "how many items?" in m.text))
+        press(driver, flow, "3")
+        wait(driver, redrawn_so_that(flow, lambda m: "Due when?" in m.text))
+        press(driver, flow, "Tomorrow")
+        wait(driver, redrawn_so_that(flow, lambda m: "At what time" in m.text))
+        press(driver, flow, "18:00")
+        announced = wait(driver, redrawn_so_that(flow, lambda m: "Homework: 3 items" in m.text))
+        assert labels(announced) == ["Start"]
+        shot(driver, "homework-assigned")
+
+        # Start opens the private chat with the homework's first item.
+        wait(driver, lambda d: button(redrawn(d, flow), "Start").click() or True)
+        first = wait(driver, message_with("Homework · Class · 1/3"))
+        assert labels(first) == ["Show answer"]
+        item = message_id(first)
+        press(driver, item, "Show answer")
+        wait(driver, redrawn_so_that(item, lambda m: "Good" in labels(m)))
+        shot(driver, "homework-card")
+        press(driver, item, "Good")
+        question = wait(driver, redrawn_so_that(item, lambda m: "2/3" in m.text))
+        assert labels(question)[:2] == ["1", "2"]
+        shot(driver, "homework-question")
+        press(driver, item, "1")
+        wait(driver, redrawn_so_that(item, lambda m: labels(m) == ["Next ▸"]))
+        shot(driver, "homework-verdict")
+
+        # Stopped here: /homework lists it with what is done, and Go on picks it up.
+        type_and_send(driver, "/homework")
+        listed = wait(driver, message_with("Your homework"))
+        assert "2/3 done, due" in listed.text
+        press(driver, message_id(listed), "1. Go on")
+        prompt = wait(driver, redrawn_so_that(message_id(listed), lambda m: "3/3" in m.text))
+        assert "Explain it in your own words" in prompt.text
+        type_and_send(
+            driver,
+            "A schedule lowers the learning rate as training goes on, so the steps get "
+            "smaller near the minimum and the loss settles instead of bouncing.",
+        )
+        graded = wait(driver, message_with("key ideas"))
+        # Said in words the grader does not know: the member rates themselves.
+        assert "Compare with the model answer and rate yourself." in graded.text
+        assert labels(graded) == ["Again", "Hard", "Good", "Easy"]
+        shot(driver, "homework-explain")
+        press(driver, message_id(graded), "Good")
+        done = wait(
+            driver, redrawn_so_that(message_id(graded), lambda m: "Homework done" in m.text)
+        )
+        assert "3 items from" in done.text
+        shot(driver, "homework-done")
+
+        errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+        assert errors == []
+    except BaseException:
+        shot(driver, "failure")
+        raise

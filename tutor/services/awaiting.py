@@ -1,5 +1,6 @@
 """What the learner's next private message answers: the one place that knows every question
-left open (an explain prompt, a deck's new name, a deck's new file) and which comes first.
+left open (an explain prompt, one asked for homework, a deck's new name, a deck's new file)
+and which comes first.
 
 Two tables hold them (``PendingExplain``, ``DeckAction``); nothing else reads them to
 decide where a message goes, and /cancel clears both here.
@@ -21,6 +22,16 @@ from tutor.services.owndecks import is_fresh
 class ExplainAnswer:
     """An explain prompt (``item_id``) waits for the learner's answer in text."""
 
+    item_id: str
+    asked_at: datetime
+
+
+@dataclass(frozen=True)
+class HomeworkExplainAnswer:
+    """An explain prompt of homework ``homework_id`` (its item at ``position``) waits for
+    the learner's answer in text."""
+
+    homework_id: int
     item_id: str
     asked_at: datetime
 
@@ -50,7 +61,7 @@ class FileToConfirm:
     asked_at: datetime
 
 
-Awaiting = ExplainAnswer | DeckRename | DeckReplace | FileToConfirm
+Awaiting = ExplainAnswer | HomeworkExplainAnswer | DeckRename | DeckReplace | FileToConfirm
 
 
 def _open(session: Session, *, learner_id: int, now: datetime) -> list[Awaiting]:
@@ -72,7 +83,9 @@ def _open(session: Session, *, learner_id: int, now: datetime) -> list[Awaiting]
     found: list[Awaiting] = []
     if action is not None and action.action == "rename":
         found.append(DeckRename(action.deck_id, action.asked_at))
-    if prompt is not None:
+    if prompt is not None and prompt.homework_id is not None:
+        found.append(HomeworkExplainAnswer(prompt.homework_id, prompt.item_id, prompt.asked_at))
+    elif prompt is not None:
         found.append(ExplainAnswer(prompt.item_id, prompt.asked_at))
     if action is not None and action.action == "replace":
         found.append(DeckReplace(action.deck_id, action.asked_at))

@@ -75,4 +75,5 @@ def migrate_chat(session: Session, *, old_id: int, new_id: int, now: datetime) -
     store.classroom.move_chat_rows(session, old_id=old_id, new_id=new_id)
     store.shareddecks.move_group_decks(session, old_id=old_id, new_id=new_id)
     store.reports.move_left_members(session, old_id=old_id, new_id=new_id)
+    store.homework.move_chat_homework(session, old_id=old_id, new_id=new_id)
     session.commit()

@@ -16,6 +16,7 @@ from tutor import store
 from tutor.domain.classreport import PollAsked, poll_wording
 from tutor.domain.library import Library
 from tutor.domain.spreadsheet import csv_field
+from tutor.services.homework_due import ExportedAnswer, exported_answers
 from tutor.store import Database
 from tutor.store.reports import ExportedVote
 
@@ -37,6 +38,8 @@ class ExportPlan:
     polls: dict[str, PollAsked]
     pages: tuple[tuple[int, int], ...]
     members: dict[int, str]
+    # The homework answers, after the polls' (a class's homework is hundreds of rows).
+    homework: tuple[ExportedAnswer, ...] = ()
 
 
 def pages_of(answers: Sequence[tuple[int, int]], size: int) -> tuple[tuple[int, int], ...]:
@@ -61,7 +64,8 @@ def pages_of(answers: Sequence[tuple[int, int]], size: int) -> tuple[tuple[int, 
 def plan_export(session: Session, *, chat_id: int, default_zone: str) -> ExportPlan | None:
     """The chat's export plan (None: nobody ever answered there); commits."""
     answers = store.reports.answers_per_session(session, chat_id=chat_id)
-    if not answers:
+    homework = tuple(exported_answers(session, chat_id=chat_id))
+    if not answers and not homework:
         session.commit()
         return None
     group = store.classroom.get_group(session, chat_id=chat_id)
@@ -80,6 +84,7 @@ def plan_export(session: Session, *, chat_id: int, default_zone: str) -> ExportP
         polls=polls,
         pages=pages_of(answers, EXPORT_PAGE),
         members=members,
+        homework=homework,
     )
 
 
@@ -105,7 +110,10 @@ EXPORT_COLUMNS = (
     "option chosen",
     "correct",
     "seconds",
+    "source",
 )
+# The source cell of a poll's answer, and of a homework answer (late: after its due date).
+FROM_POLL, FROM_HOMEWORK, LATE = "quiz", "homework", "homework, late"
 
 
 class CsvExport:
@@ -157,8 +165,24 @@ class CsvExport:
             append(
                 f"{session_id},{minute}{when[16:19]},{question},{learner_id},{member},"
                 f"{options[chosen] if chosen is not None and chosen < len(options) else ''},"
-                f"{'1' if correct else '0'},{tenths // 10}.{tenths % 10}\r\n"
+                f"{'1' if correct else '0'},{tenths // 10}.{tenths % 10},{FROM_POLL}\r\n"
             )
+        self._parts.append("".join(lines))
+        self.rows += len(lines)
+
+    def add_homework(self, answers: Iterable[ExportedAnswer]) -> None:
+        """Write the homework answers' rows: no session, no time taken, marked as homework
+        (and late, where they came after the due date)."""
+        lines = []
+        for answer in answers:
+            local = answer.answered_at.astimezone(self._zone)
+            cells = [
+                "", f"{local:%Y-%m-%d}", f"{local:%H:%M:%S}", csv_field(answer.item_id),
+                csv_field(answer.question), str(answer.learner_id), csv_field(answer.name),
+                csv_field(answer.option), "1" if answer.correct else "0", "",
+                csv_field(LATE if answer.late else FROM_HOMEWORK),
+            ]  # fmt: skip
+            lines.append(",".join(cells) + "\r\n")
         self._parts.append("".join(lines))
         self.rows += len(lines)
 
@@ -201,4 +225,5 @@ async def write_export(database: Database, library: Library, plan: ExportPlan) -
     finally:
         if following is not None and not following.done():
             following.cancel()
+    export.add_homework(plan.homework)
     return export

@@ -29,6 +29,7 @@ from tutor.domain.classreport import (
 )
 from tutor.domain.library import Library
 from tutor.domain.scheduling import check_utc
+from tutor.services.homework_due import HomeworkReport, recent_reports
 from tutor.services.libraries import group_quiz_library
 
 NUMBER = re.compile(r"[0-9]{1,4}")
@@ -112,13 +113,21 @@ class ClassReport:
     chat_title: str
     days: int
     figures: ClassFigures
+    # The homework assigned or due in the window, with their reports.
+    homework: tuple[HomeworkReport, ...] = ()
 
 
 def class_report(
-    session: Session, *, library: Library, chat_id: int, days: int, now: datetime
+    session: Session,
+    *,
+    library: Library,
+    chat_id: int,
+    days: int,
+    now: datetime,
+    default_zone: str,
 ) -> ClassReport | None:
-    """The class in the sessions started in the last ``days`` days (None: nobody answered
-    in them); commits."""
+    """The class in the sessions started in the last ``days`` days and the homework made
+    or due in them (None: nobody answered a quiz and no homework was given); commits."""
     check_utc(now)
     since = now - timedelta(days=days)
     middle = since + (now - since) / 2
@@ -136,7 +145,10 @@ def class_report(
     )
     gone = store.reports.left_members(session, chat_id=chat_id)
     item_totals = [total for total in item_totals if total.learner_id not in gone]
-    if not item_totals:
+    homework = tuple(
+        recent_reports(session, chat_id=chat_id, since=since, default_zone=default_zone)
+    )
+    if not item_totals and not homework:
         session.commit()
         return None
     members = {total.learner_id for total in item_totals}
@@ -164,6 +176,7 @@ def class_report(
         chat_title=group.title if group is not None else "",
         days=days,
         figures=class_figures(item_totals, names, recent, recall, library=library),
+        homework=homework,
     )
 
 

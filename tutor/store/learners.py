@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
 from tutor.store.dialects import insert_ignore
-from tutor.store.models import GroupChat, GroupDeck, Learner, QuizSession
+from tutor.store.models import GroupChat, GroupDeck, Homework, Learner, QuizSession
 from tutor.store.typed import rowcount, table_of
 
 
@@ -73,11 +73,12 @@ def count_learner_rows(session: Session, *, learner_id: int) -> dict[str, int]:
 def _user_references() -> list[Column[Any]]:
     """Columns of other rows that name a user without being about them: the admin who set
     a group's daily quiz, who started a session (each gets the reports), who switched a
-    built-in deck on for a group (their own decks go with them)."""
+    built-in deck on for a group (their own decks go with them), who assigned a homework."""
     return [
         table_of(GroupChat).c.daily_set_by,
         table_of(QuizSession).c.started_by,
         table_of(GroupDeck).c.offered_by,
+        table_of(Homework).c.assigned_by,
     ]
 
 

@@ -147,6 +147,11 @@ class PendingExplain(SQLModel, table=True):
     item_id: str = Field(max_length=32)
     version: int = 0
     asked_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # The homework the prompt was asked for (its answer counts there too); None for /explain.
+    homework_id: int | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("homework.id", ondelete="CASCADE"), nullable=True),
+    )
 
 
 class ChangeableReview(SQLModel, table=True):
@@ -473,3 +478,73 @@ class DeckAction(SQLModel, table=True):
     file_id: str | None = Field(default=None, max_length=255)
     file_name: str | None = Field(default=None, max_length=255)
     asked_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class ClassMember(SQLModel, table=True):
+    """A member the bot saw join a group (a service message or a chat_member update) or
+    open one of its homework links. With those who answered its polls, they are the class
+    that homework is assigned to (a bot cannot list a group's members). ``learner_id`` is the
+    user's id (not a foreign key: they need not be a learner); their ``/forget`` removes it."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    learner_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    first_name: str = Field(default="", max_length=128)
+    seen_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Homework(SQLModel, table=True):
+    """Work an admin gave a class to do in private by a due date.
+
+    ``items`` holds what was assigned as it was then (each item's kind and content), so the
+    homework keeps working when its deck changes or is deleted. ``reported_at`` is the
+    claim on its report: set once, by whichever instance sends it.
+    """
+
+    __table_args__ = (Index("ix_homework_due", "reported_at", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    # The unguessable part of its Start link (https://t.me/<bot>?start=hw-<code>).
+    code: str = Field(sa_column=Column(String(16), nullable=False, unique=True))
+    # The admin who assigned it gets its report; None once they used /forget.
+    assigned_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    title: str = Field(max_length=120)
+    items: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    due_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    reported_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class HomeworkMember(SQLModel, table=True):
+    """A member a homework is assigned to: when they started and finished it, and their one
+    nudge (``nudge_at``, None when none is due them; ``nudged_at`` is its claim)."""
+
+    __table_args__ = (Index("ix_homeworkmember_nudge", "nudged_at", "nudge_at"),)
+
+    homework_id: int = Field(
+        sa_column=Column(ForeignKey("homework.id", ondelete="CASCADE"), primary_key=True)
+    )
+    learner_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    first_name: str = Field(default="", max_length=128)
+    started_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    nudge_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    nudged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class HomeworkAnswer(SQLModel, table=True):
+    """A member's answer to one item of a homework (the first one counts): its rating as a
+    review, whether it was right, and whether it came after the due date."""
+
+    homework_id: int = Field(
+        sa_column=Column(ForeignKey("homework.id", ondelete="CASCADE"), primary_key=True)
+    )
+    learner_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    position: int = Field(primary_key=True)
+    item_id: str = Field(max_length=32)
+    rating: int
+    correct: bool
+    # The option chosen, for a quiz question (in the item's own order).
+    chosen_option: int | None = None
+    answered_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    late: bool = False

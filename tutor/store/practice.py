@@ -59,12 +59,21 @@ def get_pending(session: Session, *, learner_id: int) -> PendingExplain | None:
     return session.get(PendingExplain, learner_id)
 
 
-def set_pending(session: Session, *, learner_id: int, item_id: str, asked_at: datetime) -> None:
-    """Make ``item_id`` the learner's pending prompt (replacing any other)."""
+def set_pending(
+    session: Session,
+    *,
+    learner_id: int,
+    item_id: str,
+    asked_at: datetime,
+    homework_id: int | None = None,
+) -> None:
+    """Make ``item_id`` the learner's pending prompt (replacing any other), asked for
+    ``homework_id`` (None: for /explain)."""
     pending = session.get(PendingExplain, learner_id)
     if pending is None:
         pending = PendingExplain(learner_id=learner_id, item_id=item_id, asked_at=asked_at)
     pending.item_id, pending.asked_at = item_id, asked_at
+    pending.homework_id = homework_id
     session.add(pending)
 
 

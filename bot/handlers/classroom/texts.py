@@ -16,7 +16,8 @@ GREETING = (
     "/report [days] sends an admin the class's report in private (default 30 days)\n"
     "/export sends an admin every answer as a CSV file in private\n"
     "/timezone Area/City sets the chat's time zone\n"
-    "/decks (admins) picks the decks the quizzes draw from, the admins' own included\n\n"
+    "/decks (admins) picks the decks the quizzes draw from, the admins' own included\n"
+    "/homework (admins) gives the class work to do in private by a due date\n\n"
     "Every answer also counts in your own reviews: talk to me privately with /start. "
     "What the class gets wrong comes back in later quizzes."
 )

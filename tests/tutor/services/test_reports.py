@@ -29,6 +29,7 @@ from tutor.domain.classreport import (
 from tutor.domain.library import Library, library_of
 from tutor.domain.scheduling import Memory, Rating, retrievability
 from tutor.services import classroom, dailies, groupchats, learners, report_export, reports, study
+from tutor.services.homework_due import ExportedAnswer
 from tutor.store import Database, GroupChat, QuizSession
 from tutor.store.reports import ExportedVote
 
@@ -226,13 +227,14 @@ def test_the_export_writes_one_row_per_answer_in_the_chat_time_zone(library: Lib
     assert read_csv(export.getvalue()) == [
         [
             "session", "date (Europe/Berlin)", "time (Europe/Berlin)", "question id",
-            "question", "member id", "member", "option chosen", "correct", "seconds",
+            "question", "member id", "member", "option chosen", "correct", "seconds", "source",
         ],
         ["7", "2026-03-29", "01:59:30", "alpha-q0", "Question 0?", "11", 'Zoë "Z"', "wrong one",
-         "0", "4.3"],
+         "0", "4.3", "quiz"],
         ["7", "2026-03-29", "03:00:10", "gen-x", 'Rate, "now"?', "11", 'Zoë "Z"', "0,1", "1",
-         "0.9"],
-        ["7", "2026-03-29", "03:00:50", "gen-x", 'Rate, "now"?', "12", "Al", "", "0", "30.0"],
+         "0.9", "quiz"],
+        ["7", "2026-03-29", "03:00:50", "gen-x", 'Rate, "now"?', "12", "Al", "", "0", "30.0",
+         "quiz"],
     ]  # fmt: skip
 
 
@@ -245,12 +247,23 @@ def test_the_export_quotes_as_the_csv_module_does(library: Library) -> None:
     )  # fmt: skip
     export = report_export.CsvExport(plan, library=library)
     export.add([(1, "2026-03-02 09:00:00", "p", k, k, True, 0) for k in range(len(tricky))])
+    at = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    export.add_homework(
+        [
+            ExportedAnswer(at, "q", text, k, text, text, correct=False, late=k % 2 == 1)
+            for k, text in enumerate(tricky)
+        ]
+    )
     expected = io.StringIO()
     writer = csv.writer(expected, lineterminator="\r\n")
     writer.writerow(["session", "date (UTC)", "time (UTC)", *report_export.EXPORT_COLUMNS[3:]])
     for k, text in enumerate(tricky):
-        writer.writerow([1, "2026-03-02", "09:00:00", "q", "Q", k, text, text, 1, "0.0"])
+        writer.writerow([1, "2026-03-02", "09:00:00", "q", "Q", k, text, text, 1, "0.0", "quiz"])
+    for k, text in enumerate(tricky):
+        source = "homework, late" if k % 2 else "homework"
+        writer.writerow(["", "2026-03-02", "10:00:00", "q", text, k, text, text, 0, "", source])
     assert export.getvalue() == expected.getvalue().encode("utf-8-sig")
+    assert export.rows == 2 * len(tricky)
 
 
 def test_a_zipped_export_holds_the_csv() -> None:
@@ -343,10 +356,10 @@ async def test_reports_and_exports_from_the_store_leave_out_a_forgotten_member(
 
     later = NOW + timedelta(hours=1)
     week = await database.run(
-        reports.class_report, library=library, chat_id=CHAT, days=7, now=later
+        reports.class_report, library=library, chat_id=CHAT, days=7, now=later, default_zone="UTC"
     )
     month = await database.run(
-        reports.class_report, library=library, chat_id=CHAT, days=30, now=later
+        reports.class_report, library=library, chat_id=CHAT, days=30, now=later, default_zone="UTC"
     )
     assert week is not None and month is not None
     assert [(m.name, m.answered, m.right) for m in week.figures.members] == [
@@ -368,7 +381,7 @@ async def test_reports_and_exports_from_the_store_leave_out_a_forgotten_member(
 
     await database.run(review_in_private)
     month = await database.run(
-        reports.class_report, library=library, chat_id=CHAT, days=30, now=later
+        reports.class_report, library=library, chat_id=CHAT, days=30, now=later, default_zone="UTC"
     )
     assert month is not None
     recall = {m.name: m.recall for m in month.figures.members}
@@ -376,7 +389,12 @@ async def test_reports_and_exports_from_the_store_leave_out_a_forgotten_member(
     assert recall["M7"] == 1.0  # everything reviewed today: FSRS counts whole days
     three_days_on = later + timedelta(days=3)
     month = await database.run(
-        reports.class_report, library=library, chat_id=CHAT, days=30, now=three_days_on
+        reports.class_report,
+        library=library,
+        chat_id=CHAT,
+        days=30,
+        now=three_days_on,
+        default_zone="UTC",
     )
     assert month is not None
     states = await database.run(memories_of, learner_id=7, library=library)
@@ -386,7 +404,8 @@ async def test_reports_and_exports_from_the_store_leave_out_a_forgotten_member(
     )
     next_week = later + timedelta(days=8)
     assert await database.run(
-        reports.class_report, library=library, chat_id=CHAT, days=7, now=next_week
+        reports.class_report, library=library, chat_id=CHAT, days=7, now=next_week,
+        default_zone="UTC",
     ) is None  # fmt: skip
 
     rows = await exported(database)
@@ -398,7 +417,7 @@ async def test_reports_and_exports_from_the_store_leave_out_a_forgotten_member(
 
     await database.run(learners.forget, learner_id=6)
     month = await database.run(
-        reports.class_report, library=library, chat_id=CHAT, days=30, now=later
+        reports.class_report, library=library, chat_id=CHAT, days=30, now=later, default_zone="UTC"
     )
     assert month is not None and [m.name for m in month.figures.members] == ["M5", "M7"]
     assert {row[3] for row in await exported(database)} == {5, 7}
