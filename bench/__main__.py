@@ -1,5 +1,6 @@
 """``python -m bench [all | review | reminders | demo | grading | generated | imports |
-owndecks | workers | heavy | report | startup | busyclass | memory]``: print figures."""
+owndecks | workers | heavy | report | startup | busyclass | memory | homework]``: print
+figures."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             "startup",
             "busyclass",
             "memory",
+            "homework",
         ),
         default="all",
         help=(
@@ -61,8 +63,9 @@ def main(argv: list[str] | None = None) -> int:
             "bot's process start to its first poll and first replies, and from SIGTERM (or "
             "Ctrl-C in the playground) to its exit; busyclass: a private "
             "/review behind a class of 400 answering (SQLite, PostgreSQL); memory: fitting a "
-            "learner's memory model, and review presses while fits run; all: everything "
-            "(default)"
+            "learner's memory model, and review presses while fits run; homework: an "
+            "assignment for a class of 300, its due-date nudges through the stand-in's flood "
+            "limits and the admin's report (SQLite, PostgreSQL); all: everything (default)"
         ),
     )
     parser.add_argument(
@@ -142,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "all":
             print()
         code = max(code, memory.main())
+    if args.what in ("all", "homework"):
+        from bench import homework
+
+        if args.what == "all":
+            print()
+        code = max(code, homework.main())
     if args.what in ("all", "demo"):
         if args.what == "all":
             print()
