@@ -70,8 +70,11 @@ async def join(server: BotApiStandin, group: Chat, members: list[UserHandle]) ->
     )  # fmt: skip
 
 
-async def assign(teacher: UserHandle, group: Chat) -> str:
-    """/homework, the first deck, 5 items, tomorrow at 18:00; the Start link's payload."""
+async def assign(
+    teacher: UserHandle, group: Chat, *, toast: str | None = None, fixed_clock: bool = True
+) -> str:
+    """/homework, the first deck, 5 items, tomorrow at 18:00 (the last press answered with
+    ``toast``; ``fixed_clock``: on START's clock); the Start link's payload."""
     await teacher.send("/homework", chat=group)
     flow = await teacher.wait_for_message(chat=group)
     assert flow.text == "📚 New homework: what should the class work on?"
@@ -82,12 +85,11 @@ async def assign(teacher: UserHandle, group: Chat) -> str:
     flow = await teacher.wait_for_edit(flow, lambda m: "Due when?" in (m.text or ""))
     await (await teacher.press(flow, "Tomorrow")).answered()
     flow = await teacher.wait_for_edit(flow, lambda m: "At what time (UTC)?" in (m.text or ""))
-    await (await teacher.press(flow, "18:00")).answered()
+    assert (await (await teacher.press(flow, "18:00")).answered()).text == toast
     announced = await teacher.wait_for_edit(flow, lambda m: m.button_labels == ["Start"])
     assert announced.text is not None
-    assert announced.text.startswith(
-        f"📚 Homework: 5 items from {deck}\nDue Tue 3 Mar, 18:00 (UTC)."
-    )
+    assert announced.text.startswith(f"📚 Homework: 5 items from {deck}\nDue ")
+    assert fixed_clock is False or "\nDue Tue 3 Mar, 18:00 (UTC)." in announced.text
     assert "It goes to the 3 members I know here" in announced.text
     url = announced.button("Start")["url"]
     assert url.startswith("https://t.me/lr_tutor_bot?start=hw-")
@@ -153,6 +155,12 @@ async def test_an_assigned_homework_is_done_nudged_once_and_reported(
         await wait_rows(store, ClassMember, 3, chat_id=GROUP_ID)
         payload = await assign(teacher, group)
         assert len(await rows(store, HomeworkMember)) == 3
+        given = await teacher.wait_for_message(lambda m: "Homework given" in (m.text or ""))
+        assert re.fullmatch(
+            r"📚 Homework given in ML 101: 5 items from .+, due Tue 3 Mar, 18:00 \(UTC\)\. "
+            r"Its report comes here then\.",
+            given.text or "",
+        )
 
         # Bob does 3 of the 5 items at once; the homework keeps his place.
         await bob.send(f"/start {payload}")
@@ -230,3 +238,35 @@ async def test_an_assigned_homework_is_done_nudged_once_and_reported(
     # Every answer is a review in the member's own schedule too.
     reviews = await rows(store, ReviewLog, source="homework")
     assert len(reviews) == 8
+
+
+async def test_an_admin_the_bot_cannot_write_to_hears_it_when_assigning(
+    server: BotApiStandin,
+    running_bot: RunningBot,
+    store: Database,
+    members: list[UserHandle],
+) -> None:
+    erin = server.user(7100, "Erin", started=False)
+    group = server.group(GROUP_ID, "ML 101", members=members, admins=[erin])
+    async with running_bot():
+        await join(server, group, members)
+        await wait_rows(store, ClassMember, 3, chat_id=GROUP_ID)
+        await assign(
+            erin,
+            group,
+            fixed_clock=False,
+            toast=(
+                "Assigned. I can't write to you in private yet: open a chat with me and "
+                "press Start, or its report can't reach you."
+            ),
+        )
+        # A member who is not an admin cannot assign, and a stranger's link does nothing.
+        bob = members[0]
+        await bob.send("/homework", chat=group)
+        assert (await bob.wait_for_message(chat=group)).text == (
+            "Only the chat's admins can assign homework."
+        )
+        await bob.send("/start hw-not-a-code")
+        assert (await bob.wait_for_message()).text == (
+            "This homework link does not work: it was mistyped, or the homework is gone."
+        )

@@ -9,6 +9,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.admins import is_admin, sender_id, user_is_admin
@@ -19,6 +20,7 @@ from bot.callbacks import (
     HomeworkFrom,
 )
 from bot.format import escape
+from bot.private import send_private
 from bot.services import Services, services
 from bot.telegram_io import answer_quietly, show_in_place
 from tutor.domain.homework import (
@@ -49,6 +51,11 @@ ANNOUNCEMENT = (
 GOES_TO = "It goes to the {count} members I know here, and to anyone who presses Start."
 GOES_TO_ANYONE = "It goes to everyone here who presses Start."
 START = "Start"
+ASSIGNED = "📚 Homework given in {chat}: {title}, due {due} ({zone}). Its report comes here then."
+UNREACHABLE = (
+    "Assigned. I can't write to you in private yet: open a chat with me and press Start, "
+    "or its report can't reach you."
+)
 ADMINS_ONLY = "Only the chat's admins can assign homework."
 ANONYMOUS = "Send /homework as yourself, not anonymously: its report goes to you in private."
 NOTHING_TO_ASSIGN = "There is nothing to assign here yet: the class's decks have no items."
@@ -178,7 +185,21 @@ async def _assign(
     except homework.HomeworkError as exc:
         await answer_quietly(query, str(exc))
         return
-    await answer_quietly(query)
+    # The report comes in private: the admin hears now if it could not reach them.
+    confirmation = ASSIGNED.format(
+        chat=escape(chat.title or "the group"),
+        title=escape(made.title),
+        due=when(made.due_at, made.zone),
+        zone=made.zone,
+    )
+    try:
+        reachable = await send_private(context.bot, query.from_user.id, confirmation)
+    except TelegramError as exc:
+        log.info(
+            "homework %s: no confirmation to %s: %s", made.homework_id, query.from_user.id, exc
+        )
+        reachable = True  # not known to be unreachable: no warning
+    await answer_quietly(query, None if reachable else UNREACHABLE)
     text = ANNOUNCEMENT.format(
         title=escape(made.title),
         due=when(made.due_at, made.zone),
