@@ -9,7 +9,7 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
@@ -312,27 +312,38 @@ async def _answered(
     await show_step(context, query.message, answered.next, owner)
 
 
-async def on_rate(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: HomeworkRate
-) -> None:
-    """A card rated: stored (once) as the homework's answer and a review, then the next item."""
-    query = update.callback_query
-    assert query is not None
+async def _store_answer(
+    context: ContextTypes.DEFAULT_TYPE,
+    query: CallbackQuery,
+    payload: HomeworkRate | HomeworkChoose,
+    **answer: Any,
+) -> homework_steps.Answered:
+    """A pressed answer (``rating=`` or ``chosen_option=``) stored by the use-case."""
     shared = services(context)
-    if payload.rating not in {int(r) for r in Rating}:
-        await answer_quietly(query, NOT_YOURS)
-        return
-    answered = await shared.database.run(
+    answered: homework_steps.Answered = await shared.database.run(
         homework_steps.answer,
         library=shared.library,
         homework_id=payload.homework,
         learner_id=query.from_user.id,
         first_name=query.from_user.first_name,
         position=payload.position,
-        rating=Rating(payload.rating),
         now=shared.clock(),
         shown_at=datetime.fromtimestamp(payload.shown_at, UTC),
+        **answer,
     )
+    return answered
+
+
+async def on_rate(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, payload: HomeworkRate
+) -> None:
+    """A card rated: stored (once) as the homework's answer and a review, then the next item."""
+    query = update.callback_query
+    assert query is not None
+    if payload.rating not in {int(r) for r in Rating}:
+        await answer_quietly(query, NOT_YOURS)
+        return
+    answered = await _store_answer(context, query, payload, rating=Rating(payload.rating))
     await _answered(update, context, answered, "")
 
 
@@ -342,18 +353,7 @@ async def on_choose(
     """A quiz option chosen: stored (once), then the verdict with Next."""
     query = update.callback_query
     assert query is not None
-    shared = services(context)
-    answered = await shared.database.run(
-        homework_steps.answer,
-        library=shared.library,
-        homework_id=payload.homework,
-        learner_id=query.from_user.id,
-        first_name=query.from_user.first_name,
-        position=payload.position,
-        chosen_option=payload.option,
-        now=shared.clock(),
-        shown_at=datetime.fromtimestamp(payload.shown_at, UTC),
-    )
+    answered = await _store_answer(context, query, payload, chosen_option=payload.option)
     verdict = ""
     question = answered.item
     if isinstance(question, QuizQuestion):
