@@ -18,7 +18,12 @@ LATER = NOW + timedelta(hours=1)
 
 async def report_names(database: Database, library: Library) -> list[str]:  # noqa: F811
     report = await database.run(
-        reports.class_report, library=library, chat_id=CHAT, days=30, now=LATER
+        reports.class_report,
+        library=library,
+        chat_id=CHAT,
+        days=30,
+        now=LATER,
+        default_zone="UTC",
     )
     return [] if report is None else sorted(m.name for m in report.figures.members)
 

@@ -242,7 +242,7 @@ async def test_forget_deletes_every_row_of_one_learner(
         "reviewlog": 1, "itemstate": 1, "quizround": 1, "pendingexplain": 0, "pollvote": 0,
         "changeablereview": 0, "memorybefore": 0, "owndeck": 0, "addeddeck": 0,
         "deckaction": 0, "reportnotice": 0, "deckimport": 0, "leftmember": 0, "memoryfit": 0,
-        "learner": 1,
+        "classmember": 0, "homeworkmember": 0, "homeworkanswer": 0, "learner": 1,
     }  # fmt: skip
     forgotten = await database.run(learners.forget, learner_id=1)
     assert forgotten.total == sum(before.values())
