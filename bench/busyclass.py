@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from bench.botprocess import ROOT, bot_environment, run_bot
+from bench.loopwatch import read_stalls, stall_line, watched_bot_args
 from bench.reminders import scratch_pg
 from playground.botapi import BotApiStandin
 
@@ -30,7 +31,9 @@ GROUP_ID = -1_001_000_000_400
 TARGET_SECONDS = 0.5
 
 
-async def _once(url: str, workdir: Path, number: int) -> float:
+async def _once(url: str, workdir: Path, number: int) -> tuple[float, float]:
+    """How long the review waited, and the bot's worst event-loop stall meanwhile."""
+    stalls = workdir / f"stalls-{number}.txt"
     async with BotApiStandin(token=None, rate_limits=False) as server:
         standin = server.add_bot(TOKEN, username="bench_class_bot")
         env = bot_environment(
@@ -42,7 +45,7 @@ async def _once(url: str, workdir: Path, number: int) -> float:
         )
         async with run_bot(
             f"busyclass-{number}",
-            ["-m", "bot"],
+            watched_bot_args(stalls),
             standin_bot=standin,
             env=env,
             workdir=workdir,
@@ -58,20 +61,27 @@ async def _once(url: str, workdir: Path, number: int) -> float:
             poll = await teacher.wait_for_message(
                 lambda m: m.poll is not None, chat=group, timeout=TIMEOUT
             )
+            watched_from = time.monotonic()
             for pupil in crowd:
                 await pupil.answer_poll(poll, [0])
             started = time.perf_counter()
             await learner.send("/review")
             await learner.wait_for_message(timeout=TIMEOUT)
-            return time.perf_counter() - started
+            waited = time.perf_counter() - started
+            # Every answer stored (the poll's voters counted), then the stalls of all that.
+            await standin.settle(quiet=1.0)
+            watched_to = time.monotonic()
+    found = read_stalls(stalls, watched_from, watched_to)
+    return waited, found[0][0] if found else 0.0
 
 
 async def _measure(label: str, url: str, workdir: Path) -> None:
-    waits = [await _once(url, workdir, number) for number in range(RUNS)]
+    runs = [await _once(url, workdir, number) for number in range(RUNS)]
+    waits = [waited for waited, _ in runs]
     print(
         f"  {label}: the review answered after {statistics.median(waits):.2f} s "
         f"(median of {RUNS}; runs {', '.join(f'{w:.2f}' for w in waits)}; target "
-        f"{TARGET_SECONDS} s)"
+        f"{TARGET_SECONDS} s); {stall_line(max(stall for _, stall in runs))}"
     )
 
 

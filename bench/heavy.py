@@ -22,7 +22,6 @@ import contextlib
 import math
 import os
 import random
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from bench.learners import (
     percentile,
     press_once,
 )
+from bench.loopwatch import read_stalls, watched_bot_args
 from bench.reminders import scratch_pg
 from playground.botapi import BotApiStandin, StandinTimeout, UserHandle
 from tutor.domain.content import Card
@@ -62,11 +62,8 @@ PRESS_PERIOD = 1.0
 # how much traffic two accounts can send, which the rate limits are for.
 HEAVY_PERIOD = 1.0
 DURATION = 40.0
-TICK = 0.010
 HEAVY_TIMEOUT = 60.0
 P99_TARGET_MS = 100.0
-# Stalls shorter than this are not written down by the watcher (a tick is never exact).
-STALL_NOTED = 0.002
 
 
 def heavy_decks() -> int:
@@ -123,33 +120,6 @@ async def create_heavy_accounts(url: str, decks: int) -> None:
         await database.close()
 
 
-# --- the watched bot: python -m bench.heavy bot FILE ------------------------------------------
-def _watched_bot(stalls: Path) -> int:
-    """``python -m bot`` with a 10 ms ticker on every event loop it makes, writing each
-    tick's lateness over STALL_NOTED (monotonic time, seconds) to ``stalls``."""
-    out = stalls.open("a", buffering=1)
-    tickers: list[asyncio.Task[None]] = []  # kept: a loop closed at exit never logs them
-
-    async def tick() -> None:
-        while True:
-            started = time.monotonic()
-            await asyncio.sleep(TICK)
-            late = time.monotonic() - started - TICK
-            if late > STALL_NOTED:
-                out.write(f"{time.monotonic():.4f} {late:.4f}\n")
-
-    class Watched(asyncio.DefaultEventLoopPolicy):
-        def new_event_loop(self) -> asyncio.AbstractEventLoop:
-            loop = super().new_event_loop()
-            loop.call_soon(lambda: tickers.append(loop.create_task(tick())))
-            return loop
-
-    asyncio.set_event_loop_policy(Watched())
-    from bot.__main__ import main as bot_main
-
-    return bot_main([])
-
-
 # --- the run -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class HeavyRun:
@@ -191,7 +161,7 @@ async def _measure(label: str, url: str, workdir: Path) -> HeavyRun:
             TELEGRAM_API_URL=server.base_url,
             LOG_LEVEL="WARNING",
         )
-        args = ["-m", "bench.heavy", "bot", str(stalls)]
+        args = watched_bot_args(stalls)
         async with run_bot(
             "heavy", args, standin_bot=standin, env=env, workdir=workdir, profile=None
         ) as running:
@@ -247,12 +217,7 @@ async def _measure(label: str, url: str, workdir: Path) -> HeavyRun:
             rss, peak = _memory(running.process.pid)
             await standin.settle(quiet=0.3)
         errors = running.problems()
-    found = []
-    for line in stalls.read_text().splitlines():
-        at, late = (float(v) for v in line.split())
-        if window_start <= at <= window_end + 0.5:
-            found.append((late, at - window_start))
-    worst = sorted(found, reverse=True)[:3]
+    worst = read_stalls(stalls, window_start, window_end + 0.5)[:3]
     return HeavyRun(label, samples, worst, turns, rss, peak, errors)
 
 
@@ -310,6 +275,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["bot"]:
-        raise SystemExit(_watched_bot(Path(sys.argv[2])))
     raise SystemExit(main())

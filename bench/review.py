@@ -41,6 +41,7 @@ from bench.learners import (
     percentile,
     press_once,
 )
+from bench.loopwatch import read_stalls, stall_line, watched_bot_args
 from playground.botapi import BotApiStandin, ChatMessage, UserHandle
 
 TUTOR_TOKEN = "5001:bench-tutor-token"
@@ -230,6 +231,8 @@ class BotRun:
     open: LoopResult
     problems: list[str]
     exit_code: int | None
+    # The bot's event loop's worst stall while the loops ran (None: not watched).
+    worst_stall: float | None = None
 
 
 # Learner ids: a fresh block per loop, so every loop starts from learners with no history.
@@ -243,8 +246,10 @@ async def measure(
     env: dict[str, str],
     workdir: Path,
     profile: Path | None,
+    stalls: Path | None = None,
 ) -> BotRun:
-    """Run one bot and drive every loop against it."""
+    """Run one bot and drive every loop against it (``stalls``: where a bot started with
+    ``bench.loopwatch`` writes its event loop's stalls)."""
     closed: list[LoopResult] = []
     async with run_bot(
         driver.name,
@@ -255,6 +260,7 @@ async def measure(
         profile=profile,
     ) as running:
         meter = CpuMeter(running.process.pid)
+        watched_from = time.monotonic()
         for count in CLOSED_LOOP_LEARNERS:
             users = learners_of(driver.bot, FIRST_IDS[count], count)
             closed.append(await closed_loop(driver, users, meter, seed=count))
@@ -262,8 +268,13 @@ async def measure(
             driver.bot.clear_requests()
         users = learners_of(driver.bot, FIRST_IDS["open"], OPEN_LOOP_LEARNERS)
         opened = await open_loop(driver, users, meter, seed=OPEN_LOOP_LEARNERS)
+        watched_to = time.monotonic()
         await driver.bot.settle(quiet=0.3)
-    return BotRun(closed, opened, running.problems(), running.process.returncode)
+    worst = None
+    if stalls is not None:
+        found = read_stalls(stalls, watched_from, watched_to)
+        worst = found[0][0] if found else 0.0
+    return BotRun(closed, opened, running.problems(), running.process.returncode, worst)
 
 
 async def run_review_benchmark(profile_dir: Path | None = None) -> tuple[BotRun, BotRun]:
@@ -286,7 +297,7 @@ async def run_review_benchmark(profile_dir: Path | None = None) -> tuple[BotRun,
             common = {"TELEGRAM_API_URL": server.base_url, "LOG_LEVEL": "WARNING"}
             ours = await measure(
                 TutorDriver(tutor),
-                ["-m", "bot"],
+                watched_bot_args(workdir / "stalls.txt"),
                 env=bot_environment(
                     TELEGRAM_BOT_TOKEN=TUTOR_TOKEN,
                     DATABASE_URL=database_url,
@@ -295,6 +306,7 @@ async def run_review_benchmark(profile_dir: Path | None = None) -> tuple[BotRun,
                 ),
                 workdir=workdir,
                 profile=profile_dir / "tutor.prof" if profile_dir else None,
+                stalls=workdir / "stalls.txt",
             )
             baseline = await measure(
                 EchoDriver(echo),
@@ -382,6 +394,8 @@ def format_report(
             f" {result.unexpected:>6} {result.late_ticks:>4}"
         )
     lines.append(f"target: p99 <= {P99_TARGET_MS:g} ms (ours)")
+    if ours.worst_stall is not None:
+        lines.append(f"ours, over both loops: {stall_line(ours.worst_stall)}")
     for run, name in ((ours, "ours"), (echo, "echo")):
         if run.problems:
             errors = sum(not line.startswith(" ") for line in run.problems)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import time
 
 import pytest
 
@@ -32,6 +33,15 @@ def test_the_command_line_names_every_bench(capsys: pytest.CaptureFixture[str]) 
     assert usage.value.code == 0
     choices = capsys.readouterr().out.split("{", 1)[1].split("}", 1)[0].split(",")
     # The echo bot is the review bench's baseline, run in a process of its own; deck builds
-    # the benches' decks; botprocess and learners run the bots and drive them for the benches.
-    helpers = {"echo_bot", "deck", "botprocess", "learners"}
+    # the benches' decks; botprocess and learners run the bots and drive them for the benches;
+    # loopwatch measures the event loop's stalls for them.
+    helpers = {"echo_bot", "deck", "botprocess", "learners", "loopwatch"}
     assert set(MODULES) - helpers <= set(choices)
+
+
+async def test_the_loop_watch_sees_a_blocked_event_loop() -> None:
+    from bench.loopwatch import LoopWatch
+
+    async with LoopWatch() as blocked:
+        time.sleep(0.12)  # noqa: ASYNC251 - the point: the loop is held, no tick comes
+    assert blocked.worst >= 0.1

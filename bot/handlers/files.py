@@ -256,7 +256,7 @@ async def import_document(
         await message.reply_text(parsed)
         return
     try:
-        result = await shared.database.run(
+        result = await shared.database.run_long(
             owndecks.receive_file,
             learner_id=user.id,
             first_name=user.first_name,
@@ -328,7 +328,7 @@ async def carry_history(
     except workers.WorkerError as exc:
         log.warning("history of %s for %s not carried over: %s", name, user.id, exc)
         return HISTORY_FAILED
-    carried = await shared.database.run(
+    carried = await shared.database.run_long(
         progress.carry,
         learner_id=user.id,
         plan=plan,
@@ -385,7 +385,7 @@ async def on_confirm_replace(
         await edit_message(query.message, escape(parsed), None)
         return
     try:
-        result = await shared.database.run(
+        result = await shared.database.run_long(
             owndecks.replace_confirmed,
             learner_id=user.id,
             deck_number=payload.deck,

@@ -261,7 +261,7 @@ async def deliver_session_report(application: AnyApplication, session_id: int) -
     """Send a finished session's report to the admin who started it; where the bot cannot
     write to them, tell the group once how to fix it."""
     shared: Services = application.bot_data["services"]
-    report = await shared.database.run(
+    report = await shared.database.run_long(
         reports.session_report,
         library=shared.library,
         session_id=session_id,

@@ -139,7 +139,9 @@ class CsvExport:
         self._minutes: dict[str, str] = {}
         header = list(EXPORT_COLUMNS)
         header[1:3] = [f"date ({plan.zone})", f"time ({plan.zone})"]
-        self._parts = [",".join(csv_field(h) for h in header) + "\r\n"]
+        # Each page encoded as it is added (UTF-8, the byte-order mark first): one encode of
+        # the whole 70 MB at the end would hold the interpreter for a tenth of a second.
+        self._parts = [(",".join(csv_field(h) for h in header) + "\r\n").encode("utf-8-sig")]
         self.rows = 0
 
     def _local_minute(self, utc_minute: str) -> str:
@@ -167,7 +169,7 @@ class CsvExport:
                 f"{options[chosen] if chosen is not None and chosen < len(options) else ''},"
                 f"{'1' if correct else '0'},{tenths // 10}.{tenths % 10},{FROM_POLL}\r\n"
             )
-        self._parts.append("".join(lines))
+        self._parts.append("".join(lines).encode())
         self.rows += len(lines)
 
     def add_homework(self, answers: Iterable[ExportedAnswer]) -> None:
@@ -183,12 +185,12 @@ class CsvExport:
                 csv_field(LATE if answer.late else FROM_HOMEWORK),
             ]  # fmt: skip
             lines.append(",".join(cells) + "\r\n")
-        self._parts.append("".join(lines))
+        self._parts.append("".join(lines).encode())
         self.rows += len(lines)
 
     def getvalue(self) -> bytes:
         """The whole file."""
-        return "".join(self._parts).encode("utf-8-sig")
+        return b"".join(self._parts)
 
 
 def zipped(data: bytes, name: str) -> bytes:
@@ -221,9 +223,10 @@ async def write_export(database: Database, library: Library, plan: ExportPlan) -
             assert following is not None
             page = await following
             following = read(*plan.pages[number + 1]) if number + 1 < len(plan.pages) else None
-            export.add(page)
+            # Tens of thousands of rows joined into text: in a thread, off the event loop.
+            await asyncio.to_thread(export.add, page)
     finally:
         if following is not None and not following.done():
             following.cancel()
-    export.add_homework(plan.homework)
+    await asyncio.to_thread(export.add_homework, plan.homework)
     return export

@@ -152,7 +152,7 @@ def render_report(report: homework_due.HomeworkReport) -> str:
 
 
 async def _report(application: AnyApplication, shared: Services, homework_id: int) -> None:
-    report = await shared.database.run(
+    report = await shared.database.run_long(
         homework_due.homework_report,
         homework_id=homework_id,
         default_zone=shared.settings.default_timezone,
