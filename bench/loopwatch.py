@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -73,12 +74,16 @@ def watched_bot_args(stalls: Path) -> list[str]:
 
 
 def _watched_bot(stalls: Path) -> int:
-    """``python -m bot`` with the ticker on every event loop it makes, writing each tick's
-    lateness over NOTED (monotonic time, seconds) to ``stalls``."""
+    """``python -m bot`` with the ticker on every event loop it runs on its main thread,
+    writing each tick's lateness over NOTED (monotonic time, seconds) to ``stalls``."""
     out = stalls.open("a", buffering=1)
     tickers: list[asyncio.Task[None]] = []  # kept: a loop closed at exit never logs them
 
     async def tick() -> None:
+        # Only the loop the bot serves updates on: the store's thread for long units runs a
+        # loop of its own, busy by design while a long unit runs.
+        if threading.current_thread() is not threading.main_thread():
+            return
         while True:
             started = time.monotonic()
             await asyncio.sleep(TICK)

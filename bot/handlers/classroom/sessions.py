@@ -199,7 +199,9 @@ async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         if await shared.database.run(classroom.poll_known, poll_id=answer.poll_id):
             break
         await asyncio.sleep(POLL_ROW_WAIT_SECONDS)
-    correct = await shared.database.run(
+    # A class answers in a burst (400 votes in a few seconds): each vote is stored off the
+    # event loop, so the private chats' updates between them are served meanwhile.
+    correct = await shared.database.run_long(
         classroom.record_vote,
         library=shared.library,
         poll_id=answer.poll_id,
