@@ -96,11 +96,12 @@ class ReminderSender:
         total = 0
         scheduled = reminders.CLAIM_BATCH
         while scheduled == reminders.CLAIM_BATCH:
-            scheduled = await shared.database.run(
+            scheduled = await shared.database.run_long(
                 reminders.schedule_unscheduled, default_zone=zone, now=shared.clock()
             )
         while True:
-            batch, handled = await shared.database.run(
+            # A batch of hundreds of learners' reminders: off the event loop.
+            batch, handled = await shared.database.run_long(
                 reminders.claim_due,
                 library=shared.library,
                 default_zone=zone,

@@ -44,28 +44,43 @@ def claim_nudges(session: Session, *, now: datetime, default_zone: str) -> list[
     members who finished, left, or whose homework is past due are claimed and dropped.
     Commits."""
     check_utc(now)
-    nudges: list[Nudge] = []
-    for homework_id, learner_id in store.homework.nudges_due(session, now=now, limit=NUDGE_BATCH):
-        if not store.homework.claim_nudge(
+    due = store.homework.nudges_due(session, now=now, limit=NUDGE_BATCH)
+    claimed = [
+        (homework_id, learner_id)
+        for homework_id, learner_id in due
+        if store.homework.claim_nudge(
             session, homework_id=homework_id, learner_id=learner_id, now=now
-        ):
+        )
+    ]
+    # What the nudges share is read once per homework (a class's nudges come together).
+    homework_of: dict[int, store.Homework | None] = {}
+    left_of: dict[int, set[int]] = {}
+    titles: dict[int, str] = {}
+    settings = store.homework.reminder_settings(
+        session, learner_ids={learner for _, learner in claimed}
+    )
+    nudges: list[Nudge] = []
+    for homework_id, learner_id in claimed:
+        if homework_id not in homework_of:
+            homework_of[homework_id] = store.homework.get_homework(
+                session, homework_id=homework_id
+            )
+        homework = homework_of[homework_id]
+        if homework is None or homework.due_at <= now:
             continue
-        homework = store.homework.get_homework(session, homework_id=homework_id)
+        if homework.chat_id not in left_of:
+            left_of[homework.chat_id] = store.reports.left_members(
+                session, chat_id=homework.chat_id
+            )
+            titles.update(store.homework.chat_titles(session, chat_ids=[homework.chat_id]))
         member = store.homework.get_member(session, homework_id=homework_id, learner_id=learner_id)
-        if (
-            homework is None
-            or member is None
-            or member.finished_at is not None
-            or homework.due_at <= now
-            or store.homework.has_left(session, chat_id=homework.chat_id, user_id=learner_id)
-        ):
+        if member is None or member.finished_at is not None:
             continue
-        settings = store.homework.reminder_settings(session, learner_ids=[learner_id])
-        zone = settings.get(learner_id, (None, "", False))[0] or default_zone
+        if learner_id in left_of[homework.chat_id]:
+            continue
         done = store.homework.answered_positions(
             session, homework_id=homework_id, learner_id=learner_id
         )
-        titles = store.homework.chat_titles(session, chat_ids=[homework.chat_id])
         nudges.append(
             Nudge(
                 learner_id=learner_id,
@@ -74,7 +89,7 @@ def claim_nudges(session: Session, *, now: datetime, default_zone: str) -> list[
                 title=homework.title,
                 chat_title=titles.get(homework.chat_id, ""),
                 due_at=homework.due_at,
-                zone=zone,
+                zone=settings.get(learner_id, (None, "", False))[0] or default_zone,
                 total=len(homework.items),
                 answered=len(done),
             )

@@ -187,7 +187,8 @@ async def run_due_work(application: AnyApplication) -> int:
     zone = shared.settings.default_timezone
     sent = 0
     while True:
-        nudges = await shared.database.run(
+        # A batch of a class's nudges: off the event loop.
+        nudges = await shared.database.run_long(
             homework_due.claim_nudges, now=shared.clock(), default_zone=zone
         )
         gate = asyncio.Semaphore(SEND_CONCURRENCY)
