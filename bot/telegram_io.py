@@ -51,6 +51,8 @@ from bot.format import (
 from bot.metrics import api_method
 
 log = logging.getLogger(__name__)
+# Updates parsed between two turns of the event loop (getUpdates returns up to 100).
+PARSE_TURN = 10
 
 # Calls that may be repeated without changing the outcome: a second edit, answer, delete
 # or setting leaves things as the first did (or fails with "not modified"/"query is too
@@ -367,7 +369,11 @@ class TutorBot(ExtBot[Any]):
             api_kwargs=api_kwargs,
         )
         updates: list[Update] = []
-        for item in raw or ():
+        for number, item in enumerate(raw or ()):
+            if number and number % PARSE_TURN == 0:
+                # Up to 100 updates come at once (a class answering a poll): the event
+                # loop gets a turn between every few of them, not only after all.
+                await asyncio.sleep(0)
             try:
                 update = Update.de_json(item, self)
                 if not isinstance(update.update_id, int):
