@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from tutor.domain.content import Card, ExplainPrompt, ItemKind, QuizQuestion
-from tutor.domain.scheduling import Rating
+from tutor.domain.scheduling import Rating, slot_on
 
 HomeworkItem = Card | QuizQuestion | ExplainPrompt
 _MODELS: dict[str, type[HomeworkItem]] = {
@@ -62,21 +62,10 @@ def label(item: HomeworkItem) -> str:
     return " ".join(text.split())
 
 
-def parse_time(clock: str) -> time:
-    """``HH:MM`` as a time of day."""
-    hours, minutes = clock.split(":")
-    return time(int(hours), int(minutes))
-
-
 def due_instant(now: datetime, zone: str, *, days: int, clock: str) -> datetime:
     """``days`` after today (in ``zone``) at ``clock`` there, in UTC."""
-    here = ZoneInfo(zone)
-    day = now.astimezone(here).date() + timedelta(days=days)
-    return _at(day, clock, here)
-
-
-def _at(day: date, clock: str, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, parse_time(clock), zone).astimezone(ZoneInfo("UTC"))
+    day = now.astimezone(ZoneInfo(zone)).date() + timedelta(days=days)
+    return slot_on(day, clock, zone)
 
 
 def nudge_instant(
@@ -86,10 +75,9 @@ def nudge_instant(
     day before the due date, in their time zone. Where that moment was already past when
     the homework was assigned, at that time on the due day if it comes before the due
     time; else never (the assignment itself was the notice)."""
-    here = ZoneInfo(zone)
-    due_day = due_at.astimezone(here).date()
+    due_day = due_at.astimezone(ZoneInfo(zone)).date()
     for day in (due_day - timedelta(days=1), due_day):
-        moment = _at(day, reminder_time, here)
+        moment = slot_on(day, reminder_time, zone)
         if assigned_at < moment < due_at:
             return moment
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -178,6 +178,17 @@ def recall_probability(
     decay = -_scheduler(0.9, parameters).parameters[20]
     factor = 0.9 ** (1 / decay) - 1
     return float((1 + factor * max(0, elapsed_days) / stability) ** decay)
+
+
+def slot_on(day: date, clock: str, zone: str) -> datetime:
+    """The UTC instant of the local ``clock`` ("HH:MM") on ``day`` in ``zone``.
+
+    A time that does not exist that day (skipped by a daylight-saving switch) falls an hour
+    later in wall-clock terms; a time that happens twice takes the first.
+    """
+    hour, minute = (int(part) for part in clock.split(":"))
+    local = datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC)
 
 
 def start_of_local_day(now: datetime, zone: str) -> datetime:

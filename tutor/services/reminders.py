@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from tutor import store
 from tutor.domain.content import ItemKind
 from tutor.domain.library import Library
-from tutor.domain.scheduling import check_utc, start_of_local_day
+from tutor.domain.scheduling import check_utc, slot_on, start_of_local_day
 from tutor.services.libraries import learner_libraries
 from tutor.store import Learner
 from tutor.store.reminders import SlotQuery, SlotTable
@@ -32,17 +32,6 @@ LEARNER: SlotTable = store.reminders.LEARNER
 # A reminder that could not be sent (Telegram kept refusing) is tried again this much later,
 # the same local day.
 RETRY_LATER = timedelta(minutes=5)
-
-
-def slot_on(day: date, reminder_time: str, zone: str) -> datetime:
-    """The UTC instant of the local ``reminder_time`` ("HH:MM") on ``day`` in ``zone``.
-
-    A time that does not exist that day (skipped by a daylight-saving switch) falls an hour
-    later in wall-clock terms; a time that happens twice takes the first.
-    """
-    hour, minute = (int(part) for part in reminder_time.split(":"))
-    local = datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zone))
-    return local.astimezone(UTC)
 
 
 def first_slot_after(

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from tutor.domain.library import Library
-from tutor.domain.scheduling import Rating
+from tutor.domain.scheduling import Rating, slot_on
 from tutor.services import learners, reminders, study
 from tutor.store import Database, ItemState, Learner
 
@@ -33,18 +33,14 @@ def utc(*args: int) -> datetime:
 def test_nine_oclock_local_is_exact_in_every_zone(
     day: date, zone: str, expected: datetime
 ) -> None:
-    assert reminders.slot_on(day, "09:00", zone) == expected
+    assert slot_on(day, "09:00", zone) == expected
 
 
 def test_times_inside_a_dst_switch_still_happen_once() -> None:
     # 02:30 does not exist in Berlin on 29 March 2026: it falls at 03:30 CEST (01:30 UTC).
-    assert reminders.slot_on(date(2026, 3, 29), "02:30", "Europe/Berlin") == utc(
-        2026, 3, 29, 1, 30
-    )
+    assert slot_on(date(2026, 3, 29), "02:30", "Europe/Berlin") == utc(2026, 3, 29, 1, 30)
     # 02:30 happens twice on 25 October 2026: the first one (CEST) is taken.
-    assert reminders.slot_on(date(2026, 10, 25), "02:30", "Europe/Berlin") == utc(
-        2026, 10, 25, 0, 30
-    )
+    assert slot_on(date(2026, 10, 25), "02:30", "Europe/Berlin") == utc(2026, 10, 25, 0, 30)
 
 
 def test_the_next_slot_is_later_today_or_tomorrow() -> None:
