@@ -13,11 +13,13 @@ from tutor import store
 from tutor.domain.content import QuizQuestion
 from tutor.domain.homework import (
     HomeworkFigures,
+    HomeworkItem,
     homework_figures,
     label,
     restore,
 )
 from tutor.domain.scheduling import check_utc
+from tutor.services.homework import chat_zone
 
 # --- nudges and reports -----------------------------------------------------------------------
 
@@ -143,7 +145,7 @@ def homework_report(
         recipient=homework.assigned_by,
         title=homework.title,
         due_at=homework.due_at,
-        zone=(group.timezone if group is not None else None) or default_zone,
+        zone=chat_zone(session, chat_id=homework.chat_id, default_zone=default_zone),
         figures=homework_figures(restore(homework.items), members, answers),
     )
 
@@ -165,17 +167,18 @@ class ExportedAnswer:
 def exported_answers(session: Session, *, chat_id: int) -> list[ExportedAnswer]:
     """Every homework answer in the chat by members still there, in order."""
     found: list[ExportedAnswer] = []
-    members: dict[int, dict[int, str]] = {}
+    # Each homework's members and items, read once (a class's answers come by hundreds).
+    kept: dict[int, tuple[dict[int, str], list[HomeworkItem]]] = {}
     for answer, homework in store.homework.chat_answers(session, chat_id=chat_id):
         assert homework.id is not None
-        names = members.get(homework.id)
-        if names is None:
-            names = members[homework.id] = store.homework.homework_members(
-                session, homework_id=homework.id, chat_id=chat_id
+        if homework.id not in kept:
+            kept[homework.id] = (
+                store.homework.homework_members(session, homework_id=homework.id, chat_id=chat_id),
+                restore(homework.items),
             )
+        names, items = kept[homework.id]
         if answer.learner_id not in names:
             continue
-        items = restore(homework.items)
         item = items[answer.position] if 0 <= answer.position < len(items) else None
         option = ""
         if isinstance(item, QuizQuestion) and answer.chosen_option is not None:

@@ -22,6 +22,7 @@ from tutor.domain.library import Library
 from tutor.domain.scheduling import Rating, check_utc
 from tutor.services.homework import assign_to
 from tutor.services.libraries import library_with_items
+from tutor.services.study import learner_zone as study_zone
 from tutor.services.study import review_now, start_learner
 
 # --- doing it -----------------------------------------------------------------------------------
@@ -69,10 +70,9 @@ def _step(session: Session, homework: store.Homework, learner_id: int, now: date
 
 
 class Opened(enum.Enum):
-    """Why a homework link or button gives no step."""
+    """Why a homework link gives no step."""
 
     UNKNOWN = "unknown"
-    LEFT = "left"
 
 
 def open_link(
@@ -428,14 +428,13 @@ def assignments(session: Session, *, learner_id: int, now: datetime) -> list[Ass
 
 def learner_zone(session: Session, *, learner_id: int, default_zone: str) -> str:
     """The member's own time zone, that their list shows due dates in."""
-    settings = store.homework.reminder_settings(session, learner_ids=[learner_id])
-    return settings.get(learner_id, (None, "", False))[0] or default_zone
+    learner = store.learners.get_learner(session, learner_id=learner_id)
+    return default_zone if learner is None else study_zone(learner, default_zone)
 
 
 def right_answers(session: Session, *, homework_id: int, learner_id: int) -> int:
     """How many of the member's answers to the homework were right."""
-    return sum(
-        answer.correct
-        for answer in store.homework.homework_answers(session, homework_id=homework_id)
-        if answer.learner_id == learner_id
+    answers = store.homework.homework_answers(
+        session, homework_id=homework_id, learner_id=learner_id
     )
+    return sum(answer.correct for answer in answers)

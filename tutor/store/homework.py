@@ -250,11 +250,17 @@ def answer_counts(
     return {int(r[0]): int(r[1]) for r in rows}
 
 
-def homework_answers(session: Session, *, homework_id: int) -> list[HomeworkAnswerRow]:
+def homework_answers(
+    session: Session, *, homework_id: int, learner_id: int | None = None
+) -> list[HomeworkAnswerRow]:
+    """The homework's answers (only one member's, where ``learner_id`` is given)."""
     a = _ANSWER.c
-    rows = session.execute(
-        select(a.learner_id, a.position, a.correct, a.late).where(a.homework_id == homework_id)
-    ).all()
+    statement = select(a.learner_id, a.position, a.correct, a.late).where(
+        a.homework_id == homework_id
+    )
+    if learner_id is not None:
+        statement = statement.where(a.learner_id == learner_id)
+    rows = session.execute(statement).all()
     return [HomeworkAnswerRow(int(r[0]), int(r[1]), bool(r[2]), bool(r[3])) for r in rows]
 
 
