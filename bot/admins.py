@@ -15,6 +15,10 @@ ADMIN_CACHE_SECONDS = 60.0
 # bounded cache, and an expired answer is dropped, not only ignored.
 ADMIN_CACHE_SIZE = 10_000
 ADMIN_STATUSES = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+# Statuses in which a user (or the bot) is in the chat.
+MEMBER_STATUSES = frozenset(
+    {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED}
+)
 _CACHE_KEY = "admins"
 
 AdminCache = TTLCache[tuple[int, int], bool]

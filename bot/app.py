@@ -387,14 +387,6 @@ def build_application(
     application.add_handler(
         ChatMemberHandler(members.on_chat_member, ChatMemberHandler.CHAT_MEMBER)
     )
-    # Who joined is in the class's homework too (a group of its own: both handlers run).
-    application.add_handler(
-        MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, homework.on_members_seen),
-        group=2,
-    )
-    application.add_handler(
-        ChatMemberHandler(homework.on_members_seen, ChatMemberHandler.CHAT_MEMBER), group=2
-    )
     application.add_handler(PollAnswerHandler(sessions.on_poll_answer))
     application.add_handler(PollHandler(sessions.on_poll))
     application.add_handler(

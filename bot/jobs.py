@@ -16,6 +16,7 @@ from telegram.ext import Application, ContextTypes
 from bot.callbacks import StartReview
 from bot.format import MESSAGE_LIMIT, escape, fit
 from bot.metrics import metrics_of
+from bot.ratelimit import SEND_CONCURRENCY
 from bot.services import Services
 from tutor.domain.memorymodel import replay_all
 from tutor.runtime import tasks, workers
@@ -28,8 +29,6 @@ REMINDER_TICK_SECONDS = 20.0
 FIT_JOB = "memory-fits"
 # Who is due a fit is asked hourly; each fit runs in the fits worker, one after another.
 FIT_TICK_SECONDS = 3600.0
-# Sends in flight at once; the rate limiter paces them to Telegram's 30 a second.
-SEND_CONCURRENCY = 30
 # After the rate limiter's own retries, one more wait for a reminder that still got a 429.
 
 # What is waiting, in plain words: items due for review, new cards under today's cap.

@@ -36,6 +36,9 @@ WINDOW_MARGIN = 0.01
 GROUP_WINDOWS_KEPT = 512
 # Added to a 429's ``retry_after`` before calling again (PTB's AIORateLimiter adds the same).
 RETRY_AFTER_MARGIN = 0.1
+# Sends a batch (reminders, homework nudges) keeps in flight at once; the limiter paces
+# them to Telegram's 30 a second.
+SEND_CONCURRENCY = 30
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -18,6 +18,16 @@ RATING_LABELS = {
     Rating.GOOD: "Good",
     Rating.EASY: "Easy",
 }
+# A card's front has this button; its back ends with the card's answer and the question.
+SHOW_ANSWER = "Show answer"
+ANSWER_PART = "\n\n<b>Answer</b>\n{back}\n\n<i>How well did you remember it?</i>"
+# An explain prompt, under its first line (in /explain and in homework), and the reply to
+# anything but text while it waits.
+PROMPT_PART = (
+    "\n\n{prompt}\n\n<i>Hint: {hint}</i>\n\nAnswer in one message (a few sentences), or send "
+    "/cancel."
+)
+NOT_TEXT = "Please answer the prompt in text, or send /cancel."
 # A private message nothing waits for (tutor.services.awaiting), or whose question is gone.
 OTHER_MESSAGE = (
     "I read what you write as your answer to an /explain prompt, and a file you send as a "

@@ -19,19 +19,15 @@ from bot.format import MESSAGE_LIMIT, escape, fit, long_duration, shown_length
 from bot.metrics import metrics_of
 from bot.services import AnswerHandler, ButtonHandler, answer_then_send, services
 from bot.telegram_io import answer_quietly, show_in_place
-from bot.views import OTHER_MESSAGE, RATING_LABELS, render_grade
+from bot.views import NOT_TEXT, OTHER_MESSAGE, PROMPT_PART, RATING_LABELS, render_grade
 from tutor.domain.scheduling import Rating
 from tutor.services import explain
 from tutor.services.awaiting import ExplainAnswer
 
-PROMPT = (
-    "<b>Explain it in your own words</b> · {deck}\n\n{prompt}\n\n"
-    "<i>Hint: {hint}</i>\n\nAnswer in one message (a few sentences), or send /cancel."
-)
+PROMPT = "<b>Explain it in your own words</b> · {deck}" + PROMPT_PART
 PLACEHOLDER = "Your explanation"
 ANOTHER_PROMPT = "Another prompt"
 NO_PROMPTS = "Your decks have no explain prompts. Switch on another deck in /decks."
-NOT_TEXT = "Please answer the prompt in text, or send /cancel."
 SUGGESTED = "{label} ✓"
 RATED = (
     "Rated <b>{rating}</b>: next review in {delta}. <i>Disagree? Tap another rating (once).</i>"

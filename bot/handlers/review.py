@@ -41,18 +41,15 @@ from bot.services import (
     services,
 )
 from bot.telegram_io import answer_quietly, show_in_place
-from bot.views import RATING_LABELS, demo_button
+from bot.views import ANSWER_PART, RATING_LABELS, SHOW_ANSWER, demo_button
 from tutor.domain.content import IMAGE_ONLY, Card
 from tutor.domain.scheduling import Rating
 from tutor.services import owndecks, study
 
-SHOW_ANSWER = "Show answer"
 # {front} holds its own leading blank line: a picture alone (the photo is the front) adds
 # no empty lines.
 FRONT = "<b>{deck}</b> · {tag}{front}"
-BACK = (
-    "<b>{deck}</b> · {tag}{front}\n\n<b>Answer</b>\n{back}\n\n<i>How well did you remember it?</i>"
-)
+BACK = FRONT + ANSWER_PART
 TAG_NEW = "new card"
 # A long back shows its first sentences, then this, and Read more shows the rest.
 MORE_MARK = " …"

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMember, ChatMemberUpdated, Update
+from telegram import ChatMemberUpdated, Update
 from telegram.ext import ContextTypes
 
+from bot.admins import MEMBER_STATUSES
 from bot.format import escape
 from bot.services import services
-from tutor.services import groupchats
+from tutor.services import groupchats, homework
 from tutor.services import reports as class_reports
 
 from .sessions import send_quietly
@@ -18,16 +19,14 @@ from .texts import greeting
 
 log = logging.getLogger(__name__)
 
-# Statuses in which the bot is in the chat.
-PRESENT = frozenset(
-    {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED}
-)
-
 
 def _joined(change: ChatMemberUpdated) -> tuple[bool, bool]:
     """Whether the member (the bot, for ``my_chat_member``) was in the chat before the
     change, and whether it is now."""
-    return change.old_chat_member.status in PRESENT, change.new_chat_member.status in PRESENT
+    return (
+        change.old_chat_member.status in MEMBER_STATUSES,
+        change.new_chat_member.status in MEMBER_STATUSES,
+    )
 
 
 async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -70,14 +69,34 @@ async def on_member_left(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
 
 
+async def _joined_class(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, people: list[tuple[int, str]]
+) -> None:
+    """Members (id, first name) joined: back in the class's reports, and in the class its
+    homework goes to (the open homework included)."""
+    if not people:
+        return
+    shared = services(context)
+    await shared.database.run(
+        class_reports.members_back, chat_id=chat_id, user_ids=[user for user, _ in people]
+    )
+    await shared.database.run(
+        homework.members_joined,
+        chat_id=chat_id,
+        members=people,
+        default_zone=shared.settings.default_timezone,
+        now=shared.clock(),
+    )
+
+
 async def on_members_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Members joined the group (its service message): back in its reports."""
+    """Members joined the group (its service message): back in its reports, in its
+    homework."""
     message = update.effective_message
     if message is None or not message.new_chat_members:
         return
-    people = [user.id for user in message.new_chat_members if not user.is_bot]
-    shared = services(context)
-    await shared.database.run(class_reports.members_back, chat_id=message.chat.id, user_ids=people)
+    people = [(user.id, user.first_name) for user in message.new_chat_members if not user.is_bot]
+    await _joined_class(context, message.chat.id, people)
 
 
 async def on_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -94,7 +113,7 @@ async def on_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             class_reports.member_left, chat_id=chat_id, user_id=user_id, now=shared.clock()
         )
     elif is_in and not was_in:
-        await shared.database.run(class_reports.members_back, chat_id=chat_id, user_ids=[user_id])
+        await _joined_class(context, chat_id, [(user_id, change.new_chat_member.user.first_name)])
 
 
 async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -26,7 +26,7 @@ from tutor.services.awaiting import HomeworkExplainAnswer
 
 from .assign import flow_step, group_command
 from .common import LINK_PREFIX
-from .due import on_members_seen, run_due_work
+from .due import run_due_work
 from .work import (
     on_choose,
     on_explain_answer,
@@ -42,7 +42,6 @@ __all__ = [
     "BUTTONS",
     "LINKS",
     "group_command",
-    "on_members_seen",
     "private_command",
     "run_due_work",
 ]

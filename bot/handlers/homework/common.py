@@ -8,20 +8,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton
-from telegram.constants import ChatMemberStatus
 
 from bot.callbacks import CallbackCodec
 
 # The /start payload's prefix of a homework's Start link.
 LINK_PREFIX = "hw-"
-PRESENT = frozenset(
-    {
-        ChatMemberStatus.MEMBER,
-        ChatMemberStatus.ADMINISTRATOR,
-        ChatMemberStatus.OWNER,
-        ChatMemberStatus.RESTRICTED,
-    }
-)
 LABEL_CHARS = 80
 
 

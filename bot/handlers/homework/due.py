@@ -7,25 +7,26 @@ import asyncio
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot.callbacks import (
     HomeworkGo,
 )
 from bot.format import MESSAGE_LIMIT, escape, fit, shown_length
 from bot.private import send_chart, send_private
-from bot.services import Services, services
+from bot.ratelimit import SEND_CONCURRENCY
+from bot.services import Services
 from tutor.domain.homework import (
     HomeworkFigures,
     MemberProgress,
 )
 from tutor.runtime import tasks
-from tutor.services import homework, homework_due
+from tutor.services import homework_due
 
-from .common import PRESENT, button, short, when
+from .common import button, short, when
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +44,12 @@ STARTED_LINE = "<b>Started</b>: {names}"
 NOT_STARTED_LINE = "<b>Did not start</b>: {names}"
 PROGRESS = "{name} ({answered}/{total}, {right} right{late})"
 LATE_PART = ", {late} late"
-# Nudges in flight at once; the rate limiter paces them to Telegram's 30 a second.
-SEND_CONCURRENCY = 30
 MORE_NAMES = " … and {count} more (/export has every answer)"
 ITEM_LINE = "{number}. {label}\n    {share} right ({right}/{answered})"
 ITEM_UNANSWERED = "{number}. {label}\n    no answers"
 WEAKEST_TITLE = "<b>Weakest</b>: {items}"
 REPORT_CAPTION = "Share of members who answered each homework item right."
 REPORT_CHART_TITLE = "{chat}: homework due {due}"
-LABEL_CHARS = 80
 
 
 async def _nudge(application: AnyApplication, shared: Services, nudge: homework_due.Nudge) -> bool:
@@ -74,6 +72,10 @@ async def _nudge(application: AnyApplication, shared: Services, nudge: homework_
     except (Forbidden, BadRequest) as exc:
         # Claimed, so never tried twice: a nudge the bot may not send is dropped.
         log.info("homework nudge to %s not sent: %s", nudge.learner_id, exc.message)
+        return False
+    except TelegramError as exc:
+        # Still failing after the retry policy's tries: dropped too, with one line.
+        log.warning("homework nudge to %s not sent: %s", nudge.learner_id, exc.message)
         return False
     return True
 
@@ -203,31 +205,3 @@ async def run_due_work(application: AnyApplication) -> int:
     for homework_id in await shared.database.run(homework_due.claim_reports, now=shared.clock()):
         await _report(application, shared, homework_id)
     return sent
-
-
-async def on_members_seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Members joined the group (its service message or a chat_member update): in the
-    class from now on, and on its open homework."""
-    message, change = update.effective_message, update.chat_member
-    chat = update.effective_chat
-    if chat is None:
-        return
-    people: list[tuple[int, str]] = []
-    if change is not None:
-        was = change.old_chat_member.status in PRESENT
-        now_in = change.new_chat_member.status in PRESENT
-        user = change.new_chat_member.user
-        if now_in and not was and not user.is_bot:
-            people.append((user.id, user.first_name))
-    elif message is not None and message.new_chat_members:
-        people = [(u.id, u.first_name) for u in message.new_chat_members if not u.is_bot]
-    if not people:
-        return
-    shared = services(context)
-    await shared.database.run(
-        homework.members_joined,
-        chat_id=chat.id,
-        members=people,
-        default_zone=shared.settings.default_timezone,
-        now=shared.clock(),
-    )

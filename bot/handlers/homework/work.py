@@ -14,6 +14,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
+from bot.admins import MEMBER_STATUSES
 from bot.callbacks import (
     CallbackCodec,
     HomeworkChoose,
@@ -24,14 +25,14 @@ from bot.callbacks import (
 from bot.format import card_html, escape, fit
 from bot.services import Services, services
 from bot.telegram_io import answer_quietly, show_in_place
-from bot.views import RATING_LABELS, render_grade
+from bot.views import ANSWER_PART, NOT_TEXT, PROMPT_PART, RATING_LABELS, SHOW_ANSWER, render_grade
 from tutor.domain.content import Card, ExplainPrompt, QuizQuestion
 from tutor.domain.scheduling import Rating
 from tutor.services import homework, homework_steps
 from tutor.services.awaiting import HomeworkExplainAnswer
 from tutor.services.quiz import shuffle_options
 
-from .common import PRESENT, button, when
+from .common import button, when
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +40,7 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 HEADER = "📚 <b>Homework</b> · {chat} · {number}/{total}{late}"
 LATE = " · late"
-SHOW_ANSWER = "Show answer"
-ANSWER = "\n\n<b>Answer</b>\n{back}\n\n<i>How well did you remember it?</i>"
-PROMPT = (
-    "\n\n<b>Explain it in your own words</b>\n{prompt}\n\n<i>Hint: {hint}</i>\n\n"
-    "Answer in one message (a few sentences), or send /cancel."
-)
+PROMPT = "\n\n<b>Explain it in your own words</b>" + PROMPT_PART
 YOUR_ANSWER = "Your answer: {answer}"
 RIGHT = "✅ Right."
 WRONG = "❌ Not quite: the answer is “{answer}”."
@@ -60,7 +56,6 @@ LIST_LINE = "{number}. {title} ({chat}): {answered}/{total} done, due {due}{late
 LIST_LATE = " (past due: you can still do it)"
 GO_ON = "{number}. Go on"
 NO_HOMEWORK = "No homework is assigned to you right now."
-NOT_TEXT = "Please answer the prompt in text, or send /cancel."
 
 
 def _header(step: homework_steps.Step, position: int | None = None) -> str:
@@ -170,7 +165,7 @@ async def open_link(update: Update, context: ContextTypes.DEFAULT_TYPE, code: st
         return
     try:
         member = await context.bot.get_chat_member(chat_id, user.id)
-        present = member.status in PRESENT
+        present = member.status in MEMBER_STATUSES
     except TelegramError as exc:
         log.info("homework link of chat %s: membership of %s unknown: %s", chat_id, user.id, exc)
         present = False
@@ -271,7 +266,7 @@ async def on_reveal(
         await answer_quietly(query, ALREADY)
         await show_step(context, query.message, step, owner)
         return
-    text = f"{_header(step)}\n\n{card_html(step.item.front)}" + ANSWER.format(
+    text = f"{_header(step)}\n\n{card_html(step.item.front)}" + ANSWER_PART.format(
         back=card_html(step.item.back)
     )
     ratings = [
