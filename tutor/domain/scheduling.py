@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -197,54 +197,6 @@ def start_of_local_day(now: datetime, zone: str) -> datetime:
     local = now.astimezone(ZoneInfo(zone))
     # zoneinfo derives the offset from the wall time, so a DST day's midnight is right.
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
-
-
-@dataclass(frozen=True)
-class StudyPick:
-    """What to study next: an item id and whether it is new to the learner."""
-
-    item_id: str
-    is_new: bool
-
-
-def pick_next(
-    item_ids: Sequence[str],
-    memories: Mapping[str, Memory],
-    now: datetime,
-    *,
-    new_allowed: int,
-    skip: Iterable[str] = (),
-    item_set: Set[str] | None = None,
-) -> StudyPick | None:
-    """Choose the next item: the most overdue first, then new items in teaching order.
-
-    Args:
-        item_ids: Candidate items in teaching order.
-        memories: The learner's memories of those items that were ever reviewed.
-        now: The current time, UTC-aware.
-        new_allowed: How many new items may still be introduced today.
-        skip: Items not to pick (for example, already shown in this round).
-        item_set: ``item_ids`` as a set, if the caller has one (saves building it).
-
-    Returns:
-        The pick, or None when nothing is due and no new item may start.
-    """
-    check_utc(now)
-    skipped = set(skip)
-    # Walk the learner's memories rather than every item: far fewer once a deck is big.
-    wanted = item_set if item_set is not None else frozenset(item_ids)
-    due = [
-        (memory.due, i)
-        for i, memory in memories.items()
-        if memory.due <= now and i in wanted and i not in skipped
-    ]
-    if due:
-        return StudyPick(item_id=min(due)[1], is_new=False)
-    if new_allowed > 0:
-        for item_id in item_ids:
-            if item_id not in memories and item_id not in skipped:
-                return StudyPick(item_id=item_id, is_new=True)
-    return None
 
 
 def count_due(item_ids: Iterable[str], memories: Mapping[str, Memory], until: datetime) -> int:

@@ -18,7 +18,7 @@ and finds it. Built decks and the start-up heap are frozen out of the garbage co
 full passes (``settle_heap``). A unit called on a plain session (tests, scripts) builds
 inline as before. The per-learner quota on items (``tutor.services.quotas.MAX_LIBRARY_ITEMS``)
 bounds what one learner's library holds, and so the cache's share of one learner and the
-per-request work that is linear in it (the due and new ids walked by ``pick_next``);
+per-request work that is linear in it (the new ids walked by ``study.next_card``);
 ``bench/heavy.py`` measures it with two accounts at the quota. Why not a query per
 request picking the next card in SQL: every use-case (the quiz's order, the export, the
 reports, group sessions) reads items by id from the library; keeping that one model and

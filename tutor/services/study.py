@@ -17,7 +17,6 @@ from tutor.domain.scheduling import (
     Memory,
     Rating,
     count_due,
-    pick_next,
     rank_for_practice,
     schedule_review,
     start_of_local_day,
@@ -93,9 +92,6 @@ class CardToShow:
     version: int
     is_new: bool
     due_count: int
-    new_left: int
-    memory: Memory | None = None
-    desired_retention: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -124,42 +120,56 @@ def _due_elsewhere(
 def next_card(
     session: Session, *, library: Library, learner: Learner, now: datetime, zone: str
 ) -> CardToShow | Caught:
-    """The learner's next card: the most overdue, else a new one under the daily cap."""
+    """The learner's next card: the most overdue, else the first new one in teaching order
+    under the daily cap.
+
+    Drawn on every press, so it reads what the choice needs and no more: the cards due now,
+    then (when none is) today's new ones and the ids seen. The learner's whole history,
+    which grows with every review, is read only to say they are caught up.
+    """
     decks = active_decks(library, learner)
-    card_ids = library.ids_of_kind(ItemKind.CARD, decks)
     card_set = library.id_set_of_kind(ItemKind.CARD, decks)
-    day_start = start_of_local_day(now, zone)
+    due = store.reviews.due_items(session, learner_id=learner.id, item_ids=card_set, now=now)
+    if due:
+        item_id, reps = due[0]
+        return _card_to_show(library, item_id, version=reps, is_new=False, due_count=len(due))
     # The daily cap is on new flashcards, counted over the decks studied now (as Anki's
     # limit is a deck's): a deck sent and studied today gets its own, whatever other decks
     # used. Quizzes and explain prompts have their own pace.
-    memories, new_today = store.reviews.load_memories_and_new_items(
-        session, learner_id=learner.id, item_ids=card_set, new_since=day_start
+    day_start = start_of_local_day(now, zone)
+    new_today = store.reviews.new_items_since(
+        session, learner_id=learner.id, item_ids=card_set, since=day_start
     )
     new_left = max(0, learner.new_per_day - len(new_today))
-    pick = pick_next(card_ids, memories, now, new_allowed=new_left, item_set=card_set)
-    if pick is None:
-        reviewed = store.reviews.reviews_since(
+    card_ids = library.ids_of_kind(ItemKind.CARD, decks)
+    if new_left > 0:
+        seen = store.reviews.seen_items(session, learner_id=learner.id)
+        first_new = next((i for i in card_ids if i not in seen), None)
+        if first_new is not None:
+            return _card_to_show(library, first_new, version=0, is_new=True, due_count=0)
+    memories = store.reviews.load_memories(session, learner_id=learner.id, item_ids=card_set)
+    upcoming = [m.due for m in memories.values()]
+    return Caught(
+        reviewed_today=store.reviews.reviews_since(
             session, learner_id=learner.id, since=day_start, source="review"
-        )
-        upcoming = [m.due for m in memories.values()]
-        unseen_left = any(i not in memories for i in card_ids)
-        return Caught(
-            reviewed_today=reviewed,
-            next_due=min(upcoming) if upcoming else None,
-            new_cap_reached=unseen_left and new_left == 0,
-            due_elsewhere=_due_elsewhere(session, library, learner, card_set, now),
-        )
-    card = library.items[pick.item_id]
+        ),
+        next_due=min(upcoming) if upcoming else None,
+        new_cap_reached=new_left == 0 and any(i not in memories for i in card_ids),
+        due_elsewhere=_due_elsewhere(session, library, learner, card_set, now),
+    )
+
+
+def _card_to_show(
+    library: Library, item_id: str, *, version: int, is_new: bool, due_count: int
+) -> CardToShow:
+    card = library.items[item_id]
     assert isinstance(card, Card)
     return CardToShow(
         card=card,
         deck_title=library.deck_title(card.id),
-        version=0 if pick.is_new else memories[pick.item_id].reps,
-        is_new=pick.is_new,
-        due_count=count_due(memories.keys(), memories, now),
-        new_left=new_left,
-        memory=memories.get(card.id),
-        desired_retention=learner.desired_retention,
+        version=version,
+        is_new=is_new,
+        due_count=due_count,
     )
 
 

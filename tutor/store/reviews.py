@@ -44,24 +44,44 @@ _NEW_SINCE = select(_LOG.item_id).where(
     _LOG.was_new.is_(True),
     _LOG.source == bindparam("source"),
 )
+# What the next card is drawn from, without the learner's whole history: the items due at
+# a moment, most overdue first (on the learner-and-due index), and the ids of every item
+# seen, one narrow column.
+_DUE = (
+    select(_STATE.item_id, _STATE.reps)
+    .where(_STATE.learner_id == bindparam("learner_id"), _STATE.due <= bindparam("now"))
+    .order_by(_STATE.due, _STATE.item_id)
+)
+_SEEN = select(_STATE.item_id).where(_STATE.learner_id == bindparam("learner_id"))
 
 
-def load_memories_and_new_items(
+def due_items(
+    session: Session, *, learner_id: int, item_ids: Collection[str], now: datetime
+) -> list[tuple[str, int]]:
+    """Which of ``item_ids`` the learner has due at ``now``, most overdue first (ties by
+    id), each with how many times it was reviewed."""
+    rows = session.execute(_DUE, {"learner_id": learner_id, "now": now})
+    return [(item_id, reps) for item_id, reps in rows if item_id in item_ids]
+
+
+def seen_items(session: Session, *, learner_id: int) -> set[str]:
+    """The ids of every item the learner has reviewed at least once."""
+    return set(session.execute(_SEEN, {"learner_id": learner_id}).scalars())
+
+
+def new_items_since(
     session: Session,
     *,
     learner_id: int,
     item_ids: Collection[str],
-    new_since: datetime,
+    since: datetime,
     source: str = "review",
-) -> tuple[dict[str, Memory], set[str]]:
-    """``load_memories``, and which of ``item_ids`` the learner saw for the first time
-    (from ``source``) since ``new_since``: today's new cards of the decks they study."""
-    if not item_ids:
-        return {}, set()
-    memories = load_memories(session, learner_id=learner_id, item_ids=item_ids)
-    parameters = {"learner_id": learner_id, "since": new_since, "source": source}
+) -> set[str]:
+    """Which of ``item_ids`` the learner saw for the first time (from ``source``) since
+    ``since``: today's new cards of the decks they study."""
+    parameters = {"learner_id": learner_id, "since": since, "source": source}
     fresh = session.execute(_NEW_SINCE, parameters).scalars()
-    return memories, {str(item_id) for item_id in fresh if item_id in item_ids}
+    return {str(item_id) for item_id in fresh if item_id in item_ids}
 
 
 def reviews_since(

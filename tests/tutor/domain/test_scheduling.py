@@ -9,7 +9,6 @@ from tutor.domain.scheduling import (
     Rating,
     count_due,
     new_memory,
-    pick_next,
     rank_for_practice,
     retrievability,
     schedule_review,
@@ -118,18 +117,13 @@ def _seen(due: datetime) -> Memory:
     return Memory(state=2, step=None, stability=3.0, difficulty=5.0, due=due, last_review=NOW)
 
 
-def test_pick_next_prefers_most_overdue_then_new_in_order() -> None:
+def test_count_due_counts_seen_items_due_by_then() -> None:
     ids = ["a", "b", "c", "d"]
     memories = {
         "a": _seen(NOW + timedelta(days=1)),
         "b": _seen(NOW - timedelta(hours=1)),
         "c": _seen(NOW - timedelta(days=2)),
     }
-    assert pick_next(ids, memories, NOW, new_allowed=5).item_id == "c"
-    assert pick_next(ids, memories, NOW, new_allowed=5, skip={"c"}).item_id == "b"
-    pick = pick_next(ids, memories, NOW, new_allowed=5, skip={"b", "c"})
-    assert (pick.item_id, pick.is_new) == ("d", True)
-    assert pick_next(ids, memories, NOW, new_allowed=0, skip={"b", "c"}) is None
     assert count_due(ids, memories, NOW) == 2
     assert count_due(ids, memories, NOW + timedelta(days=1)) == 3
 

@@ -248,6 +248,53 @@ async def test_due_card_comes_before_new_ones(database: Database, tiny_library: 
     assert (late.card.id, late.is_new, late.version, late.due_count) == (cards[3].id, False, 1, 1)
 
 
+async def test_the_most_overdue_card_of_the_decks_studied_comes_first(
+    database: Database, tiny_library: Library
+) -> None:
+    alpha = tiny_library.items_of_kind(study.ItemKind.CARD, ["alpha"])
+    beta = tiny_library.items_of_kind(study.ItemKind.CARD, ["beta"])
+    learner = await database.run(study.start_learner, learner_id=11, first_name="E", now=NOW)
+    # Again falls due a minute later: beta's card is the most overdue, then alpha's third,
+    # then alpha's fifth.
+    for card, when in (
+        (beta[0], NOW - timedelta(days=3)),
+        (alpha[4], NOW - timedelta(hours=1)),
+        (alpha[2], NOW - timedelta(days=2)),
+    ):
+        await database.run(
+            study.record_rating,
+            library=tiny_library,
+            learner=learner,
+            item=card,
+            version=0,
+            rating=Rating.AGAIN,
+            now=when,
+        )
+    learner.decks = ["alpha"]
+    drawn = []
+    for _ in range(3):
+        shown = await database.run(
+            study.next_card, library=tiny_library, learner=learner, now=NOW, zone="UTC"
+        )
+        assert isinstance(shown, study.CardToShow)
+        drawn.append((shown.card.id, shown.is_new, shown.version, shown.due_count))
+        await database.run(
+            study.record_rating,
+            library=tiny_library,
+            learner=learner,
+            item=shown.card,
+            version=shown.version,
+            rating=Rating.EASY,
+            now=NOW,
+        )
+    # beta is switched off: its overdue card is neither drawn nor counted.
+    assert drawn == [
+        (alpha[2].id, False, 1, 2),
+        (alpha[4].id, False, 1, 1),
+        (alpha[0].id, True, 0, 0),
+    ]
+
+
 # --- units of work on SQLite (Database.run) ------------------------------------------------
 async def test_a_unit_of_work_waits_for_a_writer_mid_transaction(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'lock.db'}")
