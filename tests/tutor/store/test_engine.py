@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +13,12 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tutor.store import Database, learners
-from tutor.store.engine import CHECKPOINT_SECONDS, ConfigurationError, asyncpg_ssl
+from tutor.store.engine import (
+    CHECKPOINT_SECONDS,
+    INLINE_BUDGET_SECONDS,
+    ConfigurationError,
+    asyncpg_ssl,
+)
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -88,3 +94,26 @@ async def test_sqlite_checkpoints_run_off_the_loop_thread(tmp_path: Path) -> Non
     await asyncio.sleep(CHECKPOINT_SECONDS * 2 + 0.5)
     assert path.stat().st_size > size_before
     await database.close()
+
+
+async def test_a_burst_of_inline_units_lets_the_loop_turn_between_them(tmp_path: Path) -> None:
+    # Each unit outlasts one pass's budget: the units after the first wait for the next
+    # pass, and the work queued behind them (a timer, another learner's update) runs first.
+    database = Database(f"sqlite:///{tmp_path / 'burst.db'}")
+    await database.create_tables()
+    order: list[str] = []
+
+    def unit(session: Session, name: str) -> None:
+        time.sleep(INLINE_BUDGET_SECONDS * 1.2)
+        order.append(name)
+
+    async def other() -> None:
+        order.append("other")
+
+    try:
+        await asyncio.gather(
+            *(database.run(unit, name) for name in ("first", "second", "third")), other()
+        )
+    finally:
+        await database.close()
+    assert order == ["first", "other", "second", "third"]
