@@ -1,5 +1,5 @@
 """``python -m bench [all | review | reminders | demo | grading | generated | imports |
-owndecks | workers | heavy | report | startup | busyclass | memory | homework]``: print
+owndecks | workers | heavy | report | startup | busyclass | memory | homework | draw]``: print
 figures."""
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             "busyclass",
             "memory",
             "homework",
+            "draw",
         ),
         default="all",
         help=(
@@ -65,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
             "/review behind a class of 400 answering (SQLite, PostgreSQL); memory: fitting a "
             "learner's memory model, and review presses while fits run; homework: an "
             "assignment for a class of 300, its due-date nudges through the stand-in's flood "
-            "limits and the admin's report (SQLite, PostgreSQL); all: everything (default)"
+            "limits and the admin's report (SQLite, PostgreSQL); draw: a rating's unit of work "
+            "beside a history of 0 to 5,000 reviewed cards (SQLite, PostgreSQL); all: everything "
+            "(default)"
         ),
     )
     parser.add_argument(
@@ -151,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "all":
             print()
         code = max(code, homework.main())
+    if args.what in ("all", "draw"):
+        from bench import draw
+
+        if args.what == "all":
+            print()
+        code = max(code, draw.main())
     if args.what in ("all", "demo"):
         if args.what == "all":
             print()
