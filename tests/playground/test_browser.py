@@ -76,6 +76,13 @@ def wait(driver: Driver, condition: Callable[[Driver], T], timeout: float = 10) 
     return result
 
 
+def open_chat(driver: Driver, chat_type: str) -> None:
+    """Click the chat list's entry of that type; the list is redrawn as messages arrive,
+    so a press on an entry just replaced is tried again."""
+    entry = f'.chat-item[data-chat-type="{chat_type}"]'
+    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, entry).click() or True)
+
+
 def message_with(text: str, *, outgoing: bool = False) -> Callable[[Driver], WebElement | None]:
     """The last message of the open chat whose text contains ``text``."""
     side = "outgoing" if outgoing else "incoming"
@@ -139,7 +146,10 @@ def test_a_person_reviews_runs_a_demo_sends_a_deck_and_quizzes_the_class(
     try:
         # The sidebar: the private chat with the bot (open, empty) and the class group.
         wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".chat-item")) == 2)
-        titles = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".chat-item-title")]
+        titles = wait(
+            driver,
+            lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, ".chat-item-title")],
+        )
         assert titles == ["LR Tutor", "Class"]
         assert driver.find_element(By.ID, "me-name").text == "Sam"
         assert driver.find_element(By.CSS_SELECTOR, ".start-button").text == "START"
@@ -227,7 +237,7 @@ def test_a_person_reviews_runs_a_demo_sends_a_deck_and_quizzes_the_class(
         shot(driver, "picture-card")
 
         # The class: the menu shows the group's commands; a quiz of 2 questions of 5 s.
-        driver.find_element(By.CSS_SELECTOR, '.chat-item[data-chat-type="supergroup"]').click()
+        open_chat(driver, "supergroup")
         wait(driver, message_with("Hello, Class! I run learning-rate quizzes"))
         assert driver.find_element(By.ID, "chat-status").text == "5 members"
         driver.find_element(By.ID, "menu-button").click()
@@ -283,7 +293,7 @@ def test_a_person_reviews_runs_a_demo_sends_a_deck_and_quizzes_the_class(
         shot(driver, "class-quiz")
 
         # The teacher's report: Sam started the quiz, so it comes to him in private.
-        driver.find_element(By.CSS_SELECTOR, '.chat-item[data-chat-type="private"]').click()
+        open_chat(driver, "private")
         report = wait(driver, message_with("Quiz report: Class"), timeout=30)
         assert "4 members answered 2 questions." in report.text
         chart = wait(driver, message_with("Share of members who answered each question right."))
@@ -444,7 +454,7 @@ def test_a_teacher_assigns_homework_and_a_member_does_it_in_private(
         type_and_send(driver, "/start")
         wait(driver, message_with("Hi Sam! I'm your learning-rate tutor."))
 
-        driver.find_element(By.CSS_SELECTOR, '.chat-item[data-chat-type="supergroup"]').click()
+        open_chat(driver, "supergroup")
         wait(driver, message_with("Hello, Class!"))
         type_and_send(driver, "/homework")
         flow = message_id(wait(driver, message_with("New homework: what should the class")))
