@@ -18,11 +18,12 @@ and finds it. Built decks and the start-up heap are frozen out of the garbage co
 full passes (``settle_heap``). A unit called on a plain session (tests, scripts) builds
 inline as before. The per-learner quota on items (``tutor.services.quotas.MAX_LIBRARY_ITEMS``)
 bounds what one learner's library holds, and so the cache's share of one learner and the
-per-request work that is linear in it (the new ids walked by ``study.next_card``);
-``bench/heavy.py`` measures it with two accounts at the quota. Why not a query per
-request picking the next card in SQL: every use-case (the quiz's order, the export, the
-reports, group sessions) reads items by id from the library; keeping that one model and
-moving its build off the loop changes none of them.
+per-request work that is linear in it (``study.next_card`` keeps the due ids the database
+orders that are in it, and walks its cards in teaching order for a new one);
+``bench/heavy.py`` measures it with two accounts at the quota. Why the items themselves are
+not read from SQL per request: every use-case (the quiz's order, the export, the reports,
+group sessions) reads items by id from the library; keeping that one model and moving its
+build off the loop changes none of them.
 """
 
 from __future__ import annotations
