@@ -23,17 +23,18 @@ from tutor.domain.scheduling import (
 )
 from tutor.services.libraries import learner_library
 from tutor.store import Learner
+from tutor.store.learners import LearnerSettings, LearnerSnapshot
 
 # Longer answers say more about a distraction than about memory (Anki caps at 60 s too).
 MAX_REVIEW_DURATION_MS = 60_000
 
 
-def learner_zone(learner: Learner, default_zone: str) -> str:
+def learner_zone(learner: LearnerSettings, default_zone: str) -> str:
     """The learner's IANA time zone, or the operator's default."""
     return learner.timezone or default_zone
 
 
-def active_decks(library: Library, learner: Learner) -> list[str]:
+def active_decks(library: Library, learner: LearnerSettings) -> list[str]:
     """Ids of the decks switched on for the learner, in library order."""
     return library.chosen_decks(learner.decks)
 
@@ -41,13 +42,31 @@ def active_decks(library: Library, learner: Learner) -> list[str]:
 def start_learner(session: Session, *, learner_id: int, first_name: str, now: datetime) -> Learner:
     """Create the learner on first contact (or refresh their name) and commit."""
     known = store.learners.get_learner(session, learner_id=learner_id)
-    if known is not None and known.first_name == first_name[:128] and known.active:
-        return known  # nothing to write: most presses stop here
+    if known is not None and _up_to_date(known, first_name):
+        return known  # nothing to write
     learner = store.learners.ensure_learner(
         session, learner_id=learner_id, first_name=first_name, now=now
     )
     session.commit()
     return learner
+
+
+def start_studying(
+    session: Session, *, learner_id: int, first_name: str, now: datetime
+) -> LearnerSnapshot:
+    """``start_learner`` for a review press: the learner's settings as a plain value, read
+    with one select when nothing needs writing (most presses stop there)."""
+    known = store.learners.learner_snapshot(session, learner_id=learner_id)
+    if known is None or not _up_to_date(known, first_name):
+        start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+        known = store.learners.learner_snapshot(session, learner_id=learner_id)
+        assert known is not None
+    return known
+
+
+def _up_to_date(known: Learner | LearnerSnapshot, first_name: str) -> bool:
+    """Whether the learner's row holds their name as Telegram sends it, and them active."""
+    return known.first_name == first_name[:128] and known.active
 
 
 def focus_deck(session: Session, *, learner: Learner, deck_id: str) -> None:
@@ -107,7 +126,11 @@ class Caught:
 
 
 def _due_elsewhere(
-    session: Session, library: Library, learner: Learner, studied: Collection[str], now: datetime
+    session: Session,
+    library: Library,
+    learner: LearnerSettings,
+    studied: Collection[str],
+    now: datetime,
 ) -> int:
     """How many cards are due now in the decks the learner has switched off."""
     if learner.decks is None:
@@ -118,7 +141,7 @@ def _due_elsewhere(
 
 
 def next_card(
-    session: Session, *, library: Library, learner: Learner, now: datetime, zone: str
+    session: Session, *, library: Library, learner: LearnerSettings, now: datetime, zone: str
 ) -> CardToShow | Caught:
     """The learner's next card: the most overdue, else the first new one in teaching order
     under the daily cap.
@@ -174,7 +197,7 @@ def _card_to_show(
 
 
 def practice_order(
-    session: Session, *, library: Library, learner: Learner, kind: ItemKind, now: datetime
+    session: Session, *, library: Library, learner: LearnerSettings, kind: ItemKind, now: datetime
 ) -> list[str]:
     """The ids of the learner's items of ``kind`` in the decks they study, due ones first
     (see ``rank_for_practice``); empty when those decks have none."""
@@ -233,7 +256,7 @@ def record_rating(
     session: Session,
     *,
     library: Library,
-    learner: Learner,
+    learner: LearnerSettings,
     item: Item | str,
     version: int,
     rating: Rating,
@@ -264,7 +287,7 @@ def review_now(
     session: Session,
     *,
     library: Library,
-    learner: Learner,
+    learner: LearnerSettings,
     item: Item | str,
     rating: Rating,
     now: datetime,
@@ -295,7 +318,7 @@ def apply_rating(
     session: Session,
     *,
     library: Library,
-    learner: Learner,
+    learner: LearnerSettings,
     item: Item | str,
     version: int,
     rating: Rating,
@@ -355,7 +378,7 @@ def apply_rating(
 class Drawn:
     """The learner as read (or created) and what to show them next."""
 
-    learner: Learner
+    learner: LearnerSnapshot
     upcoming: CardToShow | Caught
 
 
@@ -369,7 +392,7 @@ def draw_next(
     default_zone: str,
 ) -> Drawn:
     """/review: the learner (created on first contact) and their next card."""
-    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    learner = start_studying(session, learner_id=learner_id, first_name=first_name, now=now)
     library = learner_library(session, library=library, learner_id=learner_id)
     zone = learner_zone(learner, default_zone)
     upcoming = next_card(session, library=library, learner=learner, now=now, zone=zone)
@@ -381,7 +404,7 @@ class Revealed:
     """Show answer: the learner, the card (None when it is gone), its deck's title, and the
     learner's memory of it."""
 
-    learner: Learner
+    learner: LearnerSnapshot
     card: Card | None
     deck_title: str = ""
     memory: Memory | None = None
@@ -397,7 +420,7 @@ def reveal(
     now: datetime,
 ) -> Revealed:
     """Show answer: the learner (created on first contact), the card, and their memory of it."""
-    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    learner = start_studying(session, learner_id=learner_id, first_name=first_name, now=now)
     library = learner_library(session, library=library, learner_id=learner_id)
     card = library.item(item_id)
     if not isinstance(card, Card):
@@ -410,7 +433,7 @@ def reveal(
 class Rated:
     """A rating's outcome and, if it was recorded, the card to show next."""
 
-    learner: Learner
+    learner: LearnerSnapshot
     result: RatingResult
     upcoming: CardToShow | Caught | None
 
@@ -434,7 +457,7 @@ def rate_and_draw(
     The learner is read here (and created on first contact), never taken from a copy kept
     between presses: another instance may have changed or forgotten them meanwhile.
     """
-    learner = start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
+    learner = start_studying(session, learner_id=learner_id, first_name=first_name, now=now)
     library = learner_library(session, library=library, learner_id=learner_id)
     result = record_rating(
         session,

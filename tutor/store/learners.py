@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Column, delete, func, select, update
+from sqlalchemy import Column, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
@@ -17,6 +18,53 @@ from tutor.store.typed import rowcount, table_of
 def get_learner(session: Session, *, learner_id: int) -> Learner | None:
     """The learner by id (a primary-key read), None if unknown."""
     return session.get(Learner, learner_id)
+
+
+class LearnerSettings(Protocol):
+    """What studying reads of a learner: ``Learner`` has it, and so has ``LearnerSnapshot``."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def timezone(self) -> str | None: ...
+    @property
+    def new_per_day(self) -> int: ...
+    @property
+    def desired_retention(self) -> float: ...
+    @property
+    def decks(self) -> list[str] | None: ...
+    @property
+    def fsrs_parameters(self) -> list[float] | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerSnapshot:
+    """A learner's name, state and study settings as one press reads them: a plain value,
+    not an ORM object (see ``learner_snapshot``)."""
+
+    id: int
+    first_name: str
+    active: bool
+    timezone: str | None
+    new_per_day: int
+    desired_retention: float
+    decks: list[str] | None
+    fsrs_parameters: list[float] | None
+
+
+_LEARNER = table_of(Learner).c
+_SNAPSHOT = select(*(_LEARNER[field.name] for field in fields(LearnerSnapshot))).where(
+    _LEARNER.id == bindparam("learner_id")
+)
+
+
+def learner_snapshot(session: Session, *, learner_id: int) -> LearnerSnapshot | None:
+    """The learner's ``LearnerSnapshot``, None if unknown.
+
+    Every review press reads the learner; one select of plain columns costs a fraction of
+    ``get_learner``'s ORM object (its identity map entry, its instance, every column)."""
+    row = session.execute(_SNAPSHOT, {"learner_id": learner_id}).first()
+    return None if row is None else LearnerSnapshot(*row)
 
 
 def ensure_learner(

@@ -66,6 +66,44 @@ async def test_learner_is_created_once_and_renamed(database: Database) -> None:
     assert await _count(database, Learner) == 1
 
 
+def _settings_of(session: Session, learner_id: int) -> Learner:
+    learner = session.get(Learner, learner_id)
+    assert learner is not None
+    learner.timezone, learner.new_per_day, learner.desired_retention = "Asia/Tokyo", 3, 0.85
+    learner.decks, learner.fsrs_parameters = ["schedules"], [0.5] * 21
+    session.commit()
+    return learner
+
+
+def _block(session: Session, learner_id: int) -> None:
+    learner = session.get(Learner, learner_id)
+    assert learner is not None
+    learner.active = False
+    session.commit()
+
+
+async def test_a_review_press_reads_the_learner_as_stored_and_keeps_the_row_current(
+    database: Database,
+) -> None:
+    first = await database.run(study.start_studying, learner_id=43, first_name="Ada", now=NOW)
+    assert (first.id, first.first_name, first.active, first.new_per_day) == (43, "Ada", True, 10)
+    assert await _count(database, Learner) == 1
+
+    await database.run(_settings_of, 43)
+    read = await database.run(study.start_studying, learner_id=43, first_name="Ada", now=NOW)
+    assert (read.timezone, read.new_per_day, read.desired_retention) == ("Asia/Tokyo", 3, 0.85)
+    assert (read.decks, read.fsrs_parameters) == (["schedules"], [0.5] * 21)
+
+    # A new name, or a learner who had blocked the bot writing again, is written first.
+    renamed = await database.run(study.start_studying, learner_id=43, first_name="Ada L", now=NOW)
+    await database.run(_block, 43)
+    back = await database.run(study.start_studying, learner_id=43, first_name="Ada L", now=NOW)
+    stored = await database.run(study.start_learner, learner_id=43, first_name="Ada L", now=NOW)
+    assert (renamed.first_name, back.active) == ("Ada L", True)
+    assert (stored.first_name, stored.active, stored.new_per_day) == ("Ada L", True, 3)
+    assert await _count(database, Learner) == 1
+
+
 async def test_concurrent_first_contact_makes_one_learner(database: Database) -> None:
     async def contact() -> None:
         await database.run(study.start_learner, learner_id=7, first_name="Bo", now=NOW)
