@@ -42,7 +42,7 @@ def active_decks(library: Library, learner: LearnerSettings) -> list[str]:
 def start_learner(session: Session, *, learner_id: int, first_name: str, now: datetime) -> Learner:
     """Create the learner on first contact (or refresh their name) and commit."""
     known = store.learners.get_learner(session, learner_id=learner_id)
-    if known is not None and _up_to_date(known, first_name):
+    if known is not None and store.learners.is_current(known, first_name):
         return known  # nothing to write
     learner = store.learners.ensure_learner(
         session, learner_id=learner_id, first_name=first_name, now=now
@@ -57,16 +57,11 @@ def start_studying(
     """``start_learner`` for a review press: the learner's settings as a plain value, read
     with one select when nothing needs writing (most presses stop there)."""
     known = store.learners.learner_snapshot(session, learner_id=learner_id)
-    if known is None or not _up_to_date(known, first_name):
+    if known is None or not store.learners.is_current(known, first_name):
         start_learner(session, learner_id=learner_id, first_name=first_name, now=now)
         known = store.learners.learner_snapshot(session, learner_id=learner_id)
         assert known is not None
     return known
-
-
-def _up_to_date(known: Learner | LearnerSnapshot, first_name: str) -> bool:
-    """Whether the learner's row holds their name as Telegram sends it, and them active."""
-    return known.first_name == first_name[:128] and known.active
 
 
 def focus_deck(session: Session, *, learner: Learner, deck_id: str) -> None:

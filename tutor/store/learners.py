@@ -67,6 +67,12 @@ def learner_snapshot(session: Session, *, learner_id: int) -> LearnerSnapshot | 
     return None if row is None else LearnerSnapshot(*row)
 
 
+def is_current(known: Learner | LearnerSnapshot, first_name: str) -> bool:
+    """Whether the learner's row holds their name as Telegram sends it now, and them
+    active: else ``ensure_learner`` writes it."""
+    return known.first_name == first_name[:128] and known.active
+
+
 def ensure_learner(
     session: Session, *, learner_id: int, first_name: str, now: datetime
 ) -> Learner:
@@ -81,7 +87,7 @@ def ensure_learner(
         session.execute(statement)
         learner = session.get(Learner, learner_id)
         assert learner is not None
-    elif learner.first_name != first_name[:128] or not learner.active:
+    elif not is_current(learner, first_name):
         learner.first_name = first_name[:128]
         # Writing to the bot again means they unblocked it.
         learner.active = True

@@ -66,13 +66,12 @@ async def test_learner_is_created_once_and_renamed(database: Database) -> None:
     assert await _count(database, Learner) == 1
 
 
-def _settings_of(session: Session, learner_id: int) -> Learner:
+def _settings_of(session: Session, learner_id: int) -> None:
     learner = session.get(Learner, learner_id)
     assert learner is not None
     learner.timezone, learner.new_per_day, learner.desired_retention = "Asia/Tokyo", 3, 0.85
     learner.decks, learner.fsrs_parameters = ["schedules"], [0.5] * 21
     session.commit()
-    return learner
 
 
 def _block(session: Session, learner_id: int) -> None:
