@@ -256,8 +256,9 @@ class BotRun:
     exit_code: int | None
     # The bot's event loop's worst stall (seconds; None: not watched) in the closed loops'
     # counted windows (flat out), in the open loop (a steady pace), and in its first
-    # seconds: the first closed loop's warm-up, when each statement is compiled and each
-    # lazy import made for the first time.
+    # seconds: from its first poll, through the wait for a quiet machine, to the end of the
+    # first closed loop's warm-up, when each statement is compiled and each lazy import
+    # made for the first time.
     worst_stall: tuple[float, float, float] | None = None
     # Seconds from the bot's first poll until the machine was quiet (``CpuMeter.settled``).
     settled: float = 0.0
@@ -441,8 +442,8 @@ def format_report(
             f"ours, closed loops (the bot flat out, every core busy): {stall_line(flat_out)}"
         )
         lines.append(
-            f"ours, its first {WARM_UP:g} s after start-up (first compiles and imports):"
-            f" {first * 1000:.0f} ms"
+            f"ours, its first seconds (until the first loop's {WARM_UP:g} s warm-up ended:"
+            f" first compiles and imports): {first * 1000:.0f} ms"
         )
     for run, name in ((ours, "ours"), (echo, "echo")):
         if run.problems:
