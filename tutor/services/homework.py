@@ -178,7 +178,7 @@ def assign_to(
             nudge = nudge_instant(
                 due_at=due_at, assigned_at=now, zone=zone or default_zone, reminder_time=clock
             )
-        rows.append({"learner_id": member, "first_name": name[:128], "nudge_at": nudge})
+        rows.append({"learner_id": member, "first_name": name, "nudge_at": nudge})
     store.homework.assign_members(session, homework_id=homework_id, members=rows)
 
 

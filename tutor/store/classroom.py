@@ -23,6 +23,7 @@ from tutor.store.models import (
     QuizSession,
     ReportNotice,
     SessionPoll,
+    stored_name,
 )
 from tutor.store.typed import rowcount, table_of
 
@@ -287,7 +288,7 @@ def insert_vote(
             learner_id=learner_id,
             session_id=poll.session_id,
             chat_id=poll.chat_id,
-            first_name=first_name[:128],
+            first_name=stored_name(first_name),
             correct=correct,
             chosen_option=chosen_option,
             item_id=poll.item_id,

@@ -22,6 +22,7 @@ from tutor.store.models import (
     Learner,
     LeftMember,
     PollVote,
+    stored_name,
 )
 from tutor.store.typed import inserted_key, rowcount, table_of
 
@@ -50,7 +51,7 @@ def saw_members(
                     {
                         "chat_id": chat_id,
                         "learner_id": user,
-                        "first_name": name[:128],
+                        "first_name": stored_name(name),
                         "seen_at": now,
                     }
                     for user, name in members
@@ -172,7 +173,16 @@ def assign_members(
     if members:
         session.execute(
             insert_ignore(session, HomeworkMember)
-            .values([{"homework_id": homework_id, **member} for member in members])
+            .values(
+                [
+                    {
+                        "homework_id": homework_id,
+                        **member,
+                        "first_name": stored_name(member["first_name"]),
+                    }
+                    for member in members
+                ]
+            )
             .on_conflict_do_nothing(index_elements=["homework_id", "learner_id"])
         )
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
 from tutor.store.dialects import insert_ignore
-from tutor.store.models import GroupChat, GroupDeck, Homework, Learner, QuizSession
+from tutor.store.models import GroupChat, GroupDeck, Homework, Learner, QuizSession, stored_name
 from tutor.store.typed import rowcount, table_of
 
 
@@ -70,7 +70,7 @@ def learner_snapshot(session: Session, *, learner_id: int) -> LearnerSnapshot | 
 def is_current(known: Learner | LearnerSnapshot, first_name: str) -> bool:
     """Whether the learner's row holds their name as Telegram sends it now, and them
     active: else ``ensure_learner`` writes it."""
-    return known.first_name == first_name[:128] and known.active
+    return known.first_name == stored_name(first_name) and known.active
 
 
 def ensure_learner(
@@ -81,14 +81,14 @@ def ensure_learner(
     if learner is None:
         statement = (
             insert_ignore(session, Learner)
-            .values(id=learner_id, first_name=first_name[:128], created_at=now)
+            .values(id=learner_id, first_name=stored_name(first_name), created_at=now)
             .on_conflict_do_nothing(index_elements=["id"])
         )
         session.execute(statement)
         learner = session.get(Learner, learner_id)
         assert learner is not None
     elif not is_current(learner, first_name):
-        learner.first_name = first_name[:128]
+        learner.first_name = stored_name(first_name)
         # Writing to the bot again means they unblocked it.
         learner.active = True
         session.add(learner)

@@ -20,6 +20,14 @@ from sqlmodel import Field, SQLModel
 
 from tutor.store.columns import MemoryColumns, UTCDateTime
 
+NAME_LENGTH = 128
+"""The longest first name a table keeps (Telegram's are at most 64 characters)."""
+
+
+def stored_name(name: str) -> str:
+    """``name`` as the ``first_name`` columns keep it: cut to ``NAME_LENGTH``."""
+    return name[:NAME_LENGTH]
+
 
 def _learner_fk() -> Any:
     return Column(BigInteger, ForeignKey("learner.id", ondelete="CASCADE"), nullable=False)
@@ -29,7 +37,7 @@ class Learner(SQLModel, table=True):
     """A Telegram user who studies with the bot, with their settings."""
 
     id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    first_name: str = Field(default="", max_length=128)
+    first_name: str = Field(default="", max_length=NAME_LENGTH)
     timezone: str | None = Field(default=None, max_length=64)
     new_per_day: int = 10
     reminder_time: str = Field(default="09:00", max_length=5)
@@ -296,7 +304,7 @@ class PollVote(SQLModel, table=True):
         sa_column=Column(ForeignKey("quizsession.id", ondelete="CASCADE"), nullable=False)
     )
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    first_name: str = Field(default="", max_length=128)
+    first_name: str = Field(default="", max_length=NAME_LENGTH)
     correct: bool
     elapsed_ms: int
     answered_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
@@ -488,7 +496,7 @@ class ClassMember(SQLModel, table=True):
 
     chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     learner_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    first_name: str = Field(default="", max_length=128)
+    first_name: str = Field(default="", max_length=NAME_LENGTH)
     seen_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
@@ -525,7 +533,7 @@ class HomeworkMember(SQLModel, table=True):
         sa_column=Column(ForeignKey("homework.id", ondelete="CASCADE"), primary_key=True)
     )
     learner_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    first_name: str = Field(default="", max_length=128)
+    first_name: str = Field(default="", max_length=NAME_LENGTH)
     started_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     nudge_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

@@ -13,11 +13,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from tutor import store
 from tutor.domain.library import Library
 from tutor.domain.scheduling import Memory, Rating
 from tutor.services import learners, study
 from tutor.store import (
     ChangeableReview,
+    ClassMember,
     ClassMemory,
     Database,
     ItemState,
@@ -101,6 +103,25 @@ async def test_a_review_press_reads_the_learner_as_stored_and_keeps_the_row_curr
     assert (renamed.first_name, back.active) == ("Ada L", True)
     assert (stored.first_name, stored.active, stored.new_per_day) == ("Ada L", True, 3)
     assert await _count(database, Learner) == 1
+
+
+def _saw_and_read(session: Session, name: str) -> str:
+    store.homework.saw_members(session, chat_id=-100, members=[(44, name)], now=NOW)
+    member = session.get(ClassMember, (-100, 44))
+    assert member is not None
+    return member.first_name
+
+
+async def test_a_name_longer_than_its_column_is_stored_cut_and_counts_as_current(
+    database: Database,
+) -> None:
+    long_name = "Å" * 100 + "b" * 100
+    kept = "Å" * 100 + "b" * 28
+    first = await database.run(study.start_studying, learner_id=44, first_name=long_name, now=NOW)
+    again = await database.run(study.start_studying, learner_id=44, first_name=long_name, now=NOW)
+    assert first.first_name == again.first_name == kept
+    assert store.learners.is_current(again, long_name)
+    assert await database.run(_saw_and_read, long_name) == kept
 
 
 async def test_concurrent_first_contact_makes_one_learner(database: Database) -> None:
