@@ -22,6 +22,8 @@ from tutor.store import (
     ClassMember,
     ClassMemory,
     Database,
+    Homework,
+    HomeworkMember,
     ItemState,
     Learner,
     MemoryBefore,
@@ -105,11 +107,24 @@ async def test_a_review_press_reads_the_learner_as_stored_and_keeps_the_row_curr
     assert await _count(database, Learner) == 1
 
 
-def _saw_and_read(session: Session, name: str) -> str:
+def _class_names_kept(session: Session, name: str) -> tuple[str, str]:
+    """The name kept for a class member seen in a chat, and for one assigned homework."""
     store.homework.saw_members(session, chat_id=-100, members=[(44, name)], now=NOW)
+    homework = Homework(
+        chat_id=-100, code="long-name", title="Homework", items=[], created_at=NOW, due_at=NOW
+    )
+    session.add(homework)
+    session.flush()
+    assert homework.id is not None
+    store.homework.assign_members(
+        session,
+        homework_id=homework.id,
+        members=[{"learner_id": 44, "first_name": name, "nudge_at": None}],
+    )
     member = session.get(ClassMember, (-100, 44))
-    assert member is not None
-    return member.first_name
+    assigned = session.get(HomeworkMember, (homework.id, 44))
+    assert member is not None and assigned is not None
+    return member.first_name, assigned.first_name
 
 
 async def test_a_name_longer_than_its_column_is_stored_cut_and_counts_as_current(
@@ -121,7 +136,7 @@ async def test_a_name_longer_than_its_column_is_stored_cut_and_counts_as_current
     again = await database.run(study.start_studying, learner_id=44, first_name=long_name, now=NOW)
     assert first.first_name == again.first_name == kept
     assert store.learners.is_current(again, long_name)
-    assert await database.run(_saw_and_read, long_name) == kept
+    assert await database.run(_class_names_kept, long_name) == (kept, kept)
 
 
 async def test_concurrent_first_contact_makes_one_learner(database: Database) -> None:
